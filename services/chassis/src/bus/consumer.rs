@@ -1,0 +1,320 @@
+//! The consumer: prefetch, one transaction per event that applies the handler and
+//! records the event id in the inbox (a duplicate is acked and ignored), ack only
+//! after commit, retries with back-off, dead letters with their reason.
+use std::{sync::Arc, time::Duration};
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::{StreamExt as _, future::BoxFuture};
+use lapin::{
+    BasicProperties, Channel,
+    message::Delivery,
+    options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions, QueueDeclareOptions},
+    types::{AMQPValue, FieldTable},
+};
+use opentelemetry::KeyValue;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, REGION_HEADER, Topology, topology::string};
+use crate::{db::PgPool, server::Readiness, telemetry};
+
+diesel::table! {
+    inbox (event_id) {
+        event_id -> Uuid,
+        routing_key -> Text,
+        processed_at -> Timestamptz,
+    }
+}
+
+/// An event as a handler sees it.
+#[derive(Debug, Clone)]
+pub struct IncomingEvent {
+    pub id: Uuid,
+    pub routing_key: String,
+    pub region: Option<String>,
+    pub payload: Vec<u8>,
+}
+
+impl IncomingEvent {
+    /// Decodes the protobuf body; a body that does not decode is malformed.
+    pub fn decode<T: prost::Message + Default>(&self) -> Result<T, HandleError> {
+        T::decode(self.payload.as_slice())
+            .map_err(|e| HandleError::Malformed(format!("{} does not decode: {e}", self.routing_key)))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// The event can never be applied: dead-lettered at once.
+    #[error("malformed event: {0}")]
+    Malformed(String),
+    /// May work later (a missing dependency, a lost connection): retried.
+    #[error(transparent)]
+    Retry(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for HandleError {
+    fn from(error: diesel::result::Error) -> Self {
+        HandleError::Retry(error.into())
+    }
+}
+
+/// A service's reactions to events. Runs inside the transaction that also records
+/// the event in the inbox, so the effect and "applied" commit together.
+pub trait EventHandler: Send + Sync + 'static {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        event: &'a IncomingEvent,
+    ) -> BoxFuture<'a, Result<(), HandleError>>;
+}
+
+pub struct Consumer {
+    pub pool: PgPool,
+    pub amqp_url: String,
+    pub topology: Topology,
+    pub handler: Arc<dyn EventHandler>,
+    pub app_id: String,
+    pub prefetch: u16,
+    pub max_attempts: u32,
+    pub retry_base_delay: Duration,
+    pub readiness: Readiness,
+}
+
+/// What became of one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    Duplicate,
+    DeadLettered,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::DeadLettered => "dead_lettered",
+        }
+    }
+}
+
+impl Consumer {
+    /// Consumes until `shutdown`; a lost broker or a stream that ends is reconnected.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let Some(queue) = self.topology.queue.clone() else {
+            return;
+        };
+        let mut backoff = Duration::from_millis(200);
+        while !shutdown.is_cancelled() {
+            let opened = tokio::select! {
+                () = shutdown.cancelled() => return,
+                opened = self.open(&queue.name) => opened,
+            };
+            let (connection, channel, mut deliveries) = match opened {
+                Ok(opened) => opened,
+                Err(error) => {
+                    self.readiness.set_broker(false);
+                    tracing::warn!(%error, retry_in = ?backoff, "consumer: broker unavailable");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            };
+            backoff = Duration::from_millis(200);
+            let mut lag_check = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                let next = tokio::select! {
+                    () = shutdown.cancelled() => {
+                        let _ = connection.close(200, "shutdown".into()).await;
+                        return;
+                    }
+                    _ = lag_check.tick() => {
+                        self.report_lag(&channel, &queue.name).await;
+                        continue;
+                    }
+                    next = deliveries.next() => next,
+                };
+                match next {
+                    Some(Ok(delivery)) => {
+                        // Finish the message even during shutdown: it is short, and ack-after-commit.
+                        if let Err(error) = self.process(&channel, &queue.dead_letter_routing_key, delivery).await {
+                            tracing::warn!(%error, "consumer: channel failed; reconnecting");
+                            break;
+                        }
+                    }
+                    Some(Err(error)) => {
+                        tracing::warn!(%error, "consumer: delivery stream failed; reconnecting");
+                        break;
+                    }
+                    None => {
+                        // A quiet end means the broker went away: treat it as fatal.
+                        tracing::warn!("consumer: delivery stream ended; reconnecting");
+                        break;
+                    }
+                }
+            }
+            self.readiness.set_broker(false);
+            let _ = connection.close(200, "reconnect".into()).await;
+        }
+    }
+
+    async fn open(&self, queue: &str) -> anyhow::Result<(lapin::Connection, Channel, lapin::Consumer)> {
+        let connection = super::connect(&self.amqp_url, &format!("{}-consumer", self.app_id), 1).await?;
+        let channel = connection.create_channel().await?;
+        self.topology.declare(&channel).await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel.basic_qos(self.prefetch, BasicQosOptions::default()).await?;
+        let deliveries = channel
+            .basic_consume(queue.into(), format!("{}-{}", self.app_id, Uuid::now_v7()).as_str().into(), BasicConsumeOptions::default(), FieldTable::default())
+            .await?;
+        Ok((connection, channel, deliveries))
+    }
+
+    async fn report_lag(&self, channel: &Channel, queue: &str) {
+        let passive = QueueDeclareOptions { passive: true, ..Default::default() };
+        if let Ok(state) = channel.queue_declare(queue.into(), passive, FieldTable::default()).await {
+            telemetry::metrics()
+                .consumer_lag
+                .record(u64::from(state.message_count()), &[KeyValue::new("queue", queue.to_owned())]);
+        }
+    }
+
+    /// Handles one delivery to the end: applied, duplicate or dead-lettered, then acked.
+    /// An error means the channel is unusable (the message will be redelivered).
+    async fn process(&self, channel: &Channel, dead_letter_key: &str, delivery: Delivery) -> anyhow::Result<()> {
+        let span = tracing::info_span!(
+            "process",
+            otel.name = %format!("process {}", self.topology.queue.as_ref().map_or("", |q| q.name.as_str())),
+            otel.kind = "consumer",
+            messaging.system = "rabbitmq",
+            messaging.operation.type = "process",
+            messaging.destination.name = %self.topology.exchange,
+            messaging.rabbitmq.destination.routing_key = %delivery.routing_key,
+            messaging.message.id = tracing::field::Empty,
+            llo.outcome = tracing::field::Empty,
+        );
+        let headers = delivery.properties.headers().clone().unwrap_or_default();
+        telemetry::set_parent_from(&span, |key| header_str(&headers, key));
+        let outcome = tracing::Instrument::instrument(self.apply(channel, dead_letter_key, &delivery, &headers), span.clone()).await?;
+        span.record("llo.outcome", outcome.as_str());
+        telemetry::metrics().events_consumed.add(
+            1,
+            &[KeyValue::new("outcome", outcome.as_str()), KeyValue::new("routing_key", delivery.routing_key.to_string())],
+        );
+        delivery.acker.ack(BasicAckOptions::default()).await?;
+        Ok(())
+    }
+
+    async fn apply(&self, channel: &Channel, dead_letter_key: &str, delivery: &Delivery, headers: &FieldTable) -> anyhow::Result<Outcome> {
+        let event = match parse_envelope(delivery, headers) {
+            Ok(event) => event,
+            Err(reason) => {
+                self.dead_letter(channel, dead_letter_key, delivery, &reason).await?;
+                return Ok(Outcome::DeadLettered);
+            }
+        };
+        tracing::Span::current().record("messaging.message.id", event.id.to_string());
+        let mut attempt = 1;
+        loop {
+            match self.apply_once(&event).await {
+                Ok(outcome) => return Ok(outcome),
+                Err(HandleError::Malformed(reason)) => {
+                    self.dead_letter(channel, dead_letter_key, delivery, &reason).await?;
+                    return Ok(Outcome::DeadLettered);
+                }
+                Err(HandleError::Retry(error)) if attempt >= self.max_attempts => {
+                    let reason = format!("gave up after {attempt} attempts: {error:#}");
+                    self.dead_letter(channel, dead_letter_key, delivery, &reason).await?;
+                    return Ok(Outcome::DeadLettered);
+                }
+                Err(HandleError::Retry(error)) => {
+                    let delay = self.retry_base_delay * 2u32.saturating_pow(attempt - 1);
+                    tracing::warn!(error = %format!("{error:#}"), attempt, retry_in = ?delay, "handler failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn apply_once(&self, event: &IncomingEvent) -> Result<Outcome, HandleError> {
+        let mut conn = self.pool.get().await.map_err(|e| HandleError::Retry(anyhow::anyhow!("database: {e}")))?;
+        let handler = self.handler.clone();
+        conn.transaction::<_, HandleError, _>(async |conn| {
+            let inserted = diesel::insert_into(inbox::table)
+                .values((inbox::event_id.eq(event.id), inbox::routing_key.eq(&event.routing_key)))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            if inserted == 0 {
+                return Ok(Outcome::Duplicate);
+            }
+            handler.handle(conn, event).await?;
+            Ok(Outcome::Applied)
+        })
+        .await
+    }
+
+    /// Publishes a copy to the dead-letter exchange with the reason, confirmed, before
+    /// the original is acked: a crash in between duplicates, never loses.
+    async fn dead_letter(&self, channel: &Channel, dead_letter_key: &str, delivery: &Delivery, reason: &str) -> anyhow::Result<()> {
+        tracing::error!(reason, routing_key = %delivery.routing_key, "dead-lettering event");
+        let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+        headers.insert(DEAD_LETTER_REASON_HEADER.into(), string(reason));
+        headers.insert(ORIGINAL_ROUTING_KEY_HEADER.into(), string(delivery.routing_key.as_str()));
+        let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
+        let confirmation = channel
+            .basic_publish(
+                self.topology.dead_letter_exchange.as_str().into(),
+                dead_letter_key.into(),
+                BasicPublishOptions { mandatory: true, ..Default::default() },
+                &delivery.data,
+                properties,
+            )
+            .await?
+            .await?;
+        anyhow::ensure!(
+            confirmation.is_ack() && confirmation.take_message().is_none(),
+            "the dead-letter exchange did not take the message"
+        );
+        telemetry::metrics()
+            .events_dead_lettered
+            .add(1, &[KeyValue::new("routing_key", delivery.routing_key.to_string())]);
+        Ok(())
+    }
+}
+
+fn parse_envelope(delivery: &Delivery, headers: &FieldTable) -> Result<IncomingEvent, String> {
+    let properties = &delivery.properties;
+    let id = properties
+        .message_id()
+        .as_ref()
+        .ok_or("message_id is missing")?
+        .as_str()
+        .parse::<Uuid>()
+        .map_err(|_| "message_id is not a UUID".to_owned())?;
+    if properties.content_type().as_ref().map(|c| c.as_str()) != Some(super::CONTENT_TYPE) {
+        return Err(format!("content_type must be {}", super::CONTENT_TYPE));
+    }
+    let routing_key = properties
+        .kind()
+        .as_ref()
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| delivery.routing_key.to_string());
+    Ok(IncomingEvent {
+        id,
+        routing_key,
+        region: header_str(headers, REGION_HEADER).map(str::to_owned),
+        payload: delivery.data.clone(),
+    })
+}
+
+pub(crate) fn header_str<'a>(headers: &'a FieldTable, key: &str) -> Option<&'a str> {
+    match headers.inner().get(key)? {
+        AMQPValue::LongString(value) => std::str::from_utf8(value.as_bytes()).ok(),
+        AMQPValue::ShortString(value) => Some(value.as_str()),
+        _ => None,
+    }
+}

@@ -1,0 +1,45 @@
+//! The event bus: topology, transactional outbox and its relay, and the consumer
+//! with its inbox, retries and dead letters. AMQP lives here and nowhere else.
+pub mod consumer;
+pub mod dead_letters;
+pub mod outbox;
+pub mod relay;
+pub mod topology;
+
+use std::time::Duration;
+
+use lapin::{Connection, ConnectionProperties};
+
+pub use consumer::{EventHandler, HandleError, IncomingEvent};
+pub use outbox::{OutboxEvent, enqueue};
+pub use topology::Topology;
+
+/// AMQP `content_type` of every integration event.
+pub const CONTENT_TYPE: &str = "application/x-protobuf";
+/// Header carrying the region the event belongs to.
+pub const REGION_HEADER: &str = "region";
+/// Header carrying why a message was dead-lettered.
+pub const DEAD_LETTER_REASON_HEADER: &str = "x-llo-dead-letter-reason";
+/// Header carrying the routing key a dead-lettered message was published with.
+pub const ORIGINAL_ROUTING_KEY_HEADER: &str = "x-llo-original-routing-key";
+
+/// Connects, retrying with back-off until it works or `attempts` runs out (0 = forever).
+pub async fn connect(url: &str, name: &str, attempts: u32) -> anyhow::Result<Connection> {
+    let mut delay = Duration::from_millis(200);
+    let mut tried = 0;
+    loop {
+        let properties = ConnectionProperties::default().with_connection_name(name.into());
+        match Connection::connect(url, properties).await {
+            Ok(connection) => return Ok(connection),
+            Err(error) => {
+                tried += 1;
+                if attempts != 0 && tried >= attempts {
+                    return Err(anyhow::anyhow!("amqp.url: cannot connect to the broker: {error}"));
+                }
+                tracing::warn!(%error, retry_in = ?delay, "broker unreachable");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

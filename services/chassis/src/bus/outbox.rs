@@ -1,0 +1,84 @@
+//! Writing events into the outbox, inside the caller's diesel transaction.
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::telemetry;
+
+diesel::table! {
+    outbox (id) {
+        id -> Uuid,
+        seq -> Int8,
+        routing_key -> Text,
+        payload -> Bytea,
+        region -> Text,
+        traceparent -> Nullable<Text>,
+        tracestate -> Nullable<Text>,
+        created_at -> Timestamptz,
+        published_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+    }
+}
+
+/// One integration event about to be recorded.
+pub struct OutboxEvent {
+    pub routing_key: &'static str,
+    pub region: String,
+    pub payload: Vec<u8>,
+}
+
+impl OutboxEvent {
+    pub fn new(routing_key: &'static str, region: impl Into<String>, event: &impl prost::Message) -> Self {
+        Self { routing_key, region: region.into(), payload: event.encode_to_vec() }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewOutboxRow<'a> {
+    id: Uuid,
+    routing_key: &'a str,
+    payload: &'a [u8],
+    region: &'a str,
+    traceparent: Option<&'a str>,
+    tracestate: Option<&'a str>,
+}
+
+/// Records events in the outbox with the current trace context; returns their ids.
+/// Call it inside the transaction that makes the state change.
+pub async fn enqueue(conn: &mut AsyncPgConnection, events: &[OutboxEvent]) -> QueryResult<Vec<Uuid>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let trace = telemetry::current_trace_headers();
+    let traceparent = trace.get("traceparent").map(String::as_str);
+    let tracestate = trace.get("tracestate").map(String::as_str).filter(|s| !s.is_empty());
+    let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
+    let rows: Vec<NewOutboxRow<'_>> = events
+        .iter()
+        .zip(&ids)
+        .map(|(event, id)| NewOutboxRow {
+            id: *id,
+            routing_key: event.routing_key,
+            payload: &event.payload,
+            region: &event.region,
+            traceparent,
+            tracestate,
+        })
+        .collect();
+    // Stay under PostgreSQL's 65,535 bind parameters on big imports.
+    for chunk in rows.chunks(5_000) {
+        diesel::insert_into(outbox::table).values(chunk).execute(conn).await?;
+    }
+    Ok(ids)
+}
+
+/// Events recorded but not yet confirmed by the broker.
+pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::published_at.is_null())
+        .count()
+        .get_result(conn)
+        .await
+}

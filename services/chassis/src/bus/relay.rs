@@ -1,0 +1,298 @@
+//! The outbox relay: wakes on `NOTIFY llo_outbox` (or a short poll), publishes
+//! unpublished rows in order, in batches, `mandatory` with publisher confirms, and
+//! marks a row published only once the broker confirmed it. When the broker goes
+//! away it reconnects; rows wait in the outbox meanwhile, so nothing is lost.
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::StreamExt as _;
+use lapin::{
+    BasicProperties, Channel,
+    options::{BasicPublishOptions, ConfirmSelectOptions},
+    types::FieldTable,
+};
+use opentelemetry::KeyValue;
+use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{CONTENT_TYPE, REGION_HEADER, Topology, outbox::outbox, topology::string};
+use crate::{db::PgPool, server::Readiness, settings::Settings, telemetry};
+
+#[derive(Queryable, Debug)]
+struct PendingRow {
+    id: Uuid,
+    routing_key: String,
+    payload: Vec<u8>,
+    region: String,
+    traceparent: Option<String>,
+    tracestate: Option<String>,
+    created_at: chrono::DateTime<Utc>,
+}
+
+pub struct Relay {
+    pub pool: PgPool,
+    pub database_url: String,
+    pub amqp_url: String,
+    pub topology: Topology,
+    pub app_id: String,
+    pub batch_size: i64,
+    pub poll_interval: Duration,
+    pub readiness: Readiness,
+}
+
+impl Relay {
+    pub fn from_settings(settings: &Settings, pool: PgPool, topology: Topology, app_id: &str, readiness: Readiness) -> Self {
+        Self {
+            pool,
+            database_url: settings.database.url.expose_secret().to_owned(),
+            amqp_url: settings.amqp.url.expose_secret().to_owned(),
+            topology,
+            app_id: app_id.to_owned(),
+            batch_size: settings.amqp.relay_batch_size,
+            poll_interval: Duration::from_millis(settings.amqp.relay_poll_interval_ms),
+            readiness,
+        }
+    }
+
+    /// Runs until `shutdown`; survives broker and database outages.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let (wake_tx, mut wake_rx) = tokio::sync::mpsc::channel::<()>(1);
+        tokio::spawn(listen_for_outbox(self.database_url.clone(), wake_tx, shutdown.clone()));
+        let mut backoff = Duration::from_millis(200);
+        while !shutdown.is_cancelled() {
+            let channel = tokio::select! {
+                () = shutdown.cancelled() => return,
+                channel = self.open_channel() => channel,
+            };
+            let (connection, channel) = match channel {
+                Ok(pair) => pair,
+                Err(error) => {
+                    self.readiness.set_broker(false);
+                    tracing::warn!(%error, retry_in = ?backoff, "relay: broker unavailable");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    continue;
+                }
+            };
+            self.readiness.set_broker(true);
+            backoff = Duration::from_millis(200);
+            loop {
+                match self.publish_batch(&channel).await {
+                    Ok(published) if published as i64 >= self.batch_size => continue,
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::warn!(error = %error, "relay: publishing failed; reconnecting");
+                        break;
+                    }
+                }
+                if !connection.status().connected() {
+                    tracing::warn!("relay: broker connection lost; reconnecting");
+                    break;
+                }
+                tokio::select! {
+                    () = shutdown.cancelled() => {
+                        // One last batch, so what was committed before the signal leaves.
+                        let _ = self.publish_batch(&channel).await;
+                        let _ = connection.close(200, "shutdown".into()).await;
+                        return;
+                    }
+                    _ = wake_rx.recv() => {}
+                    () = tokio::time::sleep(self.poll_interval) => {}
+                }
+            }
+            self.readiness.set_broker(false);
+            let _ = connection.close(200, "reconnect".into()).await;
+        }
+    }
+
+    async fn open_channel(&self) -> anyhow::Result<(lapin::Connection, Channel)> {
+        let connection = super::connect(&self.amqp_url, &format!("{}-relay", self.app_id), 1).await?;
+        let channel = connection.create_channel().await?;
+        self.topology.declare(&channel).await?;
+        // Without confirm_select every publish would look confirmed.
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        Ok((connection, channel))
+    }
+
+    /// Publishes up to one batch; returns how many rows were confirmed.
+    pub async fn publish_batch(&self, channel: &Channel) -> anyhow::Result<usize> {
+        let mut conn = self.pool.get().await?;
+        let batch_size = self.batch_size;
+        let exchange = self.topology.exchange.clone();
+        let app_id = self.app_id.clone();
+        // Row locks (SKIP LOCKED) let several replicas relay without publishing twice.
+        let confirmed = conn
+            .transaction::<_, anyhow::Error, _>(async |conn| {
+                let rows: Vec<PendingRow> = outbox::table
+                    .filter(outbox::published_at.is_null())
+                    .order(outbox::seq)
+                    .limit(batch_size)
+                    .select((
+                        outbox::id,
+                        outbox::routing_key,
+                        outbox::payload,
+                        outbox::region,
+                        outbox::traceparent,
+                        outbox::tracestate,
+                        outbox::created_at,
+                    ))
+                    .for_update()
+                    .skip_locked()
+                    .load(conn)
+                    .await?;
+                if rows.is_empty() {
+                    return Ok(0);
+                }
+                let (published, failure) = publish_rows(channel, &exchange, &app_id, &rows).await;
+                if !published.is_empty() {
+                    diesel::update(outbox::table.filter(outbox::id.eq_any(&published)))
+                        .set(outbox::published_at.eq(Utc::now()))
+                        .execute(conn)
+                        .await?;
+                }
+                if let Some((id, error)) = &failure {
+                    diesel::update(outbox::table.find(id))
+                        .set((outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(error)))
+                        .execute(conn)
+                        .await?;
+                }
+                let backlog = super::outbox::backlog(conn).await?;
+                telemetry::metrics().outbox_backlog.record(backlog.max(0) as u64, &[KeyValue::new("service", app_id.clone())]);
+                match failure {
+                    Some((_, error)) => Err(anyhow::anyhow!(error)),
+                    None => Ok(published.len()),
+                }
+            })
+            .await;
+        // An error after partial success still committed nothing: the transaction
+        // rolled back, so those rows will be published again (consumers dedupe by id).
+        confirmed
+    }
+}
+
+/// Publishes rows in order; stops at the first row the broker did not take.
+/// Returns the confirmed ids and the first failure.
+async fn publish_rows(
+    channel: &Channel,
+    exchange: &str,
+    app_id: &str,
+    rows: &[PendingRow],
+) -> (Vec<Uuid>, Option<(Uuid, String)>) {
+    let mut pending = Vec::with_capacity(rows.len());
+    for row in rows {
+        let span = tracing::info_span!(
+            "publish",
+            otel.name = %format!("publish {exchange}"),
+            otel.kind = "producer",
+            messaging.system = "rabbitmq",
+            messaging.operation.type = "publish",
+            messaging.destination.name = %exchange,
+            messaging.rabbitmq.destination.routing_key = %row.routing_key,
+            messaging.message.id = %row.id,
+        );
+        let stored = row.traceparent.as_deref();
+        let state = row.tracestate.as_deref();
+        telemetry::set_parent_from(&span, |key| match key {
+            "traceparent" => stored,
+            "tracestate" => state,
+            _ => None,
+        });
+        let headers = span.in_scope(telemetry::current_trace_headers);
+        let properties = properties(row, app_id, headers);
+        let published = channel
+            .basic_publish(
+                exchange.into(),
+                row.routing_key.as_str().into(),
+                BasicPublishOptions { mandatory: true, ..Default::default() },
+                &row.payload,
+                properties,
+            )
+            .await;
+        match published {
+            Ok(confirm) => pending.push((row, confirm)),
+            Err(error) => return finish(pending, Some((row.id, format!("publish failed: {error}")))).await,
+        }
+    }
+    finish(pending, None).await
+}
+
+async fn finish(
+    pending: Vec<(&PendingRow, lapin::PublisherConfirm)>,
+    mut failure: Option<(Uuid, String)>,
+) -> (Vec<Uuid>, Option<(Uuid, String)>) {
+    let mut confirmed = Vec::with_capacity(pending.len());
+    for (row, confirm) in pending {
+        if failure.is_some() {
+            // Keep order: nothing after the first failure counts as published.
+            let _ = confirm.await;
+            continue;
+        }
+        match confirm.await {
+            Ok(confirmation) if confirmation.is_ack() => match confirmation.take_message() {
+                None => {
+                    confirmed.push(row.id);
+                    telemetry::metrics()
+                        .events_published
+                        .add(1, &[KeyValue::new("routing_key", row.routing_key.clone())]);
+                }
+                Some(returned) => {
+                    failure = Some((row.id, format!("returned by the broker: {}", returned.reply_text)));
+                }
+            },
+            Ok(_) => failure = Some((row.id, "negatively acknowledged by the broker".into())),
+            Err(error) => failure = Some((row.id, format!("confirm failed: {error}"))),
+        }
+    }
+    (confirmed, failure)
+}
+
+fn properties(row: &PendingRow, app_id: &str, trace: std::collections::HashMap<String, String>) -> BasicProperties {
+    let mut headers = FieldTable::default();
+    for (key, value) in trace {
+        headers.insert(key.as_str().into(), string(&value));
+    }
+    headers.insert(REGION_HEADER.into(), string(&row.region));
+    BasicProperties::default()
+        .with_message_id(row.id.to_string().into())
+        .with_type(row.routing_key.as_str().into())
+        .with_timestamp(row.created_at.timestamp().max(0) as u64)
+        .with_app_id(app_id.into())
+        .with_content_type(CONTENT_TYPE.into())
+        .with_delivery_mode(2)
+        .with_headers(headers)
+}
+
+/// Forwards `NOTIFY llo_outbox` as wake-ups; reconnects when the database drops.
+async fn listen_for_outbox(url: String, wake: tokio::sync::mpsc::Sender<()>, shutdown: CancellationToken) {
+    while !shutdown.is_cancelled() {
+        let conn = AsyncPgConnection::establish(&url).await;
+        let mut conn = match conn {
+            Ok(conn) => conn,
+            Err(error) => {
+                tracing::debug!(%error, "relay: LISTEN connection failed; polling meanwhile");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+        };
+        if diesel::sql_query("LISTEN llo_outbox").execute(&mut conn).await.is_err() {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            continue;
+        }
+        let notifications = conn.notifications_stream();
+        tokio::pin!(notifications);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                next = notifications.next() => match next {
+                    Some(Ok(_)) => { let _ = wake.try_send(()); }
+                    Some(Err(_)) | None => break,
+                },
+                // The stream never ends by itself; check the connection now and then.
+                () = tokio::time::sleep(Duration::from_secs(30)) => {}
+            }
+        }
+    }
+}

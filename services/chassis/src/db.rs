@@ -1,0 +1,163 @@
+//! The service's own PostgreSQL database: created when missing, migrated at start
+//! (the chassis' outbox/inbox tables, then the service's own), pooled with timeouts.
+use std::time::Duration;
+
+use anyhow::Context as _;
+use diesel::{migration::MigrationSource, pg::Pg};
+use diesel_async::{
+    AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl,
+    pooled_connection::{AsyncDieselConnectionManager, deadpool},
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use secrecy::ExposeSecret;
+
+use crate::settings::DatabaseSettings;
+
+pub type PgPool = deadpool::Pool<AsyncPgConnection>;
+pub type PoolError = deadpool::PoolError;
+pub type PooledConnection = deadpool::Object<AsyncPgConnection>;
+
+/// The outbox and inbox every service carries.
+pub const CHASSIS_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The chassis' migrations followed by a service's own.
+pub struct ServiceMigrations<'a>(pub &'a EmbeddedMigrations);
+
+impl MigrationSource<Pg> for ServiceMigrations<'_> {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<Pg>>>> {
+        let mut all = MigrationSource::<Pg>::migrations(&CHASSIS_MIGRATIONS)?;
+        all.extend(MigrationSource::<Pg>::migrations(self.0)?);
+        Ok(all)
+    }
+}
+
+/// Creates the database if needed, runs pending migrations and opens the pool.
+pub async fn connect(settings: &DatabaseSettings, migrations: EmbeddedMigrations) -> anyhow::Result<PgPool> {
+    let url = settings.url.expose_secret();
+    if settings.create_if_missing {
+        create_database_if_missing(url).await?;
+    }
+    migrate(url, migrations).await?;
+    pool(settings)
+}
+
+pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(settings.url.expose_secret());
+    let timeout = Duration::from_millis(settings.acquire_timeout_ms);
+    deadpool::Pool::builder(manager)
+        .max_size(settings.max_connections)
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
+        .recycle_timeout(Some(timeout))
+        .runtime(::deadpool::Runtime::Tokio1)
+        .build()
+        .context("database.url: cannot build the connection pool")
+}
+
+/// Runs every pending migration. Needs the multi-threaded Tokio runtime.
+pub async fn migrate(url: &str, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
+    let connection = AsyncPgConnection::establish(url)
+        .await
+        .with_context(|| format!("database.url: cannot connect to {}", redact(url)))?;
+    let mut harness = AsyncMigrationHarness::new(connection);
+    harness
+        .run_pending_migrations(ServiceMigrations(&migrations))
+        .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+    Ok(())
+}
+
+/// Reverts every migration, then applies them again (the migration round-trip test).
+pub async fn redo_all(url: &str, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
+    let connection = AsyncPgConnection::establish(url).await?;
+    let mut harness = AsyncMigrationHarness::new(connection);
+    harness
+        .revert_all_migrations(ServiceMigrations(&migrations))
+        .map_err(|e| anyhow::anyhow!("reverting migrations failed: {e}"))?;
+    harness
+        .run_pending_migrations(ServiceMigrations(&migrations))
+        .map_err(|e| anyhow::anyhow!("re-applying migrations failed: {e}"))?;
+    Ok(())
+}
+
+/// Splits `postgres://…/name?opts` into the server URL (on database `postgres`) and `name`.
+pub fn split_database_url(url: &str) -> anyhow::Result<(String, String)> {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let slash = base.rfind('/').filter(|i| *i > "postgres://".len()).context("database.url has no database name")?;
+    let name = base[slash + 1..].to_owned();
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+        "database.url: database name {name:?} must be letters, digits, '_' or '-'"
+    );
+    let mut server = format!("{}/postgres", &base[..slash]);
+    if let Some(query) = query {
+        server.push('?');
+        server.push_str(query);
+    }
+    Ok((server, name))
+}
+
+pub async fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
+    let (server, name) = split_database_url(url)?;
+    let mut conn = AsyncPgConnection::establish(&server)
+        .await
+        .with_context(|| format!("database.url: cannot connect to {}", redact(&server)))?;
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        found: i32,
+    }
+    let exists = diesel::sql_query("SELECT 1 AS found FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(&name)
+        .get_results::<Found>(&mut conn)
+        .await?;
+    if exists.is_empty() {
+        // Another instance may create it at the same moment; that is fine.
+        if let Err(error) = diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await {
+            tracing::debug!(%error, database = %name, "CREATE DATABASE raced");
+        }
+    }
+    Ok(())
+}
+
+pub async fn drop_database(url: &str) -> anyhow::Result<()> {
+    let (server, name) = split_database_url(url)?;
+    let mut conn = AsyncPgConnection::establish(&server).await?;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Is the database answering?
+pub async fn ping(pool: &PgPool) -> bool {
+    match pool.get().await {
+        Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_the_database_name_off_the_url() {
+        let (server, name) = split_database_url("postgres://u:p@h:5432/llo_intake?sslmode=disable").unwrap();
+        assert_eq!(server, "postgres://u:p@h:5432/postgres?sslmode=disable");
+        assert_eq!(name, "llo_intake");
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://***@h/db");
+    }
+}

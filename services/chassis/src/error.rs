@@ -1,0 +1,141 @@
+//! One error type for every RPC, and its one mapping to a gRPC status with
+//! `google.rpc` details (BadRequest field violations, ErrorInfo reasons).
+use tonic::Code;
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// One bad field of a request, with the field's path (e.g. `answers[2].score`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub description: String,
+}
+
+/// Collects field violations while a request is validated.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation { field: field.into(), description: description.into() });
+    }
+
+    /// Records a violation when `check` returns an error message.
+    pub fn check(&mut self, field: impl Into<String>, check: Result<(), String>) {
+        if let Err(description) = check {
+            self.add(field, description);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_vec(self) -> Vec<FieldViolation> {
+        self.0
+    }
+
+    /// `Ok(())` when nothing was violated, else `ApiError::InvalidArgument`.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() { Ok(()) } else { Err(ApiError::InvalidArgument(self.0)) }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request has invalid fields")]
+    InvalidArgument(Vec<FieldViolation>),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{message}")]
+    AlreadyExists { message: String, reason: &'static str },
+    #[error("{message}")]
+    FailedPrecondition { message: String, reason: &'static str },
+    #[error("{0}")]
+    PermissionDenied(String),
+    #[error("the request is not authenticated")]
+    Unauthenticated,
+    #[error("the service is not ready: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        ApiError::InvalidArgument(vec![FieldViolation { field: field.into(), description: description.into() }])
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ApiError::NotFound(what.into())
+    }
+
+    pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError::FailedPrecondition { message: message.into(), reason }
+    }
+
+    pub fn exists(reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError::AlreadyExists { message: message.into(), reason }
+    }
+
+    pub fn denied(message: impl Into<String>) -> Self {
+        ApiError::PermissionDenied(message.into())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        ApiError::Unexpected(anyhow::Error::new(error))
+    }
+}
+
+impl From<crate::db::PoolError> for ApiError {
+    fn from(error: crate::db::PoolError) -> Self {
+        ApiError::Unavailable(format!("database: {error}"))
+    }
+}
+
+const DOMAIN: &str = "llo.suite";
+
+impl From<ApiError> for tonic::Status {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::InvalidArgument(violations) => {
+                let mut details = ErrorDetails::new();
+                for v in &violations {
+                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                }
+                let summary = violations
+                    .iter()
+                    .map(|v| format!("{}: {}", v.field, v.description))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                tonic::Status::with_error_details(Code::InvalidArgument, summary, details)
+            }
+            ApiError::NotFound(what) => tonic::Status::not_found(format!("{what} not found")),
+            ApiError::AlreadyExists { message, reason } => with_reason(Code::AlreadyExists, message, reason),
+            ApiError::FailedPrecondition { message, reason } => {
+                with_reason(Code::FailedPrecondition, message, reason)
+            }
+            ApiError::PermissionDenied(message) => tonic::Status::permission_denied(message),
+            ApiError::Unauthenticated => tonic::Status::unauthenticated("authentication required"),
+            ApiError::Unavailable(message) => {
+                tracing::warn!(error = %message, "service unavailable");
+                tonic::Status::unavailable("the service is temporarily unavailable; retry")
+            }
+            ApiError::Unexpected(error) => {
+                // The detail goes to the log and trace, never to the caller.
+                tracing::error!(error = ?error, "unexpected error");
+                tonic::Status::internal("internal error")
+            }
+        }
+    }
+}
+
+fn with_reason(code: Code, message: String, reason: &'static str) -> tonic::Status {
+    let details = ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new());
+    tonic::Status::with_error_details(code, message, details)
+}

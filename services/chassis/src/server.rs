@@ -1,0 +1,180 @@
+//! gRPC server defaults: health (NOT_SERVING until database and broker are ready,
+//! and again while either is lost), reflection, the RPC layer, optional TLS/mTLS,
+//! graceful shutdown.
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig, server::TcpIncoming};
+use tonic_health::ServingStatus;
+
+use crate::{auth::Gate, db::PgPool, rpc_layer::RpcLayer, settings::Settings};
+
+/// What the service depends on, as last seen.
+#[derive(Clone, Default)]
+pub struct Readiness {
+    broker: Arc<AtomicBool>,
+}
+
+impl Readiness {
+    pub fn set_broker(&self, up: bool) {
+        self.broker.store(up, Ordering::Relaxed);
+    }
+
+    pub fn broker(&self) -> bool {
+        self.broker.load(Ordering::Relaxed)
+    }
+}
+
+/// Binds the gRPC port now, so a caller (a test) learns the real port before serving.
+pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("grpc.address: cannot listen on {address}"))
+}
+
+/// Everything a service hands to `serve`.
+pub struct ServeParts {
+    pub listener: TcpListener,
+    /// The service's own routes (its generated `*Server`).
+    pub routes: tonic::service::Routes,
+    /// Full service name for health, e.g. `llo.intake.v1.IntakeService`.
+    pub service_name: &'static str,
+    pub gate: Gate,
+    pub pool: PgPool,
+    pub readiness: Readiness,
+    pub shutdown: CancellationToken,
+}
+
+/// Serves until `shutdown` is cancelled, then lets in-flight calls finish.
+pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter.set_service_status("", ServingStatus::NotServing).await;
+    health_reporter.set_service_status(parts.service_name, ServingStatus::NotServing).await;
+    tokio::spawn(watch_health(
+        health_reporter.clone(),
+        parts.service_name,
+        parts.pool.clone(),
+        parts.readiness.clone(),
+        parts.shutdown.clone(),
+    ));
+
+    let mut routes = parts.routes.add_service(health_service.clone());
+    if settings.grpc.reflection {
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(llo_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()?;
+        routes = routes.add_service(reflection);
+    }
+
+    let mut builder = Server::builder();
+    if let (Some(cert), Some(key)) = (&settings.tls.cert_file, &settings.tls.key_file) {
+        let identity = Identity::from_pem(read(cert, "tls.cert_file")?, read(key, "tls.key_file")?);
+        let mut tls = ServerTlsConfig::new().identity(identity);
+        if let Some(ca) = &settings.tls.client_ca_file {
+            tls = tls.client_ca_root(Certificate::from_pem(read(ca, "tls.client_ca_file")?));
+        }
+        builder = builder.tls_config(tls).context("tls: invalid configuration")?;
+        if let Some(port) = settings.tls.health_port {
+            let address = SocketAddr::new(settings.grpc.address.ip(), port);
+            let health_listener = bind(address).await?;
+            let shutdown = parts.shutdown.clone();
+            let health_only = health_service.clone();
+            tokio::spawn(async move {
+                let served = Server::builder()
+                    .add_service(health_only)
+                    .serve_with_incoming_shutdown(TcpIncoming::from(health_listener), shutdown.cancelled_owned())
+                    .await;
+                if let Err(error) = served {
+                    tracing::error!(%error, "plain-text health port failed");
+                }
+            });
+        }
+    }
+
+    let grace = Duration::from_secs(settings.grpc.shutdown_grace_seconds);
+    let shutdown = parts.shutdown.clone();
+    let reporter = health_reporter.clone();
+    let service_name = parts.service_name;
+    let signal = async move {
+        shutdown.cancelled().await;
+        // Tell load balancers first, then stop accepting.
+        reporter.set_service_status("", ServingStatus::NotServing).await;
+        reporter.set_service_status(service_name, ServingStatus::NotServing).await;
+    };
+    let server = builder
+        .timeout(Duration::from_secs(60))
+        .layer(RpcLayer::new(parts.gate))
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpIncoming::from(parts.listener), signal);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result.context("gRPC server failed")?,
+        () = async { parts.shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("in-flight calls did not finish within {grace:?}; stopping");
+        }
+    }
+    Ok(())
+}
+
+fn read(path: &std::path::Path, key: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("{key}: cannot read {}", path.display()))
+}
+
+async fn watch_health(
+    reporter: tonic_health::server::HealthReporter,
+    service_name: &'static str,
+    pool: PgPool,
+    readiness: Readiness,
+    shutdown: CancellationToken,
+) {
+    let mut last = None;
+    loop {
+        let ready = readiness.broker() && crate::db::ping(&pool).await;
+        if last != Some(ready) {
+            let status = if ready { ServingStatus::Serving } else { ServingStatus::NotServing };
+            tracing::info!(service = service_name, ready, "health changed");
+            reporter.set_service_status("", status).await;
+            reporter.set_service_status(service_name, status).await;
+            last = Some(ready);
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_millis(if ready { 2_000 } else { 200 })) => {}
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C, and cancels `token`.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+        () = token.cancelled() => {}
+    }
+    tracing::info!("shutting down");
+    token.cancel();
+}

@@ -1,0 +1,185 @@
+//! Logs through `tracing` (pretty or JSON), traces and metrics through OpenTelemetry.
+//! Spans always get W3C trace ids, so trace context flows through gRPC and AMQP even
+//! when nothing is exported; OTLP export starts when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+use std::{collections::HashMap, sync::OnceLock};
+
+use opentelemetry::{
+    KeyValue, global,
+    metrics::{Counter, Histogram, Meter},
+    propagation::Injector,
+    trace::TracerProvider as _,
+};
+use opentelemetry_sdk::{
+    Resource, metrics::SdkMeterProvider, propagation::TraceContextPropagator, trace::SdkTracerProvider,
+};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+
+use crate::settings::{LogFormat, TelemetrySettings};
+
+/// Flushes traces and metrics when dropped (at shutdown).
+pub struct TelemetryGuard {
+    tracer_provider: SdkTracerProvider,
+    meter_provider: Option<SdkMeterProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Err(error) = self.tracer_provider.shutdown() {
+            eprintln!("telemetry: flushing traces failed: {error}");
+        }
+        if let Some(meter_provider) = &self.meter_provider
+            && let Err(error) = meter_provider.shutdown()
+        {
+            eprintln!("telemetry: flushing metrics failed: {error}");
+        }
+    }
+}
+
+/// Installs the global subscriber, tracer and meter. Call once, inside the Tokio runtime.
+pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<TelemetryGuard> {
+    global::set_text_map_propagator(TraceContextPropagator::new());
+    let resource = Resource::builder().with_service_name(service_name.to_owned()).build();
+    let exporting = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|v| !v.is_empty());
+
+    let mut tracer_builder = SdkTracerProvider::builder().with_resource(resource.clone());
+    let mut meter_provider = None;
+    if exporting {
+        let span_exporter = opentelemetry_otlp::SpanExporter::builder().with_tonic().build()?;
+        tracer_builder = tracer_builder.with_batch_exporter(span_exporter);
+        let metric_exporter = opentelemetry_otlp::MetricExporter::builder().with_tonic().build()?;
+        let provider = SdkMeterProvider::builder()
+            .with_periodic_exporter(metric_exporter)
+            .with_resource(resource)
+            .build();
+        global::set_meter_provider(provider.clone());
+        meter_provider = Some(provider);
+    }
+    let tracer_provider = tracer_builder.build();
+    global::set_tracer_provider(tracer_provider.clone());
+    let otel_layer = tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("llo"));
+
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
+    let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
+    let installed = match settings.log_format {
+        LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().json().with_current_span(true)).try_init(),
+        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer().compact()).try_init(),
+    };
+    if let Err(error) = installed {
+        // Already installed (tests, or several services in one process): keep the first.
+        tracing::debug!(%error, "telemetry already initialised");
+    }
+    Ok(TelemetryGuard { tracer_provider, meter_provider })
+}
+
+/// For tests: installs telemetry once per process, quietly.
+pub fn init_for_tests() {
+    static GUARD: OnceLock<Option<TelemetryGuard>> = OnceLock::new();
+    GUARD.get_or_init(|| {
+        let settings = TelemetrySettings { log_format: LogFormat::Pretty, log_filter: "warn".into() };
+        init("llo-test", &settings).ok()
+    });
+}
+
+/// The suite's instruments, named after the OpenTelemetry semantic conventions.
+pub struct Metrics {
+    pub rpc_duration: Histogram<f64>,
+    pub events_published: Counter<u64>,
+    pub events_consumed: Counter<u64>,
+    pub events_dead_lettered: Counter<u64>,
+    pub outbox_backlog: opentelemetry::metrics::Gauge<u64>,
+    pub consumer_lag: opentelemetry::metrics::Gauge<u64>,
+}
+
+pub fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(|| {
+        let meter: Meter = global::meter("llo");
+        Metrics {
+            rpc_duration: meter
+                .f64_histogram("rpc.server.call.duration")
+                .with_unit("s")
+                .with_description("Duration of gRPC calls handled")
+                .build(),
+            events_published: meter
+                .u64_counter("llo.events.published")
+                .with_description("Integration events confirmed by the broker")
+                .build(),
+            events_consumed: meter
+                .u64_counter("llo.events.consumed")
+                .with_description("Integration events consumed, by outcome")
+                .build(),
+            events_dead_lettered: meter
+                .u64_counter("llo.events.dead_lettered")
+                .with_description("Integration events sent to the dead-letter queue")
+                .build(),
+            outbox_backlog: meter
+                .u64_gauge("llo.outbox.backlog")
+                .with_description("Outbox rows not yet confirmed by the broker")
+                .build(),
+            consumer_lag: meter
+                .u64_gauge("llo.consumer.lag")
+                .with_description("Messages ready in the service's queue")
+                .build(),
+        }
+    })
+}
+
+pub fn service_attr(service: &str) -> KeyValue {
+    KeyValue::new("service.name", service.to_owned())
+}
+
+/// The current span's W3C trace context as headers (`traceparent`, `tracestate`).
+pub fn current_trace_headers() -> HashMap<String, String> {
+    let context = tracing::Span::current().context();
+    let mut headers = HashMap::new();
+    global::get_text_map_propagator(|propagator| propagator.inject_context(&context, &mut MapInjector(&mut headers)));
+    headers
+}
+
+/// Makes `span` a child of the trace in `headers`. Call before the span is entered.
+pub fn set_parent_from<'a>(span: &tracing::Span, headers: impl Fn(&str) -> Option<&'a str>) {
+    let carrier: HashMap<String, String> = ["traceparent", "tracestate"]
+        .into_iter()
+        .filter_map(|key| headers(key).map(|value| (key.to_owned(), value.to_owned())))
+        .collect();
+    if carrier.is_empty() {
+        return;
+    }
+    let parent = global::get_text_map_propagator(|propagator| propagator.extract(&carrier));
+    // A span that was already entered keeps its parent; ours are fresh, so this holds.
+    let _ = span.set_parent(parent);
+}
+
+struct MapInjector<'a>(&'a mut HashMap<String, String>);
+
+impl Injector for MapInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+}
+
+/// gRPC client interceptor that sends the current trace context (and a bearer token).
+#[derive(Clone, Default)]
+pub struct ClientContext {
+    pub bearer_token: Option<String>,
+}
+
+impl tonic::service::Interceptor for ClientContext {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        for (key, value) in current_trace_headers() {
+            if let (Ok(key), Ok(value)) = (
+                tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+                tonic::metadata::MetadataValue::try_from(value.as_str()),
+            ) {
+                request.metadata_mut().insert(key, value);
+            }
+        }
+        if let Some(token) = &self.bearer_token
+            && let Ok(value) = tonic::metadata::MetadataValue::try_from(format!("Bearer {token}"))
+        {
+            request.metadata_mut().insert("authorization", value);
+        }
+        Ok(request)
+    }
+}

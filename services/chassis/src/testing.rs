@@ -1,0 +1,208 @@
+//! Test support against the real local PostgreSQL and RabbitMQ: each `TestEnv` has
+//! its own database and its own exchanges and queues, and removes them when dropped.
+use std::{path::PathBuf, time::Duration};
+
+use futures_util::StreamExt as _;
+use lapin::{
+    message::Delivery,
+    options::{BasicAckOptions, BasicConsumeOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions},
+    types::FieldTable,
+};
+use uuid::Uuid;
+
+use crate::{
+    ServiceName, Settings,
+    auth::{Role, TokenRequest, mint_development_token},
+};
+
+pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+pub const SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// One test's private slice of the local PostgreSQL and RabbitMQ.
+pub struct TestEnv {
+    pub id: String,
+    pub exchange: String,
+    databases: std::sync::Mutex<Vec<String>>,
+    queues: std::sync::Mutex<Vec<String>>,
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        crate::telemetry::init_for_tests();
+        let id = Uuid::new_v4().simple().to_string()[..12].to_owned();
+        Self {
+            exchange: format!("test.{id}.events"),
+            id,
+            databases: Default::default(),
+            queues: Default::default(),
+        }
+    }
+
+    pub fn database_url(&self, service: ServiceName) -> String {
+        format!("{SERVER_URL}/llo_test_{}_{}", service.as_str(), self.id)
+    }
+
+    pub fn queue_prefix(&self) -> String {
+        format!("test.{}.", self.id)
+    }
+
+    /// Settings for `service` in this environment: port 0, development tokens on.
+    pub fn settings(&self, service: ServiceName) -> Settings {
+        self.settings_with(service, &[])
+    }
+
+    pub fn settings_with(&self, service: ServiceName, extra: &[(&str, String)]) -> Settings {
+        self.databases.lock().map(|mut d| d.push(self.database_url(service))).ok();
+        let mut overrides = vec![
+            ("environment", "development".to_owned()),
+            ("grpc.address", "127.0.0.1:0".to_owned()),
+            ("database.url", self.database_url(service)),
+            ("database.max_connections", "8".to_owned()),
+            ("amqp.url", AMQP_URL.to_owned()),
+            ("amqp.exchange", self.exchange.clone()),
+            ("amqp.dead_letter_exchange", format!("test.{}.dlx", self.id)),
+            ("amqp.unrouted_exchange", format!("test.{}.unrouted", self.id)),
+            ("amqp.queue_prefix", self.queue_prefix()),
+            ("amqp.relay_poll_interval_ms", "200".to_owned()),
+            ("amqp.retry_base_delay_ms", "20".to_owned()),
+            ("auth.allow_development_tokens", "true".to_owned()),
+            ("packs.dir", packs_dir().display().to_string()),
+        ];
+        overrides.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+        match Settings::load_with(service, &overrides) {
+            Ok(settings) => settings,
+            Err(error) => panic!("test settings: {error:#}"),
+        }
+    }
+
+    /// A development token, as `llo token` mints it.
+    pub fn token(&self, role: Role, region: &str, organisation_id: Option<&str>) -> String {
+        let request = TokenRequest {
+            subject: format!("test-{}", role.as_str()),
+            roles: vec![role],
+            regions: vec![region.to_owned()],
+            organisation_id: organisation_id.map(str::to_owned),
+            issuer: "llo".into(),
+            audience: "llo-suite".into(),
+            valid_for_seconds: 3600,
+        };
+        match mint_development_token(&request) {
+            Ok(token) => token,
+            Err(error) => panic!("minting a token: {error}"),
+        }
+    }
+
+    /// A queue bound to this environment's exchange, to watch what is published.
+    pub async fn probe(&self, binding: &str) -> EventProbe {
+        let name = format!("{}probe.{}", self.queue_prefix(), Uuid::new_v4().simple());
+        self.track_queue(&name);
+        EventProbe::open(&name, &self.exchange, binding).await
+    }
+
+    pub fn track_queue(&self, name: &str) {
+        self.queues.lock().map(|mut q| q.push(name.to_owned())).ok();
+    }
+
+    async fn cleanup(&self, databases: Vec<String>, mut queues: Vec<String>) {
+        for url in databases {
+            if let Err(error) = crate::db::drop_database(&url).await {
+                eprintln!("test cleanup: dropping {url}: {error}");
+            }
+        }
+        let prefix = self.queue_prefix();
+        for service in ServiceName::ALL {
+            queues.push(format!("{prefix}{}.events", service.as_str()));
+            queues.push(format!("{prefix}{}.events.dead", service.as_str()));
+        }
+        queues.push(format!("{prefix}llo.events.unrouted"));
+        let Ok(connection) = lapin::Connection::connect(AMQP_URL, Default::default()).await else {
+            return;
+        };
+        if let Ok(channel) = connection.create_channel().await {
+            for queue in queues {
+                let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
+            }
+            for exchange in [self.exchange.clone(), format!("test.{}.dlx", self.id), format!("test.{}.unrouted", self.id)] {
+                let _ = channel.exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default()).await;
+            }
+        }
+        let _ = connection.close(200, "cleanup".into()).await;
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let databases = self.databases.lock().map(|mut d| std::mem::take(&mut *d)).unwrap_or_default();
+        let queues = self.queues.lock().map(|mut q| std::mem::take(&mut *q)).unwrap_or_default();
+        let env = TestEnv { id: self.id.clone(), exchange: self.exchange.clone(), databases: Default::default(), queues: Default::default() };
+        // Drop cannot await; clean up on a thread with its own runtime.
+        let cleaned = std::thread::spawn(move || {
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                runtime.block_on(env.cleanup(databases, queues));
+            }
+        });
+        let _ = cleaned.join();
+    }
+}
+
+/// The workspace's `infra/packs`.
+pub fn packs_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra/packs")
+}
+
+/// Collects what arrives on a test queue.
+pub struct EventProbe {
+    _connection: lapin::Connection,
+    consumer: lapin::Consumer,
+}
+
+impl EventProbe {
+    pub async fn open(queue: &str, exchange: &str, binding: &str) -> EventProbe {
+        let connection = crate::bus::connect(AMQP_URL, "test-probe", 5).await.unwrap_or_else(|e| panic!("{e}"));
+        let channel = connection.create_channel().await.unwrap_or_else(|e| panic!("{e}"));
+        // The exchange may not exist yet: declare it as the services will.
+        let topology = crate::bus::Topology {
+            exchange: exchange.to_owned(),
+            dead_letter_exchange: exchange.replace(".events", ".dlx"),
+            unrouted_exchange: exchange.replace(".events", ".unrouted"),
+            unrouted_queue: format!("{}llo.events.unrouted", exchange.trim_end_matches("events")),
+            queue: None,
+        };
+        topology.declare(&channel).await.unwrap_or_else(|e| panic!("declare: {e}"));
+        channel
+            .queue_declare(queue.into(), QueueDeclareOptions { durable: true, ..Default::default() }, FieldTable::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        channel
+            .queue_bind(queue.into(), exchange.into(), binding.into(), QueueBindOptions::default(), FieldTable::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let consumer = channel
+            .basic_consume(queue.into(), "probe".into(), BasicConsumeOptions::default(), FieldTable::default())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        EventProbe { _connection: connection, consumer }
+    }
+
+    /// The next message within `timeout`, acked.
+    pub async fn next(&mut self, timeout: Duration) -> Option<Delivery> {
+        let delivery = tokio::time::timeout(timeout, self.consumer.next()).await.ok()??.ok()?;
+        let _ = delivery.acker.ack(BasicAckOptions::default()).await;
+        Some(delivery)
+    }
+
+    /// Everything that arrives until `quiet` passes with nothing new.
+    pub async fn drain(&mut self, quiet: Duration) -> Vec<Delivery> {
+        let mut all = Vec::new();
+        while let Some(delivery) = self.next(quiet).await {
+            all.push(delivery);
+        }
+        all
+    }
+}
