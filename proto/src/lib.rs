@@ -2,7 +2,8 @@
 #![allow(clippy::all, clippy::pedantic)]
 
 /// Encoded `FileDescriptorSet` of every LLO proto, for server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/llo_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/llo_descriptor.bin"));
 
 pub mod common {
     pub mod v1 {

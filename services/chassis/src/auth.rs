@@ -24,7 +24,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::ProgrammeManager, Role::Coach, Role::CompanyHr, Role::Integrator, Role::Evaluator];
+    pub const ALL: [Role; 5] = [
+        Role::ProgrammeManager,
+        Role::Coach,
+        Role::CompanyHr,
+        Role::Integrator,
+        Role::Evaluator,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -98,13 +104,19 @@ impl Caller {
 
     /// Only company roles are bound to one organisation; the others see the whole region.
     pub fn is_company_scoped(&self) -> bool {
-        !self.has_any(&[Role::ProgrammeManager, Role::Coach, Role::Evaluator, Role::Integrator])
+        !self.has_any(&[
+            Role::ProgrammeManager,
+            Role::Coach,
+            Role::Evaluator,
+            Role::Integrator,
+        ])
     }
 
     /// May the caller see data of this organisation in this region?
     pub fn may_see_organisation(&self, region: &str, organisation_id: &str) -> bool {
         self.may_see_region(region)
-            && (!self.is_company_scoped() || self.organisation_id.as_deref() == Some(organisation_id))
+            && (!self.is_company_scoped()
+                || self.organisation_id.as_deref() == Some(organisation_id))
     }
 }
 
@@ -119,7 +131,10 @@ fn is_public(path: &str, reflection_public: bool) -> bool {
 }
 
 pub fn allowed_roles(policy: AccessPolicy, path: &str) -> Option<&'static [Role]> {
-    policy.iter().find(|(p, _)| *p == path).map(|(_, roles)| *roles)
+    policy
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, roles)| *roles)
 }
 
 /// Why a call was refused, before it reached a handler.
@@ -133,7 +148,9 @@ impl From<Refusal> for tonic::Status {
     fn from(refusal: Refusal) -> Self {
         match refusal {
             // No detail: nothing that helps an attacker tell which check failed.
-            Refusal::Unauthenticated => tonic::Status::unauthenticated("a valid bearer token is required"),
+            Refusal::Unauthenticated => {
+                tonic::Status::unauthenticated("a valid bearer token is required")
+            }
             Refusal::PermissionDenied(message) => tonic::Status::permission_denied(message),
         }
     }
@@ -168,7 +185,11 @@ impl Authenticator {
                 _ => DecodingKey::from_rsa_pem(pem.as_bytes()),
             }
             .context("auth.public_key_pem is not a valid PEM public key")?;
-            keys.push(TrustedKey { key_id: None, key, algorithm });
+            keys.push(TrustedKey {
+                key_id: None,
+                key,
+                algorithm,
+            });
         }
         if settings.allow_development_tokens {
             keys.push(TrustedKey {
@@ -183,13 +204,21 @@ impl Authenticator {
                  (or auth.allow_development_tokens in development)"
             );
         }
-        Ok(Self { keys, issuer: settings.issuer.clone(), audience: settings.audience.clone() })
+        Ok(Self {
+            keys,
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+        })
     }
 
     /// Checks an `authorization` header value and returns the caller.
     pub fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, Refusal> {
         let token = authorization
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .and_then(|value| {
+                value
+                    .strip_prefix("Bearer ")
+                    .or_else(|| value.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(Refusal::Unauthenticated)?;
@@ -221,7 +250,9 @@ impl Authenticator {
 fn caller_from(claims: Claims) -> Result<Caller, Refusal> {
     let roles: HashSet<Role> = claims.roles.iter().filter_map(|r| r.parse().ok()).collect();
     if roles.is_empty() || claims.regions.is_empty() {
-        return Err(Refusal::PermissionDenied("the token grants no role in any region".into()));
+        return Err(Refusal::PermissionDenied(
+            "the token grants no role in any region".into(),
+        ));
     }
     let caller = Caller {
         subject: claims.sub,
@@ -230,14 +261,18 @@ fn caller_from(claims: Claims) -> Result<Caller, Refusal> {
         organisation_id: claims.org.filter(|o| !o.is_empty()),
     };
     if caller.is_company_scoped() && caller.organisation_id.is_none() {
-        return Err(Refusal::PermissionDenied("a company_hr token must name its organisation".into()));
+        return Err(Refusal::PermissionDenied(
+            "a company_hr token must name its organisation".into(),
+        ));
     }
     Ok(caller)
 }
 
 fn load_jwks(path: &Path) -> anyhow::Result<Vec<TrustedKey>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("auth.jwks_file: cannot read {}", path.display()))?;
-    let set: JwkSet = serde_json::from_str(&text).with_context(|| format!("auth.jwks_file: {} is not a JWKS", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("auth.jwks_file: cannot read {}", path.display()))?;
+    let set: JwkSet = serde_json::from_str(&text)
+        .with_context(|| format!("auth.jwks_file: {} is not a JWKS", path.display()))?;
     set.keys
         .iter()
         .map(|jwk| {
@@ -263,13 +298,18 @@ pub struct Gate {
 
 impl Gate {
     /// `Ok(None)` for public paths, `Ok(Some(caller))` for an allowed call.
-    pub fn admit(&self, path: &str, authorization: Option<&str>) -> Result<Option<Caller>, Refusal> {
+    pub fn admit(
+        &self,
+        path: &str,
+        authorization: Option<&str>,
+    ) -> Result<Option<Caller>, Refusal> {
         if is_public(path, self.reflection_public) {
             return Ok(None);
         }
         let caller = self.authenticator.authenticate(authorization)?;
-        let allowed = allowed_roles(self.policy, path)
-            .ok_or_else(|| Refusal::PermissionDenied("this method is not open to any role".into()))?;
+        let allowed = allowed_roles(self.policy, path).ok_or_else(|| {
+            Refusal::PermissionDenied("this method is not open to any role".into())
+        })?;
         if !caller.has_any(allowed) {
             let names: Vec<_> = allowed.iter().map(|r| r.as_str()).collect();
             return Err(Refusal::PermissionDenied(format!(
@@ -303,13 +343,21 @@ pub fn mint_development_token(request: &TokenRequest) -> anyhow::Result<String> 
         exp: now + request.valid_for_seconds,
         nbf: Some(now - 1),
         iat: Some(now),
-        roles: request.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        roles: request
+            .roles
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect(),
         regions: request.regions.clone(),
         org: request.organisation_id.clone(),
     };
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(DEVELOPMENT_KEY_ID.into());
-    Ok(jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(DEVELOPMENT_KEY))?)
+    Ok(jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_secret(DEVELOPMENT_KEY),
+    )?)
 }
 
 /// Reads the caller the gate put in the request.

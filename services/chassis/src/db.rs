@@ -24,7 +24,9 @@ pub const CHASSIS_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations
 pub struct ServiceMigrations<'a>(pub &'a EmbeddedMigrations);
 
 impl MigrationSource<Pg> for ServiceMigrations<'_> {
-    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<Pg>>>> {
+    fn migrations(
+        &self,
+    ) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<Pg>>>> {
         let mut all = MigrationSource::<Pg>::migrations(&CHASSIS_MIGRATIONS)?;
         all.extend(MigrationSource::<Pg>::migrations(self.0)?);
         Ok(all)
@@ -32,7 +34,10 @@ impl MigrationSource<Pg> for ServiceMigrations<'_> {
 }
 
 /// Creates the database if needed, runs pending migrations and opens the pool.
-pub async fn connect(settings: &DatabaseSettings, migrations: EmbeddedMigrations) -> anyhow::Result<PgPool> {
+pub async fn connect(
+    settings: &DatabaseSettings,
+    migrations: EmbeddedMigrations,
+) -> anyhow::Result<PgPool> {
     let url = settings.url.expose_secret();
     if settings.create_if_missing {
         create_database_if_missing(url).await?;
@@ -42,7 +47,8 @@ pub async fn connect(settings: &DatabaseSettings, migrations: EmbeddedMigrations
 }
 
 pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(settings.url.expose_secret());
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new(settings.url.expose_secret());
     let timeout = Duration::from_millis(settings.acquire_timeout_ms);
     deadpool::Pool::builder(manager)
         .max_size(settings.max_connections)
@@ -81,11 +87,19 @@ pub async fn redo_all(url: &str, migrations: EmbeddedMigrations) -> anyhow::Resu
 
 /// Splits `postgres://…/name?opts` into the server URL (on database `postgres`) and `name`.
 pub fn split_database_url(url: &str) -> anyhow::Result<(String, String)> {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let slash = base.rfind('/').filter(|i| *i > "postgres://".len()).context("database.url has no database name")?;
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let slash = base
+        .rfind('/')
+        .filter(|i| *i > "postgres://".len())
+        .context("database.url has no database name")?;
     let name = base[slash + 1..].to_owned();
     anyhow::ensure!(
-        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
         "database.url: database name {name:?} must be letters, digits, '_' or '-'"
     );
     let mut server = format!("{}/postgres", &base[..slash]);
@@ -113,7 +127,10 @@ pub async fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
         .await?;
     if exists.is_empty() {
         // Another instance may create it at the same moment; that is fine.
-        if let Err(error) = diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await {
+        if let Err(error) = diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+        {
             tracing::debug!(%error, database = %name, "CREATE DATABASE raced");
         }
     }
@@ -132,7 +149,10 @@ pub async fn drop_database(url: &str) -> anyhow::Result<()> {
 /// Is the database answering?
 pub async fn ping(pool: &PgPool) -> bool {
     match pool.get().await {
-        Ok(mut conn) => diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok(),
+        Ok(mut conn) => diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -140,7 +160,9 @@ pub async fn ping(pool: &PgPool) -> bool {
 /// The URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
         _ => url.to_owned(),
     }
 }
@@ -151,7 +173,8 @@ mod tests {
 
     #[test]
     fn splits_the_database_name_off_the_url() {
-        let (server, name) = split_database_url("postgres://u:p@h:5432/llo_intake?sslmode=disable").unwrap();
+        let (server, name) =
+            split_database_url("postgres://u:p@h:5432/llo_intake?sslmode=disable").unwrap();
         assert_eq!(server, "postgres://u:p@h:5432/postgres?sslmode=disable");
         assert_eq!(name, "llo_intake");
     }

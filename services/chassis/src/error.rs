@@ -20,7 +20,10 @@ impl Violations {
     }
 
     pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(FieldViolation { field: field.into(), description: description.into() });
+        self.0.push(FieldViolation {
+            field: field.into(),
+            description: description.into(),
+        });
     }
 
     /// Records a violation when `check` returns an error message.
@@ -40,7 +43,11 @@ impl Violations {
 
     /// `Ok(())` when nothing was violated, else `ApiError::InvalidArgument`.
     pub fn into_result(self) -> Result<(), ApiError> {
-        if self.0.is_empty() { Ok(()) } else { Err(ApiError::InvalidArgument(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::InvalidArgument(self.0))
+        }
     }
 }
 
@@ -51,9 +58,15 @@ pub enum ApiError {
     #[error("{0} not found")]
     NotFound(String),
     #[error("{message}")]
-    AlreadyExists { message: String, reason: &'static str },
+    AlreadyExists {
+        message: String,
+        reason: &'static str,
+    },
     #[error("{message}")]
-    FailedPrecondition { message: String, reason: &'static str },
+    FailedPrecondition {
+        message: String,
+        reason: &'static str,
+    },
     #[error("{0}")]
     PermissionDenied(String),
     #[error("the request is not authenticated")]
@@ -66,7 +79,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
-        ApiError::InvalidArgument(vec![FieldViolation { field: field.into(), description: description.into() }])
+        ApiError::InvalidArgument(vec![FieldViolation {
+            field: field.into(),
+            description: description.into(),
+        }])
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -74,11 +90,17 @@ impl ApiError {
     }
 
     pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
-        ApiError::FailedPrecondition { message: message.into(), reason }
+        ApiError::FailedPrecondition {
+            message: message.into(),
+            reason,
+        }
     }
 
     pub fn exists(reason: &'static str, message: impl Into<String>) -> Self {
-        ApiError::AlreadyExists { message: message.into(), reason }
+        ApiError::AlreadyExists {
+            message: message.into(),
+            reason,
+        }
     }
 
     pub fn denied(message: impl Into<String>) -> Self {
@@ -116,7 +138,9 @@ impl From<ApiError> for tonic::Status {
                 tonic::Status::with_error_details(Code::InvalidArgument, summary, details)
             }
             ApiError::NotFound(what) => tonic::Status::not_found(format!("{what} not found")),
-            ApiError::AlreadyExists { message, reason } => with_reason(Code::AlreadyExists, message, reason),
+            ApiError::AlreadyExists { message, reason } => {
+                with_reason(Code::AlreadyExists, message, reason)
+            }
             ApiError::FailedPrecondition { message, reason } => {
                 with_reason(Code::FailedPrecondition, message, reason)
             }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod bus;
 pub mod db;
+pub mod detached;
 pub mod error;
 pub mod packs;
 pub mod paging;

@@ -95,7 +95,10 @@ impl SectorPack {
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.likert_min < self.likert_max, "likert_min must be below likert_max");
+        anyhow::ensure!(
+            self.likert_min < self.likert_max,
+            "likert_min must be below likert_max"
+        );
         anyhow::ensure!(!self.dimensions.is_empty(), "a scan needs dimensions");
         for item in &self.items {
             anyhow::ensure!(
@@ -114,7 +117,9 @@ impl SectorPack {
         }
         for intervention in &self.interventions {
             anyhow::ensure!(
-                self.dimensions.iter().any(|d| d.id == intervention.dimension),
+                self.dimensions
+                    .iter()
+                    .any(|d| d.id == intervention.dimension),
                 "intervention {:?} names unknown dimension {}",
                 intervention.title,
                 intervention.dimension
@@ -139,12 +144,15 @@ impl Packs {
     pub fn load(dir: &Path) -> anyhow::Result<Packs> {
         let mut packs = Packs::default();
         for (path, text) in read_folder(&dir.join("sectors"))? {
-            let pack: SectorPack = toml::from_str(&text).with_context(|| format!("sector pack {}", path.display()))?;
-            pack.check().with_context(|| format!("sector pack {}", path.display()))?;
+            let pack: SectorPack =
+                toml::from_str(&text).with_context(|| format!("sector pack {}", path.display()))?;
+            pack.check()
+                .with_context(|| format!("sector pack {}", path.display()))?;
             packs.sectors.insert(pack.id.clone(), Arc::new(pack));
         }
         for (path, text) in read_folder(&dir.join("regions"))? {
-            let pack: RegionPack = toml::from_str(&text).with_context(|| format!("region pack {}", path.display()))?;
+            let pack: RegionPack =
+                toml::from_str(&text).with_context(|| format!("region pack {}", path.display()))?;
             for sector in &pack.sectors {
                 anyhow::ensure!(
                     packs.sectors.contains_key(sector),
@@ -154,7 +162,11 @@ impl Packs {
             }
             packs.regions.insert(pack.id.clone(), Arc::new(pack));
         }
-        anyhow::ensure!(!packs.regions.is_empty(), "packs.dir {}: no region packs found", dir.display());
+        anyhow::ensure!(
+            !packs.regions.is_empty(),
+            "packs.dir {}: no region packs found",
+            dir.display()
+        );
         Ok(packs)
     }
 
@@ -168,17 +180,20 @@ impl Packs {
 
     /// Is `sector` active in `region`?
     pub fn offers(&self, region: &str, sector: &str) -> bool {
-        self.region(region).is_some_and(|r| r.sectors.iter().any(|s| s == sector))
+        self.region(region)
+            .is_some_and(|r| r.sectors.iter().any(|s| s == sector))
     }
 }
 
 fn read_folder(dir: &Path) -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("packs.dir: cannot read {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("packs.dir: cannot read {}", dir.display()))?;
     let mut files = Vec::new();
     for entry in entries {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             files.push((path, text));
         }
     }

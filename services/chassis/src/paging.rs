@@ -20,14 +20,20 @@ impl Page {
         if page_size < 0 {
             return Err(ApiError::invalid("page_size", "must not be negative"));
         }
-        let size = if page_size == 0 { DEFAULT_PAGE_SIZE } else { i64::from(page_size).min(MAX_PAGE_SIZE) };
+        let size = if page_size == 0 {
+            DEFAULT_PAGE_SIZE
+        } else {
+            i64::from(page_size).min(MAX_PAGE_SIZE)
+        };
         let after = if page_token.is_empty() {
             None
         } else {
-            let bytes = URL_SAFE_NO_PAD
-                .decode(page_token)
-                .map_err(|_| ApiError::invalid("page_token", "is not a token this service issued"))?;
-            Some(Uuid::from_slice(&bytes).map_err(|_| ApiError::invalid("page_token", "is not a token this service issued"))?)
+            let bytes = URL_SAFE_NO_PAD.decode(page_token).map_err(|_| {
+                ApiError::invalid("page_token", "is not a token this service issued")
+            })?;
+            Some(Uuid::from_slice(&bytes).map_err(|_| {
+                ApiError::invalid("page_token", "is not a token this service issued")
+            })?)
         };
         Ok(Page { size, after })
     }
@@ -41,7 +47,10 @@ impl Page {
     pub fn finish<T>(&self, mut rows: Vec<T>, id_of: impl Fn(&T) -> Uuid) -> (Vec<T>, String) {
         if rows.len() as i64 > self.size {
             rows.truncate(self.size as usize);
-            let token = rows.last().map(|r| URL_SAFE_NO_PAD.encode(id_of(r).as_bytes())).unwrap_or_default();
+            let token = rows
+                .last()
+                .map(|r| URL_SAFE_NO_PAD.encode(id_of(r).as_bytes()))
+                .unwrap_or_default();
             (rows, token)
         } else {
             (rows, String::new())

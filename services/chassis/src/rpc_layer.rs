@@ -20,7 +20,9 @@ pub struct RpcLayer {
 
 impl RpcLayer {
     pub fn new(gate: Gate) -> Self {
-        Self { gate: Arc::new(gate) }
+        Self {
+            gate: Arc::new(gate),
+        }
     }
 }
 
@@ -28,7 +30,10 @@ impl<S> tower::Layer<S> for RpcLayer {
     type Service = RpcService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RpcService { inner, gate: self.gate.clone() }
+        RpcService {
+            inner,
+            gate: self.gate.clone(),
+        }
     }
 }
 
@@ -40,7 +45,10 @@ pub struct RpcService<S> {
 
 impl<S, B> tower::Service<http::Request<B>> for RpcService<S>
 where
-    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>> + Clone + Send + 'static,
+    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
@@ -68,7 +76,9 @@ where
             rpc.grpc.status_code = tracing::field::Empty,
             enduser.id = tracing::field::Empty,
         );
-        telemetry::set_parent_from(&span, |key| request.headers().get(key).and_then(|v| v.to_str().ok()));
+        telemetry::set_parent_from(&span, |key| {
+            request.headers().get(key).and_then(|v| v.to_str().ok())
+        });
         let started = Instant::now();
         let attributes = vec![
             KeyValue::new("rpc.system", "grpc"),
@@ -113,7 +123,9 @@ where
 fn record(span: &tracing::Span, started: Instant, mut attributes: Vec<KeyValue>, code: i32) {
     span.record("rpc.grpc.status_code", code);
     attributes.push(KeyValue::new("rpc.grpc.status_code", i64::from(code)));
-    telemetry::metrics().rpc_duration.record(started.elapsed().as_secs_f64(), &attributes);
+    telemetry::metrics()
+        .rpc_duration
+        .record(started.elapsed().as_secs_f64(), &attributes);
 }
 
 fn split_path(path: &str) -> (&str, &str) {

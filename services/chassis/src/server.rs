@@ -57,8 +57,12 @@ pub struct ServeParts {
 /// Serves until `shutdown` is cancelled, then lets in-flight calls finish.
 pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status("", ServingStatus::NotServing).await;
-    health_reporter.set_service_status(parts.service_name, ServingStatus::NotServing).await;
+    health_reporter
+        .set_service_status("", ServingStatus::NotServing)
+        .await;
+    health_reporter
+        .set_service_status(parts.service_name, ServingStatus::NotServing)
+        .await;
     tokio::spawn(watch_health(
         health_reporter.clone(),
         parts.service_name,
@@ -83,7 +87,9 @@ pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()>
         if let Some(ca) = &settings.tls.client_ca_file {
             tls = tls.client_ca_root(Certificate::from_pem(read(ca, "tls.client_ca_file")?));
         }
-        builder = builder.tls_config(tls).context("tls: invalid configuration")?;
+        builder = builder
+            .tls_config(tls)
+            .context("tls: invalid configuration")?;
         if let Some(port) = settings.tls.health_port {
             let address = SocketAddr::new(settings.grpc.address.ip(), port);
             let health_listener = bind(address).await?;
@@ -92,7 +98,10 @@ pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()>
             tokio::spawn(async move {
                 let served = Server::builder()
                     .add_service(health_only)
-                    .serve_with_incoming_shutdown(TcpIncoming::from(health_listener), shutdown.cancelled_owned())
+                    .serve_with_incoming_shutdown(
+                        TcpIncoming::from(health_listener),
+                        shutdown.cancelled_owned(),
+                    )
                     .await;
                 if let Err(error) = served {
                     tracing::error!(%error, "plain-text health port failed");
@@ -108,8 +117,12 @@ pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()>
     let signal = async move {
         shutdown.cancelled().await;
         // Tell load balancers first, then stop accepting.
-        reporter.set_service_status("", ServingStatus::NotServing).await;
-        reporter.set_service_status(service_name, ServingStatus::NotServing).await;
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        reporter
+            .set_service_status(service_name, ServingStatus::NotServing)
+            .await;
     };
     let server = builder
         .timeout(Duration::from_secs(60))
@@ -141,7 +154,11 @@ async fn watch_health(
     loop {
         let ready = readiness.broker() && crate::db::ping(&pool).await;
         if last != Some(ready) {
-            let status = if ready { ServingStatus::Serving } else { ServingStatus::NotServing };
+            let status = if ready {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
             tracing::info!(service = service_name, ready, "health changed");
             reporter.set_service_status("", status).await;
             reporter.set_service_status(service_name, status).await;

@@ -158,7 +158,10 @@ impl Settings {
     }
 
     /// As `load`, with `(key, value)` overrides applied last.
-    pub fn load_with(service: ServiceName, overrides: &[(&str, String)]) -> anyhow::Result<Settings> {
+    pub fn load_with(
+        service: ServiceName,
+        overrides: &[(&str, String)],
+    ) -> anyhow::Result<Settings> {
         let mut builder = defaults(service)?;
         if let Ok(path) = std::env::var("LLO_CONFIG_FILE") {
             let (shared, own) = file_layers(&path, service)?;
@@ -172,33 +175,42 @@ impl Settings {
         for (key, value) in overrides {
             builder = builder.set_override(*key, value.as_str())?;
         }
-        let settings: Settings = builder
-            .build()
-            .and_then(Config::try_deserialize)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "invalid settings for the {} service: {e} (set the key in LLO_CONFIG_FILE, \
+        let settings: Settings =
+            builder
+                .build()
+                .and_then(Config::try_deserialize)
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "invalid settings for the {} service: {e} (set the key in LLO_CONFIG_FILE, \
                      or as {}__SECTION__KEY)",
-                    service.as_str(),
-                    service.env_prefix()
-                )
-            })?;
+                        service.as_str(),
+                        service.env_prefix()
+                    )
+                })?;
         settings.check(service)?;
         Ok(settings)
     }
 
     fn check(&self, service: ServiceName) -> anyhow::Result<()> {
-        if self.auth.allow_development_tokens && self.environment != DeploymentEnvironment::Development {
+        if self.auth.allow_development_tokens
+            && self.environment != DeploymentEnvironment::Development
+        {
             anyhow::bail!(
                 "{}: auth.allow_development_tokens is only allowed when environment = \"development\"",
                 service.as_str()
             );
         }
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
-            anyhow::bail!("{}: tls.cert_file and tls.key_file go together", service.as_str());
+            anyhow::bail!(
+                "{}: tls.cert_file and tls.key_file go together",
+                service.as_str()
+            );
         }
         if self.tls.client_ca_file.is_some() && self.tls.cert_file.is_none() {
-            anyhow::bail!("{}: tls.client_ca_file needs tls.cert_file and tls.key_file", service.as_str());
+            anyhow::bail!(
+                "{}: tls.client_ca_file needs tls.cert_file and tls.key_file",
+                service.as_str()
+            );
         }
         Ok(())
     }
@@ -219,14 +231,22 @@ fn env_layer(prefix: &str, prefix_separator: &str) -> Environment {
         .try_parsing(true)
 }
 
-fn defaults(service: ServiceName) -> anyhow::Result<config::ConfigBuilder<config::builder::DefaultState>> {
+fn defaults(
+    service: ServiceName,
+) -> anyhow::Result<config::ConfigBuilder<config::builder::DefaultState>> {
     let name = service.as_str();
     let builder = Config::builder()
         .set_default("environment", "production")?
-        .set_default("grpc.address", format!("0.0.0.0:{}", service.default_port()))?
+        .set_default(
+            "grpc.address",
+            format!("0.0.0.0:{}", service.default_port()),
+        )?
         .set_default("grpc.reflection", true)?
         .set_default("grpc.shutdown_grace_seconds", 20)?
-        .set_default("database.url", format!("postgres://postgres@127.0.0.1:5432/llo_{name}"))?
+        .set_default(
+            "database.url",
+            format!("postgres://postgres@127.0.0.1:5432/llo_{name}"),
+        )?
         .set_default("database.max_connections", 16)?
         .set_default("database.acquire_timeout_ms", 5_000)?
         .set_default("database.create_if_missing", true)?
@@ -253,8 +273,10 @@ fn defaults(service: ServiceName) -> anyhow::Result<config::ConfigBuilder<config
 
 /// Splits a settings file into its suite-wide keys and the `[<service>]` table.
 fn file_layers(path: &str, service: ServiceName) -> anyhow::Result<(String, String)> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("LLO_CONFIG_FILE: cannot read {path}"))?;
-    let mut table: toml::Table = toml::from_str(&text).with_context(|| format!("LLO_CONFIG_FILE: {path} is not valid TOML"))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("LLO_CONFIG_FILE: cannot read {path}"))?;
+    let mut table: toml::Table = toml::from_str(&text)
+        .with_context(|| format!("LLO_CONFIG_FILE: {path} is not valid TOML"))?;
     let own = match table.remove(service.as_str()) {
         Some(toml::Value::Table(own)) => own,
         _ => toml::Table::new(),
@@ -279,9 +301,12 @@ mod tests {
 
     #[test]
     fn a_bad_value_names_its_key() {
-        let error = Settings::load_with(ServiceName::Intake, &[("grpc.address", "not-an-address".into())])
-            .unwrap_err()
-            .to_string();
+        let error = Settings::load_with(
+            ServiceName::Intake,
+            &[("grpc.address", "not-an-address".into())],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("grpc.address"), "{error}");
     }
 

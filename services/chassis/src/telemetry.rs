@@ -10,10 +10,13 @@ use opentelemetry::{
     trace::TracerProvider as _,
 };
 use opentelemetry_sdk::{
-    Resource, metrics::SdkMeterProvider, propagation::TraceContextPropagator, trace::SdkTracerProvider,
+    Resource, metrics::SdkMeterProvider, propagation::TraceContextPropagator,
+    trace::SdkTracerProvider,
 };
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, Layer as _, filter::LevelFilter, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 use crate::settings::{LogFormat, TelemetrySettings};
 
@@ -39,15 +42,21 @@ impl Drop for TelemetryGuard {
 /// Installs the global subscriber, tracer and meter. Call once, inside the Tokio runtime.
 pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<TelemetryGuard> {
     global::set_text_map_propagator(TraceContextPropagator::new());
-    let resource = Resource::builder().with_service_name(service_name.to_owned()).build();
+    let resource = Resource::builder()
+        .with_service_name(service_name.to_owned())
+        .build();
     let exporting = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|v| !v.is_empty());
 
     let mut tracer_builder = SdkTracerProvider::builder().with_resource(resource.clone());
     let mut meter_provider = None;
     if exporting {
-        let span_exporter = opentelemetry_otlp::SpanExporter::builder().with_tonic().build()?;
+        let span_exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .build()?;
         tracer_builder = tracer_builder.with_batch_exporter(span_exporter);
-        let metric_exporter = opentelemetry_otlp::MetricExporter::builder().with_tonic().build()?;
+        let metric_exporter = opentelemetry_otlp::MetricExporter::builder()
+            .with_tonic()
+            .build()?;
         let provider = SdkMeterProvider::builder()
             .with_periodic_exporter(metric_exporter)
             .with_resource(resource)
@@ -59,24 +68,46 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
     global::set_tracer_provider(tracer_provider.clone());
     let otel_layer = tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("llo"));
 
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
-    let registry = tracing_subscriber::registry().with(filter).with(otel_layer);
+    // The log filter applies to the log output only: spans must exist for trace
+    // context to flow even when logging is quiet.
+    let filter =
+        EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&settings.log_filter))?;
+    let registry = tracing_subscriber::registry().with(otel_layer.with_filter(LevelFilter::INFO));
     let installed = match settings.log_format {
-        LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().json().with_current_span(true)).try_init(),
-        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer().compact()).try_init(),
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_filter(filter),
+            )
+            .try_init(),
+        LogFormat::Pretty => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .compact()
+                    .with_filter(filter),
+            )
+            .try_init(),
     };
     if let Err(error) = installed {
         // Already installed (tests, or several services in one process): keep the first.
         tracing::debug!(%error, "telemetry already initialised");
     }
-    Ok(TelemetryGuard { tracer_provider, meter_provider })
+    Ok(TelemetryGuard {
+        tracer_provider,
+        meter_provider,
+    })
 }
 
 /// For tests: installs telemetry once per process, quietly.
 pub fn init_for_tests() {
     static GUARD: OnceLock<Option<TelemetryGuard>> = OnceLock::new();
     GUARD.get_or_init(|| {
-        let settings = TelemetrySettings { log_format: LogFormat::Pretty, log_filter: "warn".into() };
+        let settings = TelemetrySettings {
+            log_format: LogFormat::Pretty,
+            log_filter: "warn".into(),
+        };
         init("llo-test", &settings).ok()
     });
 }
@@ -133,7 +164,9 @@ pub fn service_attr(service: &str) -> KeyValue {
 pub fn current_trace_headers() -> HashMap<String, String> {
     let context = tracing::Span::current().context();
     let mut headers = HashMap::new();
-    global::get_text_map_propagator(|propagator| propagator.inject_context(&context, &mut MapInjector(&mut headers)));
+    global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut MapInjector(&mut headers))
+    });
     headers
 }
 
@@ -166,7 +199,10 @@ pub struct ClientContext {
 }
 
 impl tonic::service::Interceptor for ClientContext {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         for (key, value) in current_trace_headers() {
             if let (Ok(key), Ok(value)) = (
                 tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),

@@ -5,7 +5,10 @@ use std::{path::PathBuf, time::Duration};
 use futures_util::StreamExt as _;
 use lapin::{
     message::Delivery,
-    options::{BasicAckOptions, BasicConsumeOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions},
+    options::{
+        BasicAckOptions, BasicConsumeOptions, ExchangeDeleteOptions, QueueBindOptions,
+        QueueDeclareOptions, QueueDeleteOptions,
+    },
     types::FieldTable,
 };
 use uuid::Uuid;
@@ -58,7 +61,10 @@ impl TestEnv {
     }
 
     pub fn settings_with(&self, service: ServiceName, extra: &[(&str, String)]) -> Settings {
-        self.databases.lock().map(|mut d| d.push(self.database_url(service))).ok();
+        self.databases
+            .lock()
+            .map(|mut d| d.push(self.database_url(service)))
+            .ok();
         let mut overrides = vec![
             ("environment", "development".to_owned()),
             ("grpc.address", "127.0.0.1:0".to_owned()),
@@ -67,7 +73,10 @@ impl TestEnv {
             ("amqp.url", AMQP_URL.to_owned()),
             ("amqp.exchange", self.exchange.clone()),
             ("amqp.dead_letter_exchange", format!("test.{}.dlx", self.id)),
-            ("amqp.unrouted_exchange", format!("test.{}.unrouted", self.id)),
+            (
+                "amqp.unrouted_exchange",
+                format!("test.{}.unrouted", self.id),
+            ),
             ("amqp.queue_prefix", self.queue_prefix()),
             ("amqp.relay_poll_interval_ms", "200".to_owned()),
             ("amqp.retry_base_delay_ms", "20".to_owned()),
@@ -108,28 +117,53 @@ impl TestEnv {
     pub fn track_queue(&self, name: &str) {
         self.queues.lock().map(|mut q| q.push(name.to_owned())).ok();
     }
+}
 
-    async fn cleanup(&self, databases: Vec<String>, mut queues: Vec<String>) {
-        for url in databases {
-            if let Err(error) = crate::db::drop_database(&url).await {
+/// What a finished `TestEnv` leaves behind, removed on a thread of its own.
+struct Leftovers {
+    id: String,
+    exchange: String,
+    databases: Vec<String>,
+    queues: Vec<String>,
+}
+
+impl Leftovers {
+    async fn remove(mut self) {
+        for url in &self.databases {
+            if let Err(error) = crate::db::drop_database(url).await {
                 eprintln!("test cleanup: dropping {url}: {error}");
             }
         }
-        let prefix = self.queue_prefix();
+        let prefix = format!("test.{}.", self.id);
         for service in ServiceName::ALL {
-            queues.push(format!("{prefix}{}.events", service.as_str()));
-            queues.push(format!("{prefix}{}.events.dead", service.as_str()));
+            self.queues
+                .push(format!("{prefix}{}.events", service.as_str()));
+            self.queues
+                .push(format!("{prefix}{}.events.dead", service.as_str()));
         }
-        queues.push(format!("{prefix}llo.events.unrouted"));
+        self.queues.push(format!("{prefix}llo.events.unrouted"));
         let Ok(connection) = lapin::Connection::connect(AMQP_URL, Default::default()).await else {
             return;
         };
-        if let Ok(channel) = connection.create_channel().await {
-            for queue in queues {
-                let _ = channel.queue_delete(queue.as_str().into(), QueueDeleteOptions::default()).await;
+        // A failed delete closes its channel: one channel per name.
+        for queue in &self.queues {
+            if let Ok(channel) = connection.create_channel().await {
+                let _ = channel
+                    .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                    .await;
+                let _ = channel.close(200, "done".into()).await;
             }
-            for exchange in [self.exchange.clone(), format!("test.{}.dlx", self.id), format!("test.{}.unrouted", self.id)] {
-                let _ = channel.exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default()).await;
+        }
+        for exchange in [
+            self.exchange.clone(),
+            format!("test.{}.dlx", self.id),
+            format!("test.{}.unrouted", self.id),
+        ] {
+            if let Ok(channel) = connection.create_channel().await {
+                let _ = channel
+                    .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
+                    .await;
+                let _ = channel.close(200, "done".into()).await;
             }
         }
         let _ = connection.close(200, "cleanup".into()).await;
@@ -138,13 +172,27 @@ impl TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
-        let databases = self.databases.lock().map(|mut d| std::mem::take(&mut *d)).unwrap_or_default();
-        let queues = self.queues.lock().map(|mut q| std::mem::take(&mut *q)).unwrap_or_default();
-        let env = TestEnv { id: self.id.clone(), exchange: self.exchange.clone(), databases: Default::default(), queues: Default::default() };
-        // Drop cannot await; clean up on a thread with its own runtime.
+        let leftovers = Leftovers {
+            id: self.id.clone(),
+            exchange: self.exchange.clone(),
+            databases: self
+                .databases
+                .lock()
+                .map(|mut d| std::mem::take(&mut *d))
+                .unwrap_or_default(),
+            queues: self
+                .queues
+                .lock()
+                .map(|mut q| std::mem::take(&mut *q))
+                .unwrap_or_default(),
+        };
+        // Drop cannot await: clean up on a thread with its own runtime.
         let cleaned = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                runtime.block_on(env.cleanup(databases, queues));
+            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                runtime.block_on(leftovers.remove());
             }
         });
         let _ = cleaned.join();
@@ -164,8 +212,13 @@ pub struct EventProbe {
 
 impl EventProbe {
     pub async fn open(queue: &str, exchange: &str, binding: &str) -> EventProbe {
-        let connection = crate::bus::connect(AMQP_URL, "test-probe", 5).await.unwrap_or_else(|e| panic!("{e}"));
-        let channel = connection.create_channel().await.unwrap_or_else(|e| panic!("{e}"));
+        let connection = crate::bus::connect(AMQP_URL, "test-probe", 5)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let channel = connection
+            .create_channel()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         // The exchange may not exist yet: declare it as the services will.
         let topology = crate::bus::Topology {
             exchange: exchange.to_owned(),
@@ -174,25 +227,52 @@ impl EventProbe {
             unrouted_queue: format!("{}llo.events.unrouted", exchange.trim_end_matches("events")),
             queue: None,
         };
-        topology.declare(&channel).await.unwrap_or_else(|e| panic!("declare: {e}"));
+        topology
+            .declare(&channel)
+            .await
+            .unwrap_or_else(|e| panic!("declare: {e}"));
         channel
-            .queue_declare(queue.into(), QueueDeclareOptions { durable: true, ..Default::default() }, FieldTable::default())
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         channel
-            .queue_bind(queue.into(), exchange.into(), binding.into(), QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                queue.into(),
+                exchange.into(),
+                binding.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let consumer = channel
-            .basic_consume(queue.into(), "probe".into(), BasicConsumeOptions::default(), FieldTable::default())
+            .basic_consume(
+                queue.into(),
+                "probe".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        EventProbe { _connection: connection, consumer }
+        EventProbe {
+            _connection: connection,
+            consumer,
+        }
     }
 
     /// The next message within `timeout`, acked.
     pub async fn next(&mut self, timeout: Duration) -> Option<Delivery> {
-        let delivery = tokio::time::timeout(timeout, self.consumer.next()).await.ok()??.ok()?;
+        let delivery = tokio::time::timeout(timeout, self.consumer.next())
+            .await
+            .ok()??
+            .ok()?;
         let _ = delivery.acker.ack(BasicAckOptions::default()).await;
         Some(delivery)
     }
@@ -204,5 +284,67 @@ impl EventProbe {
             all.push(delivery);
         }
         all
+    }
+}
+
+/// A TCP proxy in front of the local broker, so a test can take "the broker" away and
+/// bring it back without touching the RabbitMQ other tests share.
+pub struct BrokerProxy {
+    pub port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    generation: tokio::sync::watch::Sender<u64>,
+}
+
+impl BrokerProxy {
+    pub async fn start() -> BrokerProxy {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (generation, _) = tokio::sync::watch::channel(0_u64);
+        let (accept_up, accept_generation) = (up.clone(), generation.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !accept_up.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let mut cut = accept_generation.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect("127.0.0.1:5672").await
+                    else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        BrokerProxy {
+            port,
+            up,
+            generation,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    /// Cuts every connection and refuses new ones.
+    pub fn down(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    pub fn up(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -1,0 +1,10 @@
+//! The intake service: organisations, participants (the only place with names and
+//! e-mail addresses), learning-culture scans and learning needs.
+pub mod access;
+pub mod api;
+pub mod app;
+pub mod domain;
+pub mod events;
+pub mod store;
+
+pub use app::Application;

@@ -9,14 +9,20 @@ use futures_util::{StreamExt as _, future::BoxFuture};
 use lapin::{
     BasicProperties, Channel,
     message::Delivery,
-    options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions, QueueDeclareOptions},
+    options::{
+        BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+        ConfirmSelectOptions, QueueDeclareOptions,
+    },
     types::{AMQPValue, FieldTable},
 };
 use opentelemetry::KeyValue;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, REGION_HEADER, Topology, topology::string};
+use super::{
+    DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, REGION_HEADER, Topology,
+    topology::string,
+};
 use crate::{db::PgPool, server::Readiness, telemetry};
 
 diesel::table! {
@@ -39,8 +45,9 @@ pub struct IncomingEvent {
 impl IncomingEvent {
     /// Decodes the protobuf body; a body that does not decode is malformed.
     pub fn decode<T: prost::Message + Default>(&self) -> Result<T, HandleError> {
-        T::decode(self.payload.as_slice())
-            .map_err(|e| HandleError::Malformed(format!("{} does not decode: {e}", self.routing_key)))
+        T::decode(self.payload.as_slice()).map_err(|e| {
+            HandleError::Malformed(format!("{} does not decode: {e}", self.routing_key))
+        })
     }
 }
 
@@ -139,7 +146,10 @@ impl Consumer {
                 match next {
                     Some(Ok(delivery)) => {
                         // Finish the message even during shutdown: it is short, and ack-after-commit.
-                        if let Err(error) = self.process(&channel, &queue.dead_letter_routing_key, delivery).await {
+                        if let Err(error) = self
+                            .process(&channel, &queue.dead_letter_routing_key, delivery)
+                            .await
+                        {
                             tracing::warn!(%error, "consumer: channel failed; reconnecting");
                             break;
                         }
@@ -160,30 +170,57 @@ impl Consumer {
         }
     }
 
-    async fn open(&self, queue: &str) -> anyhow::Result<(lapin::Connection, Channel, lapin::Consumer)> {
-        let connection = super::connect(&self.amqp_url, &format!("{}-consumer", self.app_id), 1).await?;
+    async fn open(
+        &self,
+        queue: &str,
+    ) -> anyhow::Result<(lapin::Connection, Channel, lapin::Consumer)> {
+        let connection =
+            super::connect(&self.amqp_url, &format!("{}-consumer", self.app_id), 1).await?;
         let channel = connection.create_channel().await?;
         self.topology.declare(&channel).await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
-        channel.basic_qos(self.prefetch, BasicQosOptions::default()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        channel
+            .basic_qos(self.prefetch, BasicQosOptions::default())
+            .await?;
         let deliveries = channel
-            .basic_consume(queue.into(), format!("{}-{}", self.app_id, Uuid::now_v7()).as_str().into(), BasicConsumeOptions::default(), FieldTable::default())
+            .basic_consume(
+                queue.into(),
+                format!("{}-{}", self.app_id, Uuid::now_v7())
+                    .as_str()
+                    .into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
             .await?;
         Ok((connection, channel, deliveries))
     }
 
     async fn report_lag(&self, channel: &Channel, queue: &str) {
-        let passive = QueueDeclareOptions { passive: true, ..Default::default() };
-        if let Ok(state) = channel.queue_declare(queue.into(), passive, FieldTable::default()).await {
-            telemetry::metrics()
-                .consumer_lag
-                .record(u64::from(state.message_count()), &[KeyValue::new("queue", queue.to_owned())]);
+        let passive = QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        };
+        if let Ok(state) = channel
+            .queue_declare(queue.into(), passive, FieldTable::default())
+            .await
+        {
+            telemetry::metrics().consumer_lag.record(
+                u64::from(state.message_count()),
+                &[KeyValue::new("queue", queue.to_owned())],
+            );
         }
     }
 
     /// Handles one delivery to the end: applied, duplicate or dead-lettered, then acked.
     /// An error means the channel is unusable (the message will be redelivered).
-    async fn process(&self, channel: &Channel, dead_letter_key: &str, delivery: Delivery) -> anyhow::Result<()> {
+    async fn process(
+        &self,
+        channel: &Channel,
+        dead_letter_key: &str,
+        delivery: Delivery,
+    ) -> anyhow::Result<()> {
         let span = tracing::info_span!(
             "process",
             otel.name = %format!("process {}", self.topology.queue.as_ref().map_or("", |q| q.name.as_str())),
@@ -197,21 +234,35 @@ impl Consumer {
         );
         let headers = delivery.properties.headers().clone().unwrap_or_default();
         telemetry::set_parent_from(&span, |key| header_str(&headers, key));
-        let outcome = tracing::Instrument::instrument(self.apply(channel, dead_letter_key, &delivery, &headers), span.clone()).await?;
+        let outcome = tracing::Instrument::instrument(
+            self.apply(channel, dead_letter_key, &delivery, &headers),
+            span.clone(),
+        )
+        .await?;
         span.record("llo.outcome", outcome.as_str());
         telemetry::metrics().events_consumed.add(
             1,
-            &[KeyValue::new("outcome", outcome.as_str()), KeyValue::new("routing_key", delivery.routing_key.to_string())],
+            &[
+                KeyValue::new("outcome", outcome.as_str()),
+                KeyValue::new("routing_key", delivery.routing_key.to_string()),
+            ],
         );
         delivery.acker.ack(BasicAckOptions::default()).await?;
         Ok(())
     }
 
-    async fn apply(&self, channel: &Channel, dead_letter_key: &str, delivery: &Delivery, headers: &FieldTable) -> anyhow::Result<Outcome> {
+    async fn apply(
+        &self,
+        channel: &Channel,
+        dead_letter_key: &str,
+        delivery: &Delivery,
+        headers: &FieldTable,
+    ) -> anyhow::Result<Outcome> {
         let event = match parse_envelope(delivery, headers) {
             Ok(event) => event,
             Err(reason) => {
-                self.dead_letter(channel, dead_letter_key, delivery, &reason).await?;
+                self.dead_letter(channel, dead_letter_key, delivery, &reason)
+                    .await?;
                 return Ok(Outcome::DeadLettered);
             }
         };
@@ -221,12 +272,14 @@ impl Consumer {
             match self.apply_once(&event).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(HandleError::Malformed(reason)) => {
-                    self.dead_letter(channel, dead_letter_key, delivery, &reason).await?;
+                    self.dead_letter(channel, dead_letter_key, delivery, &reason)
+                        .await?;
                     return Ok(Outcome::DeadLettered);
                 }
                 Err(HandleError::Retry(error)) if attempt >= self.max_attempts => {
                     let reason = format!("gave up after {attempt} attempts: {error:#}");
-                    self.dead_letter(channel, dead_letter_key, delivery, &reason).await?;
+                    self.dead_letter(channel, dead_letter_key, delivery, &reason)
+                        .await?;
                     return Ok(Outcome::DeadLettered);
                 }
                 Err(HandleError::Retry(error)) => {
@@ -240,11 +293,18 @@ impl Consumer {
     }
 
     async fn apply_once(&self, event: &IncomingEvent) -> Result<Outcome, HandleError> {
-        let mut conn = self.pool.get().await.map_err(|e| HandleError::Retry(anyhow::anyhow!("database: {e}")))?;
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| HandleError::Retry(anyhow::anyhow!("database: {e}")))?;
         let handler = self.handler.clone();
         conn.transaction::<_, HandleError, _>(async |conn| {
             let inserted = diesel::insert_into(inbox::table)
-                .values((inbox::event_id.eq(event.id), inbox::routing_key.eq(&event.routing_key)))
+                .values((
+                    inbox::event_id.eq(event.id),
+                    inbox::routing_key.eq(&event.routing_key),
+                ))
                 .on_conflict_do_nothing()
                 .execute(conn)
                 .await?;
@@ -259,17 +319,29 @@ impl Consumer {
 
     /// Publishes a copy to the dead-letter exchange with the reason, confirmed, before
     /// the original is acked: a crash in between duplicates, never loses.
-    async fn dead_letter(&self, channel: &Channel, dead_letter_key: &str, delivery: &Delivery, reason: &str) -> anyhow::Result<()> {
+    async fn dead_letter(
+        &self,
+        channel: &Channel,
+        dead_letter_key: &str,
+        delivery: &Delivery,
+        reason: &str,
+    ) -> anyhow::Result<()> {
         tracing::error!(reason, routing_key = %delivery.routing_key, "dead-lettering event");
         let mut headers = delivery.properties.headers().clone().unwrap_or_default();
         headers.insert(DEAD_LETTER_REASON_HEADER.into(), string(reason));
-        headers.insert(ORIGINAL_ROUTING_KEY_HEADER.into(), string(delivery.routing_key.as_str()));
+        headers.insert(
+            ORIGINAL_ROUTING_KEY_HEADER.into(),
+            string(delivery.routing_key.as_str()),
+        );
         let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
         let confirmation = channel
             .basic_publish(
                 self.topology.dead_letter_exchange.as_str().into(),
                 dead_letter_key.into(),
-                BasicPublishOptions { mandatory: true, ..Default::default() },
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
                 &delivery.data,
                 properties,
             )
@@ -279,9 +351,13 @@ impl Consumer {
             confirmation.is_ack() && confirmation.take_message().is_none(),
             "the dead-letter exchange did not take the message"
         );
-        telemetry::metrics()
-            .events_dead_lettered
-            .add(1, &[KeyValue::new("routing_key", delivery.routing_key.to_string())]);
+        telemetry::metrics().events_dead_lettered.add(
+            1,
+            &[KeyValue::new(
+                "routing_key",
+                delivery.routing_key.to_string(),
+            )],
+        );
         Ok(())
     }
 }

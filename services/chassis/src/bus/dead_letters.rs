@@ -2,11 +2,16 @@
 //! the service's queue once the cause is fixed (`llo dead-letters`).
 use lapin::{
     BasicProperties,
-    options::{BasicAckOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions, ConfirmSelectOptions},
+    options::{
+        BasicAckOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
+        ConfirmSelectOptions,
+    },
     types::FieldTable,
 };
 
-use super::{DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, Topology, consumer::header_str};
+use super::{
+    DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, Topology, consumer::header_str,
+};
 
 #[derive(Debug, Clone)]
 pub struct DeadLetter {
@@ -17,20 +22,37 @@ pub struct DeadLetter {
 }
 
 /// Lists up to `limit` dead letters without removing them.
-pub async fn inspect(url: &str, topology: &Topology, limit: usize) -> anyhow::Result<Vec<DeadLetter>> {
-    let queue = topology.queue.as_ref().ok_or_else(|| anyhow::anyhow!("this service consumes no events"))?;
+pub async fn inspect(
+    url: &str,
+    topology: &Topology,
+    limit: usize,
+) -> anyhow::Result<Vec<DeadLetter>> {
+    let queue = topology
+        .queue
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("this service consumes no events"))?;
     let connection = super::connect(url, "llo-dead-letters", 1).await?;
     let channel = connection.create_channel().await?;
     let mut seen = Vec::new();
     let mut tags = Vec::new();
     while seen.len() < limit {
-        let Some(message) = channel.basic_get(queue.dead_letter_queue.as_str().into(), BasicGetOptions::default()).await? else {
+        let Some(message) = channel
+            .basic_get(
+                queue.dead_letter_queue.as_str().into(),
+                BasicGetOptions::default(),
+            )
+            .await?
+        else {
             break;
         };
         let delivery = &message.delivery;
         let headers = delivery.properties.headers().clone().unwrap_or_default();
         seen.push(DeadLetter {
-            message_id: delivery.properties.message_id().as_ref().map(|m| m.to_string()),
+            message_id: delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|m| m.to_string()),
             routing_key: header_str(&headers, ORIGINAL_ROUTING_KEY_HEADER).map(str::to_owned),
             reason: header_str(&headers, DEAD_LETTER_REASON_HEADER).map(str::to_owned),
             size: delivery.data.len(),
@@ -39,7 +61,12 @@ pub async fn inspect(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
     }
     // Unacked gets are requeued when the channel closes; nack explicitly to be sure.
     for acker in tags {
-        acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await?;
+        acker
+            .nack(BasicNackOptions {
+                requeue: true,
+                ..Default::default()
+            })
+            .await?;
     }
     let _ = connection.close(200, "done".into()).await;
     Ok(seen)
@@ -47,13 +74,24 @@ pub async fn inspect(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
 
 /// Moves up to `limit` dead letters back into the service's queue; returns how many.
 pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Result<usize> {
-    let queue = topology.queue.as_ref().ok_or_else(|| anyhow::anyhow!("this service consumes no events"))?;
+    let queue = topology
+        .queue
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("this service consumes no events"))?;
     let connection = super::connect(url, "llo-dead-letters", 1).await?;
     let channel = connection.create_channel().await?;
-    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
     let mut moved = 0;
     while moved < limit {
-        let Some(message) = channel.basic_get(queue.dead_letter_queue.as_str().into(), BasicGetOptions::default()).await? else {
+        let Some(message) = channel
+            .basic_get(
+                queue.dead_letter_queue.as_str().into(),
+                BasicGetOptions::default(),
+            )
+            .await?
+        else {
             break;
         };
         let delivery = message.delivery;
@@ -65,10 +103,22 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
         let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
         // Straight into this service's queue, not the exchange: others have it already.
         let confirmation = channel
-            .basic_publish("".into(), queue.name.as_str().into(), BasicPublishOptions { mandatory: true, ..Default::default() }, &delivery.data, properties)
+            .basic_publish(
+                "".into(),
+                queue.name.as_str().into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                &delivery.data,
+                properties,
+            )
             .await?
             .await?;
-        anyhow::ensure!(confirmation.is_ack() && confirmation.take_message().is_none(), "the queue did not take the message");
+        anyhow::ensure!(
+            confirmation.is_ack() && confirmation.take_message().is_none(),
+            "the queue did not take the message"
+        );
         delivery.acker.ack(BasicAckOptions::default()).await?;
         moved += 1;
     }

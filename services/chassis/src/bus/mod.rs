@@ -34,7 +34,9 @@ pub async fn connect(url: &str, name: &str, attempts: u32) -> anyhow::Result<Con
             Err(error) => {
                 tried += 1;
                 if attempts != 0 && tried >= attempts {
-                    return Err(anyhow::anyhow!("amqp.url: cannot connect to the broker: {error}"));
+                    return Err(anyhow::anyhow!(
+                        "amqp.url: cannot connect to the broker: {error}"
+                    ));
                 }
                 tracing::warn!(%error, retry_in = ?delay, "broker unreachable");
                 tokio::time::sleep(delay).await;

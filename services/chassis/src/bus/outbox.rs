@@ -29,8 +29,16 @@ pub struct OutboxEvent {
 }
 
 impl OutboxEvent {
-    pub fn new(routing_key: &'static str, region: impl Into<String>, event: &impl prost::Message) -> Self {
-        Self { routing_key, region: region.into(), payload: event.encode_to_vec() }
+    pub fn new(
+        routing_key: &'static str,
+        region: impl Into<String>,
+        event: &impl prost::Message,
+    ) -> Self {
+        Self {
+            routing_key,
+            region: region.into(),
+            payload: event.encode_to_vec(),
+        }
     }
 }
 
@@ -47,13 +55,19 @@ struct NewOutboxRow<'a> {
 
 /// Records events in the outbox with the current trace context; returns their ids.
 /// Call it inside the transaction that makes the state change.
-pub async fn enqueue(conn: &mut AsyncPgConnection, events: &[OutboxEvent]) -> QueryResult<Vec<Uuid>> {
+pub async fn enqueue(
+    conn: &mut AsyncPgConnection,
+    events: &[OutboxEvent],
+) -> QueryResult<Vec<Uuid>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
     let trace = telemetry::current_trace_headers();
     let traceparent = trace.get("traceparent").map(String::as_str);
-    let tracestate = trace.get("tracestate").map(String::as_str).filter(|s| !s.is_empty());
+    let tracestate = trace
+        .get("tracestate")
+        .map(String::as_str)
+        .filter(|s| !s.is_empty());
     let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
     let rows: Vec<NewOutboxRow<'_>> = events
         .iter()
@@ -69,7 +83,10 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, events: &[OutboxEvent]) -> Qu
         .collect();
     // Stay under PostgreSQL's 65,535 bind parameters on big imports.
     for chunk in rows.chunks(5_000) {
-        diesel::insert_into(outbox::table).values(chunk).execute(conn).await?;
+        diesel::insert_into(outbox::table)
+            .values(chunk)
+            .execute(conn)
+            .await?;
     }
     Ok(ids)
 }

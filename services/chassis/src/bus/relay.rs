@@ -44,7 +44,13 @@ pub struct Relay {
 }
 
 impl Relay {
-    pub fn from_settings(settings: &Settings, pool: PgPool, topology: Topology, app_id: &str, readiness: Readiness) -> Self {
+    pub fn from_settings(
+        settings: &Settings,
+        pool: PgPool,
+        topology: Topology,
+        app_id: &str,
+        readiness: Readiness,
+    ) -> Self {
         Self {
             pool,
             database_url: settings.database.url.expose_secret().to_owned(),
@@ -60,7 +66,11 @@ impl Relay {
     /// Runs until `shutdown`; survives broker and database outages.
     pub async fn run(self, shutdown: CancellationToken) {
         let (wake_tx, mut wake_rx) = tokio::sync::mpsc::channel::<()>(1);
-        tokio::spawn(listen_for_outbox(self.database_url.clone(), wake_tx, shutdown.clone()));
+        tokio::spawn(listen_for_outbox(
+            self.database_url.clone(),
+            wake_tx,
+            shutdown.clone(),
+        ));
         let mut backoff = Duration::from_millis(200);
         while !shutdown.is_cancelled() {
             let channel = tokio::select! {
@@ -109,11 +119,14 @@ impl Relay {
     }
 
     async fn open_channel(&self) -> anyhow::Result<(lapin::Connection, Channel)> {
-        let connection = super::connect(&self.amqp_url, &format!("{}-relay", self.app_id), 1).await?;
+        let connection =
+            super::connect(&self.amqp_url, &format!("{}-relay", self.app_id), 1).await?;
         let channel = connection.create_channel().await?;
         self.topology.declare(&channel).await?;
         // Without confirm_select every publish would look confirmed.
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         Ok((connection, channel))
     }
 
@@ -155,12 +168,18 @@ impl Relay {
                 }
                 if let Some((id, error)) = &failure {
                     diesel::update(outbox::table.find(id))
-                        .set((outbox::attempts.eq(outbox::attempts + 1), outbox::last_error.eq(error)))
+                        .set((
+                            outbox::attempts.eq(outbox::attempts + 1),
+                            outbox::last_error.eq(error),
+                        ))
                         .execute(conn)
                         .await?;
                 }
                 let backlog = super::outbox::backlog(conn).await?;
-                telemetry::metrics().outbox_backlog.record(backlog.max(0) as u64, &[KeyValue::new("service", app_id.clone())]);
+                telemetry::metrics().outbox_backlog.record(
+                    backlog.max(0) as u64,
+                    &[KeyValue::new("service", app_id.clone())],
+                );
                 match failure {
                     Some((_, error)) => Err(anyhow::anyhow!(error)),
                     None => Ok(published.len()),
@@ -206,14 +225,19 @@ async fn publish_rows(
             .basic_publish(
                 exchange.into(),
                 row.routing_key.as_str().into(),
-                BasicPublishOptions { mandatory: true, ..Default::default() },
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
                 &row.payload,
                 properties,
             )
             .await;
         match published {
             Ok(confirm) => pending.push((row, confirm)),
-            Err(error) => return finish(pending, Some((row.id, format!("publish failed: {error}")))).await,
+            Err(error) => {
+                return finish(pending, Some((row.id, format!("publish failed: {error}")))).await;
+            }
         }
     }
     finish(pending, None).await
@@ -239,7 +263,10 @@ async fn finish(
                         .add(1, &[KeyValue::new("routing_key", row.routing_key.clone())]);
                 }
                 Some(returned) => {
-                    failure = Some((row.id, format!("returned by the broker: {}", returned.reply_text)));
+                    failure = Some((
+                        row.id,
+                        format!("returned by the broker: {}", returned.reply_text),
+                    ));
                 }
             },
             Ok(_) => failure = Some((row.id, "negatively acknowledged by the broker".into())),
@@ -249,7 +276,11 @@ async fn finish(
     (confirmed, failure)
 }
 
-fn properties(row: &PendingRow, app_id: &str, trace: std::collections::HashMap<String, String>) -> BasicProperties {
+fn properties(
+    row: &PendingRow,
+    app_id: &str,
+    trace: std::collections::HashMap<String, String>,
+) -> BasicProperties {
     let mut headers = FieldTable::default();
     for (key, value) in trace {
         headers.insert(key.as_str().into(), string(&value));
@@ -266,7 +297,11 @@ fn properties(row: &PendingRow, app_id: &str, trace: std::collections::HashMap<S
 }
 
 /// Forwards `NOTIFY llo_outbox` as wake-ups; reconnects when the database drops.
-async fn listen_for_outbox(url: String, wake: tokio::sync::mpsc::Sender<()>, shutdown: CancellationToken) {
+async fn listen_for_outbox(
+    url: String,
+    wake: tokio::sync::mpsc::Sender<()>,
+    shutdown: CancellationToken,
+) {
     while !shutdown.is_cancelled() {
         let conn = AsyncPgConnection::establish(&url).await;
         let mut conn = match conn {
@@ -277,7 +312,11 @@ async fn listen_for_outbox(url: String, wake: tokio::sync::mpsc::Sender<()>, shu
                 continue;
             }
         };
-        if diesel::sql_query("LISTEN llo_outbox").execute(&mut conn).await.is_err() {
+        if diesel::sql_query("LISTEN llo_outbox")
+            .execute(&mut conn)
+            .await
+            .is_err()
+        {
             tokio::time::sleep(Duration::from_secs(2)).await;
             continue;
         }

@@ -50,10 +50,18 @@ impl Topology {
     }
 
     pub async fn declare(&self, channel: &Channel) -> lapin::Result<()> {
-        let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+        let durable = ExchangeDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
         // Unroutable events land here instead of vanishing.
         channel
-            .exchange_declare(self.unrouted_exchange.as_str().into(), ExchangeKind::Fanout, durable, FieldTable::default())
+            .exchange_declare(
+                self.unrouted_exchange.as_str().into(),
+                ExchangeKind::Fanout,
+                durable,
+                FieldTable::default(),
+            )
             .await?;
         declare_queue(channel, &self.unrouted_queue, FieldTable::default()).await?;
         channel
@@ -68,10 +76,20 @@ impl Topology {
         let mut exchange_arguments = FieldTable::default();
         exchange_arguments.insert("alternate-exchange".into(), string(&self.unrouted_exchange));
         channel
-            .exchange_declare(self.exchange.as_str().into(), ExchangeKind::Topic, durable, exchange_arguments)
+            .exchange_declare(
+                self.exchange.as_str().into(),
+                ExchangeKind::Topic,
+                durable,
+                exchange_arguments,
+            )
             .await?;
         channel
-            .exchange_declare(self.dead_letter_exchange.as_str().into(), ExchangeKind::Topic, durable, FieldTable::default())
+            .exchange_declare(
+                self.dead_letter_exchange.as_str().into(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
             .await?;
         if let Some(queue) = &self.queue {
             declare_queue(channel, &queue.dead_letter_queue, FieldTable::default()).await?;
@@ -85,9 +103,18 @@ impl Topology {
                 )
                 .await?;
             let mut arguments = FieldTable::default();
-            arguments.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(i64::from(queue.delivery_limit)));
-            arguments.insert("x-dead-letter-exchange".into(), string(&self.dead_letter_exchange));
-            arguments.insert("x-dead-letter-routing-key".into(), string(&queue.dead_letter_routing_key));
+            arguments.insert(
+                "x-delivery-limit".into(),
+                AMQPValue::LongLongInt(i64::from(queue.delivery_limit)),
+            );
+            arguments.insert(
+                "x-dead-letter-exchange".into(),
+                string(&self.dead_letter_exchange),
+            );
+            arguments.insert(
+                "x-dead-letter-routing-key".into(),
+                string(&queue.dead_letter_routing_key),
+            );
             declare_queue(channel, &queue.name, arguments).await?;
             for binding in &queue.bindings {
                 channel
@@ -106,12 +133,19 @@ impl Topology {
 }
 
 /// A durable quorum queue.
-async fn declare_queue(channel: &Channel, name: &str, mut arguments: FieldTable) -> lapin::Result<()> {
+async fn declare_queue(
+    channel: &Channel,
+    name: &str,
+    mut arguments: FieldTable,
+) -> lapin::Result<()> {
     arguments.insert("x-queue-type".into(), string("quorum"));
     channel
         .queue_declare(
             name.into(),
-            QueueDeclareOptions { durable: true, ..Default::default() },
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
             arguments,
         )
         .await?;

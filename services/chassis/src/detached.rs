@@ -1,0 +1,25 @@
+//! Runs a handler's work on its own task, so that a client hanging up mid-call
+//! cannot cancel it halfway through a database transaction.
+use std::future::Future;
+
+use crate::ApiError;
+
+pub async fn run_to_end<T, F>(work: F) -> Result<T, tonic::Status>
+where
+    F: Future<Output = Result<T, ApiError>> + Send + 'static,
+    T: Send + 'static,
+{
+    // Keep the caller's span, so the work (and the events it records) stays in its trace.
+    match tokio::spawn(tracing::Instrument::in_current_span(work)).await {
+        Ok(result) => result.map_err(tonic::Status::from),
+        Err(join_error) => {
+            Err(ApiError::Unexpected(anyhow::anyhow!("handler task failed: {join_error}")).into())
+        }
+    }
+}
+
+/// `Some` for a non-empty string: proto3 has no "absent" for strings.
+pub fn non_empty(value: &str) -> Option<&str> {
+    let trimmed = value.trim();
+    (!trimmed.is_empty()).then_some(trimmed)
+}

@@ -1,0 +1,303 @@
+use diesel_async::AsyncConnection as _;
+use llo_chassis::{
+    ApiError, Violations,
+    auth::Caller,
+    bus::{OutboxEvent, enqueue},
+    detached::non_empty,
+    packs::SectorPack,
+};
+use llo_proto::intake::v1 as pb;
+
+use super::{Context, mapping, parse_id, visible_organisation};
+use crate::{
+    domain::{
+        model::{AssessmentStatus, Round},
+        scoring::{self, Answer},
+        validation,
+    },
+    events,
+    store::{
+        assessments::{self, AssessmentRow, StoredResults},
+        participants,
+    },
+};
+
+pub const MAX_PRIORITY_NEEDS: usize = 20;
+
+fn sector_pack<'a>(ctx: &'a Context, sector: &str) -> Result<&'a SectorPack, ApiError> {
+    ctx.packs.sector(sector).map(|p| p.as_ref()).ok_or_else(|| {
+        ApiError::precondition(
+            "SECTOR_PACK_MISSING",
+            format!("the sector pack {sector:?} is not installed"),
+        )
+    })
+}
+
+pub async fn start(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::StartAssessmentRequest,
+) -> Result<pb::StartAssessmentResponse, ApiError> {
+    let mut violations = Violations::new();
+    violations.check("request_id", validation::request_id(&request.request_id));
+    let organisation_id = validation::id(&request.organisation_id);
+    if let Err(description) = &organisation_id {
+        violations.add("organisation_id", description.clone());
+    }
+    let round = mapping::round_from_proto(request.round);
+    if round.is_none() {
+        violations.add("round", "is required: baseline or follow-up");
+    }
+    violations.into_result()?;
+    let (Ok(organisation_id), Some(round)) = (organisation_id, round) else {
+        return Err(ApiError::invalid("request", "is invalid"));
+    };
+    let request_id = non_empty(&request.request_id);
+    let mut conn = ctx.pool.get().await?;
+    let (row, pack) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let organisation = visible_organisation(conn, caller, organisation_id).await?;
+            let pack = sector_pack(ctx, &organisation.sector)?;
+            if let Some(request_id) = request_id
+                && let Some(earlier) = assessments::find_by_request(conn, request_id).await?
+            {
+                return Ok((earlier, pack));
+            }
+            if let Some(existing) = assessments::find_round(conn, organisation_id, round).await? {
+                return Err(ApiError::exists(
+                    "ASSESSMENT_ALREADY_STARTED",
+                    format!(
+                        "the {round} scan of this organisation exists: {}",
+                        existing.id
+                    ),
+                ));
+            }
+            if round == Round::FollowUp {
+                let baseline =
+                    assessments::find_round(conn, organisation_id, Round::Baseline).await?;
+                if !baseline.is_some_and(|b| b.status == AssessmentStatus::Completed.as_str()) {
+                    return Err(ApiError::precondition(
+                        "BASELINE_NOT_COMPLETED",
+                        "a follow-up scan needs a completed baseline scan",
+                    ));
+                }
+            }
+            let row = assessments::insert(
+                conn,
+                request_id,
+                organisation_id,
+                round,
+                &organisation.sector,
+            )
+            .await
+            .map_err(|_| {
+                ApiError::Unavailable("a concurrent request started this scan; retry".into())
+            })?;
+            Ok((row, pack))
+        })
+        .await?;
+    let count = assessments::response_count(&mut conn, row.id).await?;
+    Ok(pb::StartAssessmentResponse {
+        assessment: Some(mapping::assessment(&row, Some(pack), count)),
+    })
+}
+
+pub async fn submit(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::SubmitAssessmentResponseRequest,
+) -> Result<pb::SubmitAssessmentResponseResponse, ApiError> {
+    let mut violations = Violations::new();
+    violations.check("request_id", validation::request_id(&request.request_id));
+    let assessment_id = validation::id(&request.assessment_id);
+    if let Err(description) = &assessment_id {
+        violations.add("assessment_id", description.clone());
+    }
+    let participant_id = validation::id(&request.participant_id);
+    if let Err(description) = &participant_id {
+        violations.add("participant_id", description.clone());
+    }
+    violations.into_result()?;
+    let (Ok(assessment_id), Ok(participant_id)) = (assessment_id, participant_id) else {
+        return Err(ApiError::invalid("request", "is invalid"));
+    };
+    let answers: Vec<Answer> = request
+        .answers
+        .iter()
+        .map(|a| Answer {
+            item_id: a.item_id.trim().to_owned(),
+            score: a.score,
+        })
+        .collect();
+    let request_id = non_empty(&request.request_id);
+    let mut conn = ctx.pool.get().await?;
+    let (response_id, count) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(request_id) = request_id
+                && let Some((response_id, earlier_assessment)) =
+                    assessments::response_by_request(conn, request_id).await?
+                && earlier_assessment == assessment_id
+            {
+                return Ok((
+                    response_id,
+                    assessments::response_count(conn, assessment_id).await?,
+                ));
+            }
+            let scan = assessments::find_for_update(conn, assessment_id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("assessment {assessment_id}")))?;
+            let organisation = visible_organisation(conn, caller, scan.organisation_id)
+                .await
+                .map_err(|_| ApiError::not_found(format!("assessment {assessment_id}")))?;
+            if scan.status != AssessmentStatus::Open.as_str() {
+                return Err(ApiError::precondition(
+                    "ASSESSMENT_CLOSED",
+                    "the scan is completed and takes no more answers",
+                ));
+            }
+            let pack = sector_pack(ctx, &scan.sector)?;
+            let mut violations = Violations::new();
+            match participants::find(conn, participant_id).await? {
+                Some(p) if p.organisation_id != organisation.id => violations.add(
+                    "participant_id",
+                    "the participant does not belong to the scan's organisation",
+                ),
+                Some(p) if p.erased_at.is_some() => {
+                    violations.add("participant_id", "the participant was erased")
+                }
+                Some(_) => {}
+                None => violations.add("participant_id", "no such participant"),
+            }
+            scoring::check_answers(pack, &answers, &mut violations);
+            violations.into_result()?;
+            if assessments::has_responded(conn, assessment_id, participant_id).await? {
+                return Err(ApiError::exists(
+                    "RESPONSE_ALREADY_SUBMITTED",
+                    "this participant already answered this scan",
+                ));
+            }
+            let response_id = assessments::insert_response(
+                conn,
+                request_id,
+                assessment_id,
+                participant_id,
+                &answers,
+            )
+            .await
+            .map_err(|_| {
+                ApiError::Unavailable("a concurrent request submitted this response; retry".into())
+            })?;
+            Ok((
+                response_id,
+                assessments::response_count(conn, assessment_id).await?,
+            ))
+        })
+        .await?;
+    Ok(pb::SubmitAssessmentResponseResponse {
+        response_id: response_id.to_string(),
+        assessment_id: assessment_id.to_string(),
+        response_count: count as i32,
+    })
+}
+
+pub async fn complete(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::CompleteAssessmentRequest,
+) -> Result<pb::CompleteAssessmentResponse, ApiError> {
+    let assessment_id = parse_id("assessment_id", &request.assessment_id)?;
+    let mut violations = Violations::new();
+    if request.priority_needs.len() > MAX_PRIORITY_NEEDS {
+        violations.add("priority_needs", format!("at most {MAX_PRIORITY_NEEDS}"));
+    }
+    for (index, need) in request.priority_needs.iter().enumerate() {
+        violations.check(
+            format!("priority_needs[{index}]"),
+            validation::required_text(need, validation::MAX_TEXT),
+        );
+    }
+    violations.into_result()?;
+    let needs: Vec<String> = request
+        .priority_needs
+        .iter()
+        .map(|n| n.trim().to_owned())
+        .collect();
+    let mut conn = ctx.pool.get().await?;
+    let (row, pack, count) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let scan = assessments::find_for_update(conn, assessment_id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("assessment {assessment_id}")))?;
+            let organisation = visible_organisation(conn, caller, scan.organisation_id)
+                .await
+                .map_err(|_| ApiError::not_found(format!("assessment {assessment_id}")))?;
+            if scan.status != AssessmentStatus::Open.as_str() {
+                return Err(ApiError::precondition(
+                    "ASSESSMENT_CLOSED",
+                    "the scan is already completed",
+                ));
+            }
+            let pack = sector_pack(ctx, &scan.sector)?;
+            let responses = assessments::answers(conn, assessment_id).await?;
+            if responses.is_empty() {
+                return Err(ApiError::precondition(
+                    "NO_RESPONSES",
+                    "a scan without responses cannot be completed",
+                ));
+            }
+            let scores = scoring::score(pack, &responses);
+            let weakest = scoring::weakest(pack, &scores)
+                .into_iter()
+                .map(|s| s.dimension_id)
+                .collect();
+            let results = StoredResults {
+                priority_themes: scoring::priority_themes(pack, &scores, &needs),
+                scores,
+            };
+            let row = assessments::complete(conn, assessment_id, &needs, &results).await?;
+            let round = Round::parse(&row.round).unwrap_or(Round::Baseline);
+            let event = events::needs_assessment_completed(&events::CompletedScan {
+                assessment_id,
+                organisation: &organisation,
+                round,
+                scores: &results.scores,
+                weakest,
+                needs: &needs,
+                respondents: responses.len() as i32,
+            });
+            enqueue(
+                conn,
+                &[OutboxEvent::new(
+                    events::NEEDS_ASSESSMENT_COMPLETED,
+                    &organisation.region,
+                    &event,
+                )],
+            )
+            .await?;
+            Ok((row, pack, responses.len() as i64))
+        })
+        .await?;
+    Ok(pb::CompleteAssessmentResponse {
+        assessment: Some(mapping::assessment(&row, Some(pack), count)),
+    })
+}
+
+pub async fn get(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::GetAssessmentRequest,
+) -> Result<pb::GetAssessmentResponse, ApiError> {
+    let assessment_id = parse_id("assessment_id", &request.assessment_id)?;
+    let mut conn = ctx.pool.get().await?;
+    let row: AssessmentRow = assessments::find(&mut conn, assessment_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("assessment {assessment_id}")))?;
+    visible_organisation(&mut conn, caller, row.organisation_id)
+        .await
+        .map_err(|_| ApiError::not_found(format!("assessment {assessment_id}")))?;
+    let count = assessments::response_count(&mut conn, assessment_id).await?;
+    let pack = ctx.packs.sector(&row.sector).map(|p| p.as_ref());
+    Ok(pb::GetAssessmentResponse {
+        assessment: Some(mapping::assessment(&row, pack, count)),
+    })
+}

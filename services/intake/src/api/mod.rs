@@ -1,0 +1,184 @@
+//! gRPC ↔ domain for IntakeService. Each method runs its work to the end on its own
+//! task (see `llo_chassis::detached`), as the caller proven by the auth gate.
+pub mod assessments;
+pub mod import;
+pub mod mapping;
+pub mod organisations;
+pub mod participants;
+
+use std::sync::Arc;
+
+use llo_chassis::{
+    ApiError,
+    auth::{self, Caller},
+    db::PgPool,
+    detached::run_to_end,
+    packs::Packs,
+};
+use llo_proto::intake::v1::{self as pb, intake_service_server::IntakeService};
+use tonic::{Request, Response, Status, Streaming};
+use uuid::Uuid;
+
+use crate::store::{organisations::OrganisationRow, participants::ParticipantRow};
+
+/// What every handler needs.
+pub struct Context {
+    pub pool: PgPool,
+    pub packs: Packs,
+}
+
+#[derive(Clone)]
+pub struct IntakeApi {
+    ctx: Arc<Context>,
+}
+
+impl IntakeApi {
+    pub fn new(ctx: Context) -> Self {
+        Self { ctx: Arc::new(ctx) }
+    }
+}
+
+/// Parses an id field; a malformed id is the caller's error, on that field.
+pub fn parse_id(field: &str, value: &str) -> Result<Uuid, ApiError> {
+    crate::domain::validation::id(value)
+        .map_err(|description| ApiError::invalid(field, description))
+}
+
+/// The organisation, if it exists and the caller may see it; otherwise NOT_FOUND
+/// (another region's or company's organisation is not revealed).
+pub async fn visible_organisation(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<OrganisationRow, ApiError> {
+    match crate::store::organisations::find(conn, id).await? {
+        Some(row) if caller.may_see_organisation(&row.region, &row.id.to_string()) => Ok(row),
+        _ => Err(ApiError::not_found(format!("organisation {id}"))),
+    }
+}
+
+/// The participant and their organisation, if the caller may see them.
+pub async fn visible_participant(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(ParticipantRow, OrganisationRow), ApiError> {
+    let not_found = || ApiError::not_found(format!("participant {id}"));
+    let participant = crate::store::participants::find(conn, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let organisation = visible_organisation(conn, caller, participant.organisation_id)
+        .await
+        .map_err(|_| not_found())?;
+    Ok((participant, organisation))
+}
+
+macro_rules! unary {
+    ($self:ident, $request:ident, $handler:path) => {{
+        let caller = auth::caller(&$request)?.clone();
+        let ctx = $self.ctx.clone();
+        let message = $request.into_inner();
+        run_to_end(async move { $handler(&ctx, &caller, message).await })
+            .await
+            .map(Response::new)
+    }};
+}
+
+#[tonic::async_trait]
+impl IntakeService for IntakeApi {
+    async fn register_organisation(
+        &self,
+        request: Request<pb::RegisterOrganisationRequest>,
+    ) -> Result<Response<pb::RegisterOrganisationResponse>, Status> {
+        unary!(self, request, organisations::register)
+    }
+
+    async fn get_organisation(
+        &self,
+        request: Request<pb::GetOrganisationRequest>,
+    ) -> Result<Response<pb::GetOrganisationResponse>, Status> {
+        unary!(self, request, organisations::get)
+    }
+
+    async fn list_organisations(
+        &self,
+        request: Request<pb::ListOrganisationsRequest>,
+    ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
+        unary!(self, request, organisations::list)
+    }
+
+    async fn enrol_participant(
+        &self,
+        request: Request<pb::EnrolParticipantRequest>,
+    ) -> Result<Response<pb::EnrolParticipantResponse>, Status> {
+        unary!(self, request, participants::enrol)
+    }
+
+    async fn get_participant(
+        &self,
+        request: Request<pb::GetParticipantRequest>,
+    ) -> Result<Response<pb::GetParticipantResponse>, Status> {
+        unary!(self, request, participants::get)
+    }
+
+    async fn list_participants(
+        &self,
+        request: Request<pb::ListParticipantsRequest>,
+    ) -> Result<Response<pb::ListParticipantsResponse>, Status> {
+        unary!(self, request, participants::list)
+    }
+
+    async fn import_participants(
+        &self,
+        request: Request<Streaming<pb::ImportParticipantsRequest>>,
+    ) -> Result<Response<pb::ImportParticipantsResponse>, Status> {
+        let caller = auth::caller(&request)?.clone();
+        let stream = request.into_inner();
+        import::import(self.ctx.clone(), caller, stream)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
+    async fn start_assessment(
+        &self,
+        request: Request<pb::StartAssessmentRequest>,
+    ) -> Result<Response<pb::StartAssessmentResponse>, Status> {
+        unary!(self, request, assessments::start)
+    }
+
+    async fn submit_assessment_response(
+        &self,
+        request: Request<pb::SubmitAssessmentResponseRequest>,
+    ) -> Result<Response<pb::SubmitAssessmentResponseResponse>, Status> {
+        unary!(self, request, assessments::submit)
+    }
+
+    async fn complete_assessment(
+        &self,
+        request: Request<pb::CompleteAssessmentRequest>,
+    ) -> Result<Response<pb::CompleteAssessmentResponse>, Status> {
+        unary!(self, request, assessments::complete)
+    }
+
+    async fn get_assessment(
+        &self,
+        request: Request<pb::GetAssessmentRequest>,
+    ) -> Result<Response<pb::GetAssessmentResponse>, Status> {
+        unary!(self, request, assessments::get)
+    }
+
+    async fn record_learning_needs(
+        &self,
+        request: Request<pb::RecordLearningNeedsRequest>,
+    ) -> Result<Response<pb::RecordLearningNeedsResponse>, Status> {
+        unary!(self, request, participants::record_learning_needs)
+    }
+
+    async fn erase_participant(
+        &self,
+        request: Request<pb::EraseParticipantRequest>,
+    ) -> Result<Response<pb::EraseParticipantResponse>, Status> {
+        unary!(self, request, participants::erase)
+    }
+}

@@ -1,0 +1,153 @@
+use diesel_async::AsyncConnection as _;
+use llo_chassis::{
+    ApiError, Violations,
+    auth::Caller,
+    bus::{OutboxEvent, enqueue},
+    detached::non_empty,
+    paging::Page,
+};
+use llo_proto::intake::v1 as pb;
+use uuid::Uuid;
+
+use super::{Context, mapping, parse_id, visible_organisation};
+use crate::{
+    domain::{model::OrganisationDraft, validation},
+    events,
+    store::{self, organisations},
+};
+
+pub async fn register(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::RegisterOrganisationRequest,
+) -> Result<pb::RegisterOrganisationResponse, ApiError> {
+    let draft = OrganisationDraft {
+        region: request.region.trim().to_owned(),
+        sector: request.sector.trim().to_owned(),
+        name: request.name,
+        kvk_number: request.kvk_number.trim().to_owned(),
+        municipality: request.municipality,
+        employee_count: request.employee_count,
+    };
+    let mut violations = Violations::new();
+    violations.check("request_id", validation::request_id(&request.request_id));
+    validation::organisation(&draft, &ctx.packs, &mut violations);
+    violations.into_result()?;
+    if !caller.may_see_region(&draft.region) {
+        return Err(ApiError::denied(format!(
+            "the token does not cover region {}",
+            draft.region
+        )));
+    }
+    let request_id = non_empty(&request.request_id);
+    let mut conn = ctx.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(request_id) = request_id
+                && let Some(earlier) = organisations::find_by_request(conn, request_id).await?
+            {
+                return Ok(earlier);
+            }
+            if let Some(existing) =
+                organisations::find_by_kvk(conn, &draft.region, &draft.kvk_number).await?
+            {
+                return Err(ApiError::exists(
+                    "ORGANISATION_ALREADY_REGISTERED",
+                    format!(
+                        "KvK number {} is already registered in {} as organisation {}",
+                        draft.kvk_number, draft.region, existing.id
+                    ),
+                ));
+            }
+            let row = organisations::insert(conn, Uuid::now_v7(), request_id, &draft)
+                .await
+                .map_err(conflict)?;
+            let event = events::organisation_registered(&row);
+            enqueue(
+                conn,
+                &[OutboxEvent::new(
+                    events::ORGANISATION_REGISTERED,
+                    &row.region,
+                    &event,
+                )],
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(pb::RegisterOrganisationResponse {
+        organisation: Some(mapping::organisation(&row)),
+    })
+}
+
+/// A unique violation here means a concurrent call won the race: the caller retries.
+fn conflict(error: diesel::result::Error) -> ApiError {
+    match store::unique_violation(&error) {
+        Some("organisations_region_kvk") => ApiError::exists(
+            "ORGANISATION_ALREADY_REGISTERED",
+            "the KvK number is already registered in this region",
+        ),
+        Some(_) => ApiError::Unavailable(
+            "a concurrent request with the same request_id is in progress".into(),
+        ),
+        None => error.into(),
+    }
+}
+
+pub async fn get(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::GetOrganisationRequest,
+) -> Result<pb::GetOrganisationResponse, ApiError> {
+    let id = parse_id("organisation_id", &request.organisation_id)?;
+    let mut conn = ctx.pool.get().await?;
+    let row = visible_organisation(&mut conn, caller, id).await?;
+    Ok(pb::GetOrganisationResponse {
+        organisation: Some(mapping::organisation(&row)),
+    })
+}
+
+pub async fn list(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::ListOrganisationsRequest,
+) -> Result<pb::ListOrganisationsResponse, ApiError> {
+    let page = Page::from_request(request.page_size, &request.page_token)?;
+    let region = non_empty(&request.region);
+    let regions: Vec<&str> = match region {
+        Some(region) if !caller.may_see_region(region) => {
+            return Err(ApiError::denied(format!(
+                "the token does not cover region {region}"
+            )));
+        }
+        Some(region) => vec![region],
+        None => caller.regions.iter().map(String::as_str).collect(),
+    };
+    // A company role sees its own organisation only.
+    let only = if caller.is_company_scoped() {
+        caller
+            .organisation_id
+            .as_deref()
+            .and_then(|o| o.parse::<Uuid>().ok())
+            .or(Some(Uuid::nil()))
+    } else {
+        None
+    };
+    let mut conn = ctx.pool.get().await?;
+    let rows = organisations::list(
+        &mut conn,
+        organisations::ListFilter {
+            regions,
+            sector: non_empty(&request.sector),
+            only,
+            after: page.after,
+            limit: page.fetch_limit(),
+        },
+    )
+    .await?;
+    let (rows, next_page_token) = page.finish(rows, |r| r.id);
+    Ok(pb::ListOrganisationsResponse {
+        organisations: rows.iter().map(mapping::organisation).collect(),
+        next_page_token,
+    })
+}

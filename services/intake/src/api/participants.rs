@@ -1,0 +1,288 @@
+use diesel_async::AsyncConnection as _;
+use llo_chassis::{
+    ApiError, Violations,
+    auth::Caller,
+    bus::{OutboxEvent, enqueue},
+    detached::non_empty,
+    paging::Page,
+};
+use llo_proto::{common::v1 as common, intake::v1 as pb};
+use uuid::Uuid;
+
+use super::{Context, mapping, parse_id, visible_organisation, visible_participant};
+use crate::{
+    domain::{model::ParticipantDraft, validation},
+    events,
+    store::{
+        self, learning_needs,
+        participants::{self, NewParticipant, Origin},
+    },
+};
+
+pub const MAX_NEEDS: usize = 20;
+pub const MAX_THEME: usize = 100;
+
+/// Reads the participant fields shared by enrolment and import.
+pub fn draft(
+    given_name: String,
+    family_name: String,
+    email: String,
+    role: i32,
+    job_title: String,
+    consent_given: bool,
+    source: i32,
+    uwv_reference: String,
+    violations: &mut Violations,
+) -> ParticipantDraft {
+    let source = mapping::source_from_proto(source).unwrap_or_else(|()| {
+        violations.add("source", "unknown source");
+        None
+    });
+    ParticipantDraft {
+        given_name,
+        family_name,
+        email,
+        role: mapping::role_from_proto(role),
+        job_title,
+        consent_given,
+        source,
+        uwv_reference,
+    }
+}
+
+pub async fn enrol(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::EnrolParticipantRequest,
+) -> Result<pb::EnrolParticipantResponse, ApiError> {
+    let mut violations = Violations::new();
+    violations.check("request_id", validation::request_id(&request.request_id));
+    let organisation_id = validation::id(&request.organisation_id);
+    if let Err(description) = &organisation_id {
+        violations.add("organisation_id", description.clone());
+    }
+    let draft = draft(
+        request.given_name,
+        request.family_name,
+        request.email,
+        request.role,
+        request.job_title,
+        request.consent_given,
+        request.source,
+        request.uwv_reference,
+        &mut violations,
+    );
+    let valid = validation::participant(&draft, &mut violations);
+    violations.into_result()?;
+    let (Ok(organisation_id), Some(valid)) = (organisation_id, valid) else {
+        return Err(ApiError::invalid("request", "is invalid"));
+    };
+    let request_id = non_empty(&request.request_id);
+    let mut conn = ctx.pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let organisation = visible_organisation(conn, caller, organisation_id).await?;
+            if let Some(request_id) = request_id
+                && let Some(earlier) = participants::find_by_request(conn, request_id).await?
+            {
+                return Ok(earlier);
+            }
+            if participants::email_taken(conn, organisation_id, &valid.email).await? {
+                return Err(ApiError::exists(
+                    "PARTICIPANT_ALREADY_ENROLLED",
+                    "this e-mail address is already enrolled in the organisation",
+                ));
+            }
+            let origin = Origin {
+                request_id,
+                ..Origin::default()
+            };
+            let new = NewParticipant::new(Uuid::now_v7(), organisation_id, &valid, &origin);
+            let row = participants::insert(conn, &[new])
+                .await
+                .map_err(conflict)?
+                .remove(0);
+            let event = events::participant_enrolled(&row, &organisation.region);
+            enqueue(
+                conn,
+                &[OutboxEvent::new(
+                    events::PARTICIPANT_ENROLLED,
+                    &organisation.region,
+                    &event,
+                )],
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(pb::EnrolParticipantResponse {
+        participant: Some(mapping::participant(&row)),
+    })
+}
+
+fn conflict(error: diesel::result::Error) -> ApiError {
+    match store::unique_violation(&error) {
+        Some("participants_email") => ApiError::exists(
+            "PARTICIPANT_ALREADY_ENROLLED",
+            "this e-mail address is already enrolled in the organisation",
+        ),
+        Some(_) => ApiError::Unavailable(
+            "a concurrent request with the same request_id is in progress".into(),
+        ),
+        None => error.into(),
+    }
+}
+
+pub async fn get(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::GetParticipantRequest,
+) -> Result<pb::GetParticipantResponse, ApiError> {
+    let id = parse_id("participant_id", &request.participant_id)?;
+    let mut conn = ctx.pool.get().await?;
+    let (row, _) = visible_participant(&mut conn, caller, id).await?;
+    Ok(pb::GetParticipantResponse {
+        participant: Some(mapping::participant(&row)),
+    })
+}
+
+pub async fn list(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::ListParticipantsRequest,
+) -> Result<pb::ListParticipantsResponse, ApiError> {
+    let organisation_id = parse_id("organisation_id", &request.organisation_id)?;
+    let page = Page::from_request(request.page_size, &request.page_token)?;
+    let mut conn = ctx.pool.get().await?;
+    visible_organisation(&mut conn, caller, organisation_id).await?;
+    let rows =
+        participants::list(&mut conn, organisation_id, page.after, page.fetch_limit()).await?;
+    let (rows, next_page_token) = page.finish(rows, |r| r.id);
+    Ok(pb::ListParticipantsResponse {
+        participants: rows.iter().map(mapping::participant).collect(),
+        next_page_token,
+    })
+}
+
+pub async fn record_learning_needs(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::RecordLearningNeedsRequest,
+) -> Result<pb::RecordLearningNeedsResponse, ApiError> {
+    let mut violations = Violations::new();
+    violations.check("request_id", validation::request_id(&request.request_id));
+    let participant_id = validation::id(&request.participant_id);
+    if let Err(description) = &participant_id {
+        violations.add("participant_id", description.clone());
+    }
+    if request.needs.is_empty() {
+        violations.add("needs", "record at least one learning need");
+    } else if request.needs.len() > MAX_NEEDS {
+        violations.add("needs", format!("at most {MAX_NEEDS} needs in one call"));
+    }
+    for (index, need) in request.needs.iter().enumerate() {
+        violations.check(
+            format!("needs[{index}].theme"),
+            validation::required_text(&need.theme, MAX_THEME),
+        );
+        violations.check(
+            format!("needs[{index}].description"),
+            validation::required_text(&need.description, validation::MAX_TEXT),
+        );
+    }
+    violations.into_result()?;
+    let Ok(participant_id) = participant_id else {
+        return Err(ApiError::invalid("participant_id", "is not a valid id"));
+    };
+    let needs: Vec<(String, String)> = request
+        .needs
+        .iter()
+        .map(|n| (n.theme.trim().to_owned(), n.description.trim().to_owned()))
+        .collect();
+    let request_id = non_empty(&request.request_id);
+    let mut conn = ctx.pool.get().await?;
+    let rows = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let (participant, organisation) =
+                visible_participant(conn, caller, participant_id).await?;
+            if participant.erased_at.is_some() {
+                return Err(ApiError::precondition(
+                    "PARTICIPANT_ERASED",
+                    "the participant was erased",
+                ));
+            }
+            if let Some(request_id) = request_id {
+                let earlier = learning_needs::by_request(conn, participant_id, request_id).await?;
+                if !earlier.is_empty() {
+                    return Ok(earlier);
+                }
+            }
+            let rows = learning_needs::insert(conn, participant_id, request_id, &needs).await?;
+            let event = events::learning_needs_recorded(&participant, &organisation.region, &rows);
+            enqueue(
+                conn,
+                &[OutboxEvent::new(
+                    events::LEARNING_NEEDS_RECORDED,
+                    &organisation.region,
+                    &event,
+                )],
+            )
+            .await?;
+            Ok(rows)
+        })
+        .await?;
+    Ok(pb::RecordLearningNeedsResponse {
+        participant_id: participant_id.to_string(),
+        needs: rows
+            .iter()
+            .map(|n| common::LearningNeed {
+                need_id: n.id.to_string(),
+                theme: n.theme.clone(),
+                description: n.description.clone(),
+            })
+            .collect(),
+    })
+}
+
+pub async fn erase(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::EraseParticipantRequest,
+) -> Result<pb::EraseParticipantResponse, ApiError> {
+    let participant_id = parse_id("participant_id", &request.participant_id)?;
+    let mut violations = Violations::new();
+    violations.check(
+        "reason",
+        validation::optional_text(&request.reason, validation::MAX_TEXT),
+    );
+    violations.into_result()?;
+    let mut conn = ctx.pool.get().await?;
+    let erased_at = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let (participant, organisation) =
+                visible_participant(conn, caller, participant_id).await?;
+            // Erasing twice is a no-op: same answer, no second event.
+            if let Some(at) = participant.erased_at {
+                return Ok(at);
+            }
+            let at =
+                participants::erase(conn, &participant, &caller.subject, request.reason.trim())
+                    .await?;
+            let event = events::participant_erased(&participant, &organisation.region, at);
+            enqueue(
+                conn,
+                &[OutboxEvent::new(
+                    events::PARTICIPANT_ERASED,
+                    &organisation.region,
+                    &event,
+                )],
+            )
+            .await?;
+            Ok(at)
+        })
+        .await?;
+    Ok(pb::EraseParticipantResponse {
+        participant_id: participant_id.to_string(),
+        erase_time: Some(mapping::timestamp(erased_at)),
+    })
+}

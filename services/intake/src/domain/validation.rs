@@ -1,0 +1,231 @@
+//! Field rules. Each check returns the message a caller sees in the field violation.
+use llo_chassis::{Violations, packs::Packs};
+
+use super::model::{OrganisationDraft, ParticipantDraft, ParticipantSource, ValidParticipant};
+
+pub const MAX_NAME: usize = 200;
+pub const MAX_TEXT: usize = 2_000;
+pub const MAX_REQUEST_ID: usize = 128;
+
+/// A Chamber of Commerce (KvK) number: exactly 8 digits.
+pub fn kvk_number(value: &str) -> Result<(), String> {
+    if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("must be exactly 8 digits".into())
+    }
+}
+
+/// E-mail syntax (the practical subset of RFC 5321 that mail systems accept).
+pub fn email(value: &str) -> Result<(), String> {
+    let invalid = || Err("is not a valid e-mail address".to_owned());
+    if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return invalid();
+    }
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return invalid();
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
+    if local_ok && domain_ok {
+        Ok(())
+    } else {
+        invalid()
+    }
+}
+
+/// Non-blank text of at most `max` characters.
+pub fn required_text(value: &str, max: usize) -> Result<(), String> {
+    if value.trim().is_empty() {
+        Err("is required".into())
+    } else if value.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn optional_text(value: &str, max: usize) -> Result<(), String> {
+    if value.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn request_id(value: &str) -> Result<(), String> {
+    optional_text(value, MAX_REQUEST_ID)
+}
+
+/// An id this service issued (a UUID).
+pub fn id(value: &str) -> Result<uuid::Uuid, String> {
+    if value.is_empty() {
+        return Err("is required".into());
+    }
+    value.parse().map_err(|_| "is not a valid id".to_owned())
+}
+
+pub fn organisation(draft: &OrganisationDraft, packs: &Packs, violations: &mut Violations) {
+    match packs.region(&draft.region) {
+        None if draft.region.is_empty() => violations.add("region", "is required"),
+        None => violations.add("region", format!("unknown region {:?}", draft.region)),
+        Some(region) if !draft.sector.is_empty() && !region.sectors.contains(&draft.sector) => {
+            violations.add(
+                "sector",
+                format!(
+                    "sector {:?} is not part of the {} programme (one of: {})",
+                    draft.sector,
+                    region.id,
+                    region.sectors.join(", ")
+                ),
+            )
+        }
+        Some(_) => {}
+    }
+    if draft.sector.is_empty() {
+        violations.add("sector", "is required");
+    } else if packs.sector(&draft.sector).is_none() {
+        violations.add("sector", format!("unknown sector {:?}", draft.sector));
+    }
+    violations.check("name", required_text(&draft.name, MAX_NAME));
+    violations.check("kvk_number", kvk_number(&draft.kvk_number));
+    violations.check("municipality", required_text(&draft.municipality, MAX_NAME));
+    if draft.employee_count < 1 {
+        violations.add("employee_count", "must be at least 1");
+    }
+}
+
+/// Validates a participant; `prefix` names the fields in a nested message.
+pub fn participant(
+    draft: &ParticipantDraft,
+    violations: &mut Violations,
+) -> Option<ValidParticipant> {
+    let before = violations.is_empty();
+    violations.check("given_name", required_text(&draft.given_name, MAX_NAME));
+    violations.check("family_name", required_text(&draft.family_name, MAX_NAME));
+    violations.check("email", email(draft.email.trim()));
+    if draft.role.is_none() {
+        violations.add(
+            "role",
+            "is required: director, manager, supervisor or employee",
+        );
+    }
+    violations.check("job_title", optional_text(&draft.job_title, MAX_NAME));
+    if !draft.consent_given {
+        violations.add("consent_given", "nobody is enrolled without their consent");
+    }
+    let source = draft.source.unwrap_or(ParticipantSource::Company);
+    let uwv_reference = draft.uwv_reference.trim();
+    match source {
+        ParticipantSource::UwvReferral if uwv_reference.is_empty() => {
+            violations.add("uwv_reference", "is required for a UWV referral")
+        }
+        ParticipantSource::Company if !uwv_reference.is_empty() => {
+            violations.add("uwv_reference", "is only for UWV referrals")
+        }
+        _ => violations.check("uwv_reference", optional_text(uwv_reference, MAX_NAME)),
+    }
+    if !before || !violations.is_empty() {
+        return None;
+    }
+    Some(ValidParticipant {
+        given_name: draft.given_name.trim().to_owned(),
+        family_name: draft.family_name.trim().to_owned(),
+        email: draft.email.trim().to_lowercase(),
+        role: draft.role?,
+        job_title: draft.job_title.trim().to_owned(),
+        source,
+        uwv_reference: (!uwv_reference.is_empty()).then(|| uwv_reference.to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::ParticipantRole;
+
+    #[test]
+    fn kvk_numbers_are_eight_digits() {
+        assert!(kvk_number("12345678").is_ok());
+        for bad in ["1234567", "123456789", "1234567a", "", "12 34567"] {
+            assert!(kvk_number(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn email_syntax() {
+        for good in [
+            "jan.jansen@lensink.nl",
+            "a+b@sub.example.com",
+            "ö@bücher.de",
+        ] {
+            assert!(email(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "jan",
+            "jan@",
+            "@lensink.nl",
+            "jan@lensink",
+            "jan jansen@x.nl",
+            "jan..j@x.nl",
+            "jan@-x.nl",
+            "jan@x.1",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn draft() -> ParticipantDraft {
+        ParticipantDraft {
+            given_name: " Jan ".into(),
+            family_name: "Jansen".into(),
+            email: "Jan.Jansen@Lensink.NL".into(),
+            role: Some(ParticipantRole::Employee),
+            job_title: "Lasser".into(),
+            consent_given: true,
+            source: None,
+            uwv_reference: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_valid_participant_is_normalised() {
+        let mut violations = Violations::new();
+        let valid = participant(&draft(), &mut violations).unwrap();
+        assert_eq!(valid.given_name, "Jan");
+        assert_eq!(valid.email, "jan.jansen@lensink.nl");
+        assert_eq!(valid.source, ParticipantSource::Company);
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut bad = draft();
+        bad.email = "nope".into();
+        bad.role = None;
+        bad.consent_given = false;
+        bad.source = Some(ParticipantSource::UwvReferral);
+        let mut violations = Violations::new();
+        assert!(participant(&bad, &mut violations).is_none());
+        let fields: Vec<_> = violations.into_vec().into_iter().map(|v| v.field).collect();
+        assert_eq!(fields, ["email", "role", "consent_given", "uwv_reference"]);
+    }
+}

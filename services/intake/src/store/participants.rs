@@ -1,0 +1,229 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{erasure_audit, learning_needs, participants};
+use crate::domain::model::ValidParticipant;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = participants)]
+pub struct ParticipantRow {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub job_title: Option<String>,
+    pub consent_given: bool,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub source: String,
+    pub uwv_reference: Option<String>,
+    pub external_reference: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+/// How a participant arrives: an enrolment (with a request id) or an import row.
+#[derive(Debug, Clone, Default)]
+pub struct Origin<'a> {
+    pub request_id: Option<&'a str>,
+    pub import_source: Option<&'a str>,
+    pub external_reference: Option<&'a str>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = participants)]
+pub struct NewParticipant<'a> {
+    pub id: Uuid,
+    pub request_id: Option<&'a str>,
+    pub organisation_id: Uuid,
+    pub given_name: Option<&'a str>,
+    pub family_name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub role: &'a str,
+    pub job_title: Option<&'a str>,
+    pub consent_given: bool,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub source: &'a str,
+    pub uwv_reference: Option<&'a str>,
+    pub import_source: Option<&'a str>,
+    pub external_reference: Option<&'a str>,
+}
+
+impl<'a> NewParticipant<'a> {
+    pub fn new(
+        id: Uuid,
+        organisation_id: Uuid,
+        p: &'a ValidParticipant,
+        origin: &Origin<'a>,
+    ) -> Self {
+        NewParticipant {
+            id,
+            request_id: origin.request_id,
+            organisation_id,
+            given_name: Some(&p.given_name),
+            family_name: Some(&p.family_name),
+            email: Some(&p.email),
+            role: p.role.as_str(),
+            job_title: (!p.job_title.is_empty()).then_some(p.job_title.as_str()),
+            consent_given: true,
+            consent_at: Some(Utc::now()),
+            source: p.source.as_str(),
+            uwv_reference: p.uwv_reference.as_deref(),
+            import_source: origin.import_source,
+            external_reference: origin.external_reference,
+        }
+    }
+}
+
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    rows: &[NewParticipant<'_>],
+) -> QueryResult<Vec<ParticipantRow>> {
+    diesel::insert_into(participants::table)
+        .values(rows)
+        .returning(ParticipantRow::as_returning())
+        .get_results(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ParticipantRow>> {
+    participants::table
+        .find(id)
+        .select(ParticipantRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find_by_request(
+    conn: &mut AsyncPgConnection,
+    request_id: &str,
+) -> QueryResult<Option<ParticipantRow>> {
+    participants::table
+        .filter(participants::request_id.eq(request_id))
+        .select(ParticipantRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Is this e-mail address already enrolled (and not erased) in the organisation?
+pub async fn email_taken(
+    conn: &mut AsyncPgConnection,
+    organisation_id: Uuid,
+    email: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        participants::table.filter(
+            participants::organisation_id
+                .eq(organisation_id)
+                .and(participants::email.eq(email))
+                .and(participants::erased_at.is_null()),
+        ),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// The participants this importer already brought in under these references.
+pub async fn imported(
+    conn: &mut AsyncPgConnection,
+    import_source: &str,
+    references: &[&str],
+) -> QueryResult<Vec<(String, Uuid)>> {
+    participants::table
+        .filter(
+            participants::import_source
+                .eq(import_source)
+                .and(participants::external_reference.eq_any(references)),
+        )
+        .select((
+            participants::external_reference.assume_not_null(),
+            participants::id,
+        ))
+        .load(conn)
+        .await
+}
+
+/// E-mail addresses (lower-case) already enrolled in these organisations.
+pub async fn emails_in(
+    conn: &mut AsyncPgConnection,
+    pairs: &[(Uuid, &str)],
+) -> QueryResult<Vec<(Uuid, String)>> {
+    let organisations: Vec<Uuid> = pairs.iter().map(|(o, _)| *o).collect();
+    let emails: Vec<&str> = pairs.iter().map(|(_, e)| *e).collect();
+    participants::table
+        .filter(
+            participants::organisation_id
+                .eq_any(organisations)
+                .and(participants::email.eq_any(emails))
+                .and(participants::erased_at.is_null()),
+        )
+        .select((
+            participants::organisation_id,
+            participants::email.assume_not_null(),
+        ))
+        .load(conn)
+        .await
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    organisation_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<ParticipantRow>> {
+    let mut query = participants::table
+        .filter(participants::organisation_id.eq(organisation_id))
+        .select(ParticipantRow::as_select())
+        .order(participants::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(participants::id.gt(after));
+    }
+    query.load(conn).await
+}
+
+/// Removes the personal data; the pseudonymous id, role and scan answers stay.
+pub async fn erase(
+    conn: &mut AsyncPgConnection,
+    row: &ParticipantRow,
+    erased_by: &str,
+    reason: &str,
+) -> QueryResult<DateTime<Utc>> {
+    let now = Utc::now();
+    diesel::update(participants::table.find(row.id))
+        .set((
+            participants::given_name.eq(None::<String>),
+            participants::family_name.eq(None::<String>),
+            participants::email.eq(None::<String>),
+            participants::job_title.eq(None::<String>),
+            participants::uwv_reference.eq(None::<String>),
+            participants::external_reference.eq(None::<String>),
+            participants::import_source.eq(None::<String>),
+            participants::erased_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    // Free text may hold personal details: keep the theme, drop the words.
+    diesel::update(learning_needs::table.filter(learning_needs::participant_id.eq(row.id)))
+        .set(learning_needs::description.eq(""))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(erasure_audit::table)
+        .values((
+            erasure_audit::id.eq(Uuid::now_v7()),
+            erasure_audit::participant_id.eq(row.id),
+            erasure_audit::organisation_id.eq(row.organisation_id),
+            erasure_audit::erased_by.eq(erased_by),
+            erasure_audit::reason.eq(reason),
+            erasure_audit::erased_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(now)
+}

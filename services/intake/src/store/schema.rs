@@ -1,0 +1,100 @@
+diesel::table! {
+    organisations (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        region -> Text,
+        sector -> Text,
+        name -> Text,
+        kvk_number -> Text,
+        municipality -> Text,
+        employee_count -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    participants (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        organisation_id -> Uuid,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        role -> Text,
+        job_title -> Nullable<Text>,
+        consent_given -> Bool,
+        consent_at -> Nullable<Timestamptz>,
+        source -> Text,
+        uwv_reference -> Nullable<Text>,
+        import_source -> Nullable<Text>,
+        external_reference -> Nullable<Text>,
+        created_at -> Timestamptz,
+        erased_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        organisation_id -> Uuid,
+        round -> Text,
+        status -> Text,
+        sector -> Text,
+        priority_needs -> Jsonb,
+        results -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    assessment_responses (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        assessment_id -> Uuid,
+        participant_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    assessment_answers (response_id, item_id) {
+        response_id -> Uuid,
+        item_id -> Text,
+        score -> Int4,
+    }
+}
+
+diesel::table! {
+    learning_needs (id) {
+        id -> Uuid,
+        participant_id -> Uuid,
+        request_id -> Nullable<Text>,
+        theme -> Text,
+        description -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    erasure_audit (id) {
+        id -> Uuid,
+        participant_id -> Uuid,
+        organisation_id -> Uuid,
+        erased_by -> Text,
+        reason -> Text,
+        erased_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(participants -> organisations (organisation_id));
+diesel::joinable!(assessments -> organisations (organisation_id));
+diesel::joinable!(assessment_answers -> assessment_responses (response_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    participants,
+    assessments,
+    assessment_responses,
+    assessment_answers
+);

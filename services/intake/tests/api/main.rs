@@ -1,0 +1,10 @@
+//! Intake through a real gRPC server on port 0, its own PostgreSQL database and its
+//! own RabbitMQ exchange and queues.
+mod events;
+mod helpers;
+mod import;
+mod organisations;
+mod participants;
+mod scans;
+mod security;
+mod service;

@@ -1,0 +1,307 @@
+use llo_proto::{common::v1 as common, intake::v1 as pb};
+use tonic::Code;
+
+use crate::helpers::{Client, TestApp, answer_all, enrol, reason, register, violations};
+
+async fn start(
+    client: &mut Client,
+    organisation_id: &str,
+    round: common::AssessmentRound,
+) -> Result<pb::Assessment, tonic::Status> {
+    client
+        .start_assessment(pb::StartAssessmentRequest {
+            request_id: String::new(),
+            organisation_id: organisation_id.into(),
+            round: round as i32,
+        })
+        .await
+        .map(|r| r.into_inner().assessment.unwrap())
+}
+
+async fn submit(
+    client: &mut Client,
+    assessment_id: &str,
+    participant_id: &str,
+    answers: Vec<pb::ItemAnswer>,
+) -> Result<pb::SubmitAssessmentResponseResponse, tonic::Status> {
+    client
+        .submit_assessment_response(pb::SubmitAssessmentResponseRequest {
+            request_id: String::new(),
+            assessment_id: assessment_id.into(),
+            participant_id: participant_id.into(),
+            answers,
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+fn mean(assessment: &pb::Assessment, dimension: &str) -> (f64, i32) {
+    let result = assessment
+        .results
+        .iter()
+        .find(|r| r.dimension_id == dimension)
+        .unwrap();
+    (result.mean, result.respondent_count)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_scan_scores_each_dimension_as_computed_by_hand() {
+    let app = TestApp::spawn().await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "11111111").await;
+    let people: Vec<_> = {
+        let mut people = Vec::new();
+        for n in 0..3 {
+            people.push(enrol(&mut client, &organisation.organisation_id, n).await);
+        }
+        people
+    };
+    let scan = start(
+        &mut client,
+        &organisation.organisation_id,
+        common::AssessmentRound::Baseline,
+    )
+    .await
+    .unwrap();
+    let questionnaire = scan.questionnaire.clone().unwrap();
+    assert_eq!(questionnaire.items.len(), 20);
+    assert!(questionnaire.items.iter().any(|i| i.reverse_scored));
+
+    submit(
+        &mut client,
+        &scan.assessment_id,
+        &people[0].participant_id,
+        answer_all(&questionnaire, 4),
+    )
+    .await
+    .unwrap();
+    submit(
+        &mut client,
+        &scan.assessment_id,
+        &people[1].participant_id,
+        answer_all(&questionnaire, 2),
+    )
+    .await
+    .unwrap();
+    let mut third = answer_all(&questionnaire, 5);
+    // leiderschap-3 is reverse-scored: an answer of 1 counts as 5.
+    third
+        .iter_mut()
+        .find(|a| a.item_id == "leiderschap-3")
+        .unwrap()
+        .score = 1;
+    let submitted = submit(
+        &mut client,
+        &scan.assessment_id,
+        &people[2].participant_id,
+        third,
+    )
+    .await
+    .unwrap();
+    assert_eq!(submitted.response_count, 3);
+
+    let completed = client
+        .complete_assessment(pb::CompleteAssessmentRequest {
+            assessment_id: scan.assessment_id.clone(),
+            priority_needs: vec!["Kennisoverdracht van oudere vakmensen".into()],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .assessment
+        .unwrap();
+    assert_eq!(completed.status, pb::AssessmentStatus::Completed as i32);
+
+    // By hand (reverse items count 6 - answer):
+    // leiderschap (3 normal, 1 reverse): A 4+4+4+2, B 2+2+2+4, C 5+5+5+5 = 44 / 12
+    // leerklimaat (2 normal, 1 reverse): A 4+4+2, B 2+2+4, C 5+5+1 = 29 / 9
+    // kennisdeling (2 normal, 2 reverse): A 4+4+2+2, B 2+2+4+4, C 5+5+1+1 = 36 / 12
+    let expected = [
+        ("leiderschap", 44.0 / 12.0),
+        ("leerklimaat", 29.0 / 9.0),
+        ("kennisdeling", 3.0),
+        ("loopbaan", 29.0 / 9.0),
+        ("personeelsplanning", 29.0 / 9.0),
+        ("eigen-regie", 29.0 / 9.0),
+    ];
+    for (dimension, want) in expected {
+        let (got, respondents) = mean(&completed, dimension);
+        assert!((got - want).abs() < 1e-9, "{dimension}: {got} != {want}");
+        assert_eq!(respondents, 3);
+    }
+    // Weakest first (ties in the pack's order), then the coach's needs.
+    let themes: Vec<_> = completed
+        .priority_themes
+        .iter()
+        .map(|t| (t.source, t.dimension_id.clone()))
+        .collect();
+    assert_eq!(
+        themes,
+        [
+            (
+                pb::PriorityThemeSource::Scan as i32,
+                "kennisdeling".to_owned()
+            ),
+            (
+                pb::PriorityThemeSource::Scan as i32,
+                "leerklimaat".to_owned()
+            ),
+            (
+                pb::PriorityThemeSource::ManagementInterview as i32,
+                String::new()
+            ),
+        ]
+    );
+    let fetched = client
+        .get_assessment(pb::GetAssessmentRequest {
+            assessment_id: scan.assessment_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .assessment
+        .unwrap();
+    assert_eq!(fetched.results, completed.results);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_are_checked_item_by_item() {
+    let app = TestApp::spawn().await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "22222222").await;
+    let other = register(&mut client, "33333333").await;
+    let person = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let stranger = enrol(&mut client, &other.organisation_id, 2).await;
+    let scan = start(
+        &mut client,
+        &organisation.organisation_id,
+        common::AssessmentRound::Baseline,
+    )
+    .await
+    .unwrap();
+    let questionnaire = scan.questionnaire.unwrap();
+
+    let mut answers = answer_all(&questionnaire, 3);
+    answers[0].score = 6;
+    answers[1].item_id = answers[2].item_id.clone();
+    answers.pop();
+    let status = submit(
+        &mut client,
+        &scan.assessment_id,
+        &person.participant_id,
+        answers,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        violations(&status),
+        ["answers[0].score", "answers[2].item_id", "answers"]
+    );
+
+    let status = submit(
+        &mut client,
+        &scan.assessment_id,
+        &stranger.participant_id,
+        answer_all(&questionnaire, 3),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(violations(&status), ["participant_id"]);
+
+    submit(
+        &mut client,
+        &scan.assessment_id,
+        &person.participant_id,
+        answer_all(&questionnaire, 3),
+    )
+    .await
+    .unwrap();
+    let status = submit(
+        &mut client,
+        &scan.assessment_id,
+        &person.participant_id,
+        answer_all(&questionnaire, 3),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::AlreadyExists);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_scan_takes_no_answers_and_the_rounds_go_in_order() {
+    let app = TestApp::spawn().await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "44444444").await;
+    let first = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let second = enrol(&mut client, &organisation.organisation_id, 2).await;
+
+    let status = start(
+        &mut client,
+        &organisation.organisation_id,
+        common::AssessmentRound::FollowUp,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&status), "BASELINE_NOT_COMPLETED");
+
+    let scan = start(
+        &mut client,
+        &organisation.organisation_id,
+        common::AssessmentRound::Baseline,
+    )
+    .await
+    .unwrap();
+    let status = client
+        .complete_assessment(pb::CompleteAssessmentRequest {
+            assessment_id: scan.assessment_id.clone(),
+            priority_needs: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&status), "NO_RESPONSES");
+
+    let questionnaire = scan.questionnaire.unwrap();
+    submit(
+        &mut client,
+        &scan.assessment_id,
+        &first.participant_id,
+        answer_all(&questionnaire, 3),
+    )
+    .await
+    .unwrap();
+    client
+        .complete_assessment(pb::CompleteAssessmentRequest {
+            assessment_id: scan.assessment_id.clone(),
+            priority_needs: vec![],
+        })
+        .await
+        .unwrap();
+    let status = submit(
+        &mut client,
+        &scan.assessment_id,
+        &second.participant_id,
+        answer_all(&questionnaire, 3),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&status), "ASSESSMENT_CLOSED");
+
+    let status = start(
+        &mut client,
+        &organisation.organisation_id,
+        common::AssessmentRound::Baseline,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::AlreadyExists);
+    let follow_up = start(
+        &mut client,
+        &organisation.organisation_id,
+        common::AssessmentRound::FollowUp,
+    )
+    .await
+    .unwrap();
+    assert_eq!(follow_up.round, common::AssessmentRound::FollowUp as i32);
+}
