@@ -75,7 +75,7 @@ pub async fn start(
             if round == Round::FollowUp {
                 let baseline =
                     assessments::find_round(conn, organisation_id, Round::Baseline).await?;
-                if !baseline.is_some_and(|b| b.status == AssessmentStatus::Completed.as_str()) {
+                if baseline.is_none_or(|b| b.status != AssessmentStatus::Completed.as_str()) {
                     return Err(ApiError::precondition(
                         "BASELINE_NOT_COMPLETED",
                         "a follow-up scan needs a completed baseline scan",

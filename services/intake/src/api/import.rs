@@ -157,11 +157,13 @@ async fn import_chunk(
         let organisation_id = validation::id(&row.organisation_id);
         let organisation = match organisation_id {
             Ok(id) => {
-                if !organisations_seen.contains_key(&id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    organisations_seen.entry(id)
+                {
                     let found = organisations::find(&mut conn, id)
                         .await?
                         .filter(|o| caller.may_see_organisation(&o.region, &o.id.to_string()));
-                    organisations_seen.insert(id, found);
+                    slot.insert(found);
                 }
                 let found = organisations_seen.get(&id).cloned().flatten();
                 if found.is_none() {

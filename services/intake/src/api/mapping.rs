@@ -13,6 +13,10 @@ use crate::{
     },
 };
 
+/// A protobuf enum number that no variant has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownEnumValue(pub i32);
+
 pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: at.timestamp(),
@@ -41,8 +45,8 @@ pub fn role_to_proto(text: &str) -> common::ParticipantRole {
 }
 
 /// `Ok(None)` for unspecified (the default applies), `Err` for a number no enum has.
-pub fn source_from_proto(value: i32) -> Result<Option<ParticipantSource>, ()> {
-    match common::ParticipantSource::try_from(value).map_err(|_| ())? {
+pub fn source_from_proto(value: i32) -> Result<Option<ParticipantSource>, UnknownEnumValue> {
+    match common::ParticipantSource::try_from(value).map_err(|_| UnknownEnumValue(value))? {
         common::ParticipantSource::Unspecified => Ok(None),
         common::ParticipantSource::Company => Ok(Some(ParticipantSource::Company)),
         common::ParticipantSource::UwvReferral => Ok(Some(ParticipantSource::UwvReferral)),

@@ -137,7 +137,6 @@ impl IntakeService for IntakeApi {
         import::import(self.ctx.clone(), caller, stream)
             .await
             .map(Response::new)
-            .map_err(Status::from)
     }
 
     async fn start_assessment(

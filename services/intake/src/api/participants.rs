@@ -34,7 +34,7 @@ pub fn draft(
     uwv_reference: String,
     violations: &mut Violations,
 ) -> ParticipantDraft {
-    let source = mapping::source_from_proto(source).unwrap_or_else(|()| {
+    let source = mapping::source_from_proto(source).unwrap_or_else(|_| {
         violations.add("source", "unknown source");
         None
     });

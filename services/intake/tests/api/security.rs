@@ -37,8 +37,10 @@ async fn a_call_without_a_valid_token_is_unauthenticated() {
     let not_yet_valid = {
         let now = chrono::Utc::now().timestamp();
         let claims = serde_json::json!({"sub": "x", "iss": "llo", "aud": "llo-suite", "exp": now + 7200, "nbf": now + 3600, "roles": ["coach"], "regions": ["achterhoek"]});
-        let mut header = jsonwebtoken::Header::default();
-        header.kid = Some(llo_chassis::auth::DEVELOPMENT_KEY_ID.into());
+        let header = jsonwebtoken::Header {
+            kid: Some(llo_chassis::auth::DEVELOPMENT_KEY_ID.into()),
+            ..Default::default()
+        };
         jsonwebtoken::encode(
             &header,
             &claims,
