@@ -7,6 +7,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "llo/common/v1/common.proto",
         "llo/intake/v1/intake.proto",
         "llo/events/v1/intake_events.proto",
+        "llo/trajectories/v1/trajectories.proto",
+        "llo/events/v1/trajectories_events.proto",
     ];
     for file in &files {
         println!("cargo:rerun-if-changed={file}");

@@ -15,6 +15,11 @@ pub mod intake {
         tonic::include_proto!("llo.intake.v1");
     }
 }
+pub mod trajectories {
+    pub mod v1 {
+        tonic::include_proto!("llo.trajectories.v1");
+    }
+}
 pub mod events {
     pub mod v1 {
         tonic::include_proto!("llo.events.v1");

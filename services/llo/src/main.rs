@@ -1,1 +1,45 @@
-fn main() {}
+//! `llo`: runs the whole suite in one process (`up`), the Achterhoek pilot demo,
+//! migrations, development tokens, dead-letter handling and benchmarks.
+mod bench;
+mod dead_letters;
+mod demo;
+mod suite;
+mod token;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "llo", version, about = "The LLO suite: lifelong learning programmes for SMEs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every service in one process, each on its own port with its own database.
+    Up(suite::UpArgs),
+    /// Run the Achterhoek pilot through the public APIs of a running suite.
+    Demo(demo::DemoArgs),
+    /// Create the databases and run every pending migration, then exit.
+    Migrate(suite::MigrateArgs),
+    /// Mint a development token (trusted only by a suite in development settings).
+    Token(token::TokenArgs),
+    /// Inspect or re-drive a service's dead-letter queue.
+    DeadLetters(dead_letters::DeadLetterArgs),
+    /// Measure throughput against a fresh in-process suite and print the numbers.
+    Bench(bench::BenchArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Up(args) => suite::up(args).await,
+        Command::Demo(args) => demo::run_against(args).await,
+        Command::Migrate(args) => suite::migrate(args).await,
+        Command::Token(args) => token::print(args),
+        Command::DeadLetters(args) => dead_letters::run(args).await,
+        Command::Bench(args) => bench::run(args).await,
+    }
+}

@@ -108,6 +108,28 @@ impl Outcome {
 }
 
 impl Consumer {
+    pub fn from_settings(
+        settings: &crate::Settings,
+        pool: PgPool,
+        topology: Topology,
+        handler: Arc<dyn EventHandler>,
+        app_id: &str,
+        readiness: Readiness,
+    ) -> Consumer {
+        use secrecy::ExposeSecret as _;
+        Consumer {
+            pool,
+            amqp_url: settings.amqp.url.expose_secret().to_owned(),
+            topology,
+            handler,
+            app_id: app_id.to_owned(),
+            prefetch: settings.amqp.prefetch,
+            max_attempts: settings.amqp.max_attempts.max(1),
+            retry_base_delay: Duration::from_millis(settings.amqp.retry_base_delay_ms),
+            readiness,
+        }
+    }
+
     /// Consumes until `shutdown`; a lost broker or a stream that ends is reconnected.
     pub async fn run(self, shutdown: CancellationToken) {
         let Some(queue) = self.topology.queue.clone() else {

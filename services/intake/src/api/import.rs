@@ -73,7 +73,7 @@ pub async fn import(
             break;
         }
     }
-    tracing::info!(
+    tracing::debug!(
         created = response.created_count,
         already_imported = response.already_imported_count,
         rejected = response.rejected_count,

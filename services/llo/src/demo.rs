@@ -1,0 +1,250 @@
+//! The Achterhoek pilot, run through the public gRPC APIs: the six companies of the
+//! programme (synthetic KvK numbers and employees), employees imported as an HR
+//! system would, baseline scans closed by the coach, learning needs, a follow-up
+//! scan, and the change per dimension at the end. Every call carries a request id or
+//! an external reference, so running the demo twice changes nothing the second time.
+use std::collections::BTreeMap;
+
+use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext};
+use llo_proto::{
+    common::v1 as common,
+    intake::v1::{self as pb, intake_service_client::IntakeServiceClient},
+};
+use tonic::{Code, codegen::InterceptedService, transport::Channel};
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Intake's address.
+    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    intake: String,
+    /// Bearer token of a programme manager; a development token when omitted.
+    #[arg(long, env = "LLO_TOKEN")]
+    token: Option<String>,
+}
+
+pub struct Endpoints {
+    pub intake: String,
+}
+
+impl Endpoints {
+    pub fn local(ports: &[(ServiceName, u16)]) -> Endpoints {
+        let port = |name| ports.iter().find(|(s, _)| *s == name).map_or(0, |(_, p)| *p);
+        Endpoints { intake: format!("http://127.0.0.1:{}", port(ServiceName::Intake)) }
+    }
+}
+
+pub fn dev_token() -> anyhow::Result<String> {
+    let request = crate::token::request(vec![Role::ProgrammeManager, Role::Coach], vec!["achterhoek".into()], None, "llo-demo", 3600);
+    llo_chassis::auth::mint_development_token(&request)
+}
+
+pub async fn run_against(args: DemoArgs) -> anyhow::Result<()> {
+    let token = match args.token {
+        Some(token) => token,
+        None => dev_token()?,
+    };
+    run(&Endpoints { intake: args.intake }, token).await
+}
+
+type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
+
+struct Company {
+    kvk: &'static str,
+    name: &'static str,
+    municipality: &'static str,
+    employees: i32,
+    /// Baseline mean per dimension, in the pack's order (before noise).
+    profile: [f64; 6],
+    coach_needs: &'static [&'static str],
+}
+
+const DIMENSIONS: [&str; 6] = ["leiderschap", "leerklimaat", "kennisdeling", "loopbaan", "personeelsplanning", "eigen-regie"];
+
+const COMPANIES: [Company; 6] = [
+    Company { kvk: "90000011", name: "Lensink Constructie", municipality: "Lievelde", employees: 45, profile: [3.4, 3.1, 2.5, 2.8, 2.4, 3.6], coach_needs: &["Kennis van oudere vakmensen borgen"] },
+    Company { kvk: "90000022", name: "Nijhuis Groep", municipality: "Winterswijk", employees: 120, profile: [3.0, 3.3, 3.2, 2.6, 2.9, 3.1], coach_needs: &["Ontwikkelgesprekken voor alle ploegen"] },
+    Company { kvk: "90000033", name: "Wiggers", municipality: "Winterswijk", employees: 38, profile: [2.7, 2.9, 3.5, 3.0, 2.6, 3.3], coach_needs: &["Leidinggevenden coachen op het goede voorbeeld"] },
+    Company { kvk: "90000044", name: "ETI", municipality: "Aalten", employees: 60, profile: [3.5, 3.6, 2.8, 3.2, 2.5, 3.0], coach_needs: &["Vooruitkijken naar automatisering"] },
+    Company { kvk: "90000055", name: "De Lepper", municipality: "Doetinchem", employees: 25, profile: [3.1, 2.6, 3.0, 2.9, 3.2, 2.8], coach_needs: &["Tijd en ruimte om te leren op de vloer"] },
+    Company { kvk: "90000066", name: "EM Kwadraad", municipality: "Ulft", employees: 18, profile: [3.8, 3.4, 3.1, 2.7, 2.8, 3.5], coach_needs: &["Loopbaanpaden voor monteurs"] },
+];
+
+const GIVEN: [&str; 10] = ["Anouk", "Bram", "Daan", "Eva", "Fleur", "Gijs", "Iris", "Joost", "Lotte", "Mees"];
+const FAMILY: [&str; 8] = ["Hengeveld", "Te Brake", "Wissink", "Klein Gunnewiek", "Ormel", "Rouwhorst", "Te Lintelo", "Bulten"];
+const NEEDS: [(&str, &str); 5] = [
+    ("cnc", "CNC-programmeren op de nieuwe freesbank"),
+    ("lassen", "Certificaat TIG-lassen behalen"),
+    ("leidinggeven", "Werkoverleg leiden als meewerkend voorman"),
+    ("digitale-vaardigheden", "Werken met het nieuwe ERP-systeem"),
+    ("veiligheid", "VCA-VOL halen"),
+];
+/// Employees per company in the demo (synthetic people).
+const STAFF: usize = 8;
+
+/// A small deterministic generator, so the demo gives the same numbers each time.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as f64) / f64::from(u32::MAX >> 1)
+    }
+
+    /// A Likert answer around `mean`, from 1 to 5.
+    fn likert(&mut self, mean: f64) -> i32 {
+        (mean + (self.next() - 0.5) * 1.6).round().clamp(1.0, 5.0) as i32
+    }
+}
+
+pub async fn run(endpoints: &Endpoints, token: String) -> anyhow::Result<()> {
+    let channel = Channel::from_shared(endpoints.intake.clone())?.connect().await?;
+    let mut intake = IntakeServiceClient::with_interceptor(channel, ClientContext { bearer_token: Some(token) });
+    println!("== The Achterhoek pilot: six companies, {STAFF} synthetic employees each ==");
+    let mut changes: BTreeMap<&str, Vec<(String, f64, f64)>> = BTreeMap::new();
+    for (index, company) in COMPANIES.iter().enumerate() {
+        let organisation = register(&mut intake, company).await?;
+        let people = import_staff(&mut intake, &organisation, index).await?;
+        record_needs(&mut intake, &people, index).await?;
+        let baseline = scan(&mut intake, &organisation, &people, company, common::AssessmentRound::Baseline, 0.0).await?;
+        let follow_up = scan(&mut intake, &organisation, &people, company, common::AssessmentRound::FollowUp, 0.45).await?;
+        print_scan(company, &baseline);
+        let rows = changes.entry(company.name).or_default();
+        for result in &baseline.results {
+            if let Some(after) = follow_up.results.iter().find(|r| r.dimension_id == result.dimension_id) {
+                rows.push((result.dimension_id.clone(), result.mean, after.mean));
+            }
+        }
+    }
+    println!("\n== Evaluation: baseline → follow-up, per company (mean, 1–5) ==");
+    for (company, rows) in &changes {
+        let line: Vec<String> = rows.iter().map(|(d, before, after)| format!("{d} {before:.2}→{after:.2} ({:+.2})", after - before)).collect();
+        println!("{company:<20} {}", line.join("  "));
+    }
+    println!("\n(Trajectories, the learning community and the reporting service are not part of this build yet.)");
+    Ok(())
+}
+
+async fn register(intake: &mut Intake, company: &Company) -> anyhow::Result<pb::Organisation> {
+    let response = intake
+        .register_organisation(pb::RegisterOrganisationRequest {
+            request_id: format!("demo-organisation-{}", company.kvk),
+            region: "achterhoek".into(),
+            sector: "techniek-metaal".into(),
+            name: company.name.into(),
+            kvk_number: company.kvk.into(),
+            municipality: company.municipality.into(),
+            employee_count: company.employees,
+        })
+        .await?;
+    response.into_inner().organisation.ok_or_else(|| anyhow::anyhow!("no organisation returned"))
+}
+
+async fn import_staff(intake: &mut Intake, organisation: &pb::Organisation, company: usize) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<pb::ImportParticipantsRequest> = (0..STAFF)
+        .map(|n| {
+            let given = GIVEN[(company * 3 + n) % GIVEN.len()];
+            let family = FAMILY[(company + n * 5) % FAMILY.len()];
+            let uwv = n == STAFF - 1 && company % 2 == 0;
+            pb::ImportParticipantsRequest {
+                external_reference: format!("demo-{}-{n}", organisation.kvk_number),
+                organisation_id: organisation.organisation_id.clone(),
+                given_name: given.into(),
+                family_name: family.into(),
+                email: format!("{}.{}{n}@{}.example", given.to_lowercase(), family.to_lowercase().replace(' ', ""), organisation.kvk_number),
+                role: if n == 0 { common::ParticipantRole::Supervisor } else { common::ParticipantRole::Employee } as i32,
+                job_title: if n == 0 { "Ploegleider" } else { "Monteur" }.into(),
+                consent_given: true,
+                source: if uwv { common::ParticipantSource::UwvReferral } else { common::ParticipantSource::Company } as i32,
+                uwv_reference: if uwv { format!("UWV-DEMO-{}", organisation.kvk_number) } else { String::new() },
+            }
+        })
+        .collect();
+    let response = intake.import_participants(tokio_stream::iter(rows)).await?.into_inner();
+    anyhow::ensure!(response.rejected_count == 0, "the demo import rejected rows: {:?}", response.results);
+    Ok(response.results.into_iter().map(|r| r.participant_id).collect())
+}
+
+async fn record_needs(intake: &mut Intake, people: &[String], company: usize) -> anyhow::Result<()> {
+    for (n, participant) in people.iter().enumerate() {
+        let (theme, description) = NEEDS[(company + n) % NEEDS.len()];
+        intake
+            .record_learning_needs(pb::RecordLearningNeedsRequest {
+                request_id: format!("demo-needs-{participant}"),
+                participant_id: participant.clone(),
+                needs: vec![pb::LearningNeedInput { theme: theme.into(), description: description.into() }],
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+async fn scan(
+    intake: &mut Intake,
+    organisation: &pb::Organisation,
+    people: &[String],
+    company: &Company,
+    round: common::AssessmentRound,
+    growth: f64,
+) -> anyhow::Result<pb::Assessment> {
+    let assessment = intake
+        .start_assessment(pb::StartAssessmentRequest {
+            request_id: format!("demo-scan-{}-{}", organisation.organisation_id, round.as_str_name()),
+            organisation_id: organisation.organisation_id.clone(),
+            round: round as i32,
+        })
+        .await?
+        .into_inner()
+        .assessment
+        .ok_or_else(|| anyhow::anyhow!("no assessment returned"))?;
+    if assessment.status == pb::AssessmentStatus::Completed as i32 {
+        return Ok(assessment);
+    }
+    let questionnaire = assessment.questionnaire.clone().unwrap_or_default();
+    let mut dice = Dice(u64::from_str_radix(&organisation.kvk_number, 10).unwrap_or(7) + round as u64);
+    for participant in people {
+        let answers = questionnaire
+            .items
+            .iter()
+            .map(|item| {
+                let dimension = DIMENSIONS.iter().position(|d| *d == item.dimension_id).unwrap_or(0);
+                // Weaker dimensions grow more: that is what the trajectories work on.
+                let mean = company.profile[dimension] + growth * (4.0 - company.profile[dimension]).max(0.0);
+                let score = dice.likert(mean);
+                let answer = if item.reverse_scored { questionnaire.likert_min + questionnaire.likert_max - score } else { score };
+                pb::ItemAnswer { item_id: item.item_id.clone(), score: answer }
+            })
+            .collect();
+        let submitted = intake
+            .submit_assessment_response(pb::SubmitAssessmentResponseRequest {
+                request_id: format!("demo-answer-{}-{participant}", assessment.assessment_id),
+                assessment_id: assessment.assessment_id.clone(),
+                participant_id: participant.clone(),
+                answers,
+            })
+            .await;
+        match submitted {
+            Ok(_) => {}
+            Err(status) if status.code() == Code::AlreadyExists => {}
+            Err(status) => return Err(status.into()),
+        }
+    }
+    let completed = intake
+        .complete_assessment(pb::CompleteAssessmentRequest {
+            assessment_id: assessment.assessment_id.clone(),
+            priority_needs: company.coach_needs.iter().map(|n| (*n).to_owned()).collect(),
+        })
+        .await?
+        .into_inner()
+        .assessment
+        .ok_or_else(|| anyhow::anyhow!("no assessment returned"))?;
+    Ok(completed)
+}
+
+fn print_scan(company: &Company, assessment: &pb::Assessment) {
+    println!("\n{} ({}), baseline scan, {} respondents", company.name, company.municipality, assessment.response_count);
+    for result in &assessment.results {
+        println!("  {:<36} {:.2}  (n={})", result.name, result.mean, result.respondent_count);
+    }
+    let themes: Vec<&str> = assessment.priority_themes.iter().map(|t| t.description.as_str()).collect();
+    println!("  priority themes: {}", themes.join("; "));
+}

@@ -1,0 +1,123 @@
+//! The whole suite in one process: every service with its own port, database and
+//! queue, talking through RabbitMQ exactly as separate deployments do.
+use llo_chassis::{ServiceName, Settings, server, telemetry};
+use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
+
+#[derive(clap::Args)]
+pub struct UpArgs {
+    /// Run the Achterhoek pilot demo once the suite is up.
+    #[arg(long)]
+    pub demo: bool,
+    /// Stop after the demo (for scripts); without it the suite keeps serving.
+    #[arg(long, requires = "demo")]
+    pub exit_after_demo: bool,
+    /// Use production settings: no development tokens (configure auth keys instead).
+    #[arg(long)]
+    pub production: bool,
+}
+
+#[derive(clap::Args)]
+pub struct MigrateArgs {
+    /// Services to migrate; all when none is named.
+    services: Vec<String>,
+}
+
+/// Settings for one service as `llo up` runs it.
+pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settings> {
+    let mut overrides = Vec::new();
+    if !production {
+        overrides.push(("environment", "development".to_owned()));
+        overrides.push(("auth.allow_development_tokens", "true".to_owned()));
+    }
+    if std::env::var(format!("{}__GRPC__ADDRESS", service.env_prefix())).is_err() {
+        // Locally, listen on loopback only.
+        overrides.push(("grpc.address", format!("127.0.0.1:{}", service.default_port())));
+    }
+    Settings::load_with(service, &overrides)
+}
+
+/// The services this build contains.
+pub const SERVICES: [ServiceName; 1] = [ServiceName::Intake];
+
+pub async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let first = settings(ServiceName::Intake, args.production)?;
+    let _telemetry = telemetry::init("llo", &first.telemetry)?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(server::cancel_on_signal(shutdown.clone()));
+
+    let mut running = Vec::new();
+    let mut ports = Vec::new();
+    for service in SERVICES {
+        let settings = settings(service, args.production)?;
+        let app = match service {
+            ServiceName::Intake => llo_intake::Application::build(settings).await?,
+            other => anyhow::bail!("{} is not part of this build", other.as_str()),
+        };
+        ports.push((service, app.port()));
+        running.push(tokio::spawn(app.run(shutdown.clone())));
+    }
+    println!("\nThe LLO suite is up:");
+    for (service, port) in &ports {
+        println!("  {:<13} grpc://127.0.0.1:{port}", service.as_str());
+    }
+    if !args.production {
+        println!("\nCall it with a development token, for example:");
+        println!("  TOKEN=$(cargo run -q -p llo -- token --role coach --region achterhoek)");
+        println!(
+            "  grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" 127.0.0.1:{} llo.intake.v1.IntakeService/ListOrganisations",
+            ServiceName::Intake.default_port()
+        );
+    }
+    println!("Stop with Ctrl-C.\n");
+
+    if args.demo {
+        let endpoints = crate::demo::Endpoints::local(&ports);
+        let outcome = crate::demo::run(&endpoints, crate::demo::dev_token()?).await;
+        match &outcome {
+            Ok(()) => println!("\nThe pilot demo finished."),
+            Err(error) => eprintln!("\nThe pilot demo failed: {error:#}"),
+        }
+        if args.exit_after_demo || outcome.is_err() {
+            shutdown.cancel();
+            for task in running {
+                task.await??;
+            }
+            return outcome;
+        }
+    }
+    for task in running {
+        task.await??;
+    }
+    Ok(())
+}
+
+pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let wanted: Vec<ServiceName> = if args.services.is_empty() {
+        SERVICES.to_vec()
+    } else {
+        args.services
+            .iter()
+            .map(|name| {
+                SERVICES
+                    .into_iter()
+                    .find(|s| s.as_str() == name)
+                    .ok_or_else(|| anyhow::anyhow!("unknown service {name:?}"))
+            })
+            .collect::<anyhow::Result<_>>()?
+    };
+    for service in wanted {
+        let settings = Settings::load(service)?;
+        let url = settings.database.url.expose_secret();
+        if settings.database.create_if_missing {
+            llo_chassis::db::create_database_if_missing(url).await?;
+        }
+        let migrations = match service {
+            ServiceName::Intake => llo_intake::store::MIGRATIONS,
+            other => anyhow::bail!("{} is not part of this build", other.as_str()),
+        };
+        llo_chassis::db::migrate(url, migrations).await?;
+        println!("{}: migrated {}", service.as_str(), llo_chassis::db::redact(url));
+    }
+    Ok(())
+}
