@@ -21,7 +21,10 @@ use lapin::{
 };
 use llo_chassis::{
     ServiceName,
-    bus::{self, EventHandler, HandleError, IncomingEvent, OutboxEvent, Topology, consumer::Consumer, relay::Relay},
+    bus::{
+        self, EventHandler, HandleError, IncomingEvent, OutboxEvent, Topology, consumer::Consumer,
+        relay::Relay,
+    },
     db,
     server::Readiness,
     testing::{AMQP_URL, BrokerProxy, TestEnv},
@@ -43,18 +46,27 @@ struct Recorder {
 }
 
 impl EventHandler for Recorder {
-    fn handle<'a>(&'a self, conn: &'a mut AsyncPgConnection, event: &'a IncomingEvent) -> BoxFuture<'a, Result<(), HandleError>> {
+    fn handle<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        event: &'a IncomingEvent,
+    ) -> BoxFuture<'a, Result<(), HandleError>> {
         Box::pin(async move {
             if event.routing_key == "test.poison.v1" {
-                return Err(HandleError::Retry(anyhow::anyhow!("this event always fails")));
+                return Err(HandleError::Retry(anyhow::anyhow!(
+                    "this event always fails"
+                )));
             }
-            if self.failures_left.load(Ordering::SeqCst) > 0 {
+            if AtomicU32::load(&self.failures_left, Ordering::SeqCst) > 0 {
                 self.failures_left.fetch_sub(1, Ordering::SeqCst);
                 return Err(HandleError::Retry(anyhow::anyhow!("a passing failure")));
             }
             let _: prost_types::Timestamp = event.decode()?;
             diesel::insert_into(applied::table)
-                .values((applied::event_id.eq(event.id), applied::routing_key.eq(&event.routing_key)))
+                .values((
+                    applied::event_id.eq(event.id),
+                    applied::routing_key.eq(&event.routing_key),
+                ))
                 .execute(conn)
                 .await?;
             Ok(())
@@ -84,22 +96,45 @@ impl Harness {
             extra.push(("amqp.url", url));
         }
         let settings = env.settings_with(ServiceName::Reporting, &extra);
-        let pool = db::connect(&settings.database, TEST_MIGRATIONS).await.unwrap();
+        let pool = db::connect(&settings.database, TEST_MIGRATIONS)
+            .await
+            .unwrap();
         let topology = Topology::for_service(&settings.amqp, "testsvc", &["test.#"]);
         let queue = topology.queue.clone().unwrap();
         env.track_queue(&queue.name);
         env.track_queue(&queue.dead_letter_queue);
-        Harness { env, settings, pool, topology, shutdown: CancellationToken::new() }
+        Harness {
+            env,
+            settings,
+            pool,
+            topology,
+            shutdown: CancellationToken::new(),
+        }
     }
 
     fn start_relay(&self) {
-        let relay = Relay::from_settings(&self.settings, self.pool.clone(), self.topology.clone(), "testsvc", Readiness::default());
+        let relay = Relay::from_settings(
+            &self.settings,
+            self.pool.clone(),
+            self.topology.clone(),
+            "testsvc",
+            Readiness::default(),
+        );
         tokio::spawn(relay.run(self.shutdown.clone()));
     }
 
     fn start_consumer(&self, failures: u32) {
-        let handler = Arc::new(Recorder { failures_left: AtomicU32::new(failures) });
-        let consumer = Consumer::from_settings(&self.settings, self.pool.clone(), self.topology.clone(), handler, "testsvc", Readiness::default());
+        let handler = Arc::new(Recorder {
+            failures_left: AtomicU32::new(failures),
+        });
+        let consumer = Consumer::from_settings(
+            &self.settings,
+            self.pool.clone(),
+            self.topology.clone(),
+            handler,
+            "testsvc",
+            Readiness::default(),
+        );
         tokio::spawn(consumer.run(self.shutdown.clone()));
     }
 
@@ -107,7 +142,11 @@ impl Harness {
         let mut conn = self.pool.get().await.unwrap();
         let event = prost_types::Timestamp { seconds, nanos: 0 };
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            bus::enqueue(conn, &[OutboxEvent::new("test.ping.v1", "achterhoek", &event)]).await?;
+            bus::enqueue(
+                conn,
+                &[OutboxEvent::new("test.ping.v1", "achterhoek", &event)],
+            )
+            .await?;
             Ok(())
         })
         .await
@@ -131,11 +170,19 @@ impl Harness {
 
     /// Publishes raw, as a misbehaving producer could.
     async fn publish_raw(&self, routing_key: &str, payload: &[u8], properties: BasicProperties) {
-        let connection = lapin::Connection::connect(AMQP_URL, Default::default()).await.unwrap();
+        let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+            .await
+            .unwrap();
         let channel = connection.create_channel().await.unwrap();
         self.topology.declare(&channel).await.unwrap();
         channel
-            .basic_publish(self.topology.exchange.as_str().into(), routing_key.into(), BasicPublishOptions::default(), payload, properties)
+            .basic_publish(
+                self.topology.exchange.as_str().into(),
+                routing_key.into(),
+                BasicPublishOptions::default(),
+                payload,
+                properties,
+            )
             .await
             .unwrap();
         connection.close(200, "done".into()).await.unwrap();
@@ -143,17 +190,37 @@ impl Harness {
 
     /// Takes everything from the dead-letter queue: (reason, original routing key).
     async fn dead_letters(&self) -> Vec<(String, String)> {
-        let connection = lapin::Connection::connect(AMQP_URL, Default::default()).await.unwrap();
+        let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+            .await
+            .unwrap();
         let channel = connection.create_channel().await.unwrap();
-        let queue = self.topology.queue.as_ref().unwrap().dead_letter_queue.clone();
+        let queue = self
+            .topology
+            .queue
+            .as_ref()
+            .unwrap()
+            .dead_letter_queue
+            .clone();
         let mut letters = Vec::new();
-        while let Some(message) = channel.basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true }).await.unwrap() {
-            let headers = message.delivery.properties.headers().clone().unwrap_or_default();
+        while let Some(message) = channel
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap()
+        {
+            let headers = message
+                .delivery
+                .properties
+                .headers()
+                .clone()
+                .unwrap_or_default();
             let text = |key: &str| match headers.inner().get(key) {
                 Some(AMQPValue::LongString(s)) => s.to_string(),
                 _ => String::new(),
             };
-            letters.push((text(bus::DEAD_LETTER_REASON_HEADER), text(bus::ORIGINAL_ROUTING_KEY_HEADER)));
+            letters.push((
+                text(bus::DEAD_LETTER_REASON_HEADER),
+                text(bus::ORIGINAL_ROUTING_KEY_HEADER),
+            ));
         }
         letters
     }
@@ -168,7 +235,10 @@ fn event_properties(id: uuid::Uuid) -> BasicProperties {
 }
 
 fn ping() -> Vec<u8> {
-    prost::Message::encode_to_vec(&prost_types::Timestamp { seconds: 1, nanos: 0 })
+    prost::Message::encode_to_vec(&prost_types::Timestamp {
+        seconds: 1,
+        nanos: 0,
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -179,17 +249,29 @@ async fn a_commit_made_while_the_broker_is_down_is_published_once_it_is_back() {
     harness.start_relay();
 
     harness.commit_event(1).await;
-    assert!(probe.next(Duration::from_secs(10)).await.is_some(), "published while the broker is up");
+    assert!(
+        probe.next(Duration::from_secs(10)).await.is_some(),
+        "published while the broker is up"
+    );
 
     proxy.down();
     harness.commit_event(2).await;
-    assert!(probe.next(Duration::from_secs(2)).await.is_none(), "nothing can leave while the broker is away");
+    assert!(
+        probe.next(Duration::from_secs(2)).await.is_none(),
+        "nothing can leave while the broker is away"
+    );
 
     proxy.up();
-    let delivery = probe.next(Duration::from_secs(15)).await.expect("published once the broker is back");
+    let delivery = probe
+        .next(Duration::from_secs(15))
+        .await
+        .expect("published once the broker is back");
     let event: prost_types::Timestamp = prost::Message::decode(delivery.data.as_slice()).unwrap();
     assert_eq!(event.seconds, 2);
-    assert!(probe.next(Duration::from_secs(2)).await.is_none(), "and published once");
+    assert!(
+        probe.next(Duration::from_secs(2)).await.is_none(),
+        "and published once"
+    );
 
     let mut conn = harness.pool.get().await.unwrap();
     let backlog = bus::outbox::backlog(&mut conn).await.unwrap();
@@ -203,8 +285,12 @@ async fn the_same_event_delivered_twice_is_applied_once() {
     // Let the consumer declare and bind its queue first.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let id = uuid::Uuid::now_v7();
-    harness.publish_raw("test.ping.v1", &ping(), event_properties(id)).await;
-    harness.publish_raw("test.ping.v1", &ping(), event_properties(id)).await;
+    harness
+        .publish_raw("test.ping.v1", &ping(), event_properties(id))
+        .await;
+    harness
+        .publish_raw("test.ping.v1", &ping(), event_properties(id))
+        .await;
     harness.wait_applied(1).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(harness.applied().await, 1);
@@ -216,8 +302,20 @@ async fn a_malformed_message_lands_in_the_dead_letter_queue_with_its_reason() {
     harness.start_consumer(0);
     tokio::time::sleep(Duration::from_millis(500)).await;
     // No message id, and a body that is not protobuf.
-    harness.publish_raw("test.ping.v1", &ping(), BasicProperties::default().with_content_type(bus::CONTENT_TYPE.into())).await;
-    harness.publish_raw("test.ping.v1", &[0xff, 0xff, 0xff], event_properties(uuid::Uuid::now_v7())).await;
+    harness
+        .publish_raw(
+            "test.ping.v1",
+            &ping(),
+            BasicProperties::default().with_content_type(bus::CONTENT_TYPE.into()),
+        )
+        .await;
+    harness
+        .publish_raw(
+            "test.ping.v1",
+            &[0xff, 0xff, 0xff],
+            event_properties(uuid::Uuid::now_v7()),
+        )
+        .await;
     let mut letters = Vec::new();
     for _ in 0..50 {
         letters.extend(harness.dead_letters().await);
@@ -228,8 +326,18 @@ async fn a_malformed_message_lands_in_the_dead_letter_queue_with_its_reason() {
     }
     letters.sort();
     assert_eq!(letters.len(), 2, "{letters:?}");
-    assert!(letters.iter().any(|(reason, _)| reason.contains("message_id is missing")), "{letters:?}");
-    assert!(letters.iter().any(|(reason, key)| reason.contains("does not decode") && key == "test.ping.v1"), "{letters:?}");
+    assert!(
+        letters
+            .iter()
+            .any(|(reason, _)| reason.contains("message_id is missing")),
+        "{letters:?}"
+    );
+    assert!(
+        letters
+            .iter()
+            .any(|(reason, key)| reason.contains("does not decode") && key == "test.ping.v1"),
+        "{letters:?}"
+    );
     assert_eq!(harness.applied().await, 0);
 }
 
@@ -239,7 +347,13 @@ async fn a_failing_handler_is_retried_and_then_dead_lettered() {
     harness.start_consumer(2);
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Fails twice, then works: applied once.
-    harness.publish_raw("test.ping.v1", &ping(), event_properties(uuid::Uuid::now_v7())).await;
+    harness
+        .publish_raw(
+            "test.ping.v1",
+            &ping(),
+            event_properties(uuid::Uuid::now_v7()),
+        )
+        .await;
     harness.wait_applied(1).await;
     assert_eq!(harness.applied().await, 1);
     // Always fails: dead-lettered after the last attempt, with the error.
@@ -255,7 +369,10 @@ async fn a_failing_handler_is_retried_and_then_dead_lettered() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(letters.len(), 1, "{letters:?}");
-    assert!(letters[0].0.contains("gave up after 5 attempts") && letters[0].0.contains("always fails"), "{letters:?}");
+    assert!(
+        letters[0].0.contains("gave up after 5 attempts") && letters[0].0.contains("always fails"),
+        "{letters:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -268,7 +385,9 @@ async fn dead_letters_can_be_inspected_and_redriven() {
     harness.publish_raw("test.poison.v1", &ping(), poison).await;
     let mut seen = Vec::new();
     for _ in 0..50 {
-        seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10).await.unwrap();
+        seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+            .await
+            .unwrap();
         if !seen.is_empty() {
             break;
         }
@@ -277,6 +396,8 @@ async fn dead_letters_can_be_inspected_and_redriven() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].routing_key.as_deref(), Some("test.poison.v1"));
     // Inspecting leaves it there; re-driving moves it back (where it fails again).
-    let moved = bus::dead_letters::redrive(AMQP_URL, &harness.topology, 10).await.unwrap();
+    let moved = bus::dead_letters::redrive(AMQP_URL, &harness.topology, 10)
+        .await
+        .unwrap();
     assert_eq!(moved, 1);
 }

@@ -27,19 +27,40 @@ pub struct BenchArgs {
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     // A private database and exchange, removed afterwards.
     let env = TestEnv::new();
-    let settings = env.settings_with(ServiceName::Intake, &[("database.max_connections", "32".to_owned())]);
+    let settings = env.settings_with(
+        ServiceName::Intake,
+        &[("database.max_connections", "32".to_owned())],
+    );
     let app = llo_intake::Application::build(settings).await?;
     let port = app.port();
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone()));
-    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))?.connect().await?;
+    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))?
+        .connect()
+        .await?;
     let token = env.token(Role::ProgrammeManager, "achterhoek", None);
-    let client = IntakeServiceClient::with_interceptor(channel, ClientContext { bearer_token: Some(token) });
+    let client = IntakeServiceClient::with_interceptor(
+        channel,
+        ClientContext {
+            bearer_token: Some(token),
+        },
+    );
 
     let (elapsed, latencies) = register_many(client.clone(), 0, args.calls, 1).await?;
-    report("RegisterOrganisation, 1 client", args.calls, elapsed, latencies);
-    let (elapsed, latencies) = register_many(client.clone(), args.calls, args.calls, args.concurrency).await?;
-    report(&format!("RegisterOrganisation, {} clients", args.concurrency), args.calls, elapsed, latencies);
+    report(
+        "RegisterOrganisation, 1 client",
+        args.calls,
+        elapsed,
+        latencies,
+    );
+    let (elapsed, latencies) =
+        register_many(client.clone(), args.calls, args.calls, args.concurrency).await?;
+    report(
+        &format!("RegisterOrganisation, {} clients", args.concurrency),
+        args.calls,
+        elapsed,
+        latencies,
+    );
 
     let mut importer = client.clone();
     let organisation = importer
@@ -67,7 +88,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 type Client = IntakeServiceClient<tonic::codegen::InterceptedService<Channel, ClientContext>>;
 
-async fn register_many(client: Client, offset: usize, calls: usize, concurrency: usize) -> anyhow::Result<(Duration, Vec<Duration>)> {
+async fn register_many(
+    client: Client,
+    offset: usize,
+    calls: usize,
+    concurrency: usize,
+) -> anyhow::Result<(Duration, Vec<Duration>)> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
@@ -76,7 +102,9 @@ async fn register_many(client: Client, offset: usize, calls: usize, concurrency:
             let mut latencies = Vec::new();
             for n in (worker..calls).step_by(concurrency) {
                 let t = Instant::now();
-                client.register_organisation(request(10_000_000 + offset + n)).await?;
+                client
+                    .register_organisation(request(10_000_000 + offset + n))
+                    .await?;
                 latencies.push(t.elapsed());
             }
             Ok::<_, tonic::Status>(latencies)
@@ -91,7 +119,12 @@ async fn register_many(client: Client, offset: usize, calls: usize, concurrency:
 
 fn report(what: &str, calls: usize, elapsed: Duration, mut latencies: Vec<Duration>) {
     latencies.sort();
-    let at = |q: f64| latencies.get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     println!(
         "{what}: {calls} calls in {:.2} s = {:.0} calls/s; latency p50 {:.1} ms, p99 {:.1} ms",
         elapsed.as_secs_f64(),

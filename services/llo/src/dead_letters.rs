@@ -39,7 +39,12 @@ pub async fn run(args: DeadLetterArgs) -> anyhow::Result<()> {
     match args.action {
         Action::List { service, limit } => {
             let (settings, topology) = topology(&service)?;
-            let letters = llo_chassis::bus::dead_letters::inspect(settings.amqp.url.expose_secret(), &topology, limit).await?;
+            let letters = llo_chassis::bus::dead_letters::inspect(
+                settings.amqp.url.expose_secret(),
+                &topology,
+                limit,
+            )
+            .await?;
             if letters.is_empty() {
                 println!("no dead letters for {service}");
             }
@@ -55,7 +60,12 @@ pub async fn run(args: DeadLetterArgs) -> anyhow::Result<()> {
         }
         Action::Redrive { service, limit } => {
             let (settings, topology) = topology(&service)?;
-            let moved = llo_chassis::bus::dead_letters::redrive(settings.amqp.url.expose_secret(), &topology, limit).await?;
+            let moved = llo_chassis::bus::dead_letters::redrive(
+                settings.amqp.url.expose_secret(),
+                &topology,
+                limit,
+            )
+            .await?;
             println!("re-drove {moved} dead letters into {service}'s queue");
         }
     }

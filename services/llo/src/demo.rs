@@ -28,13 +28,26 @@ pub struct Endpoints {
 
 impl Endpoints {
     pub fn local(ports: &[(ServiceName, u16)]) -> Endpoints {
-        let port = |name| ports.iter().find(|(s, _)| *s == name).map_or(0, |(_, p)| *p);
-        Endpoints { intake: format!("http://127.0.0.1:{}", port(ServiceName::Intake)) }
+        let port = |name| {
+            ports
+                .iter()
+                .find(|(s, _)| *s == name)
+                .map_or(0, |(_, p)| *p)
+        };
+        Endpoints {
+            intake: format!("http://127.0.0.1:{}", port(ServiceName::Intake)),
+        }
     }
 }
 
 pub fn dev_token() -> anyhow::Result<String> {
-    let request = crate::token::request(vec![Role::ProgrammeManager, Role::Coach], vec!["achterhoek".into()], None, "llo-demo", 3600);
+    let request = crate::token::request(
+        vec![Role::ProgrammeManager, Role::Coach],
+        vec!["achterhoek".into()],
+        None,
+        "llo-demo",
+        3600,
+    );
     llo_chassis::auth::mint_development_token(&request)
 }
 
@@ -43,7 +56,13 @@ pub async fn run_against(args: DemoArgs) -> anyhow::Result<()> {
         Some(token) => token,
         None => dev_token()?,
     };
-    run(&Endpoints { intake: args.intake }, token).await
+    run(
+        &Endpoints {
+            intake: args.intake,
+        },
+        token,
+    )
+    .await
 }
 
 type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
@@ -58,19 +77,79 @@ struct Company {
     coach_needs: &'static [&'static str],
 }
 
-const DIMENSIONS: [&str; 6] = ["leiderschap", "leerklimaat", "kennisdeling", "loopbaan", "personeelsplanning", "eigen-regie"];
-
-const COMPANIES: [Company; 6] = [
-    Company { kvk: "90000011", name: "Lensink Constructie", municipality: "Lievelde", employees: 45, profile: [3.4, 3.1, 2.5, 2.8, 2.4, 3.6], coach_needs: &["Kennis van oudere vakmensen borgen"] },
-    Company { kvk: "90000022", name: "Nijhuis Groep", municipality: "Winterswijk", employees: 120, profile: [3.0, 3.3, 3.2, 2.6, 2.9, 3.1], coach_needs: &["Ontwikkelgesprekken voor alle ploegen"] },
-    Company { kvk: "90000033", name: "Wiggers", municipality: "Winterswijk", employees: 38, profile: [2.7, 2.9, 3.5, 3.0, 2.6, 3.3], coach_needs: &["Leidinggevenden coachen op het goede voorbeeld"] },
-    Company { kvk: "90000044", name: "ETI", municipality: "Aalten", employees: 60, profile: [3.5, 3.6, 2.8, 3.2, 2.5, 3.0], coach_needs: &["Vooruitkijken naar automatisering"] },
-    Company { kvk: "90000055", name: "De Lepper", municipality: "Doetinchem", employees: 25, profile: [3.1, 2.6, 3.0, 2.9, 3.2, 2.8], coach_needs: &["Tijd en ruimte om te leren op de vloer"] },
-    Company { kvk: "90000066", name: "EM Kwadraad", municipality: "Ulft", employees: 18, profile: [3.8, 3.4, 3.1, 2.7, 2.8, 3.5], coach_needs: &["Loopbaanpaden voor monteurs"] },
+const DIMENSIONS: [&str; 6] = [
+    "leiderschap",
+    "leerklimaat",
+    "kennisdeling",
+    "loopbaan",
+    "personeelsplanning",
+    "eigen-regie",
 ];
 
-const GIVEN: [&str; 10] = ["Anouk", "Bram", "Daan", "Eva", "Fleur", "Gijs", "Iris", "Joost", "Lotte", "Mees"];
-const FAMILY: [&str; 8] = ["Hengeveld", "Te Brake", "Wissink", "Klein Gunnewiek", "Ormel", "Rouwhorst", "Te Lintelo", "Bulten"];
+const COMPANIES: [Company; 6] = [
+    Company {
+        kvk: "90000011",
+        name: "Lensink Constructie",
+        municipality: "Lievelde",
+        employees: 45,
+        profile: [3.4, 3.1, 2.5, 2.8, 2.4, 3.6],
+        coach_needs: &["Kennis van oudere vakmensen borgen"],
+    },
+    Company {
+        kvk: "90000022",
+        name: "Nijhuis Groep",
+        municipality: "Winterswijk",
+        employees: 120,
+        profile: [3.0, 3.3, 3.2, 2.6, 2.9, 3.1],
+        coach_needs: &["Ontwikkelgesprekken voor alle ploegen"],
+    },
+    Company {
+        kvk: "90000033",
+        name: "Wiggers",
+        municipality: "Winterswijk",
+        employees: 38,
+        profile: [2.7, 2.9, 3.5, 3.0, 2.6, 3.3],
+        coach_needs: &["Leidinggevenden coachen op het goede voorbeeld"],
+    },
+    Company {
+        kvk: "90000044",
+        name: "ETI",
+        municipality: "Aalten",
+        employees: 60,
+        profile: [3.5, 3.6, 2.8, 3.2, 2.5, 3.0],
+        coach_needs: &["Vooruitkijken naar automatisering"],
+    },
+    Company {
+        kvk: "90000055",
+        name: "De Lepper",
+        municipality: "Doetinchem",
+        employees: 25,
+        profile: [3.1, 2.6, 3.0, 2.9, 3.2, 2.8],
+        coach_needs: &["Tijd en ruimte om te leren op de vloer"],
+    },
+    Company {
+        kvk: "90000066",
+        name: "EM Kwadraad",
+        municipality: "Ulft",
+        employees: 18,
+        profile: [3.8, 3.4, 3.1, 2.7, 2.8, 3.5],
+        coach_needs: &["Loopbaanpaden voor monteurs"],
+    },
+];
+
+const GIVEN: [&str; 10] = [
+    "Anouk", "Bram", "Daan", "Eva", "Fleur", "Gijs", "Iris", "Joost", "Lotte", "Mees",
+];
+const FAMILY: [&str; 8] = [
+    "Hengeveld",
+    "Te Brake",
+    "Wissink",
+    "Klein Gunnewiek",
+    "Ormel",
+    "Rouwhorst",
+    "Te Lintelo",
+    "Bulten",
+];
 const NEEDS: [(&str, &str); 5] = [
     ("cnc", "CNC-programmeren op de nieuwe freesbank"),
     ("lassen", "Certificaat TIG-lassen behalen"),
@@ -86,7 +165,10 @@ struct Dice(u64);
 
 impl Dice {
     fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         ((self.0 >> 33) as f64) / f64::from(u32::MAX >> 1)
     }
 
@@ -97,30 +179,64 @@ impl Dice {
 }
 
 pub async fn run(endpoints: &Endpoints, token: String) -> anyhow::Result<()> {
-    let channel = Channel::from_shared(endpoints.intake.clone())?.connect().await?;
-    let mut intake = IntakeServiceClient::with_interceptor(channel, ClientContext { bearer_token: Some(token) });
+    let channel = Channel::from_shared(endpoints.intake.clone())?
+        .connect()
+        .await?;
+    let mut intake = IntakeServiceClient::with_interceptor(
+        channel,
+        ClientContext {
+            bearer_token: Some(token),
+        },
+    );
     println!("== The Achterhoek pilot: six companies, {STAFF} synthetic employees each ==");
     let mut changes: BTreeMap<&str, Vec<(String, f64, f64)>> = BTreeMap::new();
     for (index, company) in COMPANIES.iter().enumerate() {
         let organisation = register(&mut intake, company).await?;
         let people = import_staff(&mut intake, &organisation, index).await?;
         record_needs(&mut intake, &people, index).await?;
-        let baseline = scan(&mut intake, &organisation, &people, company, common::AssessmentRound::Baseline, 0.0).await?;
-        let follow_up = scan(&mut intake, &organisation, &people, company, common::AssessmentRound::FollowUp, 0.45).await?;
+        let baseline = scan(
+            &mut intake,
+            &organisation,
+            &people,
+            company,
+            common::AssessmentRound::Baseline,
+            0.0,
+        )
+        .await?;
+        let follow_up = scan(
+            &mut intake,
+            &organisation,
+            &people,
+            company,
+            common::AssessmentRound::FollowUp,
+            0.45,
+        )
+        .await?;
         print_scan(company, &baseline);
         let rows = changes.entry(company.name).or_default();
         for result in &baseline.results {
-            if let Some(after) = follow_up.results.iter().find(|r| r.dimension_id == result.dimension_id) {
+            if let Some(after) = follow_up
+                .results
+                .iter()
+                .find(|r| r.dimension_id == result.dimension_id)
+            {
                 rows.push((result.dimension_id.clone(), result.mean, after.mean));
             }
         }
     }
     println!("\n== Evaluation: baseline → follow-up, per company (mean, 1–5) ==");
     for (company, rows) in &changes {
-        let line: Vec<String> = rows.iter().map(|(d, before, after)| format!("{d} {before:.2}→{after:.2} ({:+.2})", after - before)).collect();
+        let line: Vec<String> = rows
+            .iter()
+            .map(|(d, before, after)| {
+                format!("{d} {before:.2}→{after:.2} ({:+.2})", after - before)
+            })
+            .collect();
         println!("{company:<20} {}", line.join("  "));
     }
-    println!("\n(Trajectories, the learning community and the reporting service are not part of this build yet.)");
+    println!(
+        "\n(Trajectories, the learning community and the reporting service are not part of this build yet.)"
+    );
     Ok(())
 }
 
@@ -136,10 +252,17 @@ async fn register(intake: &mut Intake, company: &Company) -> anyhow::Result<pb::
             employee_count: company.employees,
         })
         .await?;
-    response.into_inner().organisation.ok_or_else(|| anyhow::anyhow!("no organisation returned"))
+    response
+        .into_inner()
+        .organisation
+        .ok_or_else(|| anyhow::anyhow!("no organisation returned"))
 }
 
-async fn import_staff(intake: &mut Intake, organisation: &pb::Organisation, company: usize) -> anyhow::Result<Vec<String>> {
+async fn import_staff(
+    intake: &mut Intake,
+    organisation: &pb::Organisation,
+    company: usize,
+) -> anyhow::Result<Vec<String>> {
     let rows: Vec<pb::ImportParticipantsRequest> = (0..STAFF)
         .map(|n| {
             let given = GIVEN[(company * 3 + n) % GIVEN.len()];
@@ -150,28 +273,63 @@ async fn import_staff(intake: &mut Intake, organisation: &pb::Organisation, comp
                 organisation_id: organisation.organisation_id.clone(),
                 given_name: given.into(),
                 family_name: family.into(),
-                email: format!("{}.{}{n}@{}.example", given.to_lowercase(), family.to_lowercase().replace(' ', ""), organisation.kvk_number),
-                role: if n == 0 { common::ParticipantRole::Supervisor } else { common::ParticipantRole::Employee } as i32,
+                email: format!(
+                    "{}.{}{n}@{}.example",
+                    given.to_lowercase(),
+                    family.to_lowercase().replace(' ', ""),
+                    organisation.kvk_number
+                ),
+                role: if n == 0 {
+                    common::ParticipantRole::Supervisor
+                } else {
+                    common::ParticipantRole::Employee
+                } as i32,
                 job_title: if n == 0 { "Ploegleider" } else { "Monteur" }.into(),
                 consent_given: true,
-                source: if uwv { common::ParticipantSource::UwvReferral } else { common::ParticipantSource::Company } as i32,
-                uwv_reference: if uwv { format!("UWV-DEMO-{}", organisation.kvk_number) } else { String::new() },
+                source: if uwv {
+                    common::ParticipantSource::UwvReferral
+                } else {
+                    common::ParticipantSource::Company
+                } as i32,
+                uwv_reference: if uwv {
+                    format!("UWV-DEMO-{}", organisation.kvk_number)
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();
-    let response = intake.import_participants(tokio_stream::iter(rows)).await?.into_inner();
-    anyhow::ensure!(response.rejected_count == 0, "the demo import rejected rows: {:?}", response.results);
-    Ok(response.results.into_iter().map(|r| r.participant_id).collect())
+    let response = intake
+        .import_participants(tokio_stream::iter(rows))
+        .await?
+        .into_inner();
+    anyhow::ensure!(
+        response.rejected_count == 0,
+        "the demo import rejected rows: {:?}",
+        response.results
+    );
+    Ok(response
+        .results
+        .into_iter()
+        .map(|r| r.participant_id)
+        .collect())
 }
 
-async fn record_needs(intake: &mut Intake, people: &[String], company: usize) -> anyhow::Result<()> {
+async fn record_needs(
+    intake: &mut Intake,
+    people: &[String],
+    company: usize,
+) -> anyhow::Result<()> {
     for (n, participant) in people.iter().enumerate() {
         let (theme, description) = NEEDS[(company + n) % NEEDS.len()];
         intake
             .record_learning_needs(pb::RecordLearningNeedsRequest {
                 request_id: format!("demo-needs-{participant}"),
                 participant_id: participant.clone(),
-                needs: vec![pb::LearningNeedInput { theme: theme.into(), description: description.into() }],
+                needs: vec![pb::LearningNeedInput {
+                    theme: theme.into(),
+                    description: description.into(),
+                }],
             })
             .await?;
     }
@@ -188,7 +346,11 @@ async fn scan(
 ) -> anyhow::Result<pb::Assessment> {
     let assessment = intake
         .start_assessment(pb::StartAssessmentRequest {
-            request_id: format!("demo-scan-{}-{}", organisation.organisation_id, round.as_str_name()),
+            request_id: format!(
+                "demo-scan-{}-{}",
+                organisation.organisation_id,
+                round.as_str_name()
+            ),
             organisation_id: organisation.organisation_id.clone(),
             round: round as i32,
         })
@@ -200,18 +362,30 @@ async fn scan(
         return Ok(assessment);
     }
     let questionnaire = assessment.questionnaire.clone().unwrap_or_default();
-    let mut dice = Dice(u64::from_str_radix(&organisation.kvk_number, 10).unwrap_or(7) + round as u64);
+    let mut dice =
+        Dice(u64::from_str_radix(&organisation.kvk_number, 10).unwrap_or(7) + round as u64);
     for participant in people {
         let answers = questionnaire
             .items
             .iter()
             .map(|item| {
-                let dimension = DIMENSIONS.iter().position(|d| *d == item.dimension_id).unwrap_or(0);
+                let dimension = DIMENSIONS
+                    .iter()
+                    .position(|d| *d == item.dimension_id)
+                    .unwrap_or(0);
                 // Weaker dimensions grow more: that is what the trajectories work on.
-                let mean = company.profile[dimension] + growth * (4.0 - company.profile[dimension]).max(0.0);
+                let mean = company.profile[dimension]
+                    + growth * (4.0 - company.profile[dimension]).max(0.0);
                 let score = dice.likert(mean);
-                let answer = if item.reverse_scored { questionnaire.likert_min + questionnaire.likert_max - score } else { score };
-                pb::ItemAnswer { item_id: item.item_id.clone(), score: answer }
+                let answer = if item.reverse_scored {
+                    questionnaire.likert_min + questionnaire.likert_max - score
+                } else {
+                    score
+                };
+                pb::ItemAnswer {
+                    item_id: item.item_id.clone(),
+                    score: answer,
+                }
             })
             .collect();
         let submitted = intake
@@ -231,7 +405,11 @@ async fn scan(
     let completed = intake
         .complete_assessment(pb::CompleteAssessmentRequest {
             assessment_id: assessment.assessment_id.clone(),
-            priority_needs: company.coach_needs.iter().map(|n| (*n).to_owned()).collect(),
+            priority_needs: company
+                .coach_needs
+                .iter()
+                .map(|n| (*n).to_owned())
+                .collect(),
         })
         .await?
         .into_inner()
@@ -241,10 +419,20 @@ async fn scan(
 }
 
 fn print_scan(company: &Company, assessment: &pb::Assessment) {
-    println!("\n{} ({}), baseline scan, {} respondents", company.name, company.municipality, assessment.response_count);
+    println!(
+        "\n{} ({}), baseline scan, {} respondents",
+        company.name, company.municipality, assessment.response_count
+    );
     for result in &assessment.results {
-        println!("  {:<36} {:.2}  (n={})", result.name, result.mean, result.respondent_count);
+        println!(
+            "  {:<36} {:.2}  (n={})",
+            result.name, result.mean, result.respondent_count
+        );
     }
-    let themes: Vec<&str> = assessment.priority_themes.iter().map(|t| t.description.as_str()).collect();
+    let themes: Vec<&str> = assessment
+        .priority_themes
+        .iter()
+        .map(|t| t.description.as_str())
+        .collect();
     println!("  priority themes: {}", themes.join("; "));
 }

@@ -9,7 +9,11 @@ mod token;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "llo", version, about = "The LLO suite: lifelong learning programmes for SMEs")]
+#[command(
+    name = "llo",
+    version,
+    about = "The LLO suite: lifelong learning programmes for SMEs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -32,7 +32,10 @@ pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settin
     }
     if std::env::var(format!("{}__GRPC__ADDRESS", service.env_prefix())).is_err() {
         // Locally, listen on loopback only.
-        overrides.push(("grpc.address", format!("127.0.0.1:{}", service.default_port())));
+        overrides.push((
+            "grpc.address",
+            format!("127.0.0.1:{}", service.default_port()),
+        ));
     }
     Settings::load_with(service, &overrides)
 }
@@ -117,7 +120,11 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
             other => anyhow::bail!("{} is not part of this build", other.as_str()),
         };
         llo_chassis::db::migrate(url, migrations).await?;
-        println!("{}: migrated {}", service.as_str(), llo_chassis::db::redact(url));
+        println!(
+            "{}: migrated {}",
+            service.as_str(),
+            llo_chassis::db::redact(url)
+        );
     }
     Ok(())
 }

@@ -18,7 +18,13 @@ pub struct TokenArgs {
     ttl: i64,
 }
 
-pub fn request(roles: Vec<Role>, regions: Vec<String>, org: Option<String>, subject: &str, ttl: i64) -> TokenRequest {
+pub fn request(
+    roles: Vec<Role>,
+    regions: Vec<String>,
+    org: Option<String>,
+    subject: &str,
+    ttl: i64,
+) -> TokenRequest {
     TokenRequest {
         subject: subject.to_owned(),
         roles,
@@ -31,7 +37,13 @@ pub fn request(roles: Vec<Role>, regions: Vec<String>, org: Option<String>, subj
 }
 
 pub fn print(args: TokenArgs) -> anyhow::Result<()> {
-    let token = mint_development_token(&request(args.roles, args.regions, args.org, &args.subject, args.ttl))?;
+    let token = mint_development_token(&request(
+        args.roles,
+        args.regions,
+        args.org,
+        &args.subject,
+        args.ttl,
+    ))?;
     println!("{token}");
     Ok(())
 }
