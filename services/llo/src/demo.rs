@@ -267,7 +267,7 @@ async fn import_staff(
         .map(|n| {
             let given = GIVEN[(company * 3 + n) % GIVEN.len()];
             let family = FAMILY[(company + n * 5) % FAMILY.len()];
-            let uwv = n == STAFF - 1 && company % 2 == 0;
+            let uwv = n == STAFF - 1 && company.is_multiple_of(2);
             pb::ImportParticipantsRequest {
                 external_reference: format!("demo-{}-{n}", organisation.kvk_number),
                 organisation_id: organisation.organisation_id.clone(),
@@ -362,8 +362,7 @@ async fn scan(
         return Ok(assessment);
     }
     let questionnaire = assessment.questionnaire.clone().unwrap_or_default();
-    let mut dice =
-        Dice(u64::from_str_radix(&organisation.kvk_number, 10).unwrap_or(7) + round as u64);
+    let mut dice = Dice(organisation.kvk_number.parse::<u64>().unwrap_or(7) + round as u64);
     for participant in people {
         let answers = questionnaire
             .items
