@@ -157,7 +157,7 @@ impl Relay {
                     .load(conn)
                     .await?;
                 if rows.is_empty() {
-                    return Ok(0);
+                    return Ok((0, None));
                 }
                 let (published, failure) = publish_rows(channel, &exchange, &app_id, &rows).await;
                 if !published.is_empty() {
@@ -180,15 +180,14 @@ impl Relay {
                     backlog.max(0) as u64,
                     &[KeyValue::new("service", app_id.clone())],
                 );
-                match failure {
-                    Some((_, error)) => Err(anyhow::anyhow!(error)),
-                    None => Ok(published.len()),
-                }
+                // Commit what the broker confirmed, and the failure, together.
+                Ok((published.len(), failure.map(|(_, error)| error)))
             })
-            .await;
-        // An error after partial success still committed nothing: the transaction
-        // rolled back, so those rows will be published again (consumers dedupe by id).
-        confirmed
+            .await?;
+        match confirmed {
+            (_, Some(error)) => Err(anyhow::anyhow!(error)),
+            (count, None) => Ok(count),
+        }
     }
 }
 
