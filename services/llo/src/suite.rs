@@ -41,7 +41,7 @@ pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settin
 }
 
 /// The services this build contains.
-pub const SERVICES: [ServiceName; 1] = [ServiceName::Intake];
+pub const SERVICES: [ServiceName; 2] = [ServiceName::Intake, ServiceName::Trajectories];
 
 pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let first = settings(ServiceName::Intake, args.production)?;
@@ -53,12 +53,19 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let mut ports = Vec::new();
     for service in SERVICES {
         let settings = settings(service, args.production)?;
-        let app = match service {
-            ServiceName::Intake => llo_intake::Application::build(settings).await?,
+        let (port, task) = match service {
+            ServiceName::Intake => {
+                let app = llo_intake::Application::build(settings).await?;
+                (app.port(), tokio::spawn(app.run(shutdown.clone())))
+            }
+            ServiceName::Trajectories => {
+                let app = llo_trajectories::Application::build(settings).await?;
+                (app.port(), tokio::spawn(app.run(shutdown.clone())))
+            }
             other => anyhow::bail!("{} is not part of this build", other.as_str()),
         };
-        ports.push((service, app.port()));
-        running.push(tokio::spawn(app.run(shutdown.clone())));
+        ports.push((service, port));
+        running.push(task);
     }
     println!("\nThe LLO suite is up:");
     for (service, port) in &ports {
@@ -117,6 +124,7 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
         }
         let migrations = match service {
             ServiceName::Intake => llo_intake::store::MIGRATIONS,
+            ServiceName::Trajectories => llo_trajectories::store::MIGRATIONS,
             other => anyhow::bail!("{} is not part of this build", other.as_str()),
         };
         llo_chassis::db::migrate(url, migrations).await?;

@@ -152,6 +152,7 @@ impl Consumer {
                 }
             };
             backoff = Duration::from_millis(200);
+            self.readiness.set_broker(true);
             let mut lag_check = tokio::time::interval(Duration::from_secs(10));
             loop {
                 let next = tokio::select! {

@@ -1,0 +1,10 @@
+DROP TABLE funding_allocations;
+DROP TABLE funding_ledgers;
+DROP TABLE learning_activities;
+DROP TABLE course_offerings;
+DROP TABLE learning_goals;
+DROP TABLE development_plans;
+DROP TABLE coaching_sessions;
+DROP TABLE interventions;
+DROP TABLE trajectories;
+DROP TABLE organisations;

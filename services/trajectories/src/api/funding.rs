@@ -1,0 +1,180 @@
+use diesel_async::AsyncConnection as _;
+use llo_chassis::{
+    ApiError, Violations,
+    auth::Caller,
+    bus::{OutboxEvent, enqueue},
+    detached::non_empty,
+};
+use llo_proto::trajectories::v1 as pb;
+use uuid::Uuid;
+
+use super::{Context, mapping, parse_id};
+use crate::{
+    domain::funding::{self as rules, Kind, Source},
+    events,
+    store::{
+        funding::{self as store, NewAllocation},
+        plans, trajectories,
+    },
+};
+
+fn kind_to_proto(kind: Kind) -> pb::FundingKind {
+    match kind {
+        Kind::Grant => pb::FundingKind::Grant,
+        Kind::SubsidyPercentage => pb::FundingKind::SubsidyPercentage,
+        Kind::SectorFund => pb::FundingKind::SectorFund,
+        Kind::EmployerShare => pb::FundingKind::EmployerShare,
+    }
+}
+
+pub async fn allocate(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::AllocateFundingRequest,
+) -> Result<pb::AllocateFundingResponse, ApiError> {
+    let activity_id = parse_id("activity_id", &request.activity_id)?;
+    let mut violations = Violations::new();
+    if request.source.trim().is_empty() {
+        violations.add("source", "is required");
+    }
+    if request.amount_cents <= 0 {
+        violations.add("amount_cents", "must be a positive number of euro cents");
+    }
+    violations.into_result()?;
+    let source_id = request.source.trim().to_owned();
+    let request_id = non_empty(&request.request_id);
+    let mut conn = ctx.pool.get().await?;
+    let allocation = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(request_id) = request_id
+                && let Some(earlier) = store::by_request(conn, request_id).await?
+            {
+                return Ok(earlier);
+            }
+            let not_found = || ApiError::not_found(format!("learning activity {activity_id}"));
+            let activity = plans::activity_for_update(conn, activity_id).await?.ok_or_else(not_found)?;
+            let plan = plans::find(conn, activity.plan_id).await?.ok_or_else(not_found)?;
+            if !caller.may_see_organisation(&plan.region, &plan.organisation_id.to_string()) {
+                return Err(not_found());
+            }
+            let organisation = trajectories::find_organisation(conn, plan.organisation_id)
+                .await?
+                .ok_or_else(|| ApiError::precondition("ORGANISATION_UNKNOWN", "the organisation's registration has not reached trajectories yet; retry shortly"))?;
+            let region = ctx
+                .packs
+                .region(&plan.region)
+                .ok_or_else(|| ApiError::precondition("REGION_PACK_MISSING", format!("no region pack for {}", plan.region)))?;
+            let sources = rules::sources(&ctx.packs, region, &organisation.sector);
+            let source: &Source = sources.iter().find(|s| s.id == source_id).ok_or_else(|| {
+                let known: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+                ApiError::invalid("source", format!("unknown funding source; one of: {}", known.join(", ")))
+            })?;
+            // Serialise allocations against this source, then count under the lock.
+            store::lock_source(conn, &plan.region, &source.id).await?;
+            let allocated = store::allocated(conn, &plan.region, &source.id, activity.id, plan.participant_id).await?;
+            rules::check(source, activity.cost_cents, organisation.employee_count, allocated, request.amount_cents)
+                .map_err(|refusal| ApiError::precondition(refusal.reason, refusal.message))?;
+            let row = store::insert(
+                conn,
+                &NewAllocation {
+                    request_id,
+                    activity_id: activity.id,
+                    participant_id: plan.participant_id,
+                    organisation_id: plan.organisation_id,
+                    region: &plan.region,
+                    source: &source.id,
+                    amount_cents: request.amount_cents,
+                },
+            )
+            .await?;
+            enqueue(conn, &[OutboxEvent::new(events::FUNDING_ALLOCATED, &plan.region, &events::funding_allocated(&row))]).await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(pb::AllocateFundingResponse {
+        allocation: Some(pb::FundingAllocation {
+            allocation_id: allocation.id.to_string(),
+            activity_id: allocation.activity_id.to_string(),
+            source: allocation.source,
+            amount_cents: allocation.amount_cents,
+            create_time: Some(mapping::timestamp(allocation.created_at)),
+        }),
+    })
+}
+
+pub async fn budget(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::GetBudgetRequest,
+) -> Result<pb::GetBudgetResponse, ApiError> {
+    let region_id = match non_empty(&request.region) {
+        Some(region) => region.to_owned(),
+        None if caller.regions.len() == 1 => {
+            caller.regions.iter().next().cloned().unwrap_or_default()
+        }
+        None => {
+            return Err(ApiError::invalid(
+                "region",
+                "is required when the token covers several regions",
+            ));
+        }
+    };
+    if !caller.may_see_region(&region_id) {
+        return Err(ApiError::denied(format!(
+            "the token does not cover region {region_id}"
+        )));
+    }
+    let mut organisation = super::optional_id("organisation_id", &request.organisation_id)?;
+    if caller.is_company_scoped() {
+        // A company sees its own use of the sources.
+        organisation = caller
+            .organisation_id
+            .as_deref()
+            .and_then(|o| o.parse::<Uuid>().ok())
+            .or(Some(Uuid::nil()));
+    }
+    let region = ctx
+        .packs
+        .region(&region_id)
+        .ok_or_else(|| ApiError::invalid("region", format!("unknown region {region_id:?}")))?;
+    let mut sources: Vec<Source> = Vec::new();
+    for sector in &region.sectors {
+        for source in rules::sources(&ctx.packs, region, sector) {
+            if !sources.iter().any(|s| s.id == source.id) {
+                sources.push(source);
+            }
+        }
+    }
+    let mut conn = ctx.pool.get().await?;
+    let used = store::use_per_source(&mut conn, &region_id, organisation).await?;
+    let sources = sources
+        .into_iter()
+        .map(|s| {
+            let (committed, spent) = used
+                .iter()
+                .find(|u| u.source == s.id)
+                .map_or((0, 0), |u| (u.committed_cents, u.spent_cents));
+            let budget = s.budget_cents.unwrap_or(0);
+            pb::SourceBudget {
+                source: s.id.clone(),
+                name: s.name.clone(),
+                kind: kind_to_proto(s.kind) as i32,
+                budget_cents: budget,
+                committed_cents: committed,
+                spent_cents: spent,
+                remaining_cents: if s.budget_cents.is_some() {
+                    budget - committed - spent
+                } else {
+                    0
+                },
+                percentage: s.percentage.map_or(0, |p| p as i32),
+                small_firm_percentage: s.small_firm_percentage.map_or(0, |p| p as i32),
+                per_person_cap_cents: s.per_person_cap_cents.unwrap_or(0),
+            }
+        })
+        .collect();
+    Ok(pb::GetBudgetResponse {
+        region: region_id,
+        sources,
+    })
+}

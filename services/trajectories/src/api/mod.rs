@@ -1,0 +1,218 @@
+//! gRPC ↔ domain for TrajectoryService. Each method runs to its end on its own task,
+//! as the caller the auth gate admitted.
+pub mod funding;
+pub mod mapping;
+pub mod offerings;
+pub mod plans;
+pub mod trajectories;
+
+use std::sync::Arc;
+
+use diesel_async::AsyncPgConnection;
+use llo_chassis::{
+    ApiError,
+    auth::{self, Caller},
+    db::PgPool,
+    detached::{non_empty, run_to_end},
+    packs::Packs,
+};
+use llo_proto::trajectories::v1::{self as pb, trajectory_service_server::TrajectoryService};
+use tonic::{Request, Response, Status, Streaming};
+use uuid::Uuid;
+
+use crate::store::plans::{self as plan_store, PlanRow};
+
+pub struct Context {
+    pub pool: PgPool,
+    pub packs: Packs,
+}
+
+#[derive(Clone)]
+pub struct TrajectoryApi {
+    ctx: Arc<Context>,
+}
+
+impl TrajectoryApi {
+    pub fn new(ctx: Context) -> Self {
+        Self { ctx: Arc::new(ctx) }
+    }
+}
+
+pub fn parse_id(field: &str, value: &str) -> Result<Uuid, ApiError> {
+    if value.is_empty() {
+        return Err(ApiError::invalid(field, "is required"));
+    }
+    value
+        .parse()
+        .map_err(|_| ApiError::invalid(field, "is not a valid id"))
+}
+
+/// An optional id field: empty means absent.
+pub fn optional_id(field: &str, value: &str) -> Result<Option<Uuid>, ApiError> {
+    non_empty(value).map(|v| parse_id(field, v)).transpose()
+}
+
+/// The participant's plan, if the caller may see it; NOT_FOUND otherwise.
+pub async fn visible_plan(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    participant_id: Uuid,
+) -> Result<PlanRow, ApiError> {
+    match plan_store::by_participant(conn, participant_id).await? {
+        Some(plan)
+            if caller.may_see_organisation(&plan.region, &plan.organisation_id.to_string()) =>
+        {
+            Ok(plan)
+        }
+        _ => Err(ApiError::not_found(format!(
+            "development plan of participant {participant_id}"
+        ))),
+    }
+}
+
+/// The regions a listing covers: the one asked for (if the token has it), else all of the token's.
+pub fn listing_regions<'a>(caller: &'a Caller, region: &'a str) -> Result<Vec<&'a str>, ApiError> {
+    match non_empty(region) {
+        Some(region) if !caller.may_see_region(region) => Err(ApiError::denied(format!(
+            "the token does not cover region {region}"
+        ))),
+        Some(region) => Ok(vec![region]),
+        None => Ok(caller.regions.iter().map(String::as_str).collect()),
+    }
+}
+
+macro_rules! unary {
+    ($self:ident, $request:ident, $handler:path) => {{
+        let caller = auth::caller(&$request)?.clone();
+        let ctx = $self.ctx.clone();
+        let message = $request.into_inner();
+        run_to_end(async move { $handler(&ctx, &caller, message).await })
+            .await
+            .map(Response::new)
+    }};
+}
+
+#[tonic::async_trait]
+impl TrajectoryService for TrajectoryApi {
+    async fn get_trajectory(
+        &self,
+        request: Request<pb::GetTrajectoryRequest>,
+    ) -> Result<Response<pb::GetTrajectoryResponse>, Status> {
+        unary!(self, request, trajectories::get)
+    }
+
+    async fn list_trajectories(
+        &self,
+        request: Request<pb::ListTrajectoriesRequest>,
+    ) -> Result<Response<pb::ListTrajectoriesResponse>, Status> {
+        unary!(self, request, trajectories::list)
+    }
+
+    async fn assign_coach(
+        &self,
+        request: Request<pb::AssignCoachRequest>,
+    ) -> Result<Response<pb::AssignCoachResponse>, Status> {
+        unary!(self, request, trajectories::assign_coach)
+    }
+
+    async fn plan_intervention(
+        &self,
+        request: Request<pb::PlanInterventionRequest>,
+    ) -> Result<Response<pb::PlanInterventionResponse>, Status> {
+        unary!(self, request, trajectories::plan_intervention)
+    }
+
+    async fn start_trajectory(
+        &self,
+        request: Request<pb::StartTrajectoryRequest>,
+    ) -> Result<Response<pb::StartTrajectoryResponse>, Status> {
+        unary!(self, request, trajectories::start)
+    }
+
+    async fn complete_trajectory(
+        &self,
+        request: Request<pb::CompleteTrajectoryRequest>,
+    ) -> Result<Response<pb::CompleteTrajectoryResponse>, Status> {
+        unary!(self, request, trajectories::complete)
+    }
+
+    async fn cancel_trajectory(
+        &self,
+        request: Request<pb::CancelTrajectoryRequest>,
+    ) -> Result<Response<pb::CancelTrajectoryResponse>, Status> {
+        unary!(self, request, trajectories::cancel)
+    }
+
+    async fn record_coaching_session(
+        &self,
+        request: Request<pb::RecordCoachingSessionRequest>,
+    ) -> Result<Response<pb::RecordCoachingSessionResponse>, Status> {
+        unary!(self, request, trajectories::record_coaching_session)
+    }
+
+    async fn get_development_plan(
+        &self,
+        request: Request<pb::GetDevelopmentPlanRequest>,
+    ) -> Result<Response<pb::GetDevelopmentPlanResponse>, Status> {
+        unary!(self, request, plans::get)
+    }
+
+    async fn add_learning_goal(
+        &self,
+        request: Request<pb::AddLearningGoalRequest>,
+    ) -> Result<Response<pb::AddLearningGoalResponse>, Status> {
+        unary!(self, request, plans::add_goal)
+    }
+
+    async fn plan_learning_activity(
+        &self,
+        request: Request<pb::PlanLearningActivityRequest>,
+    ) -> Result<Response<pb::PlanLearningActivityResponse>, Status> {
+        unary!(self, request, plans::plan_activity)
+    }
+
+    async fn complete_learning_activity(
+        &self,
+        request: Request<pb::CompleteLearningActivityRequest>,
+    ) -> Result<Response<pb::CompleteLearningActivityResponse>, Status> {
+        unary!(self, request, plans::complete_activity)
+    }
+
+    async fn allocate_funding(
+        &self,
+        request: Request<pb::AllocateFundingRequest>,
+    ) -> Result<Response<pb::AllocateFundingResponse>, Status> {
+        unary!(self, request, funding::allocate)
+    }
+
+    async fn get_budget(
+        &self,
+        request: Request<pb::GetBudgetRequest>,
+    ) -> Result<Response<pb::GetBudgetResponse>, Status> {
+        unary!(self, request, funding::budget)
+    }
+
+    async fn publish_course_offering(
+        &self,
+        request: Request<pb::PublishCourseOfferingRequest>,
+    ) -> Result<Response<pb::PublishCourseOfferingResponse>, Status> {
+        unary!(self, request, offerings::publish)
+    }
+
+    async fn list_course_offerings(
+        &self,
+        request: Request<pb::ListCourseOfferingsRequest>,
+    ) -> Result<Response<pb::ListCourseOfferingsResponse>, Status> {
+        unary!(self, request, offerings::list)
+    }
+
+    async fn import_course_offerings(
+        &self,
+        request: Request<Streaming<pb::ImportCourseOfferingsRequest>>,
+    ) -> Result<Response<pb::ImportCourseOfferingsResponse>, Status> {
+        let caller = auth::caller(&request)?.clone();
+        offerings::import(self.ctx.clone(), caller, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+}

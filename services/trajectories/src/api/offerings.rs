@@ -1,0 +1,255 @@
+//! The course catalogue of education providers: published one by one, or synced as a
+//! whole through a client stream, idempotent by the provider's own course code.
+use std::sync::Arc;
+
+use diesel_async::AsyncConnection as _;
+use llo_chassis::{
+    ApiError, FieldViolation, Violations,
+    auth::{Caller, Role},
+    detached::non_empty,
+    paging::Page,
+};
+use llo_proto::{common::v1 as common, trajectories::v1 as pb};
+use tonic::{Status, Streaming};
+
+use super::{Context, listing_regions, mapping};
+use crate::store::offerings::{self as store, OfferingData, Upserted};
+
+pub const CHUNK_ROWS: usize = 500;
+const ESCO_PREFIX: &str = "http://data.europa.eu/esco/";
+
+fn text(violations: &mut Violations, field: &str, value: &str, max: usize) {
+    if value.trim().is_empty() {
+        violations.add(field, "is required");
+    } else if value.chars().count() > max {
+        violations.add(field, format!("must be at most {max} characters"));
+    }
+}
+
+/// Validates an offering; a provider's integrator may only publish its own courses.
+fn validate(
+    ctx: &Context,
+    request: &pb::PublishCourseOfferingRequest,
+) -> Result<OfferingData, Vec<FieldViolation>> {
+    let mut violations = Violations::new();
+    let region = request.region.trim();
+    if region.is_empty() {
+        violations.add("region", "is required");
+    } else if ctx.packs.region(region).is_none() {
+        violations.add("region", format!("unknown region {region:?}"));
+    }
+    text(&mut violations, "provider", &request.provider, 100);
+    text(&mut violations, "course_code", &request.course_code, 100);
+    text(&mut violations, "title", &request.title, 300);
+    if request.themes.is_empty() {
+        violations.add("themes", "name at least one theme");
+    }
+    for (index, theme) in request.themes.iter().enumerate() {
+        text(&mut violations, &format!("themes[{index}]"), theme, 100);
+    }
+    if !(1..=5_000).contains(&request.hours) {
+        violations.add("hours", "must be from 1 to 5000");
+    }
+    if !(0..=100_000_000).contains(&request.price_cents) {
+        violations.add(
+            "price_cents",
+            "must be from 0 to 100000000 (whole euro cents)",
+        );
+    }
+    let mut start_times = Vec::with_capacity(request.start_times.len());
+    for (index, start) in request.start_times.iter().enumerate() {
+        match mapping::from_timestamp(start) {
+            Some(at) => start_times.push(at),
+            None => violations.add(format!("start_times[{index}]"), "is not a valid time"),
+        }
+    }
+    for (index, uri) in request.esco_skill_uris.iter().enumerate() {
+        if !uri.starts_with(ESCO_PREFIX) {
+            violations.add(
+                format!("esco_skill_uris[{index}]"),
+                format!("must be an ESCO URI ({ESCO_PREFIX}…)"),
+            );
+        }
+    }
+    let violations = violations.into_vec();
+    if !violations.is_empty() {
+        return Err(violations);
+    }
+    start_times.sort();
+    Ok(OfferingData {
+        region: region.to_owned(),
+        provider: request.provider.trim().to_owned(),
+        course_code: request.course_code.trim().to_owned(),
+        title: request.title.trim().to_owned(),
+        themes: request.themes.iter().map(|t| t.trim().to_owned()).collect(),
+        hours: request.hours,
+        price_cents: request.price_cents,
+        start_times,
+        esco_skill_uris: request.esco_skill_uris.clone(),
+    })
+}
+
+fn authorise(caller: &Caller, data: &OfferingData) -> Result<(), ApiError> {
+    if !caller.may_see_region(&data.region) {
+        return Err(ApiError::denied(format!(
+            "the token does not cover region {}",
+            data.region
+        )));
+    }
+    let only_integrator =
+        caller.has_role(Role::Integrator) && !caller.has_role(Role::ProgrammeManager);
+    if only_integrator && caller.organisation_id.as_deref() != Some(data.provider.as_str()) {
+        return Err(ApiError::denied(
+            "a provider's token publishes that provider's courses only",
+        ));
+    }
+    Ok(())
+}
+
+pub async fn publish(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::PublishCourseOfferingRequest,
+) -> Result<pb::PublishCourseOfferingResponse, ApiError> {
+    let data = validate(ctx, &request).map_err(ApiError::InvalidArgument)?;
+    authorise(caller, &data)?;
+    let mut conn = ctx.pool.get().await?;
+    let (row, _) = conn
+        .transaction::<_, ApiError, _>(async |conn| Ok(store::upsert(conn, &data).await?))
+        .await?;
+    Ok(pb::PublishCourseOfferingResponse {
+        offering: Some(mapping::offering(&row)),
+    })
+}
+
+pub async fn list(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::ListCourseOfferingsRequest,
+) -> Result<pb::ListCourseOfferingsResponse, ApiError> {
+    let page = Page::from_request(request.page_size, &request.page_token)?;
+    let regions = listing_regions(caller, &request.region)?;
+    let start_after = match &request.start_after {
+        Some(at) => Some(
+            mapping::from_timestamp(at)
+                .ok_or_else(|| ApiError::invalid("start_after", "is not a valid time"))?,
+        ),
+        None => None,
+    };
+    let mut conn = ctx.pool.get().await?;
+    let rows = store::list(
+        &mut conn,
+        store::ListFilter {
+            regions,
+            theme: non_empty(&request.theme),
+            provider: non_empty(&request.provider),
+            start_after,
+            after: page.after,
+            limit: page.fetch_limit(),
+        },
+    )
+    .await?;
+    let (rows, next_page_token) = page.finish(rows, |r| r.id);
+    Ok(pb::ListCourseOfferingsResponse {
+        offerings: rows.iter().map(mapping::offering).collect(),
+        next_page_token,
+    })
+}
+
+pub async fn import(
+    ctx: Arc<Context>,
+    caller: Caller,
+    mut stream: Streaming<pb::ImportCourseOfferingsRequest>,
+) -> Result<pb::ImportCourseOfferingsResponse, Status> {
+    let mut response = pb::ImportCourseOfferingsResponse::default();
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    let mut row_number = 0_i64;
+    loop {
+        let next = stream.message().await?;
+        let done = next.is_none();
+        if let Some(row) = next {
+            row_number += 1;
+            chunk.push((row_number, row.offering.unwrap_or_default()));
+        }
+        if chunk.len() >= CHUNK_ROWS || (done && !chunk.is_empty()) {
+            let rows = std::mem::take(&mut chunk);
+            let (ctx, caller) = (ctx.clone(), caller.clone());
+            let results = llo_chassis::detached::run_to_end(async move {
+                import_chunk(&ctx, &caller, rows).await
+            })
+            .await?;
+            for result in results {
+                match pb::OfferingImportOutcome::try_from(result.outcome) {
+                    Ok(pb::OfferingImportOutcome::Created) => response.created_count += 1,
+                    Ok(pb::OfferingImportOutcome::Updated) => response.updated_count += 1,
+                    Ok(pb::OfferingImportOutcome::Unchanged) => response.unchanged_count += 1,
+                    _ => response.rejected_count += 1,
+                }
+                response.results.push(result);
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(response)
+}
+
+async fn import_chunk(
+    ctx: &Context,
+    caller: &Caller,
+    rows: Vec<(i64, pb::PublishCourseOfferingRequest)>,
+) -> Result<Vec<pb::OfferingImportResult>, ApiError> {
+    let mut results = Vec::with_capacity(rows.len());
+    let mut valid = Vec::with_capacity(rows.len());
+    for (row_number, request) in rows {
+        let checked = validate(ctx, &request).and_then(|data| match authorise(caller, &data) {
+            Ok(()) => Ok(data),
+            Err(error) => Err(vec![FieldViolation {
+                field: "provider".into(),
+                description: error.to_string(),
+            }]),
+        });
+        match checked {
+            Ok(data) => valid.push((row_number, data)),
+            Err(violations) => results.push(pb::OfferingImportResult {
+                row_number,
+                course_code: request.course_code.clone(),
+                outcome: pb::OfferingImportOutcome::Rejected as i32,
+                offering_id: String::new(),
+                violations: violations
+                    .into_iter()
+                    .map(|v| common::FieldViolation {
+                        field: v.field,
+                        description: v.description,
+                    })
+                    .collect(),
+            }),
+        }
+    }
+    let mut conn = ctx.pool.get().await?;
+    let written = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let mut written = Vec::with_capacity(valid.len());
+            for (row_number, data) in &valid {
+                let (row, outcome) = store::upsert(conn, data).await?;
+                let outcome = match outcome {
+                    Upserted::Created => pb::OfferingImportOutcome::Created,
+                    Upserted::Updated => pb::OfferingImportOutcome::Updated,
+                    Upserted::Unchanged => pb::OfferingImportOutcome::Unchanged,
+                };
+                written.push(pb::OfferingImportResult {
+                    row_number: *row_number,
+                    course_code: data.course_code.clone(),
+                    outcome: outcome as i32,
+                    offering_id: row.id.to_string(),
+                    violations: Vec::new(),
+                });
+            }
+            Ok(written)
+        })
+        .await?;
+    results.extend(written);
+    results.sort_by_key(|r| r.row_number);
+    Ok(results)
+}

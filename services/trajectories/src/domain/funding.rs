@@ -1,0 +1,282 @@
+//! Funding rules. Every cost is funded from configured sources; no source may be
+//! overspent: not its budget, not its share of a cost (SLIM: 60%, 80% for small
+//! firms), not its cap per person, and all sources together not beyond the cost.
+use llo_chassis::packs::{Packs, RegionPack};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Grant,
+    SubsidyPercentage,
+    SectorFund,
+    EmployerShare,
+}
+
+impl Kind {
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "grant" => Some(Kind::Grant),
+            "subsidy_percentage" => Some(Kind::SubsidyPercentage),
+            "sector_fund" => Some(Kind::SectorFund),
+            "employer_share" => Some(Kind::EmployerShare),
+            _ => None,
+        }
+    }
+}
+
+/// A funding source as it applies to one company.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub id: String,
+    pub name: String,
+    pub kind: Kind,
+    /// `None`: no ceiling (the employer's own share).
+    pub budget_cents: Option<i64>,
+    pub percentage: Option<u32>,
+    pub small_firm_percentage: Option<u32>,
+    pub small_firm_max_employees: Option<u32>,
+    pub per_person_cap_cents: Option<i64>,
+}
+
+impl Source {
+    /// The share of a cost this source may carry for a firm of this size, in percent.
+    pub fn share_percent(&self, employee_count: i32) -> Option<u32> {
+        let small = self
+            .small_firm_max_employees
+            .is_some_and(|max| employee_count >= 0 && employee_count as u32 <= max);
+        match (small, self.small_firm_percentage) {
+            (true, Some(p)) => Some(p),
+            _ => self.percentage,
+        }
+    }
+}
+
+/// The sources open to a company: the region's budgets and its sector's rules,
+/// merged by source id (a region budget with a sector rule, as SLIM has).
+pub fn sources(packs: &Packs, region: &RegionPack, sector: &str) -> Vec<Source> {
+    let mut sources: Vec<Source> = Vec::new();
+    let rules = packs
+        .sector(sector)
+        .map(|s| s.funding_rules.clone())
+        .unwrap_or_default();
+    for budget in &region.budgets {
+        let Some(kind) = Kind::parse(&budget.kind) else {
+            continue;
+        };
+        let rule = rules.iter().find(|r| r.source == budget.source);
+        sources.push(Source {
+            id: budget.source.clone(),
+            name: budget.name.clone(),
+            kind,
+            budget_cents: Some(budget.budget_cents),
+            percentage: rule.and_then(|r| r.percentage),
+            small_firm_percentage: rule.and_then(|r| r.small_firm_percentage),
+            small_firm_max_employees: rule.and_then(|r| r.small_firm_max_employees),
+            per_person_cap_cents: rule.and_then(|r| r.per_person_cap_cents),
+        });
+    }
+    for rule in &rules {
+        if sources.iter().any(|s| s.id == rule.source) {
+            continue;
+        }
+        let Some(kind) = Kind::parse(&rule.kind) else {
+            continue;
+        };
+        sources.push(Source {
+            id: rule.source.clone(),
+            name: rule.name.clone(),
+            kind,
+            budget_cents: if kind == Kind::EmployerShare {
+                None
+            } else {
+                rule.budget_cents
+            },
+            percentage: rule.percentage,
+            small_firm_percentage: rule.small_firm_percentage,
+            small_firm_max_employees: rule.small_firm_max_employees,
+            per_person_cap_cents: rule.per_person_cap_cents,
+        });
+    }
+    sources
+}
+
+/// What is already allocated, as the store counted it under lock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Allocated {
+    /// All sources together, for this activity.
+    pub activity_total: i64,
+    /// This source, for this activity.
+    pub activity_from_source: i64,
+    /// This source, for this participant (all their activities).
+    pub person_from_source: i64,
+    /// This source, in the whole region.
+    pub source_total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: &'static str,
+    pub message: String,
+}
+
+fn euros(cents: i64) -> String {
+    format!("€{}.{:02}", cents / 100, (cents % 100).abs())
+}
+
+/// May `amount` of this activity's `cost` come from `source`?
+pub fn check(
+    source: &Source,
+    cost_cents: i64,
+    employee_count: i32,
+    allocated: Allocated,
+    amount: i64,
+) -> Result<(), Refusal> {
+    if allocated.activity_total + amount > cost_cents {
+        return Err(Refusal {
+            reason: "EXCEEDS_COST",
+            message: format!(
+                "the allocations would exceed the cost of {}: {} is allocated already",
+                euros(cost_cents),
+                euros(allocated.activity_total)
+            ),
+        });
+    }
+    if let Some(percent) = source.share_percent(employee_count) {
+        let ceiling = cost_cents * i64::from(percent) / 100;
+        if allocated.activity_from_source + amount > ceiling {
+            return Err(Refusal {
+                reason: "EXCEEDS_PERCENTAGE",
+                message: format!(
+                    "{} may carry at most {percent}% of this cost ({})",
+                    source.name,
+                    euros(ceiling)
+                ),
+            });
+        }
+    }
+    if let Some(cap) = source.per_person_cap_cents
+        && allocated.person_from_source + amount > cap
+    {
+        return Err(Refusal {
+            reason: "EXCEEDS_PERSON_CAP",
+            message: format!(
+                "{} allows at most {} per person; {} is allocated to this participant already",
+                source.name,
+                euros(cap),
+                euros(allocated.person_from_source)
+            ),
+        });
+    }
+    if let Some(budget) = source.budget_cents
+        && allocated.source_total + amount > budget
+    {
+        return Err(Refusal {
+            reason: "EXCEEDS_BUDGET",
+            message: format!(
+                "{} has {} left of {}",
+                source.name,
+                euros(budget - allocated.source_total),
+                euros(budget)
+            ),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+// Amounts are written as euros_cents (100_00 is €100.00).
+#[allow(clippy::inconsistent_digit_grouping)]
+mod tests {
+    use super::*;
+
+    fn slim() -> Source {
+        Source {
+            id: "slim".into(),
+            name: "SLIM".into(),
+            kind: Kind::SubsidyPercentage,
+            budget_cents: Some(1_000_00),
+            percentage: Some(60),
+            small_firm_percentage: Some(80),
+            small_firm_max_employees: Some(49),
+            per_person_cap_cents: None,
+        }
+    }
+
+    #[test]
+    fn slim_carries_sixty_percent_or_eighty_for_small_firms() {
+        let none = Allocated::default();
+        assert!(check(&slim(), 100_00, 120, none, 60_00).is_ok());
+        assert_eq!(
+            check(&slim(), 100_00, 120, none, 60_01).unwrap_err().reason,
+            "EXCEEDS_PERCENTAGE"
+        );
+        assert!(check(&slim(), 100_00, 20, none, 80_00).is_ok());
+        assert_eq!(
+            check(&slim(), 100_00, 20, none, 80_01).unwrap_err().reason,
+            "EXCEEDS_PERCENTAGE"
+        );
+    }
+
+    #[test]
+    fn the_budget_and_the_cost_are_ceilings() {
+        let spent = Allocated {
+            source_total: 990_00,
+            ..Allocated::default()
+        };
+        assert_eq!(
+            check(&slim(), 100_00, 20, spent, 20_00).unwrap_err().reason,
+            "EXCEEDS_BUDGET"
+        );
+        let covered = Allocated {
+            activity_total: 90_00,
+            ..Allocated::default()
+        };
+        assert_eq!(
+            check(&slim(), 100_00, 20, covered, 20_00)
+                .unwrap_err()
+                .reason,
+            "EXCEEDS_COST"
+        );
+    }
+
+    #[test]
+    fn a_sector_fund_caps_each_person() {
+        let fund = Source {
+            id: "fund".into(),
+            name: "Fund".into(),
+            kind: Kind::SectorFund,
+            budget_cents: None,
+            percentage: None,
+            small_firm_percentage: None,
+            small_firm_max_employees: None,
+            per_person_cap_cents: Some(1_500_00),
+        };
+        let used = Allocated {
+            person_from_source: 1_400_00,
+            ..Allocated::default()
+        };
+        assert!(check(&fund, 5_000_00, 20, used, 100_00).is_ok());
+        assert_eq!(
+            check(&fund, 5_000_00, 20, used, 100_01).unwrap_err().reason,
+            "EXCEEDS_PERSON_CAP"
+        );
+    }
+
+    #[test]
+    fn the_achterhoek_sources_come_from_region_and_sector_packs() {
+        let packs = Packs::load(&llo_chassis::testing::packs_dir()).unwrap();
+        let region = packs.region("achterhoek").unwrap();
+        let sources = sources(&packs, region, "techniek-metaal");
+        let grant = sources.iter().find(|s| s.id == "mkb-idee").unwrap();
+        assert_eq!(grant.budget_cents, Some(20_000_000));
+        let slim = sources.iter().find(|s| s.id == "slim").unwrap();
+        assert_eq!(
+            (slim.percentage, slim.small_firm_percentage),
+            (Some(60), Some(80))
+        );
+        let employer = sources
+            .iter()
+            .find(|s| s.kind == Kind::EmployerShare)
+            .unwrap();
+        assert_eq!(employer.budget_cents, None);
+    }
+}

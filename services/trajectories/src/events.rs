@@ -1,0 +1,145 @@
+//! Trajectories' integration events: routing keys and builders. Ids only.
+use chrono::{DateTime, Utc};
+use llo_proto::events::v1 as events;
+
+use crate::{
+    api::mapping::timestamp,
+    store::{
+        funding::AllocationRow,
+        plans::{ActivityRow, PlanRow},
+        trajectories::{InterventionRow, TrajectoryRow},
+    },
+};
+
+pub const TRAJECTORY_PROPOSED: &str = "trajectories.trajectory_proposed.v1";
+pub const TRAJECTORY_STATUS_CHANGED: &str = "trajectories.trajectory_status_changed.v1";
+pub const COACH_ASSIGNED: &str = "trajectories.coach_assigned.v1";
+pub const INTERVENTION_PLANNED: &str = "trajectories.intervention_planned.v1";
+pub const COACHING_SESSION_HELD: &str = "trajectories.coaching_session_held.v1";
+pub const DEVELOPMENT_PLAN_CREATED: &str = "trajectories.development_plan_created.v1";
+pub const LEARNING_ACTIVITY_PLANNED: &str = "trajectories.learning_activity_planned.v1";
+pub const LEARNING_ACTIVITY_COMPLETED: &str = "trajectories.learning_activity_completed.v1";
+pub const FUNDING_ALLOCATED: &str = "trajectories.funding_allocated.v1";
+
+fn now() -> Option<prost_types::Timestamp> {
+    Some(timestamp(Utc::now()))
+}
+
+pub fn trajectory_proposed(
+    t: &TrajectoryRow,
+    interventions: &[InterventionRow],
+) -> events::TrajectoryProposed {
+    events::TrajectoryProposed {
+        trajectory_id: t.id.to_string(),
+        organisation_id: t.organisation_id.to_string(),
+        region: t.region.clone(),
+        assessment_id: t.assessment_id.map(|a| a.to_string()).unwrap_or_default(),
+        priority_dimension_ids: t.priority_dimensions(),
+        intervention_ids: interventions.iter().map(|i| i.id.to_string()).collect(),
+        occur_time: now(),
+    }
+}
+
+pub fn status_changed(t: &TrajectoryRow, from: &str) -> events::TrajectoryStatusChanged {
+    events::TrajectoryStatusChanged {
+        trajectory_id: t.id.to_string(),
+        organisation_id: t.organisation_id.to_string(),
+        region: t.region.clone(),
+        from_status: from.to_owned(),
+        to_status: t.status.clone(),
+        occur_time: now(),
+    }
+}
+
+pub fn coach_assigned(t: &TrajectoryRow) -> events::CoachAssigned {
+    events::CoachAssigned {
+        trajectory_id: t.id.to_string(),
+        organisation_id: t.organisation_id.to_string(),
+        region: t.region.clone(),
+        coach_id: t.coach_id.clone().unwrap_or_default(),
+        occur_time: now(),
+    }
+}
+
+pub fn intervention_planned(t: &TrajectoryRow, i: &InterventionRow) -> events::InterventionPlanned {
+    events::InterventionPlanned {
+        intervention_id: i.id.to_string(),
+        trajectory_id: t.id.to_string(),
+        organisation_id: t.organisation_id.to_string(),
+        region: t.region.clone(),
+        kind: i.kind.clone(),
+        dimension_id: i.dimension_id.clone().unwrap_or_default(),
+        planned_hours: i.planned_hours,
+        occur_time: now(),
+    }
+}
+
+pub fn coaching_session_held(
+    t: &TrajectoryRow,
+    session_id: uuid::Uuid,
+    minutes: i32,
+    held: DateTime<Utc>,
+) -> events::CoachingSessionHeld {
+    events::CoachingSessionHeld {
+        session_id: session_id.to_string(),
+        trajectory_id: t.id.to_string(),
+        organisation_id: t.organisation_id.to_string(),
+        region: t.region.clone(),
+        duration_minutes: minutes,
+        held_time: Some(timestamp(held)),
+        occur_time: now(),
+    }
+}
+
+pub fn development_plan_created(plan: &PlanRow) -> events::DevelopmentPlanCreated {
+    events::DevelopmentPlanCreated {
+        plan_id: plan.id.to_string(),
+        participant_id: plan.participant_id.to_string(),
+        organisation_id: plan.organisation_id.to_string(),
+        region: plan.region.clone(),
+        occur_time: now(),
+    }
+}
+
+pub fn activity_planned(plan: &PlanRow, a: &ActivityRow) -> events::LearningActivityPlanned {
+    events::LearningActivityPlanned {
+        activity_id: a.id.to_string(),
+        participant_id: plan.participant_id.to_string(),
+        organisation_id: plan.organisation_id.to_string(),
+        region: plan.region.clone(),
+        kind: a.kind.clone(),
+        theme: a.theme.clone(),
+        provider: a.provider.clone(),
+        planned_hours: a.planned_hours,
+        cost_cents: a.cost_cents,
+        offering_id: a.offering_id.map(|o| o.to_string()).unwrap_or_default(),
+        occur_time: now(),
+    }
+}
+
+pub fn activity_completed(plan: &PlanRow, a: &ActivityRow) -> events::LearningActivityCompleted {
+    events::LearningActivityCompleted {
+        activity_id: a.id.to_string(),
+        participant_id: plan.participant_id.to_string(),
+        organisation_id: plan.organisation_id.to_string(),
+        region: plan.region.clone(),
+        actual_hours: a.actual_hours.unwrap_or_default(),
+        credential_awarded: a.credential_name.is_some(),
+        kind: a.kind.clone(),
+        theme: a.theme.clone(),
+        occur_time: now(),
+    }
+}
+
+pub fn funding_allocated(a: &AllocationRow) -> events::FundingAllocated {
+    events::FundingAllocated {
+        allocation_id: a.id.to_string(),
+        activity_id: a.activity_id.to_string(),
+        participant_id: a.participant_id.to_string(),
+        organisation_id: a.organisation_id.to_string(),
+        region: a.region.clone(),
+        source: a.source.clone(),
+        amount_cents: a.amount_cents,
+        occur_time: now(),
+    }
+}

@@ -1,0 +1,288 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{development_plans, funding_allocations, learning_activities, learning_goals};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = development_plans)]
+pub struct PlanRow {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub organisation_id: Uuid,
+    pub region: String,
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+/// The participant's plan, created when missing; `true` when it was created now.
+pub async fn ensure(
+    conn: &mut AsyncPgConnection,
+    participant_id: Uuid,
+    organisation_id: Uuid,
+    region: &str,
+) -> QueryResult<(PlanRow, bool)> {
+    let created = diesel::insert_into(development_plans::table)
+        .values((
+            development_plans::id.eq(Uuid::now_v7()),
+            development_plans::participant_id.eq(participant_id),
+            development_plans::organisation_id.eq(organisation_id),
+            development_plans::region.eq(region),
+        ))
+        .on_conflict(development_plans::participant_id)
+        .do_nothing()
+        .returning(PlanRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    match created {
+        Some(plan) => Ok((plan, true)),
+        None => Ok((
+            by_participant(conn, participant_id)
+                .await?
+                .ok_or(diesel::result::Error::NotFound)?,
+            false,
+        )),
+    }
+}
+
+pub async fn by_participant(
+    conn: &mut AsyncPgConnection,
+    participant_id: Uuid,
+) -> QueryResult<Option<PlanRow>> {
+    development_plans::table
+        .filter(development_plans::participant_id.eq(participant_id))
+        .select(PlanRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<PlanRow>> {
+    development_plans::table
+        .find(id)
+        .select(PlanRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = learning_goals)]
+pub struct GoalRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub theme: String,
+    pub description: String,
+    pub need_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A goal; `None` when the need (or request) already made one.
+pub async fn insert_goal(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+    request_id: Option<&str>,
+    theme: &str,
+    description: &str,
+    need_id: Option<Uuid>,
+) -> QueryResult<Option<GoalRow>> {
+    diesel::insert_into(learning_goals::table)
+        .values((
+            learning_goals::id.eq(Uuid::now_v7()),
+            learning_goals::request_id.eq(request_id),
+            learning_goals::plan_id.eq(plan_id),
+            learning_goals::theme.eq(theme),
+            learning_goals::description.eq(description),
+            learning_goals::need_id.eq(need_id),
+        ))
+        .on_conflict_do_nothing()
+        .returning(GoalRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn goal_by_request(
+    conn: &mut AsyncPgConnection,
+    request_id: &str,
+) -> QueryResult<Option<GoalRow>> {
+    learning_goals::table
+        .filter(learning_goals::request_id.eq(request_id))
+        .select(GoalRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn goals(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<Vec<GoalRow>> {
+    learning_goals::table
+        .filter(learning_goals::plan_id.eq(plan_id))
+        .select(GoalRow::as_select())
+        .order(learning_goals::id)
+        .load(conn)
+        .await
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = learning_activities)]
+pub struct ActivityRow {
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub goal_id: Option<Uuid>,
+    pub kind: String,
+    pub title: String,
+    pub provider: String,
+    pub theme: String,
+    pub offering_id: Option<Uuid>,
+    pub planned_hours: i32,
+    pub actual_hours: Option<i32>,
+    pub cost_cents: i64,
+    pub status: String,
+    pub credential_name: Option<String>,
+    pub credential_issuer: Option<String>,
+    pub credential_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewActivity<'a> {
+    pub request_id: Option<&'a str>,
+    pub plan_id: Uuid,
+    pub goal_id: Option<Uuid>,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub provider: &'a str,
+    pub theme: &'a str,
+    pub offering_id: Option<Uuid>,
+    pub planned_hours: i32,
+    pub cost_cents: i64,
+}
+
+pub async fn insert_activity(
+    conn: &mut AsyncPgConnection,
+    new: &NewActivity<'_>,
+) -> QueryResult<ActivityRow> {
+    diesel::insert_into(learning_activities::table)
+        .values((
+            learning_activities::id.eq(Uuid::now_v7()),
+            learning_activities::request_id.eq(new.request_id),
+            learning_activities::plan_id.eq(new.plan_id),
+            learning_activities::goal_id.eq(new.goal_id),
+            learning_activities::kind.eq(new.kind),
+            learning_activities::title.eq(new.title),
+            learning_activities::provider.eq(new.provider),
+            learning_activities::theme.eq(new.theme),
+            learning_activities::offering_id.eq(new.offering_id),
+            learning_activities::planned_hours.eq(new.planned_hours),
+            learning_activities::cost_cents.eq(new.cost_cents),
+            learning_activities::status.eq("planned"),
+        ))
+        .returning(ActivityRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn activity_by_request(
+    conn: &mut AsyncPgConnection,
+    request_id: &str,
+) -> QueryResult<Option<ActivityRow>> {
+    learning_activities::table
+        .filter(learning_activities::request_id.eq(request_id))
+        .select(ActivityRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn activity_for_update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<ActivityRow>> {
+    learning_activities::table
+        .find(id)
+        .select(ActivityRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn activities(
+    conn: &mut AsyncPgConnection,
+    plan_id: Uuid,
+) -> QueryResult<Vec<ActivityRow>> {
+    learning_activities::table
+        .filter(learning_activities::plan_id.eq(plan_id))
+        .select(ActivityRow::as_select())
+        .order(learning_activities::id)
+        .load(conn)
+        .await
+}
+
+pub struct Completion<'a> {
+    pub actual_hours: i32,
+    pub credential: Option<(&'a str, &'a str, &'a str)>,
+}
+
+pub async fn complete_activity(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    completion: &Completion<'_>,
+) -> QueryResult<ActivityRow> {
+    let (name, issuer, url) = completion
+        .credential
+        .map_or((None, None, None), |(n, i, u)| (Some(n), Some(i), Some(u)));
+    diesel::update(learning_activities::table.find(id))
+        .set((
+            learning_activities::status.eq("completed"),
+            learning_activities::actual_hours.eq(completion.actual_hours),
+            learning_activities::credential_name.eq(name),
+            learning_activities::credential_issuer.eq(issuer),
+            learning_activities::credential_url.eq(url),
+            learning_activities::completed_at.eq(Utc::now()),
+        ))
+        .returning(ActivityRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Funded amount per activity.
+pub async fn funded(
+    conn: &mut AsyncPgConnection,
+    activity_ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, i64)>> {
+    // SUM(bigint) is NUMERIC in PostgreSQL: cast it back to a bigint.
+    funding_allocations::table
+        .filter(funding_allocations::activity_id.eq_any(activity_ids))
+        .group_by(funding_allocations::activity_id)
+        .select((
+            funding_allocations::activity_id,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("SUM(amount_cents)::bigint"),
+        ))
+        .load(conn)
+        .await
+}
+
+/// Purges what is held about an erased participant: goals (free text) go, activity
+/// titles are blanked; amounts stay, so budgets still add up.
+pub async fn purge(conn: &mut AsyncPgConnection, participant_id: Uuid) -> QueryResult<bool> {
+    let Some(plan) = by_participant(conn, participant_id).await? else {
+        return Ok(false);
+    };
+    diesel::update(learning_activities::table.filter(learning_activities::plan_id.eq(plan.id)))
+        .set((
+            learning_activities::title.eq(""),
+            learning_activities::goal_id.eq(None::<Uuid>),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::delete(learning_goals::table.filter(learning_goals::plan_id.eq(plan.id)))
+        .execute(conn)
+        .await?;
+    diesel::update(development_plans::table.find(plan.id))
+        .set(development_plans::erased_at.eq(Utc::now()))
+        .execute(conn)
+        .await?;
+    Ok(true)
+}

@@ -1,0 +1,135 @@
+diesel::table! {
+    organisations (id) {
+        id -> Uuid,
+        region -> Text,
+        sector -> Text,
+        name -> Text,
+        employee_count -> Int4,
+    }
+}
+
+diesel::table! {
+    trajectories (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        region -> Text,
+        sector -> Text,
+        status -> Text,
+        assessment_id -> Nullable<Uuid>,
+        priority_dimension_ids -> Jsonb,
+        coach_id -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    interventions (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        trajectory_id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        dimension_id -> Nullable<Text>,
+        planned_hours -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    coaching_sessions (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        trajectory_id -> Uuid,
+        coach_id -> Text,
+        held_at -> Timestamptz,
+        duration_minutes -> Int4,
+        topic -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    development_plans (id) {
+        id -> Uuid,
+        participant_id -> Uuid,
+        organisation_id -> Uuid,
+        region -> Text,
+        erased_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    learning_goals (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        plan_id -> Uuid,
+        theme -> Text,
+        description -> Text,
+        need_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    course_offerings (id) {
+        id -> Uuid,
+        region -> Text,
+        provider -> Text,
+        course_code -> Text,
+        title -> Text,
+        themes -> Jsonb,
+        hours -> Int4,
+        price_cents -> Int8,
+        start_times -> Jsonb,
+        esco_skill_uris -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    learning_activities (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        plan_id -> Uuid,
+        goal_id -> Nullable<Uuid>,
+        kind -> Text,
+        title -> Text,
+        provider -> Text,
+        theme -> Text,
+        offering_id -> Nullable<Uuid>,
+        planned_hours -> Int4,
+        actual_hours -> Nullable<Int4>,
+        cost_cents -> Int8,
+        status -> Text,
+        credential_name -> Nullable<Text>,
+        credential_issuer -> Nullable<Text>,
+        credential_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    funding_ledgers (region, source) {
+        region -> Text,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    funding_allocations (id) {
+        id -> Uuid,
+        request_id -> Nullable<Text>,
+        activity_id -> Uuid,
+        participant_id -> Uuid,
+        organisation_id -> Uuid,
+        region -> Text,
+        source -> Text,
+        amount_cents -> Int8,
+        created_at -> Timestamptz,
+    }
+}

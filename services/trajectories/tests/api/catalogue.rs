@@ -1,0 +1,169 @@
+use llo_chassis::auth::Role;
+use llo_proto::trajectories::v1 as pb;
+use tonic::Code;
+
+use crate::helpers::{Suite, company, plan, violations};
+
+fn offering(provider: &str, n: usize) -> pb::PublishCourseOfferingRequest {
+    pb::PublishCourseOfferingRequest {
+        region: "achterhoek".into(),
+        provider: provider.into(),
+        course_code: format!("GC-{n:05}"),
+        title: format!("Cursus {n}"),
+        themes: vec![if n.is_multiple_of(2) { "lassen" } else { "cnc" }.into()],
+        hours: 24,
+        price_cents: 95_000,
+        start_times: vec![prost_types::Timestamp {
+            seconds: 1_800_000_000 + n as i64 * 86_400,
+            nanos: 0,
+        }],
+        esco_skill_uris: vec![
+            "http://data.europa.eu/esco/skill/0f6bd5d8-1b83-4b4c-9d52-3e3a5b8f2e5a".into(),
+        ],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_catalogue_import_of_a_thousand_offerings_sent_twice_leaves_a_thousand() {
+    let suite = Suite::spawn().await;
+    let mut school = suite
+        .trajectories(Role::Integrator, Some("graafschap-college"))
+        .await;
+    let rows = || {
+        tokio_stream::iter((0..1_000).map(|n| pb::ImportCourseOfferingsRequest {
+            offering: Some(offering("graafschap-college", n)),
+        }))
+    };
+    let first = school
+        .import_course_offerings(rows())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((first.created_count, first.rejected_count), (1_000, 0));
+    let second = school
+        .import_course_offerings(rows())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((second.created_count, second.unchanged_count), (0, 1_000));
+
+    let mut total = 0;
+    let mut token = String::new();
+    loop {
+        let page = school
+            .list_course_offerings(pb::ListCourseOfferingsRequest {
+                page_size: 500,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        total += page.offerings.len();
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(total, 1_000);
+
+    let welding = school
+        .list_course_offerings(pb::ListCourseOfferingsRequest {
+            theme: "lassen".into(),
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(welding.offerings.len(), 500);
+    let later = school
+        .list_course_offerings(pb::ListCourseOfferingsRequest {
+            start_after: Some(prost_types::Timestamp {
+                seconds: 1_800_000_000 + 990 * 86_400,
+                nanos: 0,
+            }),
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(later.offerings.len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_publishes_and_completes_only_its_own_courses() {
+    let suite = Suite::spawn().await;
+    let mut school = suite
+        .trajectories(Role::Integrator, Some("graafschap-college"))
+        .await;
+    let mut other_school = suite.trajectories(Role::Integrator, Some("han")).await;
+    let status = other_school
+        .publish_course_offering(offering("graafschap-college", 1))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let mut bad = offering("graafschap-college", 2);
+    bad.hours = 0;
+    bad.esco_skill_uris = vec!["https://example.com/skill".into()];
+    assert_eq!(
+        violations(&school.publish_course_offering(bad).await.unwrap_err()),
+        ["hours", "esco_skill_uris[0]"]
+    );
+    let published = school
+        .publish_course_offering(offering("graafschap-college", 3))
+        .await
+        .unwrap()
+        .into_inner()
+        .offering
+        .unwrap();
+
+    let (mut intake_client, mut coach) = suite.coach().await;
+    let (_, people) = company(&mut intake_client, "34000001", 40, 1).await;
+    plan(&mut coach, &people[0]).await;
+    let activity = coach
+        .plan_learning_activity(pb::PlanLearningActivityRequest {
+            request_id: String::new(),
+            participant_id: people[0].clone(),
+            offering_id: published.offering_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .activity
+        .unwrap();
+    assert_eq!(
+        (
+            activity.provider.as_str(),
+            activity.planned_hours,
+            activity.cost_cents
+        ),
+        ("graafschap-college", 24, 95_000)
+    );
+
+    let complete = |id: String| pb::CompleteLearningActivityRequest {
+        activity_id: id,
+        actual_hours: 24,
+        credential: Some(pb::Credential {
+            name: "Certificaat".into(),
+            issuer: "Graafschap College".into(),
+            url: String::new(),
+        }),
+    };
+    let status = other_school
+        .complete_learning_activity(complete(activity.activity_id.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    let done = school
+        .complete_learning_activity(complete(activity.activity_id.clone()))
+        .await
+        .unwrap()
+        .into_inner()
+        .activity
+        .unwrap();
+    assert_eq!(done.status, pb::ActivityStatus::Completed as i32);
+    assert_eq!(done.credential.unwrap().name, "Certificaat");
+}

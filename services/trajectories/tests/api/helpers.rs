@@ -1,0 +1,301 @@
+use std::time::{Duration, Instant};
+
+use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext, testing::TestEnv};
+use llo_proto::{
+    common::v1 as common,
+    intake::v1::{self as intake, intake_service_client::IntakeServiceClient},
+    trajectories::v1::{self as pb, trajectory_service_client::TrajectoryServiceClient},
+};
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, codegen::InterceptedService, transport::Channel};
+use tonic_types::StatusExt;
+
+pub type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
+pub type Trajectories = TrajectoryServiceClient<InterceptedService<Channel, ClientContext>>;
+
+pub const REGION: &str = "achterhoek";
+
+pub struct Suite {
+    pub env: TestEnv,
+    pub intake_port: u16,
+    pub trajectories_port: u16,
+    pub trajectories_database: String,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Suite {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn channel(port: u16) -> Channel {
+    Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+impl Suite {
+    pub async fn spawn() -> Suite {
+        let env = TestEnv::new();
+        let shutdown = CancellationToken::new();
+        let intake = llo_intake::Application::build(env.settings(ServiceName::Intake))
+            .await
+            .unwrap();
+        let trajectories =
+            llo_trajectories::Application::build(env.settings(ServiceName::Trajectories))
+                .await
+                .unwrap();
+        let (intake_port, trajectories_port) = (intake.port(), trajectories.port());
+        tokio::spawn(intake.run(shutdown.clone()));
+        tokio::spawn(trajectories.run(shutdown.clone()));
+        let suite = Suite {
+            trajectories_database: env.database_url(ServiceName::Trajectories),
+            env,
+            intake_port,
+            trajectories_port,
+            shutdown,
+        };
+        suite.wait_until_serving().await;
+        suite
+    }
+
+    /// SERVING means the consumer's queue is declared and bound: events are not missed.
+    async fn wait_until_serving(&self) {
+        let mut health = tonic_health::pb::health_client::HealthClient::new(
+            channel(self.trajectories_port).await,
+        );
+        for _ in 0..100 {
+            let status = health
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: "llo.trajectories.v1.TrajectoryService".into(),
+                })
+                .await
+                .ok()
+                .map(|r| r.into_inner().status);
+            if status
+                == Some(tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+            {
+                // The consumer sets readiness once its queue is bound; give the relay a beat too.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("trajectories never became SERVING");
+    }
+
+    pub async fn intake(&self, role: Role, organisation: Option<&str>) -> Intake {
+        let token = self.env.token(role, REGION, organisation);
+        IntakeServiceClient::with_interceptor(
+            channel(self.intake_port).await,
+            ClientContext {
+                bearer_token: Some(token),
+            },
+        )
+    }
+
+    pub async fn trajectories(&self, role: Role, organisation: Option<&str>) -> Trajectories {
+        let token = self.env.token(role, REGION, organisation);
+        TrajectoryServiceClient::with_interceptor(
+            channel(self.trajectories_port).await,
+            ClientContext {
+                bearer_token: Some(token),
+            },
+        )
+    }
+
+    pub async fn coach(&self) -> (Intake, Trajectories) {
+        (
+            self.intake(Role::Coach, None).await,
+            self.trajectories(Role::Coach, None).await,
+        )
+    }
+}
+
+/// A company with `people` enrolled employees; returns (organisation id, participant ids).
+pub async fn company(
+    intake: &mut Intake,
+    kvk: &str,
+    employees: i32,
+    people: usize,
+) -> (String, Vec<String>) {
+    let organisation = intake
+        .register_organisation(intake::RegisterOrganisationRequest {
+            request_id: String::new(),
+            region: REGION.into(),
+            sector: "techniek-metaal".into(),
+            name: format!("Bedrijf {kvk}"),
+            kvk_number: kvk.into(),
+            municipality: "Aalten".into(),
+            employee_count: employees,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 0..people {
+        let participant = intake
+            .enrol_participant(intake::EnrolParticipantRequest {
+                request_id: String::new(),
+                organisation_id: organisation.organisation_id.clone(),
+                given_name: format!("Naam{n}"),
+                family_name: "Medewerker".into(),
+                email: format!("m{n}@{kvk}.nl"),
+                role: common::ParticipantRole::Employee as i32,
+                job_title: "Monteur".into(),
+                consent_given: true,
+                source: common::ParticipantSource::Company as i32,
+                uwv_reference: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .participant
+            .unwrap();
+        ids.push(participant.participant_id);
+    }
+    (organisation.organisation_id, ids)
+}
+
+/// Polls until `probe` gives `Some`, for at most 10 s; returns it and how long it took.
+pub async fn eventually<T, F, Fut>(mut probe: F) -> (T, Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return (value, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "gave up waiting"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub async fn plan(trajectories: &mut Trajectories, participant: &str) -> pb::DevelopmentPlan {
+    let participant = participant.to_owned();
+    let (plan, _) = eventually(|| {
+        let mut client = trajectories.clone();
+        let participant = participant.clone();
+        async move {
+            client
+                .get_development_plan(pb::GetDevelopmentPlanRequest {
+                    participant_id: participant,
+                })
+                .await
+                .ok()
+                .and_then(|r| r.into_inner().plan)
+        }
+    })
+    .await;
+    plan
+}
+
+/// Runs and completes a baseline scan: everyone answers `score` to every item,
+/// except the `weak` dimension, answered 1 (reverse items 5), so it is the weakest.
+pub async fn baseline(
+    intake_client: &mut Intake,
+    organisation: &str,
+    people: &[String],
+    weak: &str,
+) -> intake::Assessment {
+    let scan = intake_client
+        .start_assessment(intake::StartAssessmentRequest {
+            request_id: String::new(),
+            organisation_id: organisation.into(),
+            round: common::AssessmentRound::Baseline as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .assessment
+        .unwrap();
+    let questionnaire = scan.questionnaire.clone().unwrap();
+    for participant in people {
+        let answers = questionnaire
+            .items
+            .iter()
+            .map(|item| {
+                let low = item.dimension_id == weak;
+                let score = match (low, item.reverse_scored) {
+                    (true, false) => 1,
+                    (true, true) => 5,
+                    (false, false) => 4,
+                    (false, true) => 2,
+                };
+                intake::ItemAnswer {
+                    item_id: item.item_id.clone(),
+                    score,
+                }
+            })
+            .collect();
+        intake_client
+            .submit_assessment_response(intake::SubmitAssessmentResponseRequest {
+                request_id: String::new(),
+                assessment_id: scan.assessment_id.clone(),
+                participant_id: participant.clone(),
+                answers,
+            })
+            .await
+            .unwrap();
+    }
+    intake_client
+        .complete_assessment(intake::CompleteAssessmentRequest {
+            assessment_id: scan.assessment_id,
+            priority_needs: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .assessment
+        .unwrap()
+}
+
+pub async fn trajectory_of(
+    trajectories: &mut Trajectories,
+    organisation: &str,
+) -> (pb::Trajectory, Duration) {
+    let organisation = organisation.to_owned();
+    eventually(|| {
+        let mut client = trajectories.clone();
+        let organisation = organisation.clone();
+        async move {
+            client
+                .list_trajectories(pb::ListTrajectoriesRequest {
+                    organisation_id: organisation,
+                    ..Default::default()
+                })
+                .await
+                .ok()
+                .and_then(|r| r.into_inner().trajectories.into_iter().next())
+        }
+    })
+    .await
+}
+
+pub fn reason(status: &tonic::Status) -> String {
+    status
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default()
+}
+
+pub fn violations(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .unwrap()
+        .field_violations
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+}

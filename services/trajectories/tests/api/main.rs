@@ -1,0 +1,10 @@
+//! Trajectories through real gRPC servers (intake and trajectories, each with its own
+//! PostgreSQL database) talking through a private RabbitMQ exchange.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod catalogue;
+mod flow;
+mod funding;
+mod helpers;
+mod reactions;
+mod state;
