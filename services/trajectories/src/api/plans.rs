@@ -245,7 +245,9 @@ pub async fn complete_activity(
             &credential.issuer,
             200,
         );
-        if !(credential.url.is_empty() || credential.url.starts_with("https://") || credential.url.starts_with("http://"))
+        if !(credential.url.is_empty()
+            || credential.url.starts_with("https://")
+            || credential.url.starts_with("http://"))
         {
             violations.add("credential.url", "must be an http(s) link");
         }
