@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 
 use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext};
+
+use crate::demo_trajectories;
 use llo_proto::{
     common::v1 as common,
     intake::v1::{self as pb, intake_service_client::IntakeServiceClient},
@@ -17,6 +19,12 @@ pub struct DemoArgs {
     /// Intake's address.
     #[arg(long, default_value = "http://127.0.0.1:50051")]
     intake: String,
+    /// Trajectories' address.
+    #[arg(long, default_value = "http://127.0.0.1:50052")]
+    trajectories: String,
+    /// Bearer token of Graafschap College's system (an integrator); a development token when omitted.
+    #[arg(long, env = "LLO_PROVIDER_TOKEN")]
+    provider_token: Option<String>,
     /// Bearer token of a programme manager; a development token when omitted.
     #[arg(long, env = "LLO_TOKEN")]
     token: Option<String>,
@@ -24,6 +32,7 @@ pub struct DemoArgs {
 
 pub struct Endpoints {
     pub intake: String,
+    pub trajectories: String,
 }
 
 impl Endpoints {
@@ -36,8 +45,21 @@ impl Endpoints {
         };
         Endpoints {
             intake: format!("http://127.0.0.1:{}", port(ServiceName::Intake)),
+            trajectories: format!("http://127.0.0.1:{}", port(ServiceName::Trajectories)),
         }
     }
+}
+
+/// Graafschap College's system: an integrator for that provider.
+pub fn provider_dev_token() -> anyhow::Result<String> {
+    let request = crate::token::request(
+        vec![Role::Integrator],
+        vec!["achterhoek".into()],
+        Some(crate::demo_trajectories::PROVIDER.into()),
+        "graafschap-college-sync",
+        3600,
+    );
+    llo_chassis::auth::mint_development_token(&request)
 }
 
 pub fn dev_token() -> anyhow::Result<String> {
@@ -56,13 +78,15 @@ pub async fn run_against(args: DemoArgs) -> anyhow::Result<()> {
         Some(token) => token,
         None => dev_token()?,
     };
-    run(
-        &Endpoints {
-            intake: args.intake,
-        },
-        token,
-    )
-    .await
+    let provider_token = match args.provider_token {
+        Some(token) => token,
+        None => provider_dev_token()?,
+    };
+    let endpoints = Endpoints {
+        intake: args.intake,
+        trajectories: args.trajectories,
+    };
+    run(&endpoints, token, provider_token).await
 }
 
 type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
@@ -178,17 +202,24 @@ impl Dice {
     }
 }
 
-pub async fn run(endpoints: &Endpoints, token: String) -> anyhow::Result<()> {
+pub async fn run(
+    endpoints: &Endpoints,
+    token: String,
+    provider_token: String,
+) -> anyhow::Result<()> {
     let channel = Channel::from_shared(endpoints.intake.clone())?
         .connect()
         .await?;
     let mut intake = IntakeServiceClient::with_interceptor(
         channel,
         ClientContext {
-            bearer_token: Some(token),
+            bearer_token: Some(token.clone()),
         },
     );
+    let mut coach = demo_trajectories::client(&endpoints.trajectories, token).await?;
+    let mut school = demo_trajectories::client(&endpoints.trajectories, provider_token).await?;
     println!("== The Achterhoek pilot: six companies, {STAFF} synthetic employees each ==");
+    let catalogue = demo_trajectories::publish_catalogue(&mut school).await?;
     let mut changes: BTreeMap<&str, Vec<(String, f64, f64)>> = BTreeMap::new();
     for (index, company) in COMPANIES.iter().enumerate() {
         let organisation = register(&mut intake, company).await?;
@@ -203,6 +234,38 @@ pub async fn run(endpoints: &Endpoints, token: String) -> anyhow::Result<()> {
             0.0,
         )
         .await?;
+        print_scan(company, &baseline);
+
+        // Phase two: the proposed trajectory, coaching, a course for everyone, funded.
+        let proposed =
+            demo_trajectories::proposed_trajectory(&mut coach, &organisation.organisation_id)
+                .await?;
+        let trajectory = demo_trajectories::run_trajectory(&mut coach, &proposed, index).await?;
+        let small_firm = company.employees <= 49;
+        let (planned, completed) = demo_trajectories::develop_people(
+            &mut coach,
+            &mut school,
+            &catalogue,
+            &people,
+            small_firm,
+        )
+        .await?;
+        let interventions: Vec<&str> = trajectory
+            .interventions
+            .iter()
+            .map(|i| i.title.as_str())
+            .collect();
+        println!(
+            "  trajectory: {} interventions ({}), coach {}, {} coaching minutes",
+            interventions.len(),
+            interventions.join("; "),
+            trajectory.coach_id,
+            trajectory.coaching_minutes
+        );
+        println!(
+            "  development plans: {planned} courses planned and funded, {completed} completed with a credential"
+        );
+
         let follow_up = scan(
             &mut intake,
             &organisation,
@@ -212,7 +275,6 @@ pub async fn run(endpoints: &Endpoints, token: String) -> anyhow::Result<()> {
             0.45,
         )
         .await?;
-        print_scan(company, &baseline);
         let rows = changes.entry(company.name).or_default();
         for result in &baseline.results {
             if let Some(after) = follow_up
@@ -224,6 +286,7 @@ pub async fn run(endpoints: &Endpoints, token: String) -> anyhow::Result<()> {
             }
         }
     }
+    demo_trajectories::print_budget(&mut coach).await?;
     println!("\n== Evaluation: baseline → follow-up, per company (mean, 1–5) ==");
     for (company, rows) in &changes {
         let line: Vec<String> = rows
@@ -235,7 +298,7 @@ pub async fn run(endpoints: &Endpoints, token: String) -> anyhow::Result<()> {
         println!("{company:<20} {}", line.join("  "));
     }
     println!(
-        "\n(Trajectories, the learning community and the reporting service are not part of this build yet.)"
+        "\n(The learning community and the reporting service are not part of this build yet.)"
     );
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod dead_letters;
 mod demo;
+mod demo_trajectories;
 mod suite;
 mod token;
 

@@ -83,7 +83,12 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
 
     if args.demo {
         let endpoints = crate::demo::Endpoints::local(&ports);
-        let outcome = crate::demo::run(&endpoints, crate::demo::dev_token()?).await;
+        let outcome = crate::demo::run(
+            &endpoints,
+            crate::demo::dev_token()?,
+            crate::demo::provider_dev_token()?,
+        )
+        .await;
         match &outcome {
             Ok(()) => println!("\nThe pilot demo finished."),
             Err(error) => eprintln!("\nThe pilot demo failed: {error:#}"),

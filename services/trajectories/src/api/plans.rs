@@ -105,14 +105,18 @@ pub async fn plan_activity(
     let offering_id = optional_id("offering_id", &request.offering_id)?;
     let request_id = non_empty(&request.request_id);
     let mut conn = ctx.pool.get().await?;
-    let (plan, activity) = conn
+    let (activity, funded) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let plan = visible_plan(conn, caller, participant).await?;
             not_erased(&plan)?;
             if let Some(request_id) = request_id
                 && let Some(earlier) = store::activity_by_request(conn, request_id).await?
             {
-                return Ok((plan, earlier));
+                let funded = store::funded(conn, &[earlier.id])
+                    .await?
+                    .first()
+                    .map_or(0, |(_, cents)| *cents);
+                return Ok((earlier, funded));
             }
             let mut violations = Violations::new();
             if let Some(goal_id) = goal_id
@@ -205,12 +209,11 @@ pub async fn plan_activity(
                 )],
             )
             .await?;
-            Ok((plan, activity))
+            Ok((activity, 0))
         })
         .await?;
-    let _ = plan;
     Ok(pb::PlanLearningActivityResponse {
-        activity: Some(mapping::activity(&activity, 0)),
+        activity: Some(mapping::activity(&activity, funded)),
     })
 }
 
