@@ -13,15 +13,21 @@ use tonic::transport::Channel;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
+    /// Offerings in the catalogue import measurement.
+    #[arg(long, default_value_t = 5_000)]
+    pub offerings: usize,
+    /// Scans in the scan → proposed trajectory latency measurement.
+    #[arg(long, default_value_t = 20)]
+    pub scans: usize,
     /// RegisterOrganisation calls per measurement.
     #[arg(long, default_value_t = 2_000)]
-    calls: usize,
+    pub calls: usize,
     /// Concurrent clients in the second measurement.
     #[arg(long, default_value_t = 16)]
-    concurrency: usize,
+    pub concurrency: usize,
     /// Rows in the import measurement.
     #[arg(long, default_value_t = 10_000)]
-    rows: usize,
+    pub rows: usize,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -81,6 +87,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.rows as f64 / elapsed.as_secs_f64(),
         response.created_count
     );
+    crate::bench_trajectories::run(&env, port, &args).await?;
     shutdown.cancel();
     let _ = server.await;
     Ok(())
@@ -117,7 +124,7 @@ async fn register_many(
     Ok((started.elapsed(), latencies))
 }
 
-fn report(what: &str, calls: usize, elapsed: Duration, mut latencies: Vec<Duration>) {
+pub fn report(what: &str, calls: usize, elapsed: Duration, mut latencies: Vec<Duration>) {
     latencies.sort();
     let at = |q: f64| {
         latencies

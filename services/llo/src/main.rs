@@ -1,6 +1,7 @@
 //! `llo`: runs the whole suite in one process (`up`), the Achterhoek pilot demo,
 //! migrations, development tokens, dead-letter handling and benchmarks.
 mod bench;
+mod bench_trajectories;
 mod dead_letters;
 mod demo;
 mod demo_trajectories;
