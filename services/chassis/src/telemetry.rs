@@ -39,23 +39,48 @@ impl Drop for TelemetryGuard {
     }
 }
 
+static INSTALLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl TelemetryGuard {
+    /// Exports what is buffered now (tests; shutdown does it anyway).
+    pub fn flush(&self) {
+        let _ = self.tracer_provider.force_flush();
+    }
+}
+
 /// Installs the global subscriber, tracer and meter. Call once, inside the Tokio runtime.
+/// Exports over OTLP/gRPC when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<TelemetryGuard> {
+    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|v| !v.is_empty());
+    init_with_endpoint(service_name, settings, endpoint)
+}
+
+/// As `init`, exporting to `endpoint` (an OTLP/gRPC collector) when one is given.
+pub fn init_with_endpoint(
+    service_name: &str,
+    settings: &TelemetrySettings,
+    endpoint: Option<String>,
+) -> anyhow::Result<TelemetryGuard> {
+    use opentelemetry_otlp::WithExportConfig as _;
+    INSTALLED.store(true, std::sync::atomic::Ordering::SeqCst);
     global::set_text_map_propagator(TraceContextPropagator::new());
     let resource = Resource::builder()
         .with_service_name(service_name.to_owned())
         .build();
-    let exporting = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|v| !v.is_empty());
 
     let mut tracer_builder = SdkTracerProvider::builder().with_resource(resource.clone());
     let mut meter_provider = None;
-    if exporting {
+    if let Some(endpoint) = endpoint {
         let span_exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
+            .with_endpoint(endpoint.clone())
             .build()?;
         tracer_builder = tracer_builder.with_batch_exporter(span_exporter);
         let metric_exporter = opentelemetry_otlp::MetricExporter::builder()
             .with_tonic()
+            .with_endpoint(endpoint)
             .build()?;
         let provider = SdkMeterProvider::builder()
             .with_periodic_exporter(metric_exporter)
@@ -100,9 +125,12 @@ pub fn init(service_name: &str, settings: &TelemetrySettings) -> anyhow::Result<
     })
 }
 
-/// For tests: installs telemetry once per process, quietly.
+/// For tests: installs telemetry once per process, quietly (unless a test installed its own).
 pub fn init_for_tests() {
     static GUARD: OnceLock<Option<TelemetryGuard>> = OnceLock::new();
+    if INSTALLED.load(std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     GUARD.get_or_init(|| {
         let settings = TelemetrySettings {
             log_format: LogFormat::Pretty,

@@ -22,7 +22,7 @@ pub const ORGANISATION_REGISTERED: &str = "intake.organisation_registered.v1";
 pub const PARTICIPANT_ENROLLED: &str = "intake.participant_enrolled.v1";
 pub const NEEDS_ASSESSMENT_COMPLETED: &str = "intake.needs_assessment_completed.v1";
 pub const LEARNING_NEEDS_RECORDED: &str = "intake.learning_needs_recorded.v1";
-pub const PARTICIPANT_ERASED: &str = "intake.participant_erased.v1";
+pub const PARTICIPANT_ERASED: &str = llo_chassis::bus::erasure::PARTICIPANT_ERASED;
 
 /// Everything this service subscribes to: its queue's bindings.
 pub const SUBSCRIPTIONS: &[&str] = &[
@@ -50,6 +50,10 @@ impl EventHandler for Reactions {
         event: &'a IncomingEvent,
     ) -> BoxFuture<'a, Result<(), HandleError>> {
         Box::pin(async move {
+            if let Some(erased) = llo_chassis::bus::erasure::erased_participant(event)? {
+                plans::purge(conn, erased.participant_id).await?;
+                return Ok(());
+            }
             match event.routing_key.as_str() {
                 ORGANISATION_REGISTERED => organisation_registered(conn, event.decode()?).await,
                 PARTICIPANT_ENROLLED => participant_enrolled(conn, event.decode()?).await,
@@ -57,7 +61,6 @@ impl EventHandler for Reactions {
                     self.needs_assessment_completed(conn, event.decode()?).await
                 }
                 LEARNING_NEEDS_RECORDED => learning_needs_recorded(conn, event.decode()?).await,
-                PARTICIPANT_ERASED => participant_erased(conn, event.decode()?).await,
                 other => {
                     tracing::debug!(routing_key = other, "not an event trajectories reacts to");
                     Ok(())
@@ -199,14 +202,5 @@ async fn learning_needs_recorded(
         )
         .await?;
     }
-    Ok(())
-}
-
-async fn participant_erased(
-    conn: &mut AsyncPgConnection,
-    event: events::ParticipantErased,
-) -> Result<(), HandleError> {
-    let participant = id("participant_id", &event.participant_id)?;
-    plans::purge(conn, participant).await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! with its inbox, retries and dead letters. AMQP lives here and nowhere else.
 pub mod consumer;
 pub mod dead_letters;
+pub mod erasure;
 pub mod outbox;
 pub mod relay;
 pub mod topology;

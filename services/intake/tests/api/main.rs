@@ -9,3 +9,4 @@ mod participants;
 mod scans;
 mod security;
 mod service;
+mod tls;

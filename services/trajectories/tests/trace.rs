@@ -1,0 +1,182 @@
+//! One trace from an integrator's call through RabbitMQ to the consumer: intake's
+//! server span, the relay's publish span and trajectories' process span share the
+//! trace id, exported over OTLP to a collector this test runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use llo_chassis::{
+    ServiceName,
+    auth::Role,
+    settings::{LogFormat, TelemetrySettings},
+    telemetry::{self, ClientContext},
+    testing::TestEnv,
+};
+use llo_proto::{
+    common::v1 as common,
+    intake::v1::{self as intake, intake_service_client::IntakeServiceClient},
+    trajectories::v1::{self as pb, trajectory_service_client::TrajectoryServiceClient},
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+    trace_service_server::{TraceService, TraceServiceServer},
+};
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+
+#[derive(Debug, Clone)]
+struct SeenSpan {
+    name: String,
+    trace_id: Vec<u8>,
+}
+
+#[derive(Default, Clone)]
+struct Collector(Arc<Mutex<Vec<SeenSpan>>>);
+
+#[tonic::async_trait]
+impl TraceService for Collector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let mut seen = self.0.lock().unwrap();
+        for resource in request.into_inner().resource_spans {
+            for scope in resource.scope_spans {
+                for span in scope.spans {
+                    seen.push(SeenSpan {
+                        name: span.name,
+                        trace_id: span.trace_id,
+                    });
+                }
+            }
+        }
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+async fn channel(port: u16) -> Channel {
+    Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
+    let collector = Collector::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let collector_port = listener.local_addr().unwrap().port();
+    tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(TraceServiceServer::new(collector.clone()))
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    let guard = telemetry::init_with_endpoint(
+        "llo-trace-test",
+        &TelemetrySettings {
+            log_format: LogFormat::Pretty,
+            log_filter: "warn".into(),
+        },
+        Some(format!("http://127.0.0.1:{collector_port}")),
+    )
+    .unwrap();
+
+    let env = TestEnv::new();
+    let shutdown = CancellationToken::new();
+    let intake_app = llo_intake::Application::build(env.settings(ServiceName::Intake))
+        .await
+        .unwrap();
+    let trajectories_app =
+        llo_trajectories::Application::build(env.settings(ServiceName::Trajectories))
+            .await
+            .unwrap();
+    let (intake_port, trajectories_port) = (intake_app.port(), trajectories_app.port());
+    tokio::spawn(intake_app.run(shutdown.clone()));
+    tokio::spawn(trajectories_app.run(shutdown.clone()));
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+
+    let token = ClientContext {
+        bearer_token: Some(env.token(Role::ProgrammeManager, "achterhoek", None)),
+    };
+    let mut intake_client =
+        IntakeServiceClient::with_interceptor(channel(intake_port).await, token.clone());
+    let mut trajectories =
+        TrajectoryServiceClient::with_interceptor(channel(trajectories_port).await, token);
+    let organisation = intake_client
+        .register_organisation(intake::RegisterOrganisationRequest {
+            region: "achterhoek".into(),
+            sector: "techniek-metaal".into(),
+            name: "Traceer BV".into(),
+            kvk_number: "77777770".into(),
+            municipality: "Lichtenvoorde".into(),
+            employee_count: 12,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap();
+    let participant = intake_client
+        .enrol_participant(intake::EnrolParticipantRequest {
+            organisation_id: organisation.organisation_id.clone(),
+            given_name: "Tess".into(),
+            family_name: "Tracer".into(),
+            email: "tess@traceer.example".into(),
+            role: common::ParticipantRole::Employee as i32,
+            consent_given: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participant
+        .unwrap();
+    // The plan appears once trajectories consumed ParticipantEnrolled.
+    for _ in 0..100 {
+        if trajectories
+            .get_development_plan(pb::GetDevelopmentPlanRequest {
+                participant_id: participant.participant_id.clone(),
+            })
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    guard.flush();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let spans = collector.0.lock().unwrap().clone();
+    let call = spans
+        .iter()
+        .find(|s| s.name == "llo.intake.v1.IntakeService/EnrolParticipant")
+        .unwrap_or_else(|| {
+            panic!(
+                "no server span for the call among {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        });
+    let in_trace: Vec<&str> = spans
+        .iter()
+        .filter(|s| s.trace_id == call.trace_id)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(
+        in_trace.iter().any(|n| n.starts_with("publish ")),
+        "no publish span in the call's trace: {in_trace:?}"
+    );
+    assert!(
+        in_trace
+            .iter()
+            .any(|n| n.starts_with("process ") && n.ends_with("trajectories.events")),
+        "no consumer span in the call's trace: {in_trace:?}"
+    );
+    shutdown.cancel();
+}
