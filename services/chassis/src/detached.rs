@@ -23,3 +23,17 @@ pub fn non_empty(value: &str) -> Option<&str> {
     let trimmed = value.trim();
     (!trimmed.is_empty()).then_some(trimmed)
 }
+
+/// A unary gRPC method: the caller the gate admitted, the message, and the handler
+/// `async fn(&Context, &Caller, Request) -> Result<Response, ApiError>` run to its end.
+#[macro_export]
+macro_rules! unary_call {
+    ($ctx:expr, $request:ident, $handler:path) => {{
+        let caller = $crate::auth::caller(&$request)?.clone();
+        let ctx = $ctx.clone();
+        let message = $request.into_inner();
+        $crate::detached::run_to_end(async move { $handler(&ctx, &caller, message).await })
+            .await
+            .map(::tonic::Response::new)
+    }};
+}

@@ -33,6 +33,15 @@ impl Violations {
         }
     }
 
+    /// Non-blank text of at most `max` characters.
+    pub fn require_text(&mut self, field: impl Into<String>, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.add(field, "is required");
+        } else if value.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

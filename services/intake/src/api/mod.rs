@@ -12,7 +12,6 @@ use llo_chassis::{
     ApiError,
     auth::{self, Caller},
     db::PgPool,
-    detached::run_to_end,
     packs::Packs,
 };
 use llo_proto::intake::v1::{self as pb, intake_service_server::IntakeService};
@@ -73,59 +72,48 @@ pub async fn visible_participant(
     Ok((participant, organisation))
 }
 
-macro_rules! unary {
-    ($self:ident, $request:ident, $handler:path) => {{
-        let caller = auth::caller(&$request)?.clone();
-        let ctx = $self.ctx.clone();
-        let message = $request.into_inner();
-        run_to_end(async move { $handler(&ctx, &caller, message).await })
-            .await
-            .map(Response::new)
-    }};
-}
-
 #[tonic::async_trait]
 impl IntakeService for IntakeApi {
     async fn register_organisation(
         &self,
         request: Request<pb::RegisterOrganisationRequest>,
     ) -> Result<Response<pb::RegisterOrganisationResponse>, Status> {
-        unary!(self, request, organisations::register)
+        llo_chassis::unary_call!(self.ctx, request, organisations::register)
     }
 
     async fn get_organisation(
         &self,
         request: Request<pb::GetOrganisationRequest>,
     ) -> Result<Response<pb::GetOrganisationResponse>, Status> {
-        unary!(self, request, organisations::get)
+        llo_chassis::unary_call!(self.ctx, request, organisations::get)
     }
 
     async fn list_organisations(
         &self,
         request: Request<pb::ListOrganisationsRequest>,
     ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
-        unary!(self, request, organisations::list)
+        llo_chassis::unary_call!(self.ctx, request, organisations::list)
     }
 
     async fn enrol_participant(
         &self,
         request: Request<pb::EnrolParticipantRequest>,
     ) -> Result<Response<pb::EnrolParticipantResponse>, Status> {
-        unary!(self, request, participants::enrol)
+        llo_chassis::unary_call!(self.ctx, request, participants::enrol)
     }
 
     async fn get_participant(
         &self,
         request: Request<pb::GetParticipantRequest>,
     ) -> Result<Response<pb::GetParticipantResponse>, Status> {
-        unary!(self, request, participants::get)
+        llo_chassis::unary_call!(self.ctx, request, participants::get)
     }
 
     async fn list_participants(
         &self,
         request: Request<pb::ListParticipantsRequest>,
     ) -> Result<Response<pb::ListParticipantsResponse>, Status> {
-        unary!(self, request, participants::list)
+        llo_chassis::unary_call!(self.ctx, request, participants::list)
     }
 
     async fn import_participants(
@@ -143,41 +131,41 @@ impl IntakeService for IntakeApi {
         &self,
         request: Request<pb::StartAssessmentRequest>,
     ) -> Result<Response<pb::StartAssessmentResponse>, Status> {
-        unary!(self, request, assessments::start)
+        llo_chassis::unary_call!(self.ctx, request, assessments::start)
     }
 
     async fn submit_assessment_response(
         &self,
         request: Request<pb::SubmitAssessmentResponseRequest>,
     ) -> Result<Response<pb::SubmitAssessmentResponseResponse>, Status> {
-        unary!(self, request, assessments::submit)
+        llo_chassis::unary_call!(self.ctx, request, assessments::submit)
     }
 
     async fn complete_assessment(
         &self,
         request: Request<pb::CompleteAssessmentRequest>,
     ) -> Result<Response<pb::CompleteAssessmentResponse>, Status> {
-        unary!(self, request, assessments::complete)
+        llo_chassis::unary_call!(self.ctx, request, assessments::complete)
     }
 
     async fn get_assessment(
         &self,
         request: Request<pb::GetAssessmentRequest>,
     ) -> Result<Response<pb::GetAssessmentResponse>, Status> {
-        unary!(self, request, assessments::get)
+        llo_chassis::unary_call!(self.ctx, request, assessments::get)
     }
 
     async fn record_learning_needs(
         &self,
         request: Request<pb::RecordLearningNeedsRequest>,
     ) -> Result<Response<pb::RecordLearningNeedsResponse>, Status> {
-        unary!(self, request, participants::record_learning_needs)
+        llo_chassis::unary_call!(self.ctx, request, participants::record_learning_needs)
     }
 
     async fn erase_participant(
         &self,
         request: Request<pb::EraseParticipantRequest>,
     ) -> Result<Response<pb::EraseParticipantResponse>, Status> {
-        unary!(self, request, participants::erase)
+        llo_chassis::unary_call!(self.ctx, request, participants::erase)
     }
 }

@@ -13,7 +13,7 @@ use llo_chassis::{
     ApiError,
     auth::{self, Caller},
     db::PgPool,
-    detached::{non_empty, run_to_end},
+    detached::non_empty,
     packs::Packs,
 };
 use llo_proto::trajectories::v1::{self as pb, trajectory_service_server::TrajectoryService};
@@ -81,129 +81,118 @@ pub fn listing_regions<'a>(caller: &'a Caller, region: &'a str) -> Result<Vec<&'
     }
 }
 
-macro_rules! unary {
-    ($self:ident, $request:ident, $handler:path) => {{
-        let caller = auth::caller(&$request)?.clone();
-        let ctx = $self.ctx.clone();
-        let message = $request.into_inner();
-        run_to_end(async move { $handler(&ctx, &caller, message).await })
-            .await
-            .map(Response::new)
-    }};
-}
-
 #[tonic::async_trait]
 impl TrajectoryService for TrajectoryApi {
     async fn get_trajectory(
         &self,
         request: Request<pb::GetTrajectoryRequest>,
     ) -> Result<Response<pb::GetTrajectoryResponse>, Status> {
-        unary!(self, request, trajectories::get)
+        llo_chassis::unary_call!(self.ctx, request, trajectories::get)
     }
 
     async fn list_trajectories(
         &self,
         request: Request<pb::ListTrajectoriesRequest>,
     ) -> Result<Response<pb::ListTrajectoriesResponse>, Status> {
-        unary!(self, request, trajectories::list)
+        llo_chassis::unary_call!(self.ctx, request, trajectories::list)
     }
 
     async fn assign_coach(
         &self,
         request: Request<pb::AssignCoachRequest>,
     ) -> Result<Response<pb::AssignCoachResponse>, Status> {
-        unary!(self, request, trajectories::assign_coach)
+        llo_chassis::unary_call!(self.ctx, request, trajectories::assign_coach)
     }
 
     async fn plan_intervention(
         &self,
         request: Request<pb::PlanInterventionRequest>,
     ) -> Result<Response<pb::PlanInterventionResponse>, Status> {
-        unary!(self, request, trajectories::plan_intervention)
+        llo_chassis::unary_call!(self.ctx, request, trajectories::plan_intervention)
     }
 
     async fn start_trajectory(
         &self,
         request: Request<pb::StartTrajectoryRequest>,
     ) -> Result<Response<pb::StartTrajectoryResponse>, Status> {
-        unary!(self, request, trajectories::start)
+        llo_chassis::unary_call!(self.ctx, request, trajectories::start)
     }
 
     async fn complete_trajectory(
         &self,
         request: Request<pb::CompleteTrajectoryRequest>,
     ) -> Result<Response<pb::CompleteTrajectoryResponse>, Status> {
-        unary!(self, request, trajectories::complete)
+        llo_chassis::unary_call!(self.ctx, request, trajectories::complete)
     }
 
     async fn cancel_trajectory(
         &self,
         request: Request<pb::CancelTrajectoryRequest>,
     ) -> Result<Response<pb::CancelTrajectoryResponse>, Status> {
-        unary!(self, request, trajectories::cancel)
+        llo_chassis::unary_call!(self.ctx, request, trajectories::cancel)
     }
 
     async fn record_coaching_session(
         &self,
         request: Request<pb::RecordCoachingSessionRequest>,
     ) -> Result<Response<pb::RecordCoachingSessionResponse>, Status> {
-        unary!(self, request, trajectories::record_coaching_session)
+        llo_chassis::unary_call!(self.ctx, request, trajectories::record_coaching_session)
     }
 
     async fn get_development_plan(
         &self,
         request: Request<pb::GetDevelopmentPlanRequest>,
     ) -> Result<Response<pb::GetDevelopmentPlanResponse>, Status> {
-        unary!(self, request, plans::get)
+        llo_chassis::unary_call!(self.ctx, request, plans::get)
     }
 
     async fn add_learning_goal(
         &self,
         request: Request<pb::AddLearningGoalRequest>,
     ) -> Result<Response<pb::AddLearningGoalResponse>, Status> {
-        unary!(self, request, plans::add_goal)
+        llo_chassis::unary_call!(self.ctx, request, plans::add_goal)
     }
 
     async fn plan_learning_activity(
         &self,
         request: Request<pb::PlanLearningActivityRequest>,
     ) -> Result<Response<pb::PlanLearningActivityResponse>, Status> {
-        unary!(self, request, plans::plan_activity)
+        llo_chassis::unary_call!(self.ctx, request, plans::plan_activity)
     }
 
     async fn complete_learning_activity(
         &self,
         request: Request<pb::CompleteLearningActivityRequest>,
     ) -> Result<Response<pb::CompleteLearningActivityResponse>, Status> {
-        unary!(self, request, plans::complete_activity)
+        llo_chassis::unary_call!(self.ctx, request, plans::complete_activity)
     }
 
     async fn allocate_funding(
         &self,
         request: Request<pb::AllocateFundingRequest>,
     ) -> Result<Response<pb::AllocateFundingResponse>, Status> {
-        unary!(self, request, funding::allocate)
+        llo_chassis::unary_call!(self.ctx, request, funding::allocate)
     }
 
     async fn get_budget(
         &self,
         request: Request<pb::GetBudgetRequest>,
     ) -> Result<Response<pb::GetBudgetResponse>, Status> {
-        unary!(self, request, funding::budget)
+        llo_chassis::unary_call!(self.ctx, request, funding::budget)
     }
 
     async fn publish_course_offering(
         &self,
         request: Request<pb::PublishCourseOfferingRequest>,
     ) -> Result<Response<pb::PublishCourseOfferingResponse>, Status> {
-        unary!(self, request, offerings::publish)
+        llo_chassis::unary_call!(self.ctx, request, offerings::publish)
     }
 
     async fn list_course_offerings(
         &self,
         request: Request<pb::ListCourseOfferingsRequest>,
     ) -> Result<Response<pb::ListCourseOfferingsResponse>, Status> {
-        unary!(self, request, offerings::list)
+        llo_chassis::unary_call!(self.ctx, request, offerings::list)
     }
 
     async fn import_course_offerings(

@@ -18,14 +18,6 @@ use crate::store::offerings::{self as store, OfferingData, Upserted};
 pub const CHUNK_ROWS: usize = 500;
 const ESCO_PREFIX: &str = "http://data.europa.eu/esco/";
 
-fn text(violations: &mut Violations, field: &str, value: &str, max: usize) {
-    if value.trim().is_empty() {
-        violations.add(field, "is required");
-    } else if value.chars().count() > max {
-        violations.add(field, format!("must be at most {max} characters"));
-    }
-}
-
 /// Validates an offering; a provider's integrator may only publish its own courses.
 fn validate(
     ctx: &Context,
@@ -38,14 +30,14 @@ fn validate(
     } else if ctx.packs.region(region).is_none() {
         violations.add("region", format!("unknown region {region:?}"));
     }
-    text(&mut violations, "provider", &request.provider, 100);
-    text(&mut violations, "course_code", &request.course_code, 100);
-    text(&mut violations, "title", &request.title, 300);
+    violations.require_text("provider", &request.provider, 100);
+    violations.require_text("course_code", &request.course_code, 100);
+    violations.require_text("title", &request.title, 300);
     if request.themes.is_empty() {
         violations.add("themes", "name at least one theme");
     }
     for (index, theme) in request.themes.iter().enumerate() {
-        text(&mut violations, &format!("themes[{index}]"), theme, 100);
+        violations.require_text(format!("themes[{index}]"), theme, 100);
     }
     if !(1..=5_000).contains(&request.hours) {
         violations.add("hours", "must be from 1 to 5000");

@@ -18,14 +18,6 @@ use crate::{
     },
 };
 
-fn text(violations: &mut Violations, field: &str, value: &str, max: usize) {
-    if value.trim().is_empty() {
-        violations.add(field, "is required");
-    } else if value.chars().count() > max {
-        violations.add(field, format!("must be at most {max} characters"));
-    }
-}
-
 fn not_erased(plan: &PlanRow) -> Result<(), ApiError> {
     match plan.erased_at {
         Some(_) => Err(ApiError::precondition(
@@ -60,8 +52,8 @@ pub async fn add_goal(
 ) -> Result<pb::AddLearningGoalResponse, ApiError> {
     let participant = parse_id("participant_id", &request.participant_id)?;
     let mut violations = Violations::new();
-    text(&mut violations, "theme", &request.theme, 100);
-    text(&mut violations, "description", &request.description, 2_000);
+    violations.require_text("theme", &request.theme, 100);
+    violations.require_text("description", &request.description, 2_000);
     violations.into_result()?;
     let request_id = non_empty(&request.request_id);
     let mut conn = ctx.pool.get().await?;
@@ -158,8 +150,8 @@ pub async fn plan_activity(
             let (title, provider, hours, cost) = match &offering {
                 Some(o) => (o.title.clone(), o.provider.clone(), o.hours, o.price_cents),
                 None => {
-                    text(&mut violations, "title", &request.title, 200);
-                    text(&mut violations, "provider", &request.provider, 200);
+                    violations.require_text("title", &request.title, 200);
+                    violations.require_text("provider", &request.provider, 200);
                     if !(1..=2_000).contains(&request.planned_hours) {
                         violations.add("planned_hours", "must be from 1 to 2000");
                     }
@@ -241,13 +233,8 @@ pub async fn complete_activity(
         violations.add("actual_hours", "must be from 0 to 2000");
     }
     if let Some(credential) = &request.credential {
-        text(&mut violations, "credential.name", &credential.name, 200);
-        text(
-            &mut violations,
-            "credential.issuer",
-            &credential.issuer,
-            200,
-        );
+        violations.require_text("credential.name", &credential.name, 200);
+        violations.require_text("credential.issuer", &credential.issuer, 200);
         if !(credential.url.is_empty()
             || credential.url.starts_with("https://")
             || credential.url.starts_with("http://"))

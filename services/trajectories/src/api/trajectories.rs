@@ -22,14 +22,6 @@ use crate::{
 
 const MAX_TEXT: usize = 2_000;
 
-fn text(violations: &mut Violations, field: &str, value: &str, max: usize) {
-    if value.trim().is_empty() {
-        violations.add(field, "is required");
-    } else if value.chars().count() > max {
-        violations.add(field, format!("must be at most {max} characters"));
-    }
-}
-
 /// The trajectory (locked for the rest of the transaction), if the caller may see it.
 async fn visible_for_update(
     conn: &mut AsyncPgConnection,
@@ -140,7 +132,7 @@ pub async fn assign_coach(
 ) -> Result<pb::AssignCoachResponse, ApiError> {
     let id = parse_id("trajectory_id", &request.trajectory_id)?;
     let mut violations = Violations::new();
-    text(&mut violations, "coach_id", &request.coach_id, 128);
+    violations.require_text("coach_id", &request.coach_id, 128);
     violations.into_result()?;
     let coach = request.coach_id.trim().to_owned();
     let mut conn = ctx.pool.get().await?;
@@ -186,7 +178,7 @@ pub async fn plan_intervention(
     if kind.is_none() {
         violations.add("kind", "is required: coaching of directors or supervisors, team workshop, training or HR instrument");
     }
-    text(&mut violations, "title", &request.title, 200);
+    violations.require_text("title", &request.title, 200);
     if request.description.chars().count() > MAX_TEXT {
         violations.add(
             "description",
@@ -352,7 +344,7 @@ pub async fn record_coaching_session(
     if !(1..=600).contains(&request.duration_minutes) {
         violations.add("duration_minutes", "must be from 1 to 600");
     }
-    text(&mut violations, "topic", &request.topic, 500);
+    violations.require_text("topic", &request.topic, 500);
     violations.into_result()?;
     let held = held.unwrap_or_else(Utc::now);
     let request_id = non_empty(&request.request_id);
