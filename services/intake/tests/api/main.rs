@@ -4,6 +4,7 @@
 mod events;
 mod helpers;
 mod import;
+mod keys;
 mod organisations;
 mod participants;
 mod scans;
