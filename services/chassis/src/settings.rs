@@ -105,6 +105,8 @@ pub struct AmqpSettings {
     pub retry_base_delay_ms: u64,
     pub relay_batch_size: i64,
     pub relay_poll_interval_ms: u64,
+    /// Published outbox rows are kept this long (for audits and re-publishing), then pruned.
+    pub outbox_retention_hours: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -261,6 +263,7 @@ fn defaults(
         .set_default("amqp.retry_base_delay_ms", 200)?
         .set_default("amqp.relay_batch_size", 200)?
         .set_default("amqp.relay_poll_interval_ms", 1_000)?
+        .set_default("amqp.outbox_retention_hours", 168)?
         .set_default("auth.issuer", "llo")?
         .set_default("auth.audience", "llo-suite")?
         .set_default("auth.public_key_algorithm", "RS256")?

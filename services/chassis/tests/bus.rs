@@ -416,3 +416,28 @@ async fn dead_letters_can_be_inspected_and_redriven() {
         .unwrap();
     assert_eq!(moved, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn published_outbox_rows_are_pruned_after_the_retention() {
+    let harness = Harness::new(None).await;
+    harness.start_relay();
+    harness.commit_event(1).await;
+    harness.wait_backlog_empty().await;
+    let mut settings = harness.settings.clone();
+    settings.amqp.outbox_retention_hours = 0;
+    let relay = Relay::from_settings(
+        &settings,
+        harness.pool.clone(),
+        harness.topology.clone(),
+        "testsvc",
+        Readiness::default(),
+    );
+    relay.prune().await;
+    let mut conn = harness.pool.get().await.unwrap();
+    let left: i64 = bus::outbox::outbox::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -40,6 +40,7 @@ pub struct Relay {
     pub app_id: String,
     pub batch_size: i64,
     pub poll_interval: Duration,
+    pub retention: Duration,
     pub readiness: Readiness,
 }
 
@@ -59,6 +60,7 @@ impl Relay {
             app_id: app_id.to_owned(),
             batch_size: settings.amqp.relay_batch_size,
             poll_interval: Duration::from_millis(settings.amqp.relay_poll_interval_ms),
+            retention: Duration::from_secs(settings.amqp.outbox_retention_hours * 3600),
             readiness,
         }
     }
@@ -89,7 +91,12 @@ impl Relay {
             };
             self.readiness.set_broker(true);
             backoff = Duration::from_millis(200);
+            let mut last_prune = std::time::Instant::now();
             loop {
+                if last_prune.elapsed() > Duration::from_secs(600) {
+                    self.prune().await;
+                    last_prune = std::time::Instant::now();
+                }
                 match self.publish_batch(&channel).await {
                     Ok(published) if published as i64 >= self.batch_size => continue,
                     Ok(_) => {}
@@ -128,6 +135,23 @@ impl Relay {
             .confirm_select(ConfirmSelectOptions::default())
             .await?;
         Ok((connection, channel))
+    }
+
+    /// Deletes published rows older than the retention.
+    pub async fn prune(&self) {
+        let cutoff = Utc::now()
+            - chrono::Duration::from_std(self.retention).unwrap_or(chrono::Duration::days(7));
+        let Ok(mut conn) = self.pool.get().await else {
+            return;
+        };
+        match diesel::delete(outbox::table.filter(outbox::published_at.lt(cutoff)))
+            .execute(&mut conn)
+            .await
+        {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "relay: pruned published outbox rows"),
+            Err(error) => tracing::warn!(%error, "relay: pruning the outbox failed"),
+        }
     }
 
     /// Publishes up to one batch; returns how many rows were confirmed.
