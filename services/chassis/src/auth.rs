@@ -102,14 +102,12 @@ impl Caller {
         self.regions.contains(region)
     }
 
-    /// Only company roles are bound to one organisation; the others see the whole region.
+    /// Bound to one organisation: company HR, and an integrator whose token names an
+    /// organisation (a company's HR system, a provider). Programme managers, coaches,
+    /// evaluators and region-wide integrators (UWV) see the whole region.
     pub fn is_company_scoped(&self) -> bool {
-        !self.has_any(&[
-            Role::ProgrammeManager,
-            Role::Coach,
-            Role::Evaluator,
-            Role::Integrator,
-        ])
+        !self.has_any(&[Role::ProgrammeManager, Role::Coach, Role::Evaluator])
+            && (self.has_role(Role::CompanyHr) || self.organisation_id.is_some())
     }
 
     /// May the caller see data of this organisation in this region?
@@ -306,7 +304,7 @@ impl Gate {
         if is_public(path, self.reflection_public) {
             return Ok(None);
         }
-        let caller = self.authenticator.authenticate(authorization)?;
+        let mut caller = self.authenticator.authenticate(authorization)?;
         let allowed = allowed_roles(self.policy, path).ok_or_else(|| {
             Refusal::PermissionDenied("this method is not open to any role".into())
         })?;
@@ -317,6 +315,10 @@ impl Gate {
                 names.join(", ")
             )));
         }
+        // The handler sees only the roles that open this method, so a second role
+        // cannot widen the first one's scope (company HR + evaluator stays company HR
+        // on GetParticipant).
+        caller.roles.retain(|role| allowed.contains(role));
         Ok(Some(caller))
     }
 }

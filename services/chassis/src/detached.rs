@@ -37,3 +37,27 @@ macro_rules! unary_call {
             .map(::tonic::Response::new)
     }};
 }
+
+/// The caller's idempotency key (AIP-155), scoped to the caller so that two callers
+/// choosing the same id never see each other's results. At most 128 characters.
+pub fn scoped_request_id(
+    caller: &crate::auth::Caller,
+    request_id: &str,
+) -> Result<Option<String>, ApiError> {
+    match non_empty(request_id) {
+        None => Ok(None),
+        Some(id) if id.chars().count() > 128 => Err(ApiError::invalid(
+            "request_id",
+            "must be at most 128 characters",
+        )),
+        Some(id) => Ok(Some(format!("{}\u{1f}{id}", caller.subject))),
+    }
+}
+
+/// The answer when a request id comes back with a different request.
+pub fn request_id_reused() -> ApiError {
+    ApiError::exists(
+        "REQUEST_ID_REUSED",
+        "this request_id was used for a different request",
+    )
+}

@@ -18,19 +18,40 @@ use tonic_health::ServingStatus;
 
 use crate::{auth::Gate, db::PgPool, rpc_layer::RpcLayer, settings::Settings};
 
-/// What the service depends on, as last seen.
+/// What the service depends on, as last seen: the relay's broker connection and, for a
+/// consuming service, the consumer's (which also turns false while the database is out
+/// of its reach).
 #[derive(Clone, Default)]
 pub struct Readiness {
-    broker: Arc<AtomicBool>,
+    relay: Arc<AtomicBool>,
+    consumer: Option<Arc<AtomicBool>>,
 }
 
 impl Readiness {
+    /// For a service that consumes events: both the relay and the consumer must be up.
+    pub fn with_consumer() -> Self {
+        Self {
+            relay: Arc::default(),
+            consumer: Some(Arc::default()),
+        }
+    }
+
     pub fn set_broker(&self, up: bool) {
-        self.broker.store(up, Ordering::Relaxed);
+        self.relay.store(up, Ordering::Relaxed);
+    }
+
+    pub fn set_consumer(&self, up: bool) {
+        if let Some(consumer) = &self.consumer {
+            consumer.store(up, Ordering::Relaxed);
+        }
     }
 
     pub fn broker(&self) -> bool {
-        self.broker.load(Ordering::Relaxed)
+        self.relay.load(Ordering::Relaxed)
+            && self
+                .consumer
+                .as_ref()
+                .is_none_or(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -125,7 +146,6 @@ pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()>
             .await;
     };
     let server = builder
-        .timeout(Duration::from_secs(60))
         .layer(RpcLayer::new(parts.gate))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpIncoming::from(parts.listener), signal);
@@ -151,8 +171,16 @@ async fn watch_health(
     shutdown: CancellationToken,
 ) {
     let mut last = None;
+    let mut database_misses = 0;
     loop {
-        let ready = readiness.broker() && crate::db::ping(&pool).await;
+        // A busy pool must not take the pod out of service: a short timeout, and three
+        // misses in a row before the database counts as lost.
+        let pinged = tokio::time::timeout(Duration::from_secs(1), crate::db::ping(&pool))
+            .await
+            .unwrap_or(false);
+        database_misses = if pinged { 0 } else { database_misses + 1 };
+        let database_up = pinged || (last == Some(true) && database_misses < 3);
+        let ready = readiness.broker() && database_up;
         if last != Some(ready) {
             let status = if ready {
                 ServingStatus::Serving

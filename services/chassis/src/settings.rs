@@ -243,7 +243,7 @@ fn defaults(
             "grpc.address",
             format!("0.0.0.0:{}", service.default_port()),
         )?
-        .set_default("grpc.reflection", true)?
+        .set_default("grpc.reflection", false)?
         .set_default("grpc.shutdown_grace_seconds", 20)?
         .set_default(
             "database.url",

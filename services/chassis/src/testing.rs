@@ -68,6 +68,7 @@ impl TestEnv {
         let mut overrides = vec![
             ("environment", "development".to_owned()),
             ("grpc.address", "127.0.0.1:0".to_owned()),
+            ("grpc.reflection", "true".to_owned()),
             ("database.url", self.database_url(service)),
             ("database.max_connections", "8".to_owned()),
             ("amqp.url", AMQP_URL.to_owned()),

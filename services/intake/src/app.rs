@@ -43,6 +43,7 @@ impl Application {
         let pool = db::connect(&settings.database, MIGRATIONS).await?;
         let readiness = Readiness::default();
         let topology = Topology::for_service(&settings.amqp, SERVICE.as_str(), &[]);
+        let declared = topology.clone();
         let relay = Relay::from_settings(
             &settings,
             pool.clone(),
@@ -50,6 +51,11 @@ impl Application {
             SERVICE.as_str(),
             readiness.clone(),
         );
+        llo_chassis::bus::declare_now(
+            secrecy::ExposeSecret::expose_secret(&settings.amqp.url),
+            &declared,
+        )
+        .await;
         let listener = server::bind(settings.grpc.address).await?;
         let port = listener.local_addr()?.port();
         Ok(Application {

@@ -22,6 +22,11 @@ enum Action {
         #[arg(long, default_value_t = 1000)]
         limit: usize,
     },
+    /// Publish again what no queue was bound for (e.g. before a service's first start).
+    RedriveUnrouted {
+        #[arg(long, default_value_t = 10_000)]
+        limit: usize,
+    },
 }
 
 fn topology(service: &str) -> anyhow::Result<(Settings, Topology)> {
@@ -57,6 +62,17 @@ pub async fn run(args: DeadLetterArgs) -> anyhow::Result<()> {
                     letter.reason.unwrap_or_default()
                 );
             }
+        }
+        Action::RedriveUnrouted { limit } => {
+            let settings = Settings::load(ServiceName::Intake)?;
+            let topology = Topology::for_service(&settings.amqp, "intake", &[]);
+            let moved = llo_chassis::bus::dead_letters::redrive_unrouted(
+                settings.amqp.url.expose_secret(),
+                &topology,
+                limit,
+            )
+            .await?;
+            println!("published {moved} unrouted events again");
         }
         Action::Redrive { service, limit } => {
             let (settings, topology) = topology(&service)?;

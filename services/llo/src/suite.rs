@@ -29,6 +29,7 @@ pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settin
     if !production {
         overrides.push(("environment", "development".to_owned()));
         overrides.push(("auth.allow_development_tokens", "true".to_owned()));
+        overrides.push(("grpc.reflection", "true".to_owned()));
     }
     if std::env::var(format!("{}__GRPC__ADDRESS", service.env_prefix())).is_err() {
         // Locally, listen on loopback only.
@@ -43,26 +44,40 @@ pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settin
 /// The services this build contains.
 pub const SERVICES: [ServiceName; 2] = [ServiceName::Intake, ServiceName::Trajectories];
 
+/// A service built and ready to run.
+enum Built {
+    Intake(Box<llo_intake::Application>),
+    Trajectories(Box<llo_trajectories::Application>),
+}
+
 pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let first = settings(ServiceName::Intake, args.production)?;
     let _telemetry = telemetry::init("llo", &first.telemetry)?;
     let shutdown = CancellationToken::new();
     tokio::spawn(server::cancel_on_signal(shutdown.clone()));
 
-    let mut running = Vec::new();
-    let mut ports = Vec::new();
+    // Build every service first (databases migrated, topology declared, ports bound),
+    // then run them: no service publishes before every queue of the suite exists.
+    let mut built = Vec::new();
     for service in SERVICES {
         let settings = settings(service, args.production)?;
-        let (port, task) = match service {
+        let app = match service {
             ServiceName::Intake => {
-                let app = llo_intake::Application::build(settings).await?;
-                (app.port(), tokio::spawn(app.run(shutdown.clone())))
+                Built::Intake(Box::new(llo_intake::Application::build(settings).await?))
             }
-            ServiceName::Trajectories => {
-                let app = llo_trajectories::Application::build(settings).await?;
-                (app.port(), tokio::spawn(app.run(shutdown.clone())))
-            }
+            ServiceName::Trajectories => Built::Trajectories(Box::new(
+                llo_trajectories::Application::build(settings).await?,
+            )),
             other => anyhow::bail!("{} is not part of this build", other.as_str()),
+        };
+        built.push((service, app));
+    }
+    let mut running = Vec::new();
+    let mut ports = Vec::new();
+    for (service, app) in built {
+        let (port, task) = match app {
+            Built::Intake(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
+            Built::Trajectories(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
         };
         ports.push((service, port));
         running.push(task);

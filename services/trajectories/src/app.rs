@@ -43,8 +43,9 @@ impl Application {
             reflection_public: settings.grpc.reflection,
         };
         let pool = db::connect(&settings.database, MIGRATIONS).await?;
-        let readiness = Readiness::default();
+        let readiness = Readiness::with_consumer();
         let topology = Topology::for_service(&settings.amqp, SERVICE.as_str(), SUBSCRIPTIONS);
+        let declared = topology.clone();
         let relay = Relay::from_settings(
             &settings,
             pool.clone(),
@@ -63,6 +64,11 @@ impl Application {
             SERVICE.as_str(),
             readiness.clone(),
         );
+        llo_chassis::bus::declare_now(
+            secrecy::ExposeSecret::expose_secret(&settings.amqp.url),
+            &declared,
+        )
+        .await;
         let listener = server::bind(settings.grpc.address).await?;
         let port = listener.local_addr()?.port();
         Ok(Application {

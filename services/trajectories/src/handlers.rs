@@ -51,6 +51,15 @@ impl EventHandler for Reactions {
     ) -> BoxFuture<'a, Result<(), HandleError>> {
         Box::pin(async move {
             if let Some(erased) = llo_chassis::bus::erasure::erased_participant(event)? {
+                // Erased before (or without) its enrolment reaching us: leave an erased
+                // plan behind, so a late event cannot bring the participant back.
+                plans::ensure(
+                    conn,
+                    erased.participant_id,
+                    erased.organisation_id,
+                    &erased.region,
+                )
+                .await?;
                 plans::purge(conn, erased.participant_id).await?;
                 return Ok(());
             }

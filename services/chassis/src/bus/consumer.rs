@@ -56,14 +56,23 @@ pub enum HandleError {
     /// The event can never be applied: dead-lettered at once.
     #[error("malformed event: {0}")]
     Malformed(String),
-    /// May work later (a missing dependency, a lost connection): retried.
+    /// May work later (a missing dependency, a conflict): retried, then dead-lettered.
     #[error(transparent)]
     Retry(#[from] anyhow::Error),
+    /// The database is out of reach: the event waits (uncounted) until it is back,
+    /// rather than draining into the dead-letter queue during an outage.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl From<diesel::result::Error> for HandleError {
     fn from(error: diesel::result::Error) -> Self {
-        HandleError::Retry(error.into())
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::BrokenTransactionManager => HandleError::Unavailable(error.to_string()),
+            other => HandleError::Retry(other.into()),
+        }
     }
 }
 
@@ -87,6 +96,7 @@ pub struct Consumer {
     pub max_attempts: u32,
     pub retry_base_delay: Duration,
     pub readiness: Readiness,
+    pub shutdown: CancellationToken,
 }
 
 /// What became of one delivery.
@@ -127,14 +137,16 @@ impl Consumer {
             max_attempts: settings.amqp.max_attempts.max(1),
             retry_base_delay: Duration::from_millis(settings.amqp.retry_base_delay_ms),
             readiness,
+            shutdown: CancellationToken::new(),
         }
     }
 
     /// Consumes until `shutdown`; a lost broker or a stream that ends is reconnected.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn run(mut self, shutdown: CancellationToken) {
         let Some(queue) = self.topology.queue.clone() else {
             return;
         };
+        self.shutdown = shutdown.clone();
         let mut backoff = Duration::from_millis(200);
         while !shutdown.is_cancelled() {
             let opened = tokio::select! {
@@ -144,7 +156,7 @@ impl Consumer {
             let (connection, channel, mut deliveries) = match opened {
                 Ok(opened) => opened,
                 Err(error) => {
-                    self.readiness.set_broker(false);
+                    self.readiness.set_consumer(false);
                     tracing::warn!(%error, retry_in = ?backoff, "consumer: broker unavailable");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -152,7 +164,7 @@ impl Consumer {
                 }
             };
             backoff = Duration::from_millis(200);
-            self.readiness.set_broker(true);
+            self.readiness.set_consumer(true);
             let mut lag_check = tokio::time::interval(Duration::from_secs(10));
             loop {
                 let next = tokio::select! {
@@ -188,7 +200,7 @@ impl Consumer {
                     }
                 }
             }
-            self.readiness.set_broker(false);
+            self.readiness.set_consumer(false);
             let _ = connection.close(200, "reconnect".into()).await;
         }
     }
@@ -291,9 +303,13 @@ impl Consumer {
         };
         tracing::Span::current().record("messaging.message.id", event.id.to_string());
         let mut attempt = 1;
+        let mut outage_wait = Duration::from_millis(500);
         loop {
             match self.apply_once(&event).await {
-                Ok(outcome) => return Ok(outcome),
+                Ok(outcome) => {
+                    self.readiness.set_consumer(true);
+                    return Ok(outcome);
+                }
                 Err(HandleError::Malformed(reason)) => {
                     self.dead_letter(channel, dead_letter_key, delivery, &reason)
                         .await?;
@@ -304,6 +320,19 @@ impl Consumer {
                     self.dead_letter(channel, dead_letter_key, delivery, &reason)
                         .await?;
                     return Ok(Outcome::DeadLettered);
+                }
+                Err(HandleError::Unavailable(reason)) => {
+                    // Not the event's fault: wait for the database, do not count the attempt.
+                    self.readiness.set_consumer(false);
+                    if self.shutdown.is_cancelled() {
+                        anyhow::bail!("shutting down while the database is unavailable: {reason}");
+                    }
+                    tracing::warn!(%reason, retry_in = ?outage_wait, "database unavailable; the event waits");
+                    tokio::select! {
+                        () = self.shutdown.cancelled() => {}
+                        () = tokio::time::sleep(outage_wait) => {}
+                    }
+                    outage_wait = (outage_wait * 2).min(Duration::from_secs(5));
                 }
                 Err(HandleError::Retry(error)) => {
                     let delay = self.retry_base_delay * 2u32.saturating_pow(attempt - 1);
@@ -320,7 +349,7 @@ impl Consumer {
             .pool
             .get()
             .await
-            .map_err(|e| HandleError::Retry(anyhow::anyhow!("database: {e}")))?;
+            .map_err(|e| HandleError::Unavailable(e.to_string()))?;
         let handler = self.handler.clone();
         conn.transaction::<_, HandleError, _>(async |conn| {
             let inserted = diesel::insert_into(inbox::table)

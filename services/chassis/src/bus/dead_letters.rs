@@ -125,3 +125,62 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
     let _ = connection.close(200, "done".into()).await;
     Ok(moved)
 }
+
+/// Publishes up to `limit` events from the unrouted queue again, with their original
+/// routing keys: after a consumer's queue was created, it receives what it missed.
+/// What is still unroutable returns to the unrouted queue.
+pub async fn redrive_unrouted(
+    url: &str,
+    topology: &Topology,
+    limit: usize,
+) -> anyhow::Result<usize> {
+    use lapin::options::QueueDeclareOptions;
+    let connection = super::connect(url, "llo-redrive-unrouted", 1).await?;
+    let channel = connection.create_channel().await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    let waiting = channel
+        .queue_declare(
+            topology.unrouted_queue.as_str().into(),
+            passive,
+            FieldTable::default(),
+        )
+        .await?
+        .message_count() as usize;
+    let mut moved = 0;
+    while moved < limit.min(waiting) {
+        let Some(message) = channel
+            .basic_get(
+                topology.unrouted_queue.as_str().into(),
+                BasicGetOptions::default(),
+            )
+            .await?
+        else {
+            break;
+        };
+        let delivery = message.delivery;
+        let confirmation = channel
+            .basic_publish(
+                topology.exchange.as_str().into(),
+                delivery.routing_key.clone(),
+                BasicPublishOptions::default(),
+                &delivery.data,
+                delivery.properties.clone(),
+            )
+            .await?
+            .await?;
+        anyhow::ensure!(
+            confirmation.is_ack(),
+            "the exchange did not take the message"
+        );
+        delivery.acker.ack(BasicAckOptions::default()).await?;
+        moved += 1;
+    }
+    let _ = connection.close(200, "done".into()).await;
+    Ok(moved)
+}

@@ -9,10 +9,11 @@ use super::{HandleError, IncomingEvent};
 pub const PARTICIPANT_ERASED: &str = "intake.participant_erased.v1";
 
 /// Who was erased.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErasedParticipant {
     pub participant_id: Uuid,
-    pub organisation_id: Option<Uuid>,
+    pub organisation_id: Uuid,
+    pub region: String,
 }
 
 /// `Some` when the event is an erasure; a malformed erasure is dead-lettered.
@@ -21,14 +22,14 @@ pub fn erased_participant(event: &IncomingEvent) -> Result<Option<ErasedParticip
         return Ok(None);
     }
     let erased: ParticipantErased = event.decode()?;
-    let participant_id = erased.participant_id.parse().map_err(|_| {
-        HandleError::Malformed(format!(
-            "participant_id {:?} is not a UUID",
-            erased.participant_id
-        ))
-    })?;
+    let id = |field: &str, value: &str| {
+        value
+            .parse::<Uuid>()
+            .map_err(|_| HandleError::Malformed(format!("{field} {value:?} is not a UUID")))
+    };
     Ok(Some(ErasedParticipant {
-        participant_id,
-        organisation_id: erased.organisation_id.parse().ok(),
+        participant_id: id("participant_id", &erased.participant_id)?,
+        organisation_id: id("organisation_id", &erased.organisation_id)?,
+        region: erased.region,
     }))
 }

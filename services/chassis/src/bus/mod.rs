@@ -24,6 +24,28 @@ pub const DEAD_LETTER_REASON_HEADER: &str = "x-llo-dead-letter-reason";
 /// Header carrying the routing key a dead-lettered message was published with.
 pub const ORIGINAL_ROUTING_KEY_HEADER: &str = "x-llo-original-routing-key";
 
+/// Declares the topology now, at build time, so that a consumer's queue exists before
+/// anything is published. Best effort: the relay and the consumer declare it again
+/// whenever they connect.
+pub async fn declare_now(url: &str, topology: &Topology) {
+    let connection = match connect(url, "llo-declare", 1).await {
+        Ok(connection) => connection,
+        Err(error) => {
+            tracing::warn!(%error, "broker not reachable at start; the topology is declared on connect");
+            return;
+        }
+    };
+    match connection.create_channel().await {
+        Ok(channel) => {
+            if let Err(error) = topology.declare(&channel).await {
+                tracing::warn!(%error, "declaring the topology failed");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "no channel to declare the topology"),
+    }
+    let _ = connection.close(200, "declared".into()).await;
+}
+
 /// Connects, retrying with back-off until it works or `attempts` runs out (0 = forever).
 pub async fn connect(url: &str, name: &str, attempts: u32) -> anyhow::Result<Connection> {
     let mut delay = Duration::from_millis(200);

@@ -32,6 +32,9 @@ struct PendingRow {
     created_at: chrono::DateTime<Utc>,
 }
 
+/// How long the broker may take to confirm a batch.
+const CONFIRM_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub struct Relay {
     pub pool: PgPool,
     pub database_url: String,
@@ -90,7 +93,6 @@ impl Relay {
                 }
             };
             self.readiness.set_broker(true);
-            backoff = Duration::from_millis(200);
             let mut last_prune = std::time::Instant::now();
             loop {
                 if last_prune.elapsed() > Duration::from_secs(600) {
@@ -98,10 +100,16 @@ impl Relay {
                     last_prune = std::time::Instant::now();
                 }
                 match self.publish_batch(&channel).await {
-                    Ok(published) if published as i64 >= self.batch_size => continue,
-                    Ok(_) => {}
+                    Ok(published) => {
+                        // Only a batch that went out resets the back-off: a row the broker
+                        // keeps refusing must not make the relay reconnect in a tight loop.
+                        backoff = Duration::from_millis(200);
+                        if published as i64 >= self.batch_size {
+                            continue;
+                        }
+                    }
                     Err(error) => {
-                        tracing::warn!(error = %error, "relay: publishing failed; reconnecting");
+                        tracing::warn!(error = %error, retry_in = ?backoff, "relay: publishing failed; reconnecting");
                         break;
                     }
                 }
@@ -122,6 +130,11 @@ impl Relay {
             }
             self.readiness.set_broker(false);
             let _ = connection.close(200, "reconnect".into()).await;
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
     }
 
@@ -163,6 +176,16 @@ impl Relay {
         // Row locks (SKIP LOCKED) let several replicas relay without publishing twice.
         let confirmed = conn
             .transaction::<_, anyhow::Error, _>(async |conn| {
+                // One relay at a time per database (replicas wait their turn), so events
+                // leave in the order they were written.
+                let leader: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                    "pg_try_advisory_xact_lock(7415001)",
+                ))
+                .get_result(conn)
+                .await?;
+                if !leader {
+                    return Ok((0, None));
+                }
                 let rows: Vec<PendingRow> = outbox::table
                     .filter(outbox::published_at.is_null())
                     .order(outbox::seq)
@@ -183,7 +206,21 @@ impl Relay {
                 if rows.is_empty() {
                     return Ok((0, None));
                 }
-                let (published, failure) = publish_rows(channel, &exchange, &app_id, &rows).await;
+                // A broker that stops confirming (a resource alarm) must not hold the
+                // transaction and its row locks forever.
+                let (published, failure) = match tokio::time::timeout(
+                    CONFIRM_TIMEOUT,
+                    publish_rows(channel, &exchange, &app_id, &rows),
+                )
+                .await
+                {
+                    Ok(outcome) => outcome,
+                    Err(_) => (
+                        Vec::new(),
+                        <[PendingRow]>::first(&rows)
+                            .map(|r| (r.id, format!("no confirms within {CONFIRM_TIMEOUT:?}"))),
+                    ),
+                };
                 if !published.is_empty() {
                     diesel::update(outbox::table.filter(outbox::id.eq_any(&published)))
                         .set(outbox::published_at.eq(Utc::now()))

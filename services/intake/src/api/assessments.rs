@@ -3,7 +3,6 @@ use llo_chassis::{
     ApiError, Violations,
     auth::Caller,
     bus::{OutboxEvent, enqueue},
-    detached::non_empty,
     packs::SectorPack,
 };
 use llo_proto::intake::v1 as pb;
@@ -52,7 +51,8 @@ pub async fn start(
     let (Ok(organisation_id), Some(round)) = (organisation_id, round) else {
         return Err(ApiError::invalid("request", "is invalid"));
     };
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let (row, pack) = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -61,6 +61,9 @@ pub async fn start(
             if let Some(request_id) = request_id
                 && let Some(earlier) = assessments::find_by_request(conn, request_id).await?
             {
+                if earlier.organisation_id != organisation_id || earlier.round != round.as_str() {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 return Ok((earlier, pack));
             }
             if let Some(existing) = assessments::find_round(conn, organisation_id, round).await? {
@@ -129,15 +132,18 @@ pub async fn submit(
             score: a.score,
         })
         .collect();
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let (response_id, count) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if let Some(request_id) = request_id
                 && let Some((response_id, earlier_assessment)) =
                     assessments::response_by_request(conn, request_id).await?
-                && earlier_assessment == assessment_id
             {
+                if earlier_assessment != assessment_id {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 return Ok((
                     response_id,
                     assessments::response_count(conn, assessment_id).await?,
@@ -157,7 +163,7 @@ pub async fn submit(
             }
             let pack = sector_pack(ctx, &scan.sector)?;
             let mut violations = Violations::new();
-            match participants::find(conn, participant_id).await? {
+            match participants::find_for_update(conn, participant_id).await? {
                 Some(p) if p.organisation_id != organisation.id => violations.add(
                     "participant_id",
                     "the participant does not belong to the scan's organisation",

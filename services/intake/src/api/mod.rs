@@ -62,10 +62,29 @@ pub async fn visible_participant(
     caller: &Caller,
     id: Uuid,
 ) -> Result<(ParticipantRow, OrganisationRow), ApiError> {
+    let participant = crate::store::participants::find(conn, id).await?;
+    visible(conn, caller, id, participant).await
+}
+
+/// As `visible_participant`, with the participant's row locked until the transaction
+/// ends, for writes that must not interleave with an erasure.
+pub async fn visible_participant_for_update(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(ParticipantRow, OrganisationRow), ApiError> {
+    let participant = crate::store::participants::find_for_update(conn, id).await?;
+    visible(conn, caller, id, participant).await
+}
+
+async fn visible(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+    participant: Option<ParticipantRow>,
+) -> Result<(ParticipantRow, OrganisationRow), ApiError> {
     let not_found = || ApiError::not_found(format!("participant {id}"));
-    let participant = crate::store::participants::find(conn, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let participant = participant.ok_or_else(not_found)?;
     let organisation = visible_organisation(conn, caller, participant.organisation_id)
         .await
         .map_err(|_| not_found())?;

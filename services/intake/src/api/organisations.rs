@@ -39,13 +39,17 @@ pub async fn register(
             draft.region
         )));
     }
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if let Some(request_id) = request_id
                 && let Some(earlier) = organisations::find_by_request(conn, request_id).await?
             {
+                if earlier.kvk_number != draft.kvk_number || earlier.region != draft.region {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 return Ok(earlier);
             }
             if let Some(existing) =

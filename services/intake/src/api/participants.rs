@@ -3,13 +3,15 @@ use llo_chassis::{
     ApiError, Violations,
     auth::Caller,
     bus::{OutboxEvent, enqueue},
-    detached::non_empty,
     paging::Page,
 };
 use llo_proto::{common::v1 as common, intake::v1 as pb};
 use uuid::Uuid;
 
-use super::{Context, mapping, parse_id, visible_organisation, visible_participant};
+use super::{
+    Context, mapping, parse_id, visible_organisation, visible_participant,
+    visible_participant_for_update,
+};
 use crate::{
     domain::{model::ParticipantDraft, validation},
     events,
@@ -77,7 +79,8 @@ pub async fn enrol(
     let (Ok(organisation_id), Some(valid)) = (organisation_id, valid) else {
         return Err(ApiError::invalid("request", "is invalid"));
     };
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -85,6 +88,9 @@ pub async fn enrol(
             if let Some(request_id) = request_id
                 && let Some(earlier) = participants::find_by_request(conn, request_id).await?
             {
+                if earlier.organisation_id != organisation_id {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 return Ok(earlier);
             }
             if participants::email_taken(conn, organisation_id, &valid.email).await? {
@@ -199,12 +205,13 @@ pub async fn record_learning_needs(
         .iter()
         .map(|n| (n.theme.trim().to_owned(), n.description.trim().to_owned()))
         .collect();
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let rows = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let (participant, organisation) =
-                visible_participant(conn, caller, participant_id).await?;
+                visible_participant_for_update(conn, caller, participant_id).await?;
             if participant.erased_at.is_some() {
                 return Err(ApiError::precondition(
                     "PARTICIPANT_ERASED",
@@ -260,7 +267,7 @@ pub async fn erase(
     let erased_at = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let (participant, organisation) =
-                visible_participant(conn, caller, participant_id).await?;
+                visible_participant_for_update(conn, caller, participant_id).await?;
             // Erasing twice is a no-op: same answer, no second event.
             if let Some(at) = participant.erased_at {
                 return Ok(at);

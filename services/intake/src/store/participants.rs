@@ -98,6 +98,20 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
+/// Locks the participant's row: erasure and writes about them do not interleave.
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<ParticipantRow>> {
+    participants::table
+        .find(id)
+        .select(ParticipantRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn find_by_request(
     conn: &mut AsyncPgConnection,
     request_id: &str,
@@ -203,8 +217,8 @@ pub async fn erase(
             participants::email.eq(None::<String>),
             participants::job_title.eq(None::<String>),
             participants::uwv_reference.eq(None::<String>),
-            participants::external_reference.eq(None::<String>),
-            participants::import_source.eq(None::<String>),
+            // The importer's reference stays (a pseudonymous key, no name): a later sync
+            // of the same row is "already imported", not a new person.
             participants::erased_at.eq(now),
         ))
         .execute(conn)

@@ -257,3 +257,90 @@ async fn each_role_gets_what_the_matrix_says() {
         assert_eq!(code, expected, "{role} → {method}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_role_does_not_widen_the_first_ones_scope() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let ours = register(&mut coach, "21212121").await;
+    let theirs = register(&mut coach, "23232323").await;
+    let stranger = enrol(&mut coach, &theirs.organisation_id, 1).await;
+    let request = TokenRequest {
+        subject: "hr-and-evaluator".into(),
+        roles: vec![Role::CompanyHr, Role::Evaluator],
+        regions: vec![REGION.into()],
+        organisation_id: Some(ours.organisation_id.clone()),
+        issuer: "llo".into(),
+        audience: "llo-suite".into(),
+        valid_for_seconds: 600,
+    };
+    let mut both = app
+        .client_with(Some(mint_development_token(&request).unwrap()))
+        .await;
+    let status = both
+        .get_participant(pb::GetParticipantRequest {
+            participant_id: stranger.participant_id,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status.code(),
+        Code::NotFound,
+        "GetParticipant is open through company_hr only"
+    );
+    // An HR system's integrator token names its company and stays there.
+    let mut hr_system = app
+        .as_role(Role::Integrator, REGION, Some(&ours.organisation_id))
+        .await;
+    let status = hr_system
+        .enrol_participant(crate::helpers::participant_request(
+            &theirs.organisation_id,
+            9,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    hr_system
+        .enrol_participant(crate::helpers::participant_request(
+            &ours.organisation_id,
+            9,
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_ids_belong_to_their_caller() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let mut manager = app.as_role(Role::ProgrammeManager, REGION, None).await;
+    let mut first = organisation_request("24242424", "Eerste");
+    first.request_id = "same-id".into();
+    let mut second = organisation_request("25252525", "Tweede");
+    second.request_id = "same-id".into();
+    let a = coach
+        .register_organisation(first)
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap();
+    let b = manager
+        .register_organisation(second.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap();
+    assert_ne!(
+        a.organisation_id, b.organisation_id,
+        "another caller's request id is another request"
+    );
+    let mut reused = second;
+    reused.kvk_number = "26262626".into();
+    let status = manager.register_organisation(reused).await.unwrap_err();
+    assert_eq!(
+        (status.code(), crate::helpers::reason(&status).as_str()),
+        (Code::AlreadyExists, "REQUEST_ID_REUSED")
+    );
+}

@@ -37,18 +37,25 @@ pub async fn allocate(
     if request.source.trim().is_empty() {
         violations.add("source", "is required");
     }
-    if request.amount_cents <= 0 {
-        violations.add("amount_cents", "must be a positive number of euro cents");
+    if !(1..=100_000_000).contains(&request.amount_cents) {
+        violations.add(
+            "amount_cents",
+            "must be from 1 to 100000000 (whole euro cents)",
+        );
     }
     violations.into_result()?;
     let source_id = request.source.trim().to_owned();
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let allocation = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if let Some(request_id) = request_id
                 && let Some(earlier) = store::by_request(conn, request_id).await?
             {
+                if earlier.activity_id != activity_id {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 return Ok(earlier);
             }
             let not_found = || ApiError::not_found(format!("learning activity {activity_id}"));

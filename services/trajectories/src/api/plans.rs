@@ -55,7 +55,8 @@ pub async fn add_goal(
     violations.require_text("theme", &request.theme, 100);
     violations.require_text("description", &request.description, 2_000);
     violations.into_result()?;
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let goal = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -64,6 +65,9 @@ pub async fn add_goal(
             if let Some(request_id) = request_id
                 && let Some(earlier) = store::goal_by_request(conn, request_id).await?
             {
+                if earlier.plan_id != plan.id {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 return Ok(earlier);
             }
             store::insert_goal(
@@ -95,7 +99,8 @@ pub async fn plan_activity(
     let participant = parse_id("participant_id", &request.participant_id)?;
     let goal_id = optional_id("goal_id", &request.goal_id)?;
     let offering_id = optional_id("offering_id", &request.offering_id)?;
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let (activity, funded) = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -104,6 +109,9 @@ pub async fn plan_activity(
             if let Some(request_id) = request_id
                 && let Some(earlier) = store::activity_by_request(conn, request_id).await?
             {
+                if earlier.plan_id != plan.id {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 let funded = store::funded(conn, &[earlier.id])
                     .await?
                     .first()
@@ -169,6 +177,9 @@ pub async fn plan_activity(
                     )
                 }
             };
+            if request.theme.chars().count() > 100 {
+                violations.add("theme", "must be at most 100 characters");
+            }
             let theme = match (non_empty(&request.theme), &offering) {
                 (Some(theme), _) => theme.to_owned(),
                 (None, Some(o)) => o.themes().first().cloned().unwrap_or_default(),
@@ -212,14 +223,14 @@ pub async fn plan_activity(
 /// A provider's system (an integrator token naming the provider) may report the
 /// completion of its own catalogue courses only.
 fn may_complete(caller: &Caller, plan: &PlanRow, activity: &store::ActivityRow) -> bool {
-    if !caller.may_see_organisation(&plan.region, &plan.organisation_id.to_string()) {
-        return false;
-    }
     let only_integrator = caller.has_role(Role::Integrator)
         && !caller.has_any(&[Role::ProgrammeManager, Role::Coach, Role::CompanyHr]);
-    !only_integrator
-        || (activity.offering_id.is_some()
-            && caller.organisation_id.as_deref() == Some(activity.provider.as_str()))
+    if only_integrator {
+        return caller.may_see_region(&plan.region)
+            && activity.offering_id.is_some()
+            && caller.organisation_id.as_deref() == Some(activity.provider.as_str());
+    }
+    caller.may_see_organisation(&plan.region, &plan.organisation_id.to_string())
 }
 
 pub async fn complete_activity(
@@ -240,6 +251,8 @@ pub async fn complete_activity(
             || credential.url.starts_with("http://"))
         {
             violations.add("credential.url", "must be an http(s) link");
+        } else if credential.url.chars().count() > 500 {
+            violations.add("credential.url", "must be at most 500 characters");
         }
     }
     violations.into_result()?;

@@ -4,7 +4,6 @@ use llo_chassis::{
     ApiError, Violations,
     auth::{Caller, Role},
     bus::{OutboxEvent, enqueue},
-    detached::non_empty,
     paging::Page,
 };
 use llo_proto::trajectories::v1 as pb;
@@ -188,12 +187,10 @@ pub async fn plan_intervention(
     if !(0..=1_000).contains(&request.planned_hours) {
         violations.add("planned_hours", "must be from 0 to 1000");
     }
-    if request.request_id.chars().count() > 128 {
-        violations.add("request_id", "must be at most 128 characters");
-    }
     violations.into_result()?;
     let kind = kind.unwrap_or("training");
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -201,6 +198,9 @@ pub async fn plan_intervention(
             if let Some(request_id) = request_id
                 && let Some(earlier) = store::intervention_by_request(conn, request_id).await?
             {
+                if earlier.trajectory_id != id {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 return Ok(earlier);
             }
             let status = Status::parse(&trajectory.status).unwrap_or(Status::Cancelled);
@@ -347,7 +347,8 @@ pub async fn record_coaching_session(
     violations.require_text("topic", &request.topic, 500);
     violations.into_result()?;
     let held = held.unwrap_or_else(Utc::now);
-    let request_id = non_empty(&request.request_id);
+    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = request_id.as_deref();
     let coach = if caller.has_role(Role::Coach) {
         caller.subject.clone()
     } else {
@@ -360,8 +361,10 @@ pub async fn record_coaching_session(
             if let Some(request_id) = request_id
                 && let Some((session, trajectory)) =
                     store::session_by_request(conn, request_id).await?
-                && trajectory == id
             {
+                if trajectory != id {
+                    return Err(llo_chassis::detached::request_id_reused());
+                }
                 return Ok((session, full(conn, &row).await?));
             }
             if Status::parse(&row.status) != Some(Status::Active) {

@@ -130,7 +130,9 @@ pub fn check(
     allocated: Allocated,
     amount: i64,
 ) -> Result<(), Refusal> {
-    if allocated.activity_total + amount > cost_cents {
+    // Sums saturate: an absurd amount is refused, never wrapped into a small one.
+    let plus = |sum: i64| sum.saturating_add(amount);
+    if plus(allocated.activity_total) > cost_cents {
         return Err(Refusal {
             reason: "EXCEEDS_COST",
             message: format!(
@@ -141,8 +143,8 @@ pub fn check(
         });
     }
     if let Some(percent) = source.share_percent(employee_count) {
-        let ceiling = cost_cents * i64::from(percent) / 100;
-        if allocated.activity_from_source + amount > ceiling {
+        let ceiling = cost_cents.saturating_mul(i64::from(percent)) / 100;
+        if plus(allocated.activity_from_source) > ceiling {
             return Err(Refusal {
                 reason: "EXCEEDS_PERCENTAGE",
                 message: format!(
@@ -154,7 +156,7 @@ pub fn check(
         }
     }
     if let Some(cap) = source.per_person_cap_cents
-        && allocated.person_from_source + amount > cap
+        && plus(allocated.person_from_source) > cap
     {
         return Err(Refusal {
             reason: "EXCEEDS_PERSON_CAP",
@@ -167,7 +169,7 @@ pub fn check(
         });
     }
     if let Some(budget) = source.budget_cents
-        && allocated.source_total + amount > budget
+        && plus(allocated.source_total) > budget
     {
         return Err(Refusal {
             reason: "EXCEEDS_BUDGET",

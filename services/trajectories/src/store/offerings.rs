@@ -59,11 +59,34 @@ fn json<T: serde::Serialize>(value: &T) -> QueryResult<serde_json::Value> {
 }
 
 /// Creates or updates by (region, provider, course code); an identical row is left alone.
+/// Insert first: of two concurrent publishes of a new course, one creates and the
+/// other waits for it and then compares, instead of failing on the unique key.
 pub async fn upsert(
     conn: &mut AsyncPgConnection,
     data: &OfferingData,
 ) -> QueryResult<(OfferingRow, Upserted)> {
-    let existing = course_offerings::table
+    let created = diesel::insert_into(course_offerings::table)
+        .values((
+            course_offerings::id.eq(Uuid::now_v7()),
+            course_offerings::region.eq(&data.region),
+            course_offerings::provider.eq(&data.provider),
+            course_offerings::course_code.eq(&data.course_code),
+            course_offerings::title.eq(&data.title),
+            course_offerings::themes.eq(json(&data.themes)?),
+            course_offerings::hours.eq(data.hours),
+            course_offerings::price_cents.eq(data.price_cents),
+            course_offerings::start_times.eq(json(&data.start_times)?),
+            course_offerings::esco_skill_uris.eq(json(&data.esco_skill_uris)?),
+        ))
+        .on_conflict_do_nothing()
+        .returning(OfferingRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    if let Some(row) = created {
+        return Ok((row, Upserted::Created));
+    }
+    let row = course_offerings::table
         .filter(
             course_offerings::region
                 .eq(&data.region)
@@ -73,50 +96,30 @@ pub async fn upsert(
         .select(OfferingRow::as_select())
         .for_update()
         .first(conn)
-        .await
-        .optional()?;
-    let values = (
-        course_offerings::title.eq(&data.title),
-        course_offerings::themes.eq(json(&data.themes)?),
-        course_offerings::hours.eq(data.hours),
-        course_offerings::price_cents.eq(data.price_cents),
-        course_offerings::start_times.eq(json(&data.start_times)?),
-        course_offerings::esco_skill_uris.eq(json(&data.esco_skill_uris)?),
-    );
-    match existing {
-        Some(row)
-            if row.title == data.title
-                && row.themes() == data.themes
-                && row.hours == data.hours
-                && row.price_cents == data.price_cents
-                && row.start_times() == data.start_times
-                && row.esco_skill_uris() == data.esco_skill_uris =>
-        {
-            Ok((row, Upserted::Unchanged))
-        }
-        Some(row) => {
-            let updated = diesel::update(course_offerings::table.find(row.id))
-                .set((values, course_offerings::updated_at.eq(Utc::now())))
-                .returning(OfferingRow::as_returning())
-                .get_result(conn)
-                .await?;
-            Ok((updated, Upserted::Updated))
-        }
-        None => {
-            let created = diesel::insert_into(course_offerings::table)
-                .values((
-                    course_offerings::id.eq(Uuid::now_v7()),
-                    course_offerings::region.eq(&data.region),
-                    course_offerings::provider.eq(&data.provider),
-                    course_offerings::course_code.eq(&data.course_code),
-                    values,
-                ))
-                .returning(OfferingRow::as_returning())
-                .get_result(conn)
-                .await?;
-            Ok((created, Upserted::Created))
-        }
+        .await?;
+    let unchanged = row.title == data.title
+        && row.themes() == data.themes
+        && row.hours == data.hours
+        && row.price_cents == data.price_cents
+        && row.start_times() == data.start_times
+        && row.esco_skill_uris() == data.esco_skill_uris;
+    if unchanged {
+        return Ok((row, Upserted::Unchanged));
     }
+    let updated = diesel::update(course_offerings::table.find(row.id))
+        .set((
+            course_offerings::title.eq(&data.title),
+            course_offerings::themes.eq(json(&data.themes)?),
+            course_offerings::hours.eq(data.hours),
+            course_offerings::price_cents.eq(data.price_cents),
+            course_offerings::start_times.eq(json(&data.start_times)?),
+            course_offerings::esco_skill_uris.eq(json(&data.esco_skill_uris)?),
+            course_offerings::updated_at.eq(Utc::now()),
+        ))
+        .returning(OfferingRow::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok((updated, Upserted::Updated))
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<OfferingRow>> {

@@ -169,3 +169,28 @@ async fn parallel_allocations_never_overspend_a_cap_or_a_cost() {
         .funded_cents;
     assert_eq!(funded, 100_000);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_absurd_amount_is_refused_and_changes_nothing() {
+    let suite = Suite::spawn().await;
+    let (mut intake_client, mut trajectories) = suite.coach().await;
+    let (_, people) = company(&mut intake_client, "33000003", 40, 1).await;
+    plan(&mut trajectories, &people[0]).await;
+    let course = activity(&mut trajectories, &people[0], 100_000).await;
+    allocate(&mut trajectories, &course, "mkb-idee", 1)
+        .await
+        .unwrap();
+    let status = allocate(&mut trajectories, &course, "mkb-idee", i64::MAX)
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&status), ["amount_cents"]);
+    let budget = trajectories
+        .get_budget(pb::GetBudgetRequest {
+            region: "achterhoek".into(),
+            organisation_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(source(&budget, "mkb-idee").committed_cents, 1);
+}
