@@ -288,16 +288,25 @@ impl EventProbe {
     }
 }
 
-/// A TCP proxy in front of the local broker, so a test can take "the broker" away and
-/// bring it back without touching the RabbitMQ other tests share.
-pub struct BrokerProxy {
+/// A TCP proxy in front of a local server (the broker, PostgreSQL), so a test can take
+/// it away and bring it back without touching what other tests share.
+pub struct TcpProxy {
     pub port: u16,
     up: std::sync::Arc<std::sync::atomic::AtomicBool>,
     generation: tokio::sync::watch::Sender<u64>,
 }
 
-impl BrokerProxy {
-    pub async fn start() -> BrokerProxy {
+/// The proxy in front of the broker.
+pub type BrokerProxy = TcpProxy;
+
+impl TcpProxy {
+    /// In front of the local RabbitMQ.
+    pub async fn start() -> TcpProxy {
+        Self::start_for(5672).await
+    }
+
+    /// In front of `127.0.0.1:<target>`.
+    pub async fn start_for(target: u16) -> TcpProxy {
         use std::sync::atomic::Ordering;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -317,7 +326,8 @@ impl BrokerProxy {
                 }
                 let mut cut = accept_generation.subscribe();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect("127.0.0.1:5672").await
+                    let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", target)).await
                     else {
                         return;
                     };

@@ -27,7 +27,7 @@ use llo_chassis::{
     },
     db,
     server::Readiness,
-    testing::{AMQP_URL, BrokerProxy, TestEnv},
+    testing::{AMQP_URL, BrokerProxy, TcpProxy, TestEnv},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -90,10 +90,23 @@ impl Drop for Harness {
 
 impl Harness {
     async fn new(amqp_url: Option<String>) -> Harness {
+        Self::with(amqp_url, None).await
+    }
+
+    /// `database_port`: reach PostgreSQL through a proxy on this port.
+    async fn with(amqp_url: Option<String>, database_port: Option<u16>) -> Harness {
         let env = TestEnv::new();
         let mut extra = Vec::new();
         if let Some(url) = amqp_url {
             extra.push(("amqp.url", url));
+        }
+        if let Some(port) = database_port {
+            let direct = env.database_url(ServiceName::Reporting);
+            extra.push((
+                "database.url",
+                direct.replace(":5432/", &format!(":{port}/")),
+            ));
+            extra.push(("database.acquire_timeout_ms", "1000".to_owned()));
         }
         let settings = env.settings_with(ServiceName::Reporting, &extra);
         let pool = db::connect(&settings.database, TEST_MIGRATIONS)
@@ -440,4 +453,39 @@ async fn published_outbox_rows_are_pruned_after_the_retention() {
         .await
         .unwrap();
     assert_eq!(left, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_outage_holds_events_instead_of_dead_lettering_them() {
+    let database = TcpProxy::start_for(5432).await;
+    let harness = Harness::with(None, Some(database.port)).await;
+    harness.start_consumer(0);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    harness
+        .publish_raw(
+            "test.ping.v1",
+            &ping(),
+            event_properties(uuid::Uuid::now_v7()),
+        )
+        .await;
+    harness.wait_applied(1).await;
+
+    database.down();
+    harness
+        .publish_raw(
+            "test.ping.v1",
+            &ping(),
+            event_properties(uuid::Uuid::now_v7()),
+        )
+        .await;
+    // Longer than every retry of a failing handler together.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(
+        harness.dead_letters().await.is_empty(),
+        "an outage is not the event's fault"
+    );
+
+    database.up();
+    harness.wait_applied(2).await;
+    assert_eq!(harness.applied().await, 2);
 }
