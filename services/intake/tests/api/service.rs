@@ -58,3 +58,72 @@ async fn every_migration_runs_up_down_and_up_again() {
         .await
         .unwrap();
 }
+
+async fn status_of(channel: tonic::transport::Channel) -> Option<i32> {
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "llo.intake.v1.IntakeService".into(),
+        })
+        .await
+        .ok()
+        .map(|r| r.into_inner().status)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_turns_not_serving_while_the_database_is_lost_and_back_after() {
+    use llo_chassis::{
+        ServiceName,
+        testing::{TcpProxy, TestEnv},
+    };
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let database = TcpProxy::start_for(5432).await;
+    let env = TestEnv::new();
+    let direct = env.database_url(ServiceName::Intake);
+    let settings = env.settings_with(
+        ServiceName::Intake,
+        &[
+            (
+                "database.url",
+                direct.replace(":5432/", &format!(":{}/", database.port)),
+            ),
+            ("database.acquire_timeout_ms", "500".to_owned()),
+        ],
+    );
+    let app = llo_intake::Application::build(settings).await.unwrap();
+    let port = app.port();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(app.run(shutdown.clone()));
+    let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let wait_for = |wanted: ServingStatus| {
+        let channel = channel.clone();
+        async move {
+            for _ in 0..300 {
+                if status_of(channel.clone()).await == Some(wanted as i32) {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            false
+        }
+    };
+    assert!(
+        wait_for(ServingStatus::Serving).await,
+        "SERVING with the database up"
+    );
+    database.down();
+    assert!(
+        wait_for(ServingStatus::NotServing).await,
+        "NOT_SERVING while the database is lost"
+    );
+    database.up();
+    assert!(
+        wait_for(ServingStatus::Serving).await,
+        "SERVING again once it is back"
+    );
+    shutdown.cancel();
+}
