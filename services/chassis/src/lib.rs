@@ -1,6 +1,7 @@
 //! What every LLO service shares: settings, telemetry, gRPC server defaults,
 //! database pool and migrations, the event bus, authentication, packs.
 pub mod auth;
+pub mod auth_matrix;
 pub mod bus;
 pub mod db;
 pub mod detached;

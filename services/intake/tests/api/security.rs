@@ -344,3 +344,14 @@ async fn request_ids_belong_to_their_caller() {
         (Code::AlreadyExists, "REQUEST_ID_REUSED")
     );
 }
+
+#[test]
+fn the_readme_matrix_is_what_the_server_applies() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let documented = llo_chassis::auth_matrix::from_readme(&readme, "IntakeService");
+    assert_eq!(
+        documented,
+        llo_chassis::auth_matrix::from_policy(llo_intake::access::POLICY)
+    );
+}
