@@ -2,6 +2,7 @@
 //! migrations, development tokens, dead-letter handling and benchmarks.
 mod bench;
 mod bench_trajectories;
+mod client;
 mod dead_letters;
 mod demo;
 mod demo_trajectories;
@@ -35,6 +36,8 @@ enum Command {
     DeadLetters(dead_letters::DeadLetterArgs),
     /// Measure throughput against a fresh in-process suite and print the numbers.
     Bench(bench::BenchArgs),
+    /// Look at a running suite: health, organisations, trajectories, budget.
+    Show(client::ClientArgs),
 }
 
 #[tokio::main]
@@ -47,5 +50,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(args) => token::print(args),
         Command::DeadLetters(args) => dead_letters::run(args).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Show(args) => client::run(args).await,
     }
 }
