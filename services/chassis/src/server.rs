@@ -75,6 +75,24 @@ pub struct ServeParts {
     pub shutdown: CancellationToken,
 }
 
+/// Runs a service: its background workers (relay, consumer) beside the gRPC server,
+/// until `shutdown`; the workers finish after the server, so the relay can publish what
+/// the last calls committed.
+pub async fn run_service(
+    settings: &Settings,
+    parts: ServeParts,
+    workers: Vec<futures_util::future::BoxFuture<'static, ()>>,
+) -> anyhow::Result<()> {
+    let shutdown = parts.shutdown.clone();
+    let tasks: Vec<_> = workers.into_iter().map(tokio::spawn).collect();
+    let served = serve(settings, parts).await;
+    shutdown.cancel();
+    for task in tasks {
+        let _ = task.await;
+    }
+    served
+}
+
 /// Serves until `shutdown` is cancelled, then lets in-flight calls finish.
 pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();

@@ -75,26 +75,20 @@ impl Application {
 
     /// Serves until `shutdown` is cancelled; the relay publishes what is left first.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let relay = tokio::spawn(self.relay.run(shutdown.clone()));
         let pool = self.context.pool.clone();
         let routes =
             tonic::service::Routes::new(IntakeServiceServer::new(IntakeApi::new(self.context)));
         tracing::info!(port = self.port, "intake serving");
-        let served = server::serve(
-            &self.settings,
-            ServeParts {
-                listener: self.listener,
-                routes,
-                service_name: GRPC_SERVICE_NAME,
-                gate: self.gate,
-                pool,
-                readiness: self.readiness,
-                shutdown: shutdown.clone(),
-            },
-        )
-        .await;
-        shutdown.cancel();
-        let _ = relay.await;
-        served
+        let parts = ServeParts {
+            listener: self.listener,
+            routes,
+            service_name: GRPC_SERVICE_NAME,
+            gate: self.gate,
+            pool,
+            readiness: self.readiness,
+            shutdown: shutdown.clone(),
+        };
+        let workers = vec![Box::pin(self.relay.run(shutdown)) as _];
+        server::run_service(&self.settings, parts, workers).await
     }
 }

@@ -88,29 +88,24 @@ impl Application {
     }
 
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let relay = tokio::spawn(self.relay.run(shutdown.clone()));
-        let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
         let pool = self.context.pool.clone();
         let routes = tonic::service::Routes::new(TrajectoryServiceServer::new(TrajectoryApi::new(
             self.context,
         )));
         tracing::info!(port = self.port, "trajectories serving");
-        let served = server::serve(
-            &self.settings,
-            ServeParts {
-                listener: self.listener,
-                routes,
-                service_name: GRPC_SERVICE_NAME,
-                gate: self.gate,
-                pool,
-                readiness: self.readiness,
-                shutdown: shutdown.clone(),
-            },
-        )
-        .await;
-        shutdown.cancel();
-        let _ = consumer.await;
-        let _ = relay.await;
-        served
+        let parts = ServeParts {
+            listener: self.listener,
+            routes,
+            service_name: GRPC_SERVICE_NAME,
+            gate: self.gate,
+            pool,
+            readiness: self.readiness,
+            shutdown: shutdown.clone(),
+        };
+        let workers = vec![
+            Box::pin(self.relay.run(shutdown.clone())) as _,
+            Box::pin(self.consumer.run(shutdown)) as _,
+        ];
+        server::run_service(&self.settings, parts, workers).await
     }
 }

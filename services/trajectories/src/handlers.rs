@@ -94,14 +94,14 @@ async fn organisation_registered(
     Ok(())
 }
 
-/// Every enrolled participant gets an (empty) development plan.
-async fn participant_enrolled(
+/// The participant's plan; a new one is announced with DevelopmentPlanCreated.
+async fn plan_for(
     conn: &mut AsyncPgConnection,
-    event: events::ParticipantEnrolled,
-) -> Result<(), HandleError> {
-    let participant = id("participant_id", &event.participant_id)?;
-    let organisation = id("organisation_id", &event.organisation_id)?;
-    let (plan, created) = plans::ensure(conn, participant, organisation, &event.region).await?;
+    participant: Uuid,
+    organisation: Uuid,
+    region: &str,
+) -> Result<plans::PlanRow, HandleError> {
+    let (plan, created) = plans::ensure(conn, participant, organisation, region).await?;
     if created {
         let message = out::development_plan_created(&plan);
         enqueue(
@@ -114,6 +114,17 @@ async fn participant_enrolled(
         )
         .await?;
     }
+    Ok(plan)
+}
+
+/// Every enrolled participant gets an (empty) development plan.
+async fn participant_enrolled(
+    conn: &mut AsyncPgConnection,
+    event: events::ParticipantEnrolled,
+) -> Result<(), HandleError> {
+    let participant = id("participant_id", &event.participant_id)?;
+    let organisation = id("organisation_id", &event.organisation_id)?;
+    plan_for(conn, participant, organisation, &event.region).await?;
     Ok(())
 }
 
@@ -183,19 +194,7 @@ async fn learning_needs_recorded(
 ) -> Result<(), HandleError> {
     let participant = id("participant_id", &event.participant_id)?;
     let organisation = id("organisation_id", &event.organisation_id)?;
-    let (plan, created) = plans::ensure(conn, participant, organisation, &event.region).await?;
-    if created {
-        let message = out::development_plan_created(&plan);
-        enqueue(
-            conn,
-            &[OutboxEvent::new(
-                out::DEVELOPMENT_PLAN_CREATED,
-                &plan.region,
-                &message,
-            )],
-        )
-        .await?;
-    }
+    let plan = plan_for(conn, participant, organisation, &event.region).await?;
     if plan.erased_at.is_some() {
         return Ok(());
     }
