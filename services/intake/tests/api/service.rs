@@ -127,3 +127,48 @@ async fn health_turns_not_serving_while_the_database_is_lost_and_back_after() {
     );
     shutdown.cancel();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_in_flight_when_shutdown_begins_still_completes() {
+    use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext, testing::TestEnv};
+    use llo_proto::intake::v1::intake_service_client::IntakeServiceClient;
+    let env = TestEnv::new();
+    let app = llo_intake::Application::build(env.settings(ServiceName::Intake))
+        .await
+        .unwrap();
+    let port = app.port();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(app.run(shutdown.clone()));
+    let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let token = ClientContext {
+        bearer_token: Some(env.token(Role::Coach, "achterhoek", None)),
+    };
+    let mut client = IntakeServiceClient::with_interceptor(channel.clone(), token.clone());
+    let organisation = crate::helpers::register(&mut client, "27272727").await;
+    let mut importer = IntakeServiceClient::with_interceptor(
+        channel,
+        ClientContext {
+            bearer_token: Some(env.token(Role::ProgrammeManager, "achterhoek", None)),
+        },
+    );
+    // A slow stream: 20 rows over about a second.
+    let id = organisation.organisation_id.clone();
+    let rows = tokio_stream::StreamExt::throttle(
+        tokio_stream::iter((0..20).map(move |n| crate::import::row(&id, n))),
+        std::time::Duration::from_millis(50),
+    );
+    let call = tokio::spawn(async move { importer.import_participants(rows).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    shutdown.cancel();
+    let response = call
+        .await
+        .unwrap()
+        .expect("the in-flight import finishes")
+        .into_inner();
+    assert_eq!(response.created_count, 20);
+    server.await.unwrap().unwrap();
+}
