@@ -40,6 +40,9 @@ pub async fn declare_now(url: &str, topology: &Topology) {
             if let Err(error) = topology.declare(&channel).await {
                 tracing::warn!(%error, "declaring the topology failed");
             }
+            // Close the channel first: closing the connection under an open channel
+            // makes lapin log a spurious error.
+            let _ = channel.close(200, "declared".into()).await;
         }
         Err(error) => tracing::warn!(%error, "no channel to declare the topology"),
     }
