@@ -6,6 +6,8 @@ pub mod bus;
 pub mod db;
 pub mod detached;
 pub mod error;
+pub mod fields;
+pub mod host;
 pub mod packs;
 pub mod paging;
 pub mod rpc_layer;

@@ -4,7 +4,7 @@
 use std::{collections::HashMap, sync::OnceLock};
 
 use opentelemetry::{
-    KeyValue, global,
+    global,
     metrics::{Counter, Histogram, Meter},
     propagation::Injector,
     trace::TracerProvider as _,
@@ -182,10 +182,6 @@ pub fn metrics() -> &'static Metrics {
                 .build(),
         }
     })
-}
-
-pub fn service_attr(service: &str) -> KeyValue {
-    KeyValue::new("service.name", service.to_owned())
 }
 
 /// The current span's W3C trace context as headers (`traceparent`, `tracestate`).

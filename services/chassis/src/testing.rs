@@ -296,16 +296,8 @@ pub struct TcpProxy {
     generation: tokio::sync::watch::Sender<u64>,
 }
 
-/// The proxy in front of the broker.
-pub type BrokerProxy = TcpProxy;
-
 impl TcpProxy {
-    /// In front of the local RabbitMQ.
-    pub async fn start() -> TcpProxy {
-        Self::start_for(5672).await
-    }
-
-    /// In front of `127.0.0.1:<target>`.
+    /// In front of `127.0.0.1:<target>` (5672 for RabbitMQ, 5432 for PostgreSQL).
     pub async fn start_for(target: u16) -> TcpProxy {
         use std::sync::atomic::Ordering;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -338,7 +330,7 @@ impl TcpProxy {
                 });
             }
         });
-        BrokerProxy {
+        TcpProxy {
             port,
             up,
             generation,

@@ -27,7 +27,7 @@ use llo_chassis::{
     },
     db,
     server::Readiness,
-    testing::{AMQP_URL, BrokerProxy, TcpProxy, TestEnv},
+    testing::{AMQP_URL, TcpProxy, TestEnv},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -267,7 +267,7 @@ fn ping() -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_commit_made_while_the_broker_is_down_is_published_once_it_is_back() {
-    let proxy = BrokerProxy::start().await;
+    let proxy = TcpProxy::start_for(5672).await;
     let harness = Harness::new(Some(proxy.url())).await;
     let mut probe = harness.env.probe("test.#").await;
     harness.start_relay();

@@ -1,14 +1,9 @@
-//! Builds the intake service from its settings: database, packs, relay, gRPC server.
+//! Builds the intake service on the chassis host: it publishes, it consumes nothing.
 use llo_chassis::{
     ServiceName, Settings,
-    auth::{Authenticator, Gate},
-    bus::{Topology, relay::Relay},
-    db,
-    packs::Packs,
-    server::{self, Readiness, ServeParts},
+    host::{ServiceHost, ServiceSpec},
 };
 use llo_proto::intake::v1::intake_service_server::IntakeServiceServer;
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -22,73 +17,34 @@ pub const GRPC_SERVICE_NAME: &str = "llo.intake.v1.IntakeService";
 
 /// A built service, its port bound, ready to run.
 pub struct Application {
-    settings: Settings,
-    listener: TcpListener,
-    port: u16,
-    context: Context,
-    relay: Relay,
-    gate: Gate,
-    readiness: Readiness,
+    host: ServiceHost,
 }
 
 impl Application {
     /// Creates and migrates the database, loads the packs, binds the port.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let packs = Packs::load(&settings.packs.dir)?;
-        let gate = Gate {
-            authenticator: Authenticator::from_settings(&settings.auth)?,
+        let spec = ServiceSpec {
+            service: SERVICE,
+            grpc_service_name: GRPC_SERVICE_NAME,
             policy: access::POLICY,
-            reflection_public: settings.grpc.reflection,
+            migrations: MIGRATIONS,
+            consumes: None,
         };
-        let pool = db::connect(&settings.database, MIGRATIONS).await?;
-        let readiness = Readiness::default();
-        let topology = Topology::for_service(&settings.amqp, SERVICE.as_str(), &[]);
-        let declared = topology.clone();
-        let relay = Relay::from_settings(
-            &settings,
-            pool.clone(),
-            topology,
-            SERVICE.as_str(),
-            readiness.clone(),
-        );
-        llo_chassis::bus::declare_now(
-            secrecy::ExposeSecret::expose_secret(&settings.amqp.url),
-            &declared,
-        )
-        .await;
-        let listener = server::bind(settings.grpc.address).await?;
-        let port = listener.local_addr()?.port();
-        Ok(Application {
-            settings,
-            listener,
-            port,
-            context: Context { pool, packs },
-            relay,
-            gate,
-            readiness,
-        })
+        let host = ServiceHost::build(settings, spec).await?;
+        Ok(Application { host })
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.host.port()
     }
 
     /// Serves until `shutdown` is cancelled; the relay publishes what is left first.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let pool = self.context.pool.clone();
-        let routes =
-            tonic::service::Routes::new(IntakeServiceServer::new(IntakeApi::new(self.context)));
-        tracing::info!(port = self.port, "intake serving");
-        let parts = ServeParts {
-            listener: self.listener,
-            routes,
-            service_name: GRPC_SERVICE_NAME,
-            gate: self.gate,
-            pool,
-            readiness: self.readiness,
-            shutdown: shutdown.clone(),
+        let context = Context {
+            pool: self.host.pool().clone(),
+            packs: self.host.packs().clone(),
         };
-        let workers = vec![Box::pin(self.relay.run(shutdown)) as _];
-        server::run_service(&self.settings, parts, workers).await
+        let routes = tonic::service::Routes::new(IntakeServiceServer::new(IntakeApi::new(context)));
+        self.host.run(routes, shutdown).await
     }
 }

@@ -37,11 +37,7 @@ impl IntakeApi {
     }
 }
 
-/// Parses an id field; a malformed id is the caller's error, on that field.
-pub fn parse_id(field: &str, value: &str) -> Result<Uuid, ApiError> {
-    crate::domain::validation::id(value)
-        .map_err(|description| ApiError::invalid(field, description))
-}
+pub use llo_chassis::fields::parse_id;
 
 /// The organisation, if it exists and the caller may see it; otherwise NOT_FOUND
 /// (another region's or company's organisation is not revealed).

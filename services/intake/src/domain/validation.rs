@@ -76,12 +76,7 @@ pub fn request_id(value: &str) -> Result<(), String> {
 }
 
 /// An id this service issued (a UUID).
-pub fn id(value: &str) -> Result<uuid::Uuid, String> {
-    if value.is_empty() {
-        return Err("is required".into());
-    }
-    value.parse().map_err(|_| "is not a valid id".to_owned())
-}
+pub use llo_chassis::fields::check_id as id;
 
 pub fn organisation(draft: &OrganisationDraft, packs: &Packs, violations: &mut Violations) {
     match packs.region(&draft.region) {

@@ -38,19 +38,7 @@ impl TrajectoryApi {
     }
 }
 
-pub fn parse_id(field: &str, value: &str) -> Result<Uuid, ApiError> {
-    if value.is_empty() {
-        return Err(ApiError::invalid(field, "is required"));
-    }
-    value
-        .parse()
-        .map_err(|_| ApiError::invalid(field, "is not a valid id"))
-}
-
-/// An optional id field: empty means absent.
-pub fn optional_id(field: &str, value: &str) -> Result<Option<Uuid>, ApiError> {
-    non_empty(value).map(|v| parse_id(field, v)).transpose()
-}
+pub use llo_chassis::fields::{optional_id, parse_id};
 
 /// The participant's plan, if the caller may see it; NOT_FOUND otherwise.
 pub async fn visible_plan(

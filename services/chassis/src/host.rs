@@ -1,0 +1,138 @@
+//! What every service builds the same way: packs, the auth gate, its migrated
+//! database, its topology (declared before anything runs), the relay, the consumer
+//! when it subscribes to events, and its bound port. A service adds its routes.
+use std::sync::Arc;
+
+use diesel_migrations::EmbeddedMigrations;
+use secrecy::ExposeSecret as _;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    ServiceName, Settings,
+    auth::{AccessPolicy, Authenticator, Gate},
+    bus::{self, EventHandler, Topology, consumer::Consumer, relay::Relay},
+    db::{self, PgPool},
+    packs::Packs,
+    server::{self, Readiness, ServeParts},
+};
+
+/// The facts that make a service what it is.
+pub struct ServiceSpec {
+    pub service: ServiceName,
+    /// Full gRPC service name, for health: `llo.intake.v1.IntakeService`.
+    pub grpc_service_name: &'static str,
+    pub policy: AccessPolicy,
+    pub migrations: EmbeddedMigrations,
+    /// What it consumes; `None` for a service that only publishes.
+    pub consumes: Option<Consumes>,
+}
+
+/// A consuming service's subscriptions and how it makes its reactions from the packs.
+pub struct Consumes {
+    pub subscriptions: &'static [&'static str],
+    pub reactions: fn(&Packs) -> Arc<dyn EventHandler>,
+}
+
+/// A service built and bound, ready to run.
+pub struct ServiceHost {
+    settings: Settings,
+    service: ServiceName,
+    grpc_service_name: &'static str,
+    listener: TcpListener,
+    port: u16,
+    pool: PgPool,
+    packs: Packs,
+    gate: Gate,
+    readiness: Readiness,
+    relay: Relay,
+    consumer: Option<Consumer>,
+}
+
+impl ServiceHost {
+    pub async fn build(settings: Settings, spec: ServiceSpec) -> anyhow::Result<ServiceHost> {
+        let packs = Packs::load(&settings.packs.dir)?;
+        let gate = Gate {
+            authenticator: Authenticator::from_settings(&settings.auth)?,
+            policy: spec.policy,
+            reflection_public: settings.grpc.reflection,
+        };
+        let pool = db::connect(&settings.database, spec.migrations).await?;
+        let name = spec.service.as_str();
+        let subscriptions = spec.consumes.as_ref().map_or(&[][..], |c| c.subscriptions);
+        let topology = Topology::for_service(&settings.amqp, name, subscriptions);
+        let readiness = if spec.consumes.is_some() {
+            Readiness::with_consumer()
+        } else {
+            Readiness::default()
+        };
+        let relay = Relay::from_settings(
+            &settings,
+            pool.clone(),
+            topology.clone(),
+            name,
+            readiness.clone(),
+        );
+        let consumer = spec.consumes.as_ref().map(|consumes| {
+            Consumer::from_settings(
+                &settings,
+                pool.clone(),
+                topology.clone(),
+                (consumes.reactions)(&packs),
+                name,
+                readiness.clone(),
+            )
+        });
+        bus::declare_now(settings.amqp.url.expose_secret(), &topology).await;
+        let listener = server::bind(settings.grpc.address).await?;
+        let port = listener.local_addr()?.port();
+        Ok(ServiceHost {
+            settings,
+            service: spec.service,
+            grpc_service_name: spec.grpc_service_name,
+            listener,
+            port,
+            pool,
+            packs,
+            gate,
+            readiness,
+            relay,
+            consumer,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub fn packs(&self) -> &Packs {
+        &self.packs
+    }
+
+    /// Serves `routes` with the relay (and consumer) beside it until `shutdown`.
+    pub async fn run(
+        self,
+        routes: tonic::service::Routes,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        tracing::info!(port = self.port, service = self.service.as_str(), "serving");
+        let parts = ServeParts {
+            listener: self.listener,
+            routes,
+            service_name: self.grpc_service_name,
+            gate: self.gate,
+            pool: self.pool,
+            readiness: self.readiness,
+            shutdown: shutdown.clone(),
+        };
+        let mut workers = vec![Box::pin(self.relay.run(shutdown.clone())) as _];
+        if let Some(consumer) = self.consumer {
+            workers.push(Box::pin(consumer.run(shutdown)) as _);
+        }
+        server::run_service(&self.settings, parts, workers).await
+    }
+}
