@@ -78,8 +78,34 @@ mod tests {
         assert!(token.is_empty());
     }
 
+    fn refused_field(page_size: i32, token: &str) -> Option<String> {
+        match Page::from_request(page_size, token) {
+            Err(ApiError::InvalidArgument(violations)) => {
+                violations.into_iter().next().map(|v| v.field)
+            }
+            _ => None,
+        }
+    }
+
     #[test]
     fn a_forged_token_is_refused() {
-        assert!(Page::from_request(5, "not-a-token!").is_err());
+        // Not base64 at all, and base64 of something that is not an id.
+        assert_eq!(
+            refused_field(5, "not-a-token!").as_deref(),
+            Some("page_token")
+        );
+        let short = URL_SAFE_NO_PAD.encode([7_u8; 15]);
+        let long = URL_SAFE_NO_PAD.encode([7_u8; 17]);
+        assert_eq!(refused_field(5, &short).as_deref(), Some("page_token"));
+        assert_eq!(refused_field(5, &long).as_deref(), Some("page_token"));
+    }
+
+    #[test]
+    fn the_page_size_defaults_caps_and_refuses_negatives() {
+        assert_eq!(Page::from_request(0, "").unwrap().size, DEFAULT_PAGE_SIZE);
+        assert_eq!(Page::from_request(7, "").unwrap().size, 7);
+        assert_eq!(Page::from_request(10_000, "").unwrap().size, MAX_PAGE_SIZE);
+        assert_eq!(refused_field(-1, "").as_deref(), Some("page_size"));
+        assert_eq!(Page::from_request(7, "").unwrap().fetch_limit(), 8);
     }
 }

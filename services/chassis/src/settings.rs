@@ -105,6 +105,9 @@ pub struct AmqpSettings {
     pub retry_base_delay_ms: u64,
     pub relay_batch_size: i64,
     pub relay_poll_interval_ms: u64,
+    /// How long the broker may take to confirm a relayed batch before the relay gives
+    /// up on the connection (a broker under a resource alarm stops confirming).
+    pub confirm_timeout_ms: u64,
     /// Published outbox rows are kept this long (for audits and re-publishing), then pruned.
     pub outbox_retention_hours: u64,
 }
@@ -263,6 +266,7 @@ fn defaults(
         .set_default("amqp.retry_base_delay_ms", 200)?
         .set_default("amqp.relay_batch_size", 200)?
         .set_default("amqp.relay_poll_interval_ms", 1_000)?
+        .set_default("amqp.confirm_timeout_ms", 30_000)?
         .set_default("amqp.outbox_retention_hours", 168)?
         .set_default("auth.issuer", "llo")?
         .set_default("auth.audience", "llo-suite")?

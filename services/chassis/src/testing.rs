@@ -289,11 +289,13 @@ impl EventProbe {
 }
 
 /// A TCP proxy in front of a local server (the broker, PostgreSQL), so a test can take
-/// it away and bring it back without touching what other tests share.
+/// it away and bring it back without touching what other tests share, or make it fall
+/// silent (bytes held, connections open), as a broker under a resource alarm does.
 pub struct TcpProxy {
     pub port: u16,
     up: std::sync::Arc<std::sync::atomic::AtomicBool>,
     generation: tokio::sync::watch::Sender<u64>,
+    flowing: tokio::sync::watch::Sender<bool>,
 }
 
 impl TcpProxy {
@@ -309,22 +311,28 @@ impl TcpProxy {
             .unwrap_or_else(|e| panic!("{e}"));
         let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
         let (generation, _) = tokio::sync::watch::channel(0_u64);
-        let (accept_up, accept_generation) = (up.clone(), generation.clone());
+        let (flowing, _) = tokio::sync::watch::channel(true);
+        let (accept_up, accept_generation, accept_flowing) =
+            (up.clone(), generation.clone(), flowing.clone());
         tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 if !accept_up.load(Ordering::SeqCst) {
                     drop(inbound);
                     continue;
                 }
                 let mut cut = accept_generation.subscribe();
+                let (to_server, to_client) =
+                    (accept_flowing.subscribe(), accept_flowing.subscribe());
                 tokio::spawn(async move {
-                    let Ok(mut outbound) =
-                        tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                    let Ok(outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
                     else {
                         return;
                     };
+                    let (client_read, client_write) = inbound.into_split();
+                    let (server_read, server_write) = outbound.into_split();
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        () = forward(client_read, server_write, to_server) => {}
+                        () = forward(server_read, client_write, to_client) => {}
                         _ = cut.changed() => {}
                     }
                 });
@@ -334,6 +342,7 @@ impl TcpProxy {
             port,
             up,
             generation,
+            flowing,
         }
     }
 
@@ -347,7 +356,36 @@ impl TcpProxy {
         self.generation.send_modify(|g| *g += 1);
     }
 
+    /// Accepts connections again, and lets bytes flow again after `stall`.
     pub fn up(&self) {
         self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.flowing.send_replace(true);
+    }
+
+    /// Holds every byte in both directions while keeping connections open.
+    pub fn stall(&self) {
+        self.flowing.send_replace(false);
+    }
+}
+
+/// Copies one direction of a proxied connection, holding bytes while not `flowing`.
+async fn forward(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut flowing: tokio::sync::watch::Receiver<bool>,
+) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut buffer = vec![0_u8; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
+        };
+        if flowing.wait_for(|flowing| *flowing).await.is_err() {
+            return;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            return;
+        }
     }
 }

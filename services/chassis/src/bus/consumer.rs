@@ -335,7 +335,7 @@ impl Consumer {
                     outage_wait = (outage_wait * 2).min(Duration::from_secs(5));
                 }
                 Err(HandleError::Retry(error)) => {
-                    let delay = self.retry_base_delay * 2u32.saturating_pow(attempt - 1);
+                    let delay = retry_delay(self.retry_base_delay, attempt);
                     tracing::warn!(error = %format!("{error:#}"), attempt, retry_in = ?delay, "handler failed; retrying");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -414,6 +414,11 @@ impl Consumer {
     }
 }
 
+/// The pause before attempt `attempt + 1`: the base, doubled per failed attempt.
+pub fn retry_delay(base: Duration, failed_attempt: u32) -> Duration {
+    base.saturating_mul(2u32.saturating_pow(failed_attempt.saturating_sub(1)))
+}
+
 fn parse_envelope(delivery: &Delivery, headers: &FieldTable) -> Result<IncomingEvent, String> {
     let properties = &delivery.properties;
     let id = properties
@@ -444,5 +449,27 @@ pub(crate) fn header_str<'a>(headers: &'a FieldTable, key: &str) -> Option<&'a s
         AMQPValue::LongString(value) => std::str::from_utf8(value.as_bytes()).ok(),
         AMQPValue::ShortString(value) => Some(value.as_str()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_back_off_doubles_from_the_base() {
+        let base = Duration::from_millis(200);
+        let delays: Vec<u128> = (1..=5)
+            .map(|attempt| retry_delay(base, attempt).as_millis())
+            .collect();
+        assert_eq!(delays, [200, 400, 800, 1_600, 3_200]);
+    }
+
+    #[test]
+    fn the_back_off_saturates_instead_of_overflowing() {
+        assert_eq!(
+            retry_delay(Duration::from_secs(1), 80),
+            Duration::from_secs(1).saturating_mul(u32::MAX)
+        );
     }
 }

@@ -32,9 +32,6 @@ struct PendingRow {
     created_at: chrono::DateTime<Utc>,
 }
 
-/// How long the broker may take to confirm a batch.
-const CONFIRM_TIMEOUT: Duration = Duration::from_secs(30);
-
 pub struct Relay {
     pub pool: PgPool,
     pub database_url: String,
@@ -44,6 +41,8 @@ pub struct Relay {
     pub batch_size: i64,
     pub poll_interval: Duration,
     pub retention: Duration,
+    /// How long the broker may take to confirm a batch.
+    pub confirm_timeout: Duration,
     pub readiness: Readiness,
 }
 
@@ -64,6 +63,7 @@ impl Relay {
             batch_size: settings.amqp.relay_batch_size,
             poll_interval: Duration::from_millis(settings.amqp.relay_poll_interval_ms),
             retention: Duration::from_secs(settings.amqp.outbox_retention_hours * 3600),
+            confirm_timeout: Duration::from_millis(settings.amqp.confirm_timeout_ms),
             readiness,
         }
     }
@@ -173,6 +173,7 @@ impl Relay {
         let batch_size = self.batch_size;
         let exchange = self.topology.exchange.clone();
         let app_id = self.app_id.clone();
+        let confirm_timeout = self.confirm_timeout;
         // Row locks (SKIP LOCKED) let several replicas relay without publishing twice.
         let confirmed = conn
             .transaction::<_, anyhow::Error, _>(async |conn| {
@@ -209,7 +210,7 @@ impl Relay {
                 // A broker that stops confirming (a resource alarm) must not hold the
                 // transaction and its row locks forever.
                 let (published, failure) = match tokio::time::timeout(
-                    CONFIRM_TIMEOUT,
+                    confirm_timeout,
                     publish_rows(channel, &exchange, &app_id, &rows),
                 )
                 .await
@@ -218,7 +219,7 @@ impl Relay {
                     Err(_) => (
                         Vec::new(),
                         <[PendingRow]>::first(&rows)
-                            .map(|r| (r.id, format!("no confirms within {CONFIRM_TIMEOUT:?}"))),
+                            .map(|r| (r.id, format!("no confirms within {confirm_timeout:?}"))),
                     ),
                 };
                 if !published.is_empty() {

@@ -72,24 +72,37 @@ async fn status_of(channel: tonic::transport::Channel) -> Option<i32> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_turns_not_serving_while_the_database_is_lost_and_back_after() {
+    health_follows_a_lost_dependency(5432).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_turns_not_serving_while_the_broker_is_lost_and_back_after() {
+    health_follows_a_lost_dependency(5672).await;
+}
+
+/// Serves intake with PostgreSQL (5432) or RabbitMQ (5672) behind a proxy, takes that
+/// dependency away and brings it back, and follows the service's health.
+async fn health_follows_a_lost_dependency(target: u16) {
     use llo_chassis::{
         ServiceName,
         testing::{TcpProxy, TestEnv},
     };
     use tonic_health::pb::health_check_response::ServingStatus;
-    let database = TcpProxy::start_for(5432).await;
+    let dependency = TcpProxy::start_for(target).await;
     let env = TestEnv::new();
-    let direct = env.database_url(ServiceName::Intake);
-    let settings = env.settings_with(
-        ServiceName::Intake,
-        &[
+    let rerouted = if target == 5432 {
+        let direct = env.database_url(ServiceName::Intake);
+        vec![
             (
                 "database.url",
-                direct.replace(":5432/", &format!(":{}/", database.port)),
+                direct.replace(":5432/", &format!(":{}/", dependency.port)),
             ),
             ("database.acquire_timeout_ms", "500".to_owned()),
-        ],
-    );
+        ]
+    } else {
+        vec![("amqp.url", dependency.url())]
+    };
+    let settings = env.settings_with(ServiceName::Intake, &rerouted);
     let app = llo_intake::Application::build(settings).await.unwrap();
     let port = app.port();
     let shutdown = tokio_util::sync::CancellationToken::new();
@@ -113,14 +126,14 @@ async fn health_turns_not_serving_while_the_database_is_lost_and_back_after() {
     };
     assert!(
         wait_for(ServingStatus::Serving).await,
-        "SERVING with the database up"
+        "SERVING with the dependency up"
     );
-    database.down();
+    dependency.down();
     assert!(
         wait_for(ServingStatus::NotServing).await,
-        "NOT_SERVING while the database is lost"
+        "NOT_SERVING while the dependency is lost"
     );
-    database.up();
+    dependency.up();
     assert!(
         wait_for(ServingStatus::Serving).await,
         "SERVING again once it is back"
@@ -129,13 +142,17 @@ async fn health_turns_not_serving_while_the_database_is_lost_and_back_after() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_call_in_flight_when_shutdown_begins_still_completes() {
+async fn a_call_in_flight_when_shutdown_begins_still_completes_and_then_the_server_stops() {
     use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext, testing::TestEnv};
     use llo_proto::intake::v1::intake_service_client::IntakeServiceClient;
     let env = TestEnv::new();
-    let app = llo_intake::Application::build(env.settings(ServiceName::Intake))
-        .await
-        .unwrap();
+    // A grace far longer than the test may take: a server that ignored the signal would
+    // only stop when the grace runs out.
+    let settings = env.settings_with(
+        ServiceName::Intake,
+        &[("grpc.shutdown_grace_seconds", "120".to_owned())],
+    );
+    let app = llo_intake::Application::build(settings).await.unwrap();
     let port = app.port();
     let shutdown = tokio_util::sync::CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone()));
@@ -155,14 +172,21 @@ async fn a_call_in_flight_when_shutdown_begins_still_completes() {
             bearer_token: Some(env.token(Role::ProgrammeManager, "achterhoek", None)),
         },
     );
-    // A slow stream: 20 rows over about a second.
+    // A slow stream: 20 rows over about a second; it says when the fifth row is sent.
     let id = organisation.organisation_id.clone();
+    let under_way = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signal = under_way.clone();
     let rows = tokio_stream::StreamExt::throttle(
-        tokio_stream::iter((0..20).map(move |n| crate::import::row(&id, n))),
+        tokio_stream::iter((0..20).map(move |n| {
+            if n == 5 {
+                signal.notify_one();
+            }
+            crate::import::row(&id, n)
+        })),
         std::time::Duration::from_millis(50),
     );
     let call = tokio::spawn(async move { importer.import_participants(rows).await });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    under_way.notified().await;
     shutdown.cancel();
     let response = call
         .await
@@ -170,5 +194,17 @@ async fn a_call_in_flight_when_shutdown_begins_still_completes() {
         .expect("the in-flight import finishes")
         .into_inner();
     assert_eq!(response.created_count, 20);
-    server.await.unwrap().unwrap();
+    // The server stops as soon as the call is done, not when the grace runs out.
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), server).await;
+    assert!(
+        stopped.is_ok(),
+        "the server kept serving after the shutdown signal"
+    );
+    stopped.unwrap().unwrap().unwrap();
+    // And a new connection finds nobody listening.
+    let refused = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .unwrap()
+        .connect()
+        .await;
+    assert!(refused.is_err(), "the port is closed after shutdown");
 }
