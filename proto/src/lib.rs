@@ -25,3 +25,6 @@ pub mod events {
         tonic::include_proto!("llo.events.v1");
     }
 }
+
+pub mod integration;
+pub use integration::IntegrationEvent;

@@ -115,6 +115,28 @@ impl ApiError {
     pub fn denied(message: impl Into<String>) -> Self {
         ApiError::PermissionDenied(message.into())
     }
+
+    /// This error with NOT_FOUND replaced (a hidden resource is named as the one asked
+    /// for); any other failure, a database outage above all, keeps its own status.
+    pub fn when_not_found(self, replacement: impl FnOnce() -> ApiError) -> ApiError {
+        match self {
+            ApiError::NotFound(_) => replacement(),
+            other => other,
+        }
+    }
+
+    /// A failed insert: a unique violation means a concurrent call with the same key
+    /// won the race (the caller retries and gets its answer); anything else is
+    /// what it is.
+    pub fn from_insert(error: diesel::result::Error, concurrent: &str) -> ApiError {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::Unavailable(concurrent.to_owned())
+            }
+            other => other.into(),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for ApiError {

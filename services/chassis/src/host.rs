@@ -28,9 +28,9 @@ pub struct ServiceSpec {
     pub consumes: Option<Consumes>,
 }
 
-/// A consuming service's subscriptions and how it makes its reactions from the packs.
+/// How a consuming service makes its reactions (its `Subscriptions`) from the packs;
+/// the queue's bindings are the routing keys of the event types it reacts to.
 pub struct Consumes {
-    pub subscriptions: &'static [&'static str],
     pub reactions: fn(&Packs) -> Arc<dyn EventHandler>,
 }
 
@@ -59,8 +59,12 @@ impl ServiceHost {
         };
         let pool = db::connect(&settings.database, spec.migrations).await?;
         let name = spec.service.as_str();
-        let subscriptions = spec.consumes.as_ref().map_or(&[][..], |c| c.subscriptions);
-        let topology = Topology::for_service(&settings.amqp, name, subscriptions);
+        let reactions = spec.consumes.as_ref().map(|c| (c.reactions)(&packs));
+        let bindings = reactions
+            .as_ref()
+            .map(|r| r.routing_keys())
+            .unwrap_or_default();
+        let topology = Topology::for_service(&settings.amqp, name, &bindings);
         let readiness = if spec.consumes.is_some() {
             Readiness::with_consumer()
         } else {
@@ -73,12 +77,12 @@ impl ServiceHost {
             name,
             readiness.clone(),
         );
-        let consumer = spec.consumes.as_ref().map(|consumes| {
+        let consumer = reactions.map(|reactions| {
             Consumer::from_settings(
                 &settings,
                 pool.clone(),
                 topology.clone(),
-                (consumes.reactions)(&packs),
+                reactions,
                 name,
                 readiness.clone(),
             )

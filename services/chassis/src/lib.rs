@@ -1,19 +1,22 @@
 //! What every LLO service shares: settings, telemetry, gRPC server defaults,
 //! database pool and migrations, the event bus, authentication, packs.
 pub mod auth;
+#[cfg(feature = "testing")]
 pub mod auth_matrix;
 pub mod bus;
+pub mod call;
 pub mod db;
-pub mod detached;
 pub mod error;
 pub mod fields;
 pub mod host;
+pub mod idempotency;
 pub mod packs;
 pub mod paging;
 pub mod rpc_layer;
 pub mod server;
 pub mod settings;
 pub mod telemetry;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{ApiError, FieldViolation, Violations};

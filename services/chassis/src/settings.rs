@@ -84,6 +84,8 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     /// Create the service's database at start when it does not exist.
     pub create_if_missing: bool,
+    /// How long the answer to a call with a `request_id` is kept for retries.
+    pub request_id_retention_hours: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -255,6 +257,7 @@ fn defaults(
         .set_default("database.max_connections", 16)?
         .set_default("database.acquire_timeout_ms", 5_000)?
         .set_default("database.create_if_missing", true)?
+        .set_default("database.request_id_retention_hours", 168)?
         .set_default("amqp.url", "amqp://guest:guest@127.0.0.1:5672/%2f")?
         .set_default("amqp.exchange", "llo.events")?
         .set_default("amqp.dead_letter_exchange", "llo.events.dlx")?

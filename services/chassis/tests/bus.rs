@@ -23,8 +23,7 @@ use lapin::{
 use llo_chassis::{
     ServiceName,
     bus::{
-        self, EventHandler, HandleError, IncomingEvent, OutboxEvent, Topology, consumer::Consumer,
-        relay::Relay,
+        self, EventHandler, HandleError, IncomingEvent, Topology, consumer::Consumer, relay::Relay,
     },
     db,
     server::Readiness,
@@ -78,7 +77,7 @@ impl EventHandler for Recorder {
                 self.failures_left.fetch_sub(1, Ordering::SeqCst);
                 return Err(HandleError::Retry(anyhow::anyhow!("a passing failure")));
             }
-            let _: prost_types::Timestamp = event.decode()?;
+            let _: Ping = event.decode()?;
             diesel::insert_into(applied::table)
                 .values((
                     applied::event_id.eq(event.id),
@@ -89,6 +88,21 @@ impl EventHandler for Recorder {
             Ok(())
         })
     }
+
+    fn routing_keys(&self) -> Vec<String> {
+        vec!["test.#".to_owned()]
+    }
+}
+
+/// The test's integration event.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Ping {
+    #[prost(int64, tag = "1")]
+    seconds: i64,
+}
+
+impl llo_proto::IntegrationEvent for Ping {
+    const ROUTING_KEY: &'static str = "test.ping.v1";
 }
 
 /// Polls `check` until it gives `Some`, or fails the test after 20 s (generous for a
@@ -153,7 +167,7 @@ impl Harness {
         let pool = db::connect(&settings.database, TEST_MIGRATIONS)
             .await
             .unwrap();
-        let topology = Topology::for_service(&settings.amqp, "testsvc", &["test.#"]);
+        let topology = Topology::for_service(&settings.amqp, "testsvc", &["test.#".to_owned()]);
         let queue = topology.queue.clone().unwrap();
         env.track_queue(&queue.name);
         env.track_queue(&queue.dead_letter_queue);
@@ -200,13 +214,9 @@ impl Harness {
 
     async fn commit_event(&self, seconds: i64) {
         let mut conn = self.pool.get().await.unwrap();
-        let event = prost_types::Timestamp { seconds, nanos: 0 };
+        let event = Ping { seconds };
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            bus::enqueue(
-                conn,
-                &[OutboxEvent::new("test.ping.v1", "achterhoek", &event)],
-            )
-            .await?;
+            bus::record(conn, "achterhoek", &event).await?;
             Ok(())
         })
         .await
@@ -336,10 +346,7 @@ fn event_properties(id: uuid::Uuid) -> BasicProperties {
 }
 
 fn ping() -> Vec<u8> {
-    prost::Message::encode_to_vec(&prost_types::Timestamp {
-        seconds: 1,
-        nanos: 0,
-    })
+    prost::Message::encode_to_vec(&Ping { seconds: 1 })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -373,7 +380,7 @@ async fn a_commit_made_while_the_broker_is_down_is_published_once_it_is_back() {
         .next(Duration::from_secs(15))
         .await
         .expect("published once the broker is back");
-    let event: prost_types::Timestamp = prost::Message::decode(delivery.data.as_slice()).unwrap();
+    let event: Ping = prost::Message::decode(delivery.data.as_slice()).unwrap();
     assert_eq!(event.seconds, 2);
     harness.wait_backlog_empty().await;
     assert!(
@@ -681,7 +688,7 @@ async fn a_broker_that_stops_confirming_is_given_up_on_and_the_event_still_leave
         .next(Duration::from_secs(20))
         .await
         .expect("published after the stall");
-    let event: prost_types::Timestamp = prost::Message::decode(delivery.data.as_slice()).unwrap();
+    let event: Ping = prost::Message::decode(delivery.data.as_slice()).unwrap();
     assert_eq!(event.seconds, 2);
     harness.wait_backlog_empty().await;
 }

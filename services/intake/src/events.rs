@@ -1,4 +1,5 @@
-//! Intake's integration events: routing keys and how they are built from rows.
+//! Intake's integration events, built from rows (their routing keys live with the
+//! message types, in `llo_proto::integration`).
 //! They carry ids, never a person's name or e-mail address.
 use llo_proto::{common::v1 as common, events::v1 as events};
 
@@ -10,12 +11,6 @@ use crate::{
         participants::ParticipantRow,
     },
 };
-
-pub const ORGANISATION_REGISTERED: &str = "intake.organisation_registered.v1";
-pub const PARTICIPANT_ENROLLED: &str = "intake.participant_enrolled.v1";
-pub const NEEDS_ASSESSMENT_COMPLETED: &str = "intake.needs_assessment_completed.v1";
-pub const LEARNING_NEEDS_RECORDED: &str = "intake.learning_needs_recorded.v1";
-pub const PARTICIPANT_ERASED: &str = "intake.participant_erased.v1";
 
 pub fn organisation_registered(row: &OrganisationRow) -> events::OrganisationRegistered {
     events::OrganisationRegistered {

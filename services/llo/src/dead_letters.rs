@@ -36,7 +36,7 @@ fn topology(service: &str) -> anyhow::Result<(Settings, Topology)> {
         .ok_or_else(|| anyhow::anyhow!("unknown service {service:?}"))?;
     let settings = Settings::load(name)?;
     // Only the queue names matter here; any binding marks the service as a consumer.
-    let topology = Topology::for_service(&settings.amqp, service, &["#"]);
+    let topology = Topology::for_service(&settings.amqp, service, &["#".to_owned()]);
     Ok((settings, topology))
 }
 

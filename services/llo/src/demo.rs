@@ -466,6 +466,7 @@ async fn scan(
     }
     let completed = intake
         .complete_assessment(pb::CompleteAssessmentRequest {
+            request_id: format!("demo-complete-{}", assessment.assessment_id),
             assessment_id: assessment.assessment_id.clone(),
             priority_needs: company
                 .coach_needs

@@ -140,11 +140,13 @@ pub async fn run_trajectory(
         .assign_coach(pb::AssignCoachRequest {
             trajectory_id: id.clone(),
             coach_id: ["coach-anja", "coach-erik"][company % 2].into(),
+            request_id: format!("demo-coach-{id}"),
         })
         .await?;
     match coach
         .start_trajectory(pb::StartTrajectoryRequest {
             trajectory_id: id.clone(),
+            request_id: format!("demo-start-{id}"),
         })
         .await
     {
@@ -253,6 +255,7 @@ pub async fn develop_people(
         if n % 2 == 0 && activity.status != pb::ActivityStatus::Completed as i32 {
             school
                 .complete_learning_activity(pb::CompleteLearningActivityRequest {
+                    request_id: format!("demo-complete-{}", activity.activity_id),
                     activity_id: activity.activity_id.clone(),
                     actual_hours: activity.planned_hours,
                     credential: Some(pb::Credential {

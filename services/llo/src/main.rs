@@ -1,7 +1,6 @@
 //! `llo`: runs the whole suite in one process (`up`), the Achterhoek pilot demo,
 //! migrations, development tokens, dead-letter handling and benchmarks.
 mod bench;
-mod bench_trajectories;
 mod client;
 mod dead_letters;
 mod demo;

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     access,
     api::{Context, TrajectoryApi},
-    handlers::{Reactions, SUBSCRIPTIONS},
+    handlers,
     store::MIGRATIONS,
 };
 
@@ -33,12 +33,7 @@ impl Application {
             policy: access::POLICY,
             migrations: MIGRATIONS,
             consumes: Some(Consumes {
-                subscriptions: SUBSCRIPTIONS,
-                reactions: |packs| {
-                    Arc::new(Reactions {
-                        packs: packs.clone(),
-                    })
-                },
+                reactions: |packs| Arc::new(handlers::subscriptions(packs)),
             }),
         };
         Ok(Application {

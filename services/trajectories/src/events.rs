@@ -11,16 +11,6 @@ use crate::{
     },
 };
 
-pub const TRAJECTORY_PROPOSED: &str = "trajectories.trajectory_proposed.v1";
-pub const TRAJECTORY_STATUS_CHANGED: &str = "trajectories.trajectory_status_changed.v1";
-pub const COACH_ASSIGNED: &str = "trajectories.coach_assigned.v1";
-pub const INTERVENTION_PLANNED: &str = "trajectories.intervention_planned.v1";
-pub const COACHING_SESSION_HELD: &str = "trajectories.coaching_session_held.v1";
-pub const DEVELOPMENT_PLAN_CREATED: &str = "trajectories.development_plan_created.v1";
-pub const LEARNING_ACTIVITY_PLANNED: &str = "trajectories.learning_activity_planned.v1";
-pub const LEARNING_ACTIVITY_COMPLETED: &str = "trajectories.learning_activity_completed.v1";
-pub const FUNDING_ALLOCATED: &str = "trajectories.funding_allocated.v1";
-
 fn now() -> Option<prost_types::Timestamp> {
     Some(timestamp(Utc::now()))
 }

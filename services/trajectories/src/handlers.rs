@@ -1,9 +1,13 @@
 //! Trajectories' reactions to intake's events. Each runs inside the consumer's
 //! transaction, together with the inbox row, so it is applied exactly once.
 use diesel_async::AsyncPgConnection;
-use futures_util::future::BoxFuture;
 use llo_chassis::{
-    bus::{EventHandler, HandleError, IncomingEvent, OutboxEvent, enqueue},
+    bus::{
+        HandleError, OutboxEvent, Subscriptions,
+        erasure::{ErasedParticipant, event_id},
+        record, record_all,
+    },
+    idempotency,
     packs::Packs,
 };
 use llo_proto::{common::v1 as common, events::v1 as events};
@@ -18,65 +22,50 @@ use crate::{
     },
 };
 
-pub const ORGANISATION_REGISTERED: &str = "intake.organisation_registered.v1";
-pub const PARTICIPANT_ENROLLED: &str = "intake.participant_enrolled.v1";
-pub const NEEDS_ASSESSMENT_COMPLETED: &str = "intake.needs_assessment_completed.v1";
-pub const LEARNING_NEEDS_RECORDED: &str = "intake.learning_needs_recorded.v1";
-pub const PARTICIPANT_ERASED: &str = llo_chassis::bus::erasure::PARTICIPANT_ERASED;
-
-/// Everything this service subscribes to: its queue's bindings.
-pub const SUBSCRIPTIONS: &[&str] = &[
-    ORGANISATION_REGISTERED,
-    PARTICIPANT_ENROLLED,
-    NEEDS_ASSESSMENT_COMPLETED,
-    LEARNING_NEEDS_RECORDED,
-    PARTICIPANT_ERASED,
-];
-
+/// The reaction state: the sector packs (for the intervention catalogue).
 pub struct Reactions {
     pub packs: Packs,
 }
 
-fn id(field: &str, value: &str) -> Result<Uuid, HandleError> {
-    value
-        .parse()
-        .map_err(|_| HandleError::Malformed(format!("{field} {value:?} is not a UUID")))
+/// Everything trajectories reacts to, one line per event type: its queue's bindings.
+pub fn subscriptions(packs: &Packs) -> Subscriptions<Reactions> {
+    Subscriptions::new(Reactions {
+        packs: packs.clone(),
+    })
+    .on::<events::OrganisationRegistered>(|_, conn, event| {
+        Box::pin(organisation_registered(conn, event))
+    })
+    .on::<events::ParticipantEnrolled>(|_, conn, event| Box::pin(participant_enrolled(conn, event)))
+    .on::<events::NeedsAssessmentCompleted>(|reactions, conn, event| {
+        Box::pin(reactions.needs_assessment_completed(conn, event))
+    })
+    .on::<events::LearningNeedsRecorded>(|_, conn, event| {
+        Box::pin(learning_needs_recorded(conn, event))
+    })
+    .on::<events::ParticipantErased>(|_, conn, event| Box::pin(participant_erased(conn, event)))
 }
 
-impl EventHandler for Reactions {
-    fn handle<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        event: &'a IncomingEvent,
-    ) -> BoxFuture<'a, Result<(), HandleError>> {
-        Box::pin(async move {
-            if let Some(erased) = llo_chassis::bus::erasure::erased_participant(event)? {
-                // Erased before (or without) its enrolment reaching us: leave an erased
-                // plan behind, so a late event cannot bring the participant back.
-                plans::ensure(
-                    conn,
-                    erased.participant_id,
-                    erased.organisation_id,
-                    &erased.region,
-                )
-                .await?;
-                plans::purge(conn, erased.participant_id).await?;
-                return Ok(());
-            }
-            match event.routing_key.as_str() {
-                ORGANISATION_REGISTERED => organisation_registered(conn, event.decode()?).await,
-                PARTICIPANT_ENROLLED => participant_enrolled(conn, event.decode()?).await,
-                NEEDS_ASSESSMENT_COMPLETED => {
-                    self.needs_assessment_completed(conn, event.decode()?).await
-                }
-                LEARNING_NEEDS_RECORDED => learning_needs_recorded(conn, event.decode()?).await,
-                other => {
-                    tracing::debug!(routing_key = other, "not an event trajectories reacts to");
-                    Ok(())
-                }
-            }
-        })
-    }
+fn id(field: &str, value: &str) -> Result<Uuid, HandleError> {
+    event_id(field, value)
+}
+
+/// Erasure: the plan's goals and texts go; an erased plan is left behind even when the
+/// enrolment never reached us, so a late event cannot bring the participant back.
+async fn participant_erased(
+    conn: &mut AsyncPgConnection,
+    event: events::ParticipantErased,
+) -> Result<(), HandleError> {
+    let erased = ErasedParticipant::try_from(event)?;
+    plans::ensure(
+        conn,
+        erased.participant_id,
+        erased.organisation_id,
+        &erased.region,
+    )
+    .await?;
+    plans::purge(conn, erased.participant_id).await?;
+    idempotency::forget_about(conn, erased.participant_id).await?;
+    Ok(())
 }
 
 async fn organisation_registered(
@@ -104,15 +93,7 @@ async fn plan_for(
     let (plan, created) = plans::ensure(conn, participant, organisation, region).await?;
     if created {
         let message = out::development_plan_created(&plan);
-        enqueue(
-            conn,
-            &[OutboxEvent::new(
-                out::DEVELOPMENT_PLAN_CREATED,
-                &plan.region,
-                &message,
-            )],
-        )
-        .await?;
+        record(conn, &plan.region, &message).await?;
     }
     Ok(plan)
 }
@@ -170,19 +151,17 @@ impl Reactions {
             .await?;
             interventions.push(row);
         }
-        let mut outbox = vec![OutboxEvent::new(
-            out::TRAJECTORY_PROPOSED,
+        let mut outbox = vec![OutboxEvent::of(
             &trajectory.region,
             &out::trajectory_proposed(&trajectory, &interventions),
         )];
         outbox.extend(interventions.iter().map(|i| {
-            OutboxEvent::new(
-                out::INTERVENTION_PLANNED,
+            OutboxEvent::of(
                 &trajectory.region,
                 &out::intervention_planned(&trajectory, i),
             )
         }));
-        enqueue(conn, &outbox).await?;
+        record_all(conn, &outbox).await?;
         Ok(())
     }
 }

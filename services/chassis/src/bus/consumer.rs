@@ -10,8 +10,8 @@ use lapin::{
     BasicProperties, Channel,
     message::Delivery,
     options::{
-        BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
-        ConfirmSelectOptions, QueueDeclareOptions,
+        BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
+        QueueDeclareOptions,
     },
     types::{AMQPValue, FieldTable},
 };
@@ -84,6 +84,9 @@ pub trait EventHandler: Send + Sync + 'static {
         conn: &'a mut AsyncPgConnection,
         event: &'a IncomingEvent,
     ) -> BoxFuture<'a, Result<(), HandleError>>;
+
+    /// The routing-key patterns this handler needs: the service queue's bindings.
+    fn routing_keys(&self) -> Vec<String>;
 }
 
 pub struct Consumer {
@@ -386,23 +389,14 @@ impl Consumer {
             string(delivery.routing_key.as_str()),
         );
         let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
-        let confirmation = channel
-            .basic_publish(
-                self.topology.dead_letter_exchange.as_str().into(),
-                dead_letter_key.into(),
-                BasicPublishOptions {
-                    mandatory: true,
-                    ..Default::default()
-                },
-                &delivery.data,
-                properties,
-            )
-            .await?
-            .await?;
-        anyhow::ensure!(
-            confirmation.is_ack() && confirmation.take_message().is_none(),
-            "the dead-letter exchange did not take the message"
-        );
+        super::publish_confirmed(
+            channel,
+            &self.topology.dead_letter_exchange,
+            dead_letter_key,
+            &delivery.data,
+            properties,
+        )
+        .await?;
         telemetry::metrics().events_dead_lettered.add(
             1,
             &[KeyValue::new(

@@ -2,10 +2,7 @@
 //! the service's queue once the cause is fixed (`llo dead-letters`).
 use lapin::{
     BasicProperties,
-    options::{
-        BasicAckOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions,
-        ConfirmSelectOptions,
-    },
+    options::{BasicAckOptions, BasicGetOptions, BasicNackOptions, ConfirmSelectOptions},
     types::FieldTable,
 };
 
@@ -102,23 +99,7 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
         headers = FieldTable::from(inner);
         let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
         // Straight into this service's queue, not the exchange: others have it already.
-        let confirmation = channel
-            .basic_publish(
-                "".into(),
-                queue.name.as_str().into(),
-                BasicPublishOptions {
-                    mandatory: true,
-                    ..Default::default()
-                },
-                &delivery.data,
-                properties,
-            )
-            .await?
-            .await?;
-        anyhow::ensure!(
-            confirmation.is_ack() && confirmation.take_message().is_none(),
-            "the queue did not take the message"
-        );
+        super::publish_confirmed(&channel, "", &queue.name, &delivery.data, properties).await?;
         delivery.acker.ack(BasicAckOptions::default()).await?;
         moved += 1;
     }
@@ -164,20 +145,16 @@ pub async fn redrive_unrouted(
             break;
         };
         let delivery = message.delivery;
-        let confirmation = channel
-            .basic_publish(
-                topology.exchange.as_str().into(),
-                delivery.routing_key.clone(),
-                BasicPublishOptions::default(),
-                &delivery.data,
-                delivery.properties.clone(),
-            )
-            .await?
-            .await?;
-        anyhow::ensure!(
-            confirmation.is_ack(),
-            "the exchange did not take the message"
-        );
+        // Still unroutable, it goes back to the unrouted queue through the alternate
+        // exchange, which counts as taken.
+        super::publish_confirmed(
+            &channel,
+            &topology.exchange,
+            delivery.routing_key.as_str(),
+            &delivery.data,
+            delivery.properties.clone(),
+        )
+        .await?;
         delivery.acker.ack(BasicAckOptions::default()).await?;
         moved += 1;
     }

@@ -5,14 +5,19 @@ pub mod dead_letters;
 pub mod erasure;
 pub mod outbox;
 pub mod relay;
+pub mod subscriptions;
 pub mod topology;
 
 use std::time::Duration;
 
-use lapin::{Connection, ConnectionProperties};
+use lapin::{
+    BasicProperties, Channel, Connection, ConnectionProperties, PublisherConfirm,
+    options::BasicPublishOptions,
+};
 
 pub use consumer::{EventHandler, HandleError, IncomingEvent};
-pub use outbox::{OutboxEvent, enqueue};
+pub use outbox::{OutboxEvent, record, record_all};
+pub use subscriptions::Subscriptions;
 pub use topology::Topology;
 
 /// AMQP `content_type` of every integration event.
@@ -23,6 +28,57 @@ pub const REGION_HEADER: &str = "region";
 pub const DEAD_LETTER_REASON_HEADER: &str = "x-llo-dead-letter-reason";
 /// Header carrying the routing key a dead-lettered message was published with.
 pub const ORIGINAL_ROUTING_KEY_HEADER: &str = "x-llo-original-routing-key";
+
+/// Publishes `mandatory` on a channel in confirm mode. The returned confirm tells
+/// whether the broker took the message (see `confirmed`); awaiting it later lets a
+/// caller keep many publishes in flight.
+pub async fn publish_mandatory(
+    channel: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    payload: &[u8],
+    properties: BasicProperties,
+) -> lapin::Result<PublisherConfirm> {
+    channel
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            payload,
+            properties,
+        )
+        .await
+}
+
+/// What the broker's confirm says: taken, or why not. With `mandatory`, a message no
+/// queue takes still comes back as an ack, with the message returned: that is a refusal.
+pub async fn confirmed(confirm: PublisherConfirm) -> Result<(), String> {
+    match confirm.await {
+        Ok(confirmation) if confirmation.is_ack() => match confirmation.take_message() {
+            None => Ok(()),
+            Some(returned) => Err(format!("returned by the broker: {}", returned.reply_text)),
+        },
+        Ok(_) => Err("negatively acknowledged by the broker".into()),
+        Err(error) => Err(format!("confirm failed: {error}")),
+    }
+}
+
+/// Publishes and waits until the broker took the message.
+pub async fn publish_confirmed(
+    channel: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    payload: &[u8],
+    properties: BasicProperties,
+) -> anyhow::Result<()> {
+    let confirm = publish_mandatory(channel, exchange, routing_key, payload, properties).await?;
+    confirmed(confirm)
+        .await
+        .map_err(|reason| anyhow::anyhow!("{exchange}/{routing_key}: {reason}"))
+}
 
 /// Declares the topology now, at build time, so that a consumer's queue exists before
 /// anything is published. Best effort: the relay and the consumer declare it again

@@ -1,6 +1,7 @@
 //! Writing events into the outbox, inside the caller's diesel transaction.
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use llo_proto::IntegrationEvent;
 use uuid::Uuid;
 
 use crate::telemetry;
@@ -21,25 +22,32 @@ diesel::table! {
     }
 }
 
-/// One integration event about to be recorded.
+/// One integration event about to be recorded; its routing key comes from its type.
 pub struct OutboxEvent {
-    pub routing_key: &'static str,
-    pub region: String,
-    pub payload: Vec<u8>,
+    routing_key: &'static str,
+    region: String,
+    payload: Vec<u8>,
 }
 
 impl OutboxEvent {
-    pub fn new(
-        routing_key: &'static str,
-        region: impl Into<String>,
-        event: &impl prost::Message,
-    ) -> Self {
+    pub fn of<E: IntegrationEvent>(region: impl Into<String>, event: &E) -> Self {
         Self {
-            routing_key,
+            routing_key: E::ROUTING_KEY,
             region: region.into(),
             payload: event.encode_to_vec(),
         }
     }
+}
+
+/// Records one event in the outbox; call it inside the transaction that makes the
+/// state change, so both commit together.
+pub async fn record<E: IntegrationEvent>(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+    event: &E,
+) -> QueryResult<Uuid> {
+    let ids = record_all(conn, &[OutboxEvent::of(region, event)]).await?;
+    Ok(ids.into_iter().next().unwrap_or_else(Uuid::nil))
 }
 
 #[derive(Insertable)]
@@ -55,7 +63,7 @@ struct NewOutboxRow<'a> {
 
 /// Records events in the outbox with the current trace context; returns their ids.
 /// Call it inside the transaction that makes the state change.
-pub async fn enqueue(
+pub async fn record_all(
     conn: &mut AsyncPgConnection,
     events: &[OutboxEvent],
 ) -> QueryResult<Vec<Uuid>> {

@@ -8,11 +8,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt as _;
-use lapin::{
-    BasicProperties, Channel,
-    options::{BasicPublishOptions, ConfirmSelectOptions},
-    types::FieldTable,
-};
+use lapin::{BasicProperties, Channel, options::ConfirmSelectOptions, types::FieldTable};
 use opentelemetry::KeyValue;
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
@@ -43,6 +39,9 @@ pub struct Relay {
     pub retention: Duration,
     /// How long the broker may take to confirm a batch.
     pub confirm_timeout: Duration,
+    /// Stored answers to calls with a `request_id` are pruned after this many hours
+    /// (the relay is the service's one periodic housekeeper).
+    pub request_id_retention_hours: u64,
     pub readiness: Readiness,
 }
 
@@ -64,6 +63,7 @@ impl Relay {
             poll_interval: Duration::from_millis(settings.amqp.relay_poll_interval_ms),
             retention: Duration::from_secs(settings.amqp.outbox_retention_hours * 3600),
             confirm_timeout: Duration::from_millis(settings.amqp.confirm_timeout_ms),
+            request_id_retention_hours: settings.database.request_id_retention_hours,
             readiness,
         }
     }
@@ -164,6 +164,11 @@ impl Relay {
             Ok(0) => {}
             Ok(pruned) => tracing::info!(pruned, "relay: pruned published outbox rows"),
             Err(error) => tracing::warn!(%error, "relay: pruning the outbox failed"),
+        }
+        match crate::idempotency::prune(&mut conn, self.request_id_retention_hours).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "relay: pruned answers kept for retries"),
+            Err(error) => tracing::warn!(%error, "relay: pruning the request ids failed"),
         }
     }
 
@@ -282,18 +287,14 @@ async fn publish_rows(
         });
         let headers = span.in_scope(telemetry::current_trace_headers);
         let properties = properties(row, app_id, headers);
-        let published = channel
-            .basic_publish(
-                exchange.into(),
-                row.routing_key.as_str().into(),
-                BasicPublishOptions {
-                    mandatory: true,
-                    ..Default::default()
-                },
-                &row.payload,
-                properties,
-            )
-            .await;
+        let published = super::publish_mandatory(
+            channel,
+            exchange,
+            &row.routing_key,
+            &row.payload,
+            properties,
+        )
+        .await;
         match published {
             Ok(confirm) => pending.push((row, confirm)),
             Err(error) => {
@@ -315,23 +316,14 @@ async fn finish(
             let _ = confirm.await;
             continue;
         }
-        match confirm.await {
-            Ok(confirmation) if confirmation.is_ack() => match confirmation.take_message() {
-                None => {
-                    confirmed.push(row.id);
-                    telemetry::metrics()
-                        .events_published
-                        .add(1, &[KeyValue::new("routing_key", row.routing_key.clone())]);
-                }
-                Some(returned) => {
-                    failure = Some((
-                        row.id,
-                        format!("returned by the broker: {}", returned.reply_text),
-                    ));
-                }
-            },
-            Ok(_) => failure = Some((row.id, "negatively acknowledged by the broker".into())),
-            Err(error) => failure = Some((row.id, format!("confirm failed: {error}"))),
+        match super::confirmed(confirm).await {
+            Ok(()) => {
+                confirmed.push(row.id);
+                telemetry::metrics()
+                    .events_published
+                    .add(1, &[KeyValue::new("routing_key", row.routing_key.clone())]);
+            }
+            Err(reason) => failure = Some((row.id, reason)),
         }
     }
     (confirmed, failure)

@@ -31,14 +31,14 @@ pub struct ConsumerQueue {
 impl Topology {
     /// The topology of a service: `service` names its queue (`<prefix><service>.events`);
     /// `bindings` are the routing-key patterns it subscribes to (none: it only publishes).
-    pub fn for_service(settings: &AmqpSettings, service: &str, bindings: &[&str]) -> Topology {
+    pub fn for_service(settings: &AmqpSettings, service: &str, bindings: &[String]) -> Topology {
         let prefix = &settings.queue_prefix;
         let queue = (!bindings.is_empty()).then(|| ConsumerQueue {
             name: format!("{prefix}{service}.events"),
             dead_letter_queue: format!("{prefix}{service}.events.dead"),
             dead_letter_routing_key: format!("{prefix}{service}.dead"),
             delivery_limit: settings.delivery_limit,
-            bindings: bindings.iter().map(|b| (*b).to_owned()).collect(),
+            bindings: bindings.to_vec(),
         });
         Topology {
             exchange: settings.exchange.clone(),

@@ -2,7 +2,8 @@ use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError, Violations,
     auth::Caller,
-    bus::{OutboxEvent, enqueue},
+    bus::record,
+    idempotency::{self, RequestKey},
     packs::SectorPack,
 };
 use llo_proto::intake::v1 as pb;
@@ -51,7 +52,7 @@ pub async fn start(
     let (Ok(organisation_id), Some(round)) = (organisation_id, round) else {
         return Err(ApiError::invalid("request", "is invalid"));
     };
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let (row, pack) = conn
@@ -62,7 +63,7 @@ pub async fn start(
                 && let Some(earlier) = assessments::find_by_request(conn, request_id).await?
             {
                 if earlier.organisation_id != organisation_id || earlier.round != round.as_str() {
-                    return Err(llo_chassis::detached::request_id_reused());
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 return Ok((earlier, pack));
             }
@@ -93,8 +94,8 @@ pub async fn start(
                 &organisation.sector,
             )
             .await
-            .map_err(|_| {
-                ApiError::Unavailable("a concurrent request started this scan; retry".into())
+            .map_err(|e| {
+                ApiError::from_insert(e, "a concurrent request started this scan; retry")
             })?;
             Ok((row, pack))
         })
@@ -132,7 +133,7 @@ pub async fn submit(
             score: a.score,
         })
         .collect();
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let (response_id, count) = conn
@@ -142,7 +143,7 @@ pub async fn submit(
                     assessments::response_by_request(conn, request_id).await?
             {
                 if earlier_assessment != assessment_id {
-                    return Err(llo_chassis::detached::request_id_reused());
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 return Ok((
                     response_id,
@@ -154,7 +155,9 @@ pub async fn submit(
                 .ok_or_else(|| ApiError::not_found(format!("assessment {assessment_id}")))?;
             let organisation = visible_organisation(conn, caller, scan.organisation_id)
                 .await
-                .map_err(|_| ApiError::not_found(format!("assessment {assessment_id}")))?;
+                .map_err(|e| {
+                    e.when_not_found(|| ApiError::not_found(format!("assessment {assessment_id}")))
+                })?;
             if scan.status != AssessmentStatus::Open.as_str() {
                 return Err(ApiError::precondition(
                     "ASSESSMENT_CLOSED",
@@ -190,8 +193,8 @@ pub async fn submit(
                 &answers,
             )
             .await
-            .map_err(|_| {
-                ApiError::Unavailable("a concurrent request submitted this response; retry".into())
+            .map_err(|e| {
+                ApiError::from_insert(e, "a concurrent request submitted this response; retry")
             })?;
             Ok((
                 response_id,
@@ -228,15 +231,18 @@ pub async fn complete(
         .iter()
         .map(|n| n.trim().to_owned())
         .collect();
+    let key = RequestKey::new(caller, "CompleteAssessment", &request.request_id, &request)?;
     let mut conn = ctx.pool.get().await?;
-    let (row, pack, count) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let scan = assessments::find_for_update(conn, assessment_id)
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("assessment {assessment_id}")))?;
             let organisation = visible_organisation(conn, caller, scan.organisation_id)
                 .await
-                .map_err(|_| ApiError::not_found(format!("assessment {assessment_id}")))?;
+                .map_err(|e| {
+                    e.when_not_found(|| ApiError::not_found(format!("assessment {assessment_id}")))
+                })?;
             if scan.status != AssessmentStatus::Open.as_str() {
                 return Err(ApiError::precondition(
                     "ASSESSMENT_CLOSED",
@@ -261,7 +267,9 @@ pub async fn complete(
                 scores,
             };
             let row = assessments::complete(conn, assessment_id, &needs, &results).await?;
-            let round = Round::parse(&row.round).unwrap_or(Round::Baseline);
+            let round = Round::parse(&row.round).ok_or_else(|| {
+                ApiError::Unexpected(anyhow::anyhow!("stored round {:?} is unknown", row.round))
+            })?;
             let event = events::needs_assessment_completed(&events::CompletedScan {
                 assessment_id,
                 organisation: &organisation,
@@ -271,21 +279,18 @@ pub async fn complete(
                 needs: &needs,
                 respondents: responses.len() as i32,
             });
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::NEEDS_ASSESSMENT_COMPLETED,
-                    &organisation.region,
-                    &event,
-                )],
-            )
-            .await?;
-            Ok((row, pack, responses.len() as i64))
+            record(conn, &organisation.region, &event).await?;
+            Ok(pb::CompleteAssessmentResponse {
+                assessment: Some(mapping::assessment(
+                    &row,
+                    Some(pack),
+                    responses.len() as i64,
+                )),
+            })
         })
-        .await?;
-    Ok(pb::CompleteAssessmentResponse {
-        assessment: Some(mapping::assessment(&row, Some(pack), count)),
+        .await
     })
+    .await
 }
 
 pub async fn get(
@@ -300,7 +305,9 @@ pub async fn get(
         .ok_or_else(|| ApiError::not_found(format!("assessment {assessment_id}")))?;
     visible_organisation(&mut conn, caller, row.organisation_id)
         .await
-        .map_err(|_| ApiError::not_found(format!("assessment {assessment_id}")))?;
+        .map_err(|e| {
+            e.when_not_found(|| ApiError::not_found(format!("assessment {assessment_id}")))
+        })?;
     let count = assessments::response_count(&mut conn, assessment_id).await?;
     let pack = ctx.packs.sector(&row.sector).map(|p| p.as_ref());
     Ok(pb::GetAssessmentResponse {

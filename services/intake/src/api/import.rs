@@ -11,7 +11,7 @@ use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError, FieldViolation, Violations,
     auth::Caller,
-    bus::{OutboxEvent, enqueue},
+    bus::{OutboxEvent, record_all},
 };
 use llo_proto::{common::v1 as common, intake::v1 as pb};
 use tonic::{Status, Streaming};
@@ -50,7 +50,7 @@ pub async fn import(
             let rows = std::mem::take(&mut chunk);
             let (ctx, caller, known) = (ctx.clone(), caller.clone(), seen.clone());
             // Each chunk runs to its end even if the client goes away mid-stream.
-            let results = llo_chassis::detached::run_to_end(async move {
+            let results = llo_chassis::call::run_to_end(async move {
                 import_chunk(&ctx, &caller, rows, &known).await
             })
             .await?;
@@ -272,14 +272,13 @@ async fn import_chunk(
                 .iter()
                 .zip(&fresh)
                 .map(|(row, (c, _))| {
-                    OutboxEvent::new(
-                        events::PARTICIPANT_ENROLLED,
+                    OutboxEvent::of(
                         &c.organisation.region,
                         &events::participant_enrolled(row, &c.organisation.region),
                     )
                 })
                 .collect();
-            enqueue(conn, &outbox).await?;
+            record_all(conn, &outbox).await?;
             for (candidate, id) in &fresh {
                 results.push(done(
                     candidate.row_number,

@@ -1,5 +1,5 @@
 //! gRPC ↔ domain for IntakeService. Each method runs its work to the end on its own
-//! task (see `llo_chassis::detached`), as the caller proven by the auth gate.
+//! task (see `llo_chassis::call`), as the caller proven by the auth gate.
 pub mod assessments;
 pub mod import;
 pub mod mapping;
@@ -83,7 +83,7 @@ async fn visible(
     let participant = participant.ok_or_else(not_found)?;
     let organisation = visible_organisation(conn, caller, participant.organisation_id)
         .await
-        .map_err(|_| not_found())?;
+        .map_err(|e| e.when_not_found(not_found))?;
     Ok((participant, organisation))
 }
 

@@ -1,10 +1,6 @@
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations,
-    auth::Caller,
-    bus::{OutboxEvent, enqueue},
-    detached::non_empty,
-    paging::Page,
+    ApiError, Violations, auth::Caller, bus::record, fields::non_empty, paging::Page,
 };
 use llo_proto::intake::v1 as pb;
 use uuid::Uuid;
@@ -39,7 +35,7 @@ pub async fn register(
             draft.region
         )));
     }
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let row = conn
@@ -48,7 +44,7 @@ pub async fn register(
                 && let Some(earlier) = organisations::find_by_request(conn, request_id).await?
             {
                 if earlier.kvk_number != draft.kvk_number || earlier.region != draft.region {
-                    return Err(llo_chassis::detached::request_id_reused());
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 return Ok(earlier);
             }
@@ -67,15 +63,7 @@ pub async fn register(
                 .await
                 .map_err(conflict)?;
             let event = events::organisation_registered(&row);
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::ORGANISATION_REGISTERED,
-                    &row.region,
-                    &event,
-                )],
-            )
-            .await?;
+            record(conn, &row.region, &event).await?;
             Ok(row)
         })
         .await?;

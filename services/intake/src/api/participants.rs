@@ -2,7 +2,8 @@ use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError, Violations,
     auth::Caller,
-    bus::{OutboxEvent, enqueue},
+    bus::record,
+    idempotency::{self, RequestKey},
     paging::Page,
 };
 use llo_proto::{common::v1 as common, intake::v1 as pb};
@@ -79,7 +80,7 @@ pub async fn enrol(
     let (Ok(organisation_id), Some(valid)) = (organisation_id, valid) else {
         return Err(ApiError::invalid("request", "is invalid"));
     };
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let row = conn
@@ -89,7 +90,7 @@ pub async fn enrol(
                 && let Some(earlier) = participants::find_by_request(conn, request_id).await?
             {
                 if earlier.organisation_id != organisation_id {
-                    return Err(llo_chassis::detached::request_id_reused());
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 return Ok(earlier);
             }
@@ -109,15 +110,7 @@ pub async fn enrol(
                 .map_err(conflict)?
                 .remove(0);
             let event = events::participant_enrolled(&row, &organisation.region);
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::PARTICIPANT_ENROLLED,
-                    &organisation.region,
-                    &event,
-                )],
-            )
-            .await?;
+            record(conn, &organisation.region, &event).await?;
             Ok(row)
         })
         .await?;
@@ -205,7 +198,7 @@ pub async fn record_learning_needs(
         .iter()
         .map(|n| (n.theme.trim().to_owned(), n.description.trim().to_owned()))
         .collect();
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let rows = conn
@@ -226,15 +219,7 @@ pub async fn record_learning_needs(
             }
             let rows = learning_needs::insert(conn, participant_id, request_id, &needs).await?;
             let event = events::learning_needs_recorded(&participant, &organisation.region, &rows);
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::LEARNING_NEEDS_RECORDED,
-                    &organisation.region,
-                    &event,
-                )],
-            )
-            .await?;
+            record(conn, &organisation.region, &event).await?;
             Ok(rows)
         })
         .await?;
@@ -263,33 +248,30 @@ pub async fn erase(
         validation::optional_text(&request.reason, validation::MAX_TEXT),
     );
     violations.into_result()?;
+    let key = RequestKey::new(caller, "EraseParticipant", &request.request_id, &request)?;
     let mut conn = ctx.pool.get().await?;
-    let erased_at = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let (participant, organisation) =
                 visible_participant_for_update(conn, caller, participant_id).await?;
+            let answer = |at| pb::EraseParticipantResponse {
+                participant_id: participant_id.to_string(),
+                erase_time: Some(mapping::timestamp(at)),
+            };
             // Erasing twice is a no-op: same answer, no second event.
             if let Some(at) = participant.erased_at {
-                return Ok(at);
+                return Ok(answer(at));
             }
             let at =
                 participants::erase(conn, &participant, &caller.subject, request.reason.trim())
                     .await?;
+            // Answers kept for retries of earlier calls about this person go too.
+            idempotency::forget_about(conn, participant_id).await?;
             let event = events::participant_erased(&participant, &organisation.region, at);
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::PARTICIPANT_ERASED,
-                    &organisation.region,
-                    &event,
-                )],
-            )
-            .await?;
-            Ok(at)
+            record(conn, &organisation.region, &event).await?;
+            Ok(answer(at))
         })
-        .await?;
-    Ok(pb::EraseParticipantResponse {
-        participant_id: participant_id.to_string(),
-        erase_time: Some(mapping::timestamp(erased_at)),
+        .await
     })
+    .await
 }

@@ -228,6 +228,8 @@ pub async fn erase(
         .set(learning_needs::description.eq(""))
         .execute(conn)
         .await?;
+    // The same words travel in LearningNeedsRecorded, which the outbox keeps until pruned.
+    super::learning_needs::blank_in_outbox(conn, row.id).await?;
     diesel::insert_into(erasure_audit::table)
         .values((
             erasure_audit::id.eq(Uuid::now_v7()),

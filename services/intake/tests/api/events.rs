@@ -111,6 +111,7 @@ async fn no_event_carries_personal_data() {
         .await;
     manager
         .erase_participant(pb::EraseParticipantRequest {
+            request_id: String::new(),
             participant_id: participant.participant_id.clone(),
             reason: "verzoek".into(),
         })

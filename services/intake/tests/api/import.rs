@@ -1,6 +1,7 @@
+use llo_chassis::auth::Role;
 use llo_proto::{common::v1 as common, intake::v1 as pb};
 
-use crate::helpers::{Client, TestApp, register};
+use crate::helpers::{Client, OTHER_REGION, REGION, TestApp, organisation_request, register};
 
 pub fn row(organisation_id: &str, n: usize) -> pb::ImportParticipantsRequest {
     pb::ImportParticipantsRequest {
@@ -123,4 +124,127 @@ async fn ten_thousand_rows_go_in_in_one_call() {
         .into_inner();
     assert_eq!(response.created_count, 10_000);
     assert_eq!(response.results.len(), 10_000);
+}
+
+/// (row number, outcome, the fields of its violations) per row, in order.
+fn outcomes(response: &pb::ImportParticipantsResponse) -> Vec<(i64, i32, Vec<String>)> {
+    response
+        .results
+        .iter()
+        .map(|r| {
+            let fields = r.violations.iter().map(|v| v.field.clone()).collect();
+            (r.row_number, r.outcome, fields)
+        })
+        .collect()
+}
+
+async fn participants_of(client: &mut Client, organisation_id: &str) -> Vec<pb::Participant> {
+    client
+        .list_participants(pb::ListParticipantsRequest {
+            organisation_id: organisation_id.into(),
+            page_size: 100,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .participants
+}
+
+/// A company's HR system imports into its own company only, and a region's importer into
+/// its own region only: a row naming another company's or another region's organisation
+/// is rejected exactly like a row naming no organisation at all (nothing about the other
+/// organisation is revealed), the good rows of the same stream go in, and nothing is
+/// created for the rejected rows.
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_for_another_company_or_another_region_are_rejected_while_good_rows_go_in() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let own = register(&mut coach, "14141414").await.organisation_id;
+    let other_company = register(&mut coach, "15151515").await.organisation_id;
+    let mut twente_coach = app.as_role(Role::Coach, OTHER_REGION, None).await;
+    let twente = twente_coach
+        .register_organisation(pb::RegisterOrganisationRequest {
+            region: OTHER_REGION.into(),
+            ..organisation_request("16161616", "Twentse Metaal")
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap()
+        .organisation_id;
+    let nowhere = uuid::Uuid::now_v7().to_string();
+    let rejected = pb::ImportOutcome::Rejected as i32;
+    let created = pb::ImportOutcome::Created as i32;
+    let organisation_id = || vec!["organisation_id".to_owned()];
+
+    // The HR system of one company, with a row for another company of the same region.
+    let mut hr = app.as_role(Role::CompanyHr, REGION, Some(&own)).await;
+    let response = import(
+        &mut hr,
+        vec![
+            row(&own, 1),
+            row(&other_company, 2),
+            row(&nowhere, 3),
+            row(&own, 4),
+        ],
+    )
+    .await;
+    assert_eq!(
+        outcomes(&response),
+        [
+            (1, created, vec![]),
+            (2, rejected, organisation_id()),
+            (3, rejected, organisation_id()),
+            (4, created, vec![]),
+        ]
+    );
+    assert_eq!((response.created_count, response.rejected_count), (2, 2));
+    assert_eq!(
+        response.results[1].violations, response.results[2].violations,
+        "another company's organisation looks like no organisation at all"
+    );
+    assert!(response.results[1].participant_id.is_empty());
+
+    // A region-wide importer (UWV) of the Achterhoek, with a row for a Twente organisation.
+    let mut uwv = app.as_role(Role::Integrator, REGION, None).await;
+    let response = import(
+        &mut uwv,
+        vec![row(&twente, 5), row(&other_company, 6), row(&nowhere, 7)],
+    )
+    .await;
+    assert_eq!(
+        outcomes(&response),
+        [
+            (1, rejected, organisation_id()),
+            (2, created, vec![]),
+            (3, rejected, organisation_id()),
+        ]
+    );
+    assert_eq!(
+        response.results[0].violations, response.results[2].violations,
+        "another region's organisation looks like no organisation at all"
+    );
+
+    // Only the good rows exist.
+    let emails = |people: Vec<pb::Participant>| -> Vec<String> {
+        let mut emails: Vec<String> = people.into_iter().map(|p| p.email).collect();
+        emails.sort();
+        emails
+    };
+    assert_eq!(
+        emails(participants_of(&mut coach, &own).await),
+        ["import1@bedrijf.nl", "import4@bedrijf.nl"]
+    );
+    assert_eq!(
+        emails(participants_of(&mut coach, &other_company).await),
+        ["import6@bedrijf.nl"],
+        "HR's row 2 for the other company created nobody"
+    );
+    assert_eq!(
+        emails(participants_of(&mut twente_coach, &twente).await),
+        Vec::<String>::new(),
+        "the Achterhoek importer's row for Twente created nobody"
+    );
 }

@@ -7,6 +7,8 @@ mod import;
 mod keys;
 mod organisations;
 mod participants;
+mod personal_data;
+mod retries;
 mod scans;
 mod security;
 mod service;

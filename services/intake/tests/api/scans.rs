@@ -102,6 +102,7 @@ async fn a_full_scan_scores_each_dimension_as_computed_by_hand() {
 
     let completed = client
         .complete_assessment(pb::CompleteAssessmentRequest {
+            request_id: String::new(),
             assessment_id: scan.assessment_id.clone(),
             priority_needs: vec!["Kennisoverdracht van oudere vakmensen".into()],
         })
@@ -254,6 +255,7 @@ async fn a_closed_scan_takes_no_answers_and_the_rounds_go_in_order() {
     .unwrap();
     let status = client
         .complete_assessment(pb::CompleteAssessmentRequest {
+            request_id: String::new(),
             assessment_id: scan.assessment_id.clone(),
             priority_needs: vec![],
         })
@@ -272,6 +274,7 @@ async fn a_closed_scan_takes_no_answers_and_the_rounds_go_in_order() {
     .unwrap();
     client
         .complete_assessment(pb::CompleteAssessmentRequest {
+            request_id: String::new(),
             assessment_id: scan.assessment_id.clone(),
             priority_needs: vec![],
         })
@@ -304,4 +307,72 @@ async fn a_closed_scan_takes_no_answers_and_the_rounds_go_in_order() {
     .await
     .unwrap();
     assert_eq!(follow_up.round, common::AssessmentRound::FollowUp as i32);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_completion_returns_the_first_scores_and_publishes_once() {
+    let app = TestApp::spawn().await;
+    let mut completed_events = app.env.probe("intake.needs_assessment_completed.v1").await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "45454545").await;
+    let person = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let scan = start(
+        &mut client,
+        &organisation.organisation_id,
+        common::AssessmentRound::Baseline,
+    )
+    .await
+    .unwrap();
+    submit(
+        &mut client,
+        &scan.assessment_id,
+        &person.participant_id,
+        answer_all(&scan.questionnaire.clone().unwrap(), 4),
+    )
+    .await
+    .unwrap();
+    let complete = pb::CompleteAssessmentRequest {
+        request_id: "complete-scan-1".into(),
+        assessment_id: scan.assessment_id.clone(),
+        priority_needs: vec!["Vakmanschap borgen".into()],
+    };
+    let first = client
+        .complete_assessment(complete.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let retried = client
+        .complete_assessment(complete.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first, retried, "the first answer, not ASSESSMENT_CLOSED");
+    let reused = client
+        .complete_assessment(pb::CompleteAssessmentRequest {
+            priority_needs: vec!["Iets anders".into()],
+            ..complete
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status_reason(&reused),
+        (Code::AlreadyExists, "REQUEST_ID_REUSED".into())
+    );
+    assert!(
+        completed_events
+            .next(std::time::Duration::from_secs(10))
+            .await
+            .is_some()
+    );
+    assert!(
+        completed_events
+            .next(std::time::Duration::from_secs(1))
+            .await
+            .is_none(),
+        "one NeedsAssessmentCompleted"
+    );
+}
+
+fn status_reason(status: &tonic::Status) -> (Code, String) {
+    (status.code(), reason(status))
 }

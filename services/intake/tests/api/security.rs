@@ -246,6 +246,7 @@ async fn each_role_gets_what_the_matrix_says() {
                 .map(|_| ()),
             "EraseParticipant" => client
                 .erase_participant(pb::EraseParticipantRequest {
+                    request_id: String::new(),
                     participant_id: participant.participant_id.clone(),
                     reason: String::new(),
                 })

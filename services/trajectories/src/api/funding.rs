@@ -1,10 +1,5 @@
 use diesel_async::AsyncConnection as _;
-use llo_chassis::{
-    ApiError, Violations,
-    auth::Caller,
-    bus::{OutboxEvent, enqueue},
-    detached::non_empty,
-};
+use llo_chassis::{ApiError, Violations, auth::Caller, bus::record, fields::non_empty};
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
@@ -45,7 +40,7 @@ pub async fn allocate(
     }
     violations.into_result()?;
     let source_id = request.source.trim().to_owned();
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let allocation = conn
@@ -53,8 +48,11 @@ pub async fn allocate(
             if let Some(request_id) = request_id
                 && let Some(earlier) = store::by_request(conn, request_id).await?
             {
-                if earlier.activity_id != activity_id {
-                    return Err(llo_chassis::detached::request_id_reused());
+                if earlier.activity_id != activity_id
+                    || earlier.source != source_id
+                    || earlier.amount_cents != request.amount_cents
+                {
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 return Ok(earlier);
             }
@@ -94,7 +92,7 @@ pub async fn allocate(
                 },
             )
             .await?;
-            enqueue(conn, &[OutboxEvent::new(events::FUNDING_ALLOCATED, &plan.region, &events::funding_allocated(&row))]).await?;
+            record(conn, &plan.region, &events::funding_allocated(&row)).await?;
             Ok(row)
         })
         .await?;

@@ -13,7 +13,7 @@ use llo_chassis::{
     ApiError,
     auth::{self, Caller},
     db::PgPool,
-    detached::non_empty,
+    fields::non_empty,
     packs::Packs,
 };
 use llo_proto::trajectories::v1::{self as pb, trajectory_service_server::TrajectoryService};

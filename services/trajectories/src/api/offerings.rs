@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError, FieldViolation, Violations,
     auth::{Caller, Role},
-    detached::non_empty,
+    fields::non_empty,
     paging::Page,
 };
 use llo_proto::{common::v1 as common, trajectories::v1 as pb};
@@ -166,10 +166,11 @@ pub async fn import(
         if chunk.len() >= CHUNK_ROWS || (done && !chunk.is_empty()) {
             let rows = std::mem::take(&mut chunk);
             let (ctx, caller) = (ctx.clone(), caller.clone());
-            let results = llo_chassis::detached::run_to_end(async move {
-                import_chunk(&ctx, &caller, rows).await
-            })
-            .await?;
+            let results =
+                llo_chassis::call::run_to_end(
+                    async move { import_chunk(&ctx, &caller, rows).await },
+                )
+                .await?;
             for result in results {
                 match pb::OfferingImportOutcome::try_from(result.outcome) {
                     Ok(pb::OfferingImportOutcome::Created) => response.created_count += 1,
@@ -198,7 +199,12 @@ async fn import_chunk(
         let checked = validate(ctx, &request).and_then(|data| match authorise(caller, &data) {
             Ok(()) => Ok(data),
             Err(error) => Err(vec![FieldViolation {
-                field: "provider".into(),
+                field: if caller.may_see_region(&data.region) {
+                    "provider"
+                } else {
+                    "region"
+                }
+                .into(),
                 description: error.to_string(),
             }]),
         });

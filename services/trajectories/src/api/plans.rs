@@ -4,8 +4,9 @@ use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError, Violations,
     auth::{Caller, Role},
-    bus::{OutboxEvent, enqueue},
-    detached::non_empty,
+    bus::record,
+    fields::non_empty,
+    idempotency::{self, RequestKey},
 };
 use llo_proto::trajectories::v1 as pb;
 
@@ -55,7 +56,7 @@ pub async fn add_goal(
     violations.require_text("theme", &request.theme, 100);
     violations.require_text("description", &request.description, 2_000);
     violations.into_result()?;
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let goal = conn
@@ -66,7 +67,7 @@ pub async fn add_goal(
                 && let Some(earlier) = store::goal_by_request(conn, request_id).await?
             {
                 if earlier.plan_id != plan.id {
-                    return Err(llo_chassis::detached::request_id_reused());
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 return Ok(earlier);
             }
@@ -99,7 +100,7 @@ pub async fn plan_activity(
     let participant = parse_id("participant_id", &request.participant_id)?;
     let goal_id = optional_id("goal_id", &request.goal_id)?;
     let offering_id = optional_id("offering_id", &request.offering_id)?;
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let (activity, funded) = conn
@@ -110,7 +111,7 @@ pub async fn plan_activity(
                 && let Some(earlier) = store::activity_by_request(conn, request_id).await?
             {
                 if earlier.plan_id != plan.id {
-                    return Err(llo_chassis::detached::request_id_reused());
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 let funded = store::funded(conn, &[earlier.id])
                     .await?
@@ -203,15 +204,7 @@ pub async fn plan_activity(
             };
             let activity = store::insert_activity(conn, &new).await?;
             let event = events::activity_planned(&plan, &activity);
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::LEARNING_ACTIVITY_PLANNED,
-                    &plan.region,
-                    &event,
-                )],
-            )
-            .await?;
+            record(conn, &plan.region, &event).await?;
             Ok((activity, 0))
         })
         .await?;
@@ -256,9 +249,15 @@ pub async fn complete_activity(
         }
     }
     violations.into_result()?;
+    let key = RequestKey::new(
+        caller,
+        "CompleteLearningActivity",
+        &request.request_id,
+        &request,
+    )?;
     let mut conn = ctx.pool.get().await?;
-    let (activity, funded) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let not_found = || ApiError::not_found(format!("learning activity {id}"));
             let activity = store::activity_for_update(conn, id)
                 .await?
@@ -269,6 +268,7 @@ pub async fn complete_activity(
             if !may_complete(caller, &plan, &activity) {
                 return Err(not_found());
             }
+            idempotency::concerns(conn, key.as_ref(), plan.participant_id).await?;
             if activity.status == "completed" {
                 return Err(ApiError::precondition(
                     "ACTIVITY_COMPLETED",
@@ -289,23 +289,16 @@ pub async fn complete_activity(
             )
             .await?;
             let event = events::activity_completed(&plan, &completed);
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::LEARNING_ACTIVITY_COMPLETED,
-                    &plan.region,
-                    &event,
-                )],
-            )
-            .await?;
+            record(conn, &plan.region, &event).await?;
             let funded = store::funded(conn, &[id])
                 .await?
                 .first()
                 .map_or(0, |(_, cents)| *cents);
-            Ok((completed, funded))
+            Ok(pb::CompleteLearningActivityResponse {
+                activity: Some(mapping::activity(&completed, funded)),
+            })
         })
-        .await?;
-    Ok(pb::CompleteLearningActivityResponse {
-        activity: Some(mapping::activity(&activity, funded)),
+        .await
     })
+    .await
 }

@@ -3,7 +3,8 @@ use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use llo_chassis::{
     ApiError, Violations,
     auth::{Caller, Role},
-    bus::{OutboxEvent, enqueue},
+    bus::record,
+    idempotency::{self, RequestKey},
     paging::Page,
 };
 use llo_proto::trajectories::v1 as pb;
@@ -134,31 +135,27 @@ pub async fn assign_coach(
     violations.require_text("coach_id", &request.coach_id, 128);
     violations.into_result()?;
     let coach = request.coach_id.trim().to_owned();
+    let key = RequestKey::new(caller, "AssignCoach", &request.request_id, &request)?;
     let mut conn = ctx.pool.get().await?;
     let trajectory = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let row = visible_for_update(conn, caller, id).await?;
-            let status = Status::parse(&row.status).unwrap_or(Status::Cancelled);
-            if !status.is_open() {
-                return Err(ApiError::precondition(
-                    "TRAJECTORY_CLOSED",
-                    format!("the trajectory is {status}"),
-                ));
-            }
-            if row.coach_id.as_deref() == Some(coach.as_str()) {
-                return full(conn, &row).await;
-            }
-            let row = store::set_coach(conn, id, &coach).await?;
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::COACH_ASSIGNED,
-                    &row.region,
-                    &events::coach_assigned(&row),
-                )],
-            )
-            .await?;
-            full(conn, &row).await
+            idempotency::once(conn, key.as_ref(), async |conn| {
+                let row = visible_for_update(conn, caller, id).await?;
+                let status = stored_status(&row.status)?;
+                if !status.is_open() {
+                    return Err(ApiError::precondition(
+                        "TRAJECTORY_CLOSED",
+                        format!("the trajectory is {status}"),
+                    ));
+                }
+                if row.coach_id.as_deref() == Some(coach.as_str()) {
+                    return full(conn, &row).await;
+                }
+                let row = store::set_coach(conn, id, &coach).await?;
+                record(conn, &row.region, &events::coach_assigned(&row)).await?;
+                full(conn, &row).await
+            })
+            .await
         })
         .await?;
     Ok(pb::AssignCoachResponse {
@@ -189,7 +186,7 @@ pub async fn plan_intervention(
     }
     violations.into_result()?;
     let kind = kind.unwrap_or("training");
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let mut conn = ctx.pool.get().await?;
     let row = conn
@@ -199,11 +196,11 @@ pub async fn plan_intervention(
                 && let Some(earlier) = store::intervention_by_request(conn, request_id).await?
             {
                 if earlier.trajectory_id != id {
-                    return Err(llo_chassis::detached::request_id_reused());
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 return Ok(earlier);
             }
-            let status = Status::parse(&trajectory.status).unwrap_or(Status::Cancelled);
+            let status = stored_status(&trajectory.status)?;
             if !status.is_open() {
                 return Err(ApiError::precondition(
                     "TRAJECTORY_CLOSED",
@@ -221,15 +218,7 @@ pub async fn plan_intervention(
             };
             let row = store::insert_intervention(conn, &new).await?;
             let event = events::intervention_planned(&trajectory, &row);
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::INTERVENTION_PLANNED,
-                    &trajectory.region,
-                    &event,
-                )],
-            )
-            .await?;
+            record(conn, &trajectory.region, &event).await?;
             Ok(row)
         })
         .await?;
@@ -244,6 +233,7 @@ async fn transition(
     trajectory_id: &str,
     transition: Transition,
     reason: Option<String>,
+    key: Option<RequestKey>,
 ) -> Result<pb::Trajectory, ApiError> {
     let id = parse_id("trajectory_id", trajectory_id)?;
     if reason
@@ -257,23 +247,18 @@ async fn transition(
     }
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let row = visible_for_update(conn, caller, id).await?;
-        let current = Status::parse(&row.status).unwrap_or(Status::Cancelled);
-        let next = lifecycle::apply(current, transition, row.coach_id.is_some())
-            .map_err(|refused| ApiError::precondition(refused.reason, refused.message))?;
-        let row =
-            store::set_status(conn, id, next.as_str(), reason.as_deref().map(str::trim)).await?;
-        let event = events::status_changed(&row, current.as_str());
-        enqueue(
-            conn,
-            &[OutboxEvent::new(
-                events::TRAJECTORY_STATUS_CHANGED,
-                &row.region,
-                &event,
-            )],
-        )
-        .await?;
-        full(conn, &row).await
+        idempotency::once(conn, key.as_ref(), async |conn| {
+            let row = visible_for_update(conn, caller, id).await?;
+            let current = stored_status(&row.status)?;
+            let next = lifecycle::apply(current, transition, row.coach_id.is_some())
+                .map_err(|refused| ApiError::precondition(refused.reason, refused.message))?;
+            let row = store::set_status(conn, id, next.as_str(), reason.as_deref().map(str::trim))
+                .await?;
+            let event = events::status_changed(&row, current.as_str());
+            record(conn, &row.region, &event).await?;
+            full(conn, &row).await
+        })
+        .await
     })
     .await
 }
@@ -283,8 +268,16 @@ pub async fn start(
     caller: &Caller,
     request: pb::StartTrajectoryRequest,
 ) -> Result<pb::StartTrajectoryResponse, ApiError> {
-    let trajectory =
-        transition(ctx, caller, &request.trajectory_id, Transition::Start, None).await?;
+    let key = RequestKey::new(caller, "StartTrajectory", &request.request_id, &request)?;
+    let trajectory = transition(
+        ctx,
+        caller,
+        &request.trajectory_id,
+        Transition::Start,
+        None,
+        key,
+    )
+    .await?;
     Ok(pb::StartTrajectoryResponse {
         trajectory: Some(trajectory),
     })
@@ -295,12 +288,14 @@ pub async fn complete(
     caller: &Caller,
     request: pb::CompleteTrajectoryRequest,
 ) -> Result<pb::CompleteTrajectoryResponse, ApiError> {
+    let key = RequestKey::new(caller, "CompleteTrajectory", &request.request_id, &request)?;
     let trajectory = transition(
         ctx,
         caller,
         &request.trajectory_id,
         Transition::Complete,
         None,
+        key,
     )
     .await?;
     Ok(pb::CompleteTrajectoryResponse {
@@ -313,12 +308,14 @@ pub async fn cancel(
     caller: &Caller,
     request: pb::CancelTrajectoryRequest,
 ) -> Result<pb::CancelTrajectoryResponse, ApiError> {
+    let key = RequestKey::new(caller, "CancelTrajectory", &request.request_id, &request)?;
     let trajectory = transition(
         ctx,
         caller,
         &request.trajectory_id,
         Transition::Cancel,
         Some(request.reason),
+        key,
     )
     .await?;
     Ok(pb::CancelTrajectoryResponse {
@@ -347,7 +344,7 @@ pub async fn record_coaching_session(
     violations.require_text("topic", &request.topic, 500);
     violations.into_result()?;
     let held = held.unwrap_or_else(Utc::now);
-    let request_id = llo_chassis::detached::scoped_request_id(caller, &request.request_id)?;
+    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
     let request_id = request_id.as_deref();
     let coach = if caller.has_role(Role::Coach) {
         caller.subject.clone()
@@ -363,7 +360,7 @@ pub async fn record_coaching_session(
                     store::session_by_request(conn, request_id).await?
             {
                 if trajectory != id {
-                    return Err(llo_chassis::detached::request_id_reused());
+                    return Err(llo_chassis::idempotency::request_id_reused());
                 }
                 return Ok((session, full(conn, &row).await?));
             }
@@ -387,20 +384,21 @@ pub async fn record_coaching_session(
             let session = store::insert_session(conn, &new).await?;
             let event =
                 events::coaching_session_held(&row, session, request.duration_minutes, held);
-            enqueue(
-                conn,
-                &[OutboxEvent::new(
-                    events::COACHING_SESSION_HELD,
-                    &row.region,
-                    &event,
-                )],
-            )
-            .await?;
+            record(conn, &row.region, &event).await?;
             Ok((session, full(conn, &row).await?))
         })
         .await?;
     Ok(pb::RecordCoachingSessionResponse {
         session_id: session_id.to_string(),
         trajectory: Some(trajectory),
+    })
+}
+
+/// A stored status the code does not know is a fault to report, never a silent default.
+fn stored_status(text: &str) -> Result<Status, ApiError> {
+    Status::parse(text).ok_or_else(|| {
+        ApiError::Unexpected(anyhow::anyhow!(
+            "stored trajectory status {text:?} is unknown"
+        ))
     })
 }

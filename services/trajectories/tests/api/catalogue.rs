@@ -2,7 +2,7 @@ use llo_chassis::auth::Role;
 use llo_proto::trajectories::v1 as pb;
 use tonic::Code;
 
-use crate::helpers::{Suite, company, plan, violations};
+use crate::helpers::{Suite, Trajectories, company, plan, violations};
 
 fn offering(provider: &str, n: usize) -> pb::PublishCourseOfferingRequest {
     pb::PublishCourseOfferingRequest {
@@ -144,6 +144,7 @@ async fn a_provider_publishes_and_completes_only_its_own_courses() {
     );
 
     let complete = |id: String| pb::CompleteLearningActivityRequest {
+        request_id: String::new(),
         activity_id: id,
         actual_hours: 24,
         credential: Some(pb::Credential {
@@ -166,4 +167,114 @@ async fn a_provider_publishes_and_completes_only_its_own_courses() {
         .unwrap();
     assert_eq!(done.status, pb::ActivityStatus::Completed as i32);
     assert_eq!(done.credential.unwrap().name, "Certificaat");
+}
+
+/// (row number, outcome, course code, the fields of its violations) per row, in order.
+fn import_outcomes(
+    response: &pb::ImportCourseOfferingsResponse,
+) -> Vec<(i64, i32, String, Vec<String>)> {
+    response
+        .results
+        .iter()
+        .map(|r| {
+            let fields = r.violations.iter().map(|v| v.field.clone()).collect();
+            (r.row_number, r.outcome, r.course_code.clone(), fields)
+        })
+        .collect()
+}
+
+async fn codes(client: &mut Trajectories, region: &str, provider: &str) -> Vec<String> {
+    let mut codes: Vec<String> = client
+        .list_course_offerings(pb::ListCourseOfferingsRequest {
+            region: region.into(),
+            provider: provider.into(),
+            page_size: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .offerings
+        .into_iter()
+        .map(|o| o.course_code)
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// A school's catalogue sync may carry only the school's own courses, in the regions its
+/// token covers: a row for another provider, or for another region, is rejected with its
+/// reason on the field at fault, while the school's good rows of the same stream go in, and
+/// nothing is published for the rejected rows.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_providers_sync_rejects_rows_for_another_provider_or_region_while_good_rows_go_in() {
+    let suite = Suite::spawn().await;
+    let mut school = suite
+        .trajectories(Role::Integrator, Some("graafschap-college"))
+        .await;
+    let other_provider = offering("han", 2);
+    let other_region = pb::PublishCourseOfferingRequest {
+        region: "twente".into(),
+        ..offering("graafschap-college", 4)
+    };
+    let rows = vec![
+        offering("graafschap-college", 1),
+        other_provider,
+        offering("graafschap-college", 3),
+        other_region,
+    ];
+    let response = school
+        .import_course_offerings(tokio_stream::iter(rows.into_iter().map(|offering| {
+            pb::ImportCourseOfferingsRequest {
+                offering: Some(offering),
+            }
+        })))
+        .await
+        .unwrap()
+        .into_inner();
+    let (created, rejected) = (
+        pb::OfferingImportOutcome::Created as i32,
+        pb::OfferingImportOutcome::Rejected as i32,
+    );
+    assert_eq!(
+        import_outcomes(&response),
+        [
+            (1, created, "GC-00001".into(), vec![]),
+            (2, rejected, "GC-00002".into(), vec!["provider".into()]),
+            (3, created, "GC-00003".into(), vec![]),
+            (4, rejected, "GC-00004".into(), vec!["region".into()]),
+        ]
+    );
+    assert_eq!((response.created_count, response.rejected_count), (2, 2));
+    assert!(
+        response.results[1].violations[0]
+            .description
+            .contains("that provider's courses only"),
+        "{:?}",
+        response.results[1].violations
+    );
+    assert!(
+        response.results[3].violations[0]
+            .description
+            .contains("region twente"),
+        "{:?}",
+        response.results[3].violations
+    );
+    assert!(
+        response.results[1].offering_id.is_empty() && response.results[3].offering_id.is_empty()
+    );
+
+    // Only the school's own Achterhoek rows were published.
+    assert_eq!(
+        codes(&mut school, "achterhoek", "graafschap-college").await,
+        ["GC-00001", "GC-00003"]
+    );
+    assert_eq!(
+        codes(&mut school, "achterhoek", "han").await,
+        Vec::<String>::new()
+    );
+    let mut twente = suite
+        .trajectories_in(Role::ProgrammeManager, "twente", None)
+        .await;
+    assert_eq!(codes(&mut twente, "twente", "").await, Vec::<String>::new());
 }

@@ -115,6 +115,7 @@ async fn erasure_in_intake_purges_the_plan_in_trajectories() {
     let mut manager = suite.intake(Role::ProgrammeManager, None).await;
     manager
         .erase_participant(intake::EraseParticipantRequest {
+            request_id: String::new(),
             participant_id: people[0].clone(),
             reason: String::new(),
         })

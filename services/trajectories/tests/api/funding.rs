@@ -96,6 +96,7 @@ async fn no_source_is_funded_beyond_its_share_or_the_cost() {
 
     trajectories
         .complete_learning_activity(pb::CompleteLearningActivityRequest {
+            request_id: String::new(),
             activity_id: course,
             actual_hours: 38,
             credential: Some(pb::Credential {
@@ -193,4 +194,108 @@ async fn an_absurd_amount_is_refused_and_changes_nothing() {
         .unwrap()
         .into_inner();
     assert_eq!(source(&budget, "mkb-idee").committed_cents, 1);
+}
+
+async fn committed(trajectories: &mut Trajectories, id: &str) -> i64 {
+    let budget = trajectories
+        .get_budget(pb::GetBudgetRequest {
+            region: "achterhoek".into(),
+            organisation_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    source(&budget, id).committed_cents
+}
+
+/// A coach whose AllocateFunding answer got lost sends it again with the same request_id:
+/// they get the first allocation back (same id, same amount, same time) and the budget is
+/// committed once. The same request_id with another amount, source or activity is another
+/// request: ALREADY_EXISTS with reason REQUEST_ID_REUSED, and nothing is committed for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_allocation_returns_the_first_answer_and_commits_once() {
+    let suite = Suite::spawn().await;
+    let (mut intake_client, mut trajectories) = suite.coach().await;
+    let (_, people) = company(&mut intake_client, "33000004", 40, 1).await;
+    plan(&mut trajectories, &people[0]).await;
+    let course = activity(&mut trajectories, &people[0], 100_000).await;
+    let other_course = activity(&mut trajectories, &people[0], 100_000).await;
+    assert_eq!(committed(&mut trajectories, "mkb-idee").await, 0);
+
+    let request = pb::AllocateFundingRequest {
+        request_id: "allocatie-1".into(),
+        activity_id: course.clone(),
+        source: "mkb-idee".into(),
+        amount_cents: 30_000,
+    };
+    let first = trajectories
+        .allocate_funding(request.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .allocation
+        .unwrap();
+    assert_eq!(first.amount_cents, 30_000);
+    assert_eq!(committed(&mut trajectories, "mkb-idee").await, 30_000);
+
+    let again = trajectories
+        .allocate_funding(request.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .allocation
+        .unwrap();
+    assert_eq!(again, first, "the retry answers with the first allocation");
+    assert_eq!(
+        committed(&mut trajectories, "mkb-idee").await,
+        30_000,
+        "the retry committed nothing more"
+    );
+
+    for (what, changed) in [
+        (
+            "another amount",
+            pb::AllocateFundingRequest {
+                amount_cents: 40_000,
+                ..request.clone()
+            },
+        ),
+        (
+            "another source",
+            pb::AllocateFundingRequest {
+                source: "werkgever".into(),
+                ..request.clone()
+            },
+        ),
+        (
+            "another activity",
+            pb::AllocateFundingRequest {
+                activity_id: other_course.clone(),
+                ..request.clone()
+            },
+        ),
+    ] {
+        let status = match trajectories.allocate_funding(changed).await {
+            Err(status) => status,
+            Ok(answer) => panic!(
+                "{what}: answered {:?} instead of REQUEST_ID_REUSED",
+                answer.into_inner().allocation
+            ),
+        };
+        assert_eq!(
+            (status.code(), reason(&status).as_str()),
+            (Code::AlreadyExists, "REQUEST_ID_REUSED"),
+            "{what}: {status:?}"
+        );
+    }
+    assert_eq!(committed(&mut trajectories, "mkb-idee").await, 30_000);
+    assert_eq!(committed(&mut trajectories, "werkgever").await, 0);
+    let funded: Vec<(String, i64)> = plan(&mut trajectories, &people[0])
+        .await
+        .activities
+        .into_iter()
+        .map(|a| (a.activity_id, a.funded_cents))
+        .collect();
+    assert!(funded.contains(&(course, 30_000)), "{funded:?}");
+    assert!(funded.contains(&(other_course, 0)), "{funded:?}");
 }

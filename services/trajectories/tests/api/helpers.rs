@@ -88,7 +88,12 @@ impl Suite {
     }
 
     pub async fn intake(&self, role: Role, organisation: Option<&str>) -> Intake {
-        let token = self.env.token(role, REGION, organisation);
+        self.intake_in(role, REGION, organisation).await
+    }
+
+    /// An intake client with a token for `region`.
+    pub async fn intake_in(&self, role: Role, region: &str, organisation: Option<&str>) -> Intake {
+        let token = self.env.token(role, region, organisation);
         IntakeServiceClient::with_interceptor(
             channel(self.intake_port).await,
             ClientContext {
@@ -98,7 +103,17 @@ impl Suite {
     }
 
     pub async fn trajectories(&self, role: Role, organisation: Option<&str>) -> Trajectories {
-        let token = self.env.token(role, REGION, organisation);
+        self.trajectories_in(role, REGION, organisation).await
+    }
+
+    /// A trajectories client with a token for `region`.
+    pub async fn trajectories_in(
+        &self,
+        role: Role,
+        region: &str,
+        organisation: Option<&str>,
+    ) -> Trajectories {
+        let token = self.env.token(role, region, organisation);
         TrajectoryServiceClient::with_interceptor(
             channel(self.trajectories_port).await,
             ClientContext {
@@ -250,6 +265,7 @@ pub async fn baseline(
     }
     intake_client
         .complete_assessment(intake::CompleteAssessmentRequest {
+            request_id: String::new(),
             assessment_id: scan.assessment_id,
             priority_needs: vec![],
         })

@@ -3,8 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod catalogue;
+mod erasure;
 mod flow;
 mod funding;
 mod helpers;
+mod personal_data;
 mod reactions;
+mod retries;
+mod scoping;
 mod state;

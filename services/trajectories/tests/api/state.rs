@@ -14,6 +14,7 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
 
     let status = trajectories
         .start_trajectory(pb::StartTrajectoryRequest {
+            request_id: String::new(),
             trajectory_id: id.clone(),
         })
         .await
@@ -22,6 +23,7 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
     assert_eq!(reason(&status), "COACH_REQUIRED");
     let status = trajectories
         .complete_trajectory(pb::CompleteTrajectoryRequest {
+            request_id: String::new(),
             trajectory_id: id.clone(),
         })
         .await
@@ -50,6 +52,7 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
 
     trajectories
         .assign_coach(pb::AssignCoachRequest {
+            request_id: String::new(),
             trajectory_id: id.clone(),
             coach_id: "coach-anja".into(),
         })
@@ -57,6 +60,7 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
         .unwrap();
     let active = trajectories
         .start_trajectory(pb::StartTrajectoryRequest {
+            request_id: String::new(),
             trajectory_id: id.clone(),
         })
         .await
@@ -122,6 +126,7 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
 
     let done = trajectories
         .complete_trajectory(pb::CompleteTrajectoryRequest {
+            request_id: String::new(),
             trajectory_id: id.clone(),
         })
         .await
@@ -132,6 +137,7 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
     assert_eq!(done.status, pb::TrajectoryStatus::Completed as i32);
     let status = trajectories
         .cancel_trajectory(pb::CancelTrajectoryRequest {
+            request_id: String::new(),
             trajectory_id: id.clone(),
             reason: String::new(),
         })

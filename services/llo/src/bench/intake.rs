@@ -11,28 +11,18 @@ use llo_proto::{
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
-#[derive(clap::Args)]
-pub struct BenchArgs {
-    /// Offerings in the catalogue import measurement.
-    #[arg(long, default_value_t = 5_000)]
-    pub offerings: usize,
-    /// Scans in the scan → proposed trajectory latency measurement.
-    #[arg(long, default_value_t = 20)]
-    pub scans: usize,
-    /// RegisterOrganisation calls per measurement.
-    #[arg(long, default_value_t = 2_000)]
-    pub calls: usize,
-    /// Concurrent clients in the second measurement.
-    #[arg(long, default_value_t = 16)]
-    pub concurrency: usize,
-    /// Rows in the import measurement.
-    #[arg(long, default_value_t = 10_000)]
-    pub rows: usize,
-}
+use super::{BenchArgs, report};
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    // A private database and exchange, removed afterwards.
-    let env = TestEnv::new();
+/// Runs the intake measurements against a fresh intake in `env`; returns its port
+/// (trajectories' benchmarks use it) and the handle to stop it.
+pub async fn run(
+    env: &TestEnv,
+    args: &BenchArgs,
+) -> anyhow::Result<(
+    u16,
+    CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+)> {
     let settings = env.settings_with(
         ServiceName::Intake,
         &[("database.max_connections", "32".to_owned())],
@@ -87,10 +77,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.rows as f64 / elapsed.as_secs_f64(),
         response.created_count
     );
-    crate::bench_trajectories::run(&env, port, &args).await?;
-    shutdown.cancel();
-    let _ = server.await;
-    Ok(())
+    Ok((port, shutdown, server))
 }
 
 type Client = IntakeServiceClient<tonic::codegen::InterceptedService<Channel, ClientContext>>;
@@ -122,23 +109,6 @@ async fn register_many(
         latencies.extend(task.await??);
     }
     Ok((started.elapsed(), latencies))
-}
-
-pub fn report(what: &str, calls: usize, elapsed: Duration, mut latencies: Vec<Duration>) {
-    latencies.sort();
-    let at = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    println!(
-        "{what}: {calls} calls in {:.2} s = {:.0} calls/s; latency p50 {:.1} ms, p99 {:.1} ms",
-        elapsed.as_secs_f64(),
-        calls as f64 / elapsed.as_secs_f64(),
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3
-    );
 }
 
 fn request(kvk: usize) -> pb::RegisterOrganisationRequest {

@@ -12,7 +12,7 @@ use llo_proto::{
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
-use crate::bench::{BenchArgs, report};
+use super::{BenchArgs, report};
 
 async fn channel(port: u16) -> anyhow::Result<Channel> {
     Ok(Channel::from_shared(format!("http://127.0.0.1:{port}"))?
@@ -265,6 +265,7 @@ async fn scan(
         .complete_assessment(intake::CompleteAssessmentRequest {
             assessment_id: assessment.assessment_id,
             priority_needs: vec![],
+            request_id: String::new(),
         })
         .await?;
     Ok(Instant::now())

@@ -1,0 +1,54 @@
+//! `llo bench`: throughput and latency of fresh in-process services on this machine's
+//! PostgreSQL and RabbitMQ, each in a private database and exchange removed afterwards.
+//! Prints the numbers; asserts nothing.
+mod intake;
+mod trajectories;
+
+use std::time::Duration;
+
+use llo_chassis::testing::TestEnv;
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Offerings in the catalogue import measurement.
+    #[arg(long, default_value_t = 5_000)]
+    pub offerings: usize,
+    /// Scans in the scan → proposed trajectory latency measurement.
+    #[arg(long, default_value_t = 20)]
+    pub scans: usize,
+    /// RegisterOrganisation calls per measurement.
+    #[arg(long, default_value_t = 2_000)]
+    pub calls: usize,
+    /// Concurrent clients in the second measurement.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Rows in the import measurement.
+    #[arg(long, default_value_t = 10_000)]
+    pub rows: usize,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let env = TestEnv::new();
+    let (intake_port, shutdown, intake) = intake::run(&env, &args).await?;
+    trajectories::run(&env, intake_port, &args).await?;
+    shutdown.cancel();
+    let _ = intake.await;
+    Ok(())
+}
+
+pub fn report(what: &str, calls: usize, elapsed: Duration, mut latencies: Vec<Duration>) {
+    latencies.sort();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "{what}: {calls} calls in {:.2} s = {:.0} calls/s; latency p50 {:.1} ms, p99 {:.1} ms",
+        elapsed.as_secs_f64(),
+        calls as f64 / elapsed.as_secs_f64(),
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3
+    );
+}
