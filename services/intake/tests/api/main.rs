@@ -7,7 +7,6 @@ mod import;
 mod keys;
 mod organisations;
 mod participants;
-mod personal_data;
 mod retries;
 mod scans;
 mod security;

@@ -1,13 +1,10 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use llo_chassis::auth::Role;
+use llo_chassis::{auth::Role, testing::personal_data::find_everywhere};
 use llo_proto::{common::v1 as common, intake::v1 as pb};
 use tonic::Code;
 
-use crate::{
-    helpers::{REGION, TestApp, enrol, participant_request, reason, register, violations},
-    personal_data::find_everywhere,
-};
+use crate::helpers::{REGION, TestApp, enrol, participant_request, reason, register, violations};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_enrolment_without_consent_or_with_a_bad_email_is_refused() {

@@ -1,13 +1,12 @@
 //! Searches whole databases for personal data. The tables and columns come from the
 //! catalogue (`information_schema.columns`), so a table or column added later is searched
 //! too: bytea columns (event payloads) as bytes, every other column as its text.
-//! (The same helper lives in trajectories' tests, until the tests move to a workspace crate.)
+use super::{SERVER_URL, TestEnv};
 use diesel::{
     QueryableByName,
     sql_types::{Array, Text},
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use llo_chassis::testing::{SERVER_URL, TestEnv};
 
 #[derive(QueryableByName)]
 struct Column {
@@ -59,7 +58,7 @@ fn quoted(identifier: &str) -> String {
 pub async fn databases_of(env: &TestEnv) -> Vec<String> {
     let mut conn = AsyncPgConnection::establish(&format!("{SERVER_URL}/postgres"))
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{e}"));
     let names: Vec<Name> = diesel::sql_query(
         "SELECT datname::text AS name FROM pg_database \
          WHERE datname LIKE 'llo\\_test\\_%' AND right(datname, length($1) + 1) = '_' || $1 \
@@ -68,7 +67,7 @@ pub async fn databases_of(env: &TestEnv) -> Vec<String> {
     .bind::<Text, _>(&env.id)
     .load(&mut conn)
     .await
-    .unwrap();
+    .unwrap_or_else(|e| panic!("listing databases: {e}"));
     names.into_iter().map(|n| n.name).collect()
 }
 
@@ -77,7 +76,7 @@ pub async fn databases_of(env: &TestEnv) -> Vec<String> {
 pub async fn find_in(database: &str, needles: &[String]) -> Vec<Found> {
     let mut conn = AsyncPgConnection::establish(&format!("{SERVER_URL}/{database}"))
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{database}: {e}"));
     let columns: Vec<Column> = diesel::sql_query(
         "SELECT c.table_name::text AS table_name, c.column_name::text AS column_name, \
                 c.data_type::text AS data_type \
@@ -90,7 +89,7 @@ pub async fn find_in(database: &str, needles: &[String]) -> Vec<Found> {
     )
     .load(&mut conn)
     .await
-    .unwrap();
+    .unwrap_or_else(|e| panic!("{database}: reading the catalogue: {e}"));
     assert!(
         columns
             .iter()

@@ -7,7 +7,6 @@ mod erasure;
 mod flow;
 mod funding;
 mod helpers;
-mod personal_data;
 mod reactions;
 mod retries;
 mod scoping;

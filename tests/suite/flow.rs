@@ -208,7 +208,7 @@ async fn every_migration_runs_up_down_and_up_again() {
 #[test]
 fn the_readme_matrix_is_what_the_server_applies() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let documented = llo_chassis::auth_matrix::from_readme(&readme, "TrajectoryService");
     assert_eq!(
         documented,

@@ -1,12 +1,12 @@
 //! Erasure across the suite: after `EraseParticipant`, no database of any service holds
 //! the person's name, e-mail address, job title or the free text written about them.
-use llo_chassis::auth::Role;
+use llo_chassis::{
+    auth::Role,
+    testing::personal_data::{databases_of, find_everywhere},
+};
 use llo_proto::{common::v1 as common, intake::v1 as intake, trajectories::v1 as pb};
 
-use crate::{
-    helpers::{Suite, company, eventually},
-    personal_data::{databases_of, find_everywhere},
-};
+use crate::helpers::{Suite, company, eventually};
 
 /// An employee with a distinctive name, e-mail address and job title records two learning
 /// needs (trajectories turns them into goals); the coach adds a goal and a course in their
