@@ -9,6 +9,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "llo/events/v1/intake_events.proto",
         "llo/trajectories/v1/trajectories.proto",
         "llo/events/v1/trajectories_events.proto",
+        "llo/community/v1/community.proto",
+        "llo/events/v1/community_events.proto",
     ];
     for file in &files {
         println!("cargo:rerun-if-changed={file}");

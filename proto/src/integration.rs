@@ -33,6 +33,12 @@ integration_events! {
     LearningActivityPlanned => "trajectories.learning_activity_planned.v1",
     LearningActivityCompleted => "trajectories.learning_activity_completed.v1",
     FundingAllocated => "trajectories.funding_allocated.v1",
+    MemberJoined => "community.member_joined.v1",
+    WorkshopScheduled => "community.workshop_scheduled.v1",
+    WorkshopRegistrationChanged => "community.workshop_registration_changed.v1",
+    WorkshopAttended => "community.workshop_attended.v1",
+    WorkshopCancelled => "community.workshop_cancelled.v1",
+    KnowledgeItemPublished => "community.knowledge_item_published.v1",
 }
 
 #[cfg(test)]

@@ -20,6 +20,11 @@ pub mod trajectories {
         tonic::include_proto!("llo.trajectories.v1");
     }
 }
+pub mod community {
+    pub mod v1 {
+        tonic::include_proto!("llo.community.v1");
+    }
+}
 pub mod events {
     pub mod v1 {
         tonic::include_proto!("llo.events.v1");

@@ -52,21 +52,12 @@ pub async fn start(
     let (Ok(organisation_id), Some(round)) = (organisation_id, round) else {
         return Err(ApiError::invalid("request", "is invalid"));
     };
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(caller, "StartAssessment", &request.request_id, &request)?;
     let mut conn = ctx.pool.get().await?;
-    let (row, pack) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let organisation = visible_organisation(conn, caller, organisation_id).await?;
             let pack = sector_pack(ctx, &organisation.sector)?;
-            if let Some(request_id) = request_id
-                && let Some(earlier) = assessments::find_by_request(conn, request_id).await?
-            {
-                if earlier.organisation_id != organisation_id || earlier.round != round.as_str() {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                return Ok((earlier, pack));
-            }
             if let Some(existing) = assessments::find_round(conn, organisation_id, round).await? {
                 return Err(ApiError::exists(
                     "ASSESSMENT_ALREADY_STARTED",
@@ -86,24 +77,18 @@ pub async fn start(
                     ));
                 }
             }
-            let row = assessments::insert(
-                conn,
-                request_id,
-                organisation_id,
-                round,
-                &organisation.sector,
-            )
-            .await
-            .map_err(|e| {
-                ApiError::from_insert(e, "a concurrent request started this scan; retry")
-            })?;
-            Ok((row, pack))
+            let row = assessments::insert(conn, None, organisation_id, round, &organisation.sector)
+                .await
+                .map_err(|e| {
+                    ApiError::from_insert(e, "a concurrent request started this scan; retry")
+                })?;
+            Ok(pb::StartAssessmentResponse {
+                assessment: Some(mapping::assessment(&row, Some(pack), 0)),
+            })
         })
-        .await?;
-    let count = assessments::response_count(&mut conn, row.id).await?;
-    Ok(pb::StartAssessmentResponse {
-        assessment: Some(mapping::assessment(&row, Some(pack), count)),
+        .await
     })
+    .await
 }
 
 pub async fn submit(
@@ -133,23 +118,16 @@ pub async fn submit(
             score: a.score,
         })
         .collect();
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(
+        caller,
+        "SubmitAssessmentResponse",
+        &request.request_id,
+        &request,
+    )?
+    .map(|key| key.about(participant_id));
     let mut conn = ctx.pool.get().await?;
-    let (response_id, count) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(request_id) = request_id
-                && let Some((response_id, earlier_assessment)) =
-                    assessments::response_by_request(conn, request_id).await?
-            {
-                if earlier_assessment != assessment_id {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                return Ok((
-                    response_id,
-                    assessments::response_count(conn, assessment_id).await?,
-                ));
-            }
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let scan = assessments::find_for_update(conn, assessment_id)
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("assessment {assessment_id}")))?;
@@ -185,28 +163,25 @@ pub async fn submit(
                     "this participant already answered this scan",
                 ));
             }
-            let response_id = assessments::insert_response(
-                conn,
-                request_id,
-                assessment_id,
-                participant_id,
-                &answers,
-            )
-            .await
-            .map_err(|e| {
-                ApiError::from_insert(e, "a concurrent request submitted this response; retry")
-            })?;
-            Ok((
-                response_id,
-                assessments::response_count(conn, assessment_id).await?,
-            ))
+            let response_id =
+                assessments::insert_response(conn, None, assessment_id, participant_id, &answers)
+                    .await
+                    .map_err(|e| {
+                        ApiError::from_insert(
+                            e,
+                            "a concurrent request submitted this response; retry",
+                        )
+                    })?;
+            let count = assessments::response_count(conn, assessment_id).await?;
+            Ok(pb::SubmitAssessmentResponseResponse {
+                response_id: response_id.to_string(),
+                assessment_id: assessment_id.to_string(),
+                response_count: count as i32,
+            })
         })
-        .await?;
-    Ok(pb::SubmitAssessmentResponseResponse {
-        response_id: response_id.to_string(),
-        assessment_id: assessment_id.to_string(),
-        response_count: count as i32,
+        .await
     })
+    .await
 }
 
 pub async fn complete(

@@ -1,6 +1,11 @@
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations, auth::Caller, bus::record, fields::non_empty, paging::Page,
+    ApiError, Violations,
+    auth::Caller,
+    bus::record,
+    fields::non_empty,
+    idempotency::{self, RequestKey},
+    paging::Page,
 };
 use llo_proto::intake::v1 as pb;
 use uuid::Uuid;
@@ -20,9 +25,9 @@ pub async fn register(
     let draft = OrganisationDraft {
         region: request.region.trim().to_owned(),
         sector: request.sector.trim().to_owned(),
-        name: request.name,
+        name: request.name.clone(),
         kvk_number: request.kvk_number.trim().to_owned(),
-        municipality: request.municipality,
+        municipality: request.municipality.clone(),
         employee_count: request.employee_count,
     };
     let mut violations = Violations::new();
@@ -35,19 +40,15 @@ pub async fn register(
             draft.region
         )));
     }
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(
+        caller,
+        "RegisterOrganisation",
+        &request.request_id,
+        &request,
+    )?;
     let mut conn = ctx.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(request_id) = request_id
-                && let Some(earlier) = organisations::find_by_request(conn, request_id).await?
-            {
-                if earlier.kvk_number != draft.kvk_number || earlier.region != draft.region {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                return Ok(earlier);
-            }
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             if let Some(existing) =
                 organisations::find_by_kvk(conn, &draft.region, &draft.kvk_number).await?
             {
@@ -59,17 +60,17 @@ pub async fn register(
                     ),
                 ));
             }
-            let row = organisations::insert(conn, Uuid::now_v7(), request_id, &draft)
+            let row = organisations::insert(conn, Uuid::now_v7(), None, &draft)
                 .await
                 .map_err(conflict)?;
-            let event = events::organisation_registered(&row);
-            record(conn, &row.region, &event).await?;
-            Ok(row)
+            record(conn, &row.region, &events::organisation_registered(&row)).await?;
+            Ok(pb::RegisterOrganisationResponse {
+                organisation: Some(mapping::organisation(&row)),
+            })
         })
-        .await?;
-    Ok(pb::RegisterOrganisationResponse {
-        organisation: Some(mapping::organisation(&row)),
+        .await
     })
+    .await
 }
 
 /// A unique violation here means a concurrent call won the race: the caller retries.

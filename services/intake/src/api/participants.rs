@@ -58,6 +58,9 @@ pub async fn enrol(
     caller: &Caller,
     request: pb::EnrolParticipantRequest,
 ) -> Result<pb::EnrolParticipantResponse, ApiError> {
+    // Taken before the fields move into the draft; a bad request_id is reported below
+    // with the other fields.
+    let key = RequestKey::new(caller, "EnrolParticipant", &request.request_id, &request);
     let mut violations = Violations::new();
     violations.check("request_id", validation::request_id(&request.request_id));
     let organisation_id = validation::id(&request.organisation_id);
@@ -80,43 +83,34 @@ pub async fn enrol(
     let (Ok(organisation_id), Some(valid)) = (organisation_id, valid) else {
         return Err(ApiError::invalid("request", "is invalid"));
     };
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = key?;
     let mut conn = ctx.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let organisation = visible_organisation(conn, caller, organisation_id).await?;
-            if let Some(request_id) = request_id
-                && let Some(earlier) = participants::find_by_request(conn, request_id).await?
-            {
-                if earlier.organisation_id != organisation_id {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                return Ok(earlier);
-            }
             if participants::email_taken(conn, organisation_id, &valid.email).await? {
                 return Err(ApiError::exists(
                     "PARTICIPANT_ALREADY_ENROLLED",
                     "this e-mail address is already enrolled in the organisation",
                 ));
             }
-            let origin = Origin {
-                request_id,
-                ..Origin::default()
-            };
-            let new = NewParticipant::new(Uuid::now_v7(), organisation_id, &valid, &origin);
+            let new =
+                NewParticipant::new(Uuid::now_v7(), organisation_id, &valid, &Origin::default());
             let row = participants::insert(conn, &[new])
                 .await
                 .map_err(conflict)?
                 .remove(0);
+            // The stored answer holds the person's name: their erasure must forget it.
+            idempotency::concerns(conn, key.as_ref(), row.id).await?;
             let event = events::participant_enrolled(&row, &organisation.region);
             record(conn, &organisation.region, &event).await?;
-            Ok(row)
+            Ok(pb::EnrolParticipantResponse {
+                participant: Some(mapping::participant(&row)),
+            })
         })
-        .await?;
-    Ok(pb::EnrolParticipantResponse {
-        participant: Some(mapping::participant(&row)),
+        .await
     })
+    .await
 }
 
 fn conflict(error: diesel::result::Error) -> ApiError {
@@ -198,11 +192,11 @@ pub async fn record_learning_needs(
         .iter()
         .map(|n| (n.theme.trim().to_owned(), n.description.trim().to_owned()))
         .collect();
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(caller, "RecordLearningNeeds", &request.request_id, &request)?
+        .map(|key| key.about(participant_id));
     let mut conn = ctx.pool.get().await?;
-    let rows = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let (participant, organisation) =
                 visible_participant_for_update(conn, caller, participant_id).await?;
             if participant.erased_at.is_some() {
@@ -211,29 +205,24 @@ pub async fn record_learning_needs(
                     "the participant was erased",
                 ));
             }
-            if let Some(request_id) = request_id {
-                let earlier = learning_needs::by_request(conn, participant_id, request_id).await?;
-                if !earlier.is_empty() {
-                    return Ok(earlier);
-                }
-            }
-            let rows = learning_needs::insert(conn, participant_id, request_id, &needs).await?;
+            let rows = learning_needs::insert(conn, participant_id, None, &needs).await?;
             let event = events::learning_needs_recorded(&participant, &organisation.region, &rows);
             record(conn, &organisation.region, &event).await?;
-            Ok(rows)
-        })
-        .await?;
-    Ok(pb::RecordLearningNeedsResponse {
-        participant_id: participant_id.to_string(),
-        needs: rows
-            .iter()
-            .map(|n| common::LearningNeed {
-                need_id: n.id.to_string(),
-                theme: n.theme.clone(),
-                description: n.description.clone(),
+            Ok(pb::RecordLearningNeedsResponse {
+                participant_id: participant_id.to_string(),
+                needs: rows
+                    .iter()
+                    .map(|n| common::LearningNeed {
+                        need_id: n.id.to_string(),
+                        theme: n.theme.clone(),
+                        description: n.description.clone(),
+                    })
+                    .collect(),
             })
-            .collect(),
+        })
+        .await
     })
+    .await
 }
 
 pub async fn erase(

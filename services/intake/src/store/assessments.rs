@@ -82,18 +82,6 @@ pub async fn find_for_update(
         .optional()
 }
 
-pub async fn find_by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<AssessmentRow>> {
-    assessments::table
-        .filter(assessments::request_id.eq(request_id))
-        .select(AssessmentRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
 pub async fn find_round(
     conn: &mut AsyncPgConnection,
     organisation_id: Uuid,
@@ -117,22 +105,6 @@ pub async fn response_count(conn: &mut AsyncPgConnection, assessment_id: Uuid) -
         .count()
         .get_result(conn)
         .await
-}
-
-/// The response an earlier call with this request id stored: (response id, assessment id).
-pub async fn response_by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<(Uuid, Uuid)>> {
-    assessment_responses::table
-        .filter(assessment_responses::request_id.eq(request_id))
-        .select((
-            assessment_responses::id,
-            assessment_responses::assessment_id,
-        ))
-        .first(conn)
-        .await
-        .optional()
 }
 
 pub async fn has_responded(

@@ -41,24 +41,6 @@ pub async fn insert(
         .await
 }
 
-/// The needs an earlier call with this request id recorded for this participant.
-pub async fn by_request(
-    conn: &mut AsyncPgConnection,
-    participant_id: Uuid,
-    request_id: &str,
-) -> QueryResult<Vec<LearningNeedRow>> {
-    learning_needs::table
-        .filter(
-            learning_needs::participant_id
-                .eq(participant_id)
-                .and(learning_needs::request_id.eq(request_id)),
-        )
-        .select(LearningNeedRow::as_select())
-        .order(learning_needs::id)
-        .load(conn)
-        .await
-}
-
 /// Blanks the needs' free text in the participant's LearningNeedsRecorded events that the
 /// outbox still holds (published events stay until pruned), keeping ids and themes.
 pub async fn blank_in_outbox(

@@ -50,18 +50,6 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-pub async fn find_by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<OrganisationRow>> {
-    organisations::table
-        .filter(organisations::request_id.eq(request_id))
-        .select(OrganisationRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
 pub async fn find_by_kvk(
     conn: &mut AsyncPgConnection,
     region: &str,

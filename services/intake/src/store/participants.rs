@@ -112,18 +112,6 @@ pub async fn find_for_update(
         .optional()
 }
 
-pub async fn find_by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<ParticipantRow>> {
-    participants::table
-        .filter(participants::request_id.eq(request_id))
-        .select(ParticipantRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
 /// Is this e-mail address already enrolled (and not erased) in the organisation?
 pub async fn email_taken(
     conn: &mut AsyncPgConnection,

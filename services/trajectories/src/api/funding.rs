@@ -1,5 +1,11 @@
 use diesel_async::AsyncConnection as _;
-use llo_chassis::{ApiError, Violations, auth::Caller, bus::record, fields::non_empty};
+use llo_chassis::{
+    ApiError, Violations,
+    auth::Caller,
+    bus::record,
+    fields::non_empty,
+    idempotency::{self, RequestKey},
+};
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
@@ -40,22 +46,10 @@ pub async fn allocate(
     }
     violations.into_result()?;
     let source_id = request.source.trim().to_owned();
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(caller, "AllocateFunding", &request.request_id, &request)?;
     let mut conn = ctx.pool.get().await?;
-    let allocation = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(request_id) = request_id
-                && let Some(earlier) = store::by_request(conn, request_id).await?
-            {
-                if earlier.activity_id != activity_id
-                    || earlier.source != source_id
-                    || earlier.amount_cents != request.amount_cents
-                {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                return Ok(earlier);
-            }
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let not_found = || ApiError::not_found(format!("learning activity {activity_id}"));
             let activity = plans::activity_for_update(conn, activity_id).await?.ok_or_else(not_found)?;
             let plan = plans::find(conn, activity.plan_id).await?.ok_or_else(not_found)?;
@@ -82,7 +76,7 @@ pub async fn allocate(
             let row = store::insert(
                 conn,
                 &NewAllocation {
-                    request_id,
+                    request_id: None,
                     activity_id: activity.id,
                     participant_id: plan.participant_id,
                     organisation_id: plan.organisation_id,
@@ -93,18 +87,19 @@ pub async fn allocate(
             )
             .await?;
             record(conn, &plan.region, &events::funding_allocated(&row)).await?;
-            Ok(row)
+            Ok(pb::AllocateFundingResponse {
+                allocation: Some(pb::FundingAllocation {
+                    allocation_id: row.id.to_string(),
+                    activity_id: row.activity_id.to_string(),
+                    source: row.source,
+                    amount_cents: row.amount_cents,
+                    create_time: Some(mapping::timestamp(row.created_at)),
+                }),
+            })
         })
-        .await?;
-    Ok(pb::AllocateFundingResponse {
-        allocation: Some(pb::FundingAllocation {
-            allocation_id: allocation.id.to_string(),
-            activity_id: allocation.activity_id.to_string(),
-            source: allocation.source,
-            amount_cents: allocation.amount_cents,
-            create_time: Some(mapping::timestamp(allocation.created_at)),
-        }),
+        .await
     })
+    .await
 }
 
 pub async fn budget(

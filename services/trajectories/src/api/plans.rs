@@ -56,40 +56,30 @@ pub async fn add_goal(
     violations.require_text("theme", &request.theme, 100);
     violations.require_text("description", &request.description, 2_000);
     violations.into_result()?;
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(caller, "AddLearningGoal", &request.request_id, &request)?
+        .map(|key| key.about(participant));
     let mut conn = ctx.pool.get().await?;
-    let goal = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let plan = visible_plan(conn, caller, participant).await?;
             not_erased(&plan)?;
-            if let Some(request_id) = request_id
-                && let Some(earlier) = store::goal_by_request(conn, request_id).await?
-            {
-                if earlier.plan_id != plan.id {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                return Ok(earlier);
-            }
-            store::insert_goal(
+            let goal = store::insert_goal(
                 conn,
                 plan.id,
-                request_id,
+                None,
                 request.theme.trim(),
                 request.description.trim(),
                 None,
             )
             .await?
-            .ok_or_else(|| {
-                ApiError::Unavailable(
-                    "a concurrent request with the same request_id is in progress".into(),
-                )
+            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the new goal was not stored")))?;
+            Ok(pb::AddLearningGoalResponse {
+                goal: Some(mapping::goal(&goal)),
             })
         })
-        .await?;
-    Ok(pb::AddLearningGoalResponse {
-        goal: Some(mapping::goal(&goal)),
+        .await
     })
+    .await
 }
 
 pub async fn plan_activity(
@@ -100,25 +90,18 @@ pub async fn plan_activity(
     let participant = parse_id("participant_id", &request.participant_id)?;
     let goal_id = optional_id("goal_id", &request.goal_id)?;
     let offering_id = optional_id("offering_id", &request.offering_id)?;
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(
+        caller,
+        "PlanLearningActivity",
+        &request.request_id,
+        &request,
+    )?
+    .map(|key| key.about(participant));
     let mut conn = ctx.pool.get().await?;
-    let (activity, funded) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let plan = visible_plan(conn, caller, participant).await?;
             not_erased(&plan)?;
-            if let Some(request_id) = request_id
-                && let Some(earlier) = store::activity_by_request(conn, request_id).await?
-            {
-                if earlier.plan_id != plan.id {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                let funded = store::funded(conn, &[earlier.id])
-                    .await?
-                    .first()
-                    .map_or(0, |(_, cents)| *cents);
-                return Ok((earlier, funded));
-            }
             let mut violations = Violations::new();
             if let Some(goal_id) = goal_id
                 && !store::goals(conn, plan.id)
@@ -191,7 +174,7 @@ pub async fn plan_activity(
             };
             violations.into_result()?;
             let new = NewActivity {
-                request_id,
+                request_id: None,
                 plan_id: plan.id,
                 goal_id,
                 kind,
@@ -205,12 +188,13 @@ pub async fn plan_activity(
             let activity = store::insert_activity(conn, &new).await?;
             let event = events::activity_planned(&plan, &activity);
             record(conn, &plan.region, &event).await?;
-            Ok((activity, 0))
+            Ok(pb::PlanLearningActivityResponse {
+                activity: Some(mapping::activity(&activity, 0)),
+            })
         })
-        .await?;
-    Ok(pb::PlanLearningActivityResponse {
-        activity: Some(mapping::activity(&activity, funded)),
+        .await
     })
+    .await
 }
 
 /// A provider's system (an integrator token naming the provider) may report the

@@ -186,20 +186,11 @@ pub async fn plan_intervention(
     }
     violations.into_result()?;
     let kind = kind.unwrap_or("training");
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(caller, "PlanIntervention", &request.request_id, &request)?;
     let mut conn = ctx.pool.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let trajectory = visible_for_update(conn, caller, id).await?;
-            if let Some(request_id) = request_id
-                && let Some(earlier) = store::intervention_by_request(conn, request_id).await?
-            {
-                if earlier.trajectory_id != id {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                return Ok(earlier);
-            }
             let status = stored_status(&trajectory.status)?;
             if !status.is_open() {
                 return Err(ApiError::precondition(
@@ -208,7 +199,7 @@ pub async fn plan_intervention(
                 ));
             }
             let new = NewIntervention {
-                request_id,
+                request_id: None,
                 trajectory_id: id,
                 kind,
                 title: request.title.trim(),
@@ -219,12 +210,13 @@ pub async fn plan_intervention(
             let row = store::insert_intervention(conn, &new).await?;
             let event = events::intervention_planned(&trajectory, &row);
             record(conn, &trajectory.region, &event).await?;
-            Ok(row)
+            Ok(pb::PlanInterventionResponse {
+                intervention: Some(mapping::intervention(&row)),
+            })
         })
-        .await?;
-    Ok(pb::PlanInterventionResponse {
-        intervention: Some(mapping::intervention(&row)),
+        .await
     })
+    .await
 }
 
 async fn transition(
@@ -344,26 +336,21 @@ pub async fn record_coaching_session(
     violations.require_text("topic", &request.topic, 500);
     violations.into_result()?;
     let held = held.unwrap_or_else(Utc::now);
-    let request_id = llo_chassis::fields::scoped_request_id(caller, &request.request_id)?;
-    let request_id = request_id.as_deref();
+    let key = RequestKey::new(
+        caller,
+        "RecordCoachingSession",
+        &request.request_id,
+        &request,
+    )?;
     let coach = if caller.has_role(Role::Coach) {
         caller.subject.clone()
     } else {
         format!("on behalf of {}", caller.subject)
     };
     let mut conn = ctx.pool.get().await?;
-    let (session_id, trajectory) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        idempotency::once(conn, key.as_ref(), async |conn| {
             let row = visible_for_update(conn, caller, id).await?;
-            if let Some(request_id) = request_id
-                && let Some((session, trajectory)) =
-                    store::session_by_request(conn, request_id).await?
-            {
-                if trajectory != id {
-                    return Err(llo_chassis::idempotency::request_id_reused());
-                }
-                return Ok((session, full(conn, &row).await?));
-            }
             if Status::parse(&row.status) != Some(Status::Active) {
                 return Err(ApiError::precondition(
                     "TRAJECTORY_NOT_ACTIVE",
@@ -374,7 +361,7 @@ pub async fn record_coaching_session(
                 ));
             }
             let new = NewSession {
-                request_id,
+                request_id: None,
                 trajectory_id: id,
                 coach_id: &coach,
                 held_at: held,
@@ -385,13 +372,14 @@ pub async fn record_coaching_session(
             let event =
                 events::coaching_session_held(&row, session, request.duration_minutes, held);
             record(conn, &row.region, &event).await?;
-            Ok((session, full(conn, &row).await?))
+            Ok(pb::RecordCoachingSessionResponse {
+                session_id: session.to_string(),
+                trajectory: Some(full(conn, &row).await?),
+            })
         })
-        .await?;
-    Ok(pb::RecordCoachingSessionResponse {
-        session_id: session_id.to_string(),
-        trajectory: Some(trajectory),
+        .await
     })
+    .await
 }
 
 /// A stored status the code does not know is a fault to report, never a silent default.

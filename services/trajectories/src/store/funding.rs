@@ -118,18 +118,6 @@ pub async fn insert(
         .await
 }
 
-pub async fn by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<AllocationRow>> {
-    funding_allocations::table
-        .filter(funding_allocations::request_id.eq(request_id))
-        .select(AllocationRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
 #[derive(QueryableByName, Debug, Clone)]
 pub struct SourceUse {
     #[diesel(sql_type = Text)]

@@ -103,18 +103,6 @@ pub async fn insert_goal(
         .optional()
 }
 
-pub async fn goal_by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<GoalRow>> {
-    learning_goals::table
-        .filter(learning_goals::request_id.eq(request_id))
-        .select(GoalRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
 pub async fn goals(conn: &mut AsyncPgConnection, plan_id: Uuid) -> QueryResult<Vec<GoalRow>> {
     learning_goals::table
         .filter(learning_goals::plan_id.eq(plan_id))
@@ -181,18 +169,6 @@ pub async fn insert_activity(
         .returning(ActivityRow::as_returning())
         .get_result(conn)
         .await
-}
-
-pub async fn activity_by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<ActivityRow>> {
-    learning_activities::table
-        .filter(learning_activities::request_id.eq(request_id))
-        .select(ActivityRow::as_select())
-        .first(conn)
-        .await
-        .optional()
 }
 
 pub async fn activity_for_update(

@@ -230,18 +230,6 @@ pub async fn insert_intervention(
         .await
 }
 
-pub async fn intervention_by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<InterventionRow>> {
-    interventions::table
-        .filter(interventions::request_id.eq(request_id))
-        .select(InterventionRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
 pub async fn interventions_of(
     conn: &mut AsyncPgConnection,
     trajectory_ids: &[Uuid],
@@ -298,16 +286,4 @@ pub async fn insert_session(
         .execute(conn)
         .await?;
     Ok(id)
-}
-
-pub async fn session_by_request(
-    conn: &mut AsyncPgConnection,
-    request_id: &str,
-) -> QueryResult<Option<(Uuid, Uuid)>> {
-    coaching_sessions::table
-        .filter(coaching_sessions::request_id.eq(request_id))
-        .select((coaching_sessions::id, coaching_sessions::trajectory_id))
-        .first(conn)
-        .await
-        .optional()
 }

@@ -1,0 +1,21 @@
+//! Community's PostgreSQL tables and the queries on them (diesel-async).
+pub mod knowledge;
+pub mod members;
+pub mod registrations;
+pub mod schema;
+pub mod workshops;
+
+use diesel::result::{DatabaseErrorKind, Error};
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The name of the unique constraint (or index) a write violated, if that is what failed.
+pub fn unique_violation(error: &Error) -> Option<&str> {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            Some(info.constraint_name().unwrap_or(""))
+        }
+        _ => None,
+    }
+}

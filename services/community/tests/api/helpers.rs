@@ -1,0 +1,384 @@
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use lapin::{BasicProperties, options::BasicPublishOptions, types::FieldTable};
+use llo_chassis::{
+    ServiceName, auth::Role, telemetry::ClientContext, testing::AMQP_URL, testing::TestEnv,
+};
+use llo_proto::{
+    IntegrationEvent, common::v1 as common, community::v1 as pb,
+    community::v1::community_service_client::CommunityServiceClient, events::v1 as events,
+};
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, codegen::InterceptedService, transport::Channel};
+use tonic_types::StatusExt;
+
+pub type Client = CommunityServiceClient<InterceptedService<Channel, ClientContext>>;
+
+pub const REGION: &str = "achterhoek";
+pub const OTHER_REGION: &str = "twente";
+pub const THEME: &str = "hr-netwerkcafe";
+
+pub struct TestApp {
+    pub env: TestEnv,
+    pub port: u16,
+    pub database_url: String,
+    shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let env = TestEnv::new();
+        let settings = env.settings(ServiceName::Community);
+        let database_url = env.database_url(ServiceName::Community);
+        let app = llo_community::Application::build(settings)
+            .await
+            .expect("community builds");
+        let port = app.port();
+        let shutdown = CancellationToken::new();
+        tokio::spawn(app.run(shutdown.clone()));
+        let app = TestApp {
+            env,
+            port,
+            database_url,
+            shutdown,
+        };
+        app.wait_until_serving().await;
+        app
+    }
+
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connects")
+    }
+
+    pub async fn as_role(&self, role: Role, region: &str, organisation: Option<&str>) -> Client {
+        CommunityServiceClient::with_interceptor(
+            self.channel().await,
+            ClientContext {
+                bearer_token: Some(self.env.token(role, region, organisation)),
+            },
+        )
+    }
+
+    /// A coach in the Achterhoek.
+    pub async fn coach(&self) -> Client {
+        self.as_role(Role::Coach, REGION, None).await
+    }
+
+    /// Waits (with a deadline) until grpc.health.v1 reports SERVING: the consumer's
+    /// queue is bound.
+    async fn wait_until_serving(&self) {
+        let mut health = tonic_health::pb::health_client::HealthClient::new(self.channel().await);
+        eventually("SERVING", || {
+            let mut health = health.clone();
+            async move {
+                let status = health
+                    .check(tonic_health::pb::HealthCheckRequest {
+                        service: llo_community::app::GRPC_SERVICE_NAME.into(),
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .status;
+                (status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
+                    .then_some(())
+            }
+        })
+        .await;
+        let _ = &mut health;
+    }
+
+    /// Publishes an event on this test's exchange, as its owner would.
+    pub async fn publish<E: IntegrationEvent>(&self, event: &E) -> uuid::Uuid {
+        let id = uuid::Uuid::now_v7();
+        publish_raw(
+            &self.env.exchange,
+            E::ROUTING_KEY,
+            id,
+            event.encode_to_vec(),
+        )
+        .await;
+        id
+    }
+
+    /// A company registered in intake: a member here once its event arrived.
+    pub async fn company(&self, name: &str) -> String {
+        self.company_in(REGION, name).await
+    }
+
+    pub async fn company_in(&self, region: &str, name: &str) -> String {
+        let organisation = uuid::Uuid::now_v7().to_string();
+        self.publish(&events::OrganisationRegistered {
+            organisation_id: organisation.clone(),
+            region: region.into(),
+            sector: if region == REGION {
+                "techniek-metaal"
+            } else {
+                "zorg-welzijn"
+            }
+            .into(),
+            organisation_name: name.into(),
+            municipality: "Aalten".into(),
+            employee_count: 40,
+            occur_time: None,
+        })
+        .await;
+        let manager = self.as_role(Role::ProgrammeManager, region, None).await;
+        let id = organisation.clone();
+        eventually("the company member", || {
+            let mut manager = manager.clone();
+            let id = id.clone();
+            async move {
+                manager
+                    .get_member(pb::GetMemberRequest { member_id: id })
+                    .await
+                    .ok()
+            }
+        })
+        .await;
+        organisation
+    }
+
+    /// `n` participants enrolled in the company, known here once their events arrived.
+    pub async fn participants(&self, organisation: &str, n: usize) -> Vec<String> {
+        self.participants_in(REGION, organisation, n).await
+    }
+
+    pub async fn participants_in(&self, region: &str, organisation: &str, n: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            let id = uuid::Uuid::now_v7().to_string();
+            self.publish(&events::ParticipantEnrolled {
+                participant_id: id.clone(),
+                organisation_id: organisation.into(),
+                region: region.into(),
+                role: common::ParticipantRole::Employee as i32,
+                source: common::ParticipantSource::Company as i32,
+                occur_time: None,
+            })
+            .await;
+            ids.push(id);
+        }
+        let list = ids
+            .iter()
+            .map(|i| format!("'{i}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!("SELECT count(*) AS n FROM participants WHERE id IN ({list})");
+        eventually("the participants", || {
+            let sql = sql.clone();
+            async move { (self.count(&sql).await == n as i64).then_some(()) }
+        })
+        .await;
+        ids
+    }
+
+    /// Runs SQL on the service's database (to move a workshop's clock).
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = AsyncPgConnection::establish(&self.database_url)
+            .await
+            .unwrap();
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+    }
+
+    /// `SELECT count(*) AS n ...`
+    pub async fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = AsyncPgConnection::establish(&self.database_url)
+            .await
+            .unwrap();
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .await
+            .unwrap()
+            .n
+    }
+
+    /// Makes the workshop one that started an hour ago (and lasts three hours).
+    pub async fn start(&self, workshop_id: &str) {
+        self.execute(&format!(
+            "UPDATE workshops SET starts_at = now() - interval '1 hour',
+                    ends_at = now() + interval '2 hours',
+                    registration_closes_at = now() - interval '2 hours'
+              WHERE id = '{workshop_id}'"
+        ))
+        .await;
+    }
+
+    /// A partner member (an employers' organisation) to host workshops.
+    pub async fn host(&self) -> String {
+        self.coach()
+            .await
+            .register_partner(pb::RegisterPartnerRequest {
+                request_id: String::new(),
+                region: REGION.into(),
+                member_type: common::CommunityMemberType::EmployersOrganisation as i32,
+                name: "VNO-NCW Midden".into(),
+                contact_role: "regiomanager".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .member
+            .unwrap()
+            .member_id
+    }
+}
+
+pub async fn publish_raw(exchange: &str, routing_key: &str, id: uuid::Uuid, body: Vec<u8>) {
+    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let properties = BasicProperties::default()
+        .with_message_id(id.to_string().into())
+        .with_type(routing_key.into())
+        .with_content_type("application/x-protobuf".into())
+        .with_headers(FieldTable::default());
+    channel
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions::default(),
+            &body,
+            properties,
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    connection.close(200, "done".into()).await.unwrap();
+}
+
+pub fn in_hours(hours: i64) -> prost_types::Timestamp {
+    let at = chrono::Utc::now() + chrono::Duration::hours(hours);
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    }
+}
+
+pub fn workshop_request(
+    host: &str,
+    capacity: i32,
+    seats_per_company: i32,
+) -> pb::ScheduleWorkshopRequest {
+    pb::ScheduleWorkshopRequest {
+        request_id: String::new(),
+        region: REGION.into(),
+        theme: THEME.into(),
+        title: "HR-netwerkcafé: leren op de werkvloer".into(),
+        description: "Ervaringen delen".into(),
+        start_time: Some(in_hours(48)),
+        end_time: Some(in_hours(51)),
+        location: "Doetinchem".into(),
+        online_url: String::new(),
+        capacity,
+        seats_per_company,
+        registration_cutoff_time: Some(in_hours(24)),
+        host_member_id: host.into(),
+    }
+}
+
+pub async fn schedule(client: &mut Client, host: &str, capacity: i32, seats: i32) -> pb::Workshop {
+    client
+        .schedule_workshop(workshop_request(host, capacity, seats))
+        .await
+        .unwrap()
+        .into_inner()
+        .workshop
+        .unwrap()
+}
+
+pub async fn register(client: &mut Client, workshop: &str, participant: &str) -> pb::Registration {
+    client
+        .register_for_workshop(pb::RegisterForWorkshopRequest {
+            request_id: String::new(),
+            workshop_id: workshop.into(),
+            participant_id: participant.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap()
+}
+
+pub async fn registrations(client: &mut Client, workshop: &str) -> Vec<pb::Registration> {
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = client
+            .list_registrations(pb::ListRegistrationsRequest {
+                workshop_id: workshop.into(),
+                status: 0,
+                page_size: 7,
+                page_token: token,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        all.extend(page.registrations);
+        if page.next_page_token.is_empty() {
+            return all;
+        }
+        token = page.next_page_token;
+    }
+}
+
+pub const BOOKED: i32 = common::WorkshopRegistrationStatus::Booked as i32;
+pub const WAIT_LISTED: i32 = common::WorkshopRegistrationStatus::WaitListed as i32;
+pub const CANCELLED: i32 = common::WorkshopRegistrationStatus::Cancelled as i32;
+
+/// Polls until `probe` gives `Some`, for at most 15 s.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "gave up waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The field violations of an INVALID_ARGUMENT status.
+pub fn violations(status: &tonic::Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .expect("a BadRequest detail")
+        .field_violations
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+}
+
+/// The ErrorInfo reason of a status.
+pub fn reason(status: &tonic::Status) -> String {
+    status
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default()
+}

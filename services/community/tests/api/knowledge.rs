@@ -1,0 +1,193 @@
+use llo_chassis::auth::Role;
+use llo_proto::community::v1 as pb;
+use tonic::Code;
+
+use crate::helpers::*;
+
+async fn publish(client: &mut Client, author: &str, title: &str, body: &str) -> String {
+    client
+        .publish_knowledge_item(pb::PublishKnowledgeItemRequest {
+            request_id: String::new(),
+            region: REGION.into(),
+            kind: pb::KnowledgeItemKind::LearningExperience as i32,
+            title: title.into(),
+            body: body.into(),
+            themes: vec!["instrumenten-leercultuur".into()],
+            author_member_id: author.into(),
+            visibility: pb::KnowledgeVisibility::Community as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .item
+        .unwrap()
+        .knowledge_item_id
+}
+
+async fn search(
+    client: &mut Client,
+    query: &str,
+    page_size: i32,
+    token: &str,
+) -> pb::SearchKnowledgeResponse {
+    client
+        .search_knowledge(pb::SearchKnowledgeRequest {
+            query: query.into(),
+            page_size,
+            page_token: token.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn ids(response: &pb::SearchKnowledgeResponse) -> Vec<String> {
+    // Compared with `[&str]` below.
+    response
+        .results
+        .iter()
+        .map(|r| r.item.as_ref().unwrap().knowledge_item_id.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dutch_search_finds_inflections_accents_and_parts_of_compounds_best_first() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let author = app.company("Nijhuis Groep").await;
+    let training = publish(
+        &mut coach,
+        &author,
+        "Bedrijfsopleidingen in de metaal",
+        "Hoe wij **vakmanschap** borgen met interne bedrijfsopleidingen en een leermeester.",
+    )
+    .await;
+    let ideas = publish(
+        &mut coach,
+        &author,
+        "Werkoverleg als leermoment",
+        "Nieuwe ideeën van medewerkers komen in het werkoverleg op tafel.",
+    )
+    .await;
+    let planning = publish(
+        &mut coach,
+        &author,
+        "Strategische personeelsplanning",
+        "Medewerkers ontwikkelen zich wanneer leidinggevenden daar tijd voor maken. \
+         Ontwikkeling vraagt om ruimte.",
+    )
+    .await;
+
+    // An inflected word: "ontwikkelingen" and "ontwikkelen" share their stem.
+    let found = search(&mut coach, "ontwikkelingen", 10, "").await;
+    assert_eq!(ids(&found), [planning.as_str()]);
+    assert!(
+        found.results[0].snippet.contains("<b>"),
+        "{}",
+        found.results[0].snippet
+    );
+
+    // With and without the accent.
+    assert_eq!(
+        ids(&search(&mut coach, "ideeen", 10, "").await),
+        [ideas.as_str()]
+    );
+    assert_eq!(
+        ids(&search(&mut coach, "ideeën", 10, "").await),
+        [ideas.as_str()]
+    );
+
+    // A part of a compound word.
+    let found = search(&mut coach, "opleiding", 10, "").await;
+    assert_eq!(ids(&found), [training.as_str()]);
+
+    // Best match first: the word in the title and the body beats the body alone.
+    let both = search(&mut coach, "medewerkers", 10, "").await;
+    assert_eq!(ids(&both), [planning.as_str(), ideas.as_str()]);
+    assert!(both.results[0].score >= both.results[1].score);
+
+    // Paged, each page with its own snippets.
+    let first = search(&mut coach, "medewerkers", 1, "").await;
+    assert_eq!(ids(&first), [planning.as_str()]);
+    assert!(!first.next_page_token.is_empty());
+    let second = search(&mut coach, "medewerkers", 1, &first.next_page_token).await;
+    assert_eq!(ids(&second), [ideas.as_str()]);
+    assert!(second.results[0].snippet.contains("<b>"));
+    assert!(second.next_page_token.is_empty());
+
+    // Filters; a word that is nowhere finds nothing.
+    let instruments = coach
+        .search_knowledge(pb::SearchKnowledgeRequest {
+            query: "medewerkers".into(),
+            kind: pb::KnowledgeItemKind::Instrument as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(instruments.results.is_empty());
+    assert!(
+        search(&mut coach, "zorgrobot", 10, "")
+            .await
+            .results
+            .is_empty()
+    );
+    // No text: the newest first.
+    assert_eq!(
+        ids(&search(&mut coach, "", 10, "").await),
+        [planning.as_str(), ideas.as_str(), training.as_str()]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publishing_checks_every_field_and_the_author() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let status = coach
+        .publish_knowledge_item(pb::PublishKnowledgeItemRequest {
+            request_id: String::new(),
+            region: REGION.into(),
+            kind: 0,
+            title: String::new(),
+            body: " ".into(),
+            themes: vec!["breien".into()],
+            author_member_id: "x".into(),
+            visibility: 0,
+        })
+        .await
+        .unwrap_err();
+    let mut fields = violations(&status);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "author_member_id",
+            "body",
+            "kind",
+            "themes[0]",
+            "title",
+            "visibility"
+        ]
+    );
+    // A company publishes as itself only.
+    let mine = app.company("Eigen").await;
+    let other = app.company("Ander").await;
+    let mut hr = app.as_role(Role::CompanyHr, REGION, Some(&mine)).await;
+    let request = |author: &str| pb::PublishKnowledgeItemRequest {
+        request_id: String::new(),
+        region: REGION.into(),
+        kind: pb::KnowledgeItemKind::Instrument as i32,
+        title: "Loopbaangesprek".into(),
+        body: "Een vaste vorm".into(),
+        themes: vec![],
+        author_member_id: author.into(),
+        visibility: pb::KnowledgeVisibility::Public as i32,
+    };
+    hr.publish_knowledge_item(request(&mine)).await.unwrap();
+    let status = hr
+        .publish_knowledge_item(request(&other))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+}
