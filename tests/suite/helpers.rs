@@ -3,6 +3,7 @@ use std::time::{Duration, Instant};
 use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext, testing::TestEnv};
 use llo_proto::{
     common::v1 as common,
+    community::v1::community_service_client::CommunityServiceClient,
     intake::v1::{self as intake, intake_service_client::IntakeServiceClient},
     trajectories::v1::{self as pb, trajectory_service_client::TrajectoryServiceClient},
 };
@@ -12,6 +13,7 @@ use tonic_types::StatusExt;
 
 pub type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
 pub type Trajectories = TrajectoryServiceClient<InterceptedService<Channel, ClientContext>>;
+pub type Community = CommunityServiceClient<InterceptedService<Channel, ClientContext>>;
 
 pub const REGION: &str = "achterhoek";
 
@@ -19,6 +21,7 @@ pub struct Suite {
     pub env: TestEnv,
     pub intake_port: u16,
     pub trajectories_port: u16,
+    pub community_port: u16,
     pub trajectories_database: String,
     shutdown: CancellationToken,
 }
@@ -48,14 +51,20 @@ impl Suite {
             llo_trajectories::Application::build(env.settings(ServiceName::Trajectories))
                 .await
                 .unwrap();
-        let (intake_port, trajectories_port) = (intake.port(), trajectories.port());
+        let community = llo_community::Application::build(env.settings(ServiceName::Community))
+            .await
+            .unwrap();
+        let (intake_port, trajectories_port, community_port) =
+            (intake.port(), trajectories.port(), community.port());
         tokio::spawn(intake.run(shutdown.clone()));
         tokio::spawn(trajectories.run(shutdown.clone()));
+        tokio::spawn(community.run(shutdown.clone()));
         let suite = Suite {
             trajectories_database: env.database_url(ServiceName::Trajectories),
             env,
             intake_port,
             trajectories_port,
+            community_port,
             shutdown,
         };
         suite.wait_until_serving().await;
@@ -116,6 +125,16 @@ impl Suite {
         let token = self.env.token(role, region, organisation);
         TrajectoryServiceClient::with_interceptor(
             channel(self.trajectories_port).await,
+            ClientContext {
+                bearer_token: Some(token),
+            },
+        )
+    }
+
+    pub async fn community(&self, role: Role, organisation: Option<&str>) -> Community {
+        let token = self.env.token(role, REGION, organisation);
+        CommunityServiceClient::with_interceptor(
+            channel(self.community_port).await,
             ClientContext {
                 bearer_token: Some(token),
             },

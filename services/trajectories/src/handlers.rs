@@ -43,6 +43,74 @@ pub fn subscriptions(packs: &Packs) -> Subscriptions<Reactions> {
         Box::pin(learning_needs_recorded(conn, event))
     })
     .on::<events::ParticipantErased>(|_, conn, event| Box::pin(participant_erased(conn, event)))
+    .on::<events::WorkshopAttended>(|_, conn, event| Box::pin(workshop_attended(conn, event)))
+}
+
+/// A workshop attended in the learning community lands in the participant's plan as a
+/// completed activity of kind workshop: once per registration, whatever the redeliveries.
+/// A no-show adds nothing.
+async fn workshop_attended(
+    conn: &mut AsyncPgConnection,
+    event: events::WorkshopAttended,
+) -> Result<(), HandleError> {
+    let attended = match common::WorkshopAttendance::try_from(event.attendance) {
+        Ok(
+            common::WorkshopAttendance::FullyAttended
+            | common::WorkshopAttendance::PartiallyAttended,
+        ) => true,
+        Ok(common::WorkshopAttendance::NoShow) => false,
+        _ => {
+            return Err(HandleError::Malformed(format!(
+                "attendance {} is not one trajectories knows",
+                event.attendance
+            )));
+        }
+    };
+    if !attended {
+        return Ok(());
+    }
+    if !(0.0..=24.0).contains(&event.hours_attended) {
+        return Err(HandleError::Malformed(format!(
+            "hours_attended {} is outside 0..=24",
+            event.hours_attended
+        )));
+    }
+    let participant = id("participant_id", &event.participant_id)?;
+    let organisation = id("organisation_id", &event.organisation_id)?;
+    let registration = id("registration_id", &event.registration_id)?;
+    let plan = plan_for(conn, participant, organisation, &event.region).await?;
+    if plan.erased_at.is_some() {
+        return Ok(());
+    }
+    let attended_at = event
+        .workshop_start_time
+        .or(event.occur_time)
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+        .unwrap_or_else(chrono::Utc::now);
+    // Plans count whole hours; a workshop of 1.5 hours counts as 2.
+    let hours = event.hours_attended.round() as i32;
+    let inserted = plans::insert_attended_workshop(
+        conn,
+        &plans::AttendedWorkshop {
+            plan_id: plan.id,
+            registration_id: registration,
+            title: &event.workshop_title,
+            theme: &event.theme,
+            hours,
+            attended_at,
+        },
+    )
+    .await?;
+    if let Some(activity) = inserted {
+        record(conn, &plan.region, &out::activity_planned(&plan, &activity)).await?;
+        record(
+            conn,
+            &plan.region,
+            &out::activity_completed(&plan, &activity),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn id(field: &str, value: &str) -> Result<Uuid, HandleError> {

@@ -28,7 +28,7 @@ async fn migrations_go_down_and_up_again() {
 #[test]
 fn the_readme_matrix_is_what_the_server_applies() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
     let documented = llo_chassis::auth_matrix::from_readme(&readme, "CommunityService");
     assert_eq!(
         documented,

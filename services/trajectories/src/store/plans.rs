@@ -171,6 +171,44 @@ pub async fn insert_activity(
         .await
 }
 
+/// A workshop attended in the learning community, as a completed activity of kind
+/// workshop. `None` when this registration's attendance is in the plan already.
+pub struct AttendedWorkshop<'a> {
+    pub plan_id: Uuid,
+    pub registration_id: Uuid,
+    pub title: &'a str,
+    pub theme: &'a str,
+    pub hours: i32,
+    pub attended_at: DateTime<Utc>,
+}
+
+pub async fn insert_attended_workshop(
+    conn: &mut AsyncPgConnection,
+    attended: &AttendedWorkshop<'_>,
+) -> QueryResult<Option<ActivityRow>> {
+    diesel::insert_into(learning_activities::table)
+        .values((
+            learning_activities::id.eq(Uuid::now_v7()),
+            learning_activities::plan_id.eq(attended.plan_id),
+            learning_activities::kind.eq("workshop"),
+            learning_activities::title.eq(attended.title),
+            learning_activities::provider.eq("lerende community"),
+            learning_activities::theme.eq(attended.theme),
+            learning_activities::planned_hours.eq(attended.hours),
+            learning_activities::actual_hours.eq(attended.hours),
+            learning_activities::cost_cents.eq(0_i64),
+            learning_activities::status.eq("completed"),
+            learning_activities::completed_at.eq(attended.attended_at),
+            learning_activities::attended_registration_id.eq(attended.registration_id),
+        ))
+        .on_conflict(learning_activities::attended_registration_id)
+        .do_nothing()
+        .returning(ActivityRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
 pub async fn activity_for_update(
     conn: &mut AsyncPgConnection,
     id: Uuid,

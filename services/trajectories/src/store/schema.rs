@@ -110,6 +110,7 @@ diesel::table! {
         credential_url -> Nullable<Text>,
         created_at -> Timestamptz,
         completed_at -> Nullable<Timestamptz>,
+        attended_registration_id -> Nullable<Uuid>,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE learning_activities DROP COLUMN attended_registration_id;
