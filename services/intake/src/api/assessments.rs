@@ -12,6 +12,7 @@ use super::{Context, mapping, parse_id, visible_organisation};
 use crate::{
     domain::{
         model::{AssessmentStatus, Round},
+        scan::{self, ScanRefusal},
         scoring::{self, Answer},
         validation,
     },
@@ -30,6 +31,22 @@ fn sector_pack<'a>(ctx: &'a Context, sector: &str) -> Result<&'a SectorPack, Api
             "SECTOR_PACK_MISSING",
             format!("the sector pack {sector:?} is not installed"),
         )
+    })
+}
+
+/// A scan's refusal as the caller sees it.
+fn refused(refusal: ScanRefusal) -> ApiError {
+    if refusal.exists {
+        ApiError::exists(refusal.reason, refusal.message)
+    } else {
+        ApiError::precondition(refusal.reason, refusal.message)
+    }
+}
+
+/// A stored status the code does not know is a fault to report, never a silent default.
+fn stored_status(text: &str) -> Result<AssessmentStatus, ApiError> {
+    AssessmentStatus::parse(text).ok_or_else(|| {
+        ApiError::Unexpected(anyhow::anyhow!("stored scan status {text:?} is unknown"))
     })
 }
 
@@ -58,25 +75,26 @@ pub async fn start(
         idempotency::once(conn, key.as_ref(), async |conn| {
             let organisation = visible_organisation(conn, caller, organisation_id).await?;
             let pack = sector_pack(ctx, &organisation.sector)?;
-            if let Some(existing) = assessments::find_round(conn, organisation_id, round).await? {
-                return Err(ApiError::exists(
-                    "ASSESSMENT_ALREADY_STARTED",
-                    format!(
-                        "the {round} scan of this organisation exists: {}",
-                        existing.id
-                    ),
-                ));
-            }
-            if round == Round::FollowUp {
-                let baseline =
-                    assessments::find_round(conn, organisation_id, Round::Baseline).await?;
-                if baseline.is_none_or(|b| b.status != AssessmentStatus::Completed.as_str()) {
-                    return Err(ApiError::precondition(
-                        "BASELINE_NOT_COMPLETED",
-                        "a follow-up scan needs a completed baseline scan",
-                    ));
-                }
-            }
+            let same_round = assessments::find_round(conn, organisation_id, round).await?;
+            let baseline = assessments::find_round(conn, organisation_id, Round::Baseline).await?;
+            scan::may_start(
+                round,
+                same_round
+                    .as_ref()
+                    .map(|s| stored_status(&s.status))
+                    .transpose()?,
+                baseline
+                    .as_ref()
+                    .map(|s| stored_status(&s.status))
+                    .transpose()?,
+            )
+            .map_err(|refusal| match &same_round {
+                Some(existing) => refused(ScanRefusal {
+                    message: format!("{}: {}", refusal.message, existing.id),
+                    ..refusal
+                }),
+                None => refused(refusal),
+            })?;
             let row = assessments::insert(conn, None, organisation_id, round, &organisation.sector)
                 .await
                 .map_err(|e| {
@@ -136,12 +154,7 @@ pub async fn submit(
                 .map_err(|e| {
                     e.when_not_found(|| ApiError::not_found(format!("assessment {assessment_id}")))
                 })?;
-            if scan.status != AssessmentStatus::Open.as_str() {
-                return Err(ApiError::precondition(
-                    "ASSESSMENT_CLOSED",
-                    "the scan is completed and takes no more answers",
-                ));
-            }
+            scan::may_answer(stored_status(&scan.status)?).map_err(refused)?;
             let pack = sector_pack(ctx, &scan.sector)?;
             let mut violations = Violations::new();
             match participants::find_for_update(conn, participant_id).await? {
@@ -218,20 +231,9 @@ pub async fn complete(
                 .map_err(|e| {
                     e.when_not_found(|| ApiError::not_found(format!("assessment {assessment_id}")))
                 })?;
-            if scan.status != AssessmentStatus::Open.as_str() {
-                return Err(ApiError::precondition(
-                    "ASSESSMENT_CLOSED",
-                    "the scan is already completed",
-                ));
-            }
             let pack = sector_pack(ctx, &scan.sector)?;
             let responses = assessments::answers(conn, assessment_id).await?;
-            if responses.is_empty() {
-                return Err(ApiError::precondition(
-                    "NO_RESPONSES",
-                    "a scan without responses cannot be completed",
-                ));
-            }
+            scan::may_complete(stored_status(&scan.status)?, responses.len()).map_err(refused)?;
             let scores = scoring::score(pack, &responses);
             let weakest = scoring::weakest(pack, &scores)
                 .into_iter()
