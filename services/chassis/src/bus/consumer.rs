@@ -162,7 +162,7 @@ impl Consumer {
                     self.readiness.set_consumer(false);
                     tracing::warn!(%error, retry_in = ?backoff, "consumer: broker unavailable");
                     tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff = super::next_backoff(backoff);
                     continue;
                 }
             };
@@ -335,7 +335,7 @@ impl Consumer {
                         () = self.shutdown.cancelled() => {}
                         () = tokio::time::sleep(outage_wait) => {}
                     }
-                    outage_wait = (outage_wait * 2).min(Duration::from_secs(5));
+                    outage_wait = super::next_backoff(outage_wait);
                 }
                 Err(HandleError::Retry(error)) => {
                     let delay = retry_delay(self.retry_base_delay, attempt);

@@ -105,6 +105,11 @@ pub async fn declare_now(url: &str, topology: &Topology) {
     let _ = connection.close(200, "declared".into()).await;
 }
 
+/// The next wait of a reconnect or outage back-off: doubled, at most five seconds.
+pub fn next_backoff(current: Duration) -> Duration {
+    current.saturating_mul(2).min(Duration::from_secs(5))
+}
+
 /// Connects, retrying with back-off until it works or `attempts` runs out (0 = forever).
 pub async fn connect(url: &str, name: &str, attempts: u32) -> anyhow::Result<Connection> {
     let mut delay = Duration::from_millis(200);
@@ -122,8 +127,23 @@ pub async fn connect(url: &str, name: &str, attempts: u32) -> anyhow::Result<Con
                 }
                 tracing::warn!(%error, retry_in = ?delay, "broker unreachable");
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+                delay = next_backoff(delay);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reconnect_back_off_doubles_up_to_five_seconds() {
+        let waits: Vec<u128> =
+            std::iter::successors(Some(Duration::from_millis(200)), |d| Some(next_backoff(*d)))
+                .take(7)
+                .map(|d| d.as_millis())
+                .collect();
+        assert_eq!(waits, [200, 400, 800, 1_600, 3_200, 5_000, 5_000]);
     }
 }

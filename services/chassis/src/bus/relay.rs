@@ -88,7 +88,7 @@ impl Relay {
                     self.readiness.set_broker(false);
                     tracing::warn!(%error, retry_in = ?backoff, "relay: broker unavailable");
                     tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff = super::next_backoff(backoff);
                     continue;
                 }
             };
@@ -134,7 +134,7 @@ impl Relay {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(backoff) => {}
             }
-            backoff = (backoff * 2).min(Duration::from_secs(5));
+            backoff = super::next_backoff(backoff);
         }
     }
 
