@@ -5,7 +5,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use futures_util::future::BoxFuture;
 use lapin::{BasicProperties, options::BasicPublishOptions, types::FieldTable};

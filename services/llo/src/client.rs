@@ -1,6 +1,7 @@
-//! Operator commands against a running suite: health, organisations, trajectories and
-//! the budget per funding source. A token comes from `--token`/`LLO_TOKEN`, else a
-//! development token (trusted only by a suite in development settings).
+//! Operator commands against a running suite: health of every service, organisations,
+//! trajectories and the budget per funding source. A token comes from
+//! `--token`/`LLO_TOKEN`, else a development token (trusted only by a suite in
+//! development settings).
 use llo_chassis::{auth::Role, telemetry::ClientContext};
 use llo_proto::{
     intake::v1::{self as intake, intake_service_client::IntakeServiceClient},
@@ -16,6 +17,8 @@ pub struct ClientArgs {
     intake: String,
     #[arg(long, global = true, default_value = "http://127.0.0.1:50052")]
     trajectories: String,
+    #[arg(long, global = true, default_value = "http://127.0.0.1:50053")]
+    community: String,
     #[arg(long, global = true, default_value = "achterhoek")]
     region: String,
     #[arg(long, global = true, env = "LLO_TOKEN")]
@@ -67,6 +70,11 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
                     "trajectories",
                     &args.trajectories,
                     "llo.trajectories.v1.TrajectoryService",
+                ),
+                (
+                    "community",
+                    &args.community,
+                    "llo.community.v1.CommunityService",
                 ),
             ] {
                 let status = match channel(url).await {

@@ -1,13 +1,14 @@
 //! The Achterhoek pilot, run through the public gRPC APIs: the six companies of the
 //! programme (synthetic KvK numbers and employees), employees imported as an HR
-//! system would, baseline scans closed by the coach, learning needs, a follow-up
-//! scan, and the change per dimension at the end. Every call carries a request id or
+//! system would, baseline scans closed by the coach, learning needs, trajectories and
+//! development plans, the learning community (partners, workshops, knowledge), a
+//! follow-up scan, and the change per dimension at the end. Every call carries a request id or
 //! an external reference, so running the demo twice changes nothing the second time.
 use std::collections::BTreeMap;
 
 use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext};
 
-use crate::demo_trajectories;
+use crate::{demo_community, demo_trajectories};
 use llo_proto::{
     common::v1 as common,
     intake::v1::{self as pb, intake_service_client::IntakeServiceClient},
@@ -22,6 +23,9 @@ pub struct DemoArgs {
     /// Trajectories' address.
     #[arg(long, default_value = "http://127.0.0.1:50052")]
     trajectories: String,
+    /// Community's address.
+    #[arg(long, default_value = "http://127.0.0.1:50053")]
+    community: String,
     /// Bearer token of Graafschap College's system (an integrator); a development token when omitted.
     #[arg(long, env = "LLO_PROVIDER_TOKEN")]
     provider_token: Option<String>,
@@ -33,6 +37,7 @@ pub struct DemoArgs {
 pub struct Endpoints {
     pub intake: String,
     pub trajectories: String,
+    pub community: String,
 }
 
 impl Endpoints {
@@ -46,6 +51,7 @@ impl Endpoints {
         Endpoints {
             intake: format!("http://127.0.0.1:{}", port(ServiceName::Intake)),
             trajectories: format!("http://127.0.0.1:{}", port(ServiceName::Trajectories)),
+            community: format!("http://127.0.0.1:{}", port(ServiceName::Community)),
         }
     }
 }
@@ -85,6 +91,7 @@ pub async fn run_against(args: DemoArgs) -> anyhow::Result<()> {
     let endpoints = Endpoints {
         intake: args.intake,
         trajectories: args.trajectories,
+        community: args.community,
     };
     run(&endpoints, token, provider_token).await
 }
@@ -184,6 +191,14 @@ const NEEDS: [(&str, &str); 5] = [
 /// Employees per company in the demo (synthetic people).
 const STAFF: usize = 8;
 
+/// The synthetic name of a company's `n`th employee.
+fn person(company: usize, n: usize) -> (&'static str, &'static str) {
+    (
+        GIVEN[(company * 3 + n) % GIVEN.len()],
+        FAMILY[(company + n * 5) % FAMILY.len()],
+    )
+}
+
 /// A small deterministic generator, so the demo gives the same numbers each time.
 struct Dice(u64);
 
@@ -216,14 +231,31 @@ pub async fn run(
             bearer_token: Some(token.clone()),
         },
     );
-    let mut coach = demo_trajectories::client(&endpoints.trajectories, token).await?;
+    let mut coach = demo_trajectories::client(&endpoints.trajectories, token.clone()).await?;
+    let mut community = demo_community::client(&endpoints.community, token).await?;
     let mut school = demo_trajectories::client(&endpoints.trajectories, provider_token).await?;
     println!("== The Achterhoek pilot: six companies, {STAFF} synthetic employees each ==");
     let catalogue = demo_trajectories::publish_catalogue(&mut school).await?;
     let mut changes: BTreeMap<&str, Vec<(String, f64, f64)>> = BTreeMap::new();
+    let mut roster = Vec::new();
     for (index, company) in COMPANIES.iter().enumerate() {
         let organisation = register(&mut intake, company).await?;
         let people = import_staff(&mut intake, &organisation, index).await?;
+        roster.push(demo_community::Company {
+            organisation_id: organisation.organisation_id.clone(),
+            name: company.name,
+            people: people
+                .iter()
+                .enumerate()
+                .map(|(n, id)| {
+                    let (given, family) = person(index, n);
+                    demo_community::Person {
+                        participant_id: id.clone(),
+                        name: format!("{given} {family}"),
+                    }
+                })
+                .collect(),
+        });
         record_needs(&mut intake, &people, index).await?;
         let baseline = scan(
             &mut intake,
@@ -287,6 +319,7 @@ pub async fn run(
         }
     }
     demo_trajectories::print_budget(&mut coach).await?;
+    demo_community::run(&mut community, &mut coach, &roster).await?;
     println!("\n== Evaluation: baseline → follow-up, per company (mean, 1–5) ==");
     for (company, rows) in &changes {
         let line: Vec<String> = rows
@@ -297,9 +330,7 @@ pub async fn run(
             .collect();
         println!("{company:<20} {}", line.join("  "));
     }
-    println!(
-        "\n(The learning community and the reporting service are not part of this build yet.)"
-    );
+    println!("\n(The reporting service is not part of this build yet.)");
     Ok(())
 }
 
@@ -328,8 +359,7 @@ async fn import_staff(
 ) -> anyhow::Result<Vec<String>> {
     let rows: Vec<pb::ImportParticipantsRequest> = (0..STAFF)
         .map(|n| {
-            let given = GIVEN[(company * 3 + n) % GIVEN.len()];
-            let family = FAMILY[(company + n * 5) % FAMILY.len()];
+            let (given, family) = person(company, n);
             let uwv = n == STAFF - 1 && company.is_multiple_of(2);
             pb::ImportParticipantsRequest {
                 external_reference: format!("demo-{}-{n}", organisation.kvk_number),

@@ -156,6 +156,9 @@ pub async fn run_trajectory(
         Err(status) => return Err(status.into()),
     }
     let mut latest = trajectory.clone();
+    // Held one and two weeks before the trajectory was proposed: times derived from the
+    // trajectory, so a second run sends the same request and replays.
+    let proposed = trajectory.create_time.as_ref().map_or(0, |t| t.seconds);
     for (n, topic) in [
         "Kick-off met directie en leidinggevenden",
         "Coaching van de ploegleiders op het ontwikkelgesprek",
@@ -168,7 +171,7 @@ pub async fn run_trajectory(
                 request_id: format!("demo-coaching-{id}-{n}"),
                 trajectory_id: id.clone(),
                 held_time: Some(prost_types::Timestamp {
-                    seconds: chrono_now() - (2 - n as i64) * 7 * 86_400,
+                    seconds: proposed - (2 - n as i64) * 7 * 86_400,
                     nanos: 0,
                 }),
                 duration_minutes: 90,
@@ -181,12 +184,6 @@ pub async fn run_trajectory(
         }
     }
     Ok(latest)
-}
-
-fn chrono_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A course for every employee, funded from the sources, half completed by the school.
@@ -202,7 +199,7 @@ pub async fn develop_people(
         let Some(offering) = catalogue.get(n % catalogue.len().max(1)) else {
             continue;
         };
-        let activity = coach
+        let planned_activity = coach
             .plan_learning_activity(pb::PlanLearningActivityRequest {
                 request_id: format!("demo-activity-{participant}"),
                 participant_id: participant.clone(),
@@ -213,6 +210,8 @@ pub async fn develop_people(
             .into_inner()
             .activity
             .ok_or_else(|| anyhow::anyhow!("no activity returned"))?;
+        // A rerun gets the first answer (as planned); the plan tells how it stands now.
+        let activity = current(coach, participant, planned_activity).await?;
         planned += 1;
         // Financial engineering: SLIM's share (80% for small firms, else 60%) while its
         // budget lasts, the sector fund up to €500, the programme grant half of what is
@@ -252,7 +251,8 @@ pub async fn develop_people(
                 })
                 .await?;
         }
-        if n % 2 == 0 && activity.status != pb::ActivityStatus::Completed as i32 {
+        // A rerun sends the same request and gets the first answer.
+        if n % 2 == 0 {
             school
                 .complete_learning_activity(pb::CompleteLearningActivityRequest {
                     request_id: format!("demo-complete-{}", activity.activity_id),
@@ -272,6 +272,27 @@ pub async fn develop_people(
         }
     }
     Ok((planned, completed))
+}
+
+/// The activity as it stands in the participant's plan now (funded, completed).
+async fn current(
+    coach: &mut Trajectories,
+    participant: &str,
+    activity: pb::LearningActivity,
+) -> anyhow::Result<pb::LearningActivity> {
+    let plan = coach
+        .get_development_plan(pb::GetDevelopmentPlanRequest {
+            participant_id: participant.to_owned(),
+        })
+        .await?
+        .into_inner()
+        .plan
+        .unwrap_or_default();
+    Ok(plan
+        .activities
+        .into_iter()
+        .find(|a| a.activity_id == activity.activity_id)
+        .unwrap_or(activity))
 }
 
 /// What each budgeted source has left in the region.

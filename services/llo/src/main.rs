@@ -4,6 +4,7 @@ mod bench;
 mod client;
 mod dead_letters;
 mod demo;
+mod demo_community;
 mod demo_trajectories;
 mod suite;
 mod token;

@@ -42,12 +42,17 @@ pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settin
 }
 
 /// The services this build contains.
-pub const SERVICES: [ServiceName; 2] = [ServiceName::Intake, ServiceName::Trajectories];
+pub const SERVICES: [ServiceName; 3] = [
+    ServiceName::Intake,
+    ServiceName::Trajectories,
+    ServiceName::Community,
+];
 
 /// A service built and ready to run.
 enum Built {
     Intake(Box<llo_intake::Application>),
     Trajectories(Box<llo_trajectories::Application>),
+    Community(Box<llo_community::Application>),
 }
 
 pub async fn up(args: UpArgs) -> anyhow::Result<()> {
@@ -68,6 +73,9 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             ServiceName::Trajectories => Built::Trajectories(Box::new(
                 llo_trajectories::Application::build(settings).await?,
             )),
+            ServiceName::Community => {
+                Built::Community(Box::new(llo_community::Application::build(settings).await?))
+            }
             other => anyhow::bail!("{} is not part of this build", other.as_str()),
         };
         built.push((service, app));
@@ -78,6 +86,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         let (port, task) = match app {
             Built::Intake(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
             Built::Trajectories(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
+            Built::Community(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
         };
         ports.push((service, port));
         running.push(task);
@@ -145,6 +154,7 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
         let migrations = match service {
             ServiceName::Intake => llo_intake::store::MIGRATIONS,
             ServiceName::Trajectories => llo_trajectories::store::MIGRATIONS,
+            ServiceName::Community => llo_community::store::MIGRATIONS,
             other => anyhow::bail!("{} is not part of this build", other.as_str()),
         };
         llo_chassis::db::migrate(url, migrations).await?;
