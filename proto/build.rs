@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "llo/events/v1/trajectories_events.proto",
         "llo/community/v1/community.proto",
         "llo/events/v1/community_events.proto",
+        "llo/reporting/v1/reporting.proto",
     ];
     for file in &files {
         println!("cargo:rerun-if-changed={file}");

@@ -25,6 +25,11 @@ pub mod community {
         tonic::include_proto!("llo.community.v1");
     }
 }
+pub mod reporting {
+    pub mod v1 {
+        tonic::include_proto!("llo.reporting.v1");
+    }
+}
 pub mod events {
     pub mod v1 {
         tonic::include_proto!("llo.events.v1");

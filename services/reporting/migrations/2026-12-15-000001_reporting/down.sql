@@ -1,0 +1,13 @@
+DROP TABLE rm_knowledge_items;
+DROP TABLE rm_registrations;
+DROP TABLE rm_workshops;
+DROP TABLE rm_funding_allocations;
+DROP TABLE rm_learning_activities;
+DROP TABLE rm_development_plans;
+DROP TABLE rm_coaching_sessions;
+DROP TABLE rm_interventions;
+DROP TABLE rm_trajectories;
+DROP TABLE rm_scans;
+DROP TABLE rm_participants;
+DROP TABLE rm_organisations;
+DROP TABLE events;

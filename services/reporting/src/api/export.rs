@@ -1,0 +1,75 @@
+//! ExportReport: the shareable report, anonymised whoever asks, rendered whole and
+//! streamed in chunks.
+use llo_chassis::{ApiError, Violations, auth::Caller};
+use llo_proto::reporting::v1 as pb;
+
+use super::{Context, named_region};
+use crate::{domain::figures, export};
+
+/// Bytes per streamed chunk.
+pub const CHUNK: usize = 32 * 1024;
+
+pub async fn export(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::ExportReportRequest,
+) -> Result<Vec<pb::ExportReportChunk>, ApiError> {
+    let mut violations = Violations::new();
+    let scope = ctx.scope_fields(&request.region, &request.sector, &mut violations);
+    let format = match pb::ReportFormat::try_from(request.format) {
+        Ok(pb::ReportFormat::Json) => Some(export::Format::Json),
+        Ok(pb::ReportFormat::Csv) => Some(export::Format::Csv),
+        Ok(pb::ReportFormat::Html) => Some(export::Format::Html),
+        Ok(pb::ReportFormat::Unspecified) => {
+            violations.add("format", "is required: JSON, CSV or HTML");
+            None
+        }
+        Err(_) => {
+            violations.add("format", "is not a report format");
+            None
+        }
+    };
+    violations.into_result()?;
+    let Some(format) = format else {
+        return Err(ApiError::invalid("format", "is required"));
+    };
+    named_region(caller, &scope.region)?;
+    let mut conn = ctx.pool.get().await?;
+    let snapshot = ctx
+        .snapshot(&mut conn, &scope.region, scope.sector.as_deref())
+        .await?;
+    let (name, programme) = ctx
+        .packs
+        .region(&scope.region)
+        .map(|r| (r.name.clone(), r.programme.clone()))
+        .unwrap_or_default();
+    let report = figures::report(&snapshot, &name, &programme);
+    let bytes = export::render(&report, format).into_bytes();
+    let file_name = format!(
+        "llo-report-{}{}.{}",
+        scope.region,
+        scope
+            .sector
+            .as_deref()
+            .map(|s| format!("-{s}"))
+            .unwrap_or_default(),
+        format.extension()
+    );
+    Ok(bytes
+        .chunks(CHUNK)
+        .enumerate()
+        .map(|(i, data)| pb::ExportReportChunk {
+            content_type: if i == 0 {
+                format.content_type().to_owned()
+            } else {
+                String::new()
+            },
+            file_name: if i == 0 {
+                file_name.clone()
+            } else {
+                String::new()
+            },
+            data: data.to_vec(),
+        })
+        .collect())
+}

@@ -1,0 +1,255 @@
+//! gRPC ↔ domain for ReportingService. Each unary method runs to its end on its own
+//! task (see `llo_chassis::call`), as the caller proven by the auth gate.
+pub mod export;
+pub mod figures;
+pub mod mapping;
+pub mod rebuild;
+
+use std::{pin::Pin, sync::Arc};
+
+use diesel_async::AsyncPgConnection;
+use futures_util::Stream;
+use llo_chassis::{
+    ApiError, Violations,
+    auth::{Caller, Role},
+    db::PgPool,
+    fields::non_empty,
+    idempotency::MAX_REQUEST_ID,
+    packs::Packs,
+};
+use llo_proto::reporting::v1::{self as pb, reporting_service_server::ReportingService};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        model::{Dimension, Snapshot, Source},
+        suppression::Rule,
+    },
+    store,
+};
+
+/// What every handler needs.
+pub struct Context {
+    pub pool: PgPool,
+    pub packs: Packs,
+}
+
+/// A region and an optional sector, checked against the packs.
+pub struct Scope {
+    pub region: String,
+    pub sector: Option<String>,
+}
+
+impl Context {
+    /// Checks `region` (required, installed) and `sector` (optional, one of the
+    /// region's), collecting violations.
+    pub fn scope_fields(&self, region: &str, sector: &str, violations: &mut Violations) -> Scope {
+        let region = region.trim().to_owned();
+        let pack = self.packs.region(&region);
+        if region.is_empty() {
+            violations.add("region", "is required");
+        } else if pack.is_none() {
+            violations.add("region", "is not a region of this installation");
+        }
+        let sector = non_empty(sector.trim()).map(str::to_owned);
+        if let (Some(sector), Some(pack)) = (&sector, pack)
+            && !pack.sectors.iter().any(|s| s == sector)
+        {
+            violations.add("sector", "is not a sector of the region");
+        }
+        Scope { region, sector }
+    }
+
+    pub fn min_group_size(&self, region: &str) -> u32 {
+        self.packs
+            .region(region)
+            .map_or(5, |r| r.min_group_size.max(1))
+    }
+
+    /// The read models of a region (one sector, if given) with what the packs add:
+    /// the scan's dimensions, the funding sources, the minimum group size.
+    pub async fn snapshot(
+        &self,
+        conn: &mut AsyncPgConnection,
+        region: &str,
+        sector: Option<&str>,
+    ) -> Result<Snapshot, ApiError> {
+        let mut snapshot = store::read::snapshot(conn, region).await?;
+        snapshot.min_group_size = self.min_group_size(region);
+        let sectors: Vec<String> = match (sector, self.packs.region(region)) {
+            (Some(sector), _) => vec![sector.to_owned()],
+            (None, Some(pack)) => pack.sectors.clone(),
+            (None, None) => Vec::new(),
+        };
+        for sector in &sectors {
+            if let Some(pack) = self.packs.sector(sector) {
+                for d in &pack.dimensions {
+                    if !snapshot.dimensions.iter().any(|x| x.id == d.id) {
+                        snapshot.dimensions.push(Dimension {
+                            id: d.id.clone(),
+                            name: d.name.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        snapshot.sources = self.sources(region, &sectors);
+        Ok(match sector {
+            Some(sector) => snapshot.restrict_to_sector(sector),
+            None => snapshot,
+        })
+    }
+
+    /// The region's funding sources: its budgets, merged with its sectors' rules by
+    /// source id (as trajectories applies them).
+    pub fn sources(&self, region: &str, sectors: &[String]) -> Vec<Source> {
+        let mut sources: Vec<Source> = Vec::new();
+        if let Some(pack) = self.packs.region(region) {
+            for budget in &pack.budgets {
+                sources.push(Source {
+                    id: budget.source.clone(),
+                    name: budget.name.clone(),
+                    kind: budget.kind.clone(),
+                    budget_cents: Some(budget.budget_cents),
+                });
+            }
+        }
+        for sector in sectors {
+            let Some(pack) = self.packs.sector(sector) else {
+                continue;
+            };
+            for rule in &pack.funding_rules {
+                if sources.iter().any(|s| s.id == rule.source) {
+                    continue;
+                }
+                sources.push(Source {
+                    id: rule.source.clone(),
+                    name: rule.name.clone(),
+                    kind: rule.kind.clone(),
+                    budget_cents: if rule.kind == "employer_share" {
+                        None
+                    } else {
+                        rule.budget_cents
+                    },
+                });
+            }
+        }
+        sources
+    }
+}
+
+#[derive(Clone)]
+pub struct ReportingApi {
+    ctx: Arc<Context>,
+}
+
+impl ReportingApi {
+    pub fn new(ctx: Context) -> Self {
+        Self { ctx: Arc::new(ctx) }
+    }
+}
+
+/// A request id longer than allowed, as a field violation among the others.
+pub fn check_request_id(request_id: &str, violations: &mut Violations) {
+    if request_id.trim().chars().count() > MAX_REQUEST_ID {
+        violations.add(
+            "request_id",
+            format!("must be at most {MAX_REQUEST_ID} characters"),
+        );
+    }
+}
+
+/// A region the caller names: PERMISSION_DENIED outside the token's regions.
+pub fn named_region(caller: &Caller, region: &str) -> Result<(), ApiError> {
+    if caller.may_see_region(region) {
+        Ok(())
+    } else {
+        Err(ApiError::denied(format!(
+            "the token does not cover region {region}"
+        )))
+    }
+}
+
+/// The caller's view of a region's figures: programme managers and coaches see them
+/// in full, everyone else (evaluators, integrators) anonymised.
+pub fn region_rule(caller: &Caller, min_group_size: u32) -> Rule {
+    if caller.has_any(&[Role::ProgrammeManager, Role::Coach]) {
+        Rule::full(min_group_size)
+    } else {
+        Rule::anonymised(min_group_size)
+    }
+}
+
+/// The caller's own organisation, when the caller is bound to one.
+pub fn own_organisation(caller: &Caller) -> Option<Uuid> {
+    if caller.is_company_scoped() {
+        Some(
+            caller
+                .organisation_id
+                .as_deref()
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(Uuid::nil()),
+        )
+    } else {
+        None
+    }
+}
+
+pub type ExportStream = Pin<Box<dyn Stream<Item = Result<pb::ExportReportChunk, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl ReportingService for ReportingApi {
+    async fn get_programme_overview(
+        &self,
+        request: Request<pb::GetProgrammeOverviewRequest>,
+    ) -> Result<Response<pb::GetProgrammeOverviewResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, figures::overview)
+    }
+
+    async fn get_organisation_progress(
+        &self,
+        request: Request<pb::GetOrganisationProgressRequest>,
+    ) -> Result<Response<pb::GetOrganisationProgressResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, figures::progress)
+    }
+
+    async fn get_evaluation(
+        &self,
+        request: Request<pb::GetEvaluationRequest>,
+    ) -> Result<Response<pb::GetEvaluationResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, figures::evaluation)
+    }
+
+    async fn get_funding_status(
+        &self,
+        request: Request<pb::GetFundingStatusRequest>,
+    ) -> Result<Response<pb::GetFundingStatusResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, figures::funding)
+    }
+
+    type ExportReportStream = ExportStream;
+
+    async fn export_report(
+        &self,
+        request: Request<pb::ExportReportRequest>,
+    ) -> Result<Response<Self::ExportReportStream>, Status> {
+        let caller = llo_chassis::auth::caller(&request)?.clone();
+        let ctx = self.ctx.clone();
+        let message = request.into_inner();
+        let chunks =
+            llo_chassis::call::run_to_end(
+                async move { export::export(&ctx, &caller, message).await },
+            )
+            .await?;
+        let stream = futures_util::stream::iter(chunks.into_iter().map(Ok));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn rebuild_read_models(
+        &self,
+        request: Request<pb::RebuildReadModelsRequest>,
+    ) -> Result<Response<pb::RebuildReadModelsResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, rebuild::rebuild)
+    }
+}

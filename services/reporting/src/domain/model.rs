@@ -1,0 +1,270 @@
+//! The read models as plain values: what the store loads for one region.
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SizeClass {
+    Micro,
+    Small,
+    Medium,
+    Large,
+}
+
+impl SizeClass {
+    /// micro < 10 employees, small < 50, medium < 250, large otherwise.
+    pub fn of(employees: i32) -> SizeClass {
+        match employees {
+            i32::MIN..=9 => SizeClass::Micro,
+            10..=49 => SizeClass::Small,
+            50..=249 => SizeClass::Medium,
+            _ => SizeClass::Large,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TrajectoryStatus {
+    Proposed,
+    Active,
+    Completed,
+    Cancelled,
+}
+
+impl TrajectoryStatus {
+    pub fn parse(text: &str) -> Option<TrajectoryStatus> {
+        match text {
+            "proposed" => Some(Self::Proposed),
+            "active" => Some(Self::Active),
+            "completed" => Some(Self::Completed),
+            "cancelled" => Some(Self::Cancelled),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Active => "active",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Its place in the life cycle: at equal occur times the later state wins.
+    pub fn rank(self) -> i32 {
+        match self {
+            Self::Proposed => 1,
+            Self::Active => 2,
+            Self::Completed | Self::Cancelled => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: String,
+    pub sector: String,
+    pub employee_count: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Participant {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub uwv_referral: bool,
+    pub enrolled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Round {
+    Baseline,
+    FollowUp,
+}
+
+impl Round {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Round::Baseline => "baseline",
+            Round::FollowUp => "follow_up",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DimensionScore {
+    pub dimension_id: String,
+    pub mean: f64,
+    pub respondents: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    pub organisation_id: Uuid,
+    pub round: Round,
+    pub respondent_count: i32,
+    pub scores: Vec<DimensionScore>,
+}
+
+impl Scan {
+    pub fn score(&self, dimension: &str) -> Option<&DimensionScore> {
+        self.scores.iter().find(|s| s.dimension_id == dimension)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trajectory {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub status: TrajectoryStatus,
+    pub coach_assigned: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervention {
+    pub id: Uuid,
+    pub trajectory_id: Uuid,
+    pub organisation_id: Uuid,
+    pub kind: String,
+    pub dimension_id: String,
+    pub planned_hours: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoachingSession {
+    pub organisation_id: Uuid,
+    pub minutes: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub participant_id: Uuid,
+    pub organisation_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub organisation_id: Uuid,
+    pub planned: bool,
+    pub planned_hours: i32,
+    pub completed: bool,
+    pub actual_hours: i32,
+    pub credential: bool,
+    /// `YYYY-MM` of the completion.
+    pub completed_month: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allocation {
+    pub activity_id: Uuid,
+    pub participant_id: Uuid,
+    pub organisation_id: Uuid,
+    pub source: String,
+    pub amount_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workshop {
+    pub id: Uuid,
+    pub scheduled: bool,
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attendance {
+    Fully,
+    Partially,
+    NoShow,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registration {
+    pub id: Uuid,
+    pub workshop_id: Uuid,
+    pub participant_id: Option<Uuid>,
+    pub organisation_id: Uuid,
+    /// The registration's last status (`booked`, `wait_listed`, `cancelled`, ...).
+    pub status: String,
+    pub attendance: Option<Attendance>,
+    pub hours: f64,
+    /// `YYYY-MM` of the attendance.
+    pub attended_month: Option<String>,
+}
+
+/// A funding source of the region (budget from the region pack, or a sector rule).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub budget_cents: Option<i64>,
+}
+
+impl Source {
+    /// Public money: everything but the employer's own share.
+    pub fn is_public(&self) -> bool {
+        self.kind != "employer_share"
+    }
+}
+
+/// A dimension of the sector's scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dimension {
+    pub id: String,
+    pub name: String,
+}
+
+/// Everything the read models hold for one region (optionally one sector).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub region: String,
+    pub sector: Option<String>,
+    pub min_group_size: u32,
+    pub dimensions: Vec<Dimension>,
+    pub sources: Vec<Source>,
+    pub organisations: Vec<Organisation>,
+    pub participants: Vec<Participant>,
+    pub scans: Vec<Scan>,
+    pub trajectories: Vec<Trajectory>,
+    pub interventions: Vec<Intervention>,
+    pub sessions: Vec<CoachingSession>,
+    pub plans: Vec<Plan>,
+    pub activities: Vec<Activity>,
+    pub allocations: Vec<Allocation>,
+    pub workshops: Vec<Workshop>,
+    pub registrations: Vec<Registration>,
+    pub knowledge_items: usize,
+}
+
+impl Snapshot {
+    /// Keeps only what belongs to the sector's companies (workshops and knowledge
+    /// items are the region's learning community and stay).
+    pub fn restrict_to_sector(mut self, sector: &str) -> Snapshot {
+        self.organisations.retain(|o| o.sector == sector);
+        let ids: std::collections::HashSet<Uuid> =
+            self.organisations.iter().map(|o| o.id).collect();
+        self.participants
+            .retain(|p| ids.contains(&p.organisation_id));
+        self.scans.retain(|s| ids.contains(&s.organisation_id));
+        self.trajectories
+            .retain(|t| ids.contains(&t.organisation_id));
+        self.interventions
+            .retain(|i| ids.contains(&i.organisation_id));
+        self.sessions.retain(|s| ids.contains(&s.organisation_id));
+        self.plans.retain(|p| ids.contains(&p.organisation_id));
+        self.activities.retain(|a| ids.contains(&a.organisation_id));
+        self.allocations
+            .retain(|a| ids.contains(&a.organisation_id));
+        self.registrations
+            .retain(|r| ids.contains(&r.organisation_id));
+        self.sector = Some(sector.to_owned());
+        self
+    }
+
+    pub fn scan(&self, organisation: Uuid, round: Round) -> Option<&Scan> {
+        self.scans
+            .iter()
+            .find(|s| s.organisation_id == organisation && s.round == round)
+    }
+}

@@ -1,0 +1,309 @@
+//! Anonymity as a rule of the read side. A figure shown outside a company never
+//! describes fewer people than the region's minimum group size: such a cell is
+//! suppressed (primary suppression), and where a published total would let someone
+//! subtract the one hidden cell back, a second cell is suppressed too (secondary or
+//! complementary suppression, as statistics offices do).
+//!
+//! The rules:
+//! - A cell describing `n` people with `0 < n < min` is hidden (`SmallGroup`). A
+//!   cell about nobody (`n = 0`) reveals nothing about a person and stays.
+//! - In a table whose total is published, the rows are the unit: a hidden row hides
+//!   all of its cells. When exactly one row is hidden, the shown row with the fewest
+//!   people (and at least one person; the first of equals) is hidden as well
+//!   (`Complementary`); when there is no such row, the total is hidden instead.
+//! - A total that itself describes fewer than `min` people is hidden (`SmallGroup`).
+//! - Nothing is hidden from a caller who may see the figures in full (`Rule::full`).
+
+/// Whether one figure is shown, and if not, why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Cell {
+    #[default]
+    Shown,
+    /// Describes fewer people than the minimum group size.
+    SmallGroup,
+    /// Hidden so that a total cannot give a small-group cell back.
+    Complementary,
+    /// No event carries the data.
+    NotAvailable,
+}
+
+impl Cell {
+    pub fn is_shown(self) -> bool {
+        self == Cell::Shown
+    }
+
+    /// The stricter of two states (a row hidden hides each cell of it).
+    pub fn and(self, other: Cell) -> Cell {
+        use Cell::*;
+        match (self, other) {
+            (NotAvailable, _) | (_, NotAvailable) => NotAvailable,
+            (SmallGroup, _) | (_, SmallGroup) => SmallGroup,
+            (Complementary, _) | (_, Complementary) => Complementary,
+            _ => Shown,
+        }
+    }
+}
+
+/// The suppression applied to one view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub min_group_size: u32,
+    /// False: the caller sees everything (programme manager, coach, own company).
+    pub applies: bool,
+}
+
+impl Rule {
+    pub fn full(min_group_size: u32) -> Rule {
+        Rule {
+            min_group_size,
+            applies: false,
+        }
+    }
+
+    pub fn anonymised(min_group_size: u32) -> Rule {
+        Rule {
+            min_group_size,
+            applies: true,
+        }
+    }
+
+    fn small(&self, people: u64) -> bool {
+        people > 0 && people < u64::from(self.min_group_size)
+    }
+
+    /// One figure about `people` persons, with no published total around it.
+    pub fn single(&self, people: u64) -> Cell {
+        if self.applies && self.small(people) {
+            Cell::SmallGroup
+        } else {
+            Cell::Shown
+        }
+    }
+
+    /// A table of rows (each about `people[i]` persons) whose total is published.
+    pub fn rows(&self, people: &[u64]) -> RowPlan {
+        if !self.applies {
+            return RowPlan {
+                rows: vec![Cell::Shown; people.len()],
+                total: Cell::Shown,
+            };
+        }
+        let mut rows: Vec<Cell> = people
+            .iter()
+            .map(|&n| {
+                if self.small(n) {
+                    Cell::SmallGroup
+                } else {
+                    Cell::Shown
+                }
+            })
+            .collect();
+        let total_people: u64 = people.iter().sum();
+        if self.small(total_people) {
+            return RowPlan {
+                rows,
+                total: Cell::SmallGroup,
+            };
+        }
+        let mut total = Cell::Shown;
+        let hidden = rows.iter().filter(|c| **c == Cell::SmallGroup).count();
+        if hidden == 1 {
+            let partner = people
+                .iter()
+                .enumerate()
+                .filter(|(i, n)| rows[*i] == Cell::Shown && **n > 0)
+                .min_by_key(|(i, n)| (**n, *i))
+                .map(|(i, _)| i);
+            match partner {
+                Some(i) => rows[i] = Cell::Complementary,
+                None => total = Cell::Complementary,
+            }
+        }
+        RowPlan { rows, total }
+    }
+}
+
+/// The outcome for a table: one state per row, and one for its total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowPlan {
+    pub rows: Vec<Cell>,
+    pub total: Cell,
+}
+
+/// How many cells a view hid, and why: what a response and the report say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub small_group: u32,
+    pub complementary: u32,
+}
+
+impl Tally {
+    pub fn count(&mut self, cell: Cell) -> Cell {
+        match cell {
+            Cell::SmallGroup => self.small_group += 1,
+            Cell::Complementary => self.complementary += 1,
+            Cell::Shown | Cell::NotAvailable => {}
+        }
+        cell
+    }
+
+    pub fn any(&self) -> bool {
+        self.small_group + self.complementary > 0
+    }
+
+    /// The sentence a response and the report carry.
+    pub fn explanation(&self, rule: &Rule) -> String {
+        if !rule.applies {
+            return "Shown in full: this caller may see every figure of the region.".into();
+        }
+        let min = rule.min_group_size;
+        if !self.any() {
+            return format!(
+                "No figure describes fewer than {min} people, so nothing was suppressed."
+            );
+        }
+        format!(
+            "{} cell(s) describe fewer than {min} people and are suppressed; {} more cell(s) \
+             are suppressed so that a published total cannot give a hidden one back.",
+            self.small_group, self.complementary
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::{Cell::*, *};
+
+    const RULE: Rule = Rule {
+        min_group_size: 5,
+        applies: true,
+    };
+
+    #[test]
+    fn a_single_cell_under_the_minimum_is_hidden_zero_and_the_minimum_are_not() {
+        assert_eq!(RULE.single(0), Shown);
+        assert_eq!(RULE.single(1), SmallGroup);
+        assert_eq!(RULE.single(4), SmallGroup);
+        assert_eq!(RULE.single(5), Shown);
+        assert_eq!(RULE.single(500), Shown);
+    }
+
+    #[test]
+    fn the_full_rule_hides_nothing() {
+        let full = Rule::full(5);
+        assert_eq!(full.single(1), Shown);
+        let plan = full.rows(&[1, 2, 30]);
+        assert_eq!(plan.rows, vec![Shown, Shown, Shown]);
+        assert_eq!(plan.total, Shown);
+    }
+
+    #[test]
+    fn one_small_row_takes_the_smallest_other_row_with_it() {
+        let plan = RULE.rows(&[12, 3, 7, 20]);
+        assert_eq!(plan.rows, vec![Shown, SmallGroup, Complementary, Shown]);
+        assert_eq!(plan.total, Shown);
+    }
+
+    #[test]
+    fn the_partner_is_the_first_of_equal_rows_and_never_an_empty_one() {
+        let plan = RULE.rows(&[0, 9, 2, 9]);
+        assert_eq!(plan.rows, vec![Shown, Complementary, SmallGroup, Shown]);
+    }
+
+    #[test]
+    fn two_small_rows_protect_each_other() {
+        let plan = RULE.rows(&[3, 4, 10]);
+        assert_eq!(plan.rows, vec![SmallGroup, SmallGroup, Shown]);
+        assert_eq!(plan.total, Shown);
+    }
+
+    #[test]
+    fn rows_without_small_groups_stay() {
+        let plan = RULE.rows(&[0, 6, 0]);
+        assert_eq!(plan.rows, vec![Shown, Shown, Shown]);
+        assert_eq!(plan.total, Shown);
+        assert_eq!(RULE.rows(&[]).total, Shown);
+    }
+
+    #[test]
+    fn a_small_total_is_hidden_itself() {
+        let plan = RULE.rows(&[1, 2]);
+        assert_eq!(plan.rows, vec![SmallGroup, SmallGroup]);
+        assert_eq!(plan.total, SmallGroup);
+    }
+
+    #[test]
+    fn a_small_row_with_only_empty_rows_beside_it_hides_the_total() {
+        let rule = Rule {
+            min_group_size: 3,
+            applies: true,
+        };
+        let plan = rule.rows(&[2, 0, 0]);
+        // total 2 < 3: small itself.
+        assert_eq!(plan.total, SmallGroup);
+        let plan = rule.rows(&[2, 0, 3]);
+        assert_eq!(plan.rows, vec![SmallGroup, Shown, Complementary]);
+        assert_eq!(plan.total, Shown);
+    }
+
+    /// The property the rule exists for: whatever is shown, no hidden small row can
+    /// be computed as the total minus the shown rows.
+    #[test]
+    fn no_hidden_small_row_is_the_total_minus_the_shown_ones() {
+        let cases: Vec<Vec<u64>> = vec![
+            vec![3, 10, 11],
+            vec![1, 5],
+            vec![4, 0, 0, 8],
+            vec![2, 2, 2, 9],
+            vec![6, 7, 1],
+            vec![5, 5, 5],
+            vec![0, 4, 0, 0, 12, 30],
+        ];
+        for people in cases {
+            let plan = RULE.rows(&people);
+            if !plan.total.is_shown() {
+                continue;
+            }
+            let hidden: Vec<usize> = (0..people.len())
+                .filter(|i| !plan.rows[*i].is_shown())
+                .collect();
+            assert_ne!(hidden.len(), 1, "{people:?} → {plan:?}");
+            if hidden.iter().any(|i| plan.rows[*i] == SmallGroup) {
+                // The hidden ones together describe at least two rows with people.
+                let with_people = hidden.iter().filter(|i| people[**i] > 0).count();
+                assert!(with_people >= 2, "{people:?} → {plan:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_tally_counts_and_explains() {
+        let mut tally = Tally::default();
+        for cell in RULE.rows(&[12, 3, 7]).rows {
+            tally.count(cell);
+        }
+        assert_eq!(
+            tally,
+            Tally {
+                small_group: 1,
+                complementary: 1
+            }
+        );
+        let text = tally.explanation(&RULE);
+        assert!(text.contains("fewer than 5 people"), "{text}");
+        assert!(
+            Tally::default()
+                .explanation(&Rule::full(5))
+                .contains("in full")
+        );
+    }
+
+    #[test]
+    fn the_stricter_state_wins() {
+        assert_eq!(Shown.and(Complementary), Complementary);
+        assert_eq!(Complementary.and(SmallGroup), SmallGroup);
+        assert_eq!(SmallGroup.and(NotAvailable), NotAvailable);
+        assert_eq!(Shown.and(Shown), Shown);
+    }
+}

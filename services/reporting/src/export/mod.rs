@@ -1,0 +1,86 @@
+//! The report rendered as JSON, CSV or a self-contained HTML page (inline CSS and
+//! inline SVG charts, no external assets). Pure: a `Report` in, text out.
+mod csv;
+mod html;
+mod json;
+
+use crate::domain::{figures::Fig, suppression::Cell};
+
+pub use self::{csv::render as csv, html::render as html, json::render as json};
+use crate::domain::figures::Report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Html,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Html => "html",
+        }
+    }
+}
+
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Json => json(report),
+        Format::Csv => csv(report),
+        Format::Html => html(report),
+    }
+}
+
+/// The mark a hidden cell gets in CSV and HTML.
+pub fn mark(cell: Cell) -> &'static str {
+    match cell {
+        Cell::Shown => "",
+        Cell::SmallGroup => "suppressed (small group)",
+        Cell::Complementary => "suppressed (protects another cell)",
+        Cell::NotAvailable => "not available",
+    }
+}
+
+pub fn cell_name(cell: Cell) -> &'static str {
+    match cell {
+        Cell::Shown => "shown",
+        Cell::SmallGroup => "suppressed_small_group",
+        Cell::Complementary => "suppressed_complementary",
+        Cell::NotAvailable => "not_available",
+    }
+}
+
+/// A figure as text: its value (whole numbers without decimals), or its mark.
+pub fn text(f: Fig) -> String {
+    if f.cell.is_shown() {
+        number(f.value)
+    } else {
+        mark(f.cell).to_owned()
+    }
+}
+
+pub fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// Euro from cents, as text.
+pub fn euro(cents: f64) -> String {
+    format!("€ {:.2}", cents / 100.0)
+}
+
+pub const SUPPRESSION_RULE: &str = "Figures that describe fewer people than the region's minimum group size are suppressed; where a published total would let a reader subtract a suppressed figure back, a second figure is suppressed too.";

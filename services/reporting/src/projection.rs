@@ -1,0 +1,497 @@
+//! Events → read models. Every integration event of the suite is decoded by its
+//! routing key and applied with the store's order-independent upserts; the same
+//! function serves the live consumer and a rebuild from the copy.
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use llo_chassis::bus::{HandleError, erasure::event_id};
+use llo_proto::{
+    IntegrationEvent,
+    common::v1::{self as common},
+    events::v1 as ev,
+};
+use prost::Message as _;
+use uuid::Uuid;
+
+use crate::{
+    domain::model::{Round, TrajectoryStatus},
+    store::write::{self, Registration},
+};
+
+/// What the copy records about an event besides its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub region: String,
+    pub participant_id: Option<Uuid>,
+    pub occur_time: Option<DateTime<Utc>>,
+}
+
+fn time(t: &Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+    t.as_ref()
+        .and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
+}
+
+fn decode<E: IntegrationEvent>(payload: &[u8]) -> Result<E, HandleError> {
+    E::decode(payload)
+        .map_err(|e| HandleError::Malformed(format!("{} does not decode: {e}", E::ROUTING_KEY)))
+}
+
+fn optional_participant(value: &str) -> Option<Uuid> {
+    value.parse().ok()
+}
+
+/// Region, participant and occur time of any event of the suite.
+pub fn meta(routing_key: &str, payload: &[u8]) -> Result<Meta, HandleError> {
+    macro_rules! m {
+        ($e:ty, |$x:ident| $participant:expr) => {{
+            let $x: $e = decode(payload)?;
+            Meta {
+                region: $x.region.clone(),
+                participant_id: $participant,
+                occur_time: time(&$x.occur_time),
+            }
+        }};
+    }
+    Ok(match routing_key {
+        ev::OrganisationRegistered::ROUTING_KEY => m!(ev::OrganisationRegistered, |x| None),
+        ev::ParticipantEnrolled::ROUTING_KEY => {
+            m!(ev::ParticipantEnrolled, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::NeedsAssessmentCompleted::ROUTING_KEY => m!(ev::NeedsAssessmentCompleted, |x| None),
+        ev::LearningNeedsRecorded::ROUTING_KEY => {
+            m!(ev::LearningNeedsRecorded, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::ParticipantErased::ROUTING_KEY => {
+            m!(ev::ParticipantErased, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::TrajectoryProposed::ROUTING_KEY => m!(ev::TrajectoryProposed, |x| None),
+        ev::TrajectoryStatusChanged::ROUTING_KEY => m!(ev::TrajectoryStatusChanged, |x| None),
+        ev::CoachAssigned::ROUTING_KEY => m!(ev::CoachAssigned, |x| None),
+        ev::InterventionPlanned::ROUTING_KEY => m!(ev::InterventionPlanned, |x| None),
+        ev::CoachingSessionHeld::ROUTING_KEY => m!(ev::CoachingSessionHeld, |x| None),
+        ev::DevelopmentPlanCreated::ROUTING_KEY => {
+            m!(ev::DevelopmentPlanCreated, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::LearningActivityPlanned::ROUTING_KEY => {
+            m!(ev::LearningActivityPlanned, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::LearningActivityCompleted::ROUTING_KEY => {
+            m!(ev::LearningActivityCompleted, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::FundingAllocated::ROUTING_KEY => {
+            m!(ev::FundingAllocated, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::MemberJoined::ROUTING_KEY => m!(ev::MemberJoined, |x| None),
+        ev::WorkshopScheduled::ROUTING_KEY => m!(ev::WorkshopScheduled, |x| None),
+        ev::WorkshopRegistrationChanged::ROUTING_KEY => {
+            m!(ev::WorkshopRegistrationChanged, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::WorkshopAttended::ROUTING_KEY => {
+            m!(ev::WorkshopAttended, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
+        ev::WorkshopCancelled::ROUTING_KEY => m!(ev::WorkshopCancelled, |x| None),
+        ev::KnowledgeItemPublished::ROUTING_KEY => m!(ev::KnowledgeItemPublished, |x| None),
+        other => {
+            return Err(HandleError::Malformed(format!(
+                "{other} is not an event of the suite"
+            )));
+        }
+    })
+}
+
+/// A person's free text in an event body, removed: the descriptions of their learning
+/// needs (and a theme that is not a slug, which may be free text). `None`: nothing to
+/// remove in this kind of event.
+pub fn without_free_text(
+    routing_key: &str,
+    payload: &[u8],
+) -> Result<Option<Vec<u8>>, HandleError> {
+    if routing_key != ev::LearningNeedsRecorded::ROUTING_KEY {
+        return Ok(None);
+    }
+    let mut event: ev::LearningNeedsRecorded = decode(payload)?;
+    for need in &mut event.needs {
+        need.description.clear();
+        if !is_slug(&need.theme) {
+            need.theme.clear();
+        }
+    }
+    Ok(Some(event.encode_to_vec()))
+}
+
+fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn registration_status(status: i32) -> (&'static str, i32) {
+    use common::WorkshopRegistrationStatus as S;
+    match S::try_from(status).unwrap_or(S::Unspecified) {
+        S::Unspecified => ("", 0),
+        S::WaitListed => ("wait_listed", 1),
+        S::Booked => ("booked", 2),
+        S::Cancelled => ("cancelled", 3),
+        S::AttendedFully => ("attended_fully", 4),
+        S::AttendedPartially => ("attended_partially", 4),
+        S::NoShow => ("no_show", 4),
+    }
+}
+
+fn attendance(value: i32) -> Option<&'static str> {
+    use common::WorkshopAttendance as A;
+    match A::try_from(value).unwrap_or(A::Unspecified) {
+        A::FullyAttended => Some("fully"),
+        A::PartiallyAttended => Some("partially"),
+        A::NoShow => Some("no_show"),
+        A::Unspecified => None,
+    }
+}
+
+/// Applies one event to the read models. `at` is the occur time the copy recorded.
+pub async fn apply(
+    conn: &mut AsyncPgConnection,
+    routing_key: &str,
+    payload: &[u8],
+    at: DateTime<Utc>,
+) -> Result<(), HandleError> {
+    match routing_key {
+        ev::OrganisationRegistered::ROUTING_KEY => {
+            let e: ev::OrganisationRegistered = decode(payload)?;
+            let id = event_id("organisation_id", &e.organisation_id)?;
+            write::organisation(
+                conn,
+                id,
+                &e.region,
+                &e.sector,
+                &e.organisation_name,
+                e.employee_count,
+                at,
+            )
+            .await?;
+        }
+        ev::ParticipantEnrolled::ROUTING_KEY => {
+            let e: ev::ParticipantEnrolled = decode(payload)?;
+            let source = match common::ParticipantSource::try_from(e.source) {
+                Ok(common::ParticipantSource::UwvReferral) => "uwv_referral",
+                Ok(common::ParticipantSource::Company) => "company",
+                _ => "",
+            };
+            write::participant_enrolled(
+                conn,
+                event_id("participant_id", &e.participant_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+                source,
+            )
+            .await?;
+        }
+        ev::NeedsAssessmentCompleted::ROUTING_KEY => {
+            let e: ev::NeedsAssessmentCompleted = decode(payload)?;
+            let round = match common::AssessmentRound::try_from(e.round) {
+                Ok(common::AssessmentRound::Baseline) => Round::Baseline,
+                Ok(common::AssessmentRound::FollowUp) => Round::FollowUp,
+                _ => {
+                    return Err(HandleError::Malformed(
+                        "assessment round unspecified".into(),
+                    ));
+                }
+            };
+            let scores = serde_json::Value::Array(
+                e.scores
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "dimension_id": s.dimension_id,
+                            "mean": s.mean,
+                            "respondents": s.respondent_count,
+                        })
+                    })
+                    .collect(),
+            );
+            write::scan(
+                conn,
+                &write::Scan {
+                    organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                    round: round.as_str(),
+                    region: &e.region,
+                    sector: &e.sector,
+                    assessment_id: event_id("assessment_id", &e.assessment_id)?,
+                    respondent_count: e.respondent_count,
+                    scores,
+                    at,
+                },
+            )
+            .await?;
+        }
+        // Learning needs feed no figure; their copy is kept (and scrubbed on erasure).
+        ev::LearningNeedsRecorded::ROUTING_KEY => {
+            let _: ev::LearningNeedsRecorded = decode(payload)?;
+        }
+        ev::ParticipantErased::ROUTING_KEY => {
+            let e: ev::ParticipantErased = decode(payload)?;
+            write::participant_erased(
+                conn,
+                event_id("participant_id", &e.participant_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+            )
+            .await?;
+        }
+        ev::TrajectoryProposed::ROUTING_KEY => {
+            let e: ev::TrajectoryProposed = decode(payload)?;
+            let status = TrajectoryStatus::Proposed;
+            write::trajectory_state(
+                conn,
+                event_id("trajectory_id", &e.trajectory_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+                status.as_str(),
+                status.rank(),
+                at,
+            )
+            .await?;
+        }
+        ev::TrajectoryStatusChanged::ROUTING_KEY => {
+            let e: ev::TrajectoryStatusChanged = decode(payload)?;
+            let status = TrajectoryStatus::parse(&e.to_status).ok_or_else(|| {
+                HandleError::Malformed(format!("trajectory status {:?}", e.to_status))
+            })?;
+            write::trajectory_state(
+                conn,
+                event_id("trajectory_id", &e.trajectory_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+                status.as_str(),
+                status.rank(),
+                at,
+            )
+            .await?;
+        }
+        ev::CoachAssigned::ROUTING_KEY => {
+            let e: ev::CoachAssigned = decode(payload)?;
+            write::coach_assigned(
+                conn,
+                event_id("trajectory_id", &e.trajectory_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+            )
+            .await?;
+        }
+        ev::InterventionPlanned::ROUTING_KEY => {
+            let e: ev::InterventionPlanned = decode(payload)?;
+            write::intervention(
+                conn,
+                event_id("intervention_id", &e.intervention_id)?,
+                event_id("trajectory_id", &e.trajectory_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+                &e.kind,
+                &e.dimension_id,
+                e.planned_hours,
+            )
+            .await?;
+        }
+        ev::CoachingSessionHeld::ROUTING_KEY => {
+            let e: ev::CoachingSessionHeld = decode(payload)?;
+            write::coaching_session(
+                conn,
+                event_id("session_id", &e.session_id)?,
+                event_id("trajectory_id", &e.trajectory_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+                e.duration_minutes,
+            )
+            .await?;
+        }
+        ev::DevelopmentPlanCreated::ROUTING_KEY => {
+            let e: ev::DevelopmentPlanCreated = decode(payload)?;
+            write::development_plan(
+                conn,
+                event_id("plan_id", &e.plan_id)?,
+                event_id("participant_id", &e.participant_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+            )
+            .await?;
+        }
+        ev::LearningActivityPlanned::ROUTING_KEY => {
+            let e: ev::LearningActivityPlanned = decode(payload)?;
+            write::activity_planned(
+                conn,
+                event_id("activity_id", &e.activity_id)?,
+                event_id("participant_id", &e.participant_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+                &e.kind,
+                e.planned_hours,
+                e.cost_cents,
+            )
+            .await?;
+        }
+        ev::LearningActivityCompleted::ROUTING_KEY => {
+            let e: ev::LearningActivityCompleted = decode(payload)?;
+            write::activity_completed(
+                conn,
+                event_id("activity_id", &e.activity_id)?,
+                event_id("participant_id", &e.participant_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+                &e.kind,
+                e.actual_hours,
+                e.credential_awarded,
+                at,
+            )
+            .await?;
+        }
+        ev::FundingAllocated::ROUTING_KEY => {
+            let e: ev::FundingAllocated = decode(payload)?;
+            write::funding(
+                conn,
+                event_id("allocation_id", &e.allocation_id)?,
+                event_id("activity_id", &e.activity_id)?,
+                event_id("participant_id", &e.participant_id)?,
+                event_id("organisation_id", &e.organisation_id)?,
+                &e.region,
+                &e.source,
+                e.amount_cents,
+            )
+            .await?;
+        }
+        // Partners are not figures of the programme; companies come from intake.
+        ev::MemberJoined::ROUTING_KEY => {
+            let _: ev::MemberJoined = decode(payload)?;
+        }
+        ev::WorkshopScheduled::ROUTING_KEY => {
+            let e: ev::WorkshopScheduled = decode(payload)?;
+            write::workshop_scheduled(
+                conn,
+                event_id("workshop_id", &e.workshop_id)?,
+                &e.region,
+                &e.theme,
+                time(&e.start_time),
+            )
+            .await?;
+        }
+        ev::WorkshopRegistrationChanged::ROUTING_KEY => {
+            let e: ev::WorkshopRegistrationChanged = decode(payload)?;
+            let (status, rank) = registration_status(e.to_status);
+            let registration = Registration {
+                id: event_id("registration_id", &e.registration_id)?,
+                workshop_id: event_id("workshop_id", &e.workshop_id)?,
+                participant_id: optional_participant(&e.participant_id),
+                organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                region: &e.region,
+            };
+            write::registration_status(conn, &registration, status, rank, at).await?;
+        }
+        ev::WorkshopAttended::ROUTING_KEY => {
+            let e: ev::WorkshopAttended = decode(payload)?;
+            let registration = Registration {
+                id: event_id("registration_id", &e.registration_id)?,
+                workshop_id: event_id("workshop_id", &e.workshop_id)?,
+                participant_id: optional_participant(&e.participant_id),
+                organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                region: &e.region,
+            };
+            let attendance = attendance(e.attendance)
+                .ok_or_else(|| HandleError::Malformed("attendance unspecified".into()))?;
+            write::registration_attended(conn, &registration, attendance, e.hours_attended, at)
+                .await?;
+        }
+        ev::WorkshopCancelled::ROUTING_KEY => {
+            let e: ev::WorkshopCancelled = decode(payload)?;
+            write::workshop_cancelled(conn, event_id("workshop_id", &e.workshop_id)?, &e.region)
+                .await?;
+        }
+        ev::KnowledgeItemPublished::ROUTING_KEY => {
+            let e: ev::KnowledgeItemPublished = decode(payload)?;
+            write::knowledge_item(
+                conn,
+                event_id("knowledge_item_id", &e.knowledge_item_id)?,
+                &e.region,
+                &e.kind,
+            )
+            .await?;
+        }
+        other => {
+            return Err(HandleError::Malformed(format!(
+                "{other} is not an event of the suite"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_routing_key_of_the_suite_is_understood() {
+        for key in llo_proto::integration::ALL_ROUTING_KEYS {
+            assert!(meta(key, &[]).is_ok(), "{key}");
+        }
+        assert!(matches!(
+            meta("intake.unknown.v1", &[]),
+            Err(HandleError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn erasure_blanks_descriptions_and_free_themes_only() {
+        let event = ev::LearningNeedsRecorded {
+            participant_id: Uuid::now_v7().to_string(),
+            organisation_id: Uuid::now_v7().to_string(),
+            region: "achterhoek".into(),
+            needs: vec![
+                common::LearningNeed {
+                    need_id: "n1".into(),
+                    theme: "lasrobot-programmeren".into(),
+                    description: "Ik wil leren lassen, zegt Jan".into(),
+                },
+                common::LearningNeed {
+                    need_id: "n2".into(),
+                    theme: "Omgaan met mijn burn-out".into(),
+                    description: "privé".into(),
+                },
+            ],
+            occur_time: None,
+        };
+        let scrubbed = without_free_text(
+            ev::LearningNeedsRecorded::ROUTING_KEY,
+            &event.encode_to_vec(),
+        )
+        .unwrap()
+        .unwrap();
+        let back = ev::LearningNeedsRecorded::decode(scrubbed.as_slice()).unwrap();
+        assert_eq!(back.needs[0].theme, "lasrobot-programmeren");
+        assert!(back.needs.iter().all(|n| n.description.is_empty()));
+        assert!(back.needs[1].theme.is_empty());
+        assert_eq!(back.needs[1].need_id, "n2");
+        assert!(
+            without_free_text(ev::ParticipantEnrolled::ROUTING_KEY, &[])
+                .unwrap()
+                .is_none()
+        );
+    }
+}

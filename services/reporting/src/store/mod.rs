@@ -1,0 +1,25 @@
+//! Reporting's PostgreSQL tables: its copy of the events (`events`) and the read
+//! models (`rm_*`). SQL only.
+pub mod copy;
+pub mod read;
+pub mod write;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Every read model table: what a rebuild empties.
+pub const READ_MODELS: &[&str] = &[
+    "rm_organisations",
+    "rm_participants",
+    "rm_scans",
+    "rm_trajectories",
+    "rm_interventions",
+    "rm_coaching_sessions",
+    "rm_development_plans",
+    "rm_learning_activities",
+    "rm_funding_allocations",
+    "rm_workshops",
+    "rm_registrations",
+    "rm_knowledge_items",
+];

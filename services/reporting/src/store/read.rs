@@ -1,0 +1,441 @@
+//! Loads a region's read models into the domain's plain values.
+use chrono::{DateTime, Utc};
+use diesel::{
+    QueryableByName,
+    sql_types::{
+        BigInt, Bool, Double, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+    },
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::domain::model::*;
+
+type Conn = AsyncPgConnection;
+type Q<T> = diesel::QueryResult<T>;
+
+async fn load<T: QueryableByName<diesel::pg::Pg> + Send + 'static>(
+    conn: &mut Conn,
+    sql: &str,
+    region: &str,
+) -> Q<Vec<T>> {
+    diesel::sql_query(sql)
+        .bind::<Text, _>(region)
+        .load(conn)
+        .await
+}
+
+#[derive(QueryableByName)]
+struct OrgRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    sector: String,
+    #[diesel(sql_type = Integer)]
+    employee_count: i32,
+    #[diesel(sql_type = Text)]
+    region: String,
+}
+
+/// The organisation and its region, if reporting knows it.
+pub async fn organisation(conn: &mut Conn, id: Uuid) -> Q<Option<(Organisation, String)>> {
+    let rows: Vec<OrgRow> = diesel::sql_query(
+        "SELECT id, name, sector, employee_count, region FROM rm_organisations WHERE id = $1",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next().map(|r| {
+        (
+            Organisation {
+                id: r.id,
+                name: r.name,
+                sector: r.sector,
+                employee_count: r.employee_count,
+            },
+            r.region,
+        )
+    }))
+}
+
+#[derive(QueryableByName)]
+struct ParticipantRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = Bool)]
+    enrolled: bool,
+}
+
+#[derive(QueryableByName)]
+struct ScanRow {
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    round: String,
+    #[diesel(sql_type = Integer)]
+    respondent_count: i32,
+    #[diesel(sql_type = Jsonb)]
+    scores: serde_json::Value,
+}
+
+#[derive(QueryableByName)]
+struct TrajectoryRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Bool)]
+    coach_assigned: bool,
+}
+
+#[derive(QueryableByName)]
+struct InterventionRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    trajectory_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    dimension_id: String,
+    #[diesel(sql_type = Integer)]
+    planned_hours: i32,
+}
+
+#[derive(QueryableByName)]
+struct SessionRow {
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Integer)]
+    duration_minutes: i32,
+}
+
+#[derive(QueryableByName)]
+struct PlanRow {
+    #[diesel(sql_type = SqlUuid)]
+    participant_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+}
+
+#[derive(QueryableByName)]
+struct ActivityRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    participant_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Bool)]
+    planned: bool,
+    #[diesel(sql_type = Integer)]
+    planned_hours: i32,
+    #[diesel(sql_type = Bool)]
+    completed: bool,
+    #[diesel(sql_type = Integer)]
+    actual_hours: i32,
+    #[diesel(sql_type = Bool)]
+    credential_awarded: bool,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    completed_time: Option<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct AllocationRow {
+    #[diesel(sql_type = SqlUuid)]
+    activity_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    participant_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    source: String,
+    #[diesel(sql_type = BigInt)]
+    amount_cents: i64,
+}
+
+#[derive(QueryableByName)]
+struct WorkshopRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Bool)]
+    scheduled: bool,
+    #[diesel(sql_type = Bool)]
+    cancelled: bool,
+}
+
+#[derive(QueryableByName)]
+struct RegistrationRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    workshop_id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    participant_id: Option<Uuid>,
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    attendance: Option<String>,
+    #[diesel(sql_type = Double)]
+    hours_attended: f64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    attended_time: Option<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn month(at: Option<DateTime<Utc>>) -> Option<String> {
+    at.map(|t| t.format("%Y-%m").to_string())
+}
+
+/// The scores stored as JSON: `[{"dimension_id", "mean", "respondents"}]`.
+pub fn scores_from_json(value: &serde_json::Value) -> Vec<DimensionScore> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    Some(DimensionScore {
+                        dimension_id: item.get("dimension_id")?.as_str()?.to_owned(),
+                        mean: item.get("mean")?.as_f64()?,
+                        respondents: i32::try_from(item.get("respondents")?.as_i64()?).ok()?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every read model of a region (the caller fills in packs: dimensions, sources, minimum).
+pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
+    let organisations = load::<OrgRow>(
+        conn,
+        "SELECT id, name, sector, employee_count, region FROM rm_organisations WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Organisation {
+        id: r.id,
+        name: r.name,
+        sector: r.sector,
+        employee_count: r.employee_count,
+    })
+    .collect();
+    let participants = load::<ParticipantRow>(
+        conn,
+        "SELECT id, organisation_id, source, enrolled FROM rm_participants WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Participant {
+        id: r.id,
+        organisation_id: r.organisation_id,
+        uwv_referral: r.source == "uwv_referral",
+        enrolled: r.enrolled,
+    })
+    .collect();
+    let scans = load::<ScanRow>(
+        conn,
+        "SELECT organisation_id, round, respondent_count, scores FROM rm_scans WHERE region = $1 ORDER BY organisation_id, round",
+        region,
+    )
+    .await?
+    .into_iter()
+    .filter_map(|r| {
+        Some(Scan {
+            organisation_id: r.organisation_id,
+            round: match r.round.as_str() {
+                "baseline" => Round::Baseline,
+                "follow_up" => Round::FollowUp,
+                _ => return None,
+            },
+            respondent_count: r.respondent_count,
+            scores: scores_from_json(&r.scores),
+        })
+    })
+    .collect();
+    let trajectories = load::<TrajectoryRow>(
+        conn,
+        "SELECT id, organisation_id, status, coach_assigned FROM rm_trajectories WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Trajectory {
+        id: r.id,
+        organisation_id: r.organisation_id,
+        status: TrajectoryStatus::parse(&r.status).unwrap_or(TrajectoryStatus::Proposed),
+        coach_assigned: r.coach_assigned,
+    })
+    .collect();
+    let interventions = load::<InterventionRow>(
+        conn,
+        "SELECT id, trajectory_id, organisation_id, kind, dimension_id, planned_hours FROM rm_interventions WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Intervention {
+        id: r.id,
+        trajectory_id: r.trajectory_id,
+        organisation_id: r.organisation_id,
+        kind: r.kind,
+        dimension_id: r.dimension_id,
+        planned_hours: r.planned_hours,
+    })
+    .collect();
+    let sessions = load::<SessionRow>(
+        conn,
+        "SELECT organisation_id, duration_minutes FROM rm_coaching_sessions WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| CoachingSession {
+        organisation_id: r.organisation_id,
+        minutes: r.duration_minutes,
+    })
+    .collect();
+    let plans = load::<PlanRow>(
+        conn,
+        "SELECT participant_id, organisation_id FROM rm_development_plans WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Plan {
+        participant_id: r.participant_id,
+        organisation_id: r.organisation_id,
+    })
+    .collect();
+    let activities = load::<ActivityRow>(
+        conn,
+        "SELECT id, participant_id, organisation_id, planned, planned_hours, completed, actual_hours, \
+           credential_awarded, completed_time FROM rm_learning_activities WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Activity {
+        id: r.id,
+        participant_id: r.participant_id,
+        organisation_id: r.organisation_id,
+        planned: r.planned,
+        planned_hours: r.planned_hours,
+        completed: r.completed,
+        actual_hours: r.actual_hours,
+        credential: r.credential_awarded,
+        completed_month: month(r.completed_time),
+    })
+    .collect();
+    let allocations = load::<AllocationRow>(
+        conn,
+        "SELECT activity_id, participant_id, organisation_id, source, amount_cents FROM rm_funding_allocations WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Allocation {
+        activity_id: r.activity_id,
+        participant_id: r.participant_id,
+        organisation_id: r.organisation_id,
+        source: r.source,
+        amount_cents: r.amount_cents,
+    })
+    .collect();
+    let workshops = load::<WorkshopRow>(
+        conn,
+        "SELECT id, scheduled, cancelled FROM rm_workshops WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Workshop {
+        id: r.id,
+        scheduled: r.scheduled,
+        cancelled: r.cancelled,
+    })
+    .collect();
+    let registrations = load::<RegistrationRow>(
+        conn,
+        "SELECT id, workshop_id, participant_id, organisation_id, status, attendance, hours_attended, \
+           attended_time FROM rm_registrations WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Registration {
+        id: r.id,
+        workshop_id: r.workshop_id,
+        participant_id: r.participant_id,
+        organisation_id: r.organisation_id,
+        status: r.status,
+        attendance: match r.attendance.as_deref() {
+            Some("fully") => Some(Attendance::Fully),
+            Some("partially") => Some(Attendance::Partially),
+            Some("no_show") => Some(Attendance::NoShow),
+            _ => None,
+        },
+        hours: r.hours_attended,
+        attended_month: month(r.attended_time),
+    })
+    .collect();
+    let knowledge: CountRow =
+        diesel::sql_query("SELECT count(*) AS n FROM rm_knowledge_items WHERE region = $1")
+            .bind::<Text, _>(region)
+            .get_result(conn)
+            .await?;
+    Ok(Snapshot {
+        region: region.to_owned(),
+        sector: None,
+        min_group_size: 0,
+        dimensions: Vec::new(),
+        sources: Vec::new(),
+        organisations,
+        participants,
+        scans,
+        trajectories,
+        interventions,
+        sessions,
+        plans,
+        activities,
+        allocations,
+        workshops,
+        registrations,
+        knowledge_items: usize::try_from(knowledge.n).unwrap_or(0),
+    })
+}
+
+/// The latest occur time in the region's copy of the events.
+pub async fn as_of(conn: &mut Conn, region: &str) -> Q<Option<DateTime<Utc>>> {
+    #[derive(QueryableByName)]
+    struct Latest {
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        at: Option<DateTime<Utc>>,
+    }
+    let latest: Latest =
+        diesel::sql_query("SELECT max(occur_time) AS at FROM events WHERE region = $1")
+            .bind::<Text, _>(region)
+            .get_result(conn)
+            .await?;
+    Ok(latest.at)
+}

@@ -1,0 +1,422 @@
+//! The read models' upserts. Each is keyed by the entity's id and merges so that the
+//! same facts in any order, any number of times, give the same row: immutable facts
+//! are inserted once, state is the last writer by occur time (ties broken by a fixed
+//! rank of the states), and facts that arrive from two events fill different columns.
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{
+    BigInt, Bool, Double, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+type Conn = AsyncPgConnection;
+type R = diesel::QueryResult<()>;
+
+pub async fn organisation(
+    conn: &mut Conn,
+    id: Uuid,
+    region: &str,
+    sector: &str,
+    name: &str,
+    employee_count: i32,
+    at: DateTime<Utc>,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_organisations AS o (id, region, sector, name, employee_count, version_time) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+         region = EXCLUDED.region, sector = EXCLUDED.sector, name = EXCLUDED.name, \
+         employee_count = EXCLUDED.employee_count, version_time = EXCLUDED.version_time \
+         WHERE (o.version_time, o.name, o.employee_count) \
+             < (EXCLUDED.version_time, EXCLUDED.name, EXCLUDED.employee_count)",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(sector)
+    .bind::<Text, _>(name)
+    .bind::<Integer, _>(employee_count)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn participant_enrolled(
+    conn: &mut Conn,
+    id: Uuid,
+    organisation: Uuid,
+    region: &str,
+    source: &str,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_participants (id, organisation_id, region, source, enrolled) \
+         VALUES ($1, $2, $3, $4, true) ON CONFLICT (id) DO UPDATE SET \
+         organisation_id = EXCLUDED.organisation_id, region = EXCLUDED.region, \
+         source = EXCLUDED.source, enrolled = true",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(source)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn participant_erased(conn: &mut Conn, id: Uuid, organisation: Uuid, region: &str) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_participants (id, organisation_id, region, erased) \
+         VALUES ($1, $2, $3, true) ON CONFLICT (id) DO UPDATE SET erased = true",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct Scan<'a> {
+    pub organisation_id: Uuid,
+    pub round: &'a str,
+    pub region: &'a str,
+    pub sector: &'a str,
+    pub assessment_id: Uuid,
+    pub respondent_count: i32,
+    pub scores: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn scan(conn: &mut Conn, scan: &Scan<'_>) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_scans AS s (organisation_id, round, region, sector, assessment_id, \
+           respondent_count, scores, version_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (organisation_id, round) DO UPDATE SET region = EXCLUDED.region, \
+         sector = EXCLUDED.sector, assessment_id = EXCLUDED.assessment_id, \
+         respondent_count = EXCLUDED.respondent_count, scores = EXCLUDED.scores, \
+         version_time = EXCLUDED.version_time \
+         WHERE (s.version_time, s.assessment_id) < (EXCLUDED.version_time, EXCLUDED.assessment_id)",
+    )
+    .bind::<SqlUuid, _>(scan.organisation_id)
+    .bind::<Text, _>(scan.round)
+    .bind::<Text, _>(scan.region)
+    .bind::<Text, _>(scan.sector)
+    .bind::<SqlUuid, _>(scan.assessment_id)
+    .bind::<Integer, _>(scan.respondent_count)
+    .bind::<Jsonb, _>(&scan.scores)
+    .bind::<Timestamptz, _>(scan.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A trajectory's state: the last writer by occur time; at the same time the later
+/// state of the life cycle (its rank) wins.
+pub async fn trajectory_state(
+    conn: &mut Conn,
+    id: Uuid,
+    organisation: Uuid,
+    region: &str,
+    status: &str,
+    rank: i32,
+    at: DateTime<Utc>,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_trajectories AS t (id, organisation_id, region, status, status_rank, status_time) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+         organisation_id = EXCLUDED.organisation_id, region = EXCLUDED.region, \
+         status = EXCLUDED.status, status_rank = EXCLUDED.status_rank, \
+         status_time = EXCLUDED.status_time \
+         WHERE (t.status_time, t.status_rank) < (EXCLUDED.status_time, EXCLUDED.status_rank)",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(status)
+    .bind::<Integer, _>(rank)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn coach_assigned(conn: &mut Conn, id: Uuid, organisation: Uuid, region: &str) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_trajectories (id, organisation_id, region, status, status_rank, status_time, coach_assigned) \
+         VALUES ($1, $2, $3, 'proposed', 0, '-infinity', true) \
+         ON CONFLICT (id) DO UPDATE SET coach_assigned = true",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn intervention(
+    conn: &mut Conn,
+    id: Uuid,
+    trajectory: Uuid,
+    organisation: Uuid,
+    region: &str,
+    kind: &str,
+    dimension: &str,
+    planned_hours: i32,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_interventions (id, trajectory_id, organisation_id, region, kind, dimension_id, planned_hours) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(trajectory)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(kind)
+    .bind::<Text, _>(dimension)
+    .bind::<Integer, _>(planned_hours)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn coaching_session(
+    conn: &mut Conn,
+    id: Uuid,
+    trajectory: Uuid,
+    organisation: Uuid,
+    region: &str,
+    minutes: i32,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_coaching_sessions (id, trajectory_id, organisation_id, region, duration_minutes) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(trajectory)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .bind::<Integer, _>(minutes)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn development_plan(
+    conn: &mut Conn,
+    id: Uuid,
+    participant: Uuid,
+    organisation: Uuid,
+    region: &str,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_development_plans (id, participant_id, organisation_id, region) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(participant)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn activity_planned(
+    conn: &mut Conn,
+    id: Uuid,
+    participant: Uuid,
+    organisation: Uuid,
+    region: &str,
+    kind: &str,
+    planned_hours: i32,
+    cost_cents: i64,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_learning_activities (id, participant_id, organisation_id, region, kind, \
+           planned, planned_hours, cost_cents) VALUES ($1, $2, $3, $4, $5, true, $6, $7) \
+         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, planned = true, \
+         planned_hours = EXCLUDED.planned_hours, cost_cents = EXCLUDED.cost_cents",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(participant)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(kind)
+    .bind::<Integer, _>(planned_hours)
+    .bind::<BigInt, _>(cost_cents)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn activity_completed(
+    conn: &mut Conn,
+    id: Uuid,
+    participant: Uuid,
+    organisation: Uuid,
+    region: &str,
+    kind: &str,
+    actual_hours: i32,
+    credential: bool,
+    at: DateTime<Utc>,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_learning_activities AS a (id, participant_id, organisation_id, region, kind, \
+           completed, actual_hours, credential_awarded, completed_time) \
+         VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8) \
+         ON CONFLICT (id) DO UPDATE SET completed = true, actual_hours = EXCLUDED.actual_hours, \
+         credential_awarded = EXCLUDED.credential_awarded, completed_time = EXCLUDED.completed_time, \
+         kind = CASE WHEN a.kind = '' THEN EXCLUDED.kind ELSE a.kind END \
+         WHERE a.completed_time IS NULL OR (a.completed_time, a.actual_hours, a.credential_awarded) \
+             < (EXCLUDED.completed_time, EXCLUDED.actual_hours, EXCLUDED.credential_awarded)",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(participant)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(kind)
+    .bind::<Integer, _>(actual_hours)
+    .bind::<Bool, _>(credential)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn funding(
+    conn: &mut Conn,
+    id: Uuid,
+    activity: Uuid,
+    participant: Uuid,
+    organisation: Uuid,
+    region: &str,
+    source: &str,
+    amount_cents: i64,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_funding_allocations (id, activity_id, participant_id, organisation_id, region, source, amount_cents) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<SqlUuid, _>(activity)
+    .bind::<SqlUuid, _>(participant)
+    .bind::<SqlUuid, _>(organisation)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(source)
+    .bind::<BigInt, _>(amount_cents)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn workshop_scheduled(
+    conn: &mut Conn,
+    id: Uuid,
+    region: &str,
+    theme: &str,
+    start: Option<DateTime<Utc>>,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_workshops (id, region, theme, start_time, scheduled) VALUES ($1, $2, $3, $4, true) \
+         ON CONFLICT (id) DO UPDATE SET theme = EXCLUDED.theme, start_time = EXCLUDED.start_time, scheduled = true",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(theme)
+    .bind::<Nullable<Timestamptz>, _>(start)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn workshop_cancelled(conn: &mut Conn, id: Uuid, region: &str) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_workshops (id, region, cancelled) VALUES ($1, $2, true) \
+         ON CONFLICT (id) DO UPDATE SET cancelled = true",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(region)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct Registration<'a> {
+    pub id: Uuid,
+    pub workshop_id: Uuid,
+    pub participant_id: Option<Uuid>,
+    pub organisation_id: Uuid,
+    pub region: &'a str,
+}
+
+pub async fn registration_status(
+    conn: &mut Conn,
+    r: &Registration<'_>,
+    status: &str,
+    rank: i32,
+    at: DateTime<Utc>,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_registrations AS r (id, workshop_id, participant_id, organisation_id, region, \
+           status, status_rank, status_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank, \
+         status_time = EXCLUDED.status_time \
+         WHERE r.status_time IS NULL \
+            OR (r.status_time, r.status_rank) < (EXCLUDED.status_time, EXCLUDED.status_rank)",
+    )
+    .bind::<SqlUuid, _>(r.id)
+    .bind::<SqlUuid, _>(r.workshop_id)
+    .bind::<Nullable<SqlUuid>, _>(r.participant_id)
+    .bind::<SqlUuid, _>(r.organisation_id)
+    .bind::<Text, _>(r.region)
+    .bind::<Text, _>(status)
+    .bind::<Integer, _>(rank)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn registration_attended(
+    conn: &mut Conn,
+    r: &Registration<'_>,
+    attendance: &str,
+    hours: f64,
+    at: DateTime<Utc>,
+) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_registrations AS r (id, workshop_id, participant_id, organisation_id, region, \
+           attendance, hours_attended, attended_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (id) DO UPDATE SET attendance = EXCLUDED.attendance, \
+         hours_attended = EXCLUDED.hours_attended, attended_time = EXCLUDED.attended_time \
+         WHERE r.attended_time IS NULL OR (r.attended_time, r.hours_attended, r.attendance) \
+             < (EXCLUDED.attended_time, EXCLUDED.hours_attended, EXCLUDED.attendance)",
+    )
+    .bind::<SqlUuid, _>(r.id)
+    .bind::<SqlUuid, _>(r.workshop_id)
+    .bind::<Nullable<SqlUuid>, _>(r.participant_id)
+    .bind::<SqlUuid, _>(r.organisation_id)
+    .bind::<Text, _>(r.region)
+    .bind::<Text, _>(attendance)
+    .bind::<Double, _>(hours)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn knowledge_item(conn: &mut Conn, id: Uuid, region: &str, kind: &str) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_knowledge_items (id, region, kind) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(kind)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

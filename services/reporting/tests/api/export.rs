@@ -1,0 +1,165 @@
+use futures_util::StreamExt as _;
+use llo_chassis::auth::Role;
+use llo_proto::reporting::v1 as pb;
+
+use crate::{
+    helpers::*,
+    pilot::{Pilot, distinct},
+};
+
+async fn export(client: &mut Client, format: pb::ReportFormat) -> (String, String) {
+    let mut stream = client
+        .export_report(pb::ExportReportRequest {
+            region: REGION.into(),
+            sector: String::new(),
+            format: format as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut content_type = String::new();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.unwrap();
+        if content_type.is_empty() {
+            content_type = chunk.content_type;
+        }
+        bytes.extend(chunk.data);
+    }
+    (content_type, String::from_utf8(bytes).unwrap())
+}
+
+const VOID: &[&str] = &["meta", "br", "hr", "img", "link", "input", "rect"];
+
+/// A small well-formedness check: every non-void element is closed, in order.
+fn check_well_formed(html: &str) {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("a tag is closed") + start;
+        let tag = &rest[start + 1..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('!') {
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if tag.starts_with('/') {
+            let open = stack.pop().unwrap_or_default();
+            assert_eq!(open, name, "closing </{name}> where <{open}> is open");
+        } else if !self_closing && !VOID.contains(&name.as_str()) {
+            stack.push(name);
+        }
+    }
+    assert!(stack.is_empty(), "unclosed: {stack:?}");
+}
+
+/// A CSV line split by RFC 4180.
+fn fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                out.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(String::new()),
+            (c, _) => out.last_mut().unwrap().push(c),
+        }
+    }
+    assert!(!quoted, "unbalanced quotes: {line}");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_exports_as_self_contained_html_json_and_csv_anonymised() {
+    let app = TestApp::spawn().await;
+    let pilot = Pilot::new();
+    app.feed(&pilot.events, distinct(&pilot.events)).await;
+    // Even the programme manager's export is the shareable, anonymised one.
+    let mut manager = app.manager().await;
+
+    let (content_type, html) = export(&mut manager, pb::ReportFormat::Html).await;
+    assert!(content_type.starts_with("text/html"));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg"), "inline charts");
+    assert!(html.contains("<style>"), "inline CSS");
+    for external in ["http://", "https://", "<script", "<link", "src=", "url("] {
+        assert!(!html.contains(external), "{external} in the report");
+    }
+    check_well_formed(&html);
+    for section in [
+        "id=\"scan\"",
+        "id=\"hours\"",
+        "id=\"funding\"",
+        "id=\"participation\"",
+        "id=\"anonymity\"",
+    ] {
+        assert!(html.contains(section), "section {section}");
+    }
+    assert!(html.contains("suppressed (small group)"));
+    assert!(html.contains("minimum group size") || html.contains("Minimum group size"));
+
+    let (content_type, json) = export(&mut manager, pb::ReportFormat::Json).await;
+    assert_eq!(content_type, "application/json");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["suppression"]["min_group_size"], 5);
+    let wiggers = json["companies_compared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["organisation_name"] == "Wiggers")
+        .unwrap();
+    assert_eq!(wiggers["status"], "suppressed_small_group");
+    assert_eq!(
+        json["overview"]["uwv_referrals"]["value"],
+        serde_json::Value::Null
+    );
+    assert_eq!(json["overview"]["employees_reached"]["value"], 15.0);
+    assert_eq!(json["funding"]["total_cents"], 750_000);
+    assert!(
+        !json["participation_over_time"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(json["funding_per_source"].as_array().unwrap().len(), 4);
+
+    let (content_type, csv) = export(&mut manager, pb::ReportFormat::Csv).await;
+    assert!(content_type.starts_with("text/csv"));
+    let lines: Vec<Vec<String>> = csv.lines().map(fields).collect();
+    assert_eq!(
+        lines[0],
+        vec!["section", "subject", "measure", "value", "status"]
+    );
+    assert!(lines.iter().all(|l| l.len() == 5), "five fields per line");
+    assert!(lines.iter().any(|l| l[0] == "learning_hours_per_company"
+        && l[1] == "Lensink Constructie"
+        && l[2] == "hours_attended"));
+    assert!(lines.iter().any(|l| l[0] == "overview"
+        && l[2] == "uwv_referrals"
+        && l[3].is_empty()
+        && l[4] == "suppressed_small_group"));
+
+    // An evaluator may export; an integrator may not.
+    let mut evaluator = app.evaluator().await;
+    let (_, evaluator_html) = export(&mut evaluator, pb::ReportFormat::Html).await;
+    assert_eq!(evaluator_html, html, "one report, whoever asks");
+    let mut integrator = app.as_role(Role::Integrator, REGION, None).await;
+    let refused = integrator
+        .export_report(pb::ExportReportRequest {
+            region: REGION.into(),
+            sector: String::new(),
+            format: pb::ReportFormat::Html as i32,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+}

@@ -1,0 +1,180 @@
+use llo_chassis::auth::Role;
+use llo_proto::{events::v1 as ev, reporting::v1 as pb};
+use tonic::Code;
+use uuid::Uuid;
+
+use crate::{helpers::*, pilot::Pilot};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrations_go_down_and_up_again() {
+    let app = TestApp::spawn().await;
+    llo_chassis::db::redo_all(&app.database_url, llo_reporting::store::MIGRATIONS)
+        .await
+        .unwrap();
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM rm_registrations")
+            .await,
+        0
+    );
+}
+
+#[test]
+fn the_readme_matrix_is_what_the_server_applies() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let documented = llo_chassis::auth_matrix::from_readme(&readme, "ReportingService");
+    assert_eq!(
+        documented,
+        llo_chassis::auth_matrix::from_policy(llo_reporting::access::POLICY)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_fields_are_named_and_regions_are_scoped() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+
+    let bad = manager
+        .get_programme_overview(pb::GetProgrammeOverviewRequest {
+            region: String::new(),
+            sector: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&bad), vec!["region"]);
+    let bad = manager
+        .get_evaluation(pb::GetEvaluationRequest {
+            region: REGION.into(),
+            sector: "zorg-welzijn".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violations(&bad),
+        vec!["sector"],
+        "a sector of another region"
+    );
+    let bad = manager
+        .get_funding_status(pb::GetFundingStatusRequest {
+            region: "atlantis".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&bad), vec!["region"]);
+    let bad = manager
+        .export_report(pb::ExportReportRequest {
+            region: String::new(),
+            sector: String::new(),
+            format: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&bad), vec!["region", "format"]);
+    let bad = manager
+        .export_report(pb::ExportReportRequest {
+            region: REGION.into(),
+            sector: String::new(),
+            format: 42,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&bad), vec!["format"]);
+    let bad = manager
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: "not-an-id".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&bad), vec!["organisation_id"]);
+    let bad = manager
+        .rebuild_read_models(pb::RebuildReadModelsRequest {
+            request_id: "x".repeat(129),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&bad), vec!["request_id"]);
+
+    // Naming another region: PERMISSION_DENIED.
+    let denied = manager
+        .get_programme_overview(pb::GetProgrammeOverviewRequest {
+            region: OTHER_REGION.into(),
+            sector: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+
+    // Another region's company: NOT_FOUND, as is an unknown one.
+    let twente = Uuid::now_v7().to_string();
+    let mut stream = Pilot::empty();
+    stream.push(ev::OrganisationRegistered {
+        organisation_id: twente.clone(),
+        region: OTHER_REGION.into(),
+        sector: "zorg-welzijn".into(),
+        organisation_name: "Zorggroep Oost".into(),
+        municipality: "Enschede".into(),
+        employee_count: 300,
+        occur_time: None,
+    });
+    app.feed(&stream.events, 1).await;
+    for id in [twente.clone(), Uuid::now_v7().to_string()] {
+        let missing = manager
+            .get_organisation_progress(pb::GetOrganisationProgressRequest {
+                organisation_id: id,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(missing.code(), Code::NotFound);
+    }
+    let mut twente_manager = app
+        .as_role(Role::ProgrammeManager, OTHER_REGION, None)
+        .await;
+    let found = twente_manager
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: twente,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(found.size_class, pb::SizeClass::Large as i32);
+
+    // The operator RPC is the programme manager's only.
+    let mut evaluator = app.evaluator().await;
+    let refused = evaluator
+        .rebuild_read_models(pb::RebuildReadModelsRequest {
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let mut hr = app
+        .as_role(Role::CompanyHr, REGION, Some(&Uuid::now_v7().to_string()))
+        .await;
+    let refused = hr
+        .get_programme_overview(pb::GetProgrammeOverviewRequest {
+            region: REGION.into(),
+            sector: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_region_has_zero_figures() {
+    let app = TestApp::spawn().await;
+    let overview = app
+        .evaluator()
+        .await
+        .get_programme_overview(pb::GetProgrammeOverviewRequest {
+            region: REGION.into(),
+            sector: "techniek-metaal".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(value(&overview.employees_reached), 0.0);
+    assert_eq!(overview.companies.unwrap().total, 0);
+    assert!(overview.as_of_time.is_none());
+}

@@ -1,0 +1,141 @@
+use llo_chassis::auth::Role;
+use llo_proto::reporting::v1 as pb;
+
+use crate::{
+    helpers::*,
+    pilot::{Pilot, distinct},
+};
+
+/// Wiggers has 3 respondents (minimum 5): hidden from an evaluator, and another
+/// company is hidden with it, so the region's totals cannot give it back. Its HR
+/// contact still sees it in full.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
+    let app = TestApp::spawn().await;
+    let pilot = Pilot::new();
+    app.feed(&pilot.events, distinct(&pilot.events)).await;
+    let mut evaluator = app.evaluator().await;
+    let evaluation = evaluator
+        .get_evaluation(pb::GetEvaluationRequest {
+            region: REGION.into(),
+            sector: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let row = |name: &str| {
+        evaluation
+            .companies
+            .iter()
+            .find(|c| c.organisation_name == name)
+            .unwrap()
+            .clone()
+    };
+    let wiggers = row("Wiggers");
+    assert_eq!(wiggers.status, pb::CellStatus::SuppressedSmallGroup as i32);
+    assert!(wiggers.dimensions.is_empty(), "no figure of a hidden row");
+    // Secondary suppression: with the totals published, one more row is hidden.
+    let hidden: Vec<_> = evaluation
+        .companies
+        .iter()
+        .filter(|c| c.status != pb::CellStatus::Shown as i32)
+        .collect();
+    assert_eq!(hidden.len(), 2, "{:?}", evaluation.companies);
+    assert_eq!(
+        row("Lensink Constructie").status,
+        pb::CellStatus::SuppressedComplementary as i32
+    );
+    // The totals stay (16 and 15 respondents), and total minus the shown row is a
+    // mix of two companies, not Wiggers.
+    let leadership = &evaluation.dimensions[0];
+    assert_eq!(value(&leadership.mean_baseline), 2.59);
+    let notice = evaluation.suppression.unwrap();
+    assert!(notice.applied);
+    assert_eq!(notice.min_group_size, 5);
+    assert!(notice.small_group_cells >= 1 && notice.complementary_cells >= 1);
+    assert!(notice.explanation.contains("fewer than 5 people"));
+
+    // One UWV referral: a cell of one person.
+    let overview = evaluator
+        .get_programme_overview(pb::GetProgrammeOverviewRequest {
+            region: REGION.into(),
+            sector: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        status(&overview.uwv_referrals),
+        pb::CellStatus::SuppressedSmallGroup
+    );
+    assert_eq!(overview.uwv_referrals.as_ref().unwrap().value, 0.0);
+    assert_eq!(value(&overview.employees_reached), 15.0);
+
+    // The same company through GetOrganisationProgress: hidden the same way.
+    let wiggers_id = pilot.companies[2].id.clone();
+    let progress = evaluator
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: wiggers_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for d in &progress.dimensions {
+        assert_eq!(status(&d.baseline), pb::CellStatus::SuppressedSmallGroup);
+        assert_eq!(status(&d.follow_up), pb::CellStatus::SuppressedSmallGroup);
+    }
+    assert_eq!(
+        status(&progress.participants),
+        pb::CellStatus::SuppressedSmallGroup
+    );
+    let lensink = evaluator
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: pilot.companies[0].id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        status(&lensink.dimensions[0].baseline),
+        pb::CellStatus::SuppressedComplementary
+    );
+    // Funding per company: Wiggers' 3 funded participants hidden, and one more.
+    let funding = evaluator
+        .get_funding_status(pb::GetFundingStatusRequest {
+            region: REGION.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let hidden_funding = funding
+        .companies
+        .iter()
+        .filter(|c| c.public_funding.as_ref().unwrap().status != pb::CellStatus::Shown as i32)
+        .count();
+    assert_eq!(hidden_funding, 2);
+
+    // Wiggers' HR contact sees Wiggers in full.
+    let mut hr = app
+        .as_role(Role::CompanyHr, REGION, Some(&wiggers_id))
+        .await;
+    let own = hr
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: wiggers_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(value(&own.dimensions[0].baseline), 2.0);
+    assert_eq!(value(&own.dimensions[0].follow_up), 4.0);
+    assert_eq!(value(&own.dimensions[0].change), 2.0);
+    assert_eq!(value(&own.participants), 3.0);
+    assert!(!own.suppression.unwrap().applied);
+    // ...and no other company.
+    let other = hr
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: pilot.companies[0].id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(other.code(), tonic::Code::NotFound);
+}
