@@ -39,6 +39,7 @@ integration_events! {
     WorkshopAttended => "community.workshop_attended.v1",
     WorkshopCancelled => "community.workshop_cancelled.v1",
     KnowledgeItemPublished => "community.knowledge_item_published.v1",
+    WorkshopFeedbackSubmitted => "community.workshop_feedback_submitted.v1",
 }
 
 #[cfg(test)]

@@ -8,8 +8,10 @@ use crate::{
     api::mapping::{attendance_to_proto, member_type_to_proto, status_to_proto, timestamp},
     domain::registration::{Attendance, Status},
     store::{
-        knowledge::KnowledgeRow, members::MemberRow, registrations::RegistrationRow,
-        workshops::WorkshopRow,
+        knowledge::KnowledgeRow,
+        members::MemberRow,
+        registrations::RegistrationRow,
+        workshops::{FeedbackRow, WorkshopRow},
     },
 };
 
@@ -85,6 +87,28 @@ pub fn workshop_attended(
         hours_attended: crate::api::mapping::hours(row.minutes_attended),
         workshop_start_time: Some(timestamp(workshop.starts_at)),
         occur_time: Some(timestamp(row.updated_at)),
+    }
+}
+
+/// A rating without its comment: free text stays in community.
+pub fn feedback_submitted(
+    workshop: &WorkshopRow,
+    registration: &RegistrationRow,
+    feedback: &FeedbackRow,
+) -> events::WorkshopFeedbackSubmitted {
+    events::WorkshopFeedbackSubmitted {
+        feedback_id: feedback.id.to_string(),
+        registration_id: registration.id.to_string(),
+        workshop_id: workshop.id.to_string(),
+        participant_id: registration
+            .participant_id
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        organisation_id: registration.organisation_id.to_string(),
+        region: workshop.region.clone(),
+        theme: workshop.theme.clone(),
+        rating: feedback.rating,
+        occur_time: Some(timestamp(feedback.created_at)),
     }
 }
 

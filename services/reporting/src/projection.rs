@@ -108,6 +108,11 @@ pub fn meta(routing_key: &str, payload: &[u8]) -> Result<Meta, HandleError> {
         }
         ev::WorkshopCancelled::ROUTING_KEY => m!(ev::WorkshopCancelled, |x| None),
         ev::KnowledgeItemPublished::ROUTING_KEY => m!(ev::KnowledgeItemPublished, |x| None),
+        ev::WorkshopFeedbackSubmitted::ROUTING_KEY => {
+            m!(ev::WorkshopFeedbackSubmitted, |x| optional_participant(
+                &x.participant_id
+            ))
+        }
         other => {
             return Err(HandleError::Malformed(format!(
                 "{other} is not an event of the suite"
@@ -429,6 +434,28 @@ pub async fn apply(
                 event_id("knowledge_item_id", &e.knowledge_item_id)?,
                 &e.region,
                 &e.kind,
+            )
+            .await?;
+        }
+        ev::WorkshopFeedbackSubmitted::ROUTING_KEY => {
+            let e: ev::WorkshopFeedbackSubmitted = decode(payload)?;
+            if !(1..=5).contains(&e.rating) {
+                return Err(HandleError::Malformed(format!(
+                    "rating {} is outside 1..=5",
+                    e.rating
+                )));
+            }
+            write::feedback(
+                conn,
+                &write::Feedback {
+                    id: event_id("feedback_id", &e.feedback_id)?,
+                    region: e.region,
+                    registration_id: event_id("registration_id", &e.registration_id)?,
+                    workshop_id: event_id("workshop_id", &e.workshop_id)?,
+                    participant_id: optional_participant(&e.participant_id),
+                    organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                    rating: e.rating,
+                },
             )
             .await?;
         }

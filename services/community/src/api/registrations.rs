@@ -7,7 +7,7 @@ use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use llo_chassis::{
     ApiError, Violations,
     auth::Caller,
-    bus::{OutboxEvent, record_all},
+    bus::{OutboxEvent, record, record_all},
     idempotency::{self, RequestKey},
     paging::Page,
 };
@@ -466,6 +466,8 @@ pub async fn submit_feedback(
                 Some("feedback_once") => given(),
                 _ => e.into(),
             })?;
+            let event = events::feedback_submitted(&workshop, &registration, &row);
+            record(conn, &workshop.region, &event).await?;
             Ok(pb::SubmitWorkshopFeedbackResponse {
                 feedback: Some(mapping::feedback(&row)),
             })

@@ -48,6 +48,16 @@ fn people<I: IntoIterator<Item = Uuid>>(ids: I) -> u64 {
     ids.into_iter().collect::<BTreeSet<_>>().len() as u64
 }
 
+/// The mean rating and how many people gave one.
+fn ratings(feedback: &[Feedback]) -> (f64, u64) {
+    let raters = people(feedback.iter().map(Feedback::rater));
+    if feedback.is_empty() {
+        return (0.0, raters);
+    }
+    let sum: i64 = feedback.iter().map(|f| i64::from(f.rating)).sum();
+    (round2(sum as f64 / n(feedback.len())), raters)
+}
+
 fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
@@ -157,7 +167,10 @@ pub fn overview(s: &Snapshot, rule: &Rule) -> Overview {
             &mut t,
         ),
         attendance_rate: Fig::new(rate, rule.single(recorded_people), &mut t),
-        average_feedback: Fig::not_available(),
+        average_feedback: {
+            let (mean, raters) = ratings(&s.feedback);
+            Fig::new(mean, rule.single(raters), &mut t)
+        },
         knowledge_items: s.knowledge_items as u32,
         trajectories,
         tally: t,
@@ -613,8 +626,14 @@ pub fn evaluation(s: &Snapshot, rule: &Rule) -> Evaluation {
             &mut t,
         ),
         attendance_rate: Fig::new(rate, rule.single(recorded_people), &mut t),
-        average_feedback: Fig::not_available(),
-        feedback_count: Fig::not_available(),
+        average_feedback: {
+            let (mean, raters) = ratings(&s.feedback);
+            Fig::new(mean, rule.single(raters), &mut t)
+        },
+        feedback_count: {
+            let raters = people(s.feedback.iter().map(Feedback::rater));
+            Fig::new(n(s.feedback.len()), rule.single(raters), &mut t)
+        },
         participants_completed: Fig::new(completed_people as f64, learning_cell, &mut t),
         activities_completed: Fig::new(n(completed.len()), learning_cell, &mut t),
         credentials: Fig::new(

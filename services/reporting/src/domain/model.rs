@@ -192,6 +192,22 @@ pub struct Registration {
     pub attended_month: Option<String>,
 }
 
+/// A workshop rating (1–5) by one attendee.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub registration_id: Uuid,
+    pub participant_id: Option<Uuid>,
+    pub organisation_id: Uuid,
+    pub rating: i32,
+}
+
+impl Feedback {
+    /// Who gave it, for counting people: the participant, else (erased) the registration.
+    pub fn rater(&self) -> Uuid {
+        self.participant_id.unwrap_or(self.registration_id)
+    }
+}
+
 /// A funding source of the region (budget from the region pack, or a sector rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
@@ -234,6 +250,7 @@ pub struct Snapshot {
     pub allocations: Vec<Allocation>,
     pub workshops: Vec<Workshop>,
     pub registrations: Vec<Registration>,
+    pub feedback: Vec<Feedback>,
     pub knowledge_items: usize,
 }
 
@@ -258,6 +275,7 @@ impl Snapshot {
             .retain(|a| ids.contains(&a.organisation_id));
         self.registrations
             .retain(|r| ids.contains(&r.organisation_id));
+        self.feedback.retain(|f| ids.contains(&f.organisation_id));
         self.sector = Some(sector.to_owned());
         self
     }

@@ -22,4 +22,5 @@ pub const READ_MODELS: &[&str] = &[
     "rm_workshops",
     "rm_registrations",
     "rm_knowledge_items",
+    "rm_feedback",
 ];

@@ -175,6 +175,18 @@ struct WorkshopRow {
 }
 
 #[derive(QueryableByName)]
+struct FeedbackRow {
+    #[diesel(sql_type = SqlUuid)]
+    registration_id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    participant_id: Option<Uuid>,
+    #[diesel(sql_type = SqlUuid)]
+    organisation_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    rating: i32,
+}
+
+#[derive(QueryableByName)]
 struct RegistrationRow {
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
@@ -399,6 +411,21 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
         attended_month: month(r.attended_time),
     })
     .collect();
+    let feedback = load::<FeedbackRow>(
+        conn,
+        "SELECT registration_id, participant_id, organisation_id, rating FROM rm_feedback \
+         WHERE region = $1 ORDER BY id",
+        region,
+    )
+    .await?
+    .into_iter()
+    .map(|r| Feedback {
+        registration_id: r.registration_id,
+        participant_id: r.participant_id,
+        organisation_id: r.organisation_id,
+        rating: r.rating,
+    })
+    .collect();
     let knowledge: CountRow =
         diesel::sql_query("SELECT count(*) AS n FROM rm_knowledge_items WHERE region = $1")
             .bind::<Text, _>(region)
@@ -421,6 +448,7 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
         allocations,
         workshops,
         registrations,
+        feedback,
         knowledge_items: usize::try_from(knowledge.n).unwrap_or(0),
     })
 }

@@ -420,3 +420,31 @@ pub async fn knowledge_item(conn: &mut Conn, id: Uuid, region: &str, kind: &str)
     .await?;
     Ok(())
 }
+
+/// A workshop rating, keyed by the feedback's id.
+pub struct Feedback {
+    pub id: Uuid,
+    pub region: String,
+    pub registration_id: Uuid,
+    pub workshop_id: Uuid,
+    pub participant_id: Option<Uuid>,
+    pub organisation_id: Uuid,
+    pub rating: i32,
+}
+
+pub async fn feedback(conn: &mut Conn, f: &Feedback) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_feedback (id, region, registration_id, workshop_id, participant_id, \
+           organisation_id, rating) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(f.id)
+    .bind::<Text, _>(&f.region)
+    .bind::<SqlUuid, _>(f.registration_id)
+    .bind::<SqlUuid, _>(f.workshop_id)
+    .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(f.participant_id)
+    .bind::<SqlUuid, _>(f.organisation_id)
+    .bind::<diesel::sql_types::Integer, _>(f.rating)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
