@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 # One image per service:
 #   docker build --build-arg SERVICE=intake -t ghcr.io/llo-suite/llo-intake:dev .
-# SERVICE is one of: intake, trajectories, community (reporting is not built yet).
+# SERVICE is one of: intake, trajectories, community, reporting.
 
 FROM rust:1-bookworm AS builder
 ARG SERVICE
 RUN case "${SERVICE}" in \
-      intake|trajectories|community) ;; \
-      *) echo "build with --build-arg SERVICE=intake|trajectories|community (got '${SERVICE}')" >&2; exit 1 ;; \
+      intake|trajectories|community|reporting) ;; \
+      *) echo "build with --build-arg SERVICE=intake|trajectories|community|reporting (got '${SERVICE}')" >&2; exit 1 ;; \
     esac
 WORKDIR /src
 # Only what the build needs, so target/ and .git never enter the build context transfer.

@@ -12,3 +12,4 @@ mod reactions;
 mod retries;
 mod scoping;
 mod state;
+mod topology;
