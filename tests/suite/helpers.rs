@@ -5,6 +5,7 @@ use llo_proto::{
     common::v1 as common,
     community::v1::community_service_client::CommunityServiceClient,
     intake::v1::{self as intake, intake_service_client::IntakeServiceClient},
+    reporting::v1::reporting_service_client::ReportingServiceClient,
     trajectories::v1::{self as pb, trajectory_service_client::TrajectoryServiceClient},
 };
 use tokio_util::sync::CancellationToken;
@@ -14,6 +15,7 @@ use tonic_types::StatusExt;
 pub type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
 pub type Trajectories = TrajectoryServiceClient<InterceptedService<Channel, ClientContext>>;
 pub type Community = CommunityServiceClient<InterceptedService<Channel, ClientContext>>;
+pub type Reporting = ReportingServiceClient<InterceptedService<Channel, ClientContext>>;
 
 pub const REGION: &str = "achterhoek";
 
@@ -22,6 +24,7 @@ pub struct Suite {
     pub intake_port: u16,
     pub trajectories_port: u16,
     pub community_port: u16,
+    pub reporting_port: u16,
     pub trajectories_database: String,
     shutdown: CancellationToken,
 }
@@ -54,17 +57,26 @@ impl Suite {
         let community = llo_community::Application::build(env.settings(ServiceName::Community))
             .await
             .unwrap();
-        let (intake_port, trajectories_port, community_port) =
-            (intake.port(), trajectories.port(), community.port());
+        let reporting = llo_reporting::Application::build(env.settings(ServiceName::Reporting))
+            .await
+            .unwrap();
+        let (intake_port, trajectories_port, community_port, reporting_port) = (
+            intake.port(),
+            trajectories.port(),
+            community.port(),
+            reporting.port(),
+        );
         tokio::spawn(intake.run(shutdown.clone()));
         tokio::spawn(trajectories.run(shutdown.clone()));
         tokio::spawn(community.run(shutdown.clone()));
+        tokio::spawn(reporting.run(shutdown.clone()));
         let suite = Suite {
             trajectories_database: env.database_url(ServiceName::Trajectories),
             env,
             intake_port,
             trajectories_port,
             community_port,
+            reporting_port,
             shutdown,
         };
         suite.wait_until_serving().await;
@@ -135,6 +147,16 @@ impl Suite {
         let token = self.env.token(role, REGION, organisation);
         CommunityServiceClient::with_interceptor(
             channel(self.community_port).await,
+            ClientContext {
+                bearer_token: Some(token),
+            },
+        )
+    }
+
+    pub async fn reporting(&self, role: Role, organisation: Option<&str>) -> Reporting {
+        let token = self.env.token(role, REGION, organisation);
+        ReportingServiceClient::with_interceptor(
+            channel(self.reporting_port).await,
             ClientContext {
                 bearer_token: Some(token),
             },

@@ -9,6 +9,7 @@ mod flow;
 mod funding;
 mod helpers;
 mod reactions;
+mod reporting;
 mod retries;
 mod scoping;
 mod state;
