@@ -132,7 +132,7 @@ async fn the_programme_overview_adds_up_what_the_services_recorded() {
         }
     })
     .await;
-    let companies = overview.companies.clone().unwrap();
+    let companies = overview.companies.unwrap();
     assert_eq!(
         (companies.small, companies.total),
         (1, 1),
