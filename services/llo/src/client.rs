@@ -1,7 +1,7 @@
 //! Operator commands against a running suite: health of every service, organisations,
-//! trajectories and the budget per funding source. A token comes from
-//! `--token`/`LLO_TOKEN`, else a development token (trusted only by a suite in
-//! development settings).
+//! trajectories and the budget per funding source (reporting's figures: `llo
+//! reporting`). A token comes from `--token`/`LLO_TOKEN`, else a development token
+//! (trusted only by a suite in development settings).
 use llo_chassis::{auth::Role, telemetry::ClientContext};
 use llo_proto::{
     intake::v1::{self as intake, intake_service_client::IntakeServiceClient},
@@ -19,6 +19,8 @@ pub struct ClientArgs {
     trajectories: String,
     #[arg(long, global = true, default_value = "http://127.0.0.1:50053")]
     community: String,
+    #[arg(long, global = true, default_value = "http://127.0.0.1:50054")]
+    reporting: String,
     #[arg(long, global = true, default_value = "achterhoek")]
     region: String,
     #[arg(long, global = true, env = "LLO_TOKEN")]
@@ -75,6 +77,11 @@ pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
                     "community",
                     &args.community,
                     "llo.community.v1.CommunityService",
+                ),
+                (
+                    "reporting",
+                    &args.reporting,
+                    "llo.reporting.v1.ReportingService",
                 ),
             ] {
                 let status = match channel(url).await {

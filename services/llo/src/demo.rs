@@ -1,14 +1,17 @@
 //! The Achterhoek pilot, run through the public gRPC APIs: the six companies of the
 //! programme (synthetic KvK numbers and employees), employees imported as an HR
 //! system would, baseline scans closed by the coach, learning needs, trajectories and
-//! development plans, the learning community (partners, workshops, knowledge), a
-//! follow-up scan, and the change per dimension at the end. Every call carries a request id or
-//! an external reference, so running the demo twice changes nothing the second time.
-use std::collections::BTreeMap;
+//! development plans, the learning community (partners, workshops, knowledge), the
+//! follow-up scans and the trajectories completed, and then, once reporting has caught
+//! up (it asks), the programme's figures, the evaluation per dimension, the funding per
+//! source and the anonymised HTML report written to a file. Every call carries a
+//! request id or an external reference, so running the demo twice changes nothing the
+//! second time.
+use std::{collections::BTreeMap, path::PathBuf};
 
 use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext};
 
-use crate::{demo_community, demo_trajectories};
+use crate::{demo_community, demo_reporting, demo_trajectories, progress, reporting};
 use llo_proto::{
     common::v1 as common,
     intake::v1::{self as pb, intake_service_client::IntakeServiceClient},
@@ -26,74 +29,115 @@ pub struct DemoArgs {
     /// Community's address.
     #[arg(long, default_value = "http://127.0.0.1:50053")]
     community: String,
+    /// Reporting's address.
+    #[arg(long, default_value = "http://127.0.0.1:50054")]
+    reporting: String,
     /// Bearer token of Graafschap College's system (an integrator); a development token when omitted.
     #[arg(long, env = "LLO_PROVIDER_TOKEN")]
     provider_token: Option<String>,
-    /// Bearer token of a programme manager; a development token when omitted.
+    /// Bearer token of a programme manager (and coach); a development token when omitted.
     #[arg(long, env = "LLO_TOKEN")]
     token: Option<String>,
+    /// Bearer token of an evaluator, for the report; a development token when omitted.
+    #[arg(long, env = "LLO_EVALUATOR_TOKEN")]
+    evaluator_token: Option<String>,
+    #[command(flatten)]
+    options: DemoOptions,
+}
+
+/// What the demo does beyond calling the services.
+#[derive(clap::Args, Clone)]
+pub struct DemoOptions {
+    /// Where the demo writes its HTML report, as llo-report-<region>.html.
+    #[arg(long, default_value = ".")]
+    pub report_dir: PathBuf,
 }
 
 pub struct Endpoints {
     pub intake: String,
     pub trajectories: String,
     pub community: String,
+    pub reporting: String,
 }
 
 impl Endpoints {
     pub fn local(ports: &[(ServiceName, u16)]) -> Endpoints {
-        let port = |name| {
-            ports
+        let url = |name| {
+            let port = ports
                 .iter()
                 .find(|(s, _)| *s == name)
-                .map_or(0, |(_, p)| *p)
+                .map_or(0, |(_, p)| *p);
+            format!("http://127.0.0.1:{port}")
         };
         Endpoints {
-            intake: format!("http://127.0.0.1:{}", port(ServiceName::Intake)),
-            trajectories: format!("http://127.0.0.1:{}", port(ServiceName::Trajectories)),
-            community: format!("http://127.0.0.1:{}", port(ServiceName::Community)),
+            intake: url(ServiceName::Intake),
+            trajectories: url(ServiceName::Trajectories),
+            community: url(ServiceName::Community),
+            reporting: url(ServiceName::Reporting),
         }
     }
 }
 
-/// Graafschap College's system: an integrator for that provider.
-pub fn provider_dev_token() -> anyhow::Result<String> {
-    let request = crate::token::request(
-        vec![Role::Integrator],
-        vec!["achterhoek".into()],
-        Some(crate::demo_trajectories::PROVIDER.into()),
-        "graafschap-college-sync",
-        3600,
-    );
-    llo_chassis::auth::mint_development_token(&request)
+/// The region of the pilot.
+const REGION: &str = "achterhoek";
+
+/// A token per role, as the partners' systems would each hold one.
+pub struct Tokens {
+    /// The programme manager and coaches: intake, trajectories, community.
+    pub staff: String,
+    /// Graafschap College's system: an integrator for that provider.
+    pub provider: String,
+    /// The programme manager: reporting's figures in full, for the summary.
+    pub manager: String,
+    /// An evaluator: the report (anonymised whoever asks, as it is shared).
+    pub evaluator: String,
 }
 
-pub fn dev_token() -> anyhow::Result<String> {
-    let request = crate::token::request(
-        vec![Role::ProgrammeManager, Role::Coach],
-        vec!["achterhoek".into()],
-        None,
-        "llo-demo",
-        3600,
-    );
-    llo_chassis::auth::mint_development_token(&request)
+impl Tokens {
+    /// Development tokens (trusted only by a suite in development settings).
+    pub fn development() -> anyhow::Result<Tokens> {
+        let staff = crate::token::request(
+            vec![Role::ProgrammeManager, Role::Coach],
+            vec![REGION.into()],
+            None,
+            "llo-demo",
+            3600,
+        );
+        let provider = crate::token::request(
+            vec![Role::Integrator],
+            vec![REGION.into()],
+            Some(crate::demo_trajectories::PROVIDER.into()),
+            "graafschap-college-sync",
+            3600,
+        );
+        Ok(Tokens {
+            staff: llo_chassis::auth::mint_development_token(&staff)?,
+            provider: llo_chassis::auth::mint_development_token(&provider)?,
+            manager: reporting::dev_token(Role::ProgrammeManager, REGION, "llo-demo-manager")?,
+            evaluator: reporting::dev_token(Role::Evaluator, REGION, "llo-demo-evaluator")?,
+        })
+    }
 }
 
 pub async fn run_against(args: DemoArgs) -> anyhow::Result<()> {
-    let token = match args.token {
-        Some(token) => token,
-        None => dev_token()?,
-    };
-    let provider_token = match args.provider_token {
-        Some(token) => token,
-        None => provider_dev_token()?,
-    };
+    let mut tokens = Tokens::development()?;
+    if let Some(token) = args.token {
+        tokens.staff = token.clone();
+        tokens.manager = token;
+    }
+    if let Some(token) = args.provider_token {
+        tokens.provider = token;
+    }
+    if let Some(token) = args.evaluator_token {
+        tokens.evaluator = token;
+    }
     let endpoints = Endpoints {
         intake: args.intake,
         trajectories: args.trajectories,
         community: args.community,
+        reporting: args.reporting,
     };
-    run(&endpoints, token, provider_token).await
+    run(&endpoints, &tokens, &args.options).await
 }
 
 type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
@@ -217,28 +261,39 @@ impl Dice {
     }
 }
 
+/// The demo's phases, as the progress bar counts them.
+const PHASES: usize = 6;
+
 pub async fn run(
     endpoints: &Endpoints,
-    token: String,
-    provider_token: String,
+    tokens: &Tokens,
+    options: &DemoOptions,
 ) -> anyhow::Result<()> {
+    let bar = progress::start(PHASES);
     let channel = Channel::from_shared(endpoints.intake.clone())?
         .connect()
         .await?;
     let mut intake = IntakeServiceClient::with_interceptor(
         channel,
         ClientContext {
-            bearer_token: Some(token.clone()),
+            bearer_token: Some(tokens.staff.clone()),
         },
     );
-    let mut coach = demo_trajectories::client(&endpoints.trajectories, token.clone()).await?;
-    let mut community = demo_community::client(&endpoints.community, token).await?;
-    let mut school = demo_trajectories::client(&endpoints.trajectories, provider_token).await?;
-    println!("== The Achterhoek pilot: six companies, {STAFF} synthetic employees each ==");
-    let catalogue = demo_trajectories::publish_catalogue(&mut school).await?;
-    let mut changes: BTreeMap<&str, Vec<(String, f64, f64)>> = BTreeMap::new();
+    let mut coach =
+        demo_trajectories::client(&endpoints.trajectories, tokens.staff.clone()).await?;
+    let mut community = demo_community::client(&endpoints.community, tokens.staff.clone()).await?;
+    let mut school =
+        demo_trajectories::client(&endpoints.trajectories, tokens.provider.clone()).await?;
+    let mut manager = reporting::client(&endpoints.reporting, tokens.manager.clone()).await?;
+    let mut evaluator = reporting::client(&endpoints.reporting, tokens.evaluator.clone()).await?;
+    say!("== The Achterhoek pilot: six companies, {STAFF} synthetic employees each ==");
+
+    // Phase one: the needs assessment.
+    bar.phase(1, "companies, employees, learning needs, baseline scans");
+    let mut enrolled = Vec::new();
     let mut roster = Vec::new();
     for (index, company) in COMPANIES.iter().enumerate() {
+        bar.step(index, COMPANIES.len(), company.name);
         let organisation = register(&mut intake, company).await?;
         let people = import_staff(&mut intake, &organisation, index).await?;
         roster.push(demo_community::Company {
@@ -267,8 +322,20 @@ pub async fn run(
         )
         .await?;
         print_scan(company, &baseline);
+        enrolled.push((company, organisation, people, baseline));
+    }
 
-        // Phase two: the proposed trajectory, coaching, a course for everyone, funded.
+    // Phase two: the proposed trajectory, coaching, a course for everyone, funded.
+    bar.phase(2, "trajectories, coaching, courses and funding");
+    let catalogue = demo_trajectories::publish_catalogue(&mut school).await?;
+    let mut expected = demo_reporting::Expected {
+        companies: COMPANIES.len(),
+        participants: COMPANIES.len() * STAFF,
+        ..Default::default()
+    };
+    let mut trajectories = Vec::new();
+    for (index, (company, organisation, people, _)) in enrolled.iter().enumerate() {
+        bar.step(index, enrolled.len(), company.name);
         let proposed =
             demo_trajectories::proposed_trajectory(&mut coach, &organisation.organisation_id)
                 .await?;
@@ -278,7 +345,7 @@ pub async fn run(
             &mut coach,
             &mut school,
             &catalogue,
-            &people,
+            people,
             small_firm,
         )
         .await?;
@@ -287,21 +354,41 @@ pub async fn run(
             .iter()
             .map(|i| i.title.as_str())
             .collect();
-        println!(
+        say!("\n{} ({})", company.name, company.municipality);
+        say!(
             "  trajectory: {} interventions ({}), coach {}, {} coaching minutes",
             interventions.len(),
             interventions.join("; "),
             trajectory.coach_id,
             trajectory.coaching_minutes
         );
-        println!(
+        say!(
             "  development plans: {planned} courses planned and funded, {completed} completed with a credential"
         );
+        expected.activities_completed += completed;
+        expected.coaching_sessions += demo_trajectories::COACHING_SESSIONS;
+        trajectories.push(trajectory.trajectory_id);
+    }
+    demo_trajectories::print_budget(&mut coach).await?;
 
+    // The learning community.
+    bar.phase(3, "the learning community");
+    let community_outcome = demo_community::run(&mut community, &mut coach, &roster).await?;
+    expected.workshops = community_outcome.workshops;
+    expected.activities_completed += community_outcome.attended;
+    expected.knowledge_items = community_outcome.knowledge_items;
+
+    // Phase three: the follow-up scans, and the trajectories completed.
+    bar.phase(4, "follow-up scans, trajectories completed");
+    let mut changes: BTreeMap<&str, Vec<(String, f64, f64)>> = BTreeMap::new();
+    for (index, ((company, organisation, people, baseline), trajectory)) in
+        enrolled.iter().zip(&trajectories).enumerate()
+    {
+        bar.step(index, enrolled.len(), company.name);
         let follow_up = scan(
             &mut intake,
-            &organisation,
-            &people,
+            organisation,
+            people,
             company,
             common::AssessmentRound::FollowUp,
             0.45,
@@ -317,10 +404,11 @@ pub async fn run(
                 rows.push((result.dimension_id.clone(), result.mean, after.mean));
             }
         }
+        demo_trajectories::complete_trajectory(&mut coach, trajectory).await?;
+        expected.trajectories_completed += 1;
+        expected.companies_compared += 1;
     }
-    demo_trajectories::print_budget(&mut coach).await?;
-    demo_community::run(&mut community, &mut coach, &roster).await?;
-    println!("\n== Evaluation: baseline → follow-up, per company (mean, 1–5) ==");
+    say!("\n== Follow-up scans: baseline → follow-up, per company (mean, 1–5) ==");
     for (company, rows) in &changes {
         let line: Vec<String> = rows
             .iter()
@@ -328,9 +416,24 @@ pub async fn run(
                 format!("{d} {before:.2}→{after:.2} ({:+.2})", after - before)
             })
             .collect();
-        println!("{company:<20} {}", line.join("  "));
+        say!("{company:<20} {}", line.join("  "));
     }
-    println!("\n(The reporting service is not part of this build yet.)");
+    say!("All {} trajectories completed.", trajectories.len());
+
+    // Reporting has its own copy of every event: wait until it shows what was put in.
+    bar.phase(5, "waiting for reporting to catch up");
+    demo_reporting::wait_until_caught_up(&mut manager, REGION, &expected, &bar).await?;
+
+    bar.phase(6, "summary and report");
+    demo_reporting::summary(&mut manager, REGION).await?;
+    let report = demo_reporting::write_report(&mut evaluator, REGION, &options.report_dir).await?;
+    let took = bar.elapsed();
+    drop(bar);
+    say!(
+        "\nThe report (anonymised, self-contained HTML): {}",
+        report.display()
+    );
+    say!("The pilot took {:.1} s.", took.as_secs_f64());
     Ok(())
 }
 
@@ -338,7 +441,7 @@ async fn register(intake: &mut Intake, company: &Company) -> anyhow::Result<pb::
     let response = intake
         .register_organisation(pb::RegisterOrganisationRequest {
             request_id: format!("demo-organisation-{}", company.kvk),
-            region: "achterhoek".into(),
+            region: REGION.into(),
             sector: "techniek-metaal".into(),
             name: company.name.into(),
             kvk_number: company.kvk.into(),
@@ -512,14 +615,18 @@ async fn scan(
 }
 
 fn print_scan(company: &Company, assessment: &pb::Assessment) {
-    println!(
+    say!(
         "\n{} ({}), baseline scan, {} respondents",
-        company.name, company.municipality, assessment.response_count
+        company.name,
+        company.municipality,
+        assessment.response_count
     );
     for result in &assessment.results {
-        println!(
+        say!(
             "  {:<36} {:.2}  (n={})",
-            result.name, result.mean, result.respondent_count
+            result.name,
+            result.mean,
+            result.respondent_count
         );
     }
     let themes: Vec<&str> = assessment
@@ -527,5 +634,5 @@ fn print_scan(company: &Company, assessment: &pb::Assessment) {
         .iter()
         .map(|t| t.description.as_str())
         .collect();
-    println!("  priority themes: {}", themes.join("; "));
+    say!("  priority themes: {}", themes.join("; "));
 }

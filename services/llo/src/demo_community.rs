@@ -247,12 +247,22 @@ const RATINGS: [(i32, &str); 9] = [
     (4, "Kort maar krachtig."),
 ];
 
+/// What the community part put in, for the check against reporting's figures.
+pub struct Outcome {
+    /// Workshops scheduled (none cancelled).
+    pub workshops: usize,
+    /// Attendances recorded as fully or partially attended: each becomes a completed
+    /// workshop activity in the attendee's plan.
+    pub attended: usize,
+    pub knowledge_items: usize,
+}
+
 pub async fn run(
     community: &mut Community,
     coach: &mut Trajectories,
     companies: &[Company],
-) -> anyhow::Result<()> {
-    println!("\n== The learning community, Achterhoek ==");
+) -> anyhow::Result<Outcome> {
+    say!("\n== The learning community, Achterhoek ==");
     let mut partners = Vec::new();
     for partner in &PARTNERS {
         partners.push((partner.key, register_partner(community, partner).await?));
@@ -295,7 +305,7 @@ pub async fn run(
         .iter()
         .filter(|(r, ..)| r.status == common::WorkshopRegistrationStatus::Booked as i32)
         .count();
-    println!(
+    say!(
         "\n{} (capacity {}): {} registrations, {booked} booked, {} wait-listed",
         held.title,
         held.capacity,
@@ -325,7 +335,7 @@ pub async fn run(
         .into_inner();
     let promoted = cancellation.promoted.clone();
     match &promoted {
-        Some(p) => println!(
+        Some(p) => say!(
             "  {} cancelled; {}, number {} on the wait list, moved up and is booked",
             who(&cancelled.registration_id),
             who(&p.registration_id),
@@ -334,7 +344,7 @@ pub async fn run(
                 .find(|(r, ..)| r.registration_id == p.registration_id)
                 .map_or(0, |(r, ..)| r.wait_list_position)
         ),
-        None => println!(
+        None => say!(
             "  {} cancelled; nobody moved up",
             who(&cancelled.registration_id)
         ),
@@ -345,7 +355,7 @@ pub async fn run(
         (s - Utc::now()).to_std().unwrap_or(Duration::ZERO)
     });
     if !wait.is_zero() {
-        println!(
+        say!(
             "  (waiting {:.0} s for the workshop to start)",
             wait.as_secs_f64().ceil()
         );
@@ -400,14 +410,15 @@ pub async fn run(
         .into_inner()
         .workshop
         .unwrap_or_default();
-    println!(
+    say!(
         "  attendance: {fully} fully, {partially} partially (1.25 of 2 hours), {} no-show: {}",
         no_show.len(),
         no_show.join(", ")
     );
-    println!(
+    say!(
         "  feedback: {} ratings, average {:.1} out of 5",
-        figures.feedback_count, figures.average_rating
+        figures.feedback_count,
+        figures.average_rating
     );
     workshops.insert(0, held.workshop_id.clone());
     print_workshops(community, &workshops).await?;
@@ -418,7 +429,11 @@ pub async fn run(
     if let Some(person) = first_attendee {
         print_plan(coach, person).await?;
     }
-    Ok(())
+    Ok(Outcome {
+        workshops: workshops.len(),
+        attended: fully + partially,
+        knowledge_items: KNOWLEDGE.len(),
+    })
 }
 
 async fn register_partner(
@@ -497,7 +512,7 @@ fn type_label(kind: i32) -> &'static str {
 }
 
 fn print_members(members: &[pb::Member]) {
-    println!("{} members:", members.len());
+    say!("{} members:", members.len());
     let mut kinds: Vec<i32> = members.iter().map(|m| m.member_type).collect();
     kinds.sort_unstable();
     kinds.dedup();
@@ -507,7 +522,7 @@ fn print_members(members: &[pb::Member]) {
             .filter(|m| m.member_type == kind)
             .map(|m| m.name.as_str())
             .collect();
-        println!(
+        say!(
             "  {:<28} {}",
             format!("{} ({})", type_label(kind), names.len()),
             names.join(", ")
@@ -707,7 +722,7 @@ async fn record_attendance(
 }
 
 async fn print_workshops(community: &mut Community, ids: &[String]) -> anyhow::Result<()> {
-    println!("\nWorkshops (the four community themes):");
+    say!("\nWorkshops (the four community themes):");
     for id in ids {
         let w = community
             .get_workshop(pb::GetWorkshopRequest {
@@ -738,14 +753,14 @@ async fn print_workshops(community: &mut Community, ids: &[String]) -> anyhow::R
                 w.attended_count, w.average_rating
             ));
         }
-        println!("  {when}  {:<31} {}", w.theme, w.title);
-        println!("  {:<22}{place}; {counts}", "");
+        say!("  {when}  {:<31} {}", w.theme, w.title);
+        say!("  {:<22}{place}; {counts}", "");
     }
     Ok(())
 }
 
 async fn publish_knowledge(community: &mut Community, companies: &[Company]) -> anyhow::Result<()> {
-    println!("\nKnowledge library:");
+    say!("\nKnowledge library:");
     for (key, company, kind, title, body, themes, visibility) in &KNOWLEDGE {
         let Some(author) = companies.get(*company) else {
             continue;
@@ -765,7 +780,7 @@ async fn publish_knowledge(community: &mut Community, companies: &[Company]) -> 
             .into_inner()
             .item
             .ok_or_else(|| anyhow::anyhow!("no knowledge item returned"))?;
-        println!(
+        say!(
             "  {:<20} {:<58} {} ({})",
             kind_label(item.kind),
             item.title,
@@ -800,7 +815,7 @@ async fn search(community: &mut Community, members: &[pb::Member]) -> anyhow::Re
         .await?
         .into_inner()
         .results;
-    println!(
+    say!(
         "\nSearch \"{SEARCH}\": {} {}",
         results.len(),
         if results.len() == 1 { "hit" } else { "hits" }
@@ -811,13 +826,13 @@ async fn search(community: &mut Community, members: &[pb::Member]) -> anyhow::Re
             .iter()
             .find(|m| m.member_id == item.author_member_id)
             .map_or("?", |m| m.name.as_str());
-        println!(
+        say!(
             "  {} — {author} ({}, score {:.2})",
             item.title,
             kind_label(item.kind),
             hit.score
         );
-        println!(
+        say!(
             "    … {} …",
             hit.snippet.split_whitespace().collect::<Vec<_>>().join(" ")
         );
@@ -855,7 +870,7 @@ async fn print_plan(coach: &mut Trajectories, person: &Person) -> anyhow::Result
     } else {
         workshops.to_string()
     };
-    println!(
+    say!(
         "\nDevelopment plan of {} (trajectories): workshop activities: {count}",
         person.name
     );

@@ -2,7 +2,8 @@
 //! given a coach and started, coaching is logged, Graafschap College publishes its
 //! catalogue, every employee gets a course from it, each course is funded (SLIM's
 //! share, the sector fund, the employer's own share), and half of them are completed
-//! with a credential by the school's own system.
+//! with a credential by the school's own system. After the follow-up scan the coach
+//! completes the trajectory.
 use std::time::Duration;
 
 use llo_chassis::telemetry::ClientContext;
@@ -99,7 +100,7 @@ pub async fn publish_catalogue(
         })
         .await?
         .into_inner();
-    println!(
+    say!(
         "Graafschap College synced its catalogue: {} created, {} unchanged; {} courses listed",
         response.created_count,
         response.unchanged_count,
@@ -128,6 +129,9 @@ pub async fn proposed_trajectory(
     }
     anyhow::bail!("no trajectory was proposed for organisation {organisation_id}")
 }
+
+/// Coaching sessions the demo logs per trajectory.
+pub const COACHING_SESSIONS: usize = 2;
 
 /// Coach, start, two coaching sessions.
 pub async fn run_trajectory(
@@ -159,13 +163,11 @@ pub async fn run_trajectory(
     // Held one and two weeks before the trajectory was proposed: times derived from the
     // trajectory, so a second run sends the same request and replays.
     let proposed = trajectory.create_time.as_ref().map_or(0, |t| t.seconds);
-    for (n, topic) in [
+    let topics: [&str; COACHING_SESSIONS] = [
         "Kick-off met directie en leidinggevenden",
         "Coaching van de ploegleiders op het ontwikkelgesprek",
-    ]
-    .iter()
-    .enumerate()
-    {
+    ];
+    for (n, topic) in topics.iter().enumerate() {
         let response = coach
             .record_coaching_session(pb::RecordCoachingSessionRequest {
                 request_id: format!("demo-coaching-{id}-{n}"),
@@ -184,6 +186,20 @@ pub async fn run_trajectory(
         }
     }
     Ok(latest)
+}
+
+/// The coach closes the trajectory after the follow-up scan (a rerun replays).
+pub async fn complete_trajectory(
+    coach: &mut Trajectories,
+    trajectory_id: &str,
+) -> anyhow::Result<()> {
+    coach
+        .complete_trajectory(pb::CompleteTrajectoryRequest {
+            trajectory_id: trajectory_id.to_owned(),
+            request_id: format!("demo-complete-trajectory-{trajectory_id}"),
+        })
+        .await?;
+    Ok(())
 }
 
 /// A course for every employee, funded from the sources, half completed by the school.
@@ -343,10 +359,14 @@ pub async fn print_budget(coach: &mut Trajectories) -> anyhow::Result<()> {
         })
         .await?
         .into_inner();
-    println!("\n== Funding, Achterhoek (per source) ==");
-    println!(
+    say!("\n== Funding, Achterhoek (per source) ==");
+    say!(
         "{:<40} {:>16} {:>14} {:>14} {:>16}",
-        "source", "budget", "committed", "spent", "remaining"
+        "source",
+        "budget",
+        "committed",
+        "spent",
+        "remaining"
     );
     for source in budget.sources {
         let ceiling = if source.budget_cents > 0 {
@@ -359,7 +379,7 @@ pub async fn print_budget(coach: &mut Trajectories) -> anyhow::Result<()> {
         } else {
             "—".into()
         };
-        println!(
+        say!(
             "{:<40} {:>16} {:>14} {:>14} {:>16}",
             source.name,
             ceiling,

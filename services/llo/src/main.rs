@@ -1,11 +1,15 @@
 //! `llo`: runs the whole suite in one process (`up`), the Achterhoek pilot demo,
 //! migrations, development tokens, dead-letter handling and benchmarks.
+#[macro_use]
+mod progress;
 mod bench;
 mod client;
 mod dead_letters;
 mod demo;
 mod demo_community;
+mod demo_reporting;
 mod demo_trajectories;
+mod reporting;
 mod suite;
 mod token;
 
@@ -38,6 +42,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Look at a running suite: health, organisations, trajectories, budget.
     Show(client::ClientArgs),
+    /// Reporting: rebuild the read models, export the report.
+    Reporting(reporting::ReportingArgs),
 }
 
 #[tokio::main]
@@ -51,5 +57,6 @@ async fn main() -> anyhow::Result<()> {
         Command::DeadLetters(args) => dead_letters::run(args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Show(args) => client::run(args).await,
+        Command::Reporting(args) => reporting::run(args).await,
     }
 }

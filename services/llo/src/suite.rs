@@ -15,6 +15,8 @@ pub struct UpArgs {
     /// Use production settings: no development tokens (configure auth keys instead).
     #[arg(long)]
     pub production: bool,
+    #[command(flatten)]
+    pub demo_options: crate::demo::DemoOptions,
 }
 
 #[derive(clap::Args)]
@@ -42,10 +44,11 @@ pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settin
 }
 
 /// The services this build contains.
-pub const SERVICES: [ServiceName; 3] = [
+pub const SERVICES: [ServiceName; 4] = [
     ServiceName::Intake,
     ServiceName::Trajectories,
     ServiceName::Community,
+    ServiceName::Reporting,
 ];
 
 /// A service built and ready to run.
@@ -53,6 +56,7 @@ enum Built {
     Intake(Box<llo_intake::Application>),
     Trajectories(Box<llo_trajectories::Application>),
     Community(Box<llo_community::Application>),
+    Reporting(Box<llo_reporting::Application>),
 }
 
 pub async fn up(args: UpArgs) -> anyhow::Result<()> {
@@ -76,7 +80,9 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             ServiceName::Community => {
                 Built::Community(Box::new(llo_community::Application::build(settings).await?))
             }
-            other => anyhow::bail!("{} is not part of this build", other.as_str()),
+            ServiceName::Reporting => {
+                Built::Reporting(Box::new(llo_reporting::Application::build(settings).await?))
+            }
         };
         built.push((service, app));
     }
@@ -87,6 +93,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             Built::Intake(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
             Built::Trajectories(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
             Built::Community(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
+            Built::Reporting(app) => (app.port(), tokio::spawn(app.run(shutdown.clone()))),
         };
         ports.push((service, port));
         running.push(task);
@@ -107,12 +114,8 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
 
     if args.demo {
         let endpoints = crate::demo::Endpoints::local(&ports);
-        let outcome = crate::demo::run(
-            &endpoints,
-            crate::demo::dev_token()?,
-            crate::demo::provider_dev_token()?,
-        )
-        .await;
+        let tokens = crate::demo::Tokens::development()?;
+        let outcome = crate::demo::run(&endpoints, &tokens, &args.demo_options).await;
         match &outcome {
             Ok(()) => println!("\nThe pilot demo finished."),
             Err(error) => eprintln!("\nThe pilot demo failed: {error:#}"),
@@ -155,7 +158,7 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
             ServiceName::Intake => llo_intake::store::MIGRATIONS,
             ServiceName::Trajectories => llo_trajectories::store::MIGRATIONS,
             ServiceName::Community => llo_community::store::MIGRATIONS,
-            other => anyhow::bail!("{} is not part of this build", other.as_str()),
+            ServiceName::Reporting => llo_reporting::store::MIGRATIONS,
         };
         llo_chassis::db::migrate(url, migrations).await?;
         println!(

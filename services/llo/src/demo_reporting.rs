@@ -1,0 +1,333 @@
+//! Phase three of the pilot demo, the read side: the demo waits until reporting shows
+//! what the demo put in (it asks reporting's own figures, no fixed sleeps), prints a
+//! short summary as the programme manager sees it (in full), and writes the shareable
+//! HTML report, which is anonymised whoever asks; the demo asks as an evaluator.
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use llo_proto::reporting::v1::{self as pb, CellStatus};
+
+use crate::{progress::Bar, reporting::Reporting};
+
+/// How long reporting may take to show everything the demo put in.
+const DEADLINE: Duration = Duration::from_secs(60);
+/// How often the demo asks in the meantime.
+const POLL: Duration = Duration::from_millis(250);
+
+/// What the demo put in, as reporting counts it.
+#[derive(Debug, Default)]
+pub struct Expected {
+    pub companies: usize,
+    pub participants: usize,
+    /// Courses the school completed plus workshops attended.
+    pub activities_completed: usize,
+    pub coaching_sessions: usize,
+    pub workshops: usize,
+    pub knowledge_items: usize,
+    pub trajectories_completed: usize,
+    /// Companies with a baseline and a follow-up scan.
+    pub companies_compared: usize,
+}
+
+/// (what, expected, reported) for every figure the demo knows.
+async fn compare(
+    reporting: &mut Reporting,
+    region: &str,
+    expected: &Expected,
+) -> anyhow::Result<Vec<(&'static str, usize, usize)>> {
+    let overview = reporting
+        .get_programme_overview(pb::GetProgrammeOverviewRequest {
+            region: region.to_owned(),
+            sector: String::new(),
+        })
+        .await?
+        .into_inner();
+    let evaluation = reporting
+        .get_evaluation(pb::GetEvaluationRequest {
+            region: region.to_owned(),
+            sector: String::new(),
+        })
+        .await?
+        .into_inner();
+    let figure = |f: &Option<pb::Figure>| f.as_ref().map_or(0, |f| f.value.round() as usize);
+    let count = |n: i32| usize::try_from(n).unwrap_or(0);
+    let completed = overview
+        .trajectories
+        .iter()
+        .find(|t| t.state == pb::TrajectoryState::Completed as i32)
+        .map_or(0, |t| count(t.count));
+    Ok(vec![
+        (
+            "companies",
+            expected.companies,
+            overview.companies.as_ref().map_or(0, |c| count(c.total)),
+        ),
+        (
+            "employees reached",
+            expected.participants,
+            figure(&overview.employees_reached),
+        ),
+        (
+            "learning activities completed",
+            expected.activities_completed,
+            figure(&overview.learning_activities_completed),
+        ),
+        (
+            "coaching sessions",
+            expected.coaching_sessions,
+            count(overview.coaching_sessions),
+        ),
+        (
+            "workshops held",
+            expected.workshops,
+            count(overview.workshops_held),
+        ),
+        (
+            "knowledge items",
+            expected.knowledge_items,
+            count(overview.knowledge_items),
+        ),
+        (
+            "trajectories completed",
+            expected.trajectories_completed,
+            completed,
+        ),
+        (
+            "companies with both scans",
+            expected.companies_compared,
+            evaluation
+                .behaviour
+                .as_ref()
+                .map_or(0, |b| count(b.companies_compared)),
+        ),
+    ])
+}
+
+fn describe(rows: &[(&str, usize, usize)]) -> String {
+    rows.iter()
+        .map(|(what, want, seen)| format!("{what} {seen} of {want}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Asks reporting until every figure the demo knows is there, for up to 60 s.
+pub async fn wait_until_caught_up(
+    reporting: &mut Reporting,
+    region: &str,
+    expected: &Expected,
+    bar: &Bar,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        let rows = compare(reporting, region, expected).await?;
+        let equal = rows.iter().filter(|(_, want, seen)| want == seen).count();
+        bar.step(equal, rows.len(), "figures caught up");
+        if equal == rows.len() {
+            say!(
+                "\nReporting caught up in {:.1} s: {}.",
+                started.elapsed().as_secs_f64(),
+                describe(&rows)
+            );
+            return Ok(());
+        }
+        // Reporting's figures only grow while events arrive: more than the demo put in
+        // will not go away (something else wrote to this region, or an earlier run was
+        // interrupted half-way).
+        if let Some((what, want, seen)) = rows.iter().find(|(_, want, seen)| seen > want) {
+            anyhow::bail!(
+                "reporting shows {seen} {what}, the demo put in {want}: the region holds \
+                 more than this demo's data (all figures: {})",
+                describe(&rows)
+            );
+        }
+        if started.elapsed() >= DEADLINE {
+            anyhow::bail!(
+                "reporting did not catch up within {} s (reported of expected: {}); \
+                 check `llo show health` and `llo dead-letters list reporting`",
+                DEADLINE.as_secs(),
+                describe(&rows)
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn shown(f: &Option<pb::Figure>, decimals: usize) -> String {
+    match f {
+        Some(f) if f.status == CellStatus::Shown as i32 => format!("{:.*}", decimals, f.value),
+        Some(f) if f.status == CellStatus::NotAvailable as i32 => "n/a".into(),
+        _ => "hidden".into(),
+    }
+}
+
+/// A change with its sign, or why it is not shown.
+fn signed(f: &Option<pb::Figure>) -> String {
+    match f {
+        Some(f) if f.status == CellStatus::Shown as i32 => format!("{:+.2}", f.value),
+        _ => shown(f, 2),
+    }
+}
+
+fn euros(cents: i64) -> String {
+    let whole = cents / 100;
+    let mut digits = whole.abs().to_string();
+    let mut grouped = String::new();
+    while digits.len() > 3 {
+        let tail = digits.split_off(digits.len() - 3);
+        grouped = format!(".{tail}{grouped}");
+    }
+    format!("€{}{digits}{grouped}", if whole < 0 { "-" } else { "" })
+}
+
+/// The programme at a glance, the evaluation per dimension, the funding per source.
+pub async fn summary(reporting: &mut Reporting, region: &str) -> anyhow::Result<()> {
+    let o = reporting
+        .get_programme_overview(pb::GetProgrammeOverviewRequest {
+            region: region.to_owned(),
+            sector: String::new(),
+        })
+        .await?
+        .into_inner();
+    let c = o.companies.unwrap_or_default();
+    say!("\n== Reporting: the programme at a glance ({region}) ==");
+    say!(
+        "  companies {} (micro {}, small {}, medium {}, large {}); employees reached {} ({} through UWV); development plans {}",
+        c.total,
+        c.micro,
+        c.small,
+        c.medium,
+        c.large,
+        shown(&o.employees_reached, 0),
+        shown(&o.uwv_referrals, 0),
+        shown(&o.development_plans, 0)
+    );
+    say!(
+        "  learning activities {} planned, {} completed; learning hours {} planned, {} attended",
+        shown(&o.learning_activities_planned, 0),
+        shown(&o.learning_activities_completed, 0),
+        shown(&o.learning_hours_planned, 0),
+        shown(&o.learning_hours_attended, 0)
+    );
+    let rate = match &o.workshop_attendance_rate {
+        Some(f) if f.status == CellStatus::Shown as i32 => format!("{:.0}%", f.value * 100.0),
+        _ => "hidden".into(),
+    };
+    say!(
+        "  coaching {} sessions, {:.1} hours; workshops {} held, {} registrations, attendance {rate}; knowledge items {}",
+        o.coaching_sessions,
+        o.coaching_hours,
+        o.workshops_held,
+        shown(&o.workshop_registrations, 0),
+        o.knowledge_items
+    );
+    let states: Vec<String> = o
+        .trajectories
+        .iter()
+        .filter(|t| t.count > 0)
+        .map(|t| {
+            let state = pb::TrajectoryState::try_from(t.state)
+                .map(|s| {
+                    s.as_str_name()
+                        .trim_start_matches("TRAJECTORY_STATE_")
+                        .to_lowercase()
+                })
+                .unwrap_or_default();
+            format!("{} {state}", t.count)
+        })
+        .collect();
+    say!("  trajectories: {}", states.join(", "));
+
+    let e = reporting
+        .get_evaluation(pb::GetEvaluationRequest {
+            region: region.to_owned(),
+            sector: String::new(),
+        })
+        .await?
+        .into_inner();
+    say!(
+        "\n== Reporting: evaluation, baseline → follow-up per dimension (respondent-weighted, 1–5) =="
+    );
+    for d in &e.dimensions {
+        say!(
+            "  {:<36} {} → {} ({})  {} companies, {} respondents",
+            d.dimension_name,
+            shown(&d.mean_baseline, 2),
+            shown(&d.mean_follow_up, 2),
+            signed(&d.change),
+            d.companies,
+            shown(&d.baseline_respondents, 0)
+        );
+    }
+    if let Some(b) = &e.behaviour {
+        say!(
+            "  behaviour and culture: {} companies compared, mean change {}, {} dimensions improved, {} declined",
+            b.companies_compared,
+            signed(&b.mean_change),
+            b.dimensions_improved,
+            b.dimensions_declined
+        );
+    }
+    if let Some(l) = &e.learning {
+        say!(
+            "  learning: {} participants completed {} activities, {} credentials, {} hours",
+            shown(&l.participants_completed, 0),
+            shown(&l.activities_completed, 0),
+            shown(&l.credentials_awarded, 0),
+            shown(&l.hours_attended, 0)
+        );
+    }
+
+    let f = reporting
+        .get_funding_status(pb::GetFundingStatusRequest {
+            region: region.to_owned(),
+        })
+        .await?
+        .into_inner();
+    say!("\n== Reporting: funding per source ==");
+    say!(
+        "  {:<40} {:>12} {:>12} {:>12} {:>12}",
+        "source",
+        "budget",
+        "committed",
+        "spent",
+        "remaining"
+    );
+    for s in &f.sources {
+        let (budget, remaining) = if s.has_budget {
+            (euros(s.budget_cents), euros(s.remaining_cents))
+        } else {
+            ("—".into(), "—".into())
+        };
+        say!(
+            "  {:<40} {budget:>12} {:>12} {:>12} {remaining:>12}",
+            s.name,
+            euros(s.committed_cents),
+            euros(s.spent_cents)
+        );
+    }
+    let per_participant = match &f.cost_per_participant {
+        Some(a) if a.status == CellStatus::Shown as i32 => euros(a.cents),
+        _ => "hidden".into(),
+    };
+    say!(
+        "  total {}, {} participants funded, {per_participant} per participant",
+        euros(f.total_funding_cents),
+        f.participants_funded
+    );
+    Ok(())
+}
+
+/// Writes the region's HTML report to `dir/llo-report-<region>.html`; returns its path.
+pub async fn write_report(
+    reporting: &mut Reporting,
+    region: &str,
+    dir: &Path,
+) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let out = dir.join(format!("llo-report-{region}.html"));
+    crate::reporting::export(reporting, region, "", pb::ReportFormat::Html, &out).await?;
+    Ok(std::fs::canonicalize(&out).unwrap_or(out))
+}
