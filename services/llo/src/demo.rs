@@ -11,7 +11,7 @@ use std::{collections::BTreeMap, path::PathBuf};
 
 use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext};
 
-use crate::{demo_community, demo_reporting, demo_trajectories, progress, reporting};
+use crate::{demo_community, demo_pilot, demo_reporting, demo_trajectories, progress, reporting};
 use llo_proto::{
     common::v1 as common,
     intake::v1::{self as pb, intake_service_client::IntakeServiceClient},
@@ -51,6 +51,13 @@ pub struct DemoOptions {
     /// Where the demo writes its HTML report, as llo-report-<region>.html.
     #[arg(long, default_value = ".")]
     pub report_dir: PathBuf,
+    /// The region whose pilot runs: its demo file (`<demo-data>/<region>.toml`) and packs
+    /// drive it; without a demo file, the built-in Achterhoek pilot data.
+    #[arg(long, default_value = REGION)]
+    pub region: String,
+    /// Folder with a demo data file per region.
+    #[arg(long, default_value = "infra/demo")]
+    pub demo_data: PathBuf,
 }
 
 pub struct Endpoints {
@@ -78,7 +85,7 @@ impl Endpoints {
     }
 }
 
-/// The region of the pilot.
+/// The region of the built-in pilot data (used when the region has no demo file).
 const REGION: &str = "achterhoek";
 
 /// A token per role, as the partners' systems would each hold one.
@@ -94,33 +101,82 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// Development tokens (trusted only by a suite in development settings).
-    pub fn development() -> anyhow::Result<Tokens> {
+    /// Development tokens (trusted only by a suite in development settings) for a
+    /// region and its education provider.
+    pub fn development(region: &str, provider: &str) -> anyhow::Result<Tokens> {
         let staff = crate::token::request(
             vec![Role::ProgrammeManager, Role::Coach],
-            vec![REGION.into()],
+            vec![region.into()],
             None,
             "llo-demo",
             3600,
         );
         let provider = crate::token::request(
             vec![Role::Integrator],
-            vec![REGION.into()],
-            Some(crate::demo_trajectories::PROVIDER.into()),
-            "graafschap-college-sync",
+            vec![region.into()],
+            Some(provider.into()),
+            &format!("{provider}-sync"),
             3600,
         );
         Ok(Tokens {
             staff: llo_chassis::auth::mint_development_token(&staff)?,
             provider: llo_chassis::auth::mint_development_token(&provider)?,
-            manager: reporting::dev_token(Role::ProgrammeManager, REGION, "llo-demo-manager")?,
-            evaluator: reporting::dev_token(Role::Evaluator, REGION, "llo-demo-evaluator")?,
+            manager: reporting::dev_token(Role::ProgrammeManager, region, "llo-demo-manager")?,
+            evaluator: reporting::dev_token(Role::Evaluator, region, "llo-demo-evaluator")?,
         })
     }
 }
 
+/// The pilot to run: the region's demo file when there is one, else the built-in data.
+pub enum Pilot {
+    Builtin,
+    Data(Box<demo_pilot::Pilot>),
+}
+
+impl Pilot {
+    pub fn choose(options: &DemoOptions) -> anyhow::Result<Pilot> {
+        let path = demo_pilot::file(&options.demo_data, &options.region);
+        if path.is_file() {
+            let packs = llo_chassis::Settings::load(ServiceName::Intake)?.packs.dir;
+            return Ok(Pilot::Data(Box::new(demo_pilot::load(
+                &path,
+                &options.region,
+                &packs,
+            )?)));
+        }
+        anyhow::ensure!(
+            options.region == REGION,
+            "no demo data for region {:?}: {} does not exist (the built-in pilot data is {REGION}'s)",
+            options.region,
+            path.display()
+        );
+        Ok(Pilot::Builtin)
+    }
+
+    /// Development tokens for the pilot's region and education provider.
+    pub fn tokens(&self) -> anyhow::Result<Tokens> {
+        match self {
+            Pilot::Builtin => Tokens::development(REGION, crate::demo_trajectories::PROVIDER),
+            Pilot::Data(pilot) => Tokens::development(&pilot.region.id, &pilot.data.provider.id),
+        }
+    }
+
+    pub async fn run(
+        &self,
+        endpoints: &Endpoints,
+        tokens: &Tokens,
+        options: &DemoOptions,
+    ) -> anyhow::Result<()> {
+        match self {
+            Pilot::Builtin => run(endpoints, tokens, options).await,
+            Pilot::Data(pilot) => demo_pilot::run(pilot, endpoints, tokens, options).await,
+        }
+    }
+}
+
 pub async fn run_against(args: DemoArgs) -> anyhow::Result<()> {
-    let mut tokens = Tokens::development()?;
+    let pilot = Pilot::choose(&args.options)?;
+    let mut tokens = pilot.tokens()?;
     if let Some(token) = args.token {
         tokens.staff = token.clone();
         tokens.manager = token;
@@ -137,10 +193,10 @@ pub async fn run_against(args: DemoArgs) -> anyhow::Result<()> {
         community: args.community,
         reporting: args.reporting,
     };
-    run(&endpoints, &tokens, &args.options).await
+    pilot.run(&endpoints, &tokens, &args.options).await
 }
 
-type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
+pub(crate) type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
 
 struct Company {
     kvk: &'static str,
@@ -264,11 +320,8 @@ impl Dice {
 /// The demo's phases, as the progress bar counts them.
 const PHASES: usize = 6;
 
-pub async fn run(
-    endpoints: &Endpoints,
-    tokens: &Tokens,
-    options: &DemoOptions,
-) -> anyhow::Result<()> {
+/// The built-in Achterhoek pilot.
+async fn run(endpoints: &Endpoints, tokens: &Tokens, options: &DemoOptions) -> anyhow::Result<()> {
     let bar = progress::start(PHASES);
     let channel = Channel::from_shared(endpoints.intake.clone())?
         .connect()

@@ -667,7 +667,7 @@ fn held_participants(companies: &[Company]) -> Vec<(&Person, &Company)> {
 
 /// Registers (or replays the registration); a participant intake enrolled moments ago
 /// may not have reached community yet (NOT_FOUND for a short while).
-async fn register(
+pub(crate) async fn register(
     community: &mut Community,
     workshop_id: &str,
     person: &Person,
@@ -695,7 +695,7 @@ async fn register(
     }
 }
 
-async fn record_attendance(
+pub(crate) async fn record_attendance(
     community: &mut Community,
     registration_id: &str,
     attendance: WorkshopAttendance,

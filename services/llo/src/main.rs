@@ -7,6 +7,7 @@ mod client;
 mod dead_letters;
 mod demo;
 mod demo_community;
+mod demo_pilot;
 mod demo_reporting;
 mod demo_trajectories;
 mod reporting;
@@ -30,7 +31,7 @@ struct Cli {
 enum Command {
     /// Run every service in one process, each on its own port with its own database.
     Up(suite::UpArgs),
-    /// Run the Achterhoek pilot through the public APIs of a running suite.
+    /// Run a region's pilot (Achterhoek unless `--region` names another) through the public APIs of a running suite.
     Demo(demo::DemoArgs),
     /// Create the databases and run every pending migration, then exit.
     Migrate(suite::MigrateArgs),

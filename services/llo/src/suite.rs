@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(clap::Args)]
 pub struct UpArgs {
-    /// Run the Achterhoek pilot demo once the suite is up.
+    /// Run the pilot demo once the suite is up (Achterhoek unless `--region` names another).
     #[arg(long)]
     pub demo: bool,
     /// Stop after the demo (for scripts); without it the suite keeps serving.
@@ -114,8 +114,12 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
 
     if args.demo {
         let endpoints = crate::demo::Endpoints::local(&ports);
-        let tokens = crate::demo::Tokens::development()?;
-        let outcome = crate::demo::run(&endpoints, &tokens, &args.demo_options).await;
+        let outcome = async {
+            let pilot = crate::demo::Pilot::choose(&args.demo_options)?;
+            let tokens = pilot.tokens()?;
+            pilot.run(&endpoints, &tokens, &args.demo_options).await
+        }
+        .await;
         match &outcome {
             Ok(()) => println!("\nThe pilot demo finished."),
             Err(error) => eprintln!("\nThe pilot demo failed: {error:#}"),
