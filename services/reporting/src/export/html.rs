@@ -31,6 +31,14 @@ fn td(f: Fig) -> String {
     }
 }
 
+fn td_signed(f: Fig) -> String {
+    if f.cell.is_shown() {
+        format!("<td class=\"n\">{}</td>", super::signed(f.value))
+    } else {
+        format!("<td class=\"s\">{}</td>", mark(f.cell))
+    }
+}
+
 fn td_euro(f: Fig) -> String {
     if f.cell.is_shown() {
         format!("<td class=\"n\">{}</td>", euro(f.value))
@@ -108,10 +116,15 @@ pub fn render(r: &Report) -> String {
     let e = &r.evaluation;
     let f = &r.funding;
     let mut h = String::new();
+    // The programme's name usually names its region already ("LLO Achterhoek — …").
+    let region = if r.programme.contains(&r.region_name) {
+        String::new()
+    } else {
+        format!(" — {}", esc(&r.region_name))
+    };
     let title = format!(
-        "{} — {}{}",
+        "{}{region}{}",
         esc(&r.programme),
-        esc(&r.region_name),
         r.sector
             .as_deref()
             .map(|s| format!(" ({})", esc(s)))
@@ -198,7 +211,7 @@ pub fn render(r: &Report) -> String {
             esc(&d.dimension_name),
             td(d.mean_baseline),
             td(d.mean_follow_up),
-            td(d.change),
+            td_signed(d.change),
             d.companies
         );
     }

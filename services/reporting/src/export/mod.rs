@@ -78,9 +78,52 @@ pub fn number(value: f64) -> String {
     }
 }
 
-/// Euro from cents, as text.
+/// Euro from cents, as Dutch readers write it: `€ 200.000,00`.
 pub fn euro(cents: f64) -> String {
-    format!("€ {:.2}", cents / 100.0)
+    let cents = cents.round() as i64;
+    let (sign, cents) = if cents < 0 {
+        ("-", -cents)
+    } else {
+        ("", cents)
+    };
+    let euros = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (n, digit) in euros.chars().enumerate() {
+        if n > 0 && (euros.len() - n) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    format!("€ {sign}{grouped},{:02}", cents % 100)
+}
+
+/// A change, with its sign: `+0.23`, `-0.10`, `0`.
+pub fn signed(value: f64) -> String {
+    if value > 0.0 {
+        format!("+{}", number(value))
+    } else {
+        number(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn euros_are_grouped_the_dutch_way() {
+        assert_eq!(euro(20_000_000.0), "€ 200.000,00");
+        assert_eq!(euro(169_200.0), "€ 1.692,00");
+        assert_eq!(euro(5.0), "€ 0,05");
+        assert_eq!(euro(-12_345.0), "€ -123,45");
+    }
+
+    #[test]
+    fn changes_carry_their_sign() {
+        assert_eq!(signed(0.23), "+0.23");
+        assert_eq!(signed(-0.1), "-0.10");
+        assert_eq!(signed(0.0), "0");
+    }
 }
 
 pub const SUPPRESSION_RULE: &str = "Figures that describe fewer people than the region's minimum group size are suppressed; where a published total would let a reader subtract a suppressed figure back, a second figure is suppressed too.";
