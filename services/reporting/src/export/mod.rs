@@ -106,6 +106,8 @@ pub fn signed(value: f64) -> String {
     }
 }
 
+pub const SUPPRESSION_RULE: &str = "Figures that describe fewer people than the region's minimum group size are suppressed; where a published total would let a reader subtract a suppressed figure back, a second figure is suppressed too.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +127,3 @@ mod tests {
         assert_eq!(signed(0.0), "0");
     }
 }
-
-pub const SUPPRESSION_RULE: &str = "Figures that describe fewer people than the region's minimum group size are suppressed; where a published total would let a reader subtract a suppressed figure back, a second figure is suppressed too.";
