@@ -45,7 +45,9 @@ pub const POLICY: AccessPolicy = &[
     ),
     (
         "/llo.intake.v1.IntakeService/GetAssessment",
-        &[ProgrammeManager, Coach, CompanyHr, Evaluator],
+        // Not evaluators: a company's scan scores are theirs in anonymised form only,
+        // through reporting (which suppresses small groups).
+        &[ProgrammeManager, Coach, CompanyHr],
     ),
     (
         "/llo.intake.v1.IntakeService/RecordLearningNeeds",

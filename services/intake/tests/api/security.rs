@@ -215,6 +215,8 @@ async fn each_role_gets_what_the_matrix_says() {
         (Role::Evaluator, "EnrolParticipant", Code::PermissionDenied),
         (Role::Integrator, "EnrolParticipant", Code::Ok),
         (Role::Coach, "EraseParticipant", Code::PermissionDenied),
+        // A company's own scan scores reach evaluators only through reporting, anonymised.
+        (Role::Evaluator, "GetAssessment", Code::PermissionDenied),
         (Role::Integrator, "EraseParticipant", Code::PermissionDenied),
     ];
     for (n, (role, method, expected)) in cases.into_iter().enumerate() {
@@ -249,6 +251,12 @@ async fn each_role_gets_what_the_matrix_says() {
                     request_id: String::new(),
                     participant_id: participant.participant_id.clone(),
                     reason: String::new(),
+                })
+                .await
+                .map(|_| ()),
+            "GetAssessment" => client
+                .get_assessment(pb::GetAssessmentRequest {
+                    assessment_id: uuid::Uuid::now_v7().to_string(),
                 })
                 .await
                 .map(|_| ()),
