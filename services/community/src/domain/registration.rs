@@ -160,6 +160,26 @@ mod tests {
     use Status::*;
     use Transition::*;
 
+    #[test]
+    fn every_status_reads_back_from_its_stored_text_and_says_what_it_holds() {
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(Status::parse("booked "), None);
+        let open: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(open, [Booked, WaitListed]);
+        let attended: Vec<Status> = Status::ALL.into_iter().filter(|s| s.attended()).collect();
+        assert_eq!(attended, [AttendedFully, AttendedPartially]);
+    }
+
+    #[test]
+    fn nothing_is_promoted_at_the_moment_the_workshop_starts() {
+        let start = chrono::Utc::now();
+        let later = start + chrono::Duration::hours(1);
+        assert!(!promotes(start, later, start), "the start itself is too late");
+        assert!(promotes(start - chrono::Duration::seconds(1), later, start));
+    }
+
     const ALL_TRANSITIONS: [Transition; 7] = [
         Book,
         WaitList,

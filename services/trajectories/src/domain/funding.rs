@@ -219,6 +219,43 @@ mod tests {
     }
 
     #[test]
+    fn reaching_the_cost_or_the_budget_exactly_is_allowed() {
+        let nearly = Allocated {
+            activity_total: 20_00,
+            source_total: 920_00,
+            ..Allocated::default()
+        };
+        assert!(check(&slim(), 100_00, 20, nearly, 80_00).is_ok());
+    }
+
+    #[test]
+    fn a_refusal_names_the_amounts_in_euros() {
+        let covered = Allocated {
+            activity_total: 90_50,
+            ..Allocated::default()
+        };
+        let refusal = check(&slim(), 100_00, 20, covered, 20_00).unwrap_err();
+        assert!(
+            refusal.message.contains("€100.00") && refusal.message.contains("€90.50"),
+            "{}",
+            refusal.message
+        );
+    }
+
+    #[test]
+    fn every_kind_of_source_reads_from_its_pack_name() {
+        for (text, kind) in [
+            ("grant", Kind::Grant),
+            ("subsidy_percentage", Kind::SubsidyPercentage),
+            ("sector_fund", Kind::SectorFund),
+            ("employer_share", Kind::EmployerShare),
+        ] {
+            assert_eq!(Kind::parse(text), Some(kind));
+        }
+        assert_eq!(Kind::parse("lottery"), None);
+    }
+
+    #[test]
     fn the_budget_and_the_cost_are_ceilings() {
         let spent = Allocated {
             source_total: 990_00,
@@ -280,5 +317,14 @@ mod tests {
             .find(|s| s.kind == Kind::EmployerShare)
             .unwrap();
         assert_eq!(employer.budget_cents, None);
+        // A sector fund known only to the sector pack keeps the pack's budget and cap.
+        let fund = sources
+            .iter()
+            .find(|s| s.kind == Kind::SectorFund)
+            .unwrap();
+        assert_eq!(
+            (fund.budget_cents, fund.per_person_cap_cents),
+            (Some(5_000_000), Some(150_000))
+        );
     }
 }

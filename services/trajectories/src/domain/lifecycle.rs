@@ -86,6 +86,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_status_reads_back_and_only_proposed_and_active_are_open() {
+        let all = [
+            Status::Proposed,
+            Status::Active,
+            Status::Completed,
+            Status::Cancelled,
+        ];
+        for status in all {
+            assert_eq!(Status::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(Status::parse("Active"), None);
+        let open: Vec<Status> = all.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(open, [Status::Proposed, Status::Active]);
+    }
+
+    #[test]
     fn the_happy_path() {
         assert_eq!(
             apply(Status::Proposed, Transition::Start, true),
