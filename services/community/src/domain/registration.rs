@@ -176,7 +176,10 @@ mod tests {
     fn nothing_is_promoted_at_the_moment_the_workshop_starts() {
         let start = chrono::Utc::now();
         let later = start + chrono::Duration::hours(1);
-        assert!(!promotes(start, later, start), "the start itself is too late");
+        assert!(
+            !promotes(start, later, start),
+            "the start itself is too late"
+        );
         assert!(promotes(start - chrono::Duration::seconds(1), later, start));
     }
 

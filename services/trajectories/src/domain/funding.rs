@@ -318,10 +318,7 @@ mod tests {
             .unwrap();
         assert_eq!(employer.budget_cents, None);
         // A sector fund known only to the sector pack keeps the pack's budget and cap.
-        let fund = sources
-            .iter()
-            .find(|s| s.kind == Kind::SectorFund)
-            .unwrap();
+        let fund = sources.iter().find(|s| s.kind == Kind::SectorFund).unwrap();
         assert_eq!(
             (fund.budget_cents, fund.per_person_cap_cents),
             (Some(5_000_000), Some(150_000))
