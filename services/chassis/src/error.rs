@@ -60,6 +60,34 @@ impl Violations {
     }
 }
 
+/// Why a domain rule refuses a command: a stable reason code (the `ErrorInfo` reason an
+/// integrator can switch on) and a message naming the state. Every service's domain
+/// answers with this one type; the api turns it into FAILED_PRECONDITION.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}: {message}")]
+pub struct Refused {
+    pub reason: &'static str,
+    pub message: String,
+}
+
+impl Refused {
+    pub fn new(reason: &'static str, message: impl Into<String>) -> Refused {
+        Refused {
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        ApiError::FailedPrecondition {
+            message: refused.message,
+            reason: refused.reason,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("the request has invalid fields")]

@@ -19,5 +19,5 @@ pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::{ApiError, FieldViolation, Violations};
+pub use error::{ApiError, FieldViolation, Refused, Violations};
 pub use settings::{ServiceName, Settings};
