@@ -1,6 +1,6 @@
 //! gRPC server defaults: health (NOT_SERVING until database and broker are ready,
-//! and again while either is lost), reflection, the RPC layer, optional TLS/mTLS,
-//! graceful shutdown.
+//! and again while either is lost; [`LIVENESS_SERVICE`] for the process alone),
+//! reflection, the RPC layer, optional TLS/mTLS, graceful shutdown.
 use std::{
     net::SocketAddr,
     sync::{
@@ -55,6 +55,12 @@ impl Readiness {
     }
 }
 
+/// The `grpc.health.v1` name that reports the process alone: SERVING from the moment the
+/// server is built until the process ends, whatever the database and broker do.
+/// Kubernetes' liveness probe asks it, so a dependency outage takes pods out of service
+/// (readiness, on the service's own name) without restarting every one of them.
+pub const LIVENESS_SERVICE: &str = "liveness";
+
 /// Binds the gRPC port now, so a caller (a test) learns the real port before serving.
 pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(address)
@@ -96,6 +102,9 @@ pub async fn run_service(
 /// Serves until `shutdown` is cancelled, then lets in-flight calls finish.
 pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_service_status(LIVENESS_SERVICE, ServingStatus::Serving)
+        .await;
     health_reporter
         .set_service_status("", ServingStatus::NotServing)
         .await;

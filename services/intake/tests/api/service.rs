@@ -60,10 +60,14 @@ async fn every_migration_runs_up_down_and_up_again() {
 }
 
 async fn status_of(channel: tonic::transport::Channel) -> Option<i32> {
+    status_of_name(channel, "llo.intake.v1.IntakeService").await
+}
+
+async fn status_of_name(channel: tonic::transport::Channel, service: &str) -> Option<i32> {
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
     health
         .check(tonic_health::pb::HealthCheckRequest {
-            service: "llo.intake.v1.IntakeService".into(),
+            service: service.into(),
         })
         .await
         .ok()
@@ -132,6 +136,13 @@ async fn health_follows_a_lost_dependency(target: u16) {
     assert!(
         wait_for(ServingStatus::NotServing).await,
         "NOT_SERVING while the dependency is lost"
+    );
+    // Kubernetes' liveness probe asks `liveness`: a lost dependency must not get the pod
+    // restarted, only taken out of service.
+    assert_eq!(
+        status_of_name(channel.clone(), llo_chassis::server::LIVENESS_SERVICE).await,
+        Some(ServingStatus::Serving as i32),
+        "liveness stays SERVING while the dependency is lost"
     );
     dependency.up();
     assert!(
