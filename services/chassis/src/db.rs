@@ -60,11 +60,22 @@ pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
         .context("database.url: cannot build the connection pool")
 }
 
+/// Session advisory lock held while migrating (the relay's lock is 7415001).
+const MIGRATION_LOCK: i64 = 7_415_000;
+
 /// Runs every pending migration. Needs the multi-threaded Tokio runtime.
+///
+/// Replicas that start together take turns: each holds a session advisory lock while it
+/// migrates, so the others wait and then find nothing pending, instead of failing on a
+/// table another replica is creating. The lock goes with the connection.
 pub async fn migrate(url: &str, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
-    let connection = AsyncPgConnection::establish(url)
+    let mut connection = AsyncPgConnection::establish(url)
         .await
         .with_context(|| format!("database.url: cannot connect to {}", redact(url)))?;
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .execute(&mut connection)
+        .await
+        .context("database: cannot take the migration lock")?;
     let mut harness = AsyncMigrationHarness::new(connection);
     harness
         .run_pending_migrations(ServiceMigrations(&migrations))
