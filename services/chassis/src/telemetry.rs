@@ -140,6 +140,14 @@ pub fn init_for_tests() {
     });
 }
 
+/// Bucket boundaries in seconds for `rpc.server.call.duration`, as the semantic conventions
+/// advise for RPC durations. The SDK's defaults (0, 5, 10 … 10000) are meant for
+/// milliseconds: every call under five seconds would land in one bucket and a p95 could
+/// not be read.
+pub const RPC_DURATION_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
 /// The suite's instruments, named after the OpenTelemetry semantic conventions.
 pub struct Metrics {
     pub rpc_duration: Histogram<f64>,
@@ -159,6 +167,7 @@ pub fn metrics() -> &'static Metrics {
                 .f64_histogram("rpc.server.call.duration")
                 .with_unit("s")
                 .with_description("Duration of gRPC calls handled")
+                .with_boundaries(RPC_DURATION_BUCKETS.to_vec())
                 .build(),
             events_published: meter
                 .u64_counter("llo.events.published")
