@@ -1,6 +1,6 @@
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError, Refused, Violations,
     auth::Caller,
     bus::record,
     idempotency::{self, RequestKey},
@@ -11,10 +11,9 @@ use llo_proto::intake::v1 as pb;
 use super::{Context, mapping, parse_id, visible_organisation};
 use crate::{
     domain::{
+        commands::{CompleteAssessment, StartAssessment, SubmitResponse},
         model::{AssessmentStatus, Round},
-        scan::{self, ScanRefusal},
-        scoring::{self, Answer},
-        validation,
+        scan, scoring,
     },
     events,
     store::{
@@ -22,8 +21,6 @@ use crate::{
         participants,
     },
 };
-
-pub const MAX_PRIORITY_NEEDS: usize = 20;
 
 fn sector_pack<'a>(ctx: &'a Context, sector: &str) -> Result<&'a SectorPack, ApiError> {
     ctx.packs.sector(sector).map(|p| p.as_ref()).ok_or_else(|| {
@@ -34,12 +31,13 @@ fn sector_pack<'a>(ctx: &'a Context, sector: &str) -> Result<&'a SectorPack, Api
     })
 }
 
-/// A scan's refusal as the caller sees it.
-fn refused(refusal: ScanRefusal) -> ApiError {
-    if refusal.exists {
+/// A scan's refusal as the caller sees it: a round that exists already is
+/// ALREADY_EXISTS, any other refusal a failed precondition.
+fn refused(refusal: Refused) -> ApiError {
+    if refusal.reason == scan::ALREADY_STARTED {
         ApiError::exists(refusal.reason, refusal.message)
     } else {
-        ApiError::precondition(refusal.reason, refusal.message)
+        refusal.into()
     }
 }
 
@@ -55,21 +53,11 @@ pub async fn start(
     caller: &Caller,
     request: pb::StartAssessmentRequest,
 ) -> Result<pb::StartAssessmentResponse, ApiError> {
-    let mut violations = Violations::new();
-    violations.check("request_id", validation::request_id(&request.request_id));
-    let organisation_id = validation::id(&request.organisation_id);
-    if let Err(description) = &organisation_id {
-        violations.add("organisation_id", description.clone());
-    }
-    let round = mapping::round_from_proto(request.round);
-    if round.is_none() {
-        violations.add("round", "is required: baseline or follow-up");
-    }
-    violations.into_result()?;
-    let (Ok(organisation_id), Some(round)) = (organisation_id, round) else {
-        return Err(ApiError::invalid("request", "is invalid"));
-    };
     let key = RequestKey::new(caller, "StartAssessment", &request.request_id, &request)?;
+    let StartAssessment {
+        organisation_id,
+        round,
+    } = request.try_into()?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -89,7 +77,7 @@ pub async fn start(
                     .transpose()?,
             )
             .map_err(|refusal| match &same_round {
-                Some(existing) => refused(ScanRefusal {
+                Some(existing) => refused(Refused {
                     message: format!("{}: {}", refusal.message, existing.id),
                     ..refusal
                 }),
@@ -114,35 +102,18 @@ pub async fn submit(
     caller: &Caller,
     request: pb::SubmitAssessmentResponseRequest,
 ) -> Result<pb::SubmitAssessmentResponseResponse, ApiError> {
-    let mut violations = Violations::new();
-    violations.check("request_id", validation::request_id(&request.request_id));
-    let assessment_id = validation::id(&request.assessment_id);
-    if let Err(description) = &assessment_id {
-        violations.add("assessment_id", description.clone());
-    }
-    let participant_id = validation::id(&request.participant_id);
-    if let Err(description) = &participant_id {
-        violations.add("participant_id", description.clone());
-    }
-    violations.into_result()?;
-    let (Ok(assessment_id), Ok(participant_id)) = (assessment_id, participant_id) else {
-        return Err(ApiError::invalid("request", "is invalid"));
-    };
-    let answers: Vec<Answer> = request
-        .answers
-        .iter()
-        .map(|a| Answer {
-            item_id: a.item_id.trim().to_owned(),
-            score: a.score,
-        })
-        .collect();
     let key = RequestKey::new(
         caller,
         "SubmitAssessmentResponse",
         &request.request_id,
         &request,
-    )?
-    .map(|key| key.about(participant_id));
+    )?;
+    let SubmitResponse {
+        assessment_id,
+        participant_id,
+        answers,
+    } = request.try_into()?;
+    let key = key.map(|key| key.about(participant_id));
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -202,24 +173,15 @@ pub async fn complete(
     caller: &Caller,
     request: pb::CompleteAssessmentRequest,
 ) -> Result<pb::CompleteAssessmentResponse, ApiError> {
-    let assessment_id = parse_id("assessment_id", &request.assessment_id)?;
-    let mut violations = Violations::new();
-    if request.priority_needs.len() > MAX_PRIORITY_NEEDS {
-        violations.add("priority_needs", format!("at most {MAX_PRIORITY_NEEDS}"));
-    }
-    for (index, need) in request.priority_needs.iter().enumerate() {
-        violations.check(
-            format!("priority_needs[{index}]"),
-            validation::required_text(need, validation::MAX_TEXT),
-        );
-    }
-    violations.into_result()?;
-    let needs: Vec<String> = request
-        .priority_needs
-        .iter()
-        .map(|n| n.trim().to_owned())
-        .collect();
     let key = RequestKey::new(caller, "CompleteAssessment", &request.request_id, &request)?;
+    let CompleteAssessment {
+        assessment_id,
+        priority_needs,
+    } = request.try_into()?;
+    let needs: Vec<String> = priority_needs
+        .into_iter()
+        .map(|n| n.into_string())
+        .collect();
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {

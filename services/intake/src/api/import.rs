@@ -3,23 +3,24 @@
 //! most one chunk in memory. A bad row is rejected with its reasons; good rows go in;
 //! a row whose external reference this importer sent before is not imported again.
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, hash_map::Entry},
     sync::Arc,
 };
 
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, FieldViolation, Violations,
+    ApiError, FieldViolation,
     auth::Caller,
     bus::{OutboxEvent, record_all},
+    fields::check_id,
 };
 use llo_proto::{common::v1 as common, intake::v1 as pb};
 use tonic::{Status, Streaming};
 use uuid::Uuid;
 
-use super::{Context, participants::draft};
+use super::{Context, commands};
 use crate::{
-    domain::{model::ValidParticipant, validation},
+    domain::commands::Participant,
     events,
     store::{
         organisations::{self, OrganisationRow},
@@ -86,7 +87,7 @@ struct Candidate {
     row_number: i64,
     reference: String,
     organisation: OrganisationRow,
-    participant: ValidParticipant,
+    participant: Participant,
 }
 
 fn rejected(
@@ -137,11 +138,6 @@ async fn import_chunk(
     let mut references_in_chunk: HashSet<String> = HashSet::new();
     for (row_number, row) in rows {
         let reference = row.external_reference.trim().to_owned();
-        let mut violations = Violations::new();
-        violations.check(
-            "external_reference",
-            validation::required_text(&reference, validation::MAX_REQUEST_ID),
-        );
         if let Some(id) = seen.get(&reference) {
             results.push(done(
                 row_number,
@@ -151,15 +147,25 @@ async fn import_chunk(
             ));
             continue;
         }
+        let parsed = commands::import_row(&row);
+        let mut violations = match &parsed {
+            Ok(_) => Vec::new(),
+            Err(ApiError::InvalidArgument(violations)) => violations.clone(),
+            Err(other) => return Err(anyhow::anyhow!("import row: {other}").into()),
+        };
+        let mut violate = |field: &str, description: &str| {
+            violations.push(FieldViolation {
+                field: field.into(),
+                description: description.into(),
+            })
+        };
         if !reference.is_empty() && !references_in_chunk.insert(reference.clone()) {
-            violations.add("external_reference", "appears twice in this import");
+            violate("external_reference", "appears twice in this import");
         }
-        let organisation_id = validation::id(&row.organisation_id);
-        let organisation = match organisation_id {
+        // Looked up even when other fields are bad, so the row names every problem.
+        let organisation = match check_id(&row.organisation_id) {
             Ok(id) => {
-                if let std::collections::hash_map::Entry::Vacant(slot) =
-                    organisations_seen.entry(id)
-                {
+                if let Entry::Vacant(slot) = organisations_seen.entry(id) {
                     let found = organisations::find(&mut conn, id)
                         .await?
                         .filter(|o| caller.may_see_organisation(&o.region, &o.id.to_string()));
@@ -167,35 +173,20 @@ async fn import_chunk(
                 }
                 let found = organisations_seen.get(&id).cloned().flatten();
                 if found.is_none() {
-                    violations.add("organisation_id", "no such organisation");
+                    violate("organisation_id", "no such organisation");
                 }
                 found
             }
-            Err(description) => {
-                violations.add("organisation_id", description);
-                None
-            }
+            Err(_) => None,
         };
-        let draft = draft(
-            row.given_name,
-            row.family_name,
-            row.email,
-            row.role,
-            row.job_title,
-            row.consent_given,
-            row.source,
-            row.uwv_reference,
-            &mut violations,
-        );
-        let participant = validation::participant(&draft, &mut violations);
-        match (violations.is_empty(), organisation, participant) {
-            (true, Some(organisation), Some(participant)) => candidates.push(Candidate {
+        match (parsed, organisation) {
+            (Ok(row), Some(organisation)) if violations.is_empty() => candidates.push(Candidate {
                 row_number,
-                reference,
+                reference: row.external_reference.into_string(),
                 organisation,
-                participant,
+                participant: row.participant,
             }),
-            _ => results.push(rejected(row_number, &reference, violations.into_vec())),
+            _ => results.push(rejected(row_number, &reference, violations)),
         }
     }
     let source = caller.subject.clone();
@@ -227,7 +218,7 @@ async fn import_chunk(
                     ));
                 } else if !taken.insert((
                     candidate.organisation.id,
-                    candidate.participant.email.clone(),
+                    candidate.participant.email.as_str().to_owned(),
                 )) {
                     let violation = FieldViolation {
                         field: "email".into(),

@@ -1,6 +1,7 @@
 //! gRPC ↔ domain for IntakeService. Each method runs its work to the end on its own
 //! task (see `llo_chassis::call`), as the caller proven by the auth gate.
 pub mod assessments;
+pub mod commands;
 pub mod import;
 pub mod mapping;
 pub mod organisations;

@@ -1,6 +1,6 @@
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError,
     auth::Caller,
     bus::record,
     fields::non_empty,
@@ -10,9 +10,8 @@ use llo_chassis::{
 use llo_proto::intake::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, mapping, parse_id, visible_organisation};
+use super::{Context, commands, mapping, parse_id, visible_organisation};
 use crate::{
-    domain::{model::OrganisationDraft, validation},
     events,
     store::{self, organisations},
 };
@@ -22,41 +21,32 @@ pub async fn register(
     caller: &Caller,
     request: pb::RegisterOrganisationRequest,
 ) -> Result<pb::RegisterOrganisationResponse, ApiError> {
-    let draft = OrganisationDraft {
-        region: request.region.trim().to_owned(),
-        sector: request.sector.trim().to_owned(),
-        name: request.name.clone(),
-        kvk_number: request.kvk_number.trim().to_owned(),
-        municipality: request.municipality.clone(),
-        employee_count: request.employee_count,
-    };
-    let mut violations = Violations::new();
-    violations.check("request_id", validation::request_id(&request.request_id));
-    validation::organisation(&draft, &ctx.packs, &mut violations);
-    violations.into_result()?;
-    if !caller.may_see_region(&draft.region) {
-        return Err(ApiError::denied(format!(
-            "the token does not cover region {}",
-            draft.region
-        )));
-    }
     let key = RequestKey::new(
         caller,
         "RegisterOrganisation",
         &request.request_id,
         &request,
     )?;
+    let draft = commands::register_organisation(&request, &ctx.packs)?;
+    if !caller.may_see_region(&draft.region) {
+        return Err(ApiError::denied(format!(
+            "the token does not cover region {}",
+            draft.region
+        )));
+    }
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             if let Some(existing) =
-                organisations::find_by_kvk(conn, &draft.region, &draft.kvk_number).await?
+                organisations::find_by_kvk(conn, &draft.region, draft.kvk_number.as_str()).await?
             {
                 return Err(ApiError::exists(
                     "ORGANISATION_ALREADY_REGISTERED",
                     format!(
                         "KvK number {} is already registered in {} as organisation {}",
-                        draft.kvk_number, draft.region, existing.id
+                        draft.kvk_number.as_str(),
+                        draft.region,
+                        existing.id
                     ),
                 ));
             }

@@ -1,6 +1,6 @@
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError,
     auth::Caller,
     bus::record,
     idempotency::{self, RequestKey},
@@ -14,7 +14,10 @@ use super::{
     visible_participant_for_update,
 };
 use crate::{
-    domain::{model::ParticipantDraft, validation},
+    domain::{
+        commands::{EnrolParticipant, EraseParticipant, RecordLearningNeeds},
+        participant,
+    },
     events,
     store::{
         self, learning_needs,
@@ -22,80 +25,32 @@ use crate::{
     },
 };
 
-pub const MAX_NEEDS: usize = 20;
-pub const MAX_THEME: usize = 100;
-
-/// Reads the participant fields shared by enrolment and import.
-pub fn draft(
-    given_name: String,
-    family_name: String,
-    email: String,
-    role: i32,
-    job_title: String,
-    consent_given: bool,
-    source: i32,
-    uwv_reference: String,
-    violations: &mut Violations,
-) -> ParticipantDraft {
-    let source = mapping::source_from_proto(source).unwrap_or_else(|_| {
-        violations.add("source", "unknown source");
-        None
-    });
-    ParticipantDraft {
-        given_name,
-        family_name,
-        email,
-        role: mapping::role_from_proto(role),
-        job_title,
-        consent_given,
-        source,
-        uwv_reference,
-    }
-}
-
 pub async fn enrol(
     ctx: &Context,
     caller: &Caller,
     request: pb::EnrolParticipantRequest,
 ) -> Result<pb::EnrolParticipantResponse, ApiError> {
-    // Taken before the fields move into the draft; a bad request_id is reported below
-    // with the other fields.
-    let key = RequestKey::new(caller, "EnrolParticipant", &request.request_id, &request);
-    let mut violations = Violations::new();
-    violations.check("request_id", validation::request_id(&request.request_id));
-    let organisation_id = validation::id(&request.organisation_id);
-    if let Err(description) = &organisation_id {
-        violations.add("organisation_id", description.clone());
-    }
-    let draft = draft(
-        request.given_name,
-        request.family_name,
-        request.email,
-        request.role,
-        request.job_title,
-        request.consent_given,
-        request.source,
-        request.uwv_reference,
-        &mut violations,
-    );
-    let valid = validation::participant(&draft, &mut violations);
-    violations.into_result()?;
-    let (Ok(organisation_id), Some(valid)) = (organisation_id, valid) else {
-        return Err(ApiError::invalid("request", "is invalid"));
-    };
-    let key = key?;
+    let key = RequestKey::new(caller, "EnrolParticipant", &request.request_id, &request)?;
+    let EnrolParticipant {
+        organisation_id,
+        participant,
+    } = request.try_into()?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let organisation = visible_organisation(conn, caller, organisation_id).await?;
-            if participants::email_taken(conn, organisation_id, &valid.email).await? {
+            if participants::email_taken(conn, organisation_id, participant.email.as_str()).await? {
                 return Err(ApiError::exists(
                     "PARTICIPANT_ALREADY_ENROLLED",
                     "this e-mail address is already enrolled in the organisation",
                 ));
             }
-            let new =
-                NewParticipant::new(Uuid::now_v7(), organisation_id, &valid, &Origin::default());
+            let new = NewParticipant::new(
+                Uuid::now_v7(),
+                organisation_id,
+                &participant,
+                &Origin::default(),
+            );
             let row = participants::insert(conn, &[new])
                 .await
                 .map_err(conflict)?
@@ -162,49 +117,18 @@ pub async fn record_learning_needs(
     caller: &Caller,
     request: pb::RecordLearningNeedsRequest,
 ) -> Result<pb::RecordLearningNeedsResponse, ApiError> {
-    let mut violations = Violations::new();
-    violations.check("request_id", validation::request_id(&request.request_id));
-    let participant_id = validation::id(&request.participant_id);
-    if let Err(description) = &participant_id {
-        violations.add("participant_id", description.clone());
-    }
-    if request.needs.is_empty() {
-        violations.add("needs", "record at least one learning need");
-    } else if request.needs.len() > MAX_NEEDS {
-        violations.add("needs", format!("at most {MAX_NEEDS} needs in one call"));
-    }
-    for (index, need) in request.needs.iter().enumerate() {
-        violations.check(
-            format!("needs[{index}].theme"),
-            validation::required_text(&need.theme, MAX_THEME),
-        );
-        violations.check(
-            format!("needs[{index}].description"),
-            validation::required_text(&need.description, validation::MAX_TEXT),
-        );
-    }
-    violations.into_result()?;
-    let Ok(participant_id) = participant_id else {
-        return Err(ApiError::invalid("participant_id", "is not a valid id"));
-    };
-    let needs: Vec<(String, String)> = request
-        .needs
-        .iter()
-        .map(|n| (n.theme.trim().to_owned(), n.description.trim().to_owned()))
-        .collect();
-    let key = RequestKey::new(caller, "RecordLearningNeeds", &request.request_id, &request)?
-        .map(|key| key.about(participant_id));
+    let key = RequestKey::new(caller, "RecordLearningNeeds", &request.request_id, &request)?;
+    let RecordLearningNeeds {
+        participant_id,
+        needs,
+    } = request.try_into()?;
+    let key = key.map(|key| key.about(participant_id));
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let (participant, organisation) =
                 visible_participant_for_update(conn, caller, participant_id).await?;
-            if participant.erased_at.is_some() {
-                return Err(ApiError::precondition(
-                    "PARTICIPANT_ERASED",
-                    "the participant was erased",
-                ));
-            }
+            participant::may_record_about(participant.erased_at.is_some())?;
             let rows = learning_needs::insert(conn, participant_id, None, &needs).await?;
             let event = events::learning_needs_recorded(&participant, &organisation.region, &rows);
             record(conn, &organisation.region, &event).await?;
@@ -230,14 +154,11 @@ pub async fn erase(
     caller: &Caller,
     request: pb::EraseParticipantRequest,
 ) -> Result<pb::EraseParticipantResponse, ApiError> {
-    let participant_id = parse_id("participant_id", &request.participant_id)?;
-    let mut violations = Violations::new();
-    violations.check(
-        "reason",
-        validation::optional_text(&request.reason, validation::MAX_TEXT),
-    );
-    violations.into_result()?;
     let key = RequestKey::new(caller, "EraseParticipant", &request.request_id, &request)?;
+    let EraseParticipant {
+        participant_id,
+        reason,
+    } = request.try_into()?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -252,8 +173,7 @@ pub async fn erase(
                 return Ok(answer(at));
             }
             let at =
-                participants::erase(conn, &participant, &caller.subject, request.reason.trim())
-                    .await?;
+                participants::erase(conn, &participant, &caller.subject, reason.as_str()).await?;
             // Answers kept for retries of earlier calls about this person go too.
             idempotency::forget_about(conn, participant_id).await?;
             let event = events::participant_erased(&participant, &organisation.region, at);

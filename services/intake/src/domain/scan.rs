@@ -1,27 +1,13 @@
 //! The life cycle of a learning-culture scan, in one place: a round starts once per
 //! organisation, a follow-up only after a completed baseline; an open scan takes
 //! answers; completing needs at least one response and closes it for good.
+use llo_chassis::Refused;
+
 use super::model::{AssessmentStatus, Round};
 
-/// Why a scan refuses a step: a stable reason code and a message for people.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanRefusal {
-    pub reason: &'static str,
-    pub message: String,
-    /// `true` when the refusal means "that exists already" (ALREADY_EXISTS), else a
-    /// precondition that does not hold (FAILED_PRECONDITION).
-    pub exists: bool,
-}
-
-impl ScanRefusal {
-    fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            reason,
-            message: message.into(),
-            exists: false,
-        }
-    }
-}
+/// The reason for a round that exists already: the caller sees ALREADY_EXISTS, not
+/// a failed precondition.
+pub const ALREADY_STARTED: &str = "ASSESSMENT_ALREADY_STARTED";
 
 /// May a scan of `round` start, given the organisation's scan of that round (if any)
 /// and the state of its baseline scan (if any)?
@@ -29,16 +15,15 @@ pub fn may_start(
     round: Round,
     same_round: Option<AssessmentStatus>,
     baseline: Option<AssessmentStatus>,
-) -> Result<(), ScanRefusal> {
+) -> Result<(), Refused> {
     if same_round.is_some() {
-        return Err(ScanRefusal {
-            reason: "ASSESSMENT_ALREADY_STARTED",
-            message: format!("the {round} scan of this organisation exists"),
-            exists: true,
-        });
+        return Err(Refused::new(
+            ALREADY_STARTED,
+            format!("the {round} scan of this organisation exists"),
+        ));
     }
     if round == Round::FollowUp && baseline != Some(AssessmentStatus::Completed) {
-        return Err(ScanRefusal::precondition(
+        return Err(Refused::new(
             "BASELINE_NOT_COMPLETED",
             "a follow-up scan needs a completed baseline scan",
         ));
@@ -47,10 +32,10 @@ pub fn may_start(
 }
 
 /// May the scan take another response?
-pub fn may_answer(status: AssessmentStatus) -> Result<(), ScanRefusal> {
+pub fn may_answer(status: AssessmentStatus) -> Result<(), Refused> {
     match status {
         AssessmentStatus::Open => Ok(()),
-        AssessmentStatus::Completed => Err(ScanRefusal::precondition(
+        AssessmentStatus::Completed => Err(Refused::new(
             "ASSESSMENT_CLOSED",
             "the scan is completed and takes no more answers",
         )),
@@ -58,15 +43,15 @@ pub fn may_answer(status: AssessmentStatus) -> Result<(), ScanRefusal> {
 }
 
 /// May the coach close the scan, with this many responses in?
-pub fn may_complete(status: AssessmentStatus, responses: usize) -> Result<(), ScanRefusal> {
+pub fn may_complete(status: AssessmentStatus, responses: usize) -> Result<(), Refused> {
     if status == AssessmentStatus::Completed {
-        return Err(ScanRefusal::precondition(
+        return Err(Refused::new(
             "ASSESSMENT_CLOSED",
             "the scan is already completed",
         ));
     }
     if responses == 0 {
-        return Err(ScanRefusal::precondition(
+        return Err(Refused::new(
             "NO_RESPONSES",
             "a scan without responses cannot be completed",
         ));
@@ -79,23 +64,21 @@ mod tests {
     use super::*;
     use AssessmentStatus::{Completed, Open};
 
-    fn reason<T>(result: Result<T, ScanRefusal>) -> Option<&'static str> {
+    fn reason<T>(result: Result<T, Refused>) -> Option<&'static str> {
         result.err().map(|r| r.reason)
     }
 
     #[test]
     fn a_round_starts_once_and_a_follow_up_only_after_a_completed_baseline() {
         assert_eq!(reason(may_start(Round::Baseline, None, None)), None);
-        let again = may_start(Round::Baseline, Some(Open), Some(Open)).unwrap_err();
         assert_eq!(
-            (again.reason, again.exists),
-            ("ASSESSMENT_ALREADY_STARTED", true)
+            reason(may_start(Round::Baseline, Some(Open), Some(Open))),
+            Some(ALREADY_STARTED)
         );
         for baseline in [None, Some(Open)] {
-            let refused = may_start(Round::FollowUp, None, baseline).unwrap_err();
             assert_eq!(
-                (refused.reason, refused.exists),
-                ("BASELINE_NOT_COMPLETED", false)
+                reason(may_start(Round::FollowUp, None, baseline)),
+                Some("BASELINE_NOT_COMPLETED")
             );
         }
         assert_eq!(

@@ -6,6 +6,7 @@ use prost::Message as _;
 use uuid::Uuid;
 
 use super::schema::learning_needs;
+use crate::domain::commands::LearningNeed;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = learning_needs)]
@@ -20,17 +21,17 @@ pub async fn insert(
     conn: &mut AsyncPgConnection,
     participant_id: Uuid,
     request_id: Option<&str>,
-    needs: &[(String, String)],
+    needs: &[LearningNeed],
 ) -> QueryResult<Vec<LearningNeedRow>> {
     let rows: Vec<_> = needs
         .iter()
-        .map(|(theme, description)| {
+        .map(|LearningNeed { theme, description }| {
             (
                 learning_needs::id.eq(Uuid::now_v7()),
                 learning_needs::participant_id.eq(participant_id),
                 learning_needs::request_id.eq(request_id),
-                learning_needs::theme.eq(theme),
-                learning_needs::description.eq(description),
+                learning_needs::theme.eq(theme.as_str()),
+                learning_needs::description.eq(description.as_str()),
             )
         })
         .collect();

@@ -4,7 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::organisations;
-use crate::domain::model::OrganisationDraft;
+use crate::domain::commands::RegisterOrganisation;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
@@ -23,7 +23,7 @@ pub async fn insert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     request_id: Option<&str>,
-    draft: &OrganisationDraft,
+    draft: &RegisterOrganisation,
 ) -> QueryResult<OrganisationRow> {
     diesel::insert_into(organisations::table)
         .values((
@@ -31,9 +31,9 @@ pub async fn insert(
             organisations::request_id.eq(request_id),
             organisations::region.eq(&draft.region),
             organisations::sector.eq(&draft.sector),
-            organisations::name.eq(draft.name.trim()),
-            organisations::kvk_number.eq(&draft.kvk_number),
-            organisations::municipality.eq(draft.municipality.trim()),
+            organisations::name.eq(draft.name.as_str()),
+            organisations::kvk_number.eq(draft.kvk_number.as_str()),
+            organisations::municipality.eq(draft.municipality.as_str()),
             organisations::employee_count.eq(draft.employee_count),
         ))
         .returning(OrganisationRow::as_returning())

@@ -4,7 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{erasure_audit, learning_needs, participants};
-use crate::domain::model::ValidParticipant;
+use crate::domain::commands::Participant;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = participants)]
@@ -53,25 +53,20 @@ pub struct NewParticipant<'a> {
 }
 
 impl<'a> NewParticipant<'a> {
-    pub fn new(
-        id: Uuid,
-        organisation_id: Uuid,
-        p: &'a ValidParticipant,
-        origin: &Origin<'a>,
-    ) -> Self {
+    pub fn new(id: Uuid, organisation_id: Uuid, p: &'a Participant, origin: &Origin<'a>) -> Self {
         NewParticipant {
             id,
             request_id: origin.request_id,
             organisation_id,
-            given_name: Some(&p.given_name),
-            family_name: Some(&p.family_name),
-            email: Some(&p.email),
+            given_name: Some(p.given_name.as_str()),
+            family_name: Some(p.family_name.as_str()),
+            email: Some(p.email.as_str()),
             role: p.role.as_str(),
             job_title: (!p.job_title.is_empty()).then_some(p.job_title.as_str()),
             consent_given: true,
             consent_at: Some(Utc::now()),
             source: p.source.as_str(),
-            uwv_reference: p.uwv_reference.as_deref(),
+            uwv_reference: p.uwv_reference.as_ref().map(|r| r.as_str()),
             import_source: origin.import_source,
             external_reference: origin.external_reference,
         }

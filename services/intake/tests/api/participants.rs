@@ -218,3 +218,54 @@ struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
 }
+
+/// Every string is bounded and every list counted at the edge: one call names every
+/// bad field, and nothing of it is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_or_control_character_input_is_refused_field_by_field_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "12121212").await;
+    let mut request = participant_request(&organisation.organisation_id, 1);
+    request.given_name = "x".repeat(201);
+    request.family_name = "Jan\0sen".into();
+    request.job_title = "y".repeat(10_000);
+    let status = client.enrol_participant(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        violations(&status),
+        ["given_name", "family_name", "job_title"]
+    );
+    let listed = client
+        .list_participants(pb::ListParticipantsRequest {
+            organisation_id: organisation.organisation_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.participants.is_empty());
+
+    let participant = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let need = |theme: &str, description: &str| pb::LearningNeedInput {
+        theme: theme.into(),
+        description: description.into(),
+    };
+    let too_many = pb::RecordLearningNeedsRequest {
+        participant_id: participant.participant_id.clone(),
+        needs: vec![need("lassen", "TIG"); 21],
+        ..Default::default()
+    };
+    let status = client.record_learning_needs(too_many).await.unwrap_err();
+    assert_eq!(violations(&status), ["needs"]);
+    let too_long = pb::RecordLearningNeedsRequest {
+        participant_id: "not-an-id".into(),
+        needs: vec![need(&"t".repeat(101), &"d".repeat(2_001))],
+        ..Default::default()
+    };
+    let status = client.record_learning_needs(too_long).await.unwrap_err();
+    assert_eq!(
+        violations(&status),
+        ["participant_id", "needs[0].theme", "needs[0].description"]
+    );
+}
