@@ -121,11 +121,16 @@ pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()>
 
     let mut routes = parts.routes.add_service(health_service.clone());
     if settings.grpc.reflection {
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(llo_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .build_v1()?;
-        routes = routes.add_service(reflection);
+        // Both versions: grpcio-reflection (Python), Postman and older grpcurl speak
+        // only v1alpha.
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(llo_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        routes = routes
+            .add_service(reflection().build_v1()?)
+            .add_service(reflection().build_v1alpha()?);
     }
 
     let mut builder = Server::builder();

@@ -51,6 +51,36 @@ async fn reflection_lists_the_intake_service_without_a_token() {
     );
 }
 
+/// Clients that speak only the older v1alpha protocol (grpcio-reflection, Postman,
+/// older grpcurl) list the services too.
+#[tokio::test(flavor = "multi_thread")]
+async fn reflection_v1alpha_answers_too() {
+    use tonic_reflection::pb::v1alpha::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let app = TestApp::spawn().await;
+    let mut reflection = ServerReflectionClient::new(app.channel().await);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = reflection
+        .server_reflection_info(tokio_stream::iter(vec![request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = responses.message().await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected reflection answer");
+    };
+    let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+    assert!(
+        names.contains(&"llo.intake.v1.IntakeService".to_owned()),
+        "{names:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_migration_runs_up_down_and_up_again() {
     let app = TestApp::spawn().await;
