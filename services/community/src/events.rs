@@ -19,7 +19,7 @@ pub fn member_joined(row: &MemberRow) -> events::MemberJoined {
     events::MemberJoined {
         member_id: row.id.to_string(),
         region: row.region.clone(),
-        member_type: member_type_to_proto(&row.member_type) as i32,
+        member_type: member_type_to_proto(row.member_type) as i32,
         organisation_id: row
             .organisation_id
             .map(|o| o.to_string())
@@ -61,7 +61,7 @@ pub fn registration_changed(
         organisation_id: row.organisation_id.to_string(),
         region: workshop.region.clone(),
         from_status: status_to_proto(from) as i32,
-        to_status: status_to_proto(row.state()) as i32,
+        to_status: status_to_proto(row.status) as i32,
         wait_list_position: i32::try_from(position).unwrap_or(i32::MAX),
         occur_time: Some(timestamp(row.updated_at)),
     }
@@ -128,10 +128,10 @@ pub fn knowledge_item_published(row: &KnowledgeRow) -> events::KnowledgeItemPubl
     events::KnowledgeItemPublished {
         knowledge_item_id: row.id.to_string(),
         region: row.region.clone(),
-        kind: row.kind.clone(),
+        kind: row.kind.as_str().to_owned(),
         themes: row.themes.clone(),
         author_member_id: row.author_member_id.to_string(),
-        visibility: row.visibility.clone(),
+        visibility: row.visibility.as_str().to_owned(),
         occur_time: Some(timestamp(row.created_at)),
     }
 }

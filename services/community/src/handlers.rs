@@ -97,7 +97,7 @@ async fn participant_erased(
         };
         if let Some(registration) =
             registrations::live_of(conn, workshop_id, erased.participant_id).await?
-            && registration.state().is_open()
+            && registration.status.is_open()
         {
             cancel_and_promote(conn, &workshop, &registration, Some("participant erased"))
                 .await

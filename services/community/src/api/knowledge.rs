@@ -5,7 +5,7 @@ use llo_chassis::{
     ApiError, Violations,
     auth::Caller,
     bus::record,
-    fields::non_empty,
+    fields::{Text, non_empty},
     idempotency::{self, RequestKey},
     paging::Page,
 };
@@ -13,11 +13,11 @@ use llo_proto::community::v1 as pb;
 use uuid::Uuid;
 
 use super::{
-    Context, check_request_id, id_field, mapping, named_region, own_organisation, position_after,
-    position_token, visible_member,
+    Context, mapping, named_region, own_organisation, position_after, position_token,
+    visible_member,
 };
 use crate::{
-    domain::{model::KnowledgeKind, rules},
+    domain::{commands::PublishKnowledgeItem, model::KnowledgeKind, rules},
     events,
     store::knowledge::{self, NewKnowledgeItem},
 };
@@ -32,56 +32,21 @@ pub async fn publish(
     caller: &Caller,
     request: pb::PublishKnowledgeItemRequest,
 ) -> Result<pb::PublishKnowledgeItemResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    let region = ctx.region_field(&request.region, &mut violations);
-    let kind = mapping::kind_from_proto(request.kind);
-    if kind.is_none() {
-        violations.add(
-            "kind",
-            "is required: learning experience, instrument or strategy",
-        );
-    }
-    violations.require_text("title", &request.title, rules::MAX_NAME);
-    violations.require_text("body", &request.body, rules::MAX_BODY);
-    let themes: Vec<String> = request.themes.iter().map(|t| t.trim().to_owned()).collect();
-    if themes.len() > rules::MAX_THEMES {
-        violations.add("themes", format!("at most {} themes", rules::MAX_THEMES));
-    }
-    let known = ctx.themes(&region).unwrap_or_default();
-    for (index, theme) in themes.iter().enumerate() {
-        if !known.iter().any(|t| t == theme) {
-            violations.add(
-                format!("themes[{index}]"),
-                "is not a community theme of the region's sector packs",
-            );
-        }
-    }
-    let author = id_field(
-        "author_member_id",
-        &request.author_member_id,
-        &mut violations,
-    );
-    let visibility = mapping::visibility_from_proto(request.visibility);
-    if visibility.is_none() {
-        violations.add("visibility", "is required: community or public");
-    }
-    violations.into_result()?;
-    let (Some(kind), Some(author), Some(visibility)) = (kind, author, visibility) else {
-        return Err(ApiError::invalid("request", "is invalid"));
-    };
-    named_region(caller, &region)?;
     let key = RequestKey::new(
         caller,
         "PublishKnowledgeItem",
         &request.request_id,
         &request,
-    )?;
+    );
+    let command = PublishKnowledgeItem::try_from((request, ctx.installation()))?;
+    let key = key?;
+    let region = &command.region;
+    named_region(caller, region)?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
-            let author = visible_member(conn, caller, author).await?;
-            if author.region != region {
+            let author = visible_member(conn, caller, command.author_member_id).await?;
+            if &author.region != region {
                 return Err(ApiError::not_found(format!(
                     "member {} in {region}",
                     author.id
@@ -96,13 +61,13 @@ pub async fn publish(
             }
             let new = NewKnowledgeItem {
                 id: Uuid::now_v7(),
-                region: &region,
-                kind: kind.as_str(),
-                title: request.title.trim(),
-                body: request.body.trim(),
-                themes: &themes,
+                region,
+                kind: command.kind.as_str(),
+                title: &command.title,
+                body: &command.body,
+                themes: &command.themes,
                 author_member_id: author.id,
-                visibility: visibility.as_str(),
+                visibility: command.visibility.as_str(),
             };
             let row = knowledge::insert(conn, &new).await?;
             record(conn, &row.region, &events::knowledge_item_published(&row)).await?;
@@ -123,7 +88,7 @@ pub async fn search(
     let mut violations = Violations::new();
     violations.check(
         "query",
-        rules::optional_text(&request.query, rules::MAX_QUERY),
+        Text::<{ rules::MAX_QUERY }>::optional(&request.query).map(|_| ()),
     );
     let kind = match request.kind {
         0 => None,

@@ -26,14 +26,6 @@ pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     }
 }
 
-/// A protobuf timestamp as a time; `Err` for one out of range.
-pub fn from_timestamp(at: &prost_types::Timestamp) -> Result<DateTime<Utc>, String> {
-    u32::try_from(at.nanos)
-        .ok()
-        .and_then(|nanos| DateTime::from_timestamp(at.seconds, nanos))
-        .ok_or_else(|| "is not a valid time".to_owned())
-}
-
 pub fn member_type_from_proto(value: i32) -> Option<MemberType> {
     use common::CommunityMemberType as P;
     Some(match P::try_from(value).ok()? {
@@ -48,17 +40,16 @@ pub fn member_type_from_proto(value: i32) -> Option<MemberType> {
     })
 }
 
-pub fn member_type_to_proto(text: &str) -> common::CommunityMemberType {
+pub fn member_type_to_proto(member_type: MemberType) -> common::CommunityMemberType {
     use common::CommunityMemberType as P;
-    match MemberType::parse(text) {
-        None => P::Unspecified,
-        Some(MemberType::Company) => P::Company,
-        Some(MemberType::EmployersOrganisation) => P::EmployersOrganisation,
-        Some(MemberType::Union) => P::Union,
-        Some(MemberType::EducationProvider) => P::EducationProvider,
-        Some(MemberType::PublicEmploymentService) => P::PublicEmploymentService,
-        Some(MemberType::Adviser) => P::Adviser,
-        Some(MemberType::Other) => P::Other,
+    match member_type {
+        MemberType::Company => P::Company,
+        MemberType::EmployersOrganisation => P::EmployersOrganisation,
+        MemberType::Union => P::Union,
+        MemberType::EducationProvider => P::EducationProvider,
+        MemberType::PublicEmploymentService => P::PublicEmploymentService,
+        MemberType::Adviser => P::Adviser,
+        MemberType::Other => P::Other,
     }
 }
 
@@ -118,12 +109,11 @@ pub fn kind_from_proto(value: i32) -> Option<KnowledgeKind> {
     }
 }
 
-pub fn kind_to_proto(text: &str) -> pb::KnowledgeItemKind {
-    match KnowledgeKind::parse(text) {
-        None => pb::KnowledgeItemKind::Unspecified,
-        Some(KnowledgeKind::LearningExperience) => pb::KnowledgeItemKind::LearningExperience,
-        Some(KnowledgeKind::Instrument) => pb::KnowledgeItemKind::Instrument,
-        Some(KnowledgeKind::Strategy) => pb::KnowledgeItemKind::Strategy,
+pub fn kind_to_proto(kind: KnowledgeKind) -> pb::KnowledgeItemKind {
+    match kind {
+        KnowledgeKind::LearningExperience => pb::KnowledgeItemKind::LearningExperience,
+        KnowledgeKind::Instrument => pb::KnowledgeItemKind::Instrument,
+        KnowledgeKind::Strategy => pb::KnowledgeItemKind::Strategy,
     }
 }
 
@@ -135,11 +125,10 @@ pub fn visibility_from_proto(value: i32) -> Option<Visibility> {
     }
 }
 
-pub fn visibility_to_proto(text: &str) -> pb::KnowledgeVisibility {
-    match Visibility::parse(text) {
-        None => pb::KnowledgeVisibility::Unspecified,
-        Some(Visibility::Community) => pb::KnowledgeVisibility::Community,
-        Some(Visibility::Public) => pb::KnowledgeVisibility::Public,
+pub fn visibility_to_proto(visibility: Visibility) -> pb::KnowledgeVisibility {
+    match visibility {
+        Visibility::Community => pb::KnowledgeVisibility::Community,
+        Visibility::Public => pb::KnowledgeVisibility::Public,
     }
 }
 
@@ -155,7 +144,7 @@ pub fn member(row: &MemberRow) -> pb::Member {
     pb::Member {
         member_id: row.id.to_string(),
         region: row.region.clone(),
-        member_type: member_type_to_proto(&row.member_type) as i32,
+        member_type: member_type_to_proto(row.member_type) as i32,
         name: row.name.clone(),
         organisation_id: row
             .organisation_id
@@ -168,10 +157,9 @@ pub fn member(row: &MemberRow) -> pb::Member {
 }
 
 pub fn workshop(row: &WorkshopRow, figures: Figures) -> pb::Workshop {
-    let status = match WorkshopStatus::parse(&row.status) {
-        Some(WorkshopStatus::Scheduled) => pb::WorkshopStatus::Scheduled,
-        Some(WorkshopStatus::Cancelled) => pb::WorkshopStatus::Cancelled,
-        None => pb::WorkshopStatus::Unspecified,
+    let status = match row.status {
+        WorkshopStatus::Scheduled => pb::WorkshopStatus::Scheduled,
+        WorkshopStatus::Cancelled => pb::WorkshopStatus::Cancelled,
     };
     let count = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
     pb::Workshop {
@@ -210,7 +198,7 @@ pub fn registration(row: &RegistrationRow, position: usize) -> pb::Registration 
             .map(|p| p.to_string())
             .unwrap_or_default(),
         organisation_id: row.organisation_id.to_string(),
-        status: status_to_proto(row.state()) as i32,
+        status: status_to_proto(row.status) as i32,
         wait_list_position: i32::try_from(position).unwrap_or(i32::MAX),
         hours_attended: hours(row.minutes_attended),
         cancel_reason: row.cancel_reason.clone().unwrap_or_default(),
@@ -238,12 +226,12 @@ pub fn knowledge_item(row: &KnowledgeRow) -> pb::KnowledgeItem {
     pb::KnowledgeItem {
         knowledge_item_id: row.id.to_string(),
         region: row.region.clone(),
-        kind: kind_to_proto(&row.kind) as i32,
+        kind: kind_to_proto(row.kind) as i32,
         title: row.title.clone(),
         body: row.body.clone(),
         themes: row.themes.clone(),
         author_member_id: row.author_member_id.to_string(),
-        visibility: visibility_to_proto(&row.visibility) as i32,
+        visibility: visibility_to_proto(row.visibility) as i32,
         publish_time: Some(timestamp(row.created_at)),
     }
 }

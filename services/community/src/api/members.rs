@@ -1,6 +1,6 @@
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError,
     auth::Caller,
     bus::record,
     idempotency::{self, RequestKey},
@@ -9,9 +9,9 @@ use llo_chassis::{
 use llo_proto::community::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, check_request_id, listing_regions, mapping, named_region, visible_member};
+use super::{Context, listing_regions, mapping, named_region, visible_member};
 use crate::{
-    domain::{model::MemberType, rules},
+    domain::{commands::RegisterPartner, model::MemberType},
     events,
     store::members::{self, NewMember},
 };
@@ -21,37 +21,21 @@ pub async fn register_partner(
     caller: &Caller,
     request: pb::RegisterPartnerRequest,
 ) -> Result<pb::RegisterPartnerResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    let region = ctx.region_field(&request.region, &mut violations);
-    let member_type = mapping::member_type_from_proto(request.member_type);
-    match member_type {
-        None => violations.add("member_type", "is required"),
-        Some(MemberType::Company) => violations.add(
-            "member_type",
-            "companies join through intake (RegisterOrganisation), not as partners",
-        ),
-        Some(_) => {}
-    }
-    violations.require_text("name", &request.name, rules::MAX_NAME);
-    violations.require_text("contact_role", &request.contact_role, rules::MAX_NAME);
-    violations.into_result()?;
-    let Some(member_type) = member_type else {
-        return Err(ApiError::invalid("member_type", "is required"));
-    };
-    named_region(caller, &region)?;
-    let key = RequestKey::new(caller, "RegisterPartner", &request.request_id, &request)?;
+    let key = RequestKey::new(caller, "RegisterPartner", &request.request_id, &request);
+    let command = RegisterPartner::try_from((request, ctx.installation()))?;
+    let key = key?;
+    named_region(caller, &command.region)?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let new = NewMember {
                 id: Uuid::now_v7(),
-                region: &region,
-                member_type: member_type.as_str(),
-                name: request.name.trim(),
+                region: &command.region,
+                member_type: command.member_type.as_str(),
+                name: &command.name,
                 organisation_id: None,
                 sector: None,
-                contact_role: Some(request.contact_role.trim()),
+                contact_role: Some(&command.contact_role),
             };
             let row = members::insert(conn, &new)
                 .await?

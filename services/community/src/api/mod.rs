@@ -1,5 +1,6 @@
 //! gRPC ↔ domain for CommunityService. Each method runs its work to the end on its own
 //! task (see `llo_chassis::call`), as the caller proven by the auth gate.
+pub mod commands;
 pub mod knowledge;
 pub mod mapping;
 pub mod members;
@@ -9,17 +10,13 @@ pub mod workshops;
 use std::sync::Arc;
 
 use llo_chassis::{
-    ApiError, Violations, auth::Caller, db::PgPool, fields::non_empty, idempotency::MAX_REQUEST_ID,
-    packs::Packs, paging::Page,
+    ApiError, auth::Caller, db::PgPool, fields::non_empty, packs::Packs, paging::Page,
 };
 use llo_proto::community::v1::{self as pb, community_service_server::CommunityService};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::{
-    domain::registration::Refused,
-    store::{members::MemberRow, workshops::WorkshopRow},
-};
+use crate::store::{members::MemberRow, workshops::WorkshopRow};
 
 /// What every handler needs.
 pub struct Context {
@@ -28,27 +25,9 @@ pub struct Context {
 }
 
 impl Context {
-    /// The community themes of the region's sectors (`None`: no such region here).
-    pub fn themes(&self, region: &str) -> Option<Vec<String>> {
-        let pack = self.packs.region(region)?;
-        Some(
-            pack.sectors
-                .iter()
-                .filter_map(|s| self.packs.sector(s))
-                .flat_map(|s| s.themes.iter().map(|t| t.id.clone()))
-                .collect(),
-        )
-    }
-
-    /// Checks a region field: present and installed. Returns the trimmed region.
-    pub fn region_field(&self, value: &str, violations: &mut Violations) -> String {
-        let region = value.trim().to_owned();
-        if region.is_empty() {
-            violations.add("region", "is required");
-        } else if self.packs.region(&region).is_none() {
-            violations.add("region", "is not a region of this installation");
-        }
-        region
+    /// The installation requests are read against.
+    pub fn installation(&self) -> commands::Installation<'_> {
+        commands::Installation(&self.packs)
     }
 }
 
@@ -60,27 +39,6 @@ pub struct CommunityApi {
 impl CommunityApi {
     pub fn new(ctx: Context) -> Self {
         Self { ctx: Arc::new(ctx) }
-    }
-}
-
-/// A request id longer than allowed, as a field violation among the others.
-pub fn check_request_id(request_id: &str, violations: &mut Violations) {
-    if request_id.trim().chars().count() > MAX_REQUEST_ID {
-        violations.add(
-            "request_id",
-            format!("must be at most {MAX_REQUEST_ID} characters"),
-        );
-    }
-}
-
-/// An id field among other checks: the violation is collected, the id returned if valid.
-pub fn id_field(field: &str, value: &str, violations: &mut Violations) -> Option<Uuid> {
-    match llo_chassis::fields::check_id(value) {
-        Ok(id) => Some(id),
-        Err(description) => {
-            violations.add(field, description);
-            None
-        }
     }
 }
 
@@ -150,11 +108,6 @@ pub async fn visible_workshop(
         Some(row) if caller.may_see_region(&row.region) => Ok(row),
         _ => Err(ApiError::not_found(format!("workshop {id}"))),
     }
-}
-
-/// A refused state transition: FAILED_PRECONDITION with its reason.
-pub fn refused(refused: Refused) -> ApiError {
-    ApiError::precondition(refused.reason, refused.message)
 }
 
 /// Paging by position (for orders that are not by id: arrival, relevance): the

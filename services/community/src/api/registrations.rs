@@ -8,21 +8,22 @@ use llo_chassis::{
     ApiError, Violations,
     auth::Caller,
     bus::{OutboxEvent, record, record_all},
+    fields::check_id,
     idempotency::{self, RequestKey},
     paging::Page,
 };
 use llo_proto::community::v1 as pb;
 use uuid::Uuid;
 
-use super::{
-    Context, check_request_id, id_field, mapping, own_organisation, position_after, position_token,
-    refused, visible_workshop,
-};
+use super::{Context, mapping, own_organisation, position_after, position_token, visible_workshop};
 use crate::{
     domain::{
-        model::WorkshopStatus,
-        registration::{self, Status, Transition},
+        commands::{
+            CancelRegistration, RecordAttendance, RegisterForWorkshop, SubmitWorkshopFeedback,
+        },
+        registration::{self, Status, Transition, may_give_feedback},
         rules,
+        workshop::{may_record_attendance, may_register, passes_seat_on},
     },
     events,
     store::{
@@ -34,7 +35,7 @@ use crate::{
 
 /// The place of a wait-listed registration (1 = next); 0 when it is not waiting.
 async fn position(conn: &mut AsyncPgConnection, row: &RegistrationRow) -> Result<usize, ApiError> {
-    if row.state() != Status::WaitListed {
+    if row.status != Status::WaitListed {
         return Ok(0);
     }
     let waiting = store_registrations::waiting(conn, row.workshop_id).await?;
@@ -49,16 +50,12 @@ pub async fn register(
     caller: &Caller,
     request: pb::RegisterForWorkshopRequest,
 ) -> Result<pb::RegisterForWorkshopResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    let workshop_id = id_field("workshop_id", &request.workshop_id, &mut violations);
-    let participant_id = id_field("participant_id", &request.participant_id, &mut violations);
-    violations.into_result()?;
-    let (Some(workshop_id), Some(participant_id)) = (workshop_id, participant_id) else {
-        return Err(ApiError::invalid("request", "is invalid"));
-    };
-    let key = RequestKey::new(caller, "RegisterForWorkshop", &request.request_id, &request)?
-        .map(|k| k.about(participant_id));
+    let key = RequestKey::new(caller, "RegisterForWorkshop", &request.request_id, &request);
+    let RegisterForWorkshop {
+        workshop_id,
+        participant_id,
+    } = RegisterForWorkshop::try_from(request)?;
+    let key = key?.map(|k| k.about(participant_id));
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -72,24 +69,11 @@ pub async fn register(
                 })
                 .ok_or_else(not_found)?;
             let workshop = visible_workshop(conn, caller, workshop_id, true).await?;
-            if workshop.status == WorkshopStatus::Cancelled.as_str() {
-                return Err(ApiError::precondition(
-                    "WORKSHOP_CANCELLED",
-                    "the workshop was cancelled",
-                ));
-            }
-            if Utc::now() >= workshop.registration_closes_at {
-                return Err(ApiError::precondition(
-                    "REGISTRATION_CLOSED",
-                    "registration for this workshop has closed",
-                ));
-            }
-            if participant.region != workshop.region {
-                return Err(ApiError::precondition(
-                    "OTHER_REGION",
-                    "the participant's company is in another region than the workshop",
-                ));
-            }
+            may_register(
+                workshop.facts(),
+                Utc::now(),
+                participant.region == workshop.region,
+            )?;
             if let Some(existing) =
                 store_registrations::live_of(conn, workshop_id, participant_id).await?
             {
@@ -97,8 +81,7 @@ pub async fn register(
                     "ALREADY_REGISTERED",
                     format!(
                         "the participant is registered already (registration {}, {})",
-                        existing.id,
-                        existing.state()
+                        existing.id, existing.status
                     ),
                 ));
             }
@@ -110,8 +93,7 @@ pub async fn register(
                 participant.organisation_id,
             )
             .await?;
-            let to = registration::apply(Status::Requested, registration::admit(occupancy))
-                .map_err(refused)?;
+            let to = registration::apply(Status::Requested, registration::admit(occupancy))?;
             let row = store_registrations::insert(
                 conn,
                 workshop_id,
@@ -154,8 +136,8 @@ pub async fn cancel_and_promote(
     registration: &RegistrationRow,
     reason: Option<&str>,
 ) -> Result<(RegistrationRow, Option<RegistrationRow>), ApiError> {
-    let from = registration.state();
-    let to = registration::apply(from, Transition::Cancel).map_err(refused)?;
+    let from = registration.status;
+    let to = registration::apply(from, Transition::Cancel)?;
     let cancelled =
         store_registrations::set_status(conn, registration.id, to, reason, None).await?;
     let mut outbox = vec![OutboxEvent::of(
@@ -163,14 +145,7 @@ pub async fn cancel_and_promote(
         &events::registration_changed(workshop, &cancelled, from, 0),
     )];
     let mut promoted = None;
-    let open = workshop.status == WorkshopStatus::Scheduled.as_str();
-    if from == Status::Booked
-        && open
-        && registration::promotes(
-            Utc::now(),
-            workshop.registration_closes_at,
-            workshop.starts_at,
-        )
+    if passes_seat_on(workshop.facts(), from, Utc::now())
         && let Some(next) = store_registrations::first_eligible_waiting(
             conn,
             workshop.id,
@@ -178,11 +153,11 @@ pub async fn cancel_and_promote(
         )
         .await?
     {
-        let booked = registration::apply(next.state(), Transition::Promote).map_err(refused)?;
+        let booked = registration::apply(next.status, Transition::Promote)?;
         let row = store_registrations::set_status(conn, next.id, booked, None, None).await?;
         outbox.push(OutboxEvent::of(
             &workshop.region,
-            &events::registration_changed(workshop, &row, next.state(), 0),
+            &events::registration_changed(workshop, &row, next.status, 0),
         ));
         promoted = Some(row);
     }
@@ -224,18 +199,10 @@ pub async fn cancel(
     caller: &Caller,
     request: pb::CancelRegistrationRequest,
 ) -> Result<pb::CancelRegistrationResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    let id = id_field("registration_id", &request.registration_id, &mut violations);
-    violations.check(
-        "reason",
-        rules::optional_text(&request.reason, rules::MAX_TEXT),
-    );
-    violations.into_result()?;
-    let Some(id) = id else {
-        return Err(ApiError::invalid("registration_id", "is required"));
-    };
-    let key = RequestKey::new(caller, "CancelRegistration", &request.request_id, &request)?;
+    let key = RequestKey::new(caller, "CancelRegistration", &request.request_id, &request);
+    let command = CancelRegistration::try_from(request)?;
+    let key = key?;
+    let id = command.registration_id;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -243,9 +210,9 @@ pub async fn cancel(
             if let Some(participant) = registration.participant_id {
                 idempotency::concerns(conn, key.as_ref(), participant).await?;
             }
-            let reason = llo_chassis::fields::non_empty(&request.reason);
+            let reason = command.reason.clone().non_empty();
             let (cancelled, promoted) =
-                cancel_and_promote(conn, &workshop, &registration, reason).await?;
+                cancel_and_promote(conn, &workshop, &registration, reason.as_deref()).await?;
             Ok(pb::CancelRegistrationResponse {
                 registration: Some(mapping::registration(&cancelled, 0)),
                 promoted: promoted.map(|p| mapping::registration(&p, 0)),
@@ -262,7 +229,9 @@ pub async fn list(
     request: pb::ListRegistrationsRequest,
 ) -> Result<pb::ListRegistrationsResponse, ApiError> {
     let mut violations = Violations::new();
-    let workshop_id = id_field("workshop_id", &request.workshop_id, &mut violations);
+    let workshop_id = check_id(&request.workshop_id)
+        .map_err(|description| violations.add("workshop_id", description))
+        .ok();
     let status = mapping::status_from_proto(request.status).unwrap_or_else(|_| {
         violations.add("status", "is not a registration status");
         None
@@ -298,7 +267,7 @@ pub async fn list(
         registrations: rows
             .iter()
             .map(|r| {
-                let place = if r.state() == Status::WaitListed {
+                let place = if r.status == Status::WaitListed {
                     waiting
                         .iter()
                         .position(|id| *id == r.id)
@@ -318,60 +287,23 @@ pub async fn record_attendance(
     caller: &Caller,
     request: pb::RecordAttendanceRequest,
 ) -> Result<pb::RecordAttendanceResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    let id = id_field("registration_id", &request.registration_id, &mut violations);
-    let attendance = mapping::attendance_from_proto(request.attendance);
-    if attendance.is_none() {
-        violations.add(
-            "attendance",
-            "is required: fully, partially attended or no-show",
-        );
-    }
-    if let Some(attendance) = attendance {
-        // Everything but the workshop's length, which is checked below.
-        violations.check(
-            "hours_attended",
-            rules::minutes_attended(
-                attendance,
-                request.hours_attended,
-                rules::MAX_WORKSHOP_MINUTES,
-            )
-            .map(|_| ()),
-        );
-    }
-    violations.into_result()?;
-    let (Some(id), Some(attendance)) = (id, attendance) else {
-        return Err(ApiError::invalid("request", "is invalid"));
-    };
-    let key = RequestKey::new(caller, "RecordAttendance", &request.request_id, &request)?;
+    let key = RequestKey::new(caller, "RecordAttendance", &request.request_id, &request);
+    let RecordAttendance {
+        registration_id: id,
+        attendance,
+        hours_attended,
+    } = RecordAttendance::try_from(request)?;
+    let key = key?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let (registration, workshop) = visible_registration(conn, caller, id, true).await?;
-            if workshop.status == WorkshopStatus::Cancelled.as_str() {
-                return Err(ApiError::precondition(
-                    "WORKSHOP_CANCELLED",
-                    "the workshop was cancelled",
-                ));
-            }
-            if Utc::now() < workshop.starts_at {
-                return Err(ApiError::precondition(
-                    "WORKSHOP_NOT_STARTED",
-                    "attendance is recorded once the workshop has started",
-                ));
-            }
-            let Some(participant) = registration.participant_id else {
-                return Err(ApiError::precondition(
-                    "PARTICIPANT_ERASED",
-                    "the participant was erased",
-                ));
-            };
+            may_record_attendance(workshop.facts(), Utc::now())?;
+            let participant = registration::participant(registration.participant_id)?;
             idempotency::concerns(conn, key.as_ref(), participant).await?;
-            let to = registration::apply(registration.state(), Transition::Attend(attendance))
-                .map_err(refused)?;
+            let to = registration::apply(registration.status, Transition::Attend(attendance))?;
             let minutes =
-                rules::minutes_attended(attendance, request.hours_attended, workshop.minutes())
+                rules::minutes_attended(attendance, hours_attended, workshop.minutes())
                     .map_err(|description| ApiError::invalid("hours_attended", description))?;
             let row =
                 store_registrations::set_status(conn, registration.id, to, None, Some(minutes))
@@ -381,7 +313,7 @@ pub async fn record_attendance(
                 &[
                     OutboxEvent::of(
                         &workshop.region,
-                        &events::registration_changed(&workshop, &row, registration.state(), 0),
+                        &events::registration_changed(&workshop, &row, registration.status, 0),
                     ),
                     OutboxEvent::of(
                         &workshop.region,
@@ -404,44 +336,22 @@ pub async fn submit_feedback(
     caller: &Caller,
     request: pb::SubmitWorkshopFeedbackRequest,
 ) -> Result<pb::SubmitWorkshopFeedbackResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    let id = id_field("registration_id", &request.registration_id, &mut violations);
-    violations.check("rating", rules::rating(request.rating));
-    violations.check(
-        "comment",
-        rules::optional_text(&request.comment, rules::MAX_TEXT),
-    );
-    violations.into_result()?;
-    let Some(id) = id else {
-        return Err(ApiError::invalid("registration_id", "is required"));
-    };
     let key = RequestKey::new(
         caller,
         "SubmitWorkshopFeedback",
         &request.request_id,
         &request,
-    )?;
+    );
+    let command = SubmitWorkshopFeedback::try_from(request)?;
+    let key = key?;
+    let id = command.registration_id;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let (registration, workshop) = visible_registration(conn, caller, id, false).await?;
-            let Some(participant) = registration.participant_id else {
-                return Err(ApiError::precondition(
-                    "PARTICIPANT_ERASED",
-                    "the participant was erased",
-                ));
-            };
+            let participant = registration::participant(registration.participant_id)?;
             idempotency::concerns(conn, key.as_ref(), participant).await?;
-            if !registration.state().attended() {
-                return Err(ApiError::precondition(
-                    "NOT_ATTENDED",
-                    format!(
-                        "feedback is for those who attended; this registration is {}",
-                        registration.state()
-                    ),
-                ));
-            }
+            may_give_feedback(registration.status)?;
             let given = || {
                 ApiError::exists(
                     "FEEDBACK_ALREADY_GIVEN",
@@ -458,8 +368,8 @@ pub async fn submit_feedback(
                 conn,
                 registration.id,
                 workshop.id,
-                request.rating,
-                request.comment.trim(),
+                command.rating,
+                &command.comment,
             )
             .await
             .map_err(|e| match store::unique_violation(&e) {

@@ -11,15 +11,13 @@ use llo_chassis::{
 use llo_proto::community::v1 as pb;
 use uuid::Uuid;
 
-use super::{
-    Context, check_request_id, id_field, listing_regions, mapping, named_region, refused,
-    visible_member, visible_workshop,
-};
+use super::{Context, listing_regions, mapping, named_region, visible_member, visible_workshop};
 use crate::{
     domain::{
+        commands::{CancelWorkshop, ScheduleWorkshop},
         model::WorkshopStatus,
         registration::{self, Status, Transition},
-        rules,
+        workshop::may_cancel,
     },
     events,
     store::{
@@ -33,76 +31,16 @@ pub async fn schedule(
     caller: &Caller,
     request: pb::ScheduleWorkshopRequest,
 ) -> Result<pb::ScheduleWorkshopResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    let region = ctx.region_field(&request.region, &mut violations);
-    let theme = request.theme.trim();
-    if theme.is_empty() {
-        violations.add("theme", "is required");
-    } else if let Some(themes) = ctx.themes(&region)
-        && !themes.iter().any(|t| t == theme)
-    {
-        violations.add(
-            "theme",
-            format!(
-                "is not a community theme of the region's sector packs ({})",
-                themes.join(", ")
-            ),
-        );
-    }
-    violations.require_text("title", &request.title, rules::MAX_NAME);
-    violations.check(
-        "description",
-        rules::optional_text(&request.description, rules::MAX_TEXT),
-    );
-    let mut time = |field: &'static str, value: &Option<prost_types::Timestamp>| {
-        value
-            .as_ref()
-            .and_then(|t| match mapping::from_timestamp(t) {
-                Ok(at) => Some(at),
-                Err(description) => {
-                    violations.add(field, description);
-                    None
-                }
-            })
-    };
-    let start = time("start_time", &request.start_time);
-    let end = time("end_time", &request.end_time);
-    let cutoff = time(
-        "registration_cutoff_time",
-        &request.registration_cutoff_time,
-    );
-    let explicit_times_ok = (request.start_time.is_none() || start.is_some())
-        && (request.end_time.is_none() || end.is_some());
-    if explicit_times_ok {
-        for (field, description) in rules::workshop_times(Utc::now(), start, end, cutoff) {
-            violations.add(field, description);
-        }
-    }
-    let location = request.location.trim();
-    let online_url = request.online_url.trim();
-    if location.is_empty() && online_url.is_empty() {
-        violations.add("location", "a place or an online link is required");
-    }
-    violations.check("location", rules::optional_text(location, rules::MAX_NAME));
-    violations.check("online_url", rules::online_url(online_url));
-    violations.check("capacity", rules::capacity(request.capacity));
-    violations.check(
-        "seats_per_company",
-        rules::seats_per_company(request.seats_per_company, request.capacity),
-    );
-    let host = id_field("host_member_id", &request.host_member_id, &mut violations);
-    violations.into_result()?;
-    let (Some(host), Some(start), Some(end)) = (host, start, end) else {
-        return Err(ApiError::invalid("request", "is invalid"));
-    };
-    named_region(caller, &region)?;
-    let key = RequestKey::new(caller, "ScheduleWorkshop", &request.request_id, &request)?;
+    let key = RequestKey::new(caller, "ScheduleWorkshop", &request.request_id, &request);
+    let command = ScheduleWorkshop::try_from((request, ctx.installation()))?;
+    let key = key?;
+    let region = &command.region;
+    named_region(caller, region)?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
-            let host = visible_member(conn, caller, host).await?;
-            if host.region != region {
+            let host = visible_member(conn, caller, command.host_member_id).await?;
+            if &host.region != region {
                 return Err(ApiError::not_found(format!(
                     "member {} in {region}",
                     host.id
@@ -110,18 +48,17 @@ pub async fn schedule(
             }
             let new = NewWorkshop {
                 id: Uuid::now_v7(),
-                region: &region,
-                theme,
-                title: request.title.trim(),
-                description: request.description.trim(),
-                starts_at: start,
-                ends_at: end,
-                location: non_empty(location),
-                online_url: non_empty(online_url),
-                capacity: request.capacity,
-                seats_per_company: (request.seats_per_company > 0)
-                    .then_some(request.seats_per_company),
-                registration_closes_at: cutoff.unwrap_or(start),
+                region,
+                theme: &command.theme,
+                title: &command.title,
+                description: &command.description,
+                starts_at: command.starts_at,
+                ends_at: command.ends_at,
+                location: command.venue.location.as_deref(),
+                online_url: command.venue.online_url.as_deref(),
+                capacity: command.capacity,
+                seats_per_company: command.seats_per_company,
+                registration_closes_at: command.registration_closes_at,
                 host_member_id: host.id,
                 status: WorkshopStatus::Scheduled.as_str(),
             };
@@ -216,40 +153,21 @@ pub async fn cancel(
     caller: &Caller,
     request: pb::CancelWorkshopRequest,
 ) -> Result<pb::CancelWorkshopResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    let id = id_field("workshop_id", &request.workshop_id, &mut violations);
-    violations.check(
-        "reason",
-        rules::optional_text(&request.reason, rules::MAX_TEXT),
-    );
-    violations.into_result()?;
-    let Some(id) = id else {
-        return Err(ApiError::invalid("workshop_id", "is required"));
-    };
-    let key = RequestKey::new(caller, "CancelWorkshop", &request.request_id, &request)?;
+    let key = RequestKey::new(caller, "CancelWorkshop", &request.request_id, &request);
+    let command = CancelWorkshop::try_from(request)?;
+    let key = key?;
+    let id = command.workshop_id;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let workshop = visible_workshop(conn, caller, id, true).await?;
-            if workshop.status == WorkshopStatus::Cancelled.as_str() {
-                return Err(ApiError::precondition(
-                    "ILLEGAL_TRANSITION",
-                    "a cancelled workshop cannot be cancelled",
-                ));
-            }
-            if Utc::now() >= workshop.starts_at {
-                return Err(ApiError::precondition(
-                    "WORKSHOP_STARTED",
-                    "a workshop that started cannot be cancelled",
-                ));
-            }
-            let workshop = workshops::cancel(conn, id, request.reason.trim()).await?;
+            may_cancel(workshop.facts(), Utc::now())?;
+            let workshop = workshops::cancel(conn, id, &command.reason).await?;
             let mut closed = Vec::new();
             let mut outbox = Vec::new();
             for registration in registrations::open_of(conn, id).await? {
-                let from = registration.state();
-                let to = registration::apply(from, Transition::Cancel).map_err(refused)?;
+                let from = registration.status;
+                let to = registration::apply(from, Transition::Cancel)?;
                 let row = registrations::set_status(
                     conn,
                     registration.id,
@@ -269,7 +187,7 @@ pub async fn cancel(
                 &events::workshop_cancelled(&workshop, &closed),
             ));
             record_all(conn, &outbox).await?;
-            debug_assert!(closed.iter().all(|r| r.state() == Status::Cancelled));
+            debug_assert!(closed.iter().all(|r| r.status == Status::Cancelled));
             Ok(pb::CancelWorkshopResponse {
                 workshop: Some(with_figures(conn, &workshop).await?),
                 cancelled_registration_ids: closed.iter().map(|r| r.id.to_string()).collect(),

@@ -1,5 +1,7 @@
-//! Community's rules, free of I/O: member types, workshop and attendance rules,
-//! knowledge kinds, and the registration state machine.
+//! Community's rules, free of I/O: the commands callers give, member types, workshop
+//! and attendance rules, knowledge kinds, and the registration state machine.
+pub mod commands;
 pub mod model;
 pub mod registration;
 pub mod rules;
+pub mod workshop;

@@ -11,6 +11,9 @@
 //! company's seats); whether a freed seat goes to the first one waiting is `promotes`.
 use std::fmt;
 
+use llo_chassis::Refused;
+use uuid::Uuid;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// A registration being decided, inside the transaction that creates it.
@@ -84,14 +87,8 @@ pub enum Transition {
     Attend(Attendance),
 }
 
-/// Why a transition is refused; the message names the current state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused {
-    pub reason: &'static str,
-    pub message: String,
-}
-
-/// The state a transition leads to, or why it may not happen.
+/// The state a transition leads to, or why it may not happen (the message names the
+/// current state).
 pub fn apply(current: Status, transition: Transition) -> Result<Status, Refused> {
     use Status::*;
     use Transition::*;
@@ -102,9 +99,9 @@ pub fn apply(current: Status, transition: Transition) -> Result<Status, Refused>
         (Booked, Attend(Attendance::Fully)) => Ok(AttendedFully),
         (Booked, Attend(Attendance::Partially)) => Ok(AttendedPartially),
         (Booked, Attend(Attendance::NoShow)) => Ok(NoShow),
-        (_, transition) => Err(Refused {
-            reason: "ILLEGAL_TRANSITION",
-            message: format!(
+        (_, transition) => Err(Refused::new(
+            "ILLEGAL_TRANSITION",
+            format!(
                 "a {current} registration cannot be {}",
                 match transition {
                     Book => "booked",
@@ -114,7 +111,7 @@ pub fn apply(current: Status, transition: Transition) -> Result<Status, Refused>
                     Attend(_) => "given an attendance (only a booked one can)",
                 }
             ),
-        }),
+        )),
     }
 }
 
@@ -152,6 +149,24 @@ pub fn promotes(
     starts_at: chrono::DateTime<chrono::Utc>,
 ) -> bool {
     now < registration_closes_at && now < starts_at
+}
+
+/// The person a registration is about; an erased participant's registration keeps its
+/// figures but takes no attendance or feedback any more.
+pub fn participant(participant_id: Option<Uuid>) -> Result<Uuid, Refused> {
+    participant_id.ok_or_else(|| Refused::new("PARTICIPANT_ERASED", "the participant was erased"))
+}
+
+/// Feedback is for those who attended, fully or partly.
+pub fn may_give_feedback(status: Status) -> Result<(), Refused> {
+    if status.attended() {
+        Ok(())
+    } else {
+        Err(Refused::new(
+            "NOT_ATTENDED",
+            format!("feedback is for those who attended; this registration is {status}"),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +260,20 @@ mod tests {
         assert!(apply(AttendedFully, Cancel).is_err());
         assert!(apply(NoShow, Attend(Attendance::Fully)).is_err());
         assert!(apply(Booked, Promote).is_err());
+    }
+
+    #[test]
+    fn feedback_from_those_who_attended_and_none_about_an_erased_participant() {
+        assert!(may_give_feedback(AttendedFully).is_ok());
+        assert!(may_give_feedback(AttendedPartially).is_ok());
+        for status in [Requested, Booked, WaitListed, Cancelled, NoShow] {
+            let refused = may_give_feedback(status).unwrap_err();
+            assert_eq!(refused.reason, "NOT_ATTENDED");
+            assert!(refused.message.contains(&status.to_string()), "{refused}");
+        }
+        let id = Uuid::now_v7();
+        assert_eq!(participant(Some(id)), Ok(id));
+        assert_eq!(participant(None).unwrap_err().reason, "PARTICIPANT_ERASED");
     }
 
     fn occupancy(booked: i64, company_booked: i64, waiting: bool) -> Occupancy {

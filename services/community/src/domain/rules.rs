@@ -1,108 +1,40 @@
-//! Field rules of workshops, attendance and feedback. Each check returns the message a
-//! caller sees in the field violation.
+//! Rules over several fields of workshops and attendance, with the clock or the
+//! workshop's length at hand. Each check returns the message a caller sees in the field
+//! violation.
 use chrono::{DateTime, Utc};
 
 use super::registration::Attendance;
 
-pub const MAX_NAME: usize = 200;
-pub const MAX_TEXT: usize = 2_000;
-pub const MAX_BODY: usize = 100_000;
-pub const MAX_URL: usize = 500;
 pub const MAX_CAPACITY: i32 = 10_000;
 pub const MAX_THEMES: usize = 10;
 pub const MAX_QUERY: usize = 200;
 /// The longest workshop (7 days), in minutes.
 pub const MAX_WORKSHOP_MINUTES: i64 = 7 * 24 * 60;
 
-/// Optional text of at most `max` characters.
-pub fn optional_text(value: &str, max: usize) -> Result<(), String> {
-    if value.chars().count() > max {
-        Err(format!("must be at most {max} characters"))
-    } else {
-        Ok(())
-    }
-}
-
-/// An online link: http(s), no spaces.
-pub fn online_url(value: &str) -> Result<(), String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Ok(());
-    }
-    if value.chars().count() > MAX_URL {
-        return Err(format!("must be at most {MAX_URL} characters"));
-    }
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !value.chars().any(char::is_whitespace) => Ok(()),
-        _ => Err("must be an http(s) link".into()),
-    }
-}
-
-/// The times of a workshop: start before end, in the future, the cut-off no later
-/// than the start. Returns the violations as (field, message).
+/// The times of a workshop: start before end, in the future, at most 7 days long, the
+/// cut-off no later than the start. Returns the violations as (field, message).
 pub fn workshop_times(
     now: DateTime<Utc>,
-    start: Option<DateTime<Utc>>,
-    end: Option<DateTime<Utc>>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
     cutoff: Option<DateTime<Utc>>,
 ) -> Vec<(&'static str, String)> {
     let mut violations = Vec::new();
-    match start {
-        None => violations.push(("start_time", "is required".to_owned())),
-        Some(start) if start <= now => {
-            violations.push(("start_time", "must be in the future".to_owned()))
-        }
-        Some(_) => {}
+    if start <= now {
+        violations.push(("start_time", "must be in the future".to_owned()));
     }
-    match (start, end) {
-        (_, None) => violations.push(("end_time", "is required".to_owned())),
-        (Some(start), Some(end)) if end <= start => {
-            violations.push(("end_time", "must be after start_time".to_owned()))
-        }
-        (Some(start), Some(end))
-            if end - start > chrono::Duration::minutes(MAX_WORKSHOP_MINUTES) =>
-        {
-            violations.push(("end_time", "a workshop lasts at most 7 days".to_owned()))
-        }
-        _ => {}
+    if end <= start {
+        violations.push(("end_time", "must be after start_time".to_owned()));
+    } else if end - start > chrono::Duration::minutes(MAX_WORKSHOP_MINUTES) {
+        violations.push(("end_time", "a workshop lasts at most 7 days".to_owned()));
     }
-    if let (Some(start), Some(cutoff)) = (start, cutoff)
-        && cutoff > start
-    {
+    if cutoff.is_some_and(|cutoff| cutoff > start) {
         violations.push((
             "registration_cutoff_time",
             "must not be after start_time".to_owned(),
         ));
     }
     violations
-}
-
-pub fn capacity(capacity: i32) -> Result<(), String> {
-    if (1..=MAX_CAPACITY).contains(&capacity) {
-        Ok(())
-    } else {
-        Err(format!("must be between 1 and {MAX_CAPACITY}"))
-    }
-}
-
-/// 0 is no limit; otherwise at least 1 and at most the capacity.
-pub fn seats_per_company(seats: i32, capacity: i32) -> Result<(), String> {
-    if seats == 0 || (1..=capacity.max(1)).contains(&seats) {
-        Ok(())
-    } else {
-        Err("must be 0 (no limit) or between 1 and the capacity".into())
-    }
-}
-
-pub fn rating(rating: i32) -> Result<(), String> {
-    if (1..=5).contains(&rating) {
-        Ok(())
-    } else {
-        Err("must be between 1 and 5".into())
-    }
 }
 
 /// The minutes attended (quarter hours), given the workshop's length in minutes.
@@ -163,8 +95,9 @@ mod tests {
     fn workshop_times_are_checked_together() {
         let now = Utc::now();
         let hour = chrono::Duration::hours(1);
-        assert!(workshop_times(now, Some(now + hour), Some(now + hour * 3), None).is_empty());
-        let fields: Vec<_> = workshop_times(now, Some(now - hour), Some(now - hour * 2), Some(now))
+        assert!(workshop_times(now, now + hour, now + hour * 3, None).is_empty());
+        assert!(workshop_times(now, now + hour, now + hour * 3, Some(now + hour)).is_empty());
+        let fields: Vec<_> = workshop_times(now, now - hour, now - hour * 2, Some(now))
             .into_iter()
             .map(|(f, _)| f)
             .collect();
@@ -172,16 +105,11 @@ mod tests {
             fields,
             ["start_time", "end_time", "registration_cutoff_time"]
         );
-        assert_eq!(workshop_times(now, None, None, None).len(), 2);
-    }
-
-    #[test]
-    fn links_and_seats() {
-        assert!(online_url("https://meet.example.nl/abc").is_ok());
-        assert!(online_url("").is_ok());
-        assert!(online_url("ftp://x").is_err());
-        assert!(seats_per_company(0, 10).is_ok());
-        assert!(seats_per_company(11, 10).is_err());
-        assert!(seats_per_company(-1, 10).is_err());
+        let week = chrono::Duration::minutes(MAX_WORKSHOP_MINUTES);
+        assert!(workshop_times(now, now + hour, now + hour + week, None).is_empty());
+        assert_eq!(
+            workshop_times(now, now + hour, now + hour * 2 + week, None),
+            [("end_time", "a workshop lasts at most 7 days".to_owned())]
+        );
     }
 }

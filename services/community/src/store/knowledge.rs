@@ -10,18 +10,21 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::knowledge_items;
+use crate::domain::model::{KnowledgeKind, Visibility};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = knowledge_items)]
 pub struct KnowledgeRow {
     pub id: Uuid,
     pub region: String,
-    pub kind: String,
+    #[diesel(deserialize_as = super::Known<KnowledgeKind>)]
+    pub kind: KnowledgeKind,
     pub title: String,
     pub body: String,
     pub themes: Vec<String>,
     pub author_member_id: Uuid,
-    pub visibility: String,
+    #[diesel(deserialize_as = super::Known<Visibility>)]
+    pub visibility: Visibility,
     pub created_at: DateTime<Utc>,
 }
 

@@ -5,13 +5,15 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{members, participants};
+use crate::domain::model::MemberType;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = members)]
 pub struct MemberRow {
     pub id: Uuid,
     pub region: String,
-    pub member_type: String,
+    #[diesel(deserialize_as = super::Known<MemberType>)]
+    pub member_type: MemberType,
     pub name: String,
     pub organisation_id: Option<Uuid>,
     pub sector: Option<String>,

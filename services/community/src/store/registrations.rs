@@ -15,19 +15,13 @@ pub struct RegistrationRow {
     pub workshop_id: Uuid,
     pub participant_id: Option<Uuid>,
     pub organisation_id: Uuid,
-    pub status: String,
+    #[diesel(deserialize_as = super::Known<Status>)]
+    pub status: Status,
     pub arrival: i64,
     pub minutes_attended: Option<i32>,
     pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl RegistrationRow {
-    /// The stored status; an unknown text is a corrupt row, read as cancelled.
-    pub fn state(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Cancelled)
-    }
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<RegistrationRow>> {

@@ -6,7 +6,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::schema::{feedback, registrations, workshops};
+use super::{
+    Known,
+    schema::{feedback, registrations, workshops},
+};
+use crate::domain::{model::WorkshopStatus, registration::Status, workshop::Workshop};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = workshops)]
@@ -24,7 +28,8 @@ pub struct WorkshopRow {
     pub seats_per_company: Option<i32>,
     pub registration_closes_at: DateTime<Utc>,
     pub host_member_id: Uuid,
-    pub status: String,
+    #[diesel(deserialize_as = super::Known<WorkshopStatus>)]
+    pub status: WorkshopStatus,
     pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
@@ -33,6 +38,15 @@ pub struct WorkshopRow {
 impl WorkshopRow {
     pub fn minutes(&self) -> i64 {
         (self.ends_at - self.starts_at).num_minutes()
+    }
+
+    /// What the workshop's rules look at.
+    pub fn facts(&self) -> Workshop {
+        Workshop {
+            status: self.status,
+            starts_at: self.starts_at,
+            registration_closes_at: self.registration_closes_at,
+        }
     }
 }
 
@@ -132,7 +146,7 @@ pub async fn cancel(
 ) -> QueryResult<WorkshopRow> {
     diesel::update(workshops::table.find(id))
         .set((
-            workshops::status.eq(crate::domain::model::WorkshopStatus::Cancelled.as_str()),
+            workshops::status.eq(WorkshopStatus::Cancelled.as_str()),
             workshops::cancel_reason.eq(reason),
             workshops::cancelled_at.eq(Utc::now()),
         ))
@@ -155,7 +169,7 @@ pub async fn figures(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, Figures>> {
-    let counts: Vec<(Uuid, String, i64)> = registrations::table
+    let counts: Vec<(Uuid, Known<Status>, i64)> = registrations::table
         .filter(registrations::workshop_id.eq_any(ids))
         .group_by((registrations::workshop_id, registrations::status))
         .select((
@@ -177,12 +191,12 @@ pub async fn figures(
         .await?;
     let mut figures: HashMap<Uuid, Figures> =
         ids.iter().map(|id| (*id, Figures::default())).collect();
-    for (id, status, n) in counts {
+    for (id, Known(status), n) in counts {
         let entry = figures.entry(id).or_default();
-        match crate::domain::registration::Status::parse(&status) {
-            Some(crate::domain::registration::Status::Booked) => entry.booked += n,
-            Some(crate::domain::registration::Status::WaitListed) => entry.wait_listed += n,
-            Some(s) if s.attended() => entry.attended += n,
+        match status {
+            Status::Booked => entry.booked += n,
+            Status::WaitListed => entry.wait_listed += n,
+            s if s.attended() => entry.attended += n,
             _ => {}
         }
     }
