@@ -187,3 +187,48 @@ async fn attendance_is_announced_with_what_a_plan_needs_and_feedback_comes_once_
     assert_eq!((figures.attended_count, figures.feedback_count), (2, 2));
     assert_eq!(figures.average_rating, 4.5);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn attendance_and_feedback_name_every_bad_field_at_once() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let status = coach
+        .record_attendance(pb::RecordAttendanceRequest {
+            request_id: "r".repeat(129),
+            registration_id: String::new(),
+            attendance: 0,
+            hours_attended: -1.0,
+        })
+        .await
+        .unwrap_err();
+    // The hours are judged by the kind of attendance, which is missing.
+    assert_eq!(
+        violations(&status),
+        ["request_id", "registration_id", "attendance"]
+    );
+    let status = coach
+        .record_attendance(attendance("x", common::WorkshopAttendance::NoShow, 1.0))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&status), ["registration_id", "hours_attended"]);
+
+    let status = coach
+        .submit_workshop_feedback(pb::SubmitWorkshopFeedbackRequest {
+            request_id: "r".repeat(129),
+            registration_id: "x".into(),
+            rating: 0,
+            comment: "c".repeat(2_001),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violation_details(&status),
+        [
+            ("request_id", "must be at most 128 characters"),
+            ("registration_id", "is not a valid id"),
+            ("rating", "must be from 1 to 5"),
+            ("comment", "must be at most 2000 characters"),
+        ]
+        .map(|(f, d)| (f.to_owned(), d.to_owned()))
+    );
+}

@@ -375,6 +375,18 @@ pub fn violations(status: &tonic::Status) -> Vec<String> {
         .collect()
 }
 
+/// The field violations of an INVALID_ARGUMENT status, with what each says.
+pub fn violation_details(status: &tonic::Status) -> Vec<(String, String)> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .expect("a BadRequest detail")
+        .field_violations
+        .into_iter()
+        .map(|v| (v.field, v.description))
+        .collect()
+}
+
 /// The ErrorInfo reason of a status.
 pub fn reason(status: &tonic::Status) -> String {
     status

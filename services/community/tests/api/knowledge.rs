@@ -191,3 +191,30 @@ async fn publishing_checks_every_field_and_the_author() {
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn too_many_themes_or_too_long_a_body_is_refused_and_nothing_is_published() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let author = app.host().await;
+    let request = pb::PublishKnowledgeItemRequest {
+        request_id: String::new(),
+        region: REGION.into(),
+        kind: pb::KnowledgeItemKind::Instrument as i32,
+        title: "Loopbaangesprek".into(),
+        body: "b".repeat(100_001),
+        themes: vec![THEME.into(); 11],
+        author_member_id: author,
+        visibility: pb::KnowledgeVisibility::Public as i32,
+    };
+    let status = coach.publish_knowledge_item(request).await.unwrap_err();
+    let expected: Vec<(String, String)> = [
+        ("body", "must be at most 100000 characters"),
+        ("themes", "must have at most 10 items"),
+    ]
+    .iter()
+    .map(|(f, d)| (f.to_string(), d.to_string()))
+    .collect();
+    assert_eq!(violation_details(&status), expected);
+    assert!(search(&mut coach, "", 10, "").await.results.is_empty());
+}

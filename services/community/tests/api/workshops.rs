@@ -415,3 +415,144 @@ async fn regions_and_companies_are_kept_apart() {
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
 }
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(f, d)| (f.to_string(), d.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_too_long_title_or_a_time_outside_2000_to_2100_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let host = app.host().await;
+
+    let mut request = workshop_request(&host, 10, 0);
+    request.title = "x".repeat(201);
+    request.description = "y".repeat(2_001);
+    let status = coach.schedule_workshop(request).await.unwrap_err();
+    assert_eq!(
+        violation_details(&status),
+        pairs(&[
+            ("title", "must be at most 200 characters"),
+            ("description", "must be at most 2000 characters"),
+        ])
+    );
+
+    let mut request = workshop_request(&host, 10, 0);
+    // 1 January 10000: a typo a database would store and every query trip over.
+    request.start_time = Some(prost_types::Timestamp {
+        seconds: 253_402_300_800,
+        nanos: 0,
+    });
+    request.registration_cutoff_time = Some(prost_types::Timestamp {
+        seconds: 915_148_800, // 1 January 1999
+        nanos: 0,
+    });
+    let status = coach.schedule_workshop(request).await.unwrap_err();
+    assert_eq!(
+        violation_details(&status),
+        pairs(&[
+            ("start_time", "must lie between the years 2000 and 2100"),
+            (
+                "registration_cutoff_time",
+                "must lie between the years 2000 and 2100"
+            ),
+        ])
+    );
+
+    let listed = coach
+        .list_workshops(pb::ListWorkshopsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.workshops.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registering_and_cancelling_name_every_bad_field_at_once() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let status = coach
+        .register_for_workshop(pb::RegisterForWorkshopRequest {
+            request_id: "r".repeat(129),
+            workshop_id: "nope".into(),
+            participant_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violation_details(&status),
+        pairs(&[
+            ("request_id", "must be at most 128 characters"),
+            ("workshop_id", "is not a valid id"),
+            ("participant_id", "is required"),
+        ])
+    );
+    let status = coach
+        .cancel_workshop(pb::CancelWorkshopRequest {
+            request_id: String::new(),
+            workshop_id: String::new(),
+            reason: "z".repeat(2_001),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&status), ["workshop_id", "reason"]);
+    let status = coach
+        .cancel_registration(pb::CancelRegistrationRequest {
+            request_id: String::new(),
+            registration_id: "x".into(),
+            reason: "bad\0byte".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violation_details(&status),
+        pairs(&[
+            ("registration_id", "is not a valid id"),
+            ("reason", "must not contain control characters"),
+        ])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stored_status_the_code_does_not_know_is_an_error_not_a_default() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let host = app.host().await;
+    let company = app.company("Koninklijke Eijsink").await;
+    let people = app.participants(&company, 1).await;
+    let workshop = schedule(&mut coach, &host, 5, 0).await.workshop_id;
+    let registration = register(&mut coach, &workshop, &people[0]).await;
+
+    // A registration read as "cancelled" would free its seat and could be registered
+    // again; an unknown text is a fault the caller and the log are told about.
+    app.execute(&format!(
+        "UPDATE registrations SET status = 'postponed' WHERE id = '{}'",
+        registration.registration_id
+    ))
+    .await;
+    let status = coach
+        .cancel_registration(pb::CancelRegistrationRequest {
+            request_id: String::new(),
+            registration_id: registration.registration_id.clone(),
+            reason: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Internal, "{status:?}");
+
+    app.execute(&format!(
+        "UPDATE workshops SET status = 'postponed' WHERE id = '{workshop}'"
+    ))
+    .await;
+    let status = coach
+        .get_workshop(pb::GetWorkshopRequest {
+            workshop_id: workshop,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Internal, "{status:?}");
+}
