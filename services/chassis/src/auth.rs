@@ -1,6 +1,13 @@
 //! Bearer-token authentication (JWT) and the caller it yields. Which role may call
 //! which RPC is data: each service hands the chassis an `AccessPolicy`.
-use std::{collections::HashSet, fmt, path::Path, str::FromStr};
+use std::{
+    collections::HashSet,
+    fmt,
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::RwLock,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, jwk::JwkSet};
@@ -64,7 +71,7 @@ impl FromStr for Role {
 pub struct Claims {
     pub sub: String,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub exp: i64,
     #[serde(default)]
     pub nbf: Option<i64>,
@@ -78,6 +85,15 @@ pub struct Claims {
     /// The caller's organisation, for company roles (and provider integrators).
     #[serde(default)]
     pub org: Option<String>,
+}
+
+/// The `aud` claim: one audience or several (many identity providers send an array).
+/// The signature check compares it with the configured audience.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Who is calling, as proven by the token. Handlers find it in the request extensions.
@@ -154,25 +170,82 @@ impl From<Refusal> for tonic::Status {
     }
 }
 
+#[derive(Clone)]
 struct TrustedKey {
     key_id: Option<String>,
     key: DecodingKey,
     algorithm: Algorithm,
 }
 
+/// The identity provider's key set, read from a file (a mounted Secret) and read
+/// again periodically and when a token names a key id it does not hold, so that a
+/// key rotation needs no restart.
+struct Jwks {
+    path: PathBuf,
+    refresh: Duration,
+    unknown_key_refresh: Duration,
+    loaded: RwLock<(Vec<TrustedKey>, Instant)>,
+}
+
+impl Jwks {
+    fn load(settings: &AuthSettings, path: &Path) -> anyhow::Result<Jwks> {
+        Ok(Jwks {
+            path: path.to_owned(),
+            refresh: Duration::from_secs(settings.jwks_refresh_seconds),
+            unknown_key_refresh: Duration::from_secs(settings.jwks_unknown_key_refresh_seconds),
+            loaded: RwLock::new((load_jwks(path)?, Instant::now())),
+        })
+    }
+
+    fn keys(&self) -> Vec<TrustedKey> {
+        self.loaded
+            .read()
+            .map(|loaded| loaded.0.clone())
+            .unwrap_or_default()
+    }
+
+    fn holds(&self, key_id: &str) -> bool {
+        self.keys()
+            .iter()
+            .any(|k| k.key_id.as_deref() == Some(key_id))
+    }
+
+    /// Reads the file again if it was last read at least `after` ago. A file that
+    /// cannot be read keeps the keys trusted so far (and says so in the log).
+    fn refresh_if_older_than(&self, after: Duration) {
+        let Ok(mut loaded) = self.loaded.write() else {
+            return;
+        };
+        if loaded.1.elapsed() < after {
+            return;
+        }
+        loaded.1 = Instant::now();
+        match load_jwks(&self.path) {
+            Ok(keys) => loaded.0 = keys,
+            Err(error) => {
+                tracing::warn!(error = %error, "auth.jwks_file: keeping the keys read before")
+            }
+        }
+    }
+}
+
 /// Checks bearer tokens against the configured keys, issuer and audience.
 pub struct Authenticator {
-    keys: Vec<TrustedKey>,
+    /// Keys that never change while the process runs (an inline PEM, the development key).
+    fixed: Vec<TrustedKey>,
+    jwks: Option<Jwks>,
     issuer: String,
     audience: String,
 }
 
 impl Authenticator {
     pub fn from_settings(settings: &AuthSettings) -> anyhow::Result<Self> {
+        let jwks = settings
+            .jwks_file
+            .as_ref()
+            .map(|path| Jwks::load(settings, path))
+            .transpose()?;
         let mut keys = Vec::new();
-        if let Some(path) = &settings.jwks_file {
-            keys.extend(load_jwks(path)?);
-        }
         if let Some(pem) = &settings.public_key_pem {
             let algorithm = Algorithm::from_str(&settings.public_key_algorithm)
                 .ok()
@@ -196,14 +269,15 @@ impl Authenticator {
                 algorithm: Algorithm::HS256,
             });
         }
-        if keys.is_empty() {
+        if keys.is_empty() && jwks.as_ref().is_none_or(|j| j.keys().is_empty()) {
             anyhow::bail!(
                 "no token keys configured: set auth.jwks_file or auth.public_key_pem \
                  (or auth.allow_development_tokens in development)"
             );
         }
         Ok(Self {
-            keys,
+            fixed: keys,
+            jwks,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
         })
@@ -221,8 +295,20 @@ impl Authenticator {
             .filter(|t| !t.is_empty())
             .ok_or(Refusal::Unauthenticated)?;
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Unauthenticated)?;
-        let claims = self
-            .keys
+        if let Some(jwks) = &self.jwks {
+            jwks.refresh_if_older_than(jwks.refresh);
+            if let Some(kid) = &header.kid
+                && kid != DEVELOPMENT_KEY_ID
+                && !jwks.holds(kid)
+            {
+                jwks.refresh_if_older_than(jwks.unknown_key_refresh);
+            }
+        }
+        let mut keys = self.fixed.clone();
+        if let Some(jwks) = &self.jwks {
+            keys.extend(jwks.keys());
+        }
+        let claims = keys
             .iter()
             .filter(|k| k.algorithm == header.alg)
             .filter(|k| match (&header.kid, &k.key_id) {
@@ -341,7 +427,7 @@ pub fn mint_development_token(request: &TokenRequest) -> anyhow::Result<String> 
     let claims = Claims {
         sub: request.subject.clone(),
         iss: request.issuer.clone(),
-        aud: request.audience.clone(),
+        aud: Audience::One(request.audience.clone()),
         exp: now + request.valid_for_seconds,
         nbf: Some(now - 1),
         iat: Some(now),

@@ -125,6 +125,12 @@ pub struct AuthSettings {
     pub public_key_algorithm: String,
     /// Trust the well-known development key (HS256). Refused outside development.
     pub allow_development_tokens: bool,
+    /// The JWKS file is read again this often, so that a rotated key set (a mounted
+    /// Secret that changed) is trusted without a restart.
+    pub jwks_refresh_seconds: u64,
+    /// A token naming a key id the set does not hold makes the set be read again at
+    /// once, but not more often than this (a flood of forged key ids costs nothing).
+    pub jwks_unknown_key_refresh_seconds: u64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -275,6 +281,8 @@ fn defaults(
         .set_default("auth.audience", "llo-suite")?
         .set_default("auth.public_key_algorithm", "RS256")?
         .set_default("auth.allow_development_tokens", false)?
+        .set_default("auth.jwks_refresh_seconds", 300)?
+        .set_default("auth.jwks_unknown_key_refresh_seconds", 10)?
         .set_default("telemetry.log_format", "pretty")?
         .set_default("telemetry.log_filter", "info")?
         .set_default("packs.dir", "infra/packs")?;
