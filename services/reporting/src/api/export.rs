@@ -1,10 +1,13 @@
 //! ExportReport: the shareable report, anonymised whoever asks, rendered whole and
 //! streamed in chunks.
-use llo_chassis::{ApiError, Violations, auth::Caller};
+use llo_chassis::{ApiError, auth::Caller};
 use llo_proto::reporting::v1 as pb;
 
 use super::{Context, named_region};
-use crate::{domain::figures, export};
+use crate::{
+    domain::{figures, queries::ExportReport},
+    export,
+};
 
 /// Bytes per streamed chunk.
 pub const CHUNK: usize = 32 * 1024;
@@ -14,25 +17,7 @@ pub async fn export(
     caller: &Caller,
     request: pb::ExportReportRequest,
 ) -> Result<Vec<pb::ExportReportChunk>, ApiError> {
-    let mut violations = Violations::new();
-    let scope = ctx.scope_fields(&request.region, &request.sector, &mut violations);
-    let format = match pb::ReportFormat::try_from(request.format) {
-        Ok(pb::ReportFormat::Json) => Some(export::Format::Json),
-        Ok(pb::ReportFormat::Csv) => Some(export::Format::Csv),
-        Ok(pb::ReportFormat::Html) => Some(export::Format::Html),
-        Ok(pb::ReportFormat::Unspecified) => {
-            violations.add("format", "is required: JSON, CSV or HTML");
-            None
-        }
-        Err(_) => {
-            violations.add("format", "is not a report format");
-            None
-        }
-    };
-    violations.into_result()?;
-    let Some(format) = format else {
-        return Err(ApiError::invalid("format", "is required"));
-    };
+    let ExportReport { scope, format } = ExportReport::try_from((request, ctx.installation()))?;
     named_region(caller, &scope.region)?;
     let mut conn = ctx.pool.get().await?;
     let snapshot = ctx

@@ -1,10 +1,10 @@
 //! The four read RPCs: parse and check, scope, load the region's read models, compute.
-use llo_chassis::{ApiError, Violations, auth::Caller, fields::parse_id};
+use llo_chassis::{ApiError, auth::Caller, fields::parse_id};
 use llo_proto::reporting::v1 as pb;
 
 use super::{Context, mapping, named_region, own_organisation, region_rule};
 use crate::{
-    domain::{figures, suppression::Rule},
+    domain::{figures, queries::Scope, suppression::Rule},
     store,
 };
 
@@ -13,9 +13,7 @@ pub async fn overview(
     caller: &Caller,
     request: pb::GetProgrammeOverviewRequest,
 ) -> Result<pb::GetProgrammeOverviewResponse, ApiError> {
-    let mut violations = Violations::new();
-    let scope = ctx.scope_fields(&request.region, &request.sector, &mut violations);
-    violations.into_result()?;
+    let scope = Scope::try_from((request, ctx.installation()))?;
     named_region(caller, &scope.region)?;
     let mut conn = ctx.pool.get().await?;
     let snapshot = ctx
@@ -69,9 +67,7 @@ pub async fn evaluation(
     caller: &Caller,
     request: pb::GetEvaluationRequest,
 ) -> Result<pb::GetEvaluationResponse, ApiError> {
-    let mut violations = Violations::new();
-    let scope = ctx.scope_fields(&request.region, &request.sector, &mut violations);
-    violations.into_result()?;
+    let scope = Scope::try_from((request, ctx.installation()))?;
     named_region(caller, &scope.region)?;
     let mut conn = ctx.pool.get().await?;
     let snapshot = ctx
@@ -92,9 +88,7 @@ pub async fn funding(
     caller: &Caller,
     request: pb::GetFundingStatusRequest,
 ) -> Result<pb::GetFundingStatusResponse, ApiError> {
-    let mut violations = Violations::new();
-    let scope = ctx.scope_fields(&request.region, "", &mut violations);
-    violations.into_result()?;
+    let scope = Scope::try_from((request, ctx.installation()))?;
     named_region(caller, &scope.region)?;
     let mut conn = ctx.pool.get().await?;
     let snapshot = ctx.snapshot(&mut conn, &scope.region, None).await?;

@@ -3,6 +3,7 @@
 pub mod export;
 pub mod figures;
 pub mod mapping;
+pub mod queries;
 pub mod rebuild;
 
 use std::{pin::Pin, sync::Arc};
@@ -10,11 +11,9 @@ use std::{pin::Pin, sync::Arc};
 use diesel_async::AsyncPgConnection;
 use futures_util::Stream;
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError,
     auth::{Caller, Role},
     db::PgPool,
-    fields::non_empty,
-    idempotency::MAX_REQUEST_ID,
     packs::Packs,
 };
 use llo_proto::reporting::v1::{self as pb, reporting_service_server::ReportingService};
@@ -35,30 +34,10 @@ pub struct Context {
     pub packs: Packs,
 }
 
-/// A region and an optional sector, checked against the packs.
-pub struct Scope {
-    pub region: String,
-    pub sector: Option<String>,
-}
-
 impl Context {
-    /// Checks `region` (required, installed) and `sector` (optional, one of the
-    /// region's), collecting violations.
-    pub fn scope_fields(&self, region: &str, sector: &str, violations: &mut Violations) -> Scope {
-        let region = region.trim().to_owned();
-        let pack = self.packs.region(&region);
-        if region.is_empty() {
-            violations.add("region", "is required");
-        } else if pack.is_none() {
-            violations.add("region", "is not a region of this installation");
-        }
-        let sector = non_empty(sector.trim()).map(str::to_owned);
-        if let (Some(sector), Some(pack)) = (&sector, pack)
-            && !pack.sectors.iter().any(|s| s == sector)
-        {
-            violations.add("sector", "is not a sector of the region");
-        }
-        Scope { region, sector }
+    /// The installation requests are read against.
+    pub fn installation(&self) -> queries::Installation<'_> {
+        queries::Installation(&self.packs)
     }
 
     pub fn min_group_size(&self, region: &str) -> u32 {
@@ -147,16 +126,6 @@ pub struct ReportingApi {
 impl ReportingApi {
     pub fn new(ctx: Context) -> Self {
         Self { ctx: Arc::new(ctx) }
-    }
-}
-
-/// A request id longer than allowed, as a field violation among the others.
-pub fn check_request_id(request_id: &str, violations: &mut Violations) {
-    if request_id.trim().chars().count() > MAX_REQUEST_ID {
-        violations.add(
-            "request_id",
-            format!("must be at most {MAX_REQUEST_ID} characters"),
-        );
     }
 }
 

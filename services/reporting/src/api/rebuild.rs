@@ -4,15 +4,15 @@
 //! out as they were.
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError,
     auth::Caller,
     bus::HandleError,
     idempotency::{self, RequestKey},
 };
 use llo_proto::reporting::v1 as pb;
 
-use super::{Context, check_request_id};
-use crate::{projection, store::copy};
+use super::Context;
+use crate::{domain::queries::RebuildReadModels, projection, store::copy};
 
 const BATCH: i64 = 1000;
 
@@ -25,10 +25,9 @@ pub async fn rebuild(
     caller: &Caller,
     request: pb::RebuildReadModelsRequest,
 ) -> Result<pb::RebuildReadModelsResponse, ApiError> {
-    let mut violations = Violations::new();
-    check_request_id(&request.request_id, &mut violations);
-    violations.into_result()?;
-    let key = RequestKey::new(caller, "RebuildReadModels", &request.request_id, &request)?;
+    let key = RequestKey::new(caller, "RebuildReadModels", &request.request_id, &request);
+    let RebuildReadModels = RebuildReadModels::try_from(request)?;
+    let key = key?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {

@@ -92,11 +92,7 @@ fn attended(r: &Registration) -> bool {
 }
 
 fn counts_as_registration(r: &Registration) -> bool {
-    r.attendance.is_some()
-        || matches!(
-            r.status.as_str(),
-            "booked" | "attended_fully" | "attended_partially" | "no_show"
-        )
+    r.attendance.is_some() || r.status.is_some_and(RegistrationStatus::held_a_seat)
 }
 
 pub fn overview(s: &Snapshot, rule: &Rule) -> Overview {

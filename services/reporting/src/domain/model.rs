@@ -82,6 +82,12 @@ pub enum Round {
 }
 
 impl Round {
+    pub fn parse(text: &str) -> Option<Round> {
+        [Round::Baseline, Round::FollowUp]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Round::Baseline => "baseline",
@@ -178,14 +184,75 @@ pub enum Attendance {
     NoShow,
 }
 
+impl Attendance {
+    pub const ALL: [Attendance; 3] = [Attendance::Fully, Attendance::Partially, Attendance::NoShow];
+
+    pub fn parse(text: &str) -> Option<Attendance> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attendance::Fully => "fully",
+            Attendance::Partially => "partially",
+            Attendance::NoShow => "no_show",
+        }
+    }
+}
+
+/// A registration's last status, as community announced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    WaitListed,
+    Booked,
+    Cancelled,
+    AttendedFully,
+    AttendedPartially,
+    NoShow,
+}
+
+impl RegistrationStatus {
+    pub const ALL: [RegistrationStatus; 6] = [
+        RegistrationStatus::WaitListed,
+        RegistrationStatus::Booked,
+        RegistrationStatus::Cancelled,
+        RegistrationStatus::AttendedFully,
+        RegistrationStatus::AttendedPartially,
+        RegistrationStatus::NoShow,
+    ];
+
+    pub fn parse(text: &str) -> Option<RegistrationStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationStatus::WaitListed => "wait_listed",
+            RegistrationStatus::Booked => "booked",
+            RegistrationStatus::Cancelled => "cancelled",
+            RegistrationStatus::AttendedFully => "attended_fully",
+            RegistrationStatus::AttendedPartially => "attended_partially",
+            RegistrationStatus::NoShow => "no_show",
+        }
+    }
+
+    /// Held a seat: booked, or came (or did not) once booked.
+    pub fn held_a_seat(self) -> bool {
+        !matches!(
+            self,
+            RegistrationStatus::WaitListed | RegistrationStatus::Cancelled
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registration {
     pub id: Uuid,
     pub workshop_id: Uuid,
     pub participant_id: Option<Uuid>,
     pub organisation_id: Uuid,
-    /// The registration's last status (`booked`, `wait_listed`, `cancelled`, ...).
-    pub status: String,
+    /// The registration's last status; `None` while only its attendance has arrived.
+    pub status: Option<RegistrationStatus>,
     pub attendance: Option<Attendance>,
     pub hours: f64,
     /// `YYYY-MM` of the attendance.
@@ -284,5 +351,43 @@ impl Snapshot {
         self.scans
             .iter()
             .find(|s| s.organisation_id == organisation && s.round == round)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_texts_read_back_and_unknown_ones_are_not_guessed() {
+        for status in RegistrationStatus::ALL {
+            assert_eq!(RegistrationStatus::parse(status.as_str()), Some(status));
+        }
+        for attendance in Attendance::ALL {
+            assert_eq!(Attendance::parse(attendance.as_str()), Some(attendance));
+        }
+        for round in [Round::Baseline, Round::FollowUp] {
+            assert_eq!(Round::parse(round.as_str()), Some(round));
+        }
+        assert_eq!(RegistrationStatus::parse(""), None);
+        assert_eq!(RegistrationStatus::parse("postponed"), None);
+        assert_eq!(Round::parse("midterm"), None);
+    }
+
+    #[test]
+    fn a_seat_was_held_unless_waiting_or_cancelled() {
+        let held: Vec<_> = RegistrationStatus::ALL
+            .into_iter()
+            .filter(|s| s.held_a_seat())
+            .collect();
+        assert_eq!(
+            held,
+            [
+                RegistrationStatus::Booked,
+                RegistrationStatus::AttendedFully,
+                RegistrationStatus::AttendedPartially,
+                RegistrationStatus::NoShow,
+            ]
+        );
     }
 }

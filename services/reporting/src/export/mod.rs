@@ -9,12 +9,7 @@ use crate::domain::{figures::Fig, suppression::Cell};
 pub use self::{csv::render as csv, html::render as html, json::render as json};
 use crate::domain::figures::Report;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Csv,
-    Html,
-}
+pub use crate::domain::queries::Format;
 
 impl Format {
     pub fn content_type(self) -> &'static str {

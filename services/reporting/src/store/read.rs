@@ -212,6 +212,16 @@ struct CountRow {
     n: i64,
 }
 
+/// A stored status or kind the code does not know is a fault (the caller gets an
+/// internal error, the log the text), never read as some default.
+fn known<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> Q<T> {
+    parse(text).ok_or_else(|| {
+        diesel::result::Error::DeserializationError(
+            format!("stored {what} {text:?} is unknown").into(),
+        )
+    })
+}
+
 fn month(at: Option<DateTime<Utc>>) -> Option<String> {
     at.map(|t| t.format("%Y-%m").to_string())
 }
@@ -272,19 +282,15 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
     )
     .await?
     .into_iter()
-    .filter_map(|r| {
-        Some(Scan {
+    .map(|r| {
+        Ok(Scan {
             organisation_id: r.organisation_id,
-            round: match r.round.as_str() {
-                "baseline" => Round::Baseline,
-                "follow_up" => Round::FollowUp,
-                _ => return None,
-            },
+            round: known("scan round", &r.round, Round::parse)?,
             respondent_count: r.respondent_count,
             scores: scores_from_json(&r.scores),
         })
     })
-    .collect();
+    .collect::<Q<_>>()?;
     let trajectories = load::<TrajectoryRow>(
         conn,
         "SELECT id, organisation_id, status, coach_assigned FROM rm_trajectories WHERE region = $1 ORDER BY id",
@@ -292,13 +298,15 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
     )
     .await?
     .into_iter()
-    .map(|r| Trajectory {
-        id: r.id,
-        organisation_id: r.organisation_id,
-        status: TrajectoryStatus::parse(&r.status).unwrap_or(TrajectoryStatus::Proposed),
-        coach_assigned: r.coach_assigned,
+    .map(|r| {
+        Ok(Trajectory {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            status: known("trajectory status", &r.status, TrajectoryStatus::parse)?,
+            coach_assigned: r.coach_assigned,
+        })
     })
-    .collect();
+    .collect::<Q<_>>()?;
     let interventions = load::<InterventionRow>(
         conn,
         "SELECT id, trajectory_id, organisation_id, kind, dimension_id, planned_hours FROM rm_interventions WHERE region = $1 ORDER BY id",
@@ -395,22 +403,32 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
     )
     .await?
     .into_iter()
-    .map(|r| Registration {
-        id: r.id,
-        workshop_id: r.workshop_id,
-        participant_id: r.participant_id,
-        organisation_id: r.organisation_id,
-        status: r.status,
-        attendance: match r.attendance.as_deref() {
-            Some("fully") => Some(Attendance::Fully),
-            Some("partially") => Some(Attendance::Partially),
-            Some("no_show") => Some(Attendance::NoShow),
-            _ => None,
-        },
-        hours: r.hours_attended,
-        attended_month: month(r.attended_time),
+    .map(|r| {
+        Ok(Registration {
+            id: r.id,
+            workshop_id: r.workshop_id,
+            participant_id: r.participant_id,
+            organisation_id: r.organisation_id,
+            // Empty while only the attendance has arrived (the read models take events
+            // in any order).
+            status: match r.status.as_str() {
+                "" => None,
+                text => Some(known(
+                    "registration status",
+                    text,
+                    RegistrationStatus::parse,
+                )?),
+            },
+            attendance: r
+                .attendance
+                .as_deref()
+                .map(|text| known("attendance", text, Attendance::parse))
+                .transpose()?,
+            hours: r.hours_attended,
+            attended_month: month(r.attended_time),
+        })
     })
-    .collect();
+    .collect::<Q<_>>()?;
     let feedback = load::<FeedbackRow>(
         conn,
         "SELECT registration_id, participant_id, organisation_id, rating FROM rm_feedback \

@@ -154,6 +154,14 @@ impl TestApp {
         .await;
     }
 
+    /// Runs SQL on the service's database (to plant what a test needs).
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = AsyncPgConnection::establish(&self.database_url)
+            .await
+            .unwrap();
+        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
+    }
+
     /// `SELECT count(*) AS n ...`
     pub async fn count(&self, sql: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
@@ -267,6 +275,18 @@ pub fn violations(status: &tonic::Status) -> Vec<String> {
         .field_violations
         .into_iter()
         .map(|v| v.field)
+        .collect()
+}
+
+/// The field violations of an INVALID_ARGUMENT status, with what each says.
+pub fn violation_details(status: &tonic::Status) -> Vec<(String, String)> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .expect("a BadRequest detail")
+        .field_violations
+        .into_iter()
+        .map(|v| (v.field, v.description))
         .collect()
 }
 

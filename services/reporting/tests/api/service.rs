@@ -178,3 +178,78 @@ async fn an_empty_region_has_zero_figures() {
     assert_eq!(overview.companies.unwrap().total, 0);
     assert!(overview.as_of_time.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_bad_field_of_a_request_is_named_at_once_with_its_bound() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    let bad = manager
+        .export_report(pb::ExportReportRequest {
+            region: "r".repeat(201),
+            sector: "s".repeat(201),
+            format: 42,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violation_details(&bad),
+        [
+            ("region", "must be at most 200 characters"),
+            ("sector", "must be at most 200 characters"),
+            ("format", "is not a report format"),
+        ]
+        .map(|(f, d)| (f.to_owned(), d.to_owned()))
+    );
+    let bad = manager
+        .get_evaluation(pb::GetEvaluationRequest {
+            region: "atlantis".into(),
+            sector: "a\u{7}bell".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violation_details(&bad),
+        [
+            ("region", "is not a region of this installation"),
+            ("sector", "must not contain control characters"),
+        ]
+        .map(|(f, d)| (f.to_owned(), d.to_owned()))
+    );
+    // A request id longer than the chassis keeps is refused before any work.
+    let bad = manager
+        .rebuild_read_models(pb::RebuildReadModelsRequest {
+            request_id: "x".repeat(129),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violation_details(&bad),
+        [("request_id", "must be at most 128 characters")]
+            .map(|(f, d)| (f.to_owned(), d.to_owned()))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stored_status_the_code_does_not_know_is_an_error_not_a_default() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    let overview = || pb::GetProgrammeOverviewRequest {
+        region: REGION.into(),
+        sector: String::new(),
+    };
+    manager.get_programme_overview(overview()).await.unwrap();
+    // Read as "proposed", a trajectory of a newer status would be counted wrong and
+    // nobody would know.
+    app.execute(&format!(
+        "INSERT INTO rm_trajectories (id, organisation_id, region, status, status_rank, status_time) \
+         VALUES ('{}', '{}', '{REGION}', 'paused', 2, now())",
+        Uuid::now_v7(),
+        Uuid::now_v7()
+    ))
+    .await;
+    let status = manager
+        .get_programme_overview(overview())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Internal, "{status:?}");
+}
