@@ -44,7 +44,9 @@ impl Application {
             pool: self.host.pool().clone(),
             packs: self.host.packs().clone(),
         };
-        let routes = tonic::service::Routes::new(IntakeServiceServer::new(IntakeApi::new(context)));
+        let server = IntakeServiceServer::new(IntakeApi::new(context))
+            .max_decoding_message_size(llo_chassis::server::MAX_MESSAGE_BYTES);
+        let routes = tonic::service::Routes::new(server);
         self.host.run(routes, shutdown).await
     }
 }

@@ -1,7 +1,13 @@
-//! `ImportParticipants`: rows stream in and are taken in chunks, each chunk in one
-//! transaction, so a 10,000-row stream costs a few dozen round trips and holds at
-//! most one chunk in memory. A bad row is rejected with its reasons; good rows go in;
-//! a row whose external reference this importer sent before is not imported again.
+//! `ImportParticipants`: each row is parsed as it arrives (its raw message is dropped
+//! at once), rows are written in chunks of [`CHUNK_ROWS`], each chunk in one
+//! transaction, so a stream of any length holds at most one chunk of parsed rows.
+//! A bad row is rejected with its reasons; good rows go in; a row whose organisation
+//! and external reference this importer sent before is not imported again.
+//!
+//! The answer is bounded too: counts cover every row, `results` hold every row of the
+//! first [`ROWS_IN_FULL`] and, after those, only rows that were not created (at most
+//! [`MAX_LATER_RESULTS`]); `omitted_result_count` says how many rows have no result
+//! (their participants are listed by ListParticipants with their external reference).
 use std::{
     collections::{HashMap, HashSet, hash_map::Entry},
     sync::Arc,
@@ -20,7 +26,7 @@ use uuid::Uuid;
 
 use super::{Context, commands};
 use crate::{
-    domain::commands::Participant,
+    domain::commands::{ExternalReference, ImportRow},
     events,
     store::{
         organisations::{self, OrganisationRow},
@@ -29,51 +35,103 @@ use crate::{
 };
 
 pub const CHUNK_ROWS: usize = 500;
+/// Every row of a stream this long gets its result (a typical company's import).
+pub const ROWS_IN_FULL: i64 = 1_000;
+/// After those, results only for rows that were not created, at most this many.
+pub const MAX_LATER_RESULTS: usize = 1_000;
+/// A reference echoed back in a result is cut to this many characters.
+const ECHOED_REFERENCE: usize = 128;
+
+/// A row as it arrived: parsed, or the violations that reject it.
+struct Arrived {
+    row_number: i64,
+    /// Trimmed and cut to [`ECHOED_REFERENCE`] characters.
+    reference: String,
+    /// Looked up even when other fields are bad, so the row names every problem.
+    organisation_id: Option<Uuid>,
+    parsed: Result<ImportRow, Vec<FieldViolation>>,
+}
+
+fn arrive(row_number: i64, row: &pb::ImportParticipantsRequest) -> Result<Arrived, ApiError> {
+    let parsed = match commands::import_row(row) {
+        Ok(parsed) => Ok(parsed),
+        Err(ApiError::InvalidArgument(violations)) => Err(violations),
+        Err(other) => return Err(other),
+    };
+    Ok(Arrived {
+        row_number,
+        reference: row
+            .external_reference
+            .trim()
+            .chars()
+            .take(ECHOED_REFERENCE)
+            .collect(),
+        organisation_id: check_id(&row.organisation_id).ok(),
+        parsed,
+    })
+}
+
+/// The answer under construction, within its bounds.
+#[derive(Default)]
+struct Answer {
+    response: pb::ImportParticipantsResponse,
+    later_results: usize,
+}
+
+impl Answer {
+    fn add(&mut self, result: pb::ImportRowResult) {
+        let outcome = pb::ImportOutcome::try_from(result.outcome);
+        match outcome {
+            Ok(pb::ImportOutcome::Created) => self.response.created_count += 1,
+            Ok(pb::ImportOutcome::AlreadyImported) => self.response.already_imported_count += 1,
+            _ => self.response.rejected_count += 1,
+        }
+        if result.row_number <= ROWS_IN_FULL {
+            self.response.results.push(result);
+        } else if outcome != Ok(pb::ImportOutcome::Created)
+            && self.later_results < MAX_LATER_RESULTS
+        {
+            self.later_results += 1;
+            self.response.results.push(result);
+        } else {
+            self.response.omitted_result_count += 1;
+        }
+    }
+}
 
 pub async fn import(
     ctx: Arc<Context>,
     caller: Caller,
     mut stream: Streaming<pb::ImportParticipantsRequest>,
 ) -> Result<pb::ImportParticipantsResponse, Status> {
-    let mut response = pb::ImportParticipantsResponse::default();
+    let mut answer = Answer::default();
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let mut row_number = 0_i64;
-    // References seen earlier in this stream, so a repeat inside one call is caught too.
-    let mut seen: HashMap<String, String> = HashMap::new();
     loop {
         let next = stream.message().await?;
         let done = next.is_none();
         if let Some(row) = next {
             row_number += 1;
-            chunk.push((row_number, row));
+            chunk.push(arrive(row_number, &row)?);
         }
         if chunk.len() >= CHUNK_ROWS || (done && !chunk.is_empty()) {
             let rows = std::mem::take(&mut chunk);
-            let (ctx, caller, known) = (ctx.clone(), caller.clone(), seen.clone());
+            let (ctx, caller) = (ctx.clone(), caller.clone());
             // Each chunk runs to its end even if the client goes away mid-stream.
-            let results = llo_chassis::call::run_to_end(async move {
-                import_chunk(&ctx, &caller, rows, &known).await
-            })
-            .await?;
+            let results =
+                llo_chassis::call::run_to_end(
+                    async move { import_chunk(&ctx, &caller, rows).await },
+                )
+                .await?;
             for result in results {
-                match pb::ImportOutcome::try_from(result.outcome) {
-                    Ok(pb::ImportOutcome::Created) => response.created_count += 1,
-                    Ok(pb::ImportOutcome::AlreadyImported) => response.already_imported_count += 1,
-                    _ => response.rejected_count += 1,
-                }
-                if !result.participant_id.is_empty() {
-                    seen.insert(
-                        result.external_reference.clone(),
-                        result.participant_id.clone(),
-                    );
-                }
-                response.results.push(result);
+                answer.add(result);
             }
         }
         if done {
             break;
         }
     }
+    let response = answer.response;
     tracing::debug!(
         created = response.created_count,
         already_imported = response.already_imported_count,
@@ -85,9 +143,8 @@ pub async fn import(
 
 struct Candidate {
     row_number: i64,
-    reference: String,
     organisation: OrganisationRow,
-    participant: Participant,
+    row: ImportRow,
 }
 
 fn rejected(
@@ -112,15 +169,15 @@ fn rejected(
 
 fn done(
     row_number: i64,
-    reference: &str,
+    reference: &ExternalReference,
     outcome: pb::ImportOutcome,
-    id: &str,
+    id: Uuid,
 ) -> pb::ImportRowResult {
     pb::ImportRowResult {
         row_number,
-        external_reference: reference.to_owned(),
+        external_reference: reference.to_string(),
         outcome: outcome as i32,
-        participant_id: id.to_owned(),
+        participant_id: id.to_string(),
         violations: Vec::new(),
     }
 }
@@ -128,30 +185,17 @@ fn done(
 async fn import_chunk(
     ctx: &Context,
     caller: &Caller,
-    rows: Vec<(i64, pb::ImportParticipantsRequest)>,
-    seen: &HashMap<String, String>,
+    rows: Vec<Arrived>,
 ) -> Result<Vec<pb::ImportRowResult>, ApiError> {
     let mut conn = ctx.pool.get().await?;
     let mut results: Vec<pb::ImportRowResult> = Vec::with_capacity(rows.len());
     let mut organisations_seen: HashMap<Uuid, Option<OrganisationRow>> = HashMap::new();
     let mut candidates = Vec::with_capacity(rows.len());
-    let mut references_in_chunk: HashSet<String> = HashSet::new();
-    for (row_number, row) in rows {
-        let reference = row.external_reference.trim().to_owned();
-        if let Some(id) = seen.get(&reference) {
-            results.push(done(
-                row_number,
-                &reference,
-                pb::ImportOutcome::AlreadyImported,
-                id,
-            ));
-            continue;
-        }
-        let parsed = commands::import_row(&row);
-        let mut violations = match &parsed {
+    let mut keys_in_chunk: HashSet<(Option<Uuid>, String)> = HashSet::new();
+    for arrived in rows {
+        let mut violations = match &arrived.parsed {
             Ok(_) => Vec::new(),
-            Err(ApiError::InvalidArgument(violations)) => violations.clone(),
-            Err(other) => return Err(anyhow::anyhow!("import row: {other}").into()),
+            Err(violations) => violations.clone(),
         };
         let mut violate = |field: &str, description: &str| {
             violations.push(FieldViolation {
@@ -159,12 +203,12 @@ async fn import_chunk(
                 description: description.into(),
             })
         };
-        if !reference.is_empty() && !references_in_chunk.insert(reference.clone()) {
+        let key = (arrived.organisation_id, arrived.reference.clone());
+        if !arrived.reference.is_empty() && !keys_in_chunk.insert(key) {
             violate("external_reference", "appears twice in this import");
         }
-        // Looked up even when other fields are bad, so the row names every problem.
-        let organisation = match check_id(&row.organisation_id) {
-            Ok(id) => {
+        let organisation = match arrived.organisation_id {
+            Some(id) => {
                 if let Entry::Vacant(slot) = organisations_seen.entry(id) {
                     let found = organisations::find(&mut conn, id)
                         .await?
@@ -177,31 +221,35 @@ async fn import_chunk(
                 }
                 found
             }
-            Err(_) => None,
+            None => None,
         };
-        match (parsed, organisation) {
+        match (arrived.parsed, organisation) {
             (Ok(row), Some(organisation)) if violations.is_empty() => candidates.push(Candidate {
-                row_number,
-                reference: row.external_reference.into_string(),
+                row_number: arrived.row_number,
                 organisation,
-                participant: row.participant,
+                row,
             }),
-            _ => results.push(rejected(row_number, &reference, violations)),
+            _ => results.push(rejected(arrived.row_number, &arrived.reference, violations)),
         }
     }
     let source = caller.subject.clone();
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let mut results = Vec::with_capacity(candidates.len());
-            let references: Vec<&str> = candidates.iter().map(|c| c.reference.as_str()).collect();
-            let imported: HashMap<String, Uuid> =
+            let references: Vec<&str> = candidates
+                .iter()
+                .map(|c| c.row.external_reference.as_str())
+                .collect();
+            // The import key: this importer, the organisation and its reference.
+            let imported: HashMap<(Uuid, String), Uuid> =
                 participants::imported(conn, &source, &references)
                     .await?
                     .into_iter()
+                    .map(|(organisation, reference, id)| ((organisation, reference), id))
                     .collect();
             let pairs: Vec<(Uuid, &str)> = candidates
                 .iter()
-                .map(|c| (c.organisation.id, c.participant.email.as_str()))
+                .map(|c| (c.organisation.id, c.row.participant.email.as_str()))
                 .collect();
             let mut taken: HashSet<(Uuid, String)> = participants::emails_in(conn, &pairs)
                 .await?
@@ -209,16 +257,20 @@ async fn import_chunk(
                 .collect();
             let mut fresh: Vec<(&Candidate, Uuid)> = Vec::new();
             for candidate in &candidates {
-                if let Some(id) = imported.get(&candidate.reference) {
+                let key = (
+                    candidate.organisation.id,
+                    candidate.row.external_reference.to_string(),
+                );
+                if let Some(id) = imported.get(&key) {
                     results.push(done(
                         candidate.row_number,
-                        &candidate.reference,
+                        &candidate.row.external_reference,
                         pb::ImportOutcome::AlreadyImported,
-                        &id.to_string(),
+                        *id,
                     ));
                 } else if !taken.insert((
                     candidate.organisation.id,
-                    candidate.participant.email.as_str().to_owned(),
+                    candidate.row.participant.email.as_str().to_owned(),
                 )) {
                     let violation = FieldViolation {
                         field: "email".into(),
@@ -226,7 +278,7 @@ async fn import_chunk(
                     };
                     results.push(rejected(
                         candidate.row_number,
-                        &candidate.reference,
+                        candidate.row.external_reference.as_str(),
                         vec![violation],
                     ));
                 } else {
@@ -242,9 +294,9 @@ async fn import_chunk(
                     let origin = Origin {
                         request_id: None,
                         import_source: Some(&source),
-                        external_reference: Some(&c.reference),
+                        external_reference: Some(c.row.external_reference.as_str()),
                     };
-                    NewParticipant::new(*id, c.organisation.id, &c.participant, &origin)
+                    NewParticipant::new(*id, c.organisation.id, &c.row.participant, &origin)
                 })
                 .collect();
             let mut inserted = Vec::with_capacity(new_rows.len());
@@ -273,9 +325,9 @@ async fn import_chunk(
             for (candidate, id) in &fresh {
                 results.push(done(
                     candidate.row_number,
-                    &candidate.reference,
+                    &candidate.row.external_reference,
                     pb::ImportOutcome::Created,
-                    &id.to_string(),
+                    *id,
                 ));
             }
             Ok(results)

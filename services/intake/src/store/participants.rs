@@ -125,12 +125,13 @@ pub async fn email_taken(
     .await
 }
 
-/// The participants this importer already brought in under these references.
+/// The participants this importer already brought in under these references:
+/// (organisation, reference, participant).
 pub async fn imported(
     conn: &mut AsyncPgConnection,
     import_source: &str,
     references: &[&str],
-) -> QueryResult<Vec<(String, Uuid)>> {
+) -> QueryResult<Vec<(Uuid, String, Uuid)>> {
     participants::table
         .filter(
             participants::import_source
@@ -138,6 +139,7 @@ pub async fn imported(
                 .and(participants::external_reference.eq_any(references)),
         )
         .select((
+            participants::organisation_id,
             participants::external_reference.assume_not_null(),
             participants::id,
         ))

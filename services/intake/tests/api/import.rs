@@ -116,14 +116,86 @@ async fn ten_thousand_rows_go_in_in_one_call() {
         .as_role(llo_chassis::auth::Role::Integrator, "achterhoek", None)
         .await;
     let id = organisation.organisation_id.clone();
-    let rows = tokio_stream::iter((0..10_000).map(move |n| row(&id, n)));
+    let rows = tokio_stream::iter((1..=10_000).map(move |n| {
+        let mut row = row(&id, n);
+        if n == 5_000 || n == 9_999 {
+            row.email = "kapot".into();
+        }
+        row
+    }));
     let response = integrator
         .import_participants(rows)
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(response.created_count, 10_000);
-    assert_eq!(response.results.len(), 10_000);
+    assert_eq!(
+        (response.created_count, response.rejected_count),
+        (9_998, 2)
+    );
+    // The answer stays small: every row of the first thousand, then only the rows that
+    // were not created; the rest is counted.
+    assert_eq!(response.results.len(), 1_002);
+    assert!(
+        response.results[..1_000]
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.row_number == i as i64 + 1)
+    );
+    let later: Vec<_> = response.results[1_000..]
+        .iter()
+        .map(|r| (r.row_number, r.outcome))
+        .collect();
+    let rejected = pb::ImportOutcome::Rejected as i32;
+    assert_eq!(later, [(5_000, rejected), (9_999, rejected)]);
+    assert_eq!(response.omitted_result_count, 10_000 - 1_002);
+}
+
+/// The import key is the importer, the organisation and the reference: an HR vendor
+/// importing for two companies may use the same employee number in both.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_reference_in_two_companies_is_two_people() {
+    let app = TestApp::spawn().await;
+    let mut client = app.coach().await;
+    let first = register(&mut client, "17171717").await.organisation_id;
+    let second = register(&mut client, "18181818").await.organisation_id;
+    let mut vendor = app.as_role(Role::Integrator, REGION, None).await;
+    let mut for_second = row(&second, 1);
+    for_second.email = "ander@bedrijf.nl".into();
+    let response = import(&mut vendor, vec![row(&first, 1), for_second.clone()]).await;
+    assert_eq!((response.created_count, response.rejected_count), (2, 0));
+    assert_ne!(
+        response.results[0].participant_id,
+        response.results[1].participant_id
+    );
+    // Again, in separate streams: each company's row is recognised as its own.
+    let again = import(&mut vendor, vec![for_second]).await;
+    assert_eq!(again.already_imported_count, 1);
+    assert_eq!(
+        again.results[0].participant_id,
+        response.results[1].participant_id
+    );
+}
+
+/// A message beyond the size every bounded field fits is refused before it is held.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_row_is_refused_before_it_is_read() {
+    let app = TestApp::spawn().await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "19191919").await;
+    let mut huge = row(&organisation.organisation_id, 1);
+    huge.job_title = "x".repeat(llo_chassis::server::MAX_MESSAGE_BYTES + 1);
+    let mut importer = app.as_role(Role::Integrator, REGION, None).await;
+    let status = importer
+        .import_participants(tokio_stream::iter(vec![huge]))
+        .await
+        .unwrap_err();
+    // tonic answers OUT_OF_RANGE ("decoded message length too large").
+    assert_eq!(status.code(), tonic::Code::OutOfRange);
+    assert!(
+        participants_of(&mut client, &organisation.organisation_id)
+            .await
+            .is_empty()
+    );
 }
 
 /// (row number, outcome, the fields of its violations) per row, in order.
