@@ -18,16 +18,16 @@ fn now() -> Option<prost_types::Timestamp> {
 pub fn trajectory_proposed(
     t: &TrajectoryRow,
     interventions: &[InterventionRow],
-) -> events::TrajectoryProposed {
-    events::TrajectoryProposed {
+) -> diesel::QueryResult<events::TrajectoryProposed> {
+    Ok(events::TrajectoryProposed {
         trajectory_id: t.id.to_string(),
         organisation_id: t.organisation_id.to_string(),
         region: t.region.clone(),
         assessment_id: t.assessment_id.map(|a| a.to_string()).unwrap_or_default(),
-        priority_dimension_ids: t.priority_dimensions(),
+        priority_dimension_ids: t.priority_dimensions()?,
         intervention_ids: interventions.iter().map(|i| i.id.to_string()).collect(),
         occur_time: now(),
-    }
+    })
 }
 
 pub fn status_changed(t: &TrajectoryRow, from: &str) -> events::TrajectoryStatusChanged {

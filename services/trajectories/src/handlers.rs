@@ -14,7 +14,7 @@ use llo_proto::{common::v1 as common, events::v1 as events};
 use uuid::Uuid;
 
 use crate::{
-    domain::proposal,
+    domain::proposal::{self, InterventionKind},
     events as out,
     store::{
         plans,
@@ -204,12 +204,18 @@ impl Reactions {
         };
         let mut interventions = Vec::new();
         for item in proposal::interventions_for(pack, &event.priority_dimension_ids) {
+            let kind = InterventionKind::parse(&item.kind).ok_or_else(|| {
+                HandleError::Malformed(format!(
+                    "sector pack {:?} names intervention kind {:?}, which trajectories does not know",
+                    event.sector, item.kind
+                ))
+            })?;
             let row = trajectories::insert_intervention(
                 conn,
                 &NewIntervention {
                     request_id: None,
                     trajectory_id: trajectory.id,
-                    kind: &item.kind,
+                    kind,
                     title: &item.title,
                     description: &item.description,
                     dimension_id: Some(&item.dimension),
@@ -221,7 +227,7 @@ impl Reactions {
         }
         let mut outbox = vec![OutboxEvent::of(
             &trajectory.region,
-            &out::trajectory_proposed(&trajectory, &interventions),
+            &out::trajectory_proposed(&trajectory, &interventions)?,
         )];
         outbox.extend(interventions.iter().map(|i| {
             OutboxEvent::of(

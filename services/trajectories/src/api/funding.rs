@@ -1,6 +1,6 @@
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError,
     auth::Caller,
     bus::record,
     fields::non_empty,
@@ -9,9 +9,12 @@ use llo_chassis::{
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, mapping, parse_id};
+use super::{Context, mapping};
 use crate::{
-    domain::funding::{self as rules, Kind, Source},
+    domain::{
+        commands::AllocateFunding,
+        funding::{self as rules, Kind, Source},
+    },
     events,
     store::{
         funding::{self as store, NewAllocation},
@@ -33,46 +36,57 @@ pub async fn allocate(
     caller: &Caller,
     request: pb::AllocateFundingRequest,
 ) -> Result<pb::AllocateFundingResponse, ApiError> {
-    let activity_id = parse_id("activity_id", &request.activity_id)?;
-    let mut violations = Violations::new();
-    if request.source.trim().is_empty() {
-        violations.add("source", "is required");
-    }
-    if !(1..=100_000_000).contains(&request.amount_cents) {
-        violations.add(
-            "amount_cents",
-            "must be from 1 to 100000000 (whole euro cents)",
-        );
-    }
-    violations.into_result()?;
-    let source_id = request.source.trim().to_owned();
     let key = RequestKey::new(caller, "AllocateFunding", &request.request_id, &request)?;
+    let command = AllocateFunding::try_from(request)?;
+    let activity_id = command.activity_id;
+    let amount = command.amount.get();
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let not_found = || ApiError::not_found(format!("learning activity {activity_id}"));
-            let activity = plans::activity_for_update(conn, activity_id).await?.ok_or_else(not_found)?;
-            let plan = plans::find(conn, activity.plan_id).await?.ok_or_else(not_found)?;
+            let activity = plans::activity_for_update(conn, activity_id)
+                .await?
+                .ok_or_else(not_found)?;
+            let plan = plans::find(conn, activity.plan_id)
+                .await?
+                .ok_or_else(not_found)?;
             if !caller.may_see_organisation(&plan.region, &plan.organisation_id.to_string()) {
                 return Err(not_found());
             }
             let organisation = trajectories::find_organisation(conn, plan.organisation_id)
                 .await?
-                .ok_or_else(|| ApiError::precondition("ORGANISATION_UNKNOWN", "the organisation's registration has not reached trajectories yet; retry shortly"))?;
-            let region = ctx
-                .packs
-                .region(&plan.region)
-                .ok_or_else(|| ApiError::precondition("REGION_PACK_MISSING", format!("no region pack for {}", plan.region)))?;
-            let sources = rules::sources(&ctx.packs, region, &organisation.sector);
-            let source: &Source = sources.iter().find(|s| s.id == source_id).ok_or_else(|| {
-                let known: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-                ApiError::invalid("source", format!("unknown funding source; one of: {}", known.join(", ")))
+                .ok_or_else(|| {
+                    ApiError::precondition(
+                        "ORGANISATION_UNKNOWN",
+                        "the organisation's registration has not reached trajectories yet; retry shortly",
+                    )
+                })?;
+            let region = ctx.packs.region(&plan.region).ok_or_else(|| {
+                ApiError::precondition(
+                    "REGION_PACK_MISSING",
+                    format!("no region pack for {}", plan.region),
+                )
             })?;
+            let sources = rules::sources(&ctx.packs, region, &organisation.sector);
+            let source = rules::find_source(&sources, &command.source)
+                .map_err(|message| ApiError::invalid("source", message))?;
             // Serialise allocations against this source, then count under the lock.
             store::lock_source(conn, &plan.region, &source.id).await?;
-            let allocated = store::allocated(conn, &plan.region, &source.id, activity.id, plan.participant_id).await?;
-            rules::check(source, activity.cost_cents, organisation.employee_count, allocated, request.amount_cents)
-                .map_err(|refusal| ApiError::precondition(refusal.reason, refusal.message))?;
+            let allocated = store::allocated(
+                conn,
+                &plan.region,
+                &source.id,
+                activity.id,
+                plan.participant_id,
+            )
+            .await?;
+            rules::check(
+                source,
+                activity.cost_cents,
+                organisation.employee_count,
+                allocated,
+                amount,
+            )?;
             let row = store::insert(
                 conn,
                 &NewAllocation {
@@ -82,7 +96,7 @@ pub async fn allocate(
                     organisation_id: plan.organisation_id,
                     region: &plan.region,
                     source: &source.id,
-                    amount_cents: request.amount_cents,
+                    amount_cents: amount,
                 },
             )
             .await?;

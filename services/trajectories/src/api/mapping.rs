@@ -1,21 +1,24 @@
-//! Rows to protobuf, and protobuf enums to the words the store keeps.
+//! Rows to protobuf, and protobuf enums to domain enums and back. A stored word the
+//! code does not know is a fault to log, never a silent default.
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use llo_chassis::ApiError;
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
 use crate::{
-    domain::{lifecycle::Status, proposal::INTERVENTION_KINDS},
+    domain::{
+        lifecycle::Status,
+        plan::{ActivityKind, ActivityStatus},
+        proposal::InterventionKind,
+    },
     store::{
         offerings::OfferingRow,
         plans::{ActivityRow, GoalRow, PlanRow},
         trajectories::{InterventionRow, TrajectoryRow},
     },
 };
-
-pub const ACTIVITY_KINDS: [&str; 5] =
-    ["course", "workshop", "coaching", "on_the_job", "e_learning"];
 
 pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
@@ -28,29 +31,67 @@ pub fn from_timestamp(at: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).ok()?)
 }
 
-/// A proto enum number (1-based) to its word; `None` for unspecified or unknown.
-pub fn word(words: &[&'static str], value: i32) -> Option<&'static str> {
-    usize::try_from(value)
-        .ok()
-        .and_then(|v| v.checked_sub(1))
-        .and_then(|i| words.get(i))
-        .copied()
+/// A word read back from the store, parsed; an unknown one is our fault, reported.
+pub fn stored<T>(
+    what: &str,
+    text: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, ApiError> {
+    parse(text)
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("stored {what} {text:?} is unknown")))
 }
 
-pub fn number(words: &[&str], text: &str) -> i32 {
-    words
-        .iter()
-        .position(|w| *w == text)
-        .map_or(0, |i| i as i32 + 1)
+pub fn intervention_kind(value: i32) -> Result<InterventionKind, String> {
+    use pb::InterventionKind as P;
+    match P::try_from(value) {
+        Ok(P::CoachingDirectors) => Ok(InterventionKind::CoachingDirectors),
+        Ok(P::CoachingSupervisors) => Ok(InterventionKind::CoachingSupervisors),
+        Ok(P::TeamWorkshop) => Ok(InterventionKind::TeamWorkshop),
+        Ok(P::Training) => Ok(InterventionKind::Training),
+        Ok(P::HrInstrument) => Ok(InterventionKind::HrInstrument),
+        Ok(P::Unspecified) | Err(_) => Err("is required: coaching of directors or supervisors, team workshop, training or HR instrument".into()),
+    }
 }
 
-pub fn status_to_proto(text: &str) -> pb::TrajectoryStatus {
-    match Status::parse(text) {
-        Some(Status::Proposed) => pb::TrajectoryStatus::Proposed,
-        Some(Status::Active) => pb::TrajectoryStatus::Active,
-        Some(Status::Completed) => pb::TrajectoryStatus::Completed,
-        Some(Status::Cancelled) => pb::TrajectoryStatus::Cancelled,
-        None => pb::TrajectoryStatus::Unspecified,
+fn intervention_kind_to_proto(kind: InterventionKind) -> pb::InterventionKind {
+    match kind {
+        InterventionKind::CoachingDirectors => pb::InterventionKind::CoachingDirectors,
+        InterventionKind::CoachingSupervisors => pb::InterventionKind::CoachingSupervisors,
+        InterventionKind::TeamWorkshop => pb::InterventionKind::TeamWorkshop,
+        InterventionKind::Training => pb::InterventionKind::Training,
+        InterventionKind::HrInstrument => pb::InterventionKind::HrInstrument,
+    }
+}
+
+/// `None` for unspecified (or a number this build does not know).
+pub fn activity_kind(value: i32) -> Option<ActivityKind> {
+    use pb::ActivityKind as P;
+    match P::try_from(value).ok()? {
+        P::Course => Some(ActivityKind::Course),
+        P::Workshop => Some(ActivityKind::Workshop),
+        P::Coaching => Some(ActivityKind::Coaching),
+        P::OnTheJob => Some(ActivityKind::OnTheJob),
+        P::ELearning => Some(ActivityKind::ELearning),
+        P::Unspecified => None,
+    }
+}
+
+fn activity_kind_to_proto(kind: ActivityKind) -> pb::ActivityKind {
+    match kind {
+        ActivityKind::Course => pb::ActivityKind::Course,
+        ActivityKind::Workshop => pb::ActivityKind::Workshop,
+        ActivityKind::Coaching => pb::ActivityKind::Coaching,
+        ActivityKind::OnTheJob => pb::ActivityKind::OnTheJob,
+        ActivityKind::ELearning => pb::ActivityKind::ELearning,
+    }
+}
+
+pub fn status_to_proto(status: Status) -> pb::TrajectoryStatus {
+    match status {
+        Status::Proposed => pb::TrajectoryStatus::Proposed,
+        Status::Active => pb::TrajectoryStatus::Active,
+        Status::Completed => pb::TrajectoryStatus::Completed,
+        Status::Cancelled => pb::TrajectoryStatus::Cancelled,
     }
 }
 
@@ -64,16 +105,27 @@ pub fn status_from_proto(value: i32) -> Option<Status> {
     }
 }
 
-pub fn intervention(row: &InterventionRow) -> pb::Intervention {
-    pb::Intervention {
+/// The stored status of a trajectory.
+pub fn trajectory_status(row: &TrajectoryRow) -> Result<Status, ApiError> {
+    stored("trajectory status", &row.status, Status::parse)
+}
+
+/// The stored status of a learning activity.
+pub fn activity_status(row: &ActivityRow) -> Result<ActivityStatus, ApiError> {
+    stored("activity status", &row.status, ActivityStatus::parse)
+}
+
+pub fn intervention(row: &InterventionRow) -> Result<pb::Intervention, ApiError> {
+    let kind = stored("intervention kind", &row.kind, InterventionKind::parse)?;
+    Ok(pb::Intervention {
         intervention_id: row.id.to_string(),
-        kind: number(&INTERVENTION_KINDS, &row.kind),
+        kind: intervention_kind_to_proto(kind) as i32,
         title: row.title.clone(),
         description: row.description.clone(),
         dimension_id: row.dimension_id.clone().unwrap_or_default(),
         planned_hours: row.planned_hours,
         create_time: Some(timestamp(row.created_at)),
-    }
+    })
 }
 
 /// Coaching totals of a trajectory: (sessions, minutes).
@@ -83,27 +135,27 @@ pub fn trajectory(
     row: &TrajectoryRow,
     interventions: &[InterventionRow],
     coaching: CoachingTotals,
-) -> pb::Trajectory {
-    pb::Trajectory {
+) -> Result<pb::Trajectory, ApiError> {
+    Ok(pb::Trajectory {
         trajectory_id: row.id.to_string(),
         organisation_id: row.organisation_id.to_string(),
         region: row.region.clone(),
         sector: row.sector.clone(),
-        status: status_to_proto(&row.status) as i32,
+        status: status_to_proto(trajectory_status(row)?) as i32,
         assessment_id: row.assessment_id.map(|a| a.to_string()).unwrap_or_default(),
-        priority_dimension_ids: row.priority_dimensions(),
+        priority_dimension_ids: row.priority_dimensions()?,
         coach_id: row.coach_id.clone().unwrap_or_default(),
         interventions: interventions
             .iter()
             .filter(|i| i.trajectory_id == row.id)
             .map(intervention)
-            .collect(),
+            .collect::<Result<_, _>>()?,
         coaching_minutes: i32::try_from(coaching.1).unwrap_or(i32::MAX),
         coaching_session_count: i32::try_from(coaching.0).unwrap_or(i32::MAX),
         cancel_reason: row.cancel_reason.clone().unwrap_or_default(),
         create_time: Some(timestamp(row.created_at)),
         update_time: Some(timestamp(row.updated_at)),
-    }
+    })
 }
 
 pub fn goal(row: &GoalRow) -> pb::LearningGoal {
@@ -116,11 +168,12 @@ pub fn goal(row: &GoalRow) -> pb::LearningGoal {
     }
 }
 
-pub fn activity(row: &ActivityRow, funded_cents: i64) -> pb::LearningActivity {
-    pb::LearningActivity {
+pub fn activity(row: &ActivityRow, funded_cents: i64) -> Result<pb::LearningActivity, ApiError> {
+    let kind = stored("activity kind", &row.kind, ActivityKind::parse)?;
+    Ok(pb::LearningActivity {
         activity_id: row.id.to_string(),
         goal_id: row.goal_id.map(|g| g.to_string()).unwrap_or_default(),
-        kind: number(&ACTIVITY_KINDS, &row.kind),
+        kind: activity_kind_to_proto(kind) as i32,
         title: row.title.clone(),
         provider: row.provider.clone(),
         theme: row.theme.clone(),
@@ -129,10 +182,9 @@ pub fn activity(row: &ActivityRow, funded_cents: i64) -> pb::LearningActivity {
         actual_hours: row.actual_hours.unwrap_or_default(),
         cost_cents: row.cost_cents,
         funded_cents,
-        status: if row.status == "completed" {
-            pb::ActivityStatus::Completed
-        } else {
-            pb::ActivityStatus::Planned
+        status: match activity_status(row)? {
+            ActivityStatus::Planned => pb::ActivityStatus::Planned,
+            ActivityStatus::Completed => pb::ActivityStatus::Completed,
         } as i32,
         credential: row.credential_name.as_ref().map(|name| pb::Credential {
             name: name.clone(),
@@ -141,7 +193,7 @@ pub fn activity(row: &ActivityRow, funded_cents: i64) -> pb::LearningActivity {
         }),
         create_time: Some(timestamp(row.created_at)),
         complete_time: row.completed_at.map(timestamp),
-    }
+    })
 }
 
 pub fn plan(
@@ -149,8 +201,8 @@ pub fn plan(
     goals: &[GoalRow],
     activities: &[ActivityRow],
     funded: &HashMap<Uuid, i64>,
-) -> pb::DevelopmentPlan {
-    pb::DevelopmentPlan {
+) -> Result<pb::DevelopmentPlan, ApiError> {
+    Ok(pb::DevelopmentPlan {
         plan_id: row.id.to_string(),
         participant_id: row.participant_id.to_string(),
         organisation_id: row.organisation_id.to_string(),
@@ -159,23 +211,23 @@ pub fn plan(
         activities: activities
             .iter()
             .map(|a| activity(a, funded.get(&a.id).copied().unwrap_or(0)))
-            .collect(),
+            .collect::<Result<_, _>>()?,
         erased: row.erased_at.is_some(),
-    }
+    })
 }
 
-pub fn offering(row: &OfferingRow) -> pb::CourseOffering {
-    pb::CourseOffering {
+pub fn offering(row: &OfferingRow) -> Result<pb::CourseOffering, ApiError> {
+    Ok(pb::CourseOffering {
         offering_id: row.id.to_string(),
         provider: row.provider.clone(),
         course_code: row.course_code.clone(),
         title: row.title.clone(),
-        themes: row.themes(),
+        themes: row.themes()?,
         hours: row.hours,
         price_cents: row.price_cents,
-        start_times: row.start_times().into_iter().map(timestamp).collect(),
-        esco_skill_uris: row.esco_skill_uris(),
+        start_times: row.start_times()?.into_iter().map(timestamp).collect(),
+        esco_skill_uris: row.esco_skill_uris()?,
         region: row.region.clone(),
         update_time: Some(timestamp(row.updated_at)),
-    }
+    })
 }

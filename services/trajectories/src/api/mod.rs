@@ -1,5 +1,6 @@
 //! gRPC ↔ domain for TrajectoryService. Each method runs to its end on its own task,
 //! as the caller the auth gate admitted.
+pub mod commands;
 pub mod funding;
 pub mod mapping;
 pub mod offerings;

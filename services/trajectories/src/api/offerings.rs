@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, FieldViolation, Violations,
+    ApiError, FieldViolation,
     auth::{Caller, Role},
     fields::non_empty,
     paging::Page,
@@ -12,76 +12,16 @@ use llo_chassis::{
 use llo_proto::{common::v1 as common, trajectories::v1 as pb};
 use tonic::{Status, Streaming};
 
-use super::{Context, listing_regions, mapping};
-use crate::store::offerings::{self as store, OfferingData, Upserted};
+use super::{Context, commands, listing_regions, mapping};
+use crate::{
+    domain::commands::PublishOffering,
+    store::offerings::{self as store, Upserted},
+};
 
 pub const CHUNK_ROWS: usize = 500;
-const ESCO_PREFIX: &str = "http://data.europa.eu/esco/";
 
-/// Validates an offering; a provider's integrator may only publish its own courses.
-fn validate(
-    ctx: &Context,
-    request: &pb::PublishCourseOfferingRequest,
-) -> Result<OfferingData, Vec<FieldViolation>> {
-    let mut violations = Violations::new();
-    let region = request.region.trim();
-    if region.is_empty() {
-        violations.add("region", "is required");
-    } else if ctx.packs.region(region).is_none() {
-        violations.add("region", format!("unknown region {region:?}"));
-    }
-    violations.require_text("provider", &request.provider, 100);
-    violations.require_text("course_code", &request.course_code, 100);
-    violations.require_text("title", &request.title, 300);
-    if request.themes.is_empty() {
-        violations.add("themes", "name at least one theme");
-    }
-    for (index, theme) in request.themes.iter().enumerate() {
-        violations.require_text(format!("themes[{index}]"), theme, 100);
-    }
-    if !(1..=5_000).contains(&request.hours) {
-        violations.add("hours", "must be from 1 to 5000");
-    }
-    if !(0..=100_000_000).contains(&request.price_cents) {
-        violations.add(
-            "price_cents",
-            "must be from 0 to 100000000 (whole euro cents)",
-        );
-    }
-    let mut start_times = Vec::with_capacity(request.start_times.len());
-    for (index, start) in request.start_times.iter().enumerate() {
-        match mapping::from_timestamp(start) {
-            Some(at) => start_times.push(at),
-            None => violations.add(format!("start_times[{index}]"), "is not a valid time"),
-        }
-    }
-    for (index, uri) in request.esco_skill_uris.iter().enumerate() {
-        if !uri.starts_with(ESCO_PREFIX) {
-            violations.add(
-                format!("esco_skill_uris[{index}]"),
-                format!("must be an ESCO URI ({ESCO_PREFIX}…)"),
-            );
-        }
-    }
-    let violations = violations.into_vec();
-    if !violations.is_empty() {
-        return Err(violations);
-    }
-    start_times.sort();
-    Ok(OfferingData {
-        region: region.to_owned(),
-        provider: request.provider.trim().to_owned(),
-        course_code: request.course_code.trim().to_owned(),
-        title: request.title.trim().to_owned(),
-        themes: request.themes.iter().map(|t| t.trim().to_owned()).collect(),
-        hours: request.hours,
-        price_cents: request.price_cents,
-        start_times,
-        esco_skill_uris: request.esco_skill_uris.clone(),
-    })
-}
-
-fn authorise(caller: &Caller, data: &OfferingData) -> Result<(), ApiError> {
+/// A provider's integrator may only publish its own courses, in its own regions.
+fn authorise(caller: &Caller, data: &PublishOffering) -> Result<(), ApiError> {
     if !caller.may_see_region(&data.region) {
         return Err(ApiError::denied(format!(
             "the token does not cover region {}",
@@ -103,14 +43,14 @@ pub async fn publish(
     caller: &Caller,
     request: pb::PublishCourseOfferingRequest,
 ) -> Result<pb::PublishCourseOfferingResponse, ApiError> {
-    let data = validate(ctx, &request).map_err(ApiError::InvalidArgument)?;
+    let data = commands::publish_offering(request, &ctx.packs)?;
     authorise(caller, &data)?;
     let mut conn = ctx.pool.get().await?;
     let (row, _) = conn
         .transaction::<_, ApiError, _>(async |conn| Ok(store::upsert(conn, &data).await?))
         .await?;
     Ok(pb::PublishCourseOfferingResponse {
-        offering: Some(mapping::offering(&row)),
+        offering: Some(mapping::offering(&row)?),
     })
 }
 
@@ -143,7 +83,10 @@ pub async fn list(
     .await?;
     let (rows, next_page_token) = page.finish(rows, |r| r.id);
     Ok(pb::ListCourseOfferingsResponse {
-        offerings: rows.iter().map(mapping::offering).collect(),
+        offerings: rows
+            .iter()
+            .map(mapping::offering)
+            .collect::<Result<_, _>>()?,
         next_page_token,
     })
 }
@@ -196,23 +139,26 @@ async fn import_chunk(
     let mut results = Vec::with_capacity(rows.len());
     let mut valid = Vec::with_capacity(rows.len());
     for (row_number, request) in rows {
-        let checked = validate(ctx, &request).and_then(|data| match authorise(caller, &data) {
-            Ok(()) => Ok(data),
-            Err(error) => Err(vec![FieldViolation {
-                field: if caller.may_see_region(&data.region) {
-                    "provider"
-                } else {
-                    "region"
-                }
-                .into(),
-                description: error.to_string(),
-            }]),
+        let course_code = request.course_code.clone();
+        let checked = commands::import_row(request, &ctx.packs)?.and_then(|data| {
+            match authorise(caller, &data) {
+                Ok(()) => Ok(data),
+                Err(error) => Err(vec![FieldViolation {
+                    field: if caller.may_see_region(&data.region) {
+                        "provider"
+                    } else {
+                        "region"
+                    }
+                    .into(),
+                    description: error.to_string(),
+                }]),
+            }
         });
         match checked {
             Ok(data) => valid.push((row_number, data)),
             Err(violations) => results.push(pb::OfferingImportResult {
                 row_number,
-                course_code: request.course_code.clone(),
+                course_code,
                 outcome: pb::OfferingImportOutcome::Rejected as i32,
                 offering_id: String::new(),
                 violations: violations
@@ -238,7 +184,7 @@ async fn import_chunk(
                 };
                 written.push(pb::OfferingImportResult {
                     row_number: *row_number,
-                    course_code: data.course_code.clone(),
+                    course_code: data.course_code.to_string(),
                     outcome: outcome as i32,
                     offering_id: row.id.to_string(),
                     violations: Vec::new(),

@@ -2,32 +2,28 @@ use std::collections::HashMap;
 
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError,
     auth::{Caller, Role},
     bus::record,
-    fields::non_empty,
+    fields::Fields,
     idempotency::{self, RequestKey},
 };
 use llo_proto::trajectories::v1 as pb;
 
-use super::{Context, mapping, optional_id, parse_id, visible_plan};
+use super::{Context, mapping, parse_id, visible_plan};
 use crate::{
+    domain::{
+        commands::{
+            ActivityOrigin, AddLearningGoal, CompleteLearningActivity, PlanLearningActivity,
+        },
+        plan::{self as rules, Catalogued, PlannedActivity},
+    },
     events,
     store::{
         offerings,
         plans::{self as store, Completion, NewActivity, PlanRow},
     },
 };
-
-fn not_erased(plan: &PlanRow) -> Result<(), ApiError> {
-    match plan.erased_at {
-        Some(_) => Err(ApiError::precondition(
-            "PARTICIPANT_ERASED",
-            "the participant was erased",
-        )),
-        None => Ok(()),
-    }
-}
 
 pub async fn get(
     ctx: &Context,
@@ -42,7 +38,7 @@ pub async fn get(
     let ids: Vec<_> = activities.iter().map(|a| a.id).collect();
     let funded: HashMap<_, _> = store::funded(&mut conn, &ids).await?.into_iter().collect();
     Ok(pb::GetDevelopmentPlanResponse {
-        plan: Some(mapping::plan(&plan, &goals, &activities, &funded)),
+        plan: Some(mapping::plan(&plan, &goals, &activities, &funded)?),
     })
 }
 
@@ -51,24 +47,21 @@ pub async fn add_goal(
     caller: &Caller,
     request: pb::AddLearningGoalRequest,
 ) -> Result<pb::AddLearningGoalResponse, ApiError> {
-    let participant = parse_id("participant_id", &request.participant_id)?;
-    let mut violations = Violations::new();
-    violations.require_text("theme", &request.theme, 100);
-    violations.require_text("description", &request.description, 2_000);
-    violations.into_result()?;
-    let key = RequestKey::new(caller, "AddLearningGoal", &request.request_id, &request)?
-        .map(|key| key.about(participant));
+    let key = RequestKey::new(caller, "AddLearningGoal", &request.request_id, &request)?;
+    let command = AddLearningGoal::try_from(request)?;
+    let participant = command.participant_id;
+    let key = key.map(|key| key.about(participant));
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let plan = visible_plan(conn, caller, participant).await?;
-            not_erased(&plan)?;
+            rules::ensure_not_erased(plan.erased_at)?;
             let goal = store::insert_goal(
                 conn,
                 plan.id,
                 None,
-                request.theme.trim(),
-                request.description.trim(),
+                &command.theme,
+                &command.description,
                 None,
             )
             .await?
@@ -87,109 +80,84 @@ pub async fn plan_activity(
     caller: &Caller,
     request: pb::PlanLearningActivityRequest,
 ) -> Result<pb::PlanLearningActivityResponse, ApiError> {
-    let participant = parse_id("participant_id", &request.participant_id)?;
-    let goal_id = optional_id("goal_id", &request.goal_id)?;
-    let offering_id = optional_id("offering_id", &request.offering_id)?;
     let key = RequestKey::new(
         caller,
         "PlanLearningActivity",
         &request.request_id,
         &request,
-    )?
-    .map(|key| key.about(participant));
+    )?;
+    let command = PlanLearningActivity::try_from(request)?;
+    let participant = command.participant_id;
+    let key = key.map(|key| key.about(participant));
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let plan = visible_plan(conn, caller, participant).await?;
-            not_erased(&plan)?;
-            let mut violations = Violations::new();
-            if let Some(goal_id) = goal_id
-                && !store::goals(conn, plan.id)
-                    .await?
-                    .iter()
-                    .any(|g| g.id == goal_id)
-            {
-                violations.add("goal_id", "is not a goal of this plan");
+            rules::ensure_not_erased(plan.erased_at)?;
+            let mut f = Fields::new();
+            if let Some(goal_id) = command.goal_id {
+                let goals = store::goals(conn, plan.id).await?;
+                if !goals.iter().any(|g| g.id == goal_id) {
+                    f.add("goal_id", "is not a goal of this plan");
+                }
             }
-            // An offering fixes provider, title, hours and price.
-            let offering = match offering_id {
-                Some(id) => match offerings::find(conn, id).await? {
-                    Some(o) if o.region == plan.region => Some(o),
-                    _ => {
-                        violations.add(
-                            "offering_id",
-                            "no such offering in the participant's region",
-                        );
-                        None
+            let planned = match &command.origin {
+                ActivityOrigin::Own {
+                    kind,
+                    title,
+                    provider,
+                    theme,
+                    planned_hours,
+                    cost,
+                } => Ok((
+                    None,
+                    PlannedActivity {
+                        kind: *kind,
+                        title: title.to_string(),
+                        provider: provider.to_string(),
+                        theme: theme.to_string(),
+                        planned_hours: *planned_hours,
+                        cost_cents: cost.get(),
+                    },
+                )),
+                ActivityOrigin::Offering {
+                    offering_id,
+                    kind,
+                    theme,
+                } => match offerings::find(conn, *offering_id).await? {
+                    Some(o) if o.region == plan.region => {
+                        let offering = Catalogued {
+                            themes: o.themes()?,
+                            title: o.title,
+                            provider: o.provider,
+                            hours: o.hours,
+                            price_cents: o.price_cents,
+                        };
+                        let theme = theme.as_ref().map(|t| t.as_str());
+                        Ok((Some(o.id), rules::from_offering(offering, *kind, theme)))
                     }
+                    _ => Err("no such offering in the participant's region".to_owned()),
                 },
-                None => None,
             };
-            let kind = match (
-                mapping::word(&mapping::ACTIVITY_KINDS, request.kind),
-                &offering,
-            ) {
-                (Some(kind), _) => kind,
-                (None, Some(_)) => "course",
-                (None, None) => {
-                    violations.add(
-                        "kind",
-                        "is required: course, workshop, coaching, on the job or e-learning",
-                    );
-                    "course"
-                }
-            };
-            let (title, provider, hours, cost) = match &offering {
-                Some(o) => (o.title.clone(), o.provider.clone(), o.hours, o.price_cents),
-                None => {
-                    violations.require_text("title", &request.title, 200);
-                    violations.require_text("provider", &request.provider, 200);
-                    if !(1..=2_000).contains(&request.planned_hours) {
-                        violations.add("planned_hours", "must be from 1 to 2000");
-                    }
-                    if !(0..=100_000_000).contains(&request.cost_cents) {
-                        violations.add(
-                            "cost_cents",
-                            "must be from 0 to 100000000 (whole euro cents)",
-                        );
-                    }
-                    (
-                        request.title.trim().to_owned(),
-                        request.provider.trim().to_owned(),
-                        request.planned_hours,
-                        request.cost_cents,
-                    )
-                }
-            };
-            if request.theme.chars().count() > 100 {
-                violations.add("theme", "must be at most 100 characters");
-            }
-            let theme = match (non_empty(&request.theme), &offering) {
-                (Some(theme), _) => theme.to_owned(),
-                (None, Some(o)) => o.themes().first().cloned().unwrap_or_default(),
-                (None, None) => {
-                    violations.add("theme", "is required");
-                    String::new()
-                }
-            };
-            violations.into_result()?;
+            let planned = f.take("offering_id", planned);
+            let (offering_id, planned) = f.finish(planned)?;
             let new = NewActivity {
                 request_id: None,
                 plan_id: plan.id,
-                goal_id,
-                kind,
-                title: &title,
-                provider: &provider,
-                theme: &theme,
-                offering_id: offering.as_ref().map(|o| o.id),
-                planned_hours: hours,
-                cost_cents: cost,
+                goal_id: command.goal_id,
+                kind: planned.kind,
+                title: &planned.title,
+                provider: &planned.provider,
+                theme: &planned.theme,
+                offering_id,
+                planned_hours: planned.planned_hours,
+                cost_cents: planned.cost_cents,
             };
             let activity = store::insert_activity(conn, &new).await?;
             let event = events::activity_planned(&plan, &activity);
             record(conn, &plan.region, &event).await?;
             Ok(pb::PlanLearningActivityResponse {
-                activity: Some(mapping::activity(&activity, 0)),
+                activity: Some(mapping::activity(&activity, 0)?),
             })
         })
         .await
@@ -215,30 +183,14 @@ pub async fn complete_activity(
     caller: &Caller,
     request: pb::CompleteLearningActivityRequest,
 ) -> Result<pb::CompleteLearningActivityResponse, ApiError> {
-    let id = parse_id("activity_id", &request.activity_id)?;
-    let mut violations = Violations::new();
-    if !(0..=2_000).contains(&request.actual_hours) {
-        violations.add("actual_hours", "must be from 0 to 2000");
-    }
-    if let Some(credential) = &request.credential {
-        violations.require_text("credential.name", &credential.name, 200);
-        violations.require_text("credential.issuer", &credential.issuer, 200);
-        if !(credential.url.is_empty()
-            || credential.url.starts_with("https://")
-            || credential.url.starts_with("http://"))
-        {
-            violations.add("credential.url", "must be an http(s) link");
-        } else if credential.url.chars().count() > 500 {
-            violations.add("credential.url", "must be at most 500 characters");
-        }
-    }
-    violations.into_result()?;
     let key = RequestKey::new(
         caller,
         "CompleteLearningActivity",
         &request.request_id,
         &request,
     )?;
+    let command = CompleteLearningActivity::try_from(request)?;
+    let id = command.activity_id;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -253,21 +205,16 @@ pub async fn complete_activity(
                 return Err(not_found());
             }
             idempotency::concerns(conn, key.as_ref(), plan.participant_id).await?;
-            if activity.status == "completed" {
-                return Err(ApiError::precondition(
-                    "ACTIVITY_COMPLETED",
-                    "the activity is completed already",
-                ));
-            }
-            let credential = request
+            rules::ensure_not_completed(mapping::activity_status(&activity)?)?;
+            let credential = command
                 .credential
                 .as_ref()
-                .map(|c| (c.name.trim(), c.issuer.trim(), c.url.trim()));
+                .map(|c| (c.name.as_str(), c.issuer.as_str(), c.url.as_str()));
             let completed = store::complete_activity(
                 conn,
                 id,
                 &Completion {
-                    actual_hours: request.actual_hours,
+                    actual_hours: command.actual_hours,
                     credential,
                 },
             )
@@ -279,7 +226,7 @@ pub async fn complete_activity(
                 .first()
                 .map_or(0, |(_, cents)| *cents);
             Ok(pb::CompleteLearningActivityResponse {
-                activity: Some(mapping::activity(&completed, funded)),
+                activity: Some(mapping::activity(&completed, funded)?),
             })
         })
         .await

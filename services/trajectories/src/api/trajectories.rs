@@ -1,7 +1,6 @@
-use chrono::Utc;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use llo_chassis::{
-    ApiError, Violations,
+    ApiError,
     auth::{Caller, Role},
     bus::record,
     idempotency::{self, RequestKey},
@@ -13,14 +12,12 @@ use uuid::Uuid;
 use super::{Context, listing_regions, mapping, parse_id};
 use crate::{
     domain::{
-        lifecycle::{self, Status, Transition},
-        proposal::INTERVENTION_KINDS,
+        commands::{AssignCoach, ChangeTrajectoryStatus, PlanIntervention, RecordCoachingSession},
+        lifecycle,
     },
     events,
     store::trajectories::{self as store, NewIntervention, NewSession, TrajectoryRow},
 };
-
-const MAX_TEXT: usize = 2_000;
 
 /// The trajectory (locked for the rest of the transaction), if the caller may see it.
 async fn visible_for_update(
@@ -46,7 +43,7 @@ async fn full(
     let coaching = totals
         .first()
         .map_or((0, 0), |(_, n, m)| (*n, m.unwrap_or(0)));
-    Ok(mapping::trajectory(row, &interventions, coaching))
+    mapping::trajectory(row, &interventions, coaching)
 }
 
 pub async fn get(
@@ -99,7 +96,7 @@ pub async fn list(
         store::ListFilter {
             regions,
             organisation_id,
-            status: status.map(Status::as_str),
+            status,
             after: page.after,
             limit: page.fetch_limit(),
         },
@@ -118,7 +115,7 @@ pub async fn list(
                 .map_or((0, 0), |(_, n, m)| (*n, m.unwrap_or(0)));
             mapping::trajectory(row, &interventions, coaching)
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(pb::ListTrajectoriesResponse {
         trajectories,
         next_page_token,
@@ -130,28 +127,19 @@ pub async fn assign_coach(
     caller: &Caller,
     request: pb::AssignCoachRequest,
 ) -> Result<pb::AssignCoachResponse, ApiError> {
-    let id = parse_id("trajectory_id", &request.trajectory_id)?;
-    let mut violations = Violations::new();
-    violations.require_text("coach_id", &request.coach_id, 128);
-    violations.into_result()?;
-    let coach = request.coach_id.trim().to_owned();
     let key = RequestKey::new(caller, "AssignCoach", &request.request_id, &request)?;
+    let command = AssignCoach::try_from(request)?;
+    let id = command.trajectory_id;
     let mut conn = ctx.pool.get().await?;
     let trajectory = conn
         .transaction::<_, ApiError, _>(async |conn| {
             idempotency::once(conn, key.as_ref(), async |conn| {
                 let row = visible_for_update(conn, caller, id).await?;
-                let status = stored_status(&row.status)?;
-                if !status.is_open() {
-                    return Err(ApiError::precondition(
-                        "TRAJECTORY_CLOSED",
-                        format!("the trajectory is {status}"),
-                    ));
-                }
-                if row.coach_id.as_deref() == Some(coach.as_str()) {
+                lifecycle::ensure_open(mapping::trajectory_status(&row)?)?;
+                if row.coach_id.as_deref() == Some(command.coach_id.as_str()) {
                     return full(conn, &row).await;
                 }
-                let row = store::set_coach(conn, id, &coach).await?;
+                let row = store::set_coach(conn, id, &command.coach_id).await?;
                 record(conn, &row.region, &events::coach_assigned(&row)).await?;
                 full(conn, &row).await
             })
@@ -168,50 +156,28 @@ pub async fn plan_intervention(
     caller: &Caller,
     request: pb::PlanInterventionRequest,
 ) -> Result<pb::PlanInterventionResponse, ApiError> {
-    let id = parse_id("trajectory_id", &request.trajectory_id)?;
-    let mut violations = Violations::new();
-    let kind = mapping::word(&INTERVENTION_KINDS, request.kind);
-    if kind.is_none() {
-        violations.add("kind", "is required: coaching of directors or supervisors, team workshop, training or HR instrument");
-    }
-    violations.require_text("title", &request.title, 200);
-    if request.description.chars().count() > MAX_TEXT {
-        violations.add(
-            "description",
-            format!("must be at most {MAX_TEXT} characters"),
-        );
-    }
-    if !(0..=1_000).contains(&request.planned_hours) {
-        violations.add("planned_hours", "must be from 0 to 1000");
-    }
-    violations.into_result()?;
-    let kind = kind.unwrap_or("training");
     let key = RequestKey::new(caller, "PlanIntervention", &request.request_id, &request)?;
+    let command = PlanIntervention::try_from(request)?;
+    let id = command.trajectory_id;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let trajectory = visible_for_update(conn, caller, id).await?;
-            let status = stored_status(&trajectory.status)?;
-            if !status.is_open() {
-                return Err(ApiError::precondition(
-                    "TRAJECTORY_CLOSED",
-                    format!("the trajectory is {status}"),
-                ));
-            }
+            lifecycle::ensure_open(mapping::trajectory_status(&trajectory)?)?;
             let new = NewIntervention {
                 request_id: None,
                 trajectory_id: id,
-                kind,
-                title: request.title.trim(),
-                description: request.description.trim(),
+                kind: command.kind,
+                title: &command.title,
+                description: &command.description,
                 dimension_id: None,
-                planned_hours: request.planned_hours,
+                planned_hours: command.planned_hours,
             };
             let row = store::insert_intervention(conn, &new).await?;
             let event = events::intervention_planned(&trajectory, &row);
             record(conn, &trajectory.region, &event).await?;
             Ok(pb::PlanInterventionResponse {
-                intervention: Some(mapping::intervention(&row)),
+                intervention: Some(mapping::intervention(&row)?),
             })
         })
         .await
@@ -222,30 +188,18 @@ pub async fn plan_intervention(
 async fn transition(
     ctx: &Context,
     caller: &Caller,
-    trajectory_id: &str,
-    transition: Transition,
-    reason: Option<String>,
+    command: ChangeTrajectoryStatus,
     key: Option<RequestKey>,
 ) -> Result<pb::Trajectory, ApiError> {
-    let id = parse_id("trajectory_id", trajectory_id)?;
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_TEXT)
-    {
-        return Err(ApiError::invalid(
-            "reason",
-            format!("must be at most {MAX_TEXT} characters"),
-        ));
-    }
+    let id = command.trajectory_id;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let row = visible_for_update(conn, caller, id).await?;
-            let current = stored_status(&row.status)?;
-            let next = lifecycle::apply(current, transition, row.coach_id.is_some())
-                .map_err(|refused| ApiError::precondition(refused.reason, refused.message))?;
-            let row = store::set_status(conn, id, next.as_str(), reason.as_deref().map(str::trim))
-                .await?;
+            let current = mapping::trajectory_status(&row)?;
+            let next = lifecycle::apply(current, command.transition, row.coach_id.is_some())?;
+            let reason = command.reason.as_ref().map(|r| r.as_str());
+            let row = store::set_status(conn, id, next, reason).await?;
             let event = events::status_changed(&row, current.as_str());
             record(conn, &row.region, &event).await?;
             full(conn, &row).await
@@ -261,17 +215,9 @@ pub async fn start(
     request: pb::StartTrajectoryRequest,
 ) -> Result<pb::StartTrajectoryResponse, ApiError> {
     let key = RequestKey::new(caller, "StartTrajectory", &request.request_id, &request)?;
-    let trajectory = transition(
-        ctx,
-        caller,
-        &request.trajectory_id,
-        Transition::Start,
-        None,
-        key,
-    )
-    .await?;
+    let command = ChangeTrajectoryStatus::try_from(request)?;
     Ok(pb::StartTrajectoryResponse {
-        trajectory: Some(trajectory),
+        trajectory: Some(transition(ctx, caller, command, key).await?),
     })
 }
 
@@ -281,17 +227,9 @@ pub async fn complete(
     request: pb::CompleteTrajectoryRequest,
 ) -> Result<pb::CompleteTrajectoryResponse, ApiError> {
     let key = RequestKey::new(caller, "CompleteTrajectory", &request.request_id, &request)?;
-    let trajectory = transition(
-        ctx,
-        caller,
-        &request.trajectory_id,
-        Transition::Complete,
-        None,
-        key,
-    )
-    .await?;
+    let command = ChangeTrajectoryStatus::try_from(request)?;
     Ok(pb::CompleteTrajectoryResponse {
-        trajectory: Some(trajectory),
+        trajectory: Some(transition(ctx, caller, command, key).await?),
     })
 }
 
@@ -301,17 +239,9 @@ pub async fn cancel(
     request: pb::CancelTrajectoryRequest,
 ) -> Result<pb::CancelTrajectoryResponse, ApiError> {
     let key = RequestKey::new(caller, "CancelTrajectory", &request.request_id, &request)?;
-    let trajectory = transition(
-        ctx,
-        caller,
-        &request.trajectory_id,
-        Transition::Cancel,
-        Some(request.reason),
-        key,
-    )
-    .await?;
+    let command = ChangeTrajectoryStatus::try_from(request)?;
     Ok(pb::CancelTrajectoryResponse {
-        trajectory: Some(trajectory),
+        trajectory: Some(transition(ctx, caller, command, key).await?),
     })
 }
 
@@ -320,28 +250,14 @@ pub async fn record_coaching_session(
     caller: &Caller,
     request: pb::RecordCoachingSessionRequest,
 ) -> Result<pb::RecordCoachingSessionResponse, ApiError> {
-    let id = parse_id("trajectory_id", &request.trajectory_id)?;
-    let mut violations = Violations::new();
-    let held = request.held_time.as_ref().and_then(mapping::from_timestamp);
-    match held {
-        None => violations.add("held_time", "is required"),
-        Some(at) if at > Utc::now() + chrono::Duration::hours(24) => {
-            violations.add("held_time", "lies in the future")
-        }
-        Some(_) => {}
-    }
-    if !(1..=600).contains(&request.duration_minutes) {
-        violations.add("duration_minutes", "must be from 1 to 600");
-    }
-    violations.require_text("topic", &request.topic, 500);
-    violations.into_result()?;
-    let held = held.unwrap_or_else(Utc::now);
     let key = RequestKey::new(
         caller,
         "RecordCoachingSession",
         &request.request_id,
         &request,
     )?;
+    let command = RecordCoachingSession::try_from(request)?;
+    let id = command.trajectory_id;
     let coach = if caller.has_role(Role::Coach) {
         caller.subject.clone()
     } else {
@@ -351,26 +267,22 @@ pub async fn record_coaching_session(
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let row = visible_for_update(conn, caller, id).await?;
-            if Status::parse(&row.status) != Some(Status::Active) {
-                return Err(ApiError::precondition(
-                    "TRAJECTORY_NOT_ACTIVE",
-                    format!(
-                        "coaching is logged on an active trajectory; this one is {}",
-                        row.status
-                    ),
-                ));
-            }
+            lifecycle::ensure_coaching_allowed(mapping::trajectory_status(&row)?)?;
             let new = NewSession {
                 request_id: None,
                 trajectory_id: id,
                 coach_id: &coach,
-                held_at: held,
-                duration_minutes: request.duration_minutes,
-                topic: request.topic.trim(),
+                held_at: command.held_at,
+                duration_minutes: command.duration_minutes,
+                topic: &command.topic,
             };
             let session = store::insert_session(conn, &new).await?;
-            let event =
-                events::coaching_session_held(&row, session, request.duration_minutes, held);
+            let event = events::coaching_session_held(
+                &row,
+                session,
+                command.duration_minutes,
+                command.held_at,
+            );
             record(conn, &row.region, &event).await?;
             Ok(pb::RecordCoachingSessionResponse {
                 session_id: session.to_string(),
@@ -380,13 +292,4 @@ pub async fn record_coaching_session(
         .await
     })
     .await
-}
-
-/// A stored status the code does not know is a fault to report, never a silent default.
-fn stored_status(text: &str) -> Result<Status, ApiError> {
-    Status::parse(text).ok_or_else(|| {
-        ApiError::Unexpected(anyhow::anyhow!(
-            "stored trajectory status {text:?} is unknown"
-        ))
-    })
 }

@@ -1,7 +1,10 @@
 //! Funding rules. Every cost is funded from configured sources; no source may be
 //! overspent: not its budget, not its share of a cost (SLIM: 60%, 80% for small
 //! firms), not its cap per person, and all sources together not beyond the cost.
-use llo_chassis::packs::{Packs, RegionPack};
+use llo_chassis::{
+    Refused,
+    packs::{Packs, RegionPack},
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -99,6 +102,14 @@ pub fn sources(packs: &Packs, region: &RegionPack, sector: &str) -> Vec<Source> 
     sources
 }
 
+/// The source a request names, among those open to the company; the message lists them.
+pub fn find_source<'a>(sources: &'a [Source], id: &str) -> Result<&'a Source, String> {
+    sources.iter().find(|s| s.id == id).ok_or_else(|| {
+        let known: Vec<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+        format!("unknown funding source; one of: {}", known.join(", "))
+    })
+}
+
 /// What is already allocated, as the store counted it under lock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Allocated {
@@ -112,12 +123,6 @@ pub struct Allocated {
     pub source_total: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub reason: &'static str,
-    pub message: String,
-}
-
 fn euros(cents: i64) -> String {
     format!("€{}.{:02}", cents / 100, (cents % 100).abs())
 }
@@ -129,57 +134,57 @@ pub fn check(
     employee_count: i32,
     allocated: Allocated,
     amount: i64,
-) -> Result<(), Refusal> {
+) -> Result<(), Refused> {
     // Sums saturate: an absurd amount is refused, never wrapped into a small one.
     let plus = |sum: i64| sum.saturating_add(amount);
     if plus(allocated.activity_total) > cost_cents {
-        return Err(Refusal {
-            reason: "EXCEEDS_COST",
-            message: format!(
+        return Err(Refused::new(
+            "EXCEEDS_COST",
+            format!(
                 "the allocations would exceed the cost of {}: {} is allocated already",
                 euros(cost_cents),
                 euros(allocated.activity_total)
             ),
-        });
+        ));
     }
     if let Some(percent) = source.share_percent(employee_count) {
         let ceiling = cost_cents.saturating_mul(i64::from(percent)) / 100;
         if plus(allocated.activity_from_source) > ceiling {
-            return Err(Refusal {
-                reason: "EXCEEDS_PERCENTAGE",
-                message: format!(
+            return Err(Refused::new(
+                "EXCEEDS_PERCENTAGE",
+                format!(
                     "{} may carry at most {percent}% of this cost ({})",
                     source.name,
                     euros(ceiling)
                 ),
-            });
+            ));
         }
     }
     if let Some(cap) = source.per_person_cap_cents
         && plus(allocated.person_from_source) > cap
     {
-        return Err(Refusal {
-            reason: "EXCEEDS_PERSON_CAP",
-            message: format!(
+        return Err(Refused::new(
+            "EXCEEDS_PERSON_CAP",
+            format!(
                 "{} allows at most {} per person; {} is allocated to this participant already",
                 source.name,
                 euros(cap),
                 euros(allocated.person_from_source)
             ),
-        });
+        ));
     }
     if let Some(budget) = source.budget_cents
         && plus(allocated.source_total) > budget
     {
-        return Err(Refusal {
-            reason: "EXCEEDS_BUDGET",
-            message: format!(
+        return Err(Refused::new(
+            "EXCEEDS_BUDGET",
+            format!(
                 "{} has {} left of {}",
                 source.name,
                 euros(budget - allocated.source_total),
                 euros(budget)
             ),
-        });
+        ));
     }
     Ok(())
 }
@@ -297,6 +302,16 @@ mod tests {
         assert_eq!(
             check(&fund, 5_000_00, 20, used, 100_01).unwrap_err().reason,
             "EXCEEDS_PERSON_CAP"
+        );
+    }
+
+    #[test]
+    fn an_unknown_source_is_named_with_the_known_ones() {
+        let sources = [slim()];
+        assert_eq!(find_source(&sources, "slim").unwrap().name, "SLIM");
+        assert_eq!(
+            find_source(&sources, "lottery").unwrap_err(),
+            "unknown funding source; one of: slim"
         );
     }
 

@@ -1,6 +1,9 @@
 //! The trajectory life cycle: proposed → active → completed, or cancelled from
-//! proposed or active. A coach must be assigned before a trajectory starts.
+//! proposed or active. A coach must be assigned before a trajectory starts;
+//! interventions and coaches belong to an open trajectory, coaching to an active one.
 use std::fmt;
+
+use llo_chassis::Refused;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -50,34 +53,53 @@ pub enum Transition {
     Cancel,
 }
 
-/// Why a transition is refused; the message names the current state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused {
-    pub reason: &'static str,
-    pub message: String,
-}
-
 /// The state a transition leads to, or why it may not happen.
 pub fn apply(
     current: Status,
     transition: Transition,
     coach_assigned: bool,
 ) -> Result<Status, Refused> {
-    let illegal = |verb: &str| Refused {
-        reason: "ILLEGAL_TRANSITION",
-        message: format!("a {current} trajectory cannot be {verb}"),
+    let illegal = |verb: &str| {
+        Refused::new(
+            "ILLEGAL_TRANSITION",
+            format!("a {current} trajectory cannot be {verb}"),
+        )
     };
     match (current, transition) {
-        (Status::Proposed, Transition::Start) if !coach_assigned => Err(Refused {
-            reason: "COACH_REQUIRED",
-            message: "assign a coach before the trajectory starts (it is proposed)".into(),
-        }),
+        (Status::Proposed, Transition::Start) if !coach_assigned => Err(Refused::new(
+            "COACH_REQUIRED",
+            "assign a coach before the trajectory starts (it is proposed)",
+        )),
         (Status::Proposed, Transition::Start) => Ok(Status::Active),
         (Status::Active, Transition::Complete) => Ok(Status::Completed),
         (Status::Proposed | Status::Active, Transition::Cancel) => Ok(Status::Cancelled),
         (_, Transition::Start) => Err(illegal("started")),
         (_, Transition::Complete) => Err(illegal("completed")),
         (_, Transition::Cancel) => Err(illegal("cancelled")),
+    }
+}
+
+/// A coach is assigned to, and interventions planned on, a trajectory still open.
+pub fn ensure_open(current: Status) -> Result<(), Refused> {
+    if current.is_open() {
+        Ok(())
+    } else {
+        Err(Refused::new(
+            "TRAJECTORY_CLOSED",
+            format!("the trajectory is {current}"),
+        ))
+    }
+}
+
+/// Coaching is logged on an active trajectory only: not before it starts, not after.
+pub fn ensure_coaching_allowed(current: Status) -> Result<(), Refused> {
+    if current == Status::Active {
+        Ok(())
+    } else {
+        Err(Refused::new(
+            "TRAJECTORY_NOT_ACTIVE",
+            format!("coaching is logged on an active trajectory; this one is {current}"),
+        ))
     }
 }
 
@@ -133,5 +155,26 @@ mod tests {
             apply(Status::Active, Transition::Cancel, true),
             Ok(Status::Cancelled)
         );
+    }
+
+    #[test]
+    fn only_an_open_trajectory_takes_coaches_and_interventions() {
+        assert_eq!(ensure_open(Status::Proposed), Ok(()));
+        assert_eq!(ensure_open(Status::Active), Ok(()));
+        for closed in [Status::Completed, Status::Cancelled] {
+            let refused = ensure_open(closed).unwrap_err();
+            assert_eq!(refused.reason, "TRAJECTORY_CLOSED");
+            assert_eq!(refused.message, format!("the trajectory is {closed}"));
+        }
+    }
+
+    #[test]
+    fn coaching_needs_an_active_trajectory() {
+        assert_eq!(ensure_coaching_allowed(Status::Active), Ok(()));
+        for other in [Status::Proposed, Status::Completed, Status::Cancelled] {
+            let refused = ensure_coaching_allowed(other).unwrap_err();
+            assert_eq!(refused.reason, "TRAJECTORY_NOT_ACTIVE");
+            assert!(refused.message.ends_with(&format!("this one is {other}")));
+        }
     }
 }

@@ -1,5 +1,7 @@
-//! Trajectories' rules, free of I/O: the trajectory life cycle, proposing a
-//! trajectory from a scan, and the funding rules.
+//! Trajectories' rules, free of I/O: the commands the API accepts, the trajectory life
+//! cycle, proposing a trajectory from a scan, the development plan and the funding rules.
+pub mod commands;
 pub mod funding;
 pub mod lifecycle;
+pub mod plan;
 pub mod proposal;

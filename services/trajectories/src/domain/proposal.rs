@@ -17,13 +17,39 @@ pub fn interventions_for<'a>(
         .collect()
 }
 
-pub const INTERVENTION_KINDS: [&str; 5] = [
-    "coaching_directors",
-    "coaching_supervisors",
-    "team_workshop",
-    "training",
-    "hr_instrument",
-];
+/// What an intervention is; stored (and named in the sector packs) by its word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterventionKind {
+    CoachingDirectors,
+    CoachingSupervisors,
+    TeamWorkshop,
+    Training,
+    HrInstrument,
+}
+
+impl InterventionKind {
+    pub const ALL: [InterventionKind; 5] = [
+        InterventionKind::CoachingDirectors,
+        InterventionKind::CoachingSupervisors,
+        InterventionKind::TeamWorkshop,
+        InterventionKind::Training,
+        InterventionKind::HrInstrument,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterventionKind::CoachingDirectors => "coaching_directors",
+            InterventionKind::CoachingSupervisors => "coaching_supervisors",
+            InterventionKind::TeamWorkshop => "team_workshop",
+            InterventionKind::Training => "training",
+            InterventionKind::HrInstrument => "hr_instrument",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<InterventionKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -45,7 +71,15 @@ mod tests {
         assert!(
             chosen
                 .iter()
-                .all(|i| INTERVENTION_KINDS.contains(&i.kind.as_str()))
+                .all(|i| InterventionKind::parse(&i.kind).is_some())
         );
+    }
+
+    #[test]
+    fn every_intervention_kind_reads_back_from_its_word() {
+        for kind in InterventionKind::ALL {
+            assert_eq!(InterventionKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(InterventionKind::parse("Training"), None);
     }
 }

@@ -8,3 +8,13 @@ pub mod trajectories;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// A JSON column read back; one the code cannot read is a fault to report, never an
+/// empty default.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    column: &'static str,
+    value: &serde_json::Value,
+) -> diesel::QueryResult<T> {
+    T::deserialize(value)
+        .map_err(|e| diesel::result::Error::DeserializationError(format!("{column}: {e}").into()))
+}

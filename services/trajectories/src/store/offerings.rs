@@ -3,7 +3,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::schema::course_offerings;
+use super::{from_json, schema::course_offerings};
+use crate::domain::commands::PublishOffering;
 
 #[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
 #[diesel(table_name = course_offerings)]
@@ -22,29 +23,34 @@ pub struct OfferingRow {
 }
 
 impl OfferingRow {
-    pub fn themes(&self) -> Vec<String> {
-        serde_json::from_value(self.themes.clone()).unwrap_or_default()
+    pub fn themes(&self) -> QueryResult<Vec<String>> {
+        from_json("themes", &self.themes)
     }
-    pub fn start_times(&self) -> Vec<DateTime<Utc>> {
-        serde_json::from_value(self.start_times.clone()).unwrap_or_default()
+    pub fn start_times(&self) -> QueryResult<Vec<DateTime<Utc>>> {
+        from_json("start_times", &self.start_times)
     }
-    pub fn esco_skill_uris(&self) -> Vec<String> {
-        serde_json::from_value(self.esco_skill_uris.clone()).unwrap_or_default()
+    pub fn esco_skill_uris(&self) -> QueryResult<Vec<String>> {
+        from_json("esco_skill_uris", &self.esco_skill_uris)
     }
 }
 
-/// An offering as a provider describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OfferingData {
-    pub region: String,
-    pub provider: String,
-    pub course_code: String,
-    pub title: String,
-    pub themes: Vec<String>,
-    pub hours: i32,
-    pub price_cents: i64,
-    pub start_times: Vec<DateTime<Utc>>,
-    pub esco_skill_uris: Vec<String>,
+/// The JSON columns of an offering as it is published.
+struct Lists {
+    themes: serde_json::Value,
+    start_times: serde_json::Value,
+    esco_skill_uris: serde_json::Value,
+}
+
+impl Lists {
+    fn of(data: &PublishOffering) -> QueryResult<Lists> {
+        let themes: Vec<&str> = data.themes.iter().map(|t| t.as_str()).collect();
+        let uris: Vec<&str> = data.esco_skill_uris.iter().map(|u| u.as_str()).collect();
+        Ok(Lists {
+            themes: json(&themes)?,
+            start_times: json(&data.start_times)?,
+            esco_skill_uris: json(&uris)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,20 +69,21 @@ fn json<T: serde::Serialize>(value: &T) -> QueryResult<serde_json::Value> {
 /// other waits for it and then compares, instead of failing on the unique key.
 pub async fn upsert(
     conn: &mut AsyncPgConnection,
-    data: &OfferingData,
+    data: &PublishOffering,
 ) -> QueryResult<(OfferingRow, Upserted)> {
+    let lists = Lists::of(data)?;
     let created = diesel::insert_into(course_offerings::table)
         .values((
             course_offerings::id.eq(Uuid::now_v7()),
-            course_offerings::region.eq(&data.region),
-            course_offerings::provider.eq(&data.provider),
-            course_offerings::course_code.eq(&data.course_code),
-            course_offerings::title.eq(&data.title),
-            course_offerings::themes.eq(json(&data.themes)?),
+            course_offerings::region.eq(data.region.as_str()),
+            course_offerings::provider.eq(data.provider.as_str()),
+            course_offerings::course_code.eq(data.course_code.as_str()),
+            course_offerings::title.eq(data.title.as_str()),
+            course_offerings::themes.eq(&lists.themes),
             course_offerings::hours.eq(data.hours),
-            course_offerings::price_cents.eq(data.price_cents),
-            course_offerings::start_times.eq(json(&data.start_times)?),
-            course_offerings::esco_skill_uris.eq(json(&data.esco_skill_uris)?),
+            course_offerings::price_cents.eq(data.price.get()),
+            course_offerings::start_times.eq(&lists.start_times),
+            course_offerings::esco_skill_uris.eq(&lists.esco_skill_uris),
         ))
         .on_conflict_do_nothing()
         .returning(OfferingRow::as_returning())
@@ -89,31 +96,32 @@ pub async fn upsert(
     let row = course_offerings::table
         .filter(
             course_offerings::region
-                .eq(&data.region)
-                .and(course_offerings::provider.eq(&data.provider))
-                .and(course_offerings::course_code.eq(&data.course_code)),
+                .eq(data.region.as_str())
+                .and(course_offerings::provider.eq(data.provider.as_str()))
+                .and(course_offerings::course_code.eq(data.course_code.as_str())),
         )
         .select(OfferingRow::as_select())
         .for_update()
         .first(conn)
         .await?;
-    let unchanged = row.title == data.title
-        && row.themes() == data.themes
+    // Compared as stored: JSON values are equal when their lists are.
+    let unchanged = row.title == data.title.as_str()
+        && row.themes == lists.themes
         && row.hours == data.hours
-        && row.price_cents == data.price_cents
-        && row.start_times() == data.start_times
-        && row.esco_skill_uris() == data.esco_skill_uris;
+        && row.price_cents == data.price.get()
+        && row.start_times == lists.start_times
+        && row.esco_skill_uris == lists.esco_skill_uris;
     if unchanged {
         return Ok((row, Upserted::Unchanged));
     }
     let updated = diesel::update(course_offerings::table.find(row.id))
         .set((
-            course_offerings::title.eq(&data.title),
-            course_offerings::themes.eq(json(&data.themes)?),
+            course_offerings::title.eq(data.title.as_str()),
+            course_offerings::themes.eq(&lists.themes),
             course_offerings::hours.eq(data.hours),
-            course_offerings::price_cents.eq(data.price_cents),
-            course_offerings::start_times.eq(json(&data.start_times)?),
-            course_offerings::esco_skill_uris.eq(json(&data.esco_skill_uris)?),
+            course_offerings::price_cents.eq(data.price.get()),
+            course_offerings::start_times.eq(&lists.start_times),
+            course_offerings::esco_skill_uris.eq(&lists.esco_skill_uris),
             course_offerings::updated_at.eq(Utc::now()),
         ))
         .returning(OfferingRow::as_returning())

@@ -4,6 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{development_plans, funding_allocations, learning_activities, learning_goals};
+use crate::domain::plan::{ActivityKind, ActivityStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = development_plans)]
@@ -138,7 +139,7 @@ pub struct NewActivity<'a> {
     pub request_id: Option<&'a str>,
     pub plan_id: Uuid,
     pub goal_id: Option<Uuid>,
-    pub kind: &'a str,
+    pub kind: ActivityKind,
     pub title: &'a str,
     pub provider: &'a str,
     pub theme: &'a str,
@@ -157,14 +158,14 @@ pub async fn insert_activity(
             learning_activities::request_id.eq(new.request_id),
             learning_activities::plan_id.eq(new.plan_id),
             learning_activities::goal_id.eq(new.goal_id),
-            learning_activities::kind.eq(new.kind),
+            learning_activities::kind.eq(new.kind.as_str()),
             learning_activities::title.eq(new.title),
             learning_activities::provider.eq(new.provider),
             learning_activities::theme.eq(new.theme),
             learning_activities::offering_id.eq(new.offering_id),
             learning_activities::planned_hours.eq(new.planned_hours),
             learning_activities::cost_cents.eq(new.cost_cents),
-            learning_activities::status.eq("planned"),
+            learning_activities::status.eq(ActivityStatus::Planned.as_str()),
         ))
         .returning(ActivityRow::as_returning())
         .get_result(conn)
@@ -190,14 +191,14 @@ pub async fn insert_attended_workshop(
         .values((
             learning_activities::id.eq(Uuid::now_v7()),
             learning_activities::plan_id.eq(attended.plan_id),
-            learning_activities::kind.eq("workshop"),
+            learning_activities::kind.eq(ActivityKind::Workshop.as_str()),
             learning_activities::title.eq(attended.title),
             learning_activities::provider.eq("lerende community"),
             learning_activities::theme.eq(attended.theme),
             learning_activities::planned_hours.eq(attended.hours),
             learning_activities::actual_hours.eq(attended.hours),
             learning_activities::cost_cents.eq(0_i64),
-            learning_activities::status.eq("completed"),
+            learning_activities::status.eq(ActivityStatus::Completed.as_str()),
             learning_activities::completed_at.eq(attended.attended_at),
             learning_activities::attended_registration_id.eq(attended.registration_id),
         ))
@@ -249,7 +250,7 @@ pub async fn complete_activity(
         .map_or((None, None, None), |(n, i, u)| (Some(n), Some(i), Some(u)));
     diesel::update(learning_activities::table.find(id))
         .set((
-            learning_activities::status.eq("completed"),
+            learning_activities::status.eq(ActivityStatus::Completed.as_str()),
             learning_activities::actual_hours.eq(completion.actual_hours),
             learning_activities::credential_name.eq(name),
             learning_activities::credential_issuer.eq(issuer),

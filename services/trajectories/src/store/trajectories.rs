@@ -4,6 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{coaching_sessions, interventions, organisations, trajectories};
+use crate::domain::{lifecycle::Status, proposal::InterventionKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organisations)]
@@ -64,8 +65,8 @@ pub struct TrajectoryRow {
 }
 
 impl TrajectoryRow {
-    pub fn priority_dimensions(&self) -> Vec<String> {
-        serde_json::from_value(self.priority_dimension_ids.clone()).unwrap_or_default()
+    pub fn priority_dimensions(&self) -> QueryResult<Vec<String>> {
+        super::from_json("priority_dimension_ids", &self.priority_dimension_ids)
     }
 }
 
@@ -91,7 +92,7 @@ pub async fn insert_proposed(
             trajectories::organisation_id.eq(new.organisation_id),
             trajectories::region.eq(new.region),
             trajectories::sector.eq(new.sector),
-            trajectories::status.eq("proposed"),
+            trajectories::status.eq(Status::Proposed.as_str()),
             trajectories::assessment_id.eq(new.assessment_id),
             trajectories::priority_dimension_ids.eq(dimensions),
         ))
@@ -128,7 +129,7 @@ pub async fn find_for_update(
 pub struct ListFilter<'a> {
     pub regions: Vec<&'a str>,
     pub organisation_id: Option<Uuid>,
-    pub status: Option<&'a str>,
+    pub status: Option<Status>,
     pub after: Option<Uuid>,
     pub limit: i64,
 }
@@ -147,7 +148,7 @@ pub async fn list(
         query = query.filter(trajectories::organisation_id.eq(organisation_id));
     }
     if let Some(status) = filter.status {
-        query = query.filter(trajectories::status.eq(status));
+        query = query.filter(trajectories::status.eq(status.as_str()));
     }
     if let Some(after) = filter.after {
         query = query.filter(trajectories::id.gt(after));
@@ -158,12 +159,12 @@ pub async fn list(
 pub async fn set_status(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    status: &str,
+    status: Status,
     reason: Option<&str>,
 ) -> QueryResult<TrajectoryRow> {
     diesel::update(trajectories::table.find(id))
         .set((
-            trajectories::status.eq(status),
+            trajectories::status.eq(status.as_str()),
             trajectories::cancel_reason.eq(reason),
             trajectories::updated_at.eq(Utc::now()),
         ))
@@ -203,7 +204,7 @@ pub struct InterventionRow {
 pub struct NewIntervention<'a> {
     pub request_id: Option<&'a str>,
     pub trajectory_id: Uuid,
-    pub kind: &'a str,
+    pub kind: InterventionKind,
     pub title: &'a str,
     pub description: &'a str,
     pub dimension_id: Option<&'a str>,
@@ -219,7 +220,7 @@ pub async fn insert_intervention(
             interventions::id.eq(Uuid::now_v7()),
             interventions::request_id.eq(new.request_id),
             interventions::trajectory_id.eq(new.trajectory_id),
-            interventions::kind.eq(new.kind),
+            interventions::kind.eq(new.kind.as_str()),
             interventions::title.eq(new.title),
             interventions::description.eq(new.description),
             interventions::dimension_id.eq(new.dimension_id),

@@ -1,0 +1,343 @@
+//! The one place a request is read: each mutating request becomes a domain command,
+//! with every bad field named at once (one `BadRequest`), before anything is looked up.
+use chrono::{DateTime, Utc};
+use llo_chassis::{
+    ApiError, FieldViolation,
+    fields::{Cents, Fields, Name, Parsed, Prose, Text, bounded, check_id, instant, non_empty},
+    packs::Packs,
+};
+use llo_proto::trajectories::v1 as pb;
+use uuid::Uuid;
+
+use super::mapping;
+use crate::domain::{
+    commands::{
+        ActivityOrigin, AddLearningGoal, AllocateFunding, AssignCoach, ChangeTrajectoryStatus,
+        CoachId, CompleteLearningActivity, Credential, Link, PlanIntervention,
+        PlanLearningActivity, PublishOffering, RecordCoachingSession, Theme, Topic,
+    },
+    lifecycle::Transition,
+};
+
+/// The most euro cents one amount of this service may carry (a million euros).
+const MAX_CENTS: i64 = 100_000_000;
+const MAX_THEMES: usize = 20;
+const MAX_START_TIMES: usize = 200;
+const MAX_SKILLS: usize = 50;
+const ESCO_PREFIX: &str = "http://data.europa.eu/esco/";
+
+fn cents(value: i64, least: i64) -> Result<Cents, String> {
+    if !(least..=MAX_CENTS).contains(&value) {
+        return Err(format!(
+            "must be from {least} to {MAX_CENTS} (whole euro cents)"
+        ));
+    }
+    Cents::parse(value)
+}
+
+/// An optional id: empty means absent.
+fn optional_id(value: &str) -> Result<Option<Uuid>, String> {
+    non_empty(value).map(check_id).transpose()
+}
+
+/// A session is logged after it is held; a day's grace covers clocks and time zones.
+fn held(value: Option<&prost_types::Timestamp>) -> Result<DateTime<Utc>, String> {
+    let at = instant(value)?;
+    if at > Utc::now() + chrono::Duration::hours(24) {
+        return Err("lies in the future".into());
+    }
+    Ok(at)
+}
+
+fn credential_link(value: &str) -> Result<Link, String> {
+    let url = value.trim();
+    if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+        return Err("must be an http(s) link".into());
+    }
+    Link::optional(url)
+}
+
+fn esco_uri(value: &str) -> Result<Link, String> {
+    let uri = Link::optional(value)?;
+    if !uri.starts_with(ESCO_PREFIX) {
+        return Err(format!("must be an ESCO URI ({ESCO_PREFIX}…)"));
+    }
+    Ok(uri)
+}
+
+impl TryFrom<pb::AssignCoachRequest> for AssignCoach {
+    type Error = ApiError;
+    fn try_from(r: pb::AssignCoachRequest) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let trajectory_id = f.take("trajectory_id", check_id(&r.trajectory_id));
+        let coach_id = f.take("coach_id", CoachId::required(&r.coach_id));
+        let (trajectory_id, coach_id) = f.finish((trajectory_id, coach_id))?;
+        Ok(AssignCoach {
+            trajectory_id,
+            coach_id,
+        })
+    }
+}
+
+impl TryFrom<pb::PlanInterventionRequest> for PlanIntervention {
+    type Error = ApiError;
+    fn try_from(r: pb::PlanInterventionRequest) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let trajectory_id = f.take("trajectory_id", check_id(&r.trajectory_id));
+        let kind = f.take("kind", mapping::intervention_kind(r.kind));
+        let title = f.take("title", Name::required(&r.title));
+        let description = f.take("description", Prose::optional(&r.description));
+        let planned_hours = f.take("planned_hours", bounded(r.planned_hours, 0..=1_000));
+        let (trajectory_id, kind, title, description, planned_hours) =
+            f.finish((trajectory_id, kind, title, description, planned_hours))?;
+        Ok(PlanIntervention {
+            trajectory_id,
+            kind,
+            title,
+            description,
+            planned_hours,
+        })
+    }
+}
+
+fn change_status(
+    trajectory_id: &str,
+    transition: Transition,
+    reason: Option<&str>,
+) -> Result<ChangeTrajectoryStatus, ApiError> {
+    let mut f = Fields::new();
+    let id = f.take("trajectory_id", check_id(trajectory_id));
+    let reason = f.take("reason", reason.map(Prose::optional).transpose());
+    let (trajectory_id, reason) = f.finish((id, reason))?;
+    Ok(ChangeTrajectoryStatus {
+        trajectory_id,
+        transition,
+        reason,
+    })
+}
+
+impl TryFrom<pb::StartTrajectoryRequest> for ChangeTrajectoryStatus {
+    type Error = ApiError;
+    fn try_from(r: pb::StartTrajectoryRequest) -> Result<Self, ApiError> {
+        change_status(&r.trajectory_id, Transition::Start, None)
+    }
+}
+
+impl TryFrom<pb::CompleteTrajectoryRequest> for ChangeTrajectoryStatus {
+    type Error = ApiError;
+    fn try_from(r: pb::CompleteTrajectoryRequest) -> Result<Self, ApiError> {
+        change_status(&r.trajectory_id, Transition::Complete, None)
+    }
+}
+
+impl TryFrom<pb::CancelTrajectoryRequest> for ChangeTrajectoryStatus {
+    type Error = ApiError;
+    fn try_from(r: pb::CancelTrajectoryRequest) -> Result<Self, ApiError> {
+        change_status(&r.trajectory_id, Transition::Cancel, Some(&r.reason))
+    }
+}
+
+impl TryFrom<pb::RecordCoachingSessionRequest> for RecordCoachingSession {
+    type Error = ApiError;
+    fn try_from(r: pb::RecordCoachingSessionRequest) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let trajectory_id = f.take("trajectory_id", check_id(&r.trajectory_id));
+        let held_at = f.take("held_time", held(r.held_time.as_ref()));
+        let duration = f.take("duration_minutes", bounded(r.duration_minutes, 1..=600));
+        let topic = f.take("topic", Topic::required(&r.topic));
+        let (trajectory_id, held_at, duration_minutes, topic) =
+            f.finish((trajectory_id, held_at, duration, topic))?;
+        Ok(RecordCoachingSession {
+            trajectory_id,
+            held_at,
+            duration_minutes,
+            topic,
+        })
+    }
+}
+
+impl TryFrom<pb::AddLearningGoalRequest> for AddLearningGoal {
+    type Error = ApiError;
+    fn try_from(r: pb::AddLearningGoalRequest) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let participant_id = f.take("participant_id", check_id(&r.participant_id));
+        let theme = f.take("theme", Theme::required(&r.theme));
+        let description = f.take("description", Prose::required(&r.description));
+        let (participant_id, theme, description) =
+            f.finish((participant_id, theme, description))?;
+        Ok(AddLearningGoal {
+            participant_id,
+            theme,
+            description,
+        })
+    }
+}
+
+impl TryFrom<pb::PlanLearningActivityRequest> for PlanLearningActivity {
+    type Error = ApiError;
+    fn try_from(r: pb::PlanLearningActivityRequest) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let participant_id = f.take("participant_id", check_id(&r.participant_id));
+        let goal_id = f.take("goal_id", optional_id(&r.goal_id));
+        let origin = if non_empty(&r.offering_id).is_some() {
+            // The offering fixes title, provider, hours and price: what is sent for them
+            // is bounded, and otherwise ignored.
+            let offering_id = f.take("offering_id", check_id(r.offering_id.trim()));
+            f.check("title", Name::optional(&r.title).map(drop));
+            f.check("provider", Name::optional(&r.provider).map(drop));
+            let theme = f.take("theme", Theme::optional(&r.theme).map(Text::non_empty));
+            offering_id
+                .zip(theme)
+                .map(|(offering_id, theme)| ActivityOrigin::Offering {
+                    offering_id,
+                    kind: mapping::activity_kind(r.kind),
+                    theme,
+                })
+        } else {
+            let kind = f.take(
+                "kind",
+                mapping::activity_kind(r.kind).ok_or_else(|| {
+                    "is required: course, workshop, coaching, on the job or e-learning".to_owned()
+                }),
+            );
+            let title = f.take("title", Name::required(&r.title));
+            let provider = f.take("provider", Name::required(&r.provider));
+            let hours = f.take("planned_hours", bounded(r.planned_hours, 1..=2_000));
+            let cost = f.take("cost_cents", cents(r.cost_cents, 0));
+            let theme = f.take("theme", Theme::required(&r.theme));
+            (kind, title, provider, theme, hours, cost).all().map(
+                |(kind, title, provider, theme, planned_hours, cost)| ActivityOrigin::Own {
+                    kind,
+                    title,
+                    provider,
+                    theme,
+                    planned_hours,
+                    cost,
+                },
+            )
+        };
+        let (participant_id, goal_id, origin) = f.finish((participant_id, goal_id, origin))?;
+        Ok(PlanLearningActivity {
+            participant_id,
+            goal_id,
+            origin,
+        })
+    }
+}
+
+impl TryFrom<pb::CompleteLearningActivityRequest> for CompleteLearningActivity {
+    type Error = ApiError;
+    fn try_from(r: pb::CompleteLearningActivityRequest) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let activity_id = f.take("activity_id", check_id(&r.activity_id));
+        let actual_hours = f.take("actual_hours", bounded(r.actual_hours, 0..=2_000));
+        let credential = match &r.credential {
+            None => Some(None),
+            Some(c) => {
+                let name = f.take("credential.name", Name::required(&c.name));
+                let issuer = f.take("credential.issuer", Name::required(&c.issuer));
+                let url = f.take("credential.url", credential_link(&c.url));
+                (name, issuer, url)
+                    .all()
+                    .map(|(name, issuer, url)| Some(Credential { name, issuer, url }))
+            }
+        };
+        let (activity_id, actual_hours, credential) =
+            f.finish((activity_id, actual_hours, credential))?;
+        Ok(CompleteLearningActivity {
+            activity_id,
+            actual_hours,
+            credential,
+        })
+    }
+}
+
+impl TryFrom<pb::AllocateFundingRequest> for AllocateFunding {
+    type Error = ApiError;
+    fn try_from(r: pb::AllocateFundingRequest) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let activity_id = f.take("activity_id", check_id(&r.activity_id));
+        let source = f.take("source", Text::required(&r.source));
+        let amount = f.take("amount_cents", cents(r.amount_cents, 1));
+        let (activity_id, source, amount) = f.finish((activity_id, source, amount))?;
+        Ok(AllocateFunding {
+            activity_id,
+            source,
+            amount,
+        })
+    }
+}
+
+/// An offering to publish, in a region a pack describes.
+pub fn publish_offering(
+    r: pb::PublishCourseOfferingRequest,
+    packs: &Packs,
+) -> Result<PublishOffering, ApiError> {
+    let mut f = Fields::new();
+    let region = f.take(
+        "region",
+        Text::required(&r.region).and_then(|region| match packs.region(&region) {
+            Some(_) => Ok(region),
+            None => Err(format!("unknown region {:?}", region.as_str())),
+        }),
+    );
+    let provider = f.take("provider", Text::required(&r.provider));
+    let course_code = f.take("course_code", Text::required(&r.course_code));
+    let title = f.take("title", Text::required(&r.title));
+    if r.themes.is_empty() {
+        f.add("themes", "name at least one theme");
+    }
+    let themes = f.list("themes", r.themes, MAX_THEMES, |f, path, theme| {
+        f.take(path, Theme::required(&theme))
+    });
+    let hours = f.take("hours", bounded(r.hours, 1..=5_000));
+    let price = f.take("price_cents", cents(r.price_cents, 0));
+    let start_times = f.list(
+        "start_times",
+        r.start_times,
+        MAX_START_TIMES,
+        |f, path, at| f.take(path, instant(Some(&at))),
+    );
+    let skills = f.list(
+        "esco_skill_uris",
+        r.esco_skill_uris,
+        MAX_SKILLS,
+        |f, path, uri| f.take(path, esco_uri(&uri)),
+    );
+    let (region, provider, course_code, title, themes, hours, price, mut start_times, skills) =
+        f.finish((
+            region,
+            provider,
+            course_code,
+            title,
+            themes,
+            hours,
+            price,
+            start_times,
+            skills,
+        ))?;
+    start_times.sort();
+    Ok(PublishOffering {
+        region,
+        provider,
+        course_code,
+        title,
+        themes,
+        hours,
+        price,
+        start_times,
+        esco_skill_uris: skills,
+    })
+}
+
+/// A row of a catalogue import: its field violations, or the offering.
+pub fn import_row(
+    r: pb::PublishCourseOfferingRequest,
+    packs: &Packs,
+) -> Result<Result<PublishOffering, Vec<FieldViolation>>, ApiError> {
+    match publish_offering(r, packs) {
+        Ok(offering) => Ok(Ok(offering)),
+        Err(ApiError::InvalidArgument(violations)) => Ok(Err(violations)),
+        Err(other) => Err(other),
+    }
+}

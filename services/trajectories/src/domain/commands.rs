@@ -1,0 +1,115 @@
+//! What each change asks for, in domain types: parsed once at the edge (`api::commands`),
+//! so that everything behind it works on values already known to be good.
+use chrono::{DateTime, Utc};
+use llo_chassis::fields::{Cents, Name, Prose, Text};
+use uuid::Uuid;
+
+use super::{lifecycle::Transition, plan::ActivityKind, proposal::InterventionKind};
+
+/// A coach's id as the identity provider issues it.
+pub type CoachId = Text<128>;
+/// A learning theme ("lassen", "digitale vaardigheden").
+pub type Theme = Text<100>;
+/// What a coaching session was about.
+pub type Topic = Text<500>;
+/// A link to a credential, an ESCO skill and the like.
+pub type Link = Text<500>;
+
+#[derive(Debug, Clone)]
+pub struct AssignCoach {
+    pub trajectory_id: Uuid,
+    pub coach_id: CoachId,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanIntervention {
+    pub trajectory_id: Uuid,
+    pub kind: InterventionKind,
+    pub title: Name,
+    pub description: Prose,
+    pub planned_hours: i32,
+}
+
+/// Start, complete or cancel; only a cancellation carries a reason (possibly empty).
+#[derive(Debug, Clone)]
+pub struct ChangeTrajectoryStatus {
+    pub trajectory_id: Uuid,
+    pub transition: Transition,
+    pub reason: Option<Prose>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordCoachingSession {
+    pub trajectory_id: Uuid,
+    pub held_at: DateTime<Utc>,
+    pub duration_minutes: i32,
+    pub topic: Topic,
+}
+
+#[derive(Debug, Clone)]
+pub struct AddLearningGoal {
+    pub participant_id: Uuid,
+    pub theme: Theme,
+    pub description: Prose,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanLearningActivity {
+    pub participant_id: Uuid,
+    pub goal_id: Option<Uuid>,
+    pub origin: ActivityOrigin,
+}
+
+/// A course from the catalogue, or an activity the planner describes in full.
+#[derive(Debug, Clone)]
+pub enum ActivityOrigin {
+    Offering {
+        offering_id: Uuid,
+        kind: Option<ActivityKind>,
+        theme: Option<Theme>,
+    },
+    Own {
+        kind: ActivityKind,
+        title: Name,
+        provider: Name,
+        theme: Theme,
+        planned_hours: i32,
+        cost: Cents,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct CompleteLearningActivity {
+    pub activity_id: Uuid,
+    pub actual_hours: i32,
+    pub credential: Option<Credential>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub name: Name,
+    pub issuer: Name,
+    /// Empty, or an http(s) link.
+    pub url: Link,
+}
+
+#[derive(Debug, Clone)]
+pub struct AllocateFunding {
+    pub activity_id: Uuid,
+    pub source: Text<100>,
+    pub amount: Cents,
+}
+
+/// A course as a provider publishes it; start times sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishOffering {
+    pub region: Text<100>,
+    pub provider: Text<100>,
+    pub course_code: Text<100>,
+    pub title: Text<300>,
+    pub themes: Vec<Theme>,
+    pub hours: i32,
+    pub price: Cents,
+    pub start_times: Vec<DateTime<Utc>>,
+    pub esco_skill_uris: Vec<Link>,
+}
