@@ -53,20 +53,10 @@ pub async fn allocate(
             if !caller.may_see_organisation(&plan.region, &plan.organisation_id.to_string()) {
                 return Err(not_found());
             }
-            let organisation = trajectories::find_organisation(conn, plan.organisation_id)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::precondition(
-                        "ORGANISATION_UNKNOWN",
-                        "the organisation's registration has not reached trajectories yet; retry shortly",
-                    )
-                })?;
-            let region = ctx.packs.region(&plan.region).ok_or_else(|| {
-                ApiError::precondition(
-                    "REGION_PACK_MISSING",
-                    format!("no region pack for {}", plan.region),
-                )
-            })?;
+            let organisation = rules::registered(
+                trajectories::find_organisation(conn, plan.organisation_id).await?,
+            )?;
+            let region = rules::region_pack(&ctx.packs, &plan.region)?;
             let sources = rules::sources(&ctx.packs, region, &organisation.sector);
             let source = rules::find_source(&sources, &command.source)
                 .map_err(|message| ApiError::invalid("source", message))?;

@@ -102,6 +102,27 @@ pub fn sources(packs: &Packs, region: &RegionPack, sector: &str) -> Vec<Source> 
     sources
 }
 
+/// Funding follows the company's size and sector, which arrive with its registration
+/// (an intake event): until then an allocation waits.
+pub fn registered<T>(organisation: Option<T>) -> Result<T, Refused> {
+    organisation.ok_or_else(|| {
+        Refused::new(
+            "ORGANISATION_UNKNOWN",
+            "the organisation's registration has not reached trajectories yet; retry shortly",
+        )
+    })
+}
+
+/// The region's budgets come from its pack; without one nothing can be allocated.
+pub fn region_pack<'a>(packs: &'a Packs, region: &str) -> Result<&'a RegionPack, Refused> {
+    packs.region(region).map(|pack| &**pack).ok_or_else(|| {
+        Refused::new(
+            "REGION_PACK_MISSING",
+            format!("no region pack for {region}"),
+        )
+    })
+}
+
 /// The source a request names, among those open to the company; the message lists them.
 pub fn find_source<'a>(sources: &'a [Source], id: &str) -> Result<&'a Source, String> {
     sources.iter().find(|s| s.id == id).ok_or_else(|| {
@@ -302,6 +323,22 @@ mod tests {
         assert_eq!(
             check(&fund, 5_000_00, 20, used, 100_01).unwrap_err().reason,
             "EXCEEDS_PERSON_CAP"
+        );
+    }
+
+    #[test]
+    fn an_allocation_waits_for_the_registration_and_needs_a_region_pack() {
+        assert_eq!(registered(Some(40)), Ok(40));
+        assert_eq!(
+            registered(None::<i32>).unwrap_err().reason,
+            "ORGANISATION_UNKNOWN"
+        );
+        let packs = Packs::load(&llo_chassis::testing::packs_dir()).unwrap();
+        assert!(region_pack(&packs, "achterhoek").is_ok());
+        let missing = region_pack(&packs, "atlantis").unwrap_err();
+        assert_eq!(
+            (missing.reason, missing.message.as_str()),
+            ("REGION_PACK_MISSING", "no region pack for atlantis")
         );
     }
 
