@@ -4,9 +4,10 @@ from infra/rabbitmq/definitions.json, which a Rust test keeps equal to what the 
 declare. Called by scripts/sync-k8s-packs; the output is k8s/components/operators/topology.yaml.
 
 Besides the exchanges, queues and bindings of the definitions it writes:
-- a Policy per consuming queue with its delivery limit and dead-lettering, so an operator
-  can tune them without re-declaring the queue (the queue arguments stay as the services
-  declare them: RabbitMQ refuses a re-declaration with different arguments);
+- a Policy per consuming queue with its broker-side delivery limit (a fixed backstop; the
+  tunable limit, `amqp.delivery_limit`, is enforced by the consumer) and dead-lettering, so
+  an operator can change them without re-declaring the queue (RabbitMQ refuses a
+  re-declaration with different arguments);
 - a User and a Permission per service, with only what that service does: declare the
   shared exchanges and its own queues at start, publish to the events exchange (and its
   alternate exchange), consume its own queue;

@@ -70,3 +70,44 @@ fn the_operators_broker_definitions_match_what_the_services_declare() {
         "one queue per consumer, its dead letters, unrouted"
     );
 }
+
+/// The queue arguments in the operator's definitions are the ones the services declare
+/// (a difference would make a service's declaration fall back to the queue as it is).
+#[test]
+fn the_operators_queue_arguments_match_what_the_services_declare() {
+    use llo_chassis::bus::topology::{BROKER_DELIVERY_LIMIT, INSPECTED_DELIVERY_LIMIT};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../infra/rabbitmq/definitions.json"
+    );
+    let definitions: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for queue in definitions["queues"].as_array().unwrap() {
+        let name = queue["name"].as_str().unwrap();
+        let arguments = &queue["arguments"];
+        assert_eq!(arguments["x-queue-type"], "quorum", "{name}");
+        let consuming = name.ends_with(".events");
+        let expected_limit = if consuming {
+            BROKER_DELIVERY_LIMIT
+        } else {
+            INSPECTED_DELIVERY_LIMIT
+        };
+        assert_eq!(
+            arguments["x-delivery-limit"].as_i64(),
+            Some(expected_limit),
+            "{name}"
+        );
+        if consuming {
+            let service = name.trim_end_matches(".events");
+            assert_eq!(
+                arguments["x-dead-letter-exchange"], "llo.events.dlx",
+                "{name}"
+            );
+            assert_eq!(
+                arguments["x-dead-letter-routing-key"],
+                format!("{service}.dead").as_str(),
+                "{name}"
+            );
+        }
+    }
+}

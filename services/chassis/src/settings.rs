@@ -100,7 +100,10 @@ pub struct AmqpSettings {
     /// Prefix of this service's queue names (`<prefix><service>.events`).
     pub queue_prefix: String,
     pub prefetch: u16,
-    /// Broker-side `x-delivery-limit` of the service queue (redeliveries after crashes).
+    /// Deliveries of one event that never finished (the process stopped while handling
+    /// it) after which the consumer dead-letters it. Enforced by the consumer from the
+    /// broker's count, so it may change between restarts; at most 999 (the queues'
+    /// own backstop is 1,000).
     pub delivery_limit: u32,
     /// Handler attempts within one delivery before the event is dead-lettered.
     pub max_attempts: u32,
@@ -205,6 +208,16 @@ impl Settings {
     }
 
     fn check(&self, service: ServiceName) -> anyhow::Result<()> {
+        if !(1..crate::bus::topology::BROKER_DELIVERY_LIMIT as u32)
+            .contains(&self.amqp.delivery_limit)
+        {
+            anyhow::bail!(
+                "{}: amqp.delivery_limit must be from 1 to {} (the queues' own limit is {})",
+                service.as_str(),
+                crate::bus::topology::BROKER_DELIVERY_LIMIT - 1,
+                crate::bus::topology::BROKER_DELIVERY_LIMIT
+            );
+        }
         if self.auth.allow_development_tokens
             && self.environment != DeploymentEnvironment::Development
         {

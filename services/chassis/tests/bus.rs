@@ -766,3 +766,176 @@ async fn a_database_outage_holds_events_instead_of_dead_lettering_them() {
     harness.wait_applied(during).await;
     assert_eq!(harness.applied_total().await, 2);
 }
+
+/// The consumer counts deliveries itself (from the broker's `x-delivery-count`): an
+/// event the process already failed to finish `amqp.delivery_limit` times is
+/// dead-lettered without being tried again; one short of it is handled.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_delivered_too_often_is_dead_lettered_instead_of_tried_again() {
+    let harness = Harness::new(None).await;
+    let recorder = harness.start_consumer(0);
+    let delivered = |times: i64, id: uuid::Uuid| {
+        let mut headers = FieldTable::default();
+        headers.insert("x-delivery-count".into(), AMQPValue::LongLongInt(times));
+        event_properties(id).with_headers(headers)
+    };
+    let worn_out = uuid::Uuid::now_v7();
+    harness
+        .publish_raw("test.ping.v1", &ping(), delivered(5, worn_out))
+        .await;
+    let one_short = uuid::Uuid::now_v7();
+    harness
+        .publish_raw("test.ping.v1", &ping(), delivered(4, one_short))
+        .await;
+    harness.wait_applied(one_short).await;
+    let letters = harness.wait_dead_letters(1).await;
+    assert!(
+        letters[0]
+            .0
+            .contains("delivered 6 times without being finished"),
+        "{letters:?}"
+    );
+    assert_eq!(recorder.attempts(worn_out), 0);
+    assert_eq!(harness.applied(worn_out).await, 0);
+}
+
+/// Declares `queue` as an older version of the suite did: its delivery limit as a queue
+/// argument (which RabbitMQ never lets a re-declaration change).
+async fn declare_as_before(queue: &str, dead_letter_exchange: &str, dead_letter_key: &str) {
+    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let _ = channel
+        .queue_delete(queue.into(), Default::default())
+        .await
+        .unwrap();
+    let mut arguments = FieldTable::default();
+    arguments.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    arguments.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(5));
+    arguments.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString(dead_letter_exchange.into()),
+    );
+    arguments.insert(
+        "x-dead-letter-routing-key".into(),
+        AMQPValue::LongString(dead_letter_key.into()),
+    );
+    channel
+        .queue_declare(
+            queue.into(),
+            lapin::options::QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            arguments,
+        )
+        .await
+        .unwrap();
+    let _ = channel.close(200, "done".into()).await;
+    let _ = connection.close(200, "done".into()).await;
+}
+
+/// A restart with other settings, or onto a queue declared with other arguments, keeps
+/// the events flowing: the declaration uses the existing queue (with a warning) instead
+/// of failing for good, and `amqp.delivery_limit` is the consumer's to enforce.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_onto_a_queue_with_other_arguments_keeps_publishing_and_consuming() {
+    let harness = Harness::with(None, None, &[("amqp.delivery_limit", "3".to_owned())]).await;
+    let queue = harness.topology.queue.clone().unwrap();
+    declare_as_before(
+        &queue.name,
+        &harness.topology.dead_letter_exchange,
+        &queue.dead_letter_routing_key,
+    )
+    .await;
+    let (stop_relay, relay) = harness.start_relay();
+    let _recorder = harness.start_consumer(0);
+    harness.commit_event(7).await;
+    harness.wait_backlog_empty().await;
+    eventually("the event is applied", || async {
+        (harness.applied_total().await == 1).then_some(())
+    })
+    .await;
+    stop_relay.cancel();
+    relay.await.unwrap();
+}
+
+/// The queues people inspect have a delivery budget no inspection exhausts (RabbitMQ 4
+/// would otherwise drop a dead letter after 20 looks); the consumer queue carries only
+/// the fixed backstop, never a setting.
+#[tokio::test(flavor = "multi_thread")]
+async fn inspected_queues_outlast_any_number_of_inspections() {
+    let harness = Harness::new(None).await;
+    let _recorder = harness.start_consumer(0);
+    let poison = uuid::Uuid::now_v7();
+    harness
+        .publish_raw(
+            "test.poison.v1",
+            &ping(),
+            event_properties(poison).with_type("test.poison.v1".into()),
+        )
+        .await;
+    eventually("the poison is dead-lettered", || async {
+        let seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+            .await
+            .unwrap();
+        (!seen.is_empty()).then_some(())
+    })
+    .await;
+    // More looks than RabbitMQ 4's default limit of 20 allows deliveries.
+    for look in 0..25 {
+        let seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+            .await
+            .unwrap();
+        assert_eq!(seen.len(), 1, "look {look}");
+    }
+    let queue = harness.topology.queue.clone().unwrap();
+    let limits = delivery_limits();
+    assert_eq!(
+        limits.get(&queue.dead_letter_queue),
+        Some(&Some(bus::topology::INSPECTED_DELIVERY_LIMIT)),
+        "{limits:?}"
+    );
+    assert_eq!(
+        limits.get(&harness.topology.unrouted_queue),
+        Some(&Some(bus::topology::INSPECTED_DELIVERY_LIMIT))
+    );
+    assert_eq!(
+        limits.get(&queue.name),
+        Some(&Some(bus::topology::BROKER_DELIVERY_LIMIT))
+    );
+}
+
+/// Each queue's `x-delivery-limit` argument, as the broker reports it.
+fn delivery_limits() -> HashMap<String, Option<i64>> {
+    let output = std::process::Command::new("rabbitmqctl")
+        .args([
+            "list_queues",
+            "name",
+            "arguments",
+            "--formatter",
+            "json",
+            "-q",
+        ])
+        .output()
+        .expect("rabbitmqctl");
+    let queues: Vec<serde_json::Value> =
+        serde_json::from_slice(&output.stdout).expect("rabbitmqctl's JSON");
+    queues
+        .iter()
+        .map(|q| {
+            // Arguments come as [name, type, value] triples.
+            let limit = q["arguments"].as_array().and_then(|arguments| {
+                arguments
+                    .iter()
+                    .find(|a| a[0] == "x-delivery-limit")
+                    .and_then(|a| a[2].as_i64())
+            });
+            (q["name"].as_str().unwrap_or_default().to_owned(), limit)
+        })
+        .collect()
+}

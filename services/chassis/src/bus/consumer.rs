@@ -97,6 +97,9 @@ pub struct Consumer {
     pub app_id: String,
     pub prefetch: u16,
     pub max_attempts: u32,
+    /// Deliveries of one message (the consumer stopped before finishing it, e.g. a crash
+    /// on a poison message) after which it is dead-lettered instead of tried again.
+    pub delivery_limit: u32,
     pub retry_base_delay: Duration,
     pub readiness: Readiness,
     pub shutdown: CancellationToken,
@@ -138,6 +141,7 @@ impl Consumer {
             app_id: app_id.to_owned(),
             prefetch: settings.amqp.prefetch,
             max_attempts: settings.amqp.max_attempts.max(1),
+            delivery_limit: settings.amqp.delivery_limit.max(1),
             retry_base_delay: Duration::from_millis(settings.amqp.retry_base_delay_ms),
             readiness,
             shutdown: CancellationToken::new(),
@@ -214,8 +218,8 @@ impl Consumer {
     ) -> anyhow::Result<(lapin::Connection, Channel, lapin::Consumer)> {
         let connection =
             super::connect(&self.amqp_url, &format!("{}-consumer", self.app_id), 1).await?;
+        self.topology.declare(&connection).await?;
         let channel = connection.create_channel().await?;
-        self.topology.declare(&channel).await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await?;
@@ -296,6 +300,19 @@ impl Consumer {
         delivery: &Delivery,
         headers: &FieldTable,
     ) -> anyhow::Result<Outcome> {
+        // Quorum queues count earlier deliveries that were never acknowledged.
+        if let Some(earlier) = header_count(headers, DELIVERY_COUNT_HEADER)
+            && earlier >= u64::from(self.delivery_limit)
+        {
+            let reason = format!(
+                "delivered {} times without being finished (amqp.delivery_limit {})",
+                earlier + 1,
+                self.delivery_limit
+            );
+            self.dead_letter(channel, dead_letter_key, delivery, &reason)
+                .await?;
+            return Ok(Outcome::DeadLettered);
+        }
         let event = match parse_envelope(delivery, headers) {
             Ok(event) => event,
             Err(reason) => {
@@ -438,6 +455,23 @@ fn parse_envelope(delivery: &Delivery, headers: &FieldTable) -> Result<IncomingE
     })
 }
 
+/// The header in which quorum queues count a message's earlier deliveries.
+const DELIVERY_COUNT_HEADER: &str = "x-delivery-count";
+
+/// A non-negative whole number in a header, whatever integer type the broker chose.
+fn header_count(headers: &FieldTable, key: &str) -> Option<u64> {
+    match headers.inner().get(key)? {
+        AMQPValue::ShortShortUInt(n) => Some(u64::from(*n)),
+        AMQPValue::ShortUInt(n) => Some(u64::from(*n)),
+        AMQPValue::LongUInt(n) => Some(u64::from(*n)),
+        AMQPValue::ShortShortInt(n) => u64::try_from(*n).ok(),
+        AMQPValue::ShortInt(n) => u64::try_from(*n).ok(),
+        AMQPValue::LongInt(n) => u64::try_from(*n).ok(),
+        AMQPValue::LongLongInt(n) => u64::try_from(*n).ok(),
+        _ => None,
+    }
+}
+
 pub(crate) fn header_str<'a>(headers: &'a FieldTable, key: &str) -> Option<&'a str> {
     match headers.inner().get(key)? {
         AMQPValue::LongString(value) => std::str::from_utf8(value.as_bytes()).ok(),
@@ -449,6 +483,33 @@ pub(crate) fn header_str<'a>(headers: &'a FieldTable, key: &str) -> Option<&'a s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delivery_count_is_read_whatever_integer_type_carries_it() {
+        let mut headers = FieldTable::default();
+        for (value, expected) in [
+            (AMQPValue::ShortShortUInt(3), Some(3)),
+            (AMQPValue::ShortUInt(4), Some(4)),
+            (AMQPValue::LongUInt(5), Some(5)),
+            (AMQPValue::ShortShortInt(6), Some(6)),
+            (AMQPValue::ShortInt(7), Some(7)),
+            (AMQPValue::LongInt(8), Some(8)),
+            (AMQPValue::LongLongInt(9), Some(9)),
+            (AMQPValue::LongLongInt(-1), None),
+            (AMQPValue::LongString("5".into()), None),
+        ] {
+            headers.insert(DELIVERY_COUNT_HEADER.into(), value.clone());
+            assert_eq!(
+                header_count(&headers, DELIVERY_COUNT_HEADER),
+                expected,
+                "{value:?}"
+            );
+        }
+        assert_eq!(
+            header_count(&FieldTable::default(), DELIVERY_COUNT_HEADER),
+            None
+        );
+    }
 
     #[test]
     fn the_back_off_doubles_from_the_base() {

@@ -91,16 +91,8 @@ pub async fn declare_now(url: &str, topology: &Topology) {
             return;
         }
     };
-    match connection.create_channel().await {
-        Ok(channel) => {
-            if let Err(error) = topology.declare(&channel).await {
-                tracing::warn!(%error, "declaring the topology failed");
-            }
-            // Close the channel first: closing the connection under an open channel
-            // makes lapin log a spurious error.
-            let _ = channel.close(200, "declared".into()).await;
-        }
-        Err(error) => tracing::warn!(%error, "no channel to declare the topology"),
+    if let Err(error) = topology.declare(&connection).await {
+        tracing::warn!(%error, "declaring the topology failed");
     }
     let _ = connection.close(200, "declared".into()).await;
 }

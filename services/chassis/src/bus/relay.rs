@@ -141,8 +141,8 @@ impl Relay {
     async fn open_channel(&self) -> anyhow::Result<(lapin::Connection, Channel)> {
         let connection =
             super::connect(&self.amqp_url, &format!("{}-relay", self.app_id), 1).await?;
+        self.topology.declare(&connection).await?;
         let channel = connection.create_channel().await?;
-        self.topology.declare(&channel).await?;
         // Without confirm_select every publish would look confirmed.
         channel
             .confirm_select(ConfirmSelectOptions::default())

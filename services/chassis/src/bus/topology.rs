@@ -1,6 +1,12 @@
 //! Exchanges, queues and bindings, declared idempotently by every service at start.
+//!
+//! Nothing an operator tunes is a queue argument (RabbitMQ refuses to re-declare a queue
+//! with other arguments, which would stop a restarted service for good): the consumer
+//! enforces `amqp.delivery_limit` itself from the broker's `x-delivery-count`, and the
+//! queues carry only fixed limits. A queue that exists with other arguments (declared by
+//! an older version, or by an operator) is used as it is, with a warning.
 use lapin::{
-    Channel, ExchangeKind,
+    Channel, Connection, ExchangeKind,
     options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions},
     types::{AMQPValue, FieldTable},
 };
@@ -24,9 +30,19 @@ pub struct ConsumerQueue {
     pub dead_letter_queue: String,
     /// Routing key for dead letters on the dead-letter exchange (`<service>.dead`).
     pub dead_letter_routing_key: String,
-    pub delivery_limit: u32,
     pub bindings: Vec<String>,
 }
+
+/// The broker's own delivery limit on a consumer queue: a backstop far above any
+/// `amqp.delivery_limit` (the consumer dead-letters first), fixed so that it never makes
+/// a re-declaration fail. Set explicitly because RabbitMQ 4 otherwise applies 20.
+pub const BROKER_DELIVERY_LIMIT: i64 = 1_000;
+
+/// The delivery limit of the queues people inspect (dead letters, unrouted events):
+/// `llo dead-letters list` returns each message it shows, which counts as a delivery,
+/// so the budget must outlast any number of inspections. (RabbitMQ 4 would apply 20;
+/// `-1`, "unlimited" on 4, drops a message at its first return on 3.x.)
+pub const INSPECTED_DELIVERY_LIMIT: i64 = 1_000_000_000;
 
 impl Topology {
     /// The topology of a service: `service` names its queue (`<prefix><service>.events`);
@@ -37,7 +53,6 @@ impl Topology {
             name: format!("{prefix}{service}.events"),
             dead_letter_queue: format!("{prefix}{service}.events.dead"),
             dead_letter_routing_key: format!("{prefix}{service}.dead"),
-            delivery_limit: settings.delivery_limit,
             bindings: bindings.to_vec(),
         });
         Topology {
@@ -49,7 +64,21 @@ impl Topology {
         }
     }
 
-    pub async fn declare(&self, channel: &Channel) -> lapin::Result<()> {
+    /// Declares everything on its own channel(s) of `connection`.
+    pub async fn declare(&self, connection: &Connection) -> lapin::Result<()> {
+        let channel = connection.create_channel().await?;
+        let channel = self.declare_on(connection, channel).await?;
+        // Closed before the caller closes the connection, which would log a spurious
+        // error under an open channel.
+        let _ = channel.close(200, "declared".into()).await;
+        Ok(())
+    }
+
+    async fn declare_on(
+        &self,
+        connection: &Connection,
+        channel: Channel,
+    ) -> lapin::Result<Channel> {
         let durable = ExchangeDeclareOptions {
             durable: true,
             ..Default::default()
@@ -63,7 +92,7 @@ impl Topology {
                 FieldTable::default(),
             )
             .await?;
-        declare_queue(channel, &self.unrouted_queue, FieldTable::default()).await?;
+        let channel = declare_queue(connection, channel, &self.unrouted_queue, inspected()).await?;
         channel
             .queue_bind(
                 self.unrouted_queue.as_str().into(),
@@ -92,7 +121,8 @@ impl Topology {
             )
             .await?;
         if let Some(queue) = &self.queue {
-            declare_queue(channel, &queue.dead_letter_queue, FieldTable::default()).await?;
+            let channel =
+                declare_queue(connection, channel, &queue.dead_letter_queue, inspected()).await?;
             channel
                 .queue_bind(
                     queue.dead_letter_queue.as_str().into(),
@@ -105,7 +135,7 @@ impl Topology {
             let mut arguments = FieldTable::default();
             arguments.insert(
                 "x-delivery-limit".into(),
-                AMQPValue::LongLongInt(i64::from(queue.delivery_limit)),
+                AMQPValue::LongLongInt(BROKER_DELIVERY_LIMIT),
             );
             arguments.insert(
                 "x-dead-letter-exchange".into(),
@@ -115,7 +145,7 @@ impl Topology {
                 "x-dead-letter-routing-key".into(),
                 string(&queue.dead_letter_routing_key),
             );
-            declare_queue(channel, &queue.name, arguments).await?;
+            let channel = declare_queue(connection, channel, &queue.name, arguments).await?;
             for binding in &queue.bindings {
                 channel
                     .queue_bind(
@@ -127,29 +157,60 @@ impl Topology {
                     )
                     .await?;
             }
+            return Ok(channel);
         }
-        Ok(())
+        Ok(channel)
     }
 }
 
-/// A durable quorum queue.
+fn inspected() -> FieldTable {
+    let mut arguments = FieldTable::default();
+    arguments.insert(
+        "x-delivery-limit".into(),
+        AMQPValue::LongLongInt(INSPECTED_DELIVERY_LIMIT),
+    );
+    arguments
+}
+
+/// A durable quorum queue. If it exists with other arguments, the broker closes the
+/// channel (PRECONDITION_FAILED): the queue is then used as it is, on a new channel,
+/// which is returned for the rest of the declaration.
 async fn declare_queue(
-    channel: &Channel,
+    connection: &Connection,
+    channel: Channel,
     name: &str,
     mut arguments: FieldTable,
-) -> lapin::Result<()> {
+) -> lapin::Result<Channel> {
     arguments.insert("x-queue-type".into(), string("quorum"));
-    channel
-        .queue_declare(
-            name.into(),
-            QueueDeclareOptions {
-                durable: true,
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    match channel.queue_declare(name.into(), durable, arguments).await {
+        Ok(_) => Ok(channel),
+        Err(error) if is_precondition_failed(&error) => {
+            tracing::warn!(
+                queue = name,
+                %error,
+                "the queue exists with other arguments and is used as it is; \
+                 to change them, use a policy or recreate the queue"
+            );
+            let channel = connection.create_channel().await?;
+            let passive = QueueDeclareOptions {
+                passive: true,
                 ..Default::default()
-            },
-            arguments,
-        )
-        .await?;
-    Ok(())
+            };
+            channel
+                .queue_declare(name.into(), passive, FieldTable::default())
+                .await?;
+            Ok(channel)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+fn is_precondition_failed(error: &lapin::Error) -> bool {
+    matches!(error.kind(), lapin::ErrorKind::ProtocolError(e) if e.get_id() == 406)
 }
 
 pub(crate) fn string(value: &str) -> AMQPValue {

@@ -63,6 +63,34 @@ impl TestEnv {
     }
 
     pub fn settings_with(&self, service: ServiceName, extra: &[(&str, String)]) -> Settings {
+        let overrides = self.overrides(service, extra);
+        match Settings::load_with(service, &overrides) {
+            Ok(settings) => settings,
+            Err(error) => panic!("test settings: {error:#}"),
+        }
+    }
+
+    /// The same settings as environment variables (`LLO_INTAKE__DATABASE__URL=…`), for
+    /// a service run as its own process (the benchmarks measure its memory).
+    pub fn environment(
+        &self,
+        service: ServiceName,
+        extra: &[(&str, String)],
+    ) -> Vec<(String, String)> {
+        self.overrides(service, extra)
+            .into_iter()
+            .map(|(key, value)| {
+                let key = key.replace('.', "__").to_uppercase();
+                (format!("{}__{key}", service.env_prefix()), value)
+            })
+            .collect()
+    }
+
+    fn overrides<'a>(
+        &self,
+        service: ServiceName,
+        extra: &[(&'a str, String)],
+    ) -> Vec<(&'a str, String)> {
         self.databases
             .lock()
             .map(|mut d| d.push(self.database_url(service)))
@@ -87,10 +115,7 @@ impl TestEnv {
             ("packs.dir", packs_dir().display().to_string()),
         ];
         overrides.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
-        match Settings::load_with(service, &overrides) {
-            Ok(settings) => settings,
-            Err(error) => panic!("test settings: {error:#}"),
-        }
+        overrides
     }
 
     /// A development token, as `llo token` mints it.
@@ -231,7 +256,7 @@ impl EventProbe {
             queue: None,
         };
         topology
-            .declare(&channel)
+            .declare(&connection)
             .await
             .unwrap_or_else(|e| panic!("declare: {e}"));
         channel
