@@ -1,7 +1,9 @@
 //! `llo bench`: throughput and latency of fresh in-process services on this machine's
 //! PostgreSQL and RabbitMQ, each in a private database and exchange removed afterwards.
 //! Prints the numbers; asserts nothing.
+mod import_memory;
 mod intake;
+mod process;
 mod trajectories;
 
 use std::time::Duration;
@@ -9,7 +11,11 @@ use std::time::Duration;
 use llo_chassis::testing::TestEnv;
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    /// A single measurement instead of the throughput set.
+    #[command(subcommand)]
+    pub only: Option<Measurement>,
     /// Offerings in the catalogue import measurement.
     #[arg(long, default_value_t = 5_000)]
     pub offerings: usize,
@@ -27,7 +33,16 @@ pub struct BenchArgs {
     pub rows: usize,
 }
 
+#[derive(clap::Subcommand)]
+pub enum Measurement {
+    /// Intake's resident memory during concurrent imports of rows at the size limits.
+    ImportMemory(import_memory::ImportMemoryArgs),
+}
+
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(Measurement::ImportMemory(memory)) = args.only {
+        return import_memory::run(memory).await;
+    }
     let env = TestEnv::new();
     let (intake_port, shutdown, intake) = intake::run(&env, &args).await?;
     trajectories::run(&env, intake_port, &args).await?;
