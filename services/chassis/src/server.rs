@@ -18,10 +18,11 @@ use tonic_health::ServingStatus;
 
 use crate::{auth::Gate, db::PgPool, rpc_layer::RpcLayer, settings::Settings};
 
-/// The largest request message a service decodes. Every field is bounded at the edge
-/// (the largest valid request, 20 learning needs of 2,000 characters, is under 200 KiB),
-/// so a bigger message is refused (OUT_OF_RANGE, from tonic) before it is held.
-pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+/// The largest request message a service decodes. Every field is bounded at the edge;
+/// the largest valid request, a knowledge item of 100,000 characters, is under 400 KiB
+/// even in 4-byte characters. A bigger message is refused (OUT_OF_RANGE, from tonic)
+/// before it is held.
+pub const MAX_MESSAGE_BYTES: usize = 512 * 1024;
 
 /// What the service depends on, as last seen: the relay's broker connection and, for a
 /// consuming service, the consumer's (which also turns false while the database is out

@@ -51,8 +51,10 @@ impl Application {
             pool: self.host.pool().clone(),
             packs: self.host.packs().clone(),
         };
-        let routes =
-            tonic::service::Routes::new(CommunityServiceServer::new(CommunityApi::new(context)));
+        let routes = tonic::service::Routes::new(
+            CommunityServiceServer::new(CommunityApi::new(context))
+                .max_decoding_message_size(llo_chassis::server::MAX_MESSAGE_BYTES),
+        );
         self.host.run(routes, shutdown).await
     }
 }

@@ -51,8 +51,10 @@ impl Application {
             pool: self.host.pool().clone(),
             packs: self.host.packs().clone(),
         };
-        let routes =
-            tonic::service::Routes::new(TrajectoryServiceServer::new(TrajectoryApi::new(context)));
+        let routes = tonic::service::Routes::new(
+            TrajectoryServiceServer::new(TrajectoryApi::new(context))
+                .max_decoding_message_size(llo_chassis::server::MAX_MESSAGE_BYTES),
+        );
         self.host.run(routes, shutdown).await
     }
 }
