@@ -46,6 +46,16 @@ pub async fn connect(
     pool(settings)
 }
 
+/// A pool of one connection beside the request pool, for work that must not wait on
+/// requests: the health check (when every request connection is busy the database is
+/// still reachable) and the relay.
+pub fn single_connection_pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
+    pool(&DatabaseSettings {
+        max_connections: 1,
+        ..settings.clone()
+    })
+}
+
 pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new(settings.url.expose_secret());

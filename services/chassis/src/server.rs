@@ -117,10 +117,12 @@ pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()>
     health_reporter
         .set_service_status(parts.service_name, ServingStatus::NotServing)
         .await;
+    // Its own connection: a pool busy with requests is not a lost database.
+    let health_connection = crate::db::single_connection_pool(&settings.database)?;
     tokio::spawn(watch_health(
         health_reporter.clone(),
         parts.service_name,
-        parts.pool.clone(),
+        health_connection,
         parts.readiness.clone(),
         parts.shutdown.clone(),
     ));
@@ -211,8 +213,8 @@ async fn watch_health(
     let mut last = None;
     let mut database_misses = 0;
     loop {
-        // A busy pool must not take the pod out of service: a short timeout, and three
-        // misses in a row before the database counts as lost.
+        // The ping has a connection of its own, so requests never keep it waiting; a
+        // short timeout, and three misses in a row before the database counts as lost.
         let pinged = tokio::time::timeout(Duration::from_secs(1), crate::db::ping(&pool))
             .await
             .unwrap_or(false);

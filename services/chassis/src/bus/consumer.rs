@@ -133,8 +133,11 @@ impl Consumer {
         readiness: Readiness,
     ) -> Consumer {
         use secrecy::ExposeSecret as _;
+        // Events are handled one at a time, on a connection of their own: requests that
+        // keep the request pool busy neither hold events back nor look like an outage.
+        let own = crate::db::single_connection_pool(&settings.database).unwrap_or(pool);
         Consumer {
-            pool,
+            pool: own,
             amqp_url: settings.amqp.url.expose_secret().to_owned(),
             topology,
             handler,

@@ -28,6 +28,11 @@ struct PendingRow {
     created_at: chrono::DateTime<Utc>,
 }
 
+/// The relay could not reach its database: the broker connection is fine.
+#[derive(Debug, thiserror::Error)]
+#[error("database unavailable: {0}")]
+pub struct DatabaseUnavailable(String);
+
 pub struct Relay {
     pub pool: PgPool,
     pub database_url: String,
@@ -46,6 +51,8 @@ pub struct Relay {
 }
 
 impl Relay {
+    /// The relay works on a connection of its own, so a request pool busy under load
+    /// neither holds events back nor makes the relay look like it lost the broker.
     pub fn from_settings(
         settings: &Settings,
         pool: PgPool,
@@ -53,8 +60,9 @@ impl Relay {
         app_id: &str,
         readiness: Readiness,
     ) -> Self {
+        let own = crate::db::single_connection_pool(&settings.database).unwrap_or(pool);
         Self {
-            pool,
+            pool: own,
             database_url: settings.database.url.expose_secret().to_owned(),
             amqp_url: settings.amqp.url.expose_secret().to_owned(),
             topology,
@@ -107,6 +115,16 @@ impl Relay {
                         if published as i64 >= self.batch_size {
                             continue;
                         }
+                    }
+                    Err(error) if error.is::<DatabaseUnavailable>() => {
+                        // Not the broker's fault: keep the connection, try again later.
+                        tracing::warn!(error = %error, retry_in = ?backoff, "relay: database unavailable");
+                        tokio::select! {
+                            () = shutdown.cancelled() => {}
+                            () = tokio::time::sleep(backoff) => {}
+                        }
+                        backoff = super::next_backoff(backoff);
+                        continue;
                     }
                     Err(error) => {
                         tracing::warn!(error = %error, retry_in = ?backoff, "relay: publishing failed; reconnecting");
@@ -174,7 +192,11 @@ impl Relay {
 
     /// Publishes up to one batch; returns how many rows were confirmed.
     pub async fn publish_batch(&self, channel: &Channel) -> anyhow::Result<usize> {
-        let mut conn = self.pool.get().await?;
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|error| DatabaseUnavailable(error.to_string()))?;
         let batch_size = self.batch_size;
         let exchange = self.topology.exchange.clone();
         let app_id = self.app_id.clone();

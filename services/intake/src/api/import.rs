@@ -236,13 +236,13 @@ async fn import_chunk(
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let mut results = Vec::with_capacity(candidates.len());
-            let references: Vec<&str> = candidates
+            let keys: Vec<(Uuid, &str)> = candidates
                 .iter()
-                .map(|c| c.row.external_reference.as_str())
+                .map(|c| (c.organisation.id, c.row.external_reference.as_str()))
                 .collect();
             // The import key: this importer, the organisation and its reference.
             let imported: HashMap<(Uuid, String), Uuid> =
-                participants::imported(conn, &source, &references)
+                participants::imported(conn, &source, &keys)
                     .await?
                     .into_iter()
                     .map(|(organisation, reference, id)| ((organisation, reference), id))

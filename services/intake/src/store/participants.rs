@@ -125,17 +125,22 @@ pub async fn email_taken(
     .await
 }
 
-/// The participants this importer already brought in under these references:
-/// (organisation, reference, participant).
+/// The participants this importer already brought in under these (organisation,
+/// reference) keys: (organisation, reference, participant). Filtered on every column of
+/// the import key, so the lookup stays an index scan however many rows the importer
+/// brought in before.
 pub async fn imported(
     conn: &mut AsyncPgConnection,
     import_source: &str,
-    references: &[&str],
+    keys: &[(Uuid, &str)],
 ) -> QueryResult<Vec<(Uuid, String, Uuid)>> {
+    let organisations: Vec<Uuid> = keys.iter().map(|(o, _)| *o).collect();
+    let references: Vec<&str> = keys.iter().map(|(_, r)| *r).collect();
     participants::table
         .filter(
             participants::import_source
                 .eq(import_source)
+                .and(participants::organisation_id.eq_any(organisations))
                 .and(participants::external_reference.eq_any(references)),
         )
         .select((
@@ -146,6 +151,8 @@ pub async fn imported(
         .load(conn)
         .await
 }
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
 /// E-mail addresses (lower-case) already enrolled in these organisations.
 pub async fn emails_in(
@@ -158,7 +165,8 @@ pub async fn emails_in(
         .filter(
             participants::organisation_id
                 .eq_any(organisations)
-                .and(participants::email.eq_any(emails))
+                // As the unique index spells it, so the lookup is an index scan.
+                .and(lower(participants::email).eq_any(emails))
                 .and(participants::erased_at.is_null()),
         )
         .select((

@@ -249,3 +249,95 @@ async fn a_call_in_flight_when_shutdown_begins_still_completes_and_then_the_serv
         .await;
     assert!(refused.is_err(), "the port is closed after shutdown");
 }
+
+/// A pool whose every connection is busy (here: requests waiting on a table lock for
+/// longer than the pool's acquire timeout) is not a lost database: health stays
+/// SERVING, because the health check has a connection of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_busy_pool_is_not_a_lost_database() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    use llo_chassis::{ServiceName, testing::TestEnv};
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let env = TestEnv::new();
+    let settings = env.settings_with(
+        ServiceName::Intake,
+        &[
+            ("database.max_connections", "2".to_owned()),
+            ("database.acquire_timeout_ms", "300".to_owned()),
+        ],
+    );
+    let app = llo_intake::Application::build(settings).await.unwrap();
+    let port = app.port();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let _stop = shutdown.clone().drop_guard();
+    tokio::spawn(app.run(shutdown.clone()));
+    let channel = || async {
+        tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    };
+    let serving = Some(ServingStatus::Serving as i32);
+    for _ in 0..100 {
+        if status_of(channel().await).await == serving {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status_of(channel().await).await, serving);
+
+    // Every pool connection waits on a lock the test holds.
+    let mut locker = AsyncPgConnection::establish(&env.database_url(ServiceName::Intake))
+        .await
+        .unwrap();
+    diesel::sql_query("BEGIN")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    diesel::sql_query("LOCK TABLE organisations IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    let mut coach =
+        llo_proto::intake::v1::intake_service_client::IntakeServiceClient::with_interceptor(
+            channel().await,
+            llo_chassis::telemetry::ClientContext {
+                bearer_token: Some(env.token(llo_chassis::auth::Role::Coach, "achterhoek", None)),
+            },
+        );
+    let mut waiting = Vec::new();
+    for n in 0..2 {
+        let mut client = coach.clone();
+        waiting.push(tokio::spawn(async move {
+            client
+                .register_organisation(crate::helpers::organisation_request(
+                    &format!("4040404{n}"),
+                    "Wacht BV",
+                ))
+                .await
+        }));
+    }
+    // Three health checks (2 s apart) would have missed before; then some.
+    for _ in 0..8 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert_eq!(
+            status_of(channel().await).await,
+            serving,
+            "health while every request connection is busy"
+        );
+    }
+    // A third request finds no connection within the acquire timeout: UNAVAILABLE.
+    let refused = coach
+        .register_organisation(crate::helpers::organisation_request("40404049", "Later BV"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable);
+    diesel::sql_query("COMMIT")
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    for request in waiting {
+        request.await.unwrap().unwrap();
+    }
+}
