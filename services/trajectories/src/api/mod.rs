@@ -47,7 +47,27 @@ pub async fn visible_plan(
     caller: &Caller,
     participant_id: Uuid,
 ) -> Result<PlanRow, ApiError> {
-    match plan_store::by_participant(conn, participant_id).await? {
+    let plan = plan_store::by_participant(conn, participant_id).await?;
+    visible(caller, participant_id, plan)
+}
+
+/// As `visible_plan`, locked until the transaction ends: for writes, which must not
+/// interleave with an erasure's purge.
+pub async fn visible_plan_for_update(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    participant_id: Uuid,
+) -> Result<PlanRow, ApiError> {
+    let plan = plan_store::by_participant_for_update(conn, participant_id).await?;
+    visible(caller, participant_id, plan)
+}
+
+fn visible(
+    caller: &Caller,
+    participant_id: Uuid,
+    plan: Option<PlanRow>,
+) -> Result<PlanRow, ApiError> {
+    match plan {
         Some(plan)
             if caller.may_see_organisation(&plan.region, &plan.organisation_id.to_string()) =>
         {

@@ -10,7 +10,7 @@ use llo_chassis::{
 };
 use llo_proto::trajectories::v1 as pb;
 
-use super::{Context, mapping, parse_id, visible_plan};
+use super::{Context, mapping, parse_id, visible_plan, visible_plan_for_update};
 use crate::{
     domain::{
         commands::{
@@ -54,7 +54,7 @@ pub async fn add_goal(
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
-            let plan = visible_plan(conn, caller, participant).await?;
+            let plan = visible_plan_for_update(conn, caller, participant).await?;
             rules::ensure_not_erased(plan.erased_at)?;
             let goal = store::insert_goal(
                 conn,
@@ -92,7 +92,7 @@ pub async fn plan_activity(
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
-            let plan = visible_plan(conn, caller, participant).await?;
+            let plan = visible_plan_for_update(conn, caller, participant).await?;
             rules::ensure_not_erased(plan.erased_at)?;
             let mut f = Fields::new();
             if let Some(goal_id) = command.goal_id {
@@ -195,16 +195,21 @@ pub async fn complete_activity(
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let not_found = || ApiError::not_found(format!("learning activity {id}"));
-            let activity = store::activity_for_update(conn, id)
+            // The plan first, then the activity: the order an erasure's purge takes.
+            let plan_id = store::plan_of_activity(conn, id)
                 .await?
                 .ok_or_else(not_found)?;
-            let plan = store::find(conn, activity.plan_id)
+            let plan = store::find_for_update(conn, plan_id)
+                .await?
+                .ok_or_else(not_found)?;
+            let activity = store::activity_for_update(conn, id)
                 .await?
                 .ok_or_else(not_found)?;
             if !may_complete(caller, &plan, &activity) {
                 return Err(not_found());
             }
             idempotency::concerns(conn, key.as_ref(), plan.participant_id).await?;
+            rules::ensure_not_erased(plan.erased_at)?;
             rules::ensure_not_completed(mapping::activity_status(&activity)?)?;
             let credential = command
                 .credential

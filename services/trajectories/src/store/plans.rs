@@ -39,12 +39,54 @@ pub async fn ensure(
     match created {
         Some(plan) => Ok((plan, true)),
         None => Ok((
-            by_participant(conn, participant_id)
+            by_participant_for_update(conn, participant_id)
                 .await?
                 .ok_or(diesel::result::Error::NotFound)?,
             false,
         )),
     }
+}
+
+/// The participant's plan, locked until the transaction ends. Every write to a plan
+/// takes this lock first, so no goal or activity can be written beside a purge.
+pub async fn by_participant_for_update(
+    conn: &mut AsyncPgConnection,
+    participant_id: Uuid,
+) -> QueryResult<Option<PlanRow>> {
+    development_plans::table
+        .filter(development_plans::participant_id.eq(participant_id))
+        .select(PlanRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A plan by id, locked until the transaction ends (see `by_participant_for_update`).
+pub async fn find_for_update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<PlanRow>> {
+    development_plans::table
+        .find(id)
+        .select(PlanRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The plan an activity belongs to (unlocked: the plan is locked before the activity).
+pub async fn plan_of_activity(
+    conn: &mut AsyncPgConnection,
+    activity_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    learning_activities::table
+        .find(activity_id)
+        .select(learning_activities::plan_id)
+        .first(conn)
+        .await
+        .optional()
 }
 
 pub async fn by_participant(
@@ -280,15 +322,25 @@ pub async fn funded(
 }
 
 /// Purges what is held about an erased participant: goals (free text) go, activity
-/// titles are blanked; amounts stay, so budgets still add up.
+/// titles and credentials (names, issuers, links) are blanked — that a credential was
+/// earned stays, as do kinds, themes, hours and amounts, so budgets and figures still
+/// add up. The plan is locked first, as every write to it does.
 pub async fn purge(conn: &mut AsyncPgConnection, participant_id: Uuid) -> QueryResult<bool> {
-    let Some(plan) = by_participant(conn, participant_id).await? else {
+    let Some(plan) = by_participant_for_update(conn, participant_id).await? else {
         return Ok(false);
     };
     diesel::update(learning_activities::table.filter(learning_activities::plan_id.eq(plan.id)))
         .set((
             learning_activities::title.eq(""),
             learning_activities::goal_id.eq(None::<Uuid>),
+            // An empty name still says "a credential was earned"; NULL says none was.
+            learning_activities::credential_name.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Text>,
+            >(
+                "CASE WHEN credential_name IS NULL THEN NULL ELSE '' END",
+            )),
+            learning_activities::credential_issuer.eq(None::<String>),
+            learning_activities::credential_url.eq(None::<String>),
         ))
         .execute(conn)
         .await?;

@@ -3,4 +3,5 @@
 //! database and RabbitMQ exchange. What intake would send is seeded through the store;
 //! the tests across services are in the workspace's `tests/` crate.
 mod commands;
+mod erasure;
 mod helpers;
