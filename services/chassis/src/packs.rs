@@ -1,49 +1,105 @@
 //! Region and sector packs: the data that makes a new region or sector a matter of
 //! configuration. Loaded from `<packs.dir>/sectors/*.toml` and `regions/*.toml`,
-//! checked at start (every reference resolves), shared read-only.
-use std::{collections::HashMap, path::Path, sync::Arc};
+//! validated at start (every problem of every file at once, each with its file, key
+//! path and reason; a service does not start on an invalid pack), shared read-only.
+//!
+//! The types below are the schema: `schema` derives the JSON Schema published under
+//! `infra/packs/schema/` from them, and validation walks each file against that same
+//! schema (`packs/structure.rs`) before the rules no schema can say (`packs/rules.rs`).
+use std::{
+    collections::HashMap,
+    fmt,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use anyhow::Context as _;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+mod rules;
+mod structure;
+
+/// Intervention kinds the suite knows (trajectories stores and reports them by word).
+pub const INTERVENTION_KINDS: [&str; 5] = [
+    "coaching_directors",
+    "coaching_supervisors",
+    "team_workshop",
+    "training",
+    "hr_instrument",
+];
+
+/// Funding kinds the suite acts on (trajectories' funding rules); anything else would be
+/// dropped silently, so a pack may name no other.
+pub const FUNDING_KINDS: [&str; 4] = [
+    "grant",
+    "subsidy_percentage",
+    "sector_fund",
+    "employer_share",
+];
+
+/// A sector: its learning-culture scan, intervention catalogue, community themes and
+/// funding rules.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SectorPack {
+    /// Stable identifier, e.g. `techniek-metaal`; region packs list it under `sectors`.
+    #[schemars(length(min = 1))]
     pub id: String,
     pub name: String,
+    /// Lowest answer of the scan's scale (Likert).
     pub likert_min: i32,
+    /// Highest answer of the scan's scale; above `likert_min`.
     pub likert_max: i32,
     /// How many of the weakest dimensions become priority themes.
+    #[schemars(range(min = 1))]
     pub priority_dimensions: usize,
+    #[schemars(length(min = 1))]
     pub dimensions: Vec<Dimension>,
+    #[schemars(length(min = 1))]
     pub items: Vec<Item>,
     #[serde(default)]
     pub interventions: Vec<Intervention>,
+    /// Community themes (workshops, knowledge items, learning needs); at least one.
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub themes: Vec<Theme>,
     #[serde(default)]
     pub funding_rules: Vec<FundingRule>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A dimension of the learning-culture scan.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Dimension {
+    #[schemars(length(min = 1))]
     pub id: String,
     pub name: String,
     #[serde(default)]
     pub description: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A statement of the scan, answered on the pack's scale.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Item {
+    #[schemars(length(min = 1))]
     pub id: String,
+    /// The `id` of one of the pack's dimensions.
     pub dimension: String,
     pub text: String,
+    /// A negatively phrased item: its answer is turned around (min + max - answer).
     #[serde(default)]
     pub reverse: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A catalogue entry: what a trajectory proposes for a weak dimension.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Intervention {
+    /// The `id` of one of the pack's dimensions.
     pub dimension: String,
+    #[schemars(extend("enum" = INTERVENTION_KINDS))]
     pub kind: String,
     pub title: String,
     #[serde(default)]
@@ -52,40 +108,67 @@ pub struct Intervention {
     pub planned_hours: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A community theme.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Theme {
+    #[schemars(length(min = 1))]
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A sector's funding source. Amounts are whole euro cents.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct FundingRule {
+    /// The source's id; a region budget with the same `source` is merged with it.
+    #[schemars(length(min = 1))]
     pub source: String,
     pub name: String,
+    #[schemars(extend("enum" = FUNDING_KINDS))]
     pub kind: String,
+    /// Share of a cost this source may carry, in percent (`subsidy_percentage`).
+    #[schemars(range(max = 100))]
     pub percentage: Option<u32>,
+    /// The share for firms of at most `small_firm_max_employees` employees.
+    #[schemars(range(max = 100))]
     pub small_firm_percentage: Option<u32>,
     pub small_firm_max_employees: Option<u32>,
+    #[schemars(range(min = 0))]
     pub per_person_cap_cents: Option<i64>,
+    #[schemars(range(min = 0))]
     pub budget_cents: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A region: its programme, the sectors it serves and its budgets.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RegionPack {
+    /// Stable identifier, e.g. `achterhoek`; tokens name it in their regions.
+    #[schemars(length(min = 1))]
     pub id: String,
     pub name: String,
     pub programme: String,
+    /// Smallest group whose figures are shown (anonymisation).
+    #[schemars(range(min = 1))]
     pub min_group_size: u32,
+    /// Ids of the sector packs active in the region.
+    #[schemars(length(min = 1))]
     pub sectors: Vec<String>,
     #[serde(default)]
     pub budgets: Vec<Budget>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A region's budget of one funding source. Amounts are whole euro cents.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Budget {
+    #[schemars(length(min = 1))]
     pub source: String,
     pub name: String,
+    #[schemars(extend("enum" = FUNDING_KINDS))]
     pub kind: String,
+    #[schemars(range(min = 0))]
     pub budget_cents: i64,
 }
 
@@ -93,43 +176,90 @@ impl SectorPack {
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
     }
+}
 
-    fn check(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            self.likert_min < self.likert_max,
-            "likert_min must be below likert_max"
-        );
-        anyhow::ensure!(!self.dimensions.is_empty(), "a scan needs dimensions");
-        for item in &self.items {
-            anyhow::ensure!(
-                self.dimensions.iter().any(|d| d.id == item.dimension),
-                "item {} names unknown dimension {}",
-                item.id,
-                item.dimension
-            );
+/// Which of the two kinds of pack a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackKind {
+    Region,
+    Sector,
+}
+
+impl PackKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackKind::Region => "region",
+            PackKind::Sector => "sector",
         }
-        for dimension in &self.dimensions {
-            anyhow::ensure!(
-                self.items.iter().any(|i| i.dimension == dimension.id),
-                "dimension {} has no items",
-                dimension.id
-            );
+    }
+
+    /// The folder of `packs.dir` that holds this kind.
+    fn folder(self) -> &'static str {
+        match self {
+            PackKind::Region => "regions",
+            PackKind::Sector => "sectors",
         }
-        for intervention in &self.interventions {
-            anyhow::ensure!(
-                self.dimensions
-                    .iter()
-                    .any(|d| d.id == intervention.dimension),
-                "intervention {:?} names unknown dimension {}",
-                intervention.title,
-                intervention.dimension
-            );
+    }
+}
+
+/// The JSON Schema of a kind of pack, as committed under `infra/packs/schema/`.
+pub fn schema(kind: PackKind) -> serde_json::Value {
+    match kind {
+        PackKind::Region => schemars::schema_for!(RegionPack).to_value(),
+        PackKind::Sector => schemars::schema_for!(SectorPack).to_value(),
+    }
+}
+
+/// The file name of a kind's schema under `infra/packs/schema/`.
+pub fn schema_file(kind: PackKind) -> &'static str {
+    match kind {
+        PackKind::Region => "region.schema.json",
+        PackKind::Sector => "sector.schema.json",
+    }
+}
+
+/// The schema as committed: pretty JSON with a final newline.
+pub fn schema_text(kind: PackKind) -> String {
+    let json = serde_json::to_string_pretty(&schema(kind)).unwrap_or_default();
+    format!("{json}\n")
+}
+
+/// One mistake in a pack file: `file: key.path: reason`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// Where in the file, e.g. `items[3].dimension` (list entries count from 0); empty
+    /// when the file as a whole is meant (it cannot be read or parsed).
+    pub key: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.file.display(), self.reason)
+        } else {
+            write!(f, "{}: {}: {}", self.file.display(), self.key, self.reason)
         }
-        let mut ids: Vec<_> = self.items.iter().map(|i| i.id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        anyhow::ensure!(ids.len() == self.items.len(), "item ids must be unique");
-        Ok(())
+    }
+}
+
+/// A pack file read from disk, not yet validated.
+struct PackFile {
+    path: PathBuf,
+    kind: PackKind,
+    /// Why it could not be read or parsed, when it could not.
+    value: Result<toml::Value, String>,
+}
+
+impl PackFile {
+    fn read(path: PathBuf, kind: PackKind) -> PackFile {
+        let value = parse(&path);
+        PackFile { path, kind, value }
+    }
+
+    fn id(&self) -> Option<&str> {
+        self.value.as_ref().ok()?.get("id")?.as_str()
     }
 }
 
@@ -141,26 +271,24 @@ pub struct Packs {
 }
 
 impl Packs {
+    /// Loads and validates every pack under `dir`; any problem refuses them all, with
+    /// every problem of every file in the error.
     pub fn load(dir: &Path) -> anyhow::Result<Packs> {
-        let mut packs = Packs::default();
-        for (path, text) in read_folder(&dir.join("sectors"))? {
-            let pack: SectorPack =
-                toml::from_str(&text).with_context(|| format!("sector pack {}", path.display()))?;
-            pack.check()
-                .with_context(|| format!("sector pack {}", path.display()))?;
-            packs.sectors.insert(pack.id.clone(), Arc::new(pack));
-        }
-        for (path, text) in read_folder(&dir.join("regions"))? {
-            let pack: RegionPack =
-                toml::from_str(&text).with_context(|| format!("region pack {}", path.display()))?;
-            for sector in &pack.sectors {
-                anyhow::ensure!(
-                    packs.sectors.contains_key(sector),
-                    "region pack {}: unknown sector {sector}",
-                    path.display()
-                );
+        let mut files = Vec::new();
+        for kind in [PackKind::Sector, PackKind::Region] {
+            for path in toml_files(&dir.join(kind.folder()))? {
+                files.push(PackFile::read(path, kind));
             }
-            packs.regions.insert(pack.id.clone(), Arc::new(pack));
+        }
+        let (problems, packs) = validate(&files, &[]);
+        if !problems.is_empty() {
+            let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+            anyhow::bail!(
+                "packs.dir {}: {} problem(s) in the packs (check them with `llo packs check`):\n{}",
+                dir.display(),
+                problems.len(),
+                lines.join("\n")
+            );
         }
         anyhow::ensure!(
             !packs.regions.is_empty(),
@@ -185,18 +313,215 @@ impl Packs {
     }
 }
 
-fn read_folder(dir: &Path) -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
+/// Checks pack files as a partner hands them in (`llo packs check`): each file's kind
+/// follows from its folder (`regions/`, `sectors/`), else from its keys. A region's
+/// sectors resolve against the sector packs given and those in its `../sectors/`.
+pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let value = parse(path);
+        match kind_of(path, value.as_ref().ok()) {
+            Some(kind) => files.push(PackFile {
+                path: path.clone(),
+                kind,
+                value,
+            }),
+            None => problems.push(Problem {
+                file: path.clone(),
+                key: String::new(),
+                reason: "neither a region pack (programme, sectors) nor a sector pack \
+                         (dimensions, items): put it under regions/ or sectors/"
+                    .into(),
+            }),
+        }
+    }
+    let mut known_sectors: Vec<String> = Vec::new();
+    for file in files.iter().filter(|f| f.kind == PackKind::Region) {
+        let folder = file
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .map(|p| p.join("sectors"));
+        for path in folder.and_then(|f| toml_files(&f).ok()).unwrap_or_default() {
+            if let Some(id) = PackFile::read(path, PackKind::Sector).id() {
+                known_sectors.push(id.to_owned());
+            }
+        }
+    }
+    problems.extend(validate(&files, &known_sectors).0);
+    problems
+}
+
+/// Validates a set of files together (ids unique across files, regions' sectors known)
+/// and, when nothing is wrong, returns them as packs.
+fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Packs) {
+    let mut problems = Vec::new();
+    let mut sector_ids: Vec<String> = other_sectors.to_vec();
+    sector_ids.extend(
+        files
+            .iter()
+            .filter(|f| f.kind == PackKind::Sector)
+            .filter_map(|f| f.id().map(str::to_owned)),
+    );
+    sector_ids.sort();
+    sector_ids.dedup();
+    let region_schema = schema(PackKind::Region);
+    let sector_schema = schema(PackKind::Sector);
+    for (index, file) in files.iter().enumerate() {
+        let value = match &file.value {
+            Ok(value) => value,
+            Err(reason) => {
+                problems.push(Problem {
+                    file: file.path.clone(),
+                    key: String::new(),
+                    reason: reason.clone(),
+                });
+                continue;
+            }
+        };
+        let mut found: Vec<(String, String)> = Vec::new();
+        match file.kind {
+            PackKind::Sector => {
+                structure::check(&sector_schema, value, &mut found);
+                rules::sector(value, &mut found);
+            }
+            PackKind::Region => {
+                structure::check(&region_schema, value, &mut found);
+                rules::region(value, &sector_ids, &mut found);
+            }
+        }
+        if let Some(id) = file.id() {
+            // Overlays and operators find a pack by its file name (k8s/README.md).
+            let stem = file.path.file_stem().and_then(|s| s.to_str());
+            if stem.is_some_and(|stem| stem != id) {
+                found.push((
+                    "id".into(),
+                    format!(
+                        "\"{id}\" must equal the file's name ({})",
+                        file.path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+                    ),
+                ));
+            }
+            let first = files[..index]
+                .iter()
+                .find(|other| other.kind == file.kind && other.id() == Some(id));
+            if let Some(first) = first {
+                found.push((
+                    "id".into(),
+                    format!(
+                        "{} pack \"{id}\" is already defined in {}",
+                        file.kind.as_str(),
+                        first.path.display()
+                    ),
+                ));
+            }
+        }
+        // One line per key: the schema and a rule may both see a key (an empty `themes`).
+        let mut merged: Vec<(String, String)> = Vec::new();
+        for (key, reason) in found {
+            match merged.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, first)) => {
+                    first.push_str("; ");
+                    first.push_str(&reason);
+                }
+                None => merged.push((key, reason)),
+            }
+        }
+        let mut found = merged;
+        // By key, list entries in their order (items[2] before items[10]).
+        found.sort_by_cached_key(|(key, _)| {
+            key.split(['[', ']'])
+                .map(|part| match part.parse::<usize>() {
+                    Ok(n) => format!("{n:010}"),
+                    Err(_) => part.to_owned(),
+                })
+                .collect::<Vec<_>>()
+        });
+        problems.extend(found.into_iter().map(|(key, reason)| Problem {
+            file: file.path.clone(),
+            key,
+            reason,
+        }));
+    }
+    if !problems.is_empty() {
+        return (problems, Packs::default());
+    }
+    let mut packs = Packs::default();
+    for file in files {
+        let Ok(value) = file.value.clone() else {
+            continue;
+        };
+        // The checks above cover what deserialising needs; this is the backstop.
+        let error = |e: toml::de::Error| Problem {
+            file: file.path.clone(),
+            key: String::new(),
+            reason: e.to_string().trim_end().replace('\n', " "),
+        };
+        match file.kind {
+            PackKind::Sector => match value.try_into::<SectorPack>() {
+                Ok(pack) => {
+                    packs.sectors.insert(pack.id.clone(), Arc::new(pack));
+                }
+                Err(e) => problems.push(error(e)),
+            },
+            PackKind::Region => match value.try_into::<RegionPack>() {
+                Ok(pack) => {
+                    packs.regions.insert(pack.id.clone(), Arc::new(pack));
+                }
+                Err(e) => problems.push(error(e)),
+            },
+        }
+    }
+    (problems, packs)
+}
+
+/// A file as a TOML table, or why it is not one.
+fn parse(path: &Path) -> Result<toml::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        format!(
+            "not valid TOML: {}",
+            e.to_string().trim_end().replace('\n', " ")
+        )
+    })?;
+    Ok(toml::Value::Table(table))
+}
+
+/// A file's kind by its folder, else by its keys.
+fn kind_of(path: &Path, value: Option<&toml::Value>) -> Option<PackKind> {
+    let folder = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str());
+    match folder {
+        Some("regions") => return Some(PackKind::Region),
+        Some("sectors") => return Some(PackKind::Sector),
+        _ => {}
+    }
+    let has = |key: &str| value.is_some_and(|v| v.get(key).is_some());
+    if has("programme") || has("sectors") {
+        Some(PackKind::Region)
+    } else if has("dimensions") || has("items") {
+        Some(PackKind::Sector)
+    } else {
+        None
+    }
+}
+
+fn toml_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("packs.dir: cannot read {}", dir.display()))?;
     let mut files = Vec::new();
     for entry in entries {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            files.push((path, text));
+            files.push(path);
         }
     }
     files.sort();
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,5 @@
 //! `llo`: runs the whole suite in one process (`up`), the Achterhoek pilot demo,
-//! migrations, development tokens, dead-letter handling and benchmarks.
+//! migrations, development tokens, dead-letter handling, benchmarks and pack checks.
 #[macro_use]
 mod progress;
 mod bench;
@@ -10,6 +10,7 @@ mod demo_community;
 mod demo_pilot;
 mod demo_reporting;
 mod demo_trajectories;
+mod packs;
 mod reporting;
 mod suite;
 mod token;
@@ -45,6 +46,8 @@ enum Command {
     Show(client::ClientArgs),
     /// Reporting: rebuild the read models, export the report.
     Reporting(reporting::ReportingArgs),
+    /// Region and sector packs: check files before deploying them, show one, write the schema.
+    Packs(packs::PacksArgs),
 }
 
 #[tokio::main]
@@ -59,5 +62,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args).await,
         Command::Show(args) => client::run(args).await,
         Command::Reporting(args) => reporting::run(args).await,
+        Command::Packs(args) => packs::run(args),
     }
 }

@@ -1,0 +1,187 @@
+//! What a schema cannot say about a pack: references between its parts, unique ids,
+//! a scale that reverse scoring can turn around, themes for the community. Works on the
+//! parsed file, tolerant of its shape (the schema pass reports wrong types), so that
+//! every mistake is found in one run.
+use toml::Value;
+
+use super::structure::closest;
+
+/// The tables of an array of tables (`[[items]]`), with their index.
+fn tables<'v>(root: &'v Value, key: &str) -> Vec<(usize, &'v toml::Table)> {
+    root.get(key)
+        .and_then(Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.as_table().map(|t| (i, t)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn text<'v>(table: &'v toml::Table, key: &str) -> Option<&'v str> {
+    table.get(key).and_then(Value::as_str)
+}
+
+/// Each id of a list once: `items[5].id: duplicate id "x" (also items[2].id)`.
+fn unique(root: &Value, list: &str, key: &str, found: &mut Vec<(String, String)>) {
+    let entries = tables(root, list);
+    for (position, (index, table)) in entries.iter().enumerate() {
+        let Some(id) = text(table, key) else { continue };
+        let first = entries[..position]
+            .iter()
+            .find(|(_, other)| text(other, key) == Some(id));
+        if let Some((first, _)) = first {
+            found.push((
+                format!("{list}[{index}].{key}"),
+                format!("duplicate {key} \"{id}\" (also {list}[{first}].{key})"),
+            ));
+        }
+    }
+}
+
+/// `list[i].<key>` must name one of `known`.
+fn references(
+    root: &Value,
+    list: &str,
+    key: &str,
+    what: &str,
+    known: &[&str],
+    found: &mut Vec<(String, String)>,
+) {
+    for (index, table) in tables(root, list) {
+        let Some(name) = text(table, key) else {
+            continue;
+        };
+        if !known.contains(&name) {
+            found.push((format!("{list}[{index}].{key}"), unknown(what, name, known)));
+        }
+    }
+}
+
+fn unknown(what: &str, name: &str, known: &[&str]) -> String {
+    match closest(name, known) {
+        Some(near) => format!("unknown {what} \"{name}\" (did you mean \"{near}\"?)"),
+        None if known.is_empty() => format!("unknown {what} \"{name}\" (there are none)"),
+        None => format!("unknown {what} \"{name}\"; one of: {}", known.join(", ")),
+    }
+}
+
+pub(super) fn sector(root: &Value, found: &mut Vec<(String, String)>) {
+    let dimensions: Vec<&str> = tables(root, "dimensions")
+        .into_iter()
+        .filter_map(|(_, t)| text(t, "id"))
+        .collect();
+    unique(root, "dimensions", "id", found);
+    unique(root, "items", "id", found);
+    unique(root, "themes", "id", found);
+    unique(root, "funding_rules", "source", found);
+    references(root, "items", "dimension", "dimension", &dimensions, found);
+    references(
+        root,
+        "interventions",
+        "dimension",
+        "dimension",
+        &dimensions,
+        found,
+    );
+
+    let items = tables(root, "items");
+    for (index, dimension) in tables(root, "dimensions") {
+        let Some(id) = text(dimension, "id") else {
+            continue;
+        };
+        if !items.iter().any(|(_, i)| text(i, "dimension") == Some(id)) {
+            found.push((
+                format!("dimensions[{index}].id"),
+                format!("dimension \"{id}\" has no items: the scan cannot score it"),
+            ));
+        }
+    }
+
+    let min = root.get("likert_min").and_then(Value::as_integer);
+    let max = root.get("likert_max").and_then(Value::as_integer);
+    if let (Some(min), Some(max)) = (min, max)
+        && min >= max
+    {
+        found.push((
+            "likert_max".into(),
+            format!("must be above likert_min ({min}): a scale needs two or more points"),
+        ));
+        // Reverse scoring turns an answer around (min + max - answer): on a scale of
+        // one point, or an upside-down one, there is nothing to turn.
+        for (index, item) in &items {
+            if item.get("reverse").and_then(Value::as_bool) == Some(true) {
+                found.push((
+                    format!("items[{index}].reverse"),
+                    format!(
+                        "item \"{}\" is reverse-scored, but the scale {min} to {max} cannot \
+                             be reversed",
+                        text(item, "id").unwrap_or("?")
+                    ),
+                ));
+            }
+        }
+    }
+
+    if let Some(priority) = root.get("priority_dimensions").and_then(Value::as_integer)
+        && !dimensions.is_empty()
+        && priority > dimensions.len() as i64
+    {
+        found.push((
+            "priority_dimensions".into(),
+            format!(
+                "{priority} is more than the {} dimensions of the scan",
+                dimensions.len()
+            ),
+        ));
+    }
+
+    if tables(root, "themes").is_empty() {
+        found.push((
+            "themes".into(),
+            "a sector pack needs its community themes: at least one [[themes]] with id and name"
+                .into(),
+        ));
+    }
+
+    for (index, rule) in tables(root, "funding_rules") {
+        let has = |key: &str| rule.contains_key(key);
+        if text(rule, "kind") == Some("subsidy_percentage") && !has("percentage") {
+            found.push((
+                format!("funding_rules[{index}].percentage"),
+                "missing: a subsidy_percentage rule needs the share it pays, in percent".into(),
+            ));
+        }
+        if has("small_firm_percentage") && !has("small_firm_max_employees") {
+            found.push((
+                format!("funding_rules[{index}].small_firm_max_employees"),
+                "missing: small_firm_percentage needs the size of a small firm".into(),
+            ));
+        }
+    }
+}
+
+pub(super) fn region(root: &Value, sectors: &[String], found: &mut Vec<(String, String)>) {
+    let known: Vec<&str> = sectors.iter().map(String::as_str).collect();
+    let listed = root
+        .get("sectors")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (index, sector) in listed.iter().enumerate() {
+        let Some(name) = sector.as_str() else {
+            continue;
+        };
+        if !known.contains(&name) {
+            found.push((format!("sectors[{index}]"), unknown("sector", name, &known)));
+        } else if listed[..index].iter().any(|s| s.as_str() == Some(name)) {
+            found.push((
+                format!("sectors[{index}]"),
+                format!("sector \"{name}\" is listed twice"),
+            ));
+        }
+    }
+    unique(root, "budgets", "source", found);
+}

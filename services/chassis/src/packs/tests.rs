@@ -1,0 +1,424 @@
+//! What a partner sees when a pack is wrong: each kind of mistake, with its file and key.
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+const SECTOR: &str = r#"
+id = "bouw"
+name = "Bouw"
+likert_min = 1
+likert_max = 5
+priority_dimensions = 1
+
+[[dimensions]]
+id = "leiderschap"
+name = "Leiderschap"
+
+[[dimensions]]
+id = "kennisdeling"
+name = "Kennisdeling"
+
+[[items]]
+id = "leiderschap-1"
+dimension = "leiderschap"
+text = "Mijn leidinggevende stimuleert leren."
+
+[[items]]
+id = "kennisdeling-1"
+dimension = "kennisdeling"
+text = "Kennis zit in het hoofd van een paar mensen."
+reverse = true
+
+[[interventions]]
+dimension = "leiderschap"
+kind = "coaching_directors"
+title = "Coaching van de directie"
+planned_hours = 10
+
+[[themes]]
+id = "financiering-scholing"
+name = "Financiering van scholing"
+
+[[funding_rules]]
+source = "slim"
+name = "SLIM-subsidie"
+kind = "subsidy_percentage"
+percentage = 60
+small_firm_percentage = 80
+small_firm_max_employees = 49
+"#;
+
+const REGION: &str = r#"
+id = "veluwe"
+name = "Veluwe"
+programme = "LLO Veluwe"
+min_group_size = 5
+sectors = ["bouw"]
+
+[[budgets]]
+source = "slim"
+name = "SLIM-subsidie"
+kind = "subsidy_percentage"
+budget_cents = 2500000
+"#;
+
+/// A packs folder of its own under the system's temporary folder.
+struct Folder(PathBuf);
+
+impl Folder {
+    fn new(sector: &str, region: &str) -> Folder {
+        let dir = std::env::temp_dir().join(format!("llo-packs-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("sectors")).unwrap();
+        std::fs::create_dir_all(dir.join("regions")).unwrap();
+        std::fs::write(dir.join("sectors/bouw.toml"), sector).unwrap();
+        std::fs::write(dir.join("regions/veluwe.toml"), region).unwrap();
+        Folder(dir)
+    }
+
+    fn sector(&self) -> PathBuf {
+        self.0.join("sectors/bouw.toml")
+    }
+
+    fn region(&self) -> PathBuf {
+        self.0.join("regions/veluwe.toml")
+    }
+
+    fn check(&self) -> Vec<Problem> {
+        check_files(&[self.sector(), self.region()])
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn replaced(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the test pack has no {from:?}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn the_test_packs_and_the_shipped_packs_are_valid() {
+    let folder = Folder::new(SECTOR, REGION);
+    assert_eq!(folder.check(), vec![]);
+    let packs = Packs::load(&folder.0).unwrap();
+    assert!(packs.offers("veluwe", "bouw"));
+
+    let shipped = crate::testing::packs_dir();
+    let packs = Packs::load(&shipped).unwrap();
+    assert!(packs.offers("achterhoek", "techniek-metaal"));
+    let mut files = toml_files(&shipped.join("sectors")).unwrap();
+    files.extend(toml_files(&shipped.join("regions")).unwrap());
+    assert_eq!(check_files(&files), vec![]);
+}
+
+/// Each kind of mistake a partner can make, the key it is reported at and words of the
+/// reason.
+#[test]
+fn each_kind_of_mistake_is_reported_with_its_file_and_key() {
+    struct Case {
+        mistake: &'static str,
+        sector: String,
+        region: String,
+        region_file: bool,
+        key: &'static str,
+        reason: &'static str,
+    }
+    let sector = |from: &str, to: &str| replaced(SECTOR, from, to);
+    let region = |from: &str, to: &str| replaced(REGION, from, to);
+    let in_sector = |mistake, sector: String, key, reason| Case {
+        mistake,
+        sector,
+        region: REGION.into(),
+        region_file: false,
+        key,
+        reason,
+    };
+    let in_region = |mistake, region: String, key, reason| Case {
+        mistake,
+        sector: SECTOR.into(),
+        region,
+        region_file: true,
+        key,
+        reason,
+    };
+    let cases = [
+        in_sector(
+            "unknown top-level key",
+            sector(
+                "priority_dimensions = 1",
+                "priority_dimensions = 1\nlikert_mid = 3",
+            ),
+            "likert_mid",
+            "unknown key",
+        ),
+        in_sector(
+            "misspelt key in a list entry",
+            sector("reverse = true", "revers = true"),
+            "items[1].revers",
+            "did you mean `reverse`?",
+        ),
+        in_region(
+            "unknown key in a region",
+            region("min_group_size = 5", "min_group_size = 5\nregion = \"x\""),
+            "region",
+            "unknown key",
+        ),
+        in_sector(
+            "unknown intervention kind",
+            sector("kind = \"coaching_directors\"", "kind = \"coaching\""),
+            "interventions[0].kind",
+            "unknown kind \"coaching\"; one of: coaching_directors",
+        ),
+        in_sector(
+            "unknown funding kind",
+            sector("kind = \"subsidy_percentage\"", "kind = \"subsidie\""),
+            "funding_rules[0].kind",
+            "unknown kind \"subsidie\"",
+        ),
+        in_region(
+            "unknown budget kind",
+            region("kind = \"subsidy_percentage\"", "kind = \"loan\""),
+            "budgets[0].kind",
+            "unknown kind \"loan\"",
+        ),
+        in_sector(
+            "item of a dimension that does not exist",
+            sector(
+                "dimension = \"kennisdeling\"",
+                "dimension = \"kennisdelen\"",
+            ),
+            "items[1].dimension",
+            "unknown dimension \"kennisdelen\" (did you mean \"kennisdeling\"?)",
+        ),
+        in_sector(
+            "intervention for a dimension that does not exist",
+            sector(
+                "dimension = \"leiderschap\"\nkind",
+                "dimension = \"veiligheid\"\nkind",
+            ),
+            "interventions[0].dimension",
+            "unknown dimension \"veiligheid\"; one of: leiderschap, kennisdeling",
+        ),
+        in_sector(
+            "reverse-scored item on a scale that cannot be reversed",
+            sector("likert_max = 5", "likert_max = 1"),
+            "items[1].reverse",
+            "item \"kennisdeling-1\" is reverse-scored, but the scale 1 to 1 cannot be reversed",
+        ),
+        in_sector(
+            "funding percentage above 100",
+            sector("percentage = 60", "percentage = 160"),
+            "funding_rules[0].percentage",
+            "160 is outside 0 to 100",
+        ),
+        in_sector(
+            "negative small-firm percentage",
+            sector("small_firm_percentage = 80", "small_firm_percentage = -5"),
+            "funding_rules[0].small_firm_percentage",
+            "-5 is outside 0 to 100",
+        ),
+        in_region(
+            "negative region budget",
+            region("budget_cents = 2500000", "budget_cents = -100"),
+            "budgets[0].budget_cents",
+            "-100 is below the minimum 0",
+        ),
+        in_sector(
+            "negative sector budget",
+            sector("percentage = 60", "percentage = 60\nbudget_cents = -1"),
+            "funding_rules[0].budget_cents",
+            "-1 is below the minimum 0",
+        ),
+        in_sector(
+            "duplicate item id",
+            sector("id = \"kennisdeling-1\"", "id = \"leiderschap-1\""),
+            "items[1].id",
+            "duplicate id \"leiderschap-1\" (also items[0].id)",
+        ),
+        in_sector(
+            "duplicate dimension id",
+            sector("id = \"kennisdeling\"", "id = \"leiderschap\""),
+            "dimensions[1].id",
+            "duplicate id \"leiderschap\"",
+        ),
+        in_region(
+            "duplicate budget source",
+            region(
+                "budget_cents = 2500000",
+                "budget_cents = 2500000\n\n[[budgets]]\nsource = \"slim\"\nname = \"x\"\nkind = \"grant\"\nbudget_cents = 1",
+            ),
+            "budgets[1].source",
+            "duplicate source \"slim\"",
+        ),
+        in_sector(
+            "community themes missing",
+            sector(
+                "[[themes]]\nid = \"financiering-scholing\"\nname = \"Financiering van scholing\"\n",
+                "",
+            ),
+            "themes",
+            "needs its community themes",
+        ),
+        in_sector(
+            "a required key missing",
+            sector("text = \"Mijn leidinggevende stimuleert leren.\"\n", ""),
+            "items[0].text",
+            "missing (required)",
+        ),
+        in_sector(
+            "a value of the wrong type",
+            sector("planned_hours = 10", "planned_hours = \"10\""),
+            "interventions[0].planned_hours",
+            "must be a whole number, not text in quotes",
+        ),
+        in_region(
+            "a sector no pack defines",
+            region("sectors = [\"bouw\"]", "sectors = [\"bouw\", \"zorg\"]"),
+            "sectors[1]",
+            "unknown sector \"zorg\"",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for case in cases {
+        let folder = Folder::new(&case.sector, &case.region);
+        let file = if case.region_file {
+            folder.region()
+        } else {
+            folder.sector()
+        };
+        let problems = folder.check();
+        let hit = problems
+            .iter()
+            .any(|p| p.file == file && p.key == case.key && p.reason.contains(case.reason));
+        if !hit {
+            failures.push(format!(
+                "{}: expected {}: {}: {}, got {:#?}",
+                case.mistake,
+                file.display(),
+                case.key,
+                case.reason,
+                problems
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_mistake_of_a_file_is_reported_at_once() {
+    let sector = replaced(SECTOR, "reverse = true", "revers = true");
+    let sector = replaced(&sector, "likert_max = 5", "likert_max = 5\nscale = 5");
+    let sector = replaced(
+        &sector,
+        "kind = \"coaching_directors\"",
+        "kind = \"coaching\"",
+    );
+    let sector = replaced(&sector, "dimension = \"kennisdeling\"", "dimension = \"x\"");
+    let sector = replaced(&sector, "percentage = 60", "percentage = 600");
+    let region = replaced(REGION, "budget_cents = 2500000", "budget_cents = -1");
+    let region = replaced(&region, "programme", "programe");
+    let folder = Folder::new(&sector, &region);
+    let problems = folder.check();
+    let keys: Vec<(&Path, &str)> = problems
+        .iter()
+        .map(|p| (p.file.as_path(), p.key.as_str()))
+        .collect();
+    let (s, r) = (folder.sector(), folder.region());
+    for expected in [
+        (s.as_path(), "items[1].revers"),
+        (s.as_path(), "scale"),
+        (s.as_path(), "interventions[0].kind"),
+        (s.as_path(), "items[1].dimension"),
+        (s.as_path(), "dimensions[1].id"),
+        (s.as_path(), "funding_rules[0].percentage"),
+        (r.as_path(), "budgets[0].budget_cents"),
+        (r.as_path(), "programe"),
+        (r.as_path(), "programme"),
+    ] {
+        assert!(
+            keys.contains(&expected),
+            "{expected:?} not in {problems:#?}"
+        );
+    }
+    let line = problems
+        .iter()
+        .find(|p| p.key == "scale")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        line,
+        format!(
+            "{}: scale: unknown key; known here: dimensions, funding_rules, id, interventions, \
+             items, likert_max, likert_min, name, priority_dimensions, themes",
+            s.display()
+        )
+    );
+}
+
+#[test]
+fn a_service_refuses_an_invalid_pack_folder_naming_every_problem() {
+    let sector = replaced(SECTOR, "reverse = true", "revers = true");
+    let region = replaced(REGION, "budget_cents = 2500000", "budget_cents = -1");
+    let folder = Folder::new(&sector, &region);
+    let error = Packs::load(&folder.0).unwrap_err().to_string();
+    assert!(error.contains("2 problem(s)"), "{error}");
+    assert!(
+        error.contains(&format!("{}: items[1].revers:", folder.sector().display())),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!(
+            "{}: budgets[0].budget_cents:",
+            folder.region().display()
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_pack_id_defined_twice_is_refused() {
+    let folder = Folder::new(SECTOR, REGION);
+    let copy = folder.0.join("sectors/bouw2.toml");
+    std::fs::write(&copy, SECTOR).unwrap();
+    let error = Packs::load(&folder.0).unwrap_err().to_string();
+    assert!(
+        error.contains(&format!(
+            "{}: id: \"bouw\" must equal the file's name (bouw2.toml); sector pack \"bouw\" is \
+             already defined in {}",
+            copy.display(),
+            folder.sector().display()
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_toml_is_named() {
+    let folder = Folder::new("id = \"bouw\"\nname = ", REGION);
+    let problems = folder.check();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file == folder.sector() && p.reason.starts_with("not valid TOML")),
+        "{problems:#?}"
+    );
+}
+
+/// The schema under infra/packs/schema/ is what the pack types generate: a change to the
+/// types without `llo packs schema --write` fails here.
+#[test]
+fn the_committed_schemas_are_the_generated_ones() {
+    let dir = crate::testing::packs_dir().join("schema");
+    for kind in [PackKind::Region, PackKind::Sector] {
+        let path = dir.join(schema_file(kind));
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == schema_text(kind),
+            "{} differs from the pack types: run `cargo run -p llo -- packs schema --write`",
+            path.display()
+        );
+    }
+}
