@@ -27,10 +27,6 @@ pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     }
 }
 
-pub fn from_timestamp(at: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).ok()?)
-}
-
 /// A word read back from the store, parsed; an unknown one is our fault, reported.
 pub fn stored<T>(
     what: &str,
@@ -225,7 +221,7 @@ pub fn offering(row: &OfferingRow) -> Result<pb::CourseOffering, ApiError> {
         themes: row.themes()?,
         hours: row.hours,
         price_cents: row.price_cents,
-        start_times: row.start_times()?.into_iter().map(timestamp).collect(),
+        start_times: row.start_times.iter().copied().map(timestamp).collect(),
         esco_skill_uris: row.esco_skill_uris()?,
         region: row.region.clone(),
         update_time: Some(timestamp(row.updated_at)),

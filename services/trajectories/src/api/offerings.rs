@@ -61,13 +61,9 @@ pub async fn list(
 ) -> Result<pb::ListCourseOfferingsResponse, ApiError> {
     let page = Page::from_request(request.page_size, &request.page_token)?;
     let regions = listing_regions(caller, &request.region)?;
-    let start_after = match &request.start_after {
-        Some(at) => Some(
-            mapping::from_timestamp(at)
-                .ok_or_else(|| ApiError::invalid("start_after", "is not a valid time"))?,
-        ),
-        None => None,
-    };
+    // The same rule as every timestamp the suite accepts (2000–2100).
+    let start_after = llo_chassis::fields::optional_instant(request.start_after.as_ref())
+        .map_err(|description| ApiError::invalid("start_after", description))?;
     let mut conn = ctx.pool.get().await?;
     let rows = store::list(
         &mut conn,

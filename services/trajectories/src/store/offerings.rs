@@ -17,7 +17,8 @@ pub struct OfferingRow {
     pub themes: serde_json::Value,
     pub hours: i32,
     pub price_cents: i64,
-    pub start_times: serde_json::Value,
+    /// Timestamps, never text: a filter over them cannot fail on a stored value.
+    pub start_times: Vec<DateTime<Utc>>,
     pub esco_skill_uris: serde_json::Value,
     pub updated_at: DateTime<Utc>,
 }
@@ -25,9 +26,6 @@ pub struct OfferingRow {
 impl OfferingRow {
     pub fn themes(&self) -> QueryResult<Vec<String>> {
         from_json("themes", &self.themes)
-    }
-    pub fn start_times(&self) -> QueryResult<Vec<DateTime<Utc>>> {
-        from_json("start_times", &self.start_times)
     }
     pub fn esco_skill_uris(&self) -> QueryResult<Vec<String>> {
         from_json("esco_skill_uris", &self.esco_skill_uris)
@@ -37,7 +35,6 @@ impl OfferingRow {
 /// The JSON columns of an offering as it is published.
 struct Lists {
     themes: serde_json::Value,
-    start_times: serde_json::Value,
     esco_skill_uris: serde_json::Value,
 }
 
@@ -47,7 +44,6 @@ impl Lists {
         let uris: Vec<&str> = data.esco_skill_uris.iter().map(|u| u.as_str()).collect();
         Ok(Lists {
             themes: json(&themes)?,
-            start_times: json(&data.start_times)?,
             esco_skill_uris: json(&uris)?,
         })
     }
@@ -82,7 +78,7 @@ pub async fn upsert(
             course_offerings::themes.eq(&lists.themes),
             course_offerings::hours.eq(data.hours),
             course_offerings::price_cents.eq(data.price.get()),
-            course_offerings::start_times.eq(&lists.start_times),
+            course_offerings::start_times.eq(&data.start_times),
             course_offerings::esco_skill_uris.eq(&lists.esco_skill_uris),
         ))
         .on_conflict_do_nothing()
@@ -109,7 +105,7 @@ pub async fn upsert(
         && row.themes == lists.themes
         && row.hours == data.hours
         && row.price_cents == data.price.get()
-        && row.start_times == lists.start_times
+        && row.start_times == data.start_times
         && row.esco_skill_uris == lists.esco_skill_uris;
     if unchanged {
         return Ok((row, Upserted::Unchanged));
@@ -120,7 +116,7 @@ pub async fn upsert(
             course_offerings::themes.eq(&lists.themes),
             course_offerings::hours.eq(data.hours),
             course_offerings::price_cents.eq(data.price.get()),
-            course_offerings::start_times.eq(&lists.start_times),
+            course_offerings::start_times.eq(&data.start_times),
             course_offerings::esco_skill_uris.eq(&lists.esco_skill_uris),
             course_offerings::updated_at.eq(Utc::now()),
         ))
@@ -168,13 +164,11 @@ pub async fn list(
         query = query.filter(course_offerings::provider.eq(provider));
     }
     if let Some(start_after) = filter.start_after {
-        // Any start on or after the given time (start times are RFC 3339 text in JSON).
+        // Any start on or after the given time: timestamps compared, nothing cast.
         query = query.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>(
-                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(start_times) s WHERE s::timestamptz >= ",
-            )
-            .bind::<diesel::sql_types::Timestamptz, _>(start_after)
-            .sql(")"),
+            diesel::dsl::sql::<diesel::sql_types::Bool>("")
+                .bind::<diesel::sql_types::Timestamptz, _>(start_after)
+                .sql(" <= ANY(start_times)"),
         );
     }
     if let Some(after) = filter.after {

@@ -84,7 +84,7 @@ diesel::table! {
         themes -> Jsonb,
         hours -> Int4,
         price_cents -> Int8,
-        start_times -> Jsonb,
+        start_times -> Array<Timestamptz>,
         esco_skill_uris -> Jsonb,
         updated_at -> Timestamptz,
     }

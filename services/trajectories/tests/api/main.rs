@@ -5,3 +5,4 @@
 mod commands;
 mod erasure;
 mod helpers;
+mod offerings;
