@@ -114,6 +114,31 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
         .count();
     assert_eq!(hidden_funding, 2);
 
+    // A region-wide integrator (UWV) is outside the company too: the small group's scan
+    // scores are hidden from it the same way.
+    let mut uwv = app.as_role(Role::Integrator, REGION, None).await;
+    let seen_by_uwv = uwv
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: wiggers_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    for d in &seen_by_uwv.dimensions {
+        assert_eq!(status(&d.baseline), pb::CellStatus::SuppressedSmallGroup);
+        assert_eq!(d.baseline.as_ref().unwrap().value, 0.0);
+    }
+    // The company's coach works with it: full figures.
+    let mut coach = app.as_role(Role::Coach, REGION, None).await;
+    let seen_by_coach = coach
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: wiggers_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(value(&seen_by_coach.dimensions[0].baseline), 2.0);
+
     // Wiggers' HR contact sees Wiggers in full.
     let mut hr = app
         .as_role(Role::CompanyHr, REGION, Some(&wiggers_id))
