@@ -1,7 +1,14 @@
 //! Layered settings: compiled-in defaults → optional TOML file (`LLO_CONFIG_FILE`) →
 //! suite-wide variables (`LLO_SECTION__KEY`) → per-service variables
 //! (`LLO_INTAKE__SECTION__KEY`) → programmatic overrides (tests, `llo up`).
-use std::{net::SocketAddr, path::PathBuf};
+//!
+//! A key no setting has (a typo in the file, an `LLO_` variable misspelt) stops the
+//! service at start with the key named: an ignored typo would fall back to a default.
+use std::{
+    collections::{BTreeSet, HashMap},
+    net::SocketAddr,
+    path::PathBuf,
+};
 
 use anyhow::Context as _;
 use config::{Config, Environment, File, FileFormat};
@@ -178,17 +185,39 @@ impl Settings {
         service: ServiceName,
         overrides: &[(&str, String)],
     ) -> anyhow::Result<Settings> {
+        // Variables that are not Unicode cannot be settings; `config` skips them too.
+        let environment: HashMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        Self::load_from(service, &environment, overrides)
+    }
+
+    /// As `load_with`, reading the given environment instead of the process's.
+    pub fn load_from(
+        service: ServiceName,
+        environment: &HashMap<String, String>,
+        overrides: &[(&str, String)],
+    ) -> anyhow::Result<Settings> {
+        let known = known_keys(service)?;
+        let (suite, own) = environment_layers(service, environment, &known)?;
         let mut builder = defaults(service)?;
-        if let Ok(path) = std::env::var("LLO_CONFIG_FILE") {
-            let (shared, own) = file_layers(&path, service)?;
+        if let Some(path) = environment.get("LLO_CONFIG_FILE") {
+            let (shared, own) = file_layers(path, service, &known)?;
             builder = builder
                 .add_source(File::from_str(&shared, FileFormat::Toml))
                 .add_source(File::from_str(&own, FileFormat::Toml));
         }
         builder = builder
-            .add_source(env_layer("LLO", "_"))
-            .add_source(env_layer(&service.env_prefix(), "__"));
+            .add_source(env_layer("LLO", "_").source(Some(suite)))
+            .add_source(env_layer(&service.env_prefix(), "__").source(Some(own)));
         for (key, value) in overrides {
+            if !known.contains(*key) {
+                anyhow::bail!(
+                    "{}: override of unknown setting {key}{}",
+                    service.as_str(),
+                    did_you_mean(key, &known)
+                );
+            }
             builder = builder.set_override(*key, value.as_str())?;
         }
         let settings: Settings =
@@ -247,9 +276,150 @@ impl Settings {
     }
 }
 
-/// `LLO_PACKS__DIR` (suite-wide) or `LLO_INTAKE__DATABASE__URL` (one service).
-/// In the suite-wide layer a service variable reads as an unknown `intake.*` key,
-/// which is ignored.
+/// `LLO_` variables that are not settings: the settings file's path, the `llo` command's
+/// tokens, `scripts/check-k8s`'s virtualenv.
+const NOT_SETTINGS: [&str; 5] = [
+    "LLO_CONFIG_FILE",
+    "LLO_TOKEN",
+    "LLO_PROVIDER_TOKEN",
+    "LLO_EVALUATOR_TOKEN",
+    "LLO_K8S_VENV",
+];
+
+/// Settings without a default (absent means off); every other key has one in `defaults`.
+const OPTIONAL_KEYS: [&str; 6] = [
+    "auth.jwks_file",
+    "auth.public_key_pem",
+    "tls.cert_file",
+    "tls.key_file",
+    "tls.client_ca_file",
+    "tls.health_port",
+];
+
+/// Every settings key, e.g. `grpc.address`: the defaults' keys and the optional ones.
+fn known_keys(service: ServiceName) -> anyhow::Result<BTreeSet<String>> {
+    let defaults: serde_json::Value = defaults(service)?.build()?.try_deserialize()?;
+    fn leaves(prefix: &str, value: &serde_json::Value, keys: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(table) => {
+                for (key, value) in table {
+                    let path = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    leaves(&path, value, keys);
+                }
+            }
+            _ => {
+                keys.insert(prefix.to_owned());
+            }
+        }
+    }
+    let mut keys = BTreeSet::new();
+    leaves("", &defaults, &mut keys);
+    keys.extend(OPTIONAL_KEYS.map(str::to_owned));
+    Ok(keys)
+}
+
+fn did_you_mean(key: &str, known: &BTreeSet<String>) -> String {
+    let near = known
+        .iter()
+        .map(|k| (strsim(key, k), k))
+        .filter(|(distance, _)| *distance <= 3)
+        .min_by_key(|(distance, _)| *distance);
+    match near {
+        Some((_, k)) => format!(" (did you mean {k}?)"),
+        None => String::new(),
+    }
+}
+
+/// Levenshtein distance, for suggestions.
+fn strsim(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(row[j]).min(above)
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// Sorts the `LLO_` variables into the suite-wide layer and this service's own, and
+/// refuses any that names no setting. Variables of the other services are checked too
+/// (`llo up` runs all four from one environment) but not used.
+///
+/// Both layers share the `LLO_` prefix: `LLO_INTAKE__GRPC__ADDRESS` would read in the
+/// suite-wide layer as a key `intake.grpc.address`, so service variables are taken out of
+/// it here rather than left for `config` to ignore (and a typo with them).
+fn environment_layers(
+    service: ServiceName,
+    environment: &HashMap<String, String>,
+    known: &BTreeSet<String>,
+) -> anyhow::Result<(config::Map<String, String>, config::Map<String, String>)> {
+    let mut suite = config::Map::new();
+    let mut own = config::Map::new();
+    let mut unknown = Vec::new();
+    let mut names: Vec<&String> = environment.keys().collect();
+    names.sort();
+    for name in names {
+        let Some(rest) = name.strip_prefix("LLO_") else {
+            continue;
+        };
+        if NOT_SETTINGS.contains(&name.as_str()) {
+            continue;
+        }
+        let target = ServiceName::ALL.into_iter().find(|s| {
+            rest.strip_prefix(&s.as_str().to_uppercase())
+                .is_some_and(|r| r.starts_with("__"))
+        });
+        let key = match target {
+            Some(s) => &rest[s.as_str().len() + 2..],
+            None => rest,
+        };
+        let key = key.to_lowercase().replace("__", ".");
+        if !known.contains(&key) {
+            unknown.push(format!(
+                "{name} (reads as {key}){}",
+                did_you_mean(&key, known)
+            ));
+            continue;
+        }
+        let value = environment[name].clone();
+        match target {
+            None => {
+                suite.insert(name.clone(), value);
+            }
+            Some(s) if s == service => {
+                own.insert(name.clone(), value);
+            }
+            Some(_) => {}
+        }
+    }
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "{}: unknown setting(s) in the environment: {}. Settings are LLO_SECTION__KEY \
+             (every service) or LLO_<SERVICE>__SECTION__KEY (one service), e.g. \
+             LLO_PACKS__DIR or {}__DATABASE__URL",
+            service.as_str(),
+            unknown.join(", "),
+            service.env_prefix()
+        );
+    }
+    Ok((suite, own))
+}
+
+/// `LLO_PACKS__DIR` (suite-wide) or `LLO_INTAKE__DATABASE__URL` (one service), from the
+/// variables `environment_layers` sorted out.
 fn env_layer(prefix: &str, prefix_separator: &str) -> Environment {
     Environment::with_prefix(prefix)
         .prefix_separator(prefix_separator)
@@ -302,20 +472,77 @@ fn defaults(
     Ok(builder)
 }
 
-/// Splits a settings file into its suite-wide keys and the `[<service>]` table.
-fn file_layers(path: &str, service: ServiceName) -> anyhow::Result<(String, String)> {
+/// Splits a settings file into its suite-wide keys and the `[<service>]` table, and
+/// refuses keys that name no setting (in the `[<service>]` tables of every service).
+fn file_layers(
+    path: &str,
+    service: ServiceName,
+    known: &BTreeSet<String>,
+) -> anyhow::Result<(String, String)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("LLO_CONFIG_FILE: cannot read {path}"))?;
     let mut table: toml::Table = toml::from_str(&text)
         .with_context(|| format!("LLO_CONFIG_FILE: {path} is not valid TOML"))?;
-    let own = match table.remove(service.as_str()) {
-        Some(toml::Value::Table(own)) => own,
-        _ => toml::Table::new(),
-    };
+    let mut unknown = Vec::new();
+    let mut tables = Vec::new();
     for other in ServiceName::ALL {
-        table.remove(other.as_str());
+        match table.remove(other.as_str()) {
+            Some(toml::Value::Table(own)) => tables.push((other, own)),
+            Some(_) => unknown.push(format!("{} (must be a table)", other.as_str())),
+            None => tables.push((other, toml::Table::new())),
+        }
     }
+    unknown_in_file("", &table, known, &mut unknown);
+    for (other, own) in &tables {
+        unknown_in_file(other.as_str(), own, known, &mut unknown);
+    }
+    if !unknown.is_empty() {
+        anyhow::bail!(
+            "{}: LLO_CONFIG_FILE {path}: unknown setting(s): {}",
+            service.as_str(),
+            unknown.join(", ")
+        );
+    }
+    let own = tables
+        .into_iter()
+        .find(|(s, _)| *s == service)
+        .map(|(_, own)| own)
+        .unwrap_or_default();
     Ok((toml::to_string(&table)?, toml::to_string(&own)?))
+}
+
+/// Appends the keys of `table` (under `[service]` when named) that are no setting.
+fn unknown_in_file(
+    service: &str,
+    table: &toml::Table,
+    known: &BTreeSet<String>,
+    unknown: &mut Vec<String>,
+) {
+    fn walk(prefix: &str, table: &toml::Table, found: &mut Vec<String>) {
+        for (key, value) in table {
+            let path = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::Table(inner) => walk(&path, inner, found),
+                _ => found.push(path),
+            }
+        }
+    }
+    let mut keys = Vec::new();
+    walk("", table, &mut keys);
+    for key in keys {
+        if !known.contains(&key) {
+            let shown = if service.is_empty() {
+                key.clone()
+            } else {
+                format!("{service}.{key}")
+            };
+            unknown.push(format!("{shown}{}", did_you_mean(&key, known)));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -350,5 +577,135 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(error.contains("allow_development_tokens"), "{error}");
+    }
+
+    fn environment(vars: &[(&str, &str)]) -> HashMap<String, String> {
+        vars.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    /// The environment is a parameter here, so these tests change no process state.
+    #[test]
+    fn a_misspelt_environment_variable_stops_the_service_naming_it() {
+        for name in [
+            "LLO_GRPC__ADRESS",
+            "LLO_PACKS_DIR",
+            "LLO_INTAKE__DATABASE__URLL",
+            "LLO_INTAKE_DATABASE__URL",
+            "LLO_REPORTING__AMQP__PREFECH",
+            "LLO_INTAKE__REGION",
+        ] {
+            let error = Settings::load_from(
+                ServiceName::Intake,
+                &environment(&[(name, "1"), ("LLO_PACKS__DIR", "/packs")]),
+                &[],
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                error.contains(&format!("environment: {name} (reads as")),
+                "{name}: {error}"
+            );
+            assert!(!error.contains("LLO_PACKS__DIR ("), "{error}");
+        }
+        let error = Settings::load_from(
+            ServiceName::Intake,
+            &environment(&[("LLO_GRPC__ADRESS", "127.0.0.1:1")]),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("LLO_GRPC__ADRESS (reads as grpc.adress) (did you mean grpc.address?)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn settings_and_other_llo_variables_in_the_environment_are_taken_as_meant() {
+        let settings = Settings::load_from(
+            ServiceName::Intake,
+            &environment(&[
+                ("LLO_PACKS__DIR", "/packs"),
+                ("LLO_GRPC__SHUTDOWN_GRACE_SECONDS", "7"),
+                ("LLO_INTAKE__GRPC__ADDRESS", "127.0.0.1:1"),
+                ("LLO_REPORTING__GRPC__ADDRESS", "127.0.0.1:2"),
+                ("LLO_TOKEN", "a token for the llo command"),
+                ("LLO_K8S_VENV", "/venv"),
+                ("PATH", "/bin"),
+            ]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(settings.packs.dir, PathBuf::from("/packs"));
+        assert_eq!(settings.grpc.shutdown_grace_seconds, 7);
+        assert_eq!(settings.grpc.address.port(), 1);
+    }
+
+    #[test]
+    fn a_misspelt_key_in_the_settings_file_stops_the_service_naming_it() {
+        let path = std::env::temp_dir().join(format!("llo-settings-{}.toml", uuid::Uuid::new_v4()));
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let file = path.display().to_string();
+            Settings::load_from(
+                ServiceName::Intake,
+                &environment(&[("LLO_CONFIG_FILE", &file)]),
+                &[],
+            )
+        };
+        let error = load(
+            "[grpc]\nadress = \"127.0.0.1:1\"\n\n[reporting.amqp]\nprefech = 3\n\n[packs]\ndir = \"/p\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        let settings = load("[grpc]\nreflection = true\n\n[intake.packs]\ndir = \"/q\"\n");
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            error.contains(&format!(
+                "LLO_CONFIG_FILE {}: unknown setting(s): grpc.adress (did you mean grpc.address?), \
+                 reporting.amqp.prefech (did you mean amqp.prefetch?)",
+                path.display()
+            )),
+            "{error}"
+        );
+        let settings = settings.unwrap();
+        assert!(settings.grpc.reflection);
+        assert_eq!(settings.packs.dir, PathBuf::from("/q"));
+    }
+
+    #[test]
+    fn an_override_of_an_unknown_key_is_refused() {
+        let error = Settings::load_from(
+            ServiceName::Intake,
+            &HashMap::new(),
+            &[("packs.folder", "/p".into())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("unknown setting packs.folder"), "{error}");
+    }
+
+    /// The keys without a default are settings (a stale entry here would let a typo in).
+    #[test]
+    fn every_optional_key_is_a_setting() {
+        let overrides: Vec<(&str, String)> = OPTIONAL_KEYS
+            .iter()
+            .map(|key| {
+                let value = if *key == "tls.health_port" {
+                    "8081"
+                } else {
+                    "/etc/llo/x"
+                };
+                (*key, value.to_owned())
+            })
+            .collect();
+        let settings =
+            Settings::load_from(ServiceName::Intake, &HashMap::new(), &overrides).unwrap();
+        assert!(settings.auth.jwks_file.is_some() && settings.auth.public_key_pem.is_some());
+        assert!(settings.tls.cert_file.is_some() && settings.tls.key_file.is_some());
+        assert!(settings.tls.client_ca_file.is_some());
+        assert_eq!(settings.tls.health_port, Some(8081));
     }
 }
