@@ -10,6 +10,7 @@ pub mod error;
 pub mod fields;
 pub mod host;
 pub mod idempotency;
+pub mod import;
 pub mod packs;
 pub mod paging;
 pub mod rpc_layer;

@@ -4,10 +4,10 @@
 //! A bad row is rejected with its reasons; good rows go in; a row whose organisation
 //! and external reference this importer sent before is not imported again.
 //!
-//! The answer is bounded too: counts cover every row, `results` hold every row of the
-//! first [`ROWS_IN_FULL`] and, after those, only rows that were not created (at most
-//! [`MAX_LATER_RESULTS`]); `omitted_result_count` says how many rows have no result
-//! (their participants are listed by ListParticipants with their external reference).
+//! The answer is bounded too (`llo_chassis::import`): counts cover every row, results
+//! every row of the first thousand and after those only rows that were not created;
+//! `omitted_result_count` says how many rows have no result (their participants are
+//! listed by ListParticipants with their external reference).
 use std::{
     collections::{HashMap, HashSet, hash_map::Entry},
     sync::Arc,
@@ -19,6 +19,7 @@ use llo_chassis::{
     auth::Caller,
     bus::{OutboxEvent, record_all},
     fields::check_id,
+    import::BoundedResults,
 };
 use llo_proto::{common::v1 as common, intake::v1 as pb};
 use tonic::{Status, Streaming};
@@ -35,10 +36,6 @@ use crate::{
 };
 
 pub const CHUNK_ROWS: usize = 500;
-/// Every row of a stream this long gets its result (a typical company's import).
-pub const ROWS_IN_FULL: i64 = 1_000;
-/// After those, results only for rows that were not created, at most this many.
-pub const MAX_LATER_RESULTS: usize = 1_000;
 /// A reference echoed back in a result is cut to this many characters.
 const ECHOED_REFERENCE: usize = 128;
 
@@ -71,40 +68,13 @@ fn arrive(row_number: i64, row: &pb::ImportParticipantsRequest) -> Result<Arrive
     })
 }
 
-/// The answer under construction, within its bounds.
-#[derive(Default)]
-struct Answer {
-    response: pb::ImportParticipantsResponse,
-    later_results: usize,
-}
-
-impl Answer {
-    fn add(&mut self, result: pb::ImportRowResult) {
-        let outcome = pb::ImportOutcome::try_from(result.outcome);
-        match outcome {
-            Ok(pb::ImportOutcome::Created) => self.response.created_count += 1,
-            Ok(pb::ImportOutcome::AlreadyImported) => self.response.already_imported_count += 1,
-            _ => self.response.rejected_count += 1,
-        }
-        if result.row_number <= ROWS_IN_FULL {
-            self.response.results.push(result);
-        } else if outcome != Ok(pb::ImportOutcome::Created)
-            && self.later_results < MAX_LATER_RESULTS
-        {
-            self.later_results += 1;
-            self.response.results.push(result);
-        } else {
-            self.response.omitted_result_count += 1;
-        }
-    }
-}
-
 pub async fn import(
     ctx: Arc<Context>,
     caller: Caller,
     mut stream: Streaming<pb::ImportParticipantsRequest>,
 ) -> Result<pb::ImportParticipantsResponse, Status> {
-    let mut answer = Answer::default();
+    let mut response = pb::ImportParticipantsResponse::default();
+    let mut results = BoundedResults::default();
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let mut row_number = 0_i64;
     loop {
@@ -118,20 +88,27 @@ pub async fn import(
             let rows = std::mem::take(&mut chunk);
             let (ctx, caller) = (ctx.clone(), caller.clone());
             // Each chunk runs to its end even if the client goes away mid-stream.
-            let results =
+            let chunk_results =
                 llo_chassis::call::run_to_end(
                     async move { import_chunk(&ctx, &caller, rows).await },
                 )
                 .await?;
-            for result in results {
-                answer.add(result);
+            for result in chunk_results {
+                let outcome = pb::ImportOutcome::try_from(result.outcome);
+                match outcome {
+                    Ok(pb::ImportOutcome::Created) => response.created_count += 1,
+                    Ok(pb::ImportOutcome::AlreadyImported) => response.already_imported_count += 1,
+                    _ => response.rejected_count += 1,
+                }
+                let noteworthy = outcome != Ok(pb::ImportOutcome::Created);
+                results.add(result.row_number, noteworthy, result);
             }
         }
         if done {
             break;
         }
     }
-    let response = answer.response;
+    (response.results, response.omitted_result_count) = results.finish();
     tracing::debug!(
         created = response.created_count,
         already_imported = response.already_imported_count,

@@ -7,6 +7,7 @@ use llo_chassis::{
     ApiError, FieldViolation,
     auth::{Caller, Role},
     fields::non_empty,
+    import::BoundedResults,
     paging::Page,
 };
 use llo_proto::{common::v1 as common, trajectories::v1 as pb};
@@ -93,6 +94,7 @@ pub async fn import(
     mut stream: Streaming<pb::ImportCourseOfferingsRequest>,
 ) -> Result<pb::ImportCourseOfferingsResponse, Status> {
     let mut response = pb::ImportCourseOfferingsResponse::default();
+    let mut results = BoundedResults::default();
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let mut row_number = 0_i64;
     loop {
@@ -100,71 +102,95 @@ pub async fn import(
         let done = next.is_none();
         if let Some(row) = next {
             row_number += 1;
-            chunk.push((row_number, row.offering.unwrap_or_default()));
+            // Parsed at once: the raw message is dropped, only the bounded row is held.
+            chunk.push(arrive(
+                &ctx,
+                &caller,
+                row_number,
+                row.offering.unwrap_or_default(),
+            )?);
         }
         if chunk.len() >= CHUNK_ROWS || (done && !chunk.is_empty()) {
             let rows = std::mem::take(&mut chunk);
-            let (ctx, caller) = (ctx.clone(), caller.clone());
-            let results =
-                llo_chassis::call::run_to_end(
-                    async move { import_chunk(&ctx, &caller, rows).await },
-                )
-                .await?;
-            for result in results {
-                match pb::OfferingImportOutcome::try_from(result.outcome) {
+            let ctx = ctx.clone();
+            let chunk_results =
+                llo_chassis::call::run_to_end(async move { import_chunk(&ctx, rows).await })
+                    .await?;
+            for result in chunk_results {
+                let outcome = pb::OfferingImportOutcome::try_from(result.outcome);
+                match outcome {
                     Ok(pb::OfferingImportOutcome::Created) => response.created_count += 1,
                     Ok(pb::OfferingImportOutcome::Updated) => response.updated_count += 1,
                     Ok(pb::OfferingImportOutcome::Unchanged) => response.unchanged_count += 1,
                     _ => response.rejected_count += 1,
                 }
-                response.results.push(result);
+                let noteworthy = outcome == Ok(pb::OfferingImportOutcome::Rejected);
+                results.add(result.row_number, noteworthy, result);
             }
         }
         if done {
             break;
         }
     }
+    (response.results, response.omitted_result_count) = results.finish();
     Ok(response)
 }
 
-async fn import_chunk(
+/// A row as it arrived: the offering to write, or its rejection.
+type Arrived = (i64, Result<PublishOffering, pb::OfferingImportResult>);
+
+fn arrive(
     ctx: &Context,
     caller: &Caller,
-    rows: Vec<(i64, pb::PublishCourseOfferingRequest)>,
+    row_number: i64,
+    request: pb::PublishCourseOfferingRequest,
+) -> Result<Arrived, ApiError> {
+    let course_code: String = request.course_code.chars().take(ECHOED_CODE).collect();
+    let checked = commands::import_row(request, &ctx.packs)?.and_then(|data| {
+        match authorise(caller, &data) {
+            Ok(()) => Ok(data),
+            Err(error) => Err(vec![FieldViolation {
+                field: if caller.may_see_region(&data.region) {
+                    "provider"
+                } else {
+                    "region"
+                }
+                .into(),
+                description: error.to_string(),
+            }]),
+        }
+    });
+    Ok((
+        row_number,
+        checked.map_err(|violations| pb::OfferingImportResult {
+            row_number,
+            course_code,
+            outcome: pb::OfferingImportOutcome::Rejected as i32,
+            offering_id: String::new(),
+            violations: violations
+                .into_iter()
+                .map(|v| common::FieldViolation {
+                    field: v.field,
+                    description: v.description,
+                })
+                .collect(),
+        }),
+    ))
+}
+
+/// A course code echoed back in a result is cut to this many characters.
+const ECHOED_CODE: usize = 100;
+
+async fn import_chunk(
+    ctx: &Context,
+    rows: Vec<Arrived>,
 ) -> Result<Vec<pb::OfferingImportResult>, ApiError> {
     let mut results = Vec::with_capacity(rows.len());
     let mut valid = Vec::with_capacity(rows.len());
-    for (row_number, request) in rows {
-        let course_code = request.course_code.clone();
-        let checked = commands::import_row(request, &ctx.packs)?.and_then(|data| {
-            match authorise(caller, &data) {
-                Ok(()) => Ok(data),
-                Err(error) => Err(vec![FieldViolation {
-                    field: if caller.may_see_region(&data.region) {
-                        "provider"
-                    } else {
-                        "region"
-                    }
-                    .into(),
-                    description: error.to_string(),
-                }]),
-            }
-        });
-        match checked {
+    for (row_number, arrived) in rows {
+        match arrived {
             Ok(data) => valid.push((row_number, data)),
-            Err(violations) => results.push(pb::OfferingImportResult {
-                row_number,
-                course_code,
-                outcome: pb::OfferingImportOutcome::Rejected as i32,
-                offering_id: String::new(),
-                violations: violations
-                    .into_iter()
-                    .map(|v| common::FieldViolation {
-                        field: v.field,
-                        description: v.description,
-                    })
-                    .collect(),
-            }),
+            Err(rejected) => results.push(rejected),
         }
     }
     let mut conn = ctx.pool.get().await?;
