@@ -315,7 +315,8 @@ impl Packs {
 
 /// Checks pack files as a partner hands them in (`llo packs check`): each file's kind
 /// follows from its folder (`regions/`, `sectors/`), else from its keys. A region's
-/// sectors resolve against the sector packs given and those in its `../sectors/`.
+/// sectors resolve against the sector packs given and those in its `../sectors/`; files of
+/// different packs folders are separate installations.
 pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
@@ -336,20 +337,33 @@ pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
             }),
         }
     }
-    let mut known_sectors: Vec<String> = Vec::new();
-    for file in files.iter().filter(|f| f.kind == PackKind::Region) {
-        let folder = file
+    // Each packs folder (the parent of regions/ and sectors/) is an installation of its
+    // own: ids are unique and sectors resolve within it.
+    let mut folders: Vec<(PathBuf, Vec<PackFile>)> = Vec::new();
+    for file in files {
+        let root = file
             .path
             .parent()
             .and_then(Path::parent)
-            .map(|p| p.join("sectors"));
-        for path in folder.and_then(|f| toml_files(&f).ok()).unwrap_or_default() {
-            if let Some(id) = PackFile::read(path, PackKind::Sector).id() {
-                known_sectors.push(id.to_owned());
-            }
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        match folders.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, group)) => group.push(file),
+            None => folders.push((root, vec![file])),
         }
     }
-    problems.extend(validate(&files, &known_sectors).0);
+    for (root, files) in folders {
+        let known_sectors: Vec<String> = toml_files(&root.join("sectors"))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|path| {
+                PackFile::read(path, PackKind::Sector)
+                    .id()
+                    .map(str::to_owned)
+            })
+            .collect();
+        problems.extend(validate(&files, &known_sectors).0);
+    }
     problems
 }
 

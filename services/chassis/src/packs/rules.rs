@@ -132,7 +132,7 @@ pub(super) fn sector(root: &Value, found: &mut Vec<(String, String)>) {
         found.push((
             "priority_dimensions".into(),
             format!(
-                "{priority} is more than the {} dimensions of the scan",
+                "{priority} is more than the scan's {} dimension(s)",
                 dimensions.len()
             ),
         ));

@@ -422,3 +422,29 @@ fn the_committed_schemas_are_the_generated_ones() {
         );
     }
 }
+
+/// `llo packs check infra/packs/... k8s/base/packs/...`: two installations, not one with
+/// every pack defined twice; a region's sectors are those of its own folder.
+#[test]
+fn files_of_two_packs_folders_are_checked_apart() {
+    let a = Folder::new(SECTOR, REGION);
+    let zorg = replaced(SECTOR, "id = \"bouw\"", "id = \"zorg\"");
+    std::fs::write(a.0.join("sectors/zorg.toml"), zorg).unwrap();
+    let b = Folder::new(
+        SECTOR,
+        &replaced(
+            REGION,
+            "sectors = [\"bouw\"]",
+            "sectors = [\"bouw\", \"zorg\"]",
+        ),
+    );
+    let problems = check_files(&[a.sector(), a.region(), b.sector(), b.region()]);
+    assert_eq!(
+        problems,
+        vec![Problem {
+            file: b.region(),
+            key: "sectors[1]".into(),
+            reason: "unknown sector \"zorg\"; one of: bouw".into(),
+        }]
+    );
+}
