@@ -224,10 +224,12 @@ pub fn schema_text(kind: PackKind) -> String {
     format!("{json}\n")
 }
 
-/// One mistake in a pack file: `file: key.path: reason`.
+/// One mistake in a pack file: `file:line: key.path: reason`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub file: PathBuf,
+    /// The line the key is on (from 1), when the key is in the file.
+    pub line: Option<usize>,
     /// Where in the file, e.g. `items[3].dimension` (list entries count from 0); empty
     /// when the file as a whole is meant (it cannot be read or parsed).
     pub key: String,
@@ -236,10 +238,14 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
         if self.key.is_empty() {
-            write!(f, "{}: {}", self.file.display(), self.reason)
+            write!(f, ": {}", self.reason)
         } else {
-            write!(f, "{}: {}: {}", self.file.display(), self.key, self.reason)
+            write!(f, ": {}: {}", self.key, self.reason)
         }
     }
 }
@@ -250,12 +256,18 @@ struct PackFile {
     kind: PackKind,
     /// Why it could not be read or parsed, when it could not.
     value: Result<toml::Value, String>,
+    text: String,
 }
 
 impl PackFile {
     fn read(path: PathBuf, kind: PackKind) -> PackFile {
-        let value = parse(&path);
-        PackFile { path, kind, value }
+        let (text, value) = parse(&path);
+        PackFile {
+            path,
+            kind,
+            value,
+            text,
+        }
     }
 
     fn id(&self) -> Option<&str> {
@@ -321,15 +333,17 @@ pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     for path in paths {
-        let value = parse(path);
+        let (text, value) = parse(path);
         match kind_of(path, value.as_ref().ok()) {
             Some(kind) => files.push(PackFile {
                 path: path.clone(),
                 kind,
                 value,
+                text,
             }),
             None => problems.push(Problem {
                 file: path.clone(),
+                line: None,
                 key: String::new(),
                 reason: "neither a region pack (programme, sectors) nor a sector pack \
                          (dimensions, items): put it under regions/ or sectors/"
@@ -388,6 +402,7 @@ fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Pack
             Err(reason) => {
                 problems.push(Problem {
                     file: file.path.clone(),
+                    line: None,
                     key: String::new(),
                     reason: reason.clone(),
                 });
@@ -454,6 +469,7 @@ fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Pack
         });
         problems.extend(found.into_iter().map(|(key, reason)| Problem {
             file: file.path.clone(),
+            line: line_of(&file.text, &key),
             key,
             reason,
         }));
@@ -469,6 +485,7 @@ fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Pack
         // The checks above cover what deserialising needs; this is the backstop.
         let error = |e: toml::de::Error| Problem {
             file: file.path.clone(),
+            line: None,
             key: String::new(),
             reason: e.to_string().trim_end().replace('\n', " "),
         };
@@ -490,16 +507,49 @@ fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Pack
     (problems, packs)
 }
 
-/// A file as a TOML table, or why it is not one.
-fn parse(path: &Path) -> Result<toml::Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| {
-        format!(
-            "not valid TOML: {}",
-            e.to_string().trim_end().replace('\n', " ")
-        )
-    })?;
-    Ok(toml::Value::Table(table))
+/// A file's text and the file as a TOML table, or why it is not one.
+fn parse(path: &Path) -> (String, Result<toml::Value, String>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => return (String::new(), Err(format!("cannot read: {e}"))),
+    };
+    let value = toml::from_str::<toml::Table>(&text)
+        .map(toml::Value::Table)
+        .map_err(|e| {
+            format!(
+                "not valid TOML: {}",
+                e.to_string().trim_end().replace('\n', " ")
+            )
+        });
+    (text, value)
+}
+
+/// The line (from 1) of a key path such as `items[3].dimension` in a file's text; for a key
+/// that is missing, the line of the table that misses it.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let mut span = None;
+    let mut current: Option<&toml::de::DeValue<'_>> = None;
+    'path: for segment in key.split('.') {
+        let mut parts = segment.split('[');
+        let name = parts.next().unwrap_or_default();
+        let next = match current {
+            None => root.get_ref().get(name),
+            Some(value) => value.get(name),
+        };
+        let Some(next) = next else { break };
+        span = Some(next.span());
+        current = Some(next.get_ref());
+        for index in parts.filter_map(|p| p.trim_end_matches(']').parse::<usize>().ok()) {
+            let Some(next) = current.and_then(|value| value.get(index)) else {
+                break 'path;
+            };
+            span = Some(next.span());
+            current = Some(next.get_ref());
+        }
+    }
+    let start = span?.start;
+    Some(text.get(..start)?.matches('\n').count() + 1)
 }
 
 /// A file's kind by its folder, else by its keys.

@@ -12,7 +12,7 @@ pub struct PacksArgs {
 
 #[derive(clap::Subcommand)]
 enum Action {
-    /// Validate pack files: every problem as `file: key.path: reason`; exits non-zero on any.
+    /// Validate pack files: every problem as `file:line: key.path: reason`; exits non-zero on any.
     Check {
         /// Region packs (under regions/) and sector packs (under sectors/).
         #[arg(required = true)]

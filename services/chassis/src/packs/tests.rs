@@ -351,7 +351,7 @@ fn every_mistake_of_a_file_is_reported_at_once() {
     assert_eq!(
         line,
         format!(
-            "{}: scale: unknown key; known here: dimensions, funding_rules, id, interventions, \
+            "{}:6: scale: unknown key; known here: dimensions, funding_rules, id, interventions, \
              items, likert_max, likert_min, name, priority_dimensions, themes",
             s.display()
         )
@@ -366,12 +366,15 @@ fn a_service_refuses_an_invalid_pack_folder_naming_every_problem() {
     let error = Packs::load(&folder.0).unwrap_err().to_string();
     assert!(error.contains("2 problem(s)"), "{error}");
     assert!(
-        error.contains(&format!("{}: items[1].revers:", folder.sector().display())),
+        error.contains(&format!(
+            "{}:25: items[1].revers:",
+            folder.sector().display()
+        )),
         "{error}"
     );
     assert!(
         error.contains(&format!(
-            "{}: budgets[0].budget_cents:",
+            "{}:12: budgets[0].budget_cents:",
             folder.region().display()
         )),
         "{error}"
@@ -386,7 +389,7 @@ fn a_pack_id_defined_twice_is_refused() {
     let error = Packs::load(&folder.0).unwrap_err().to_string();
     assert!(
         error.contains(&format!(
-            "{}: id: \"bouw\" must equal the file's name (bouw2.toml); sector pack \"bouw\" is \
+            "{}:2: id: \"bouw\" must equal the file's name (bouw2.toml); sector pack \"bouw\" is \
              already defined in {}",
             copy.display(),
             folder.sector().display()
@@ -443,8 +446,35 @@ fn files_of_two_packs_folders_are_checked_apart() {
         problems,
         vec![Problem {
             file: b.region(),
+            line: Some(6),
             key: "sectors[1]".into(),
             reason: "unknown sector \"zorg\"; one of: bouw".into(),
         }]
     );
+}
+
+/// A partner's editor jumps to `file:line`: the line of the key, or for a missing key the
+/// line of the table that misses it.
+#[test]
+fn a_problem_names_the_line_of_its_key() {
+    let sector = replaced(
+        SECTOR,
+        "text = \"Mijn leidinggevende stimuleert leren.\"\n",
+        "",
+    );
+    let sector = replaced(&sector, "dimension = \"kennisdeling\"", "dimension = \"x\"");
+    let sector = replaced(&sector, "percentage = 60", "percentage = 600");
+    let folder = Folder::new(&sector, REGION);
+    let lines: Vec<(String, Option<usize>)> = folder
+        .check()
+        .into_iter()
+        .map(|p| (p.key, p.line))
+        .collect();
+    for expected in [
+        ("items[0].text".to_owned(), Some(16)), // its [[items]] header
+        ("items[1].dimension".to_owned(), Some(22)),
+        ("funding_rules[0].percentage".to_owned(), Some(40)),
+    ] {
+        assert!(lines.contains(&expected), "{expected:?} not in {lines:?}");
+    }
 }
