@@ -345,9 +345,11 @@ pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
                 file: path.clone(),
                 line: None,
                 key: String::new(),
-                reason: "neither a region pack (programme, sectors) nor a sector pack \
-                         (dimensions, items): put it under regions/ or sectors/"
-                    .into(),
+                reason: value.err().unwrap_or_else(|| {
+                    "neither a region pack (programme, sectors) nor a sector pack \
+                     (dimensions, items): put it under regions/ or sectors/"
+                        .into()
+                }),
             }),
         }
     }
@@ -516,10 +518,15 @@ fn parse(path: &Path) -> (String, Result<toml::Value, String>) {
     let value = toml::from_str::<toml::Table>(&text)
         .map(toml::Value::Table)
         .map_err(|e| {
-            format!(
-                "not valid TOML: {}",
-                e.to_string().trim_end().replace('\n', " ")
-            )
+            let at = e.span().map(|span| {
+                let before = text.get(..span.start).unwrap_or_default();
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(
+                    " at line {}, column {column}",
+                    before.matches('\n').count() + 1
+                )
+            });
+            format!("not valid TOML{}: {}", at.unwrap_or_default(), e.message())
         });
     (text, value)
 }
