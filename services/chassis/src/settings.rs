@@ -185,10 +185,22 @@ impl Settings {
         service: ServiceName,
         overrides: &[(&str, String)],
     ) -> anyhow::Result<Settings> {
-        // Variables that are not Unicode cannot be settings; `config` skips them too.
-        let environment: HashMap<String, String> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
+        let mut environment = HashMap::new();
+        for (name, value) in std::env::vars_os() {
+            // A name that is not Unicode names no setting.
+            let Ok(name) = name.into_string() else {
+                continue;
+            };
+            match value.into_string() {
+                Ok(value) => {
+                    environment.insert(name, value);
+                }
+                Err(_) if name.starts_with("LLO_") => {
+                    anyhow::bail!("{}: {name} is not valid Unicode", service.as_str())
+                }
+                Err(_) => {}
+            }
+        }
         Self::load_from(service, &environment, overrides)
     }
 
