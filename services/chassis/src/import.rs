@@ -56,17 +56,21 @@ mod tests {
         for row in 1..=ROWS_IN_FULL {
             answer.add(row, false, row);
         }
+        // After the first thousand: a plain row is only counted...
         answer.add(ROWS_IN_FULL + 1, false, ROWS_IN_FULL + 1);
-        answer.add(ROWS_IN_FULL + 2, true, ROWS_IN_FULL + 2);
-        let last = ROWS_IN_FULL + 3 + MAX_LATER_RESULTS as i64;
-        for row in ROWS_IN_FULL + 3..=last {
+        // ...and noteworthy rows are kept up to the cap, then counted too.
+        let first_later = ROWS_IN_FULL + 2;
+        let last = first_later + MAX_LATER_RESULTS as i64;
+        for row in first_later..=last {
             answer.add(row, true, row);
         }
         let (results, omitted) = answer.finish();
         assert_eq!(results.len(), ROWS_IN_FULL as usize + MAX_LATER_RESULTS);
-        assert_eq!(results[ROWS_IN_FULL as usize], ROWS_IN_FULL + 2);
-        // One plain row after the first thousand, and one noteworthy row over the cap.
-        assert_eq!(omitted, 2);
+        assert_eq!(results[ROWS_IN_FULL as usize], first_later);
         assert_eq!(results.last(), Some(&(last - 1)));
+        assert_eq!(
+            omitted, 2,
+            "the plain row and the one noteworthy row over the cap"
+        );
     }
 }

@@ -36,6 +36,23 @@ use crate::{
 };
 
 pub const CHUNK_ROWS: usize = 500;
+/// A stream that has created this many participants refreshes the table's planner
+/// statistics: each chunk looks up its keys, and a plan made for the table's size
+/// before a large import scans what the import added (quadratic time) instead of
+/// using the whole index. Autovacuum would do it too, but later, or not at all where
+/// it is off.
+const ANALYZE_EVERY: usize = 20_000;
+
+async fn refresh_statistics(ctx: &Context) {
+    match ctx.pool.get().await {
+        Ok(mut conn) => {
+            if let Err(error) = participants::analyze(&mut conn).await {
+                tracing::warn!(%error, "import: refreshing the statistics failed");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "import: no connection to refresh the statistics"),
+    }
+}
 /// A reference echoed back in a result is cut to this many characters.
 const ECHOED_REFERENCE: usize = 128;
 
@@ -77,12 +94,17 @@ pub async fn import(
     let mut results = BoundedResults::default();
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let mut row_number = 0_i64;
+    let mut created_since_analyze = 0;
     loop {
         let next = stream.message().await?;
         let done = next.is_none();
         if let Some(row) = next {
             row_number += 1;
             chunk.push(arrive(row_number, &row)?);
+        }
+        if created_since_analyze >= ANALYZE_EVERY {
+            refresh_statistics(&ctx).await;
+            created_since_analyze = 0;
         }
         if chunk.len() >= CHUNK_ROWS || (done && !chunk.is_empty()) {
             let rows = std::mem::take(&mut chunk);
@@ -96,7 +118,10 @@ pub async fn import(
             for result in chunk_results {
                 let outcome = pb::ImportOutcome::try_from(result.outcome);
                 match outcome {
-                    Ok(pb::ImportOutcome::Created) => response.created_count += 1,
+                    Ok(pb::ImportOutcome::Created) => {
+                        response.created_count += 1;
+                        created_since_analyze += 1;
+                    }
                     Ok(pb::ImportOutcome::AlreadyImported) => response.already_imported_count += 1,
                     _ => response.rejected_count += 1,
                 }

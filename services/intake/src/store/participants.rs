@@ -73,6 +73,13 @@ impl<'a> NewParticipant<'a> {
     }
 }
 
+/// Refreshes the planner's statistics of the table (after a large import).
+pub async fn analyze(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::sql_query("ANALYZE participants")
+        .execute(conn)
+        .await
+}
+
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     rows: &[NewParticipant<'_>],
