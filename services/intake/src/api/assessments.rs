@@ -83,7 +83,7 @@ pub async fn start(
                 }),
                 None => refused(refusal),
             })?;
-            let row = assessments::insert(conn, None, organisation_id, round, &organisation.sector)
+            let row = assessments::insert(conn, organisation_id, round, &organisation.sector)
                 .await
                 .map_err(|e| {
                     ApiError::from_insert(e, "a concurrent request started this scan; retry")
@@ -148,7 +148,7 @@ pub async fn submit(
                 ));
             }
             let response_id =
-                assessments::insert_response(conn, None, assessment_id, participant_id, &answers)
+                assessments::insert_response(conn, assessment_id, participant_id, &answers)
                     .await
                     .map_err(|e| {
                         ApiError::from_insert(

@@ -294,7 +294,6 @@ async fn import_chunk(
                 .iter()
                 .map(|(c, id)| {
                     let origin = Origin {
-                        request_id: None,
                         import_source: Some(&source),
                         external_reference: Some(c.row.external_reference.as_str()),
                     };

@@ -50,7 +50,7 @@ pub async fn register(
                     ),
                 ));
             }
-            let row = organisations::insert(conn, Uuid::now_v7(), None, &draft)
+            let row = organisations::insert(conn, Uuid::now_v7(), &draft)
                 .await
                 .map_err(conflict)?;
             record(conn, &row.region, &events::organisation_registered(&row)).await?;

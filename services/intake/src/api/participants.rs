@@ -129,7 +129,7 @@ pub async fn record_learning_needs(
             let (participant, organisation) =
                 visible_participant_for_update(conn, caller, participant_id).await?;
             participant::may_record_about(participant.erased_at.is_some())?;
-            let rows = learning_needs::insert(conn, participant_id, None, &needs).await?;
+            let rows = learning_needs::insert(conn, participant_id, &needs).await?;
             let event = events::learning_needs_recorded(&participant, &organisation.region, &rows);
             record(conn, &organisation.region, &event).await?;
             Ok(pb::RecordLearningNeedsResponse {

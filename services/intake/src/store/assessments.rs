@@ -40,7 +40,6 @@ impl AssessmentRow {
 
 pub async fn insert(
     conn: &mut AsyncPgConnection,
-    request_id: Option<&str>,
     organisation_id: Uuid,
     round: Round,
     sector: &str,
@@ -48,7 +47,6 @@ pub async fn insert(
     diesel::insert_into(assessments::table)
         .values((
             assessments::id.eq(Uuid::now_v7()),
-            assessments::request_id.eq(request_id),
             assessments::organisation_id.eq(organisation_id),
             assessments::round.eq(round.as_str()),
             assessments::status.eq(AssessmentStatus::Open.as_str()),
@@ -125,7 +123,6 @@ pub async fn has_responded(
 
 pub async fn insert_response(
     conn: &mut AsyncPgConnection,
-    request_id: Option<&str>,
     assessment_id: Uuid,
     participant_id: Uuid,
     answers: &[Answer],
@@ -134,7 +131,6 @@ pub async fn insert_response(
     diesel::insert_into(assessment_responses::table)
         .values((
             assessment_responses::id.eq(id),
-            assessment_responses::request_id.eq(request_id),
             assessment_responses::assessment_id.eq(assessment_id),
             assessment_responses::participant_id.eq(participant_id),
         ))

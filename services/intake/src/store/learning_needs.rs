@@ -20,7 +20,6 @@ pub struct LearningNeedRow {
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     participant_id: Uuid,
-    request_id: Option<&str>,
     needs: &[LearningNeed],
 ) -> QueryResult<Vec<LearningNeedRow>> {
     let rows: Vec<_> = needs
@@ -29,7 +28,6 @@ pub async fn insert(
             (
                 learning_needs::id.eq(Uuid::now_v7()),
                 learning_needs::participant_id.eq(participant_id),
-                learning_needs::request_id.eq(request_id),
                 learning_needs::theme.eq(theme.as_str()),
                 learning_needs::description.eq(description.as_str()),
             )

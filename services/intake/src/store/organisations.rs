@@ -22,13 +22,11 @@ pub struct OrganisationRow {
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    request_id: Option<&str>,
     draft: &RegisterOrganisation,
 ) -> QueryResult<OrganisationRow> {
     diesel::insert_into(organisations::table)
         .values((
             organisations::id.eq(id),
-            organisations::request_id.eq(request_id),
             organisations::region.eq(&draft.region),
             organisations::sector.eq(&draft.sector),
             organisations::name.eq(draft.name.as_str()),

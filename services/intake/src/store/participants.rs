@@ -25,10 +25,9 @@ pub struct ParticipantRow {
     pub erased_at: Option<DateTime<Utc>>,
 }
 
-/// How a participant arrives: an enrolment (with a request id) or an import row.
+/// How a participant arrives: an enrolment or an import row (its importer and reference).
 #[derive(Debug, Clone, Default)]
 pub struct Origin<'a> {
-    pub request_id: Option<&'a str>,
     pub import_source: Option<&'a str>,
     pub external_reference: Option<&'a str>,
 }
@@ -37,7 +36,6 @@ pub struct Origin<'a> {
 #[diesel(table_name = participants)]
 pub struct NewParticipant<'a> {
     pub id: Uuid,
-    pub request_id: Option<&'a str>,
     pub organisation_id: Uuid,
     pub given_name: Option<&'a str>,
     pub family_name: Option<&'a str>,
@@ -56,7 +54,6 @@ impl<'a> NewParticipant<'a> {
     pub fn new(id: Uuid, organisation_id: Uuid, p: &'a Participant, origin: &Origin<'a>) -> Self {
         NewParticipant {
             id,
-            request_id: origin.request_id,
             organisation_id,
             given_name: Some(p.given_name.as_str()),
             family_name: Some(p.family_name.as_str()),

@@ -1,7 +1,6 @@
 diesel::table! {
     organisations (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         region -> Text,
         sector -> Text,
         name -> Text,
@@ -15,7 +14,6 @@ diesel::table! {
 diesel::table! {
     participants (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         organisation_id -> Uuid,
         given_name -> Nullable<Text>,
         family_name -> Nullable<Text>,
@@ -36,7 +34,6 @@ diesel::table! {
 diesel::table! {
     assessments (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         organisation_id -> Uuid,
         round -> Text,
         status -> Text,
@@ -51,7 +48,6 @@ diesel::table! {
 diesel::table! {
     assessment_responses (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         assessment_id -> Uuid,
         participant_id -> Uuid,
         created_at -> Timestamptz,
@@ -70,7 +66,6 @@ diesel::table! {
     learning_needs (id) {
         id -> Uuid,
         participant_id -> Uuid,
-        request_id -> Nullable<Text>,
         theme -> Text,
         description -> Text,
         created_at -> Timestamptz,
