@@ -213,7 +213,6 @@ impl Reactions {
             let row = trajectories::insert_intervention(
                 conn,
                 &NewIntervention {
-                    request_id: None,
                     trajectory_id: trajectory.id,
                     kind,
                     title: &item.title,
@@ -253,15 +252,7 @@ async fn learning_needs_recorded(
     }
     for need in &event.needs {
         let need_id = id("need_id", &need.need_id)?;
-        plans::insert_goal(
-            conn,
-            plan.id,
-            None,
-            &need.theme,
-            &need.description,
-            Some(need_id),
-        )
-        .await?;
+        plans::insert_goal(conn, plan.id, &need.theme, &need.description, Some(need_id)).await?;
     }
     Ok(())
 }

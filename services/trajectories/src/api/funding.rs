@@ -80,7 +80,6 @@ pub async fn allocate(
             let row = store::insert(
                 conn,
                 &NewAllocation {
-                    request_id: None,
                     activity_id: activity.id,
                     participant_id: plan.participant_id,
                     organisation_id: plan.organisation_id,

@@ -56,16 +56,12 @@ pub async fn add_goal(
         idempotency::once(conn, key.as_ref(), async |conn| {
             let plan = visible_plan_for_update(conn, caller, participant).await?;
             rules::ensure_not_erased(plan.erased_at)?;
-            let goal = store::insert_goal(
-                conn,
-                plan.id,
-                None,
-                &command.theme,
-                &command.description,
-                None,
-            )
-            .await?
-            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the new goal was not stored")))?;
+            let goal =
+                store::insert_goal(conn, plan.id, &command.theme, &command.description, None)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::Unexpected(anyhow::anyhow!("the new goal was not stored"))
+                    })?;
             Ok(pb::AddLearningGoalResponse {
                 goal: Some(mapping::goal(&goal)),
             })
@@ -142,7 +138,6 @@ pub async fn plan_activity(
             let planned = f.take("offering_id", planned);
             let (offering_id, planned) = f.finish(planned)?;
             let new = NewActivity {
-                request_id: None,
                 plan_id: plan.id,
                 goal_id: command.goal_id,
                 kind: planned.kind,

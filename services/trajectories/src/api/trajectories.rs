@@ -165,7 +165,6 @@ pub async fn plan_intervention(
             let trajectory = visible_for_update(conn, caller, id).await?;
             lifecycle::ensure_open(mapping::trajectory_status(&trajectory)?)?;
             let new = NewIntervention {
-                request_id: None,
                 trajectory_id: id,
                 kind: command.kind,
                 title: &command.title,
@@ -269,7 +268,6 @@ pub async fn record_coaching_session(
             let row = visible_for_update(conn, caller, id).await?;
             lifecycle::ensure_coaching_allowed(mapping::trajectory_status(&row)?)?;
             let new = NewSession {
-                request_id: None,
                 trajectory_id: id,
                 coach_id: &coach,
                 held_at: command.held_at,

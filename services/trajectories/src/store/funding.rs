@@ -89,7 +89,6 @@ pub struct AllocationRow {
 }
 
 pub struct NewAllocation<'a> {
-    pub request_id: Option<&'a str>,
     pub activity_id: Uuid,
     pub participant_id: Uuid,
     pub organisation_id: Uuid,
@@ -105,7 +104,6 @@ pub async fn insert(
     diesel::insert_into(funding_allocations::table)
         .values((
             funding_allocations::id.eq(Uuid::now_v7()),
-            funding_allocations::request_id.eq(new.request_id),
             funding_allocations::activity_id.eq(new.activity_id),
             funding_allocations::participant_id.eq(new.participant_id),
             funding_allocations::organisation_id.eq(new.organisation_id),

@@ -121,11 +121,10 @@ pub struct GoalRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// A goal; `None` when the need (or request) already made one.
+/// A goal; `None` when the need already made one.
 pub async fn insert_goal(
     conn: &mut AsyncPgConnection,
     plan_id: Uuid,
-    request_id: Option<&str>,
     theme: &str,
     description: &str,
     need_id: Option<Uuid>,
@@ -133,7 +132,6 @@ pub async fn insert_goal(
     diesel::insert_into(learning_goals::table)
         .values((
             learning_goals::id.eq(Uuid::now_v7()),
-            learning_goals::request_id.eq(request_id),
             learning_goals::plan_id.eq(plan_id),
             learning_goals::theme.eq(theme),
             learning_goals::description.eq(description),
@@ -178,7 +176,6 @@ pub struct ActivityRow {
 }
 
 pub struct NewActivity<'a> {
-    pub request_id: Option<&'a str>,
     pub plan_id: Uuid,
     pub goal_id: Option<Uuid>,
     pub kind: ActivityKind,
@@ -197,7 +194,6 @@ pub async fn insert_activity(
     diesel::insert_into(learning_activities::table)
         .values((
             learning_activities::id.eq(Uuid::now_v7()),
-            learning_activities::request_id.eq(new.request_id),
             learning_activities::plan_id.eq(new.plan_id),
             learning_activities::goal_id.eq(new.goal_id),
             learning_activities::kind.eq(new.kind.as_str()),

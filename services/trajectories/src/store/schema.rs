@@ -27,7 +27,6 @@ diesel::table! {
 diesel::table! {
     interventions (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         trajectory_id -> Uuid,
         kind -> Text,
         title -> Text,
@@ -41,7 +40,6 @@ diesel::table! {
 diesel::table! {
     coaching_sessions (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         trajectory_id -> Uuid,
         coach_id -> Text,
         held_at -> Timestamptz,
@@ -65,7 +63,6 @@ diesel::table! {
 diesel::table! {
     learning_goals (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         plan_id -> Uuid,
         theme -> Text,
         description -> Text,
@@ -93,7 +90,6 @@ diesel::table! {
 diesel::table! {
     learning_activities (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         plan_id -> Uuid,
         goal_id -> Nullable<Uuid>,
         kind -> Text,
@@ -124,7 +120,6 @@ diesel::table! {
 diesel::table! {
     funding_allocations (id) {
         id -> Uuid,
-        request_id -> Nullable<Text>,
         activity_id -> Uuid,
         participant_id -> Uuid,
         organisation_id -> Uuid,

@@ -202,7 +202,6 @@ pub struct InterventionRow {
 }
 
 pub struct NewIntervention<'a> {
-    pub request_id: Option<&'a str>,
     pub trajectory_id: Uuid,
     pub kind: InterventionKind,
     pub title: &'a str,
@@ -218,7 +217,6 @@ pub async fn insert_intervention(
     diesel::insert_into(interventions::table)
         .values((
             interventions::id.eq(Uuid::now_v7()),
-            interventions::request_id.eq(new.request_id),
             interventions::trajectory_id.eq(new.trajectory_id),
             interventions::kind.eq(new.kind.as_str()),
             interventions::title.eq(new.title),
@@ -261,7 +259,6 @@ pub async fn coaching_totals(
 }
 
 pub struct NewSession<'a> {
-    pub request_id: Option<&'a str>,
     pub trajectory_id: Uuid,
     pub coach_id: &'a str,
     pub held_at: DateTime<Utc>,
@@ -277,7 +274,6 @@ pub async fn insert_session(
     diesel::insert_into(coaching_sessions::table)
         .values((
             coaching_sessions::id.eq(id),
-            coaching_sessions::request_id.eq(new.request_id),
             coaching_sessions::trajectory_id.eq(new.trajectory_id),
             coaching_sessions::coach_id.eq(new.coach_id),
             coaching_sessions::held_at.eq(new.held_at),
