@@ -62,28 +62,42 @@ impl Violations {
 
 /// Why a domain rule refuses a command: a stable reason code (the `ErrorInfo` reason an
 /// integrator can switch on) and a message naming the state. Every service's domain
-/// answers with this one type; the api turns it into FAILED_PRECONDITION.
+/// answers with this one type: FAILED_PRECONDITION, or ALREADY_EXISTS when what the
+/// command would create exists already.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}: {message}")]
 pub struct Refused {
     pub reason: &'static str,
     pub message: String,
+    /// The command would create what exists already (ALREADY_EXISTS).
+    pub exists: bool,
 }
 
 impl Refused {
+    /// A precondition that does not hold.
     pub fn new(reason: &'static str, message: impl Into<String>) -> Refused {
         Refused {
             reason,
             message: message.into(),
+            exists: false,
+        }
+    }
+
+    /// What the command would create exists already.
+    pub fn exists(reason: &'static str, message: impl Into<String>) -> Refused {
+        Refused {
+            exists: true,
+            ..Refused::new(reason, message)
         }
     }
 }
 
 impl From<Refused> for ApiError {
     fn from(refused: Refused) -> Self {
-        ApiError::FailedPrecondition {
-            message: refused.message,
-            reason: refused.reason,
+        if refused.exists {
+            ApiError::exists(refused.reason, refused.message)
+        } else {
+            ApiError::precondition(refused.reason, refused.message)
         }
     }
 }

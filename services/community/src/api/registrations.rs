@@ -74,17 +74,8 @@ pub async fn register(
                 Utc::now(),
                 participant.region == workshop.region,
             )?;
-            if let Some(existing) =
-                store_registrations::live_of(conn, workshop_id, participant_id).await?
-            {
-                return Err(ApiError::exists(
-                    "ALREADY_REGISTERED",
-                    format!(
-                        "the participant is registered already (registration {}, {})",
-                        existing.id, existing.status
-                    ),
-                ));
-            }
+            let existing = store_registrations::live_of(conn, workshop_id, participant_id).await?;
+            registration::not_registered_yet(existing.map(|r| (r.id, r.status)))?;
             let occupancy = store_registrations::occupancy(
                 conn,
                 workshop_id,
@@ -103,6 +94,7 @@ pub async fn register(
             )
             .await
             .map_err(|e| match store::unique_violation(&e) {
+                // A concurrent registration won the race.
                 Some("registrations_once") => ApiError::exists(
                     "ALREADY_REGISTERED",
                     "the participant is registered already",
@@ -352,18 +344,8 @@ pub async fn submit_feedback(
             let participant = registration::participant(registration.participant_id)?;
             idempotency::concerns(conn, key.as_ref(), participant).await?;
             may_give_feedback(registration.status)?;
-            let given = || {
-                ApiError::exists(
-                    "FEEDBACK_ALREADY_GIVEN",
-                    "feedback on this workshop was given already for this registration",
-                )
-            };
-            if workshops::feedback_of(conn, registration.id)
-                .await?
-                .is_some()
-            {
-                return Err(given());
-            }
+            let given = workshops::feedback_of(conn, registration.id).await?;
+            registration::no_feedback_yet(given.is_some())?;
             let row = workshops::insert_feedback(
                 conn,
                 registration.id,
@@ -373,7 +355,10 @@ pub async fn submit_feedback(
             )
             .await
             .map_err(|e| match store::unique_violation(&e) {
-                Some("feedback_once") => given(),
+                // A concurrent submission won the race.
+                Some("feedback_once") => {
+                    ApiError::from(registration::no_feedback_yet(true).unwrap_err())
+                }
                 _ => e.into(),
             })?;
             let event = events::feedback_submitted(&workshop, &registration, &row);

@@ -169,10 +169,47 @@ pub fn may_give_feedback(status: Status) -> Result<(), Refused> {
     }
 }
 
+/// One live registration per participant and workshop; `existing` is the live one (its
+/// id and status), if any.
+pub fn not_registered_yet(existing: Option<(Uuid, Status)>) -> Result<(), Refused> {
+    match existing {
+        Some((id, status)) => Err(Refused::exists(
+            "ALREADY_REGISTERED",
+            format!("the participant is registered already (registration {id}, {status})"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Feedback once per registration.
+pub fn no_feedback_yet(given: bool) -> Result<(), Refused> {
+    if given {
+        return Err(Refused::exists(
+            "FEEDBACK_ALREADY_GIVEN",
+            "feedback on this workshop was given already for this registration",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Status::*;
+
+    #[test]
+    fn a_second_registration_or_feedback_exists_already() {
+        assert!(not_registered_yet(None).is_ok());
+        let again = not_registered_yet(Some((Uuid::nil(), Booked))).unwrap_err();
+        assert_eq!((again.reason, again.exists), ("ALREADY_REGISTERED", true));
+        assert!(again.message.contains("booked"), "{}", again.message);
+        assert!(no_feedback_yet(false).is_ok());
+        let twice = no_feedback_yet(true).unwrap_err();
+        assert_eq!(
+            (twice.reason, twice.exists),
+            ("FEEDBACK_ALREADY_GIVEN", true)
+        );
+    }
     use Transition::*;
 
     #[test]

@@ -31,16 +31,6 @@ fn sector_pack<'a>(ctx: &'a Context, sector: &str) -> Result<&'a SectorPack, Api
     })
 }
 
-/// A scan's refusal as the caller sees it: a round that exists already is
-/// ALREADY_EXISTS, any other refusal a failed precondition.
-fn refused(refusal: Refused) -> ApiError {
-    if refusal.reason == scan::ALREADY_STARTED {
-        ApiError::exists(refusal.reason, refusal.message)
-    } else {
-        refusal.into()
-    }
-}
-
 /// A stored status the code does not know is a fault to report, never a silent default.
 fn stored_status(text: &str) -> Result<AssessmentStatus, ApiError> {
     AssessmentStatus::parse(text).ok_or_else(|| {
@@ -77,11 +67,11 @@ pub async fn start(
                     .transpose()?,
             )
             .map_err(|refusal| match &same_round {
-                Some(existing) => refused(Refused {
+                Some(existing) => ApiError::from(Refused {
                     message: format!("{}: {}", refusal.message, existing.id),
                     ..refusal
                 }),
-                None => refused(refusal),
+                None => refusal.into(),
             })?;
             let row = assessments::insert(conn, organisation_id, round, &organisation.sector)
                 .await
@@ -125,7 +115,7 @@ pub async fn submit(
                 .map_err(|e| {
                     e.when_not_found(|| ApiError::not_found(format!("assessment {assessment_id}")))
                 })?;
-            scan::may_answer(stored_status(&scan.status)?).map_err(refused)?;
+            scan::may_answer(stored_status(&scan.status)?)?;
             let pack = sector_pack(ctx, &scan.sector)?;
             let mut violations = Violations::new();
             match participants::find_for_update(conn, participant_id).await? {
@@ -195,7 +185,7 @@ pub async fn complete(
                 })?;
             let pack = sector_pack(ctx, &scan.sector)?;
             let responses = assessments::answers(conn, assessment_id).await?;
-            scan::may_complete(stored_status(&scan.status)?, responses.len()).map_err(refused)?;
+            scan::may_complete(stored_status(&scan.status)?, responses.len())?;
             let scores = scoring::score(pack, &responses);
             let weakest = scoring::weakest(pack, &scores)
                 .into_iter()

@@ -5,8 +5,7 @@ use llo_chassis::Refused;
 
 use super::model::{AssessmentStatus, Round};
 
-/// The reason for a round that exists already: the caller sees ALREADY_EXISTS, not
-/// a failed precondition.
+/// The reason for a round that exists already (ALREADY_EXISTS).
 pub const ALREADY_STARTED: &str = "ASSESSMENT_ALREADY_STARTED";
 
 /// May a scan of `round` start, given the organisation's scan of that round (if any)
@@ -17,7 +16,7 @@ pub fn may_start(
     baseline: Option<AssessmentStatus>,
 ) -> Result<(), Refused> {
     if same_round.is_some() {
-        return Err(Refused::new(
+        return Err(Refused::exists(
             ALREADY_STARTED,
             format!("the {round} scan of this organisation exists"),
         ));
@@ -71,14 +70,13 @@ mod tests {
     #[test]
     fn a_round_starts_once_and_a_follow_up_only_after_a_completed_baseline() {
         assert_eq!(reason(may_start(Round::Baseline, None, None)), None);
-        assert_eq!(
-            reason(may_start(Round::Baseline, Some(Open), Some(Open))),
-            Some(ALREADY_STARTED)
-        );
+        let again = may_start(Round::Baseline, Some(Open), Some(Open)).unwrap_err();
+        assert_eq!((again.reason, again.exists), (ALREADY_STARTED, true));
         for baseline in [None, Some(Open)] {
+            let refused = may_start(Round::FollowUp, None, baseline).unwrap_err();
             assert_eq!(
-                reason(may_start(Round::FollowUp, None, baseline)),
-                Some("BASELINE_NOT_COMPLETED")
+                (refused.reason, refused.exists),
+                ("BASELINE_NOT_COMPLETED", false)
             );
         }
         assert_eq!(
