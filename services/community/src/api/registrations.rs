@@ -356,9 +356,7 @@ pub async fn submit_feedback(
             .await
             .map_err(|e| match store::unique_violation(&e) {
                 // A concurrent submission won the race.
-                Some("feedback_once") => {
-                    ApiError::from(registration::no_feedback_yet(true).unwrap_err())
-                }
+                Some("feedback_once") => ApiError::from(registration::feedback_given()),
                 _ => e.into(),
             })?;
             let event = events::feedback_submitted(&workshop, &registration, &row);

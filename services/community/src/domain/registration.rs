@@ -184,12 +184,17 @@ pub fn not_registered_yet(existing: Option<(Uuid, Status)>) -> Result<(), Refuse
 /// Feedback once per registration.
 pub fn no_feedback_yet(given: bool) -> Result<(), Refused> {
     if given {
-        return Err(Refused::exists(
-            "FEEDBACK_ALREADY_GIVEN",
-            "feedback on this workshop was given already for this registration",
-        ));
+        return Err(feedback_given());
     }
     Ok(())
+}
+
+/// The refusal of a second feedback (also when a concurrent one won the race).
+pub fn feedback_given() -> Refused {
+    Refused::exists(
+        "FEEDBACK_ALREADY_GIVEN",
+        "feedback on this workshop was given already for this registration",
+    )
 }
 
 #[cfg(test)]
