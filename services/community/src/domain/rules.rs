@@ -184,4 +184,82 @@ mod tests {
         assert!(seats_per_company(11, 10).is_err());
         assert!(seats_per_company(-1, 10).is_err());
     }
+
+    #[test]
+    fn text_and_link_limits_are_exact() {
+        assert!(optional_text("ééé", 3).is_ok());
+        assert_eq!(
+            optional_text("abcd", 3),
+            Err("must be at most 3 characters".into())
+        );
+        let longest = format!("https://{}", "a".repeat(MAX_URL - 8));
+        assert!(online_url(&longest).is_ok());
+        assert!(online_url(&format!("{longest}a")).is_err());
+        assert!(online_url(" http://x ").is_ok());
+        assert!(online_url("https://").is_err());
+        assert!(online_url("https://meet.nl/a b").is_err());
+    }
+
+    #[test]
+    fn workshop_time_boundaries() {
+        let now = Utc::now();
+        let minute = chrono::Duration::minutes(1);
+        let start = now + minute;
+        let week = chrono::Duration::minutes(MAX_WORKSHOP_MINUTES);
+        let fields = |start, end, cutoff| -> Vec<&'static str> {
+            workshop_times(now, start, end, cutoff)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        assert_eq!(fields(Some(now), Some(now + week), None), ["start_time"]);
+        assert!(fields(Some(start), Some(start + week), Some(start)).is_empty());
+        assert_eq!(fields(Some(start), Some(start), None), ["end_time"]);
+        assert_eq!(
+            workshop_times(now, Some(start), Some(start + week + minute), None),
+            [("end_time", "a workshop lasts at most 7 days".to_owned())]
+        );
+        assert_eq!(
+            fields(Some(start), Some(start + minute), Some(start + minute)),
+            ["registration_cutoff_time"]
+        );
+        assert_eq!(fields(None, Some(start), Some(start)), ["start_time"]);
+    }
+
+    #[test]
+    fn capacity_seats_and_ratings_are_bounded() {
+        for ok in [1, MAX_CAPACITY] {
+            assert!(capacity(ok).is_ok(), "{ok}");
+        }
+        for bad in [0, MAX_CAPACITY + 1] {
+            assert!(capacity(bad).is_err(), "{bad}");
+        }
+        assert!(seats_per_company(1, 10).is_ok());
+        assert!(seats_per_company(10, 10).is_ok());
+        assert!(seats_per_company(1, 0).is_ok());
+        assert!(seats_per_company(2, 0).is_err());
+        for ok in [1, 5] {
+            assert!(rating(ok).is_ok(), "{ok}");
+        }
+        for bad in [0, 6] {
+            assert!(rating(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn attendance_hours_edges() {
+        assert_eq!(minutes_attended(Attendance::Fully, 1.75, 180), Ok(105));
+        assert_eq!(minutes_attended(Attendance::Partially, 0.25, 180), Ok(15));
+        assert_eq!(minutes_attended(Attendance::Partially, 2.75, 180), Ok(165));
+        assert!(minutes_attended(Attendance::Fully, -0.25, 180).is_err());
+        assert!(minutes_attended(Attendance::Fully, f64::INFINITY, 180).is_err());
+        assert_eq!(
+            minutes_attended(Attendance::Fully, 4.0, 180),
+            Err("must not exceed the workshop's length (3 hours)".into())
+        );
+        assert_eq!(
+            minutes_attended(Attendance::Fully, 0.0, i64::from(i32::MAX) + 1),
+            Err("is too large".into())
+        );
+    }
 }

@@ -223,4 +223,227 @@ mod tests {
         let fields: Vec<_> = violations.into_vec().into_iter().map(|v| v.field).collect();
         assert_eq!(fields, ["email", "role", "consent_given", "uwv_reference"]);
     }
+
+    fn fields(violations: Violations) -> Vec<(String, String)> {
+        violations
+            .into_vec()
+            .into_iter()
+            .map(|v| (v.field, v.description))
+            .collect()
+    }
+
+    #[test]
+    fn email_limits_are_exact() {
+        let local = "a".repeat(64);
+        let label = "b".repeat(63);
+        // 64 + 1 + 63 + 1 + 63 + 1 + 61 = 254 characters: the longest address.
+        let longest = format!("{local}@{label}.{label}.{}", "c".repeat(61));
+        assert_eq!(longest.len(), 254);
+        assert!(email(&longest).is_ok());
+        let too_long = format!("{local}@{label}.{label}.{}", "c".repeat(62));
+        assert_eq!(too_long.len(), 255);
+        assert!(email(&too_long).is_err());
+        assert!(email(&format!("{local}@x.nl")).is_ok());
+        assert!(email(&format!("a{local}@x.nl")).is_err());
+        assert!(email(&format!("jan@{label}.nl")).is_ok());
+        assert!(email(&format!("jan@b{label}.nl")).is_err());
+        for good in ["jan@my-company.nl", "jan@x.nl", "o'neil_{x}@a.b.nl"] {
+            assert!(email(good).is_ok(), "{good}");
+        }
+        for bad in [
+            ".jan@x.nl",
+            "jan.@x.nl",
+            "ja(n@x.nl",
+            "jan@x..nl",
+            "jan@x-.nl",
+            "jan@x_y.nl",
+            "jan@x.n",
+            "jan@.nl",
+            "jan@x.nl\u{7}",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_limits_are_exact() {
+        assert_eq!(required_text("   ", 5), Err("is required".into()));
+        assert_eq!(required_text("ééééé", 5), Ok(()));
+        assert_eq!(
+            required_text("abcdef", 5),
+            Err("must be at most 5 characters".into())
+        );
+        assert_eq!(optional_text("", 5), Ok(()));
+        assert_eq!(optional_text("ééééé", 5), Ok(()));
+        assert!(optional_text("abcdef", 5).is_err());
+        assert!(request_id(&"r".repeat(MAX_REQUEST_ID)).is_ok());
+        assert!(request_id(&"r".repeat(MAX_REQUEST_ID + 1)).is_err());
+    }
+
+    fn packs() -> Packs {
+        use llo_chassis::packs::{RegionPack, SectorPack};
+        use std::{collections::HashMap, sync::Arc};
+        let sector = |id: &str| SectorPack {
+            id: id.into(),
+            name: id.into(),
+            likert_min: 1,
+            likert_max: 5,
+            priority_dimensions: 1,
+            dimensions: vec![],
+            items: vec![],
+            interventions: vec![],
+            themes: vec![],
+            funding_rules: vec![],
+        };
+        let region = RegionPack {
+            id: "twente".into(),
+            name: "Twente".into(),
+            programme: "LLO".into(),
+            min_group_size: 5,
+            sectors: vec!["metal".into()],
+            budgets: vec![],
+        };
+        Packs {
+            sectors: HashMap::from([
+                ("metal".to_owned(), Arc::new(sector("metal"))),
+                ("care".to_owned(), Arc::new(sector("care"))),
+            ]),
+            regions: HashMap::from([("twente".to_owned(), Arc::new(region))]),
+        }
+    }
+
+    fn organisation_draft() -> OrganisationDraft {
+        OrganisationDraft {
+            region: "twente".into(),
+            sector: "metal".into(),
+            name: "Lensink".into(),
+            kvk_number: "12345678".into(),
+            municipality: "Hengelo".into(),
+            employee_count: 1,
+        }
+    }
+
+    fn check_organisation(draft: &OrganisationDraft) -> Vec<(String, String)> {
+        let mut violations = Violations::new();
+        organisation(draft, &packs(), &mut violations);
+        fields(violations)
+    }
+
+    #[test]
+    fn a_valid_organisation_has_no_violations() {
+        assert_eq!(check_organisation(&organisation_draft()), []);
+    }
+
+    #[test]
+    fn every_bad_organisation_field_is_named() {
+        let field_names = |draft: &OrganisationDraft| -> Vec<String> {
+            check_organisation(draft)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        let mut d = organisation_draft();
+        d.region = String::new();
+        assert_eq!(
+            check_organisation(&d),
+            [("region".to_owned(), "is required".to_owned())]
+        );
+        d.region = "drenthe".into();
+        assert_eq!(
+            check_organisation(&d),
+            [("region".to_owned(), "unknown region \"drenthe\"".to_owned())]
+        );
+        let mut d = organisation_draft();
+        d.sector = "care".into();
+        let found = check_organisation(&d);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "sector");
+        assert!(
+            found[0]
+                .1
+                .contains("not part of the twente programme (one of: metal)")
+        );
+        d.sector = "bakery".into();
+        assert_eq!(field_names(&d), ["sector", "sector"]);
+        d.sector = String::new();
+        assert_eq!(
+            check_organisation(&d),
+            [("sector".to_owned(), "is required".to_owned())]
+        );
+        let mut d = organisation_draft();
+        d.name = " ".into();
+        d.kvk_number = "123".into();
+        d.municipality = String::new();
+        d.employee_count = 0;
+        assert_eq!(
+            field_names(&d),
+            ["name", "kvk_number", "municipality", "employee_count"]
+        );
+    }
+
+    #[test]
+    fn a_participant_is_returned_only_when_no_violation_came_before_or_now() {
+        let mut violations = Violations::new();
+        violations.add("organisation_id", "is required");
+        assert!(participant(&draft(), &mut violations).is_none());
+        assert_eq!(fields(violations).len(), 1);
+    }
+
+    #[test]
+    fn every_participant_field_is_trimmed_and_uwv_references_kept() {
+        let mut d = draft();
+        d.family_name = " Jansen ".into();
+        d.job_title = " Lasser ".into();
+        d.email = " Jan@X.nl ".into();
+        d.source = Some(ParticipantSource::UwvReferral);
+        d.uwv_reference = " UWV-1 ".into();
+        let mut violations = Violations::new();
+        let valid = participant(&d, &mut violations).unwrap();
+        assert_eq!(
+            valid,
+            ValidParticipant {
+                given_name: "Jan".into(),
+                family_name: "Jansen".into(),
+                email: "jan@x.nl".into(),
+                role: ParticipantRole::Employee,
+                job_title: "Lasser".into(),
+                source: ParticipantSource::UwvReferral,
+                uwv_reference: Some("UWV-1".into()),
+            }
+        );
+        assert_eq!(
+            participant(&draft(), &mut violations)
+                .unwrap()
+                .uwv_reference,
+            None
+        );
+    }
+
+    #[test]
+    fn a_company_participant_has_no_uwv_reference_and_texts_are_bounded() {
+        let mut d = draft();
+        d.uwv_reference = "UWV-1".into();
+        let mut violations = Violations::new();
+        assert!(participant(&d, &mut violations).is_none());
+        assert_eq!(
+            fields(violations),
+            [(
+                "uwv_reference".to_owned(),
+                "is only for UWV referrals".to_owned()
+            )]
+        );
+        let mut d = draft();
+        d.source = Some(ParticipantSource::UwvReferral);
+        d.uwv_reference = "U".repeat(MAX_NAME + 1);
+        d.job_title = "J".repeat(MAX_NAME + 1);
+        d.given_name = String::new();
+        d.family_name = String::new();
+        let mut violations = Violations::new();
+        assert!(participant(&d, &mut violations).is_none());
+        let names: Vec<_> = fields(violations).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            names,
+            ["given_name", "family_name", "job_title", "uwv_reference"]
+        );
+    }
 }
