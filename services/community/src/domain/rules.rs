@@ -205,7 +205,7 @@ mod tests {
         let now = Utc::now();
         let minute = chrono::Duration::minutes(1);
         let start = now + minute;
-        let week = chrono::Duration::minutes(MAX_WORKSHOP_MINUTES);
+        let week = chrono::Duration::days(7);
         let fields = |start, end, cutoff| -> Vec<&'static str> {
             workshop_times(now, start, end, cutoff)
                 .into_iter()
