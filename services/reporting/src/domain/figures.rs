@@ -1105,6 +1105,7 @@ mod tests {
             workshops: vec![
                 workshop(51, true, false),
                 workshop(52, true, true),
+                workshop(54, true, false),
                 workshop(53, false, false),
             ],
             registrations: vec![
@@ -1191,7 +1192,7 @@ mod tests {
         );
         assert_eq!(o.coaching_sessions, 2);
         assert_eq!(o.coaching_hours, 2.25);
-        assert_eq!(o.workshops_held, 1);
+        assert_eq!(o.workshops_held, 2, "scheduled and not cancelled");
         assert_eq!(o.knowledge_items, 7);
         use TrajectoryStatus::*;
         assert_eq!(
@@ -1766,5 +1767,83 @@ mod tests {
         assert_eq!(t.small_group, 1);
         assert_eq!(v(Fig::shown(2.5)), (2.5, Shown));
         assert_eq!(v(Fig::not_available()), (0.0, NotAvailable));
+    }
+
+    #[test]
+    fn improved_and_declined_dimensions_are_counted_apart_from_unchanged_ones() {
+        let dims = ["a", "b", "c", "d"];
+        let (before, after) = ([2.0, 2.0, 3.0, 3.0], [3.0, 2.5, 3.0, 2.5]);
+        let scores = |means: [f64; 4]| -> Vec<(&str, f64, i32)> {
+            dims.iter().zip(means).map(|(d, m)| (*d, m, 5)).collect()
+        };
+        let s = Snapshot {
+            min_group_size: 3,
+            dimensions: dims
+                .iter()
+                .map(|d| Dimension {
+                    id: (*d).into(),
+                    name: d.to_uppercase(),
+                })
+                .collect(),
+            organisations: vec![Organisation {
+                id: id(A),
+                name: "Alfa".into(),
+                sector: "metal".into(),
+                employee_count: 12,
+            }],
+            scans: vec![
+                scan(A, Round::Baseline, 5, &scores(before)),
+                scan(A, Round::FollowUp, 5, &scores(after)),
+            ],
+            ..Snapshot::default()
+        };
+        let e = evaluation(&s, &full());
+        assert_eq!((e.dimensions_improved, e.dimensions_declined), (2, 1));
+        // (1 + 0.5 + 0 − 0.5) / 4
+        assert_eq!(v(e.mean_change), (0.25, Shown));
+    }
+
+    #[test]
+    fn a_dimension_nobody_answered_has_a_mean_of_zero_not_nan() {
+        let mut s = snapshot();
+        for scan in &mut s.scans {
+            for score in &mut scan.scores {
+                score.respondents = 0;
+            }
+        }
+        let e = evaluation(&s, &full());
+        assert_eq!(v(e.dimensions[0].mean_baseline), (0.0, Shown));
+        assert_eq!(v(e.dimensions[0].mean_follow_up), (0.0, Shown));
+        assert_eq!(v(e.dimensions[0].baseline_respondents), (0.0, Shown));
+    }
+
+    #[test]
+    fn the_reports_tally_adds_every_tables_complementary_cells() {
+        // Groups of one are small: Beta's one funded and one enrolled person, April's one
+        // active person; each takes the smallest shown row of its table with it.
+        let mut s = snapshot();
+        s.min_group_size = 2;
+        s.allocations.push(allocation(43, 13, B, "slim", 500));
+        let r = report(&s, "Twente", "LLO");
+        assert_eq!(r.overview.tally, Tally::default());
+        assert_eq!(r.evaluation.tally, Tally::default());
+        assert_eq!(
+            r.funding.tally,
+            Tally {
+                small_group: 3,
+                complementary: 3
+            }
+        );
+        let hours: Vec<_> = r.hours.iter().map(|h| h.cell).collect();
+        assert_eq!(hours, [Complementary, SmallGroup, Shown, Shown]);
+        let months: Vec<_> = r.months.iter().map(|m| v(m.active_participants)).collect();
+        assert_eq!(months, [(0.0, Complementary), (0.0, SmallGroup)]);
+        assert_eq!(
+            r.tally,
+            Tally {
+                small_group: 5,
+                complementary: 5
+            }
+        );
     }
 }
