@@ -910,7 +910,7 @@ async fn the_relay_publishes_each_row_with_its_id_type_region_time_and_trace() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_relay_with_a_long_poll_drains_full_batches_at_once_and_wakes_on_each_commit() {
+async fn a_relay_with_a_long_poll_drains_full_batches_at_once_and_wakes_on_each_commit_only() {
     // Polling once a minute: only the batch loop and NOTIFY can make the test pass.
     let harness = Harness::with(
         None,
@@ -950,6 +950,28 @@ async fn a_relay_with_a_long_poll_drains_full_batches_at_once_and_wakes_on_each_
         None
     })
     .await;
+    // A row written without NOTIFY (triggers off for this session) waits for the next
+    // poll: an idle relay waits rather than spinning (one whose wake-up channel closed
+    // would poll without pause). Negative window: nothing else shows the waiting.
+    {
+        let mut conn = harness.pool.get().await.unwrap();
+        diesel::sql_query("SET session_replication_role = replica")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        bus::record(&mut conn, "achterhoek", &Ping { seconds: 10 })
+            .await
+            .unwrap();
+        diesel::sql_query("SET session_replication_role = DEFAULT")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(harness.backlog().await, 1, "the silent row waits");
+    // The next commit's NOTIFY takes it along.
+    harness.commit_event(11).await;
+    harness.wait_backlog_empty().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
