@@ -96,6 +96,12 @@ pub enum Audience {
     Many(Vec<String>),
 }
 
+impl From<&str> for Audience {
+    fn from(audience: &str) -> Audience {
+        Audience::One(audience.to_owned())
+    }
+}
+
 /// Who is calling, as proven by the token. Handlers find it in the request extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {

@@ -510,4 +510,32 @@ mod tests {
         let long_local = format!("{}@x.nl", "a".repeat(65));
         assert!(Email::parse(&long_local).is_err());
     }
+
+    #[test]
+    fn email_limits_are_exact() {
+        let local = "a".repeat(64);
+        let label = "b".repeat(63);
+        // 64 + 1 + 63 + 1 + 63 + 1 + 61 = 254 characters: the longest address.
+        let longest = format!("{local}@{label}.{label}.{}", "c".repeat(61));
+        assert_eq!(longest.len(), 254);
+        assert!(Email::parse(&longest).is_ok());
+        let too_long = format!("{local}@{label}.{label}.{}", "c".repeat(62));
+        assert!(Email::parse(&too_long).is_err());
+        assert!(Email::parse(&format!("{local}@x.nl")).is_ok());
+        assert!(Email::parse(&format!("a{local}@x.nl")).is_err());
+        assert!(Email::parse(&format!("jan@{label}.nl")).is_ok());
+        assert!(Email::parse(&format!("jan@b{label}.nl")).is_err());
+        for good in ["jan@my-company.nl", "jan@x.nl", "o'neil_{x}@a.b.nl"] {
+            assert!(Email::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "ja(n@x.nl",
+            "jan@x_y.nl",
+            "jan@x.n",
+            "jan@.nl",
+            "jan@x.nl\u{7}",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -680,6 +680,16 @@ async fn a_broker_that_stops_confirming_is_given_up_on_and_the_event_still_leave
     .await;
     assert!(error.contains("no confirms within 1s"), "{error}");
     assert_eq!(harness.backlog().await, 1, "not marked published");
+    let attempts: i32 = {
+        let mut conn = harness.pool.get().await.unwrap();
+        bus::outbox::outbox::table
+            .filter(bus::outbox::outbox::published_at.is_null())
+            .select(bus::outbox::outbox::attempts)
+            .first(&mut conn)
+            .await
+            .unwrap()
+    };
+    assert!(attempts >= 1, "the failed attempt is counted: {attempts}");
 
     // The broker speaks again: the relay's new connection publishes the event.
     proxy.down();
@@ -765,6 +775,658 @@ async fn a_database_outage_holds_events_instead_of_dead_lettering_them() {
     database.up();
     harness.wait_applied(during).await;
     assert_eq!(harness.applied_total().await, 2);
+}
+
+/// A relay of this harness's outbox with its own settings and readiness.
+fn relay_with(harness: &Harness, settings: &llo_chassis::Settings, readiness: Readiness) -> Relay {
+    Relay::from_settings(
+        settings,
+        harness.pool.clone(),
+        harness.topology.clone(),
+        "testsvc",
+        readiness,
+    )
+}
+
+fn header(delivery: &lapin::message::Delivery, key: &str) -> Option<String> {
+    let headers = delivery.properties.headers().as_ref()?;
+    match headers.inner().get(key)? {
+        AMQPValue::LongString(s) => Some(s.to_string()),
+        AMQPValue::ShortString(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+/// An outbox row's id, trace context and time.
+type OutboxTrace = (
+    uuid::Uuid,
+    Option<String>,
+    Option<String>,
+    chrono::DateTime<chrono::Utc>,
+);
+
+/// The trace id of a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`).
+fn trace_id(traceparent: &str) -> String {
+    traceparent.split('-').nth(1).unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_relay_publishes_each_row_with_its_id_type_region_time_and_trace() {
+    use tracing::Instrument as _;
+    let harness = Harness::new(None).await;
+    let mut probe = harness.env.probe("test.#").await;
+    // Recorded inside a request's span: the row keeps the trace context.
+    harness
+        .commit_event(7)
+        .instrument(tracing::info_span!("request"))
+        .await;
+    // A row as another replica could have written it, with a vendor's trace state.
+    let (given_trace, given_id) = ("4bf92f3577b34da6a3ce929d0e0e4736", uuid::Uuid::now_v7());
+    {
+        use bus::outbox::outbox;
+        let mut conn = harness.pool.get().await.unwrap();
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::id.eq(given_id),
+                outbox::routing_key.eq("test.ping.v1"),
+                outbox::payload.eq(ping()),
+                outbox::region.eq("twente"),
+                outbox::traceparent.eq(format!("00-{given_trace}-00f067aa0ba902b7-01")),
+                outbox::tracestate.eq("llo=1"),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let rows: Vec<OutboxTrace> = {
+        use bus::outbox::outbox;
+        let mut conn = harness.pool.get().await.unwrap();
+        outbox::table
+            .select((
+                outbox::id,
+                outbox::traceparent,
+                outbox::tracestate,
+                outbox::created_at,
+            ))
+            .order(outbox::seq)
+            .load(&mut conn)
+            .await
+            .unwrap()
+    };
+    let (recorded_id, recorded_parent, recorded_state, recorded_at) = rows[0].clone();
+    let recorded_parent = recorded_parent.expect("the request's trace is stored with the event");
+    assert_eq!(recorded_state, None, "an empty trace state is not stored");
+
+    harness.start_relay();
+    let first = probe
+        .next(Duration::from_secs(10))
+        .await
+        .expect("published");
+    let second = probe
+        .next(Duration::from_secs(10))
+        .await
+        .expect("published");
+    let p = &first.properties;
+    assert_eq!(
+        p.message_id().as_ref().map(|m| m.to_string()),
+        Some(recorded_id.to_string())
+    );
+    assert_eq!(
+        p.kind().as_ref().map(|k| k.to_string()).as_deref(),
+        Some("test.ping.v1")
+    );
+    assert_eq!(
+        p.app_id().as_ref().map(|a| a.to_string()).as_deref(),
+        Some("testsvc")
+    );
+    assert_eq!(
+        p.content_type().as_ref().map(|c| c.to_string()).as_deref(),
+        Some(bus::CONTENT_TYPE)
+    );
+    assert_eq!(*p.delivery_mode(), Some(2), "persistent");
+    assert_eq!(*p.timestamp(), Some(recorded_at.timestamp() as u64));
+    assert_eq!(
+        header(&first, bus::REGION_HEADER).as_deref(),
+        Some("achterhoek")
+    );
+    let published_parent = header(&first, "traceparent").expect("a traceparent header");
+    assert_eq!(trace_id(&published_parent), trace_id(&recorded_parent));
+
+    assert_eq!(
+        second
+            .properties
+            .message_id()
+            .as_ref()
+            .map(|m| m.to_string()),
+        Some(given_id.to_string())
+    );
+    assert_eq!(
+        header(&second, bus::REGION_HEADER).as_deref(),
+        Some("twente")
+    );
+    let published_parent = header(&second, "traceparent").expect("a traceparent header");
+    assert_eq!(trace_id(&published_parent), given_trace);
+    assert_eq!(header(&second, "tracestate").as_deref(), Some("llo=1"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relay_with_a_long_poll_drains_full_batches_at_once_and_wakes_on_each_commit_only() {
+    // Polling once a minute: only the batch loop and NOTIFY can make the test pass.
+    let harness = Harness::with(
+        None,
+        None,
+        &[
+            ("amqp.relay_poll_interval_ms", "60000".to_owned()),
+            ("amqp.relay_batch_size", "1".to_owned()),
+        ],
+    )
+    .await;
+    {
+        let mut conn = harness.pool.get().await.unwrap();
+        let events: Vec<bus::OutboxEvent> = (0..3)
+            .map(|seconds| bus::OutboxEvent::of("achterhoek", &Ping { seconds }))
+            .collect();
+        let ids = bus::record_all(&mut conn, &events).await.unwrap();
+        assert_eq!(ids.len(), 3);
+        assert!(bus::record_all(&mut conn, &[]).await.unwrap().is_empty());
+    }
+    let readiness = Readiness::default();
+    let stop = harness.shutdown.child_token();
+    tokio::spawn(relay_with(&harness, &harness.settings, readiness.clone()).run(stop));
+    // Three rows, batches of one: each full batch is followed at once by the next.
+    harness.wait_backlog_empty().await;
+    assert!(readiness.broker(), "the relay reports the broker reachable");
+    // A commit wakes the relay through NOTIFY. (Its LISTEN connection may not be up at
+    // the first commit; a later one finds it.)
+    eventually("a commit wakes the relay", || async {
+        harness.commit_event(9).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        while tokio::time::Instant::now() < deadline {
+            if harness.backlog().await == 0 {
+                return Some(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    })
+    .await;
+    // Idle, the relay waits for NOTIFY or the poll; one whose wake-up channel closed
+    // would spin, committing a transaction every round. (Negative window: nothing else
+    // shows the waiting. A late NOTIFY may still cost a round or two; a spin costs
+    // hundreds.)
+    let commits = || async {
+        let mut conn = harness.pool.get().await.unwrap();
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())",
+        ))
+        .get_result::<i64>(&mut conn)
+        .await
+        .unwrap()
+    };
+    let before = commits().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let spent = commits().await - before;
+    assert!(
+        spent < 50,
+        "an idle relay committed {spent} transactions in 3 s"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_relay_keeps_its_connection_and_prunes_only_every_ten_minutes() {
+    // Zero retention: a relay that pruned on every round would delete each published
+    // row at once.
+    let harness = Harness::with(
+        None,
+        None,
+        &[("amqp.outbox_retention_hours", "0".to_owned())],
+    )
+    .await;
+    let readiness = Readiness::default();
+    let stop = harness.shutdown.child_token();
+    tokio::spawn(relay_with(&harness, &harness.settings, readiness.clone()).run(stop));
+    harness.commit_event(1).await;
+    harness.wait_backlog_empty().await;
+    harness.commit_event(2).await;
+    harness.wait_backlog_empty().await;
+    let mut conn = harness.pool.get().await.unwrap();
+    let rows: i64 = bus::outbox::outbox::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2, "published rows stay until the next prune");
+    // Negative window (nothing else shows a reconnect): over a dozen polls of 200 ms the
+    // relay stays connected; one that reconnected after every round would be seen down.
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(2500);
+    while tokio::time::Instant::now() < deadline {
+        assert!(
+            readiness.broker(),
+            "the relay dropped its connection while idle"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Publishes to the dead-letter exchange as the consumer does. (Headers are long
+/// strings: RabbitMQ reads the AMQP short-string field type `s` as a 16-bit integer and
+/// closes the connection on one, so no header can arrive as a short string.)
+async fn plant_dead_letters(harness: &Harness, count: usize) {
+    use lapin::options::ConfirmSelectOptions;
+    let queue = harness.topology.queue.clone().unwrap();
+    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    for n in 0..count {
+        let mut headers = FieldTable::default();
+        headers.insert(
+            bus::DEAD_LETTER_REASON_HEADER.into(),
+            AMQPValue::LongString(format!("reason {n}").into()),
+        );
+        headers.insert(
+            bus::ORIGINAL_ROUTING_KEY_HEADER.into(),
+            AMQPValue::LongString("test.ping.v1".into()),
+        );
+        headers.insert(
+            bus::REGION_HEADER.into(),
+            AMQPValue::LongString("achterhoek".into()),
+        );
+        let properties = BasicProperties::default()
+            .with_message_id(format!("letter-{n}").into())
+            .with_headers(headers);
+        bus::publish_confirmed(
+            &channel,
+            &harness.topology.dead_letter_exchange,
+            &queue.dead_letter_routing_key,
+            &vec![7; n + 1],
+            properties,
+        )
+        .await
+        .unwrap();
+    }
+    connection.close(200, "done".into()).await.unwrap();
+    eventually("the dead letters are queued", || async {
+        (queue_depth(&queue.dead_letter_queue).await.0 as usize == count).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inspecting_and_redriving_dead_letters_take_at_most_their_limit() {
+    let harness = Harness::new(None).await;
+    let queue = harness.topology.queue.clone().unwrap();
+    plant_dead_letters(&harness, 3).await;
+
+    let seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 2)
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 2);
+    let mut seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+        .await
+        .unwrap();
+    seen.sort_by_key(|d| d.message_id.clone());
+    let seen: Vec<_> = seen
+        .into_iter()
+        .map(|d| (d.message_id, d.routing_key, d.reason, d.size))
+        .collect();
+    let expected: Vec<_> = (0..3)
+        .map(|n| {
+            (
+                Some(format!("letter-{n}")),
+                Some("test.ping.v1".to_owned()),
+                Some(format!("reason {n}")),
+                n + 1,
+            )
+        })
+        .collect();
+    assert_eq!(seen, expected);
+
+    let moved = bus::dead_letters::redrive(AMQP_URL, &harness.topology, 2)
+        .await
+        .unwrap();
+    assert_eq!(moved, 2);
+    eventually("two are back in the service's queue", || async {
+        (queue_depth(&queue.name).await.0 == 2).then_some(())
+    })
+    .await;
+    assert_eq!(queue_depth(&queue.dead_letter_queue).await.0, 1);
+    let back = take_all(&queue.name).await;
+    for delivery in &back {
+        assert_eq!(header(delivery, bus::DEAD_LETTER_REASON_HEADER), None);
+        assert_eq!(header(delivery, bus::ORIGINAL_ROUTING_KEY_HEADER), None);
+        assert_eq!(
+            header(delivery, bus::REGION_HEADER).as_deref(),
+            Some("achterhoek")
+        );
+    }
+    let moved = bus::dead_letters::redrive(AMQP_URL, &harness.topology, 10)
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redriving_unrouted_events_moves_each_at_most_once_and_keeps_what_is_still_unrouted() {
+    let harness = Harness::new(None).await;
+    for _ in 0..2 {
+        harness
+            .publish_raw(
+                "nobody.wants.v1",
+                &ping(),
+                event_properties(uuid::Uuid::now_v7()),
+            )
+            .await;
+    }
+    let unrouted = harness.topology.unrouted_queue.clone();
+    eventually("both reach the unrouted queue", || async {
+        (queue_depth(&unrouted).await.0 == 2).then_some(())
+    })
+    .await;
+    let moved = bus::dead_letters::redrive_unrouted(AMQP_URL, &harness.topology, 1)
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    // Still wanted by nobody: each comes back once, and is not taken a second time.
+    let moved = bus::dead_letters::redrive_unrouted(AMQP_URL, &harness.topology, 10)
+        .await
+        .unwrap();
+    assert_eq!(moved, 2);
+    eventually("both are back in the unrouted queue", || async {
+        (queue_depth(&unrouted).await.0 == 2).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_that_consumes_nothing_has_no_dead_letters_to_handle() {
+    let harness = Harness::new(None).await;
+    let publisher = Topology::for_service(&harness.settings.amqp, "publisher", &[]);
+    assert!(publisher.queue.is_none());
+    assert_eq!(publisher.exchange, harness.topology.exchange);
+    let error = bus::dead_letters::inspect(AMQP_URL, &publisher, 10)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("consumes no events"), "{error}");
+    assert!(
+        bus::dead_letters::redrive(AMQP_URL, &publisher, 10)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_topology_is_durable_and_declared_before_anything_is_sent() {
+    use lapin::{
+        ExchangeKind,
+        options::{ExchangeDeclareOptions, QueueDeclareOptions},
+    };
+    let harness = Harness::new(None).await;
+    let queue = harness.topology.queue.clone().unwrap();
+    assert_eq!(queue.bindings, ["test.#"]);
+    assert!(queue.name.ends_with("testsvc.events"), "{}", queue.name);
+    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    // Declaring again as durable fails (and closes the channel) if what exists differs.
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    let mut alternate = FieldTable::default();
+    alternate.insert(
+        "alternate-exchange".into(),
+        AMQPValue::LongString(harness.topology.unrouted_exchange.as_str().into()),
+    );
+    channel
+        .exchange_declare(
+            harness.topology.exchange.as_str().into(),
+            ExchangeKind::Topic,
+            durable,
+            alternate,
+        )
+        .await
+        .unwrap();
+    channel
+        .exchange_declare(
+            harness.topology.dead_letter_exchange.as_str().into(),
+            ExchangeKind::Topic,
+            durable,
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    channel
+        .exchange_declare(
+            harness.topology.unrouted_exchange.as_str().into(),
+            ExchangeKind::Fanout,
+            durable,
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    for name in [
+        &queue.name,
+        &queue.dead_letter_queue,
+        &harness.topology.unrouted_queue,
+    ] {
+        let state = channel
+            .queue_declare(
+                name.as_str().into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await;
+        assert!(state.is_ok(), "{name} is declared");
+    }
+    connection.close(200, "done".into()).await.unwrap();
+    // An unreachable broker is only logged, after one attempt.
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        bus::declare_now("amqp://guest:guest@127.0.0.1:1/%2f", &harness.topology),
+    )
+    .await
+    .expect("declare_now gives up on an unreachable broker");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publish_the_broker_returns_or_refuses_is_an_error() {
+    use lapin::options::{ConfirmSelectOptions, QueueDeclareOptions};
+    let _env = TestEnv::new();
+    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    // No queue by that name: `mandatory` brings the message back.
+    let nowhere = format!("test.nowhere.{}", uuid::Uuid::new_v4().simple());
+    let error = bus::publish_confirmed(&channel, "", &nowhere, b"x", BasicProperties::default())
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("returned by the broker"),
+        "{error}"
+    );
+    // A full queue that rejects publishes: the broker nacks.
+    let full = format!("test.full.{}", uuid::Uuid::new_v4().simple());
+    let mut arguments = FieldTable::default();
+    arguments.insert("x-max-length".into(), AMQPValue::LongLongInt(0));
+    arguments.insert(
+        "x-overflow".into(),
+        AMQPValue::LongString("reject-publish".into()),
+    );
+    channel
+        .queue_declare(
+            full.as_str().into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..Default::default()
+            },
+            arguments,
+        )
+        .await
+        .unwrap();
+    let error = bus::publish_confirmed(&channel, "", &full, b"x", BasicProperties::default())
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("negatively acknowledged"),
+        "{error}"
+    );
+    connection.close(200, "done".into()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connecting_gives_up_after_its_attempts_and_retries_until_then() {
+    // Nothing listens here: two attempts, one back-off of 200 ms between them.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let started = std::time::Instant::now();
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(10),
+        bus::connect(
+            &format!("amqp://guest:guest@127.0.0.1:{closed}/%2f"),
+            "t",
+            2,
+        ),
+    )
+    .await
+    .expect("gives up after two attempts");
+    let error = outcome.expect_err("no broker there");
+    assert!(
+        error.to_string().contains("cannot connect to the broker"),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "retried once"
+    );
+
+    // A listener that drops the first connection and forwards the rest to the broker:
+    // a second attempt (or endless ones, with 0) gets through.
+    for attempts in [2, 0] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (refused_tx, refused_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (first, _) = listener.accept().await.unwrap();
+            drop(first);
+            let _ = refused_tx.send(());
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut outbound = tokio::net::TcpStream::connect(("127.0.0.1", 5672))
+                        .await
+                        .unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+            }
+        });
+        let connection = tokio::time::timeout(
+            Duration::from_secs(10),
+            bus::connect(
+                &format!("amqp://guest:guest@127.0.0.1:{port}/%2f"),
+                "t",
+                attempts,
+            ),
+        )
+        .await
+        .expect("connects in time")
+        .unwrap_or_else(|e| panic!("attempts {attempts}: {e}"));
+        refused_rx.await.expect("the first attempt was refused");
+        connection.close(200, "done".into()).await.unwrap();
+    }
+}
+
+/// A reaction state: what `Ping`s it saw.
+#[derive(Default)]
+struct Seen(Mutex<Vec<i64>>);
+
+fn on_ping<'a>(
+    seen: &'a Arc<Seen>,
+    _conn: &'a mut AsyncPgConnection,
+    ping: Ping,
+) -> BoxFuture<'a, Result<(), HandleError>> {
+    Box::pin(async move {
+        seen.0.lock().unwrap().push(ping.seconds);
+        Ok(())
+    })
+}
+
+/// Another event type, to see the routes kept apart.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Pong {
+    #[prost(string, tag = "1")]
+    text: String,
+}
+
+impl llo_proto::IntegrationEvent for Pong {
+    const ROUTING_KEY: &'static str = "test.pong.v1";
+}
+
+fn on_pong<'a>(
+    seen: &'a Arc<Seen>,
+    _conn: &'a mut AsyncPgConnection,
+    _pong: Pong,
+) -> BoxFuture<'a, Result<(), HandleError>> {
+    Box::pin(async move {
+        seen.0.lock().unwrap().push(-1);
+        Ok(())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriptions_route_each_event_type_to_its_reaction() {
+    let harness = Harness::new(None).await;
+    let seen = Arc::new(Seen::default());
+    let subscriptions = bus::Subscriptions::new(seen.clone())
+        .on::<Pong>(on_pong)
+        .on::<Ping>(on_ping);
+    assert_eq!(
+        subscriptions.routing_keys(),
+        ["test.ping.v1", "test.pong.v1"]
+    );
+    let handler: &dyn EventHandler = &subscriptions;
+    assert_eq!(handler.routing_keys(), ["test.ping.v1", "test.pong.v1"]);
+
+    let mut conn = harness.pool.get().await.unwrap();
+    let event = |routing_key: &str, payload: Vec<u8>| IncomingEvent {
+        id: uuid::Uuid::now_v7(),
+        routing_key: routing_key.to_owned(),
+        region: None,
+        payload,
+    };
+    let ping = prost::Message::encode_to_vec(&Ping { seconds: 42 });
+    handler
+        .handle(&mut conn, &event("test.ping.v1", ping.clone()))
+        .await
+        .unwrap();
+    // Nobody reacts to this one: it is acked as done.
+    handler
+        .handle(&mut conn, &event("test.other.v1", ping))
+        .await
+        .unwrap();
+    let refused = handler
+        .handle(&mut conn, &event("test.ping.v1", vec![0xff, 0xff]))
+        .await;
+    assert!(
+        matches!(&refused, Err(HandleError::Malformed(m)) if m.contains("does not decode")),
+        "{refused:?}"
+    );
+    assert_eq!(*seen.0.lock().unwrap(), [42]);
 }
 
 /// The consumer counts deliveries itself (from the broker's `x-delivery-count`): an

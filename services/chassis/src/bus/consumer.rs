@@ -530,4 +530,19 @@ mod tests {
             Duration::from_secs(1).saturating_mul(u32::MAX)
         );
     }
+
+    /// RabbitMQ never delivers a short-string header (it reads the field type `s` as a
+    /// 16-bit integer and refuses a message that has one), so this arm is reached only
+    /// from other brokers; checked here, without a broker.
+    #[test]
+    fn headers_are_read_as_long_or_short_strings_and_nothing_else() {
+        let mut headers = FieldTable::default();
+        headers.insert("long".into(), AMQPValue::LongString("twente".into()));
+        headers.insert("short".into(), AMQPValue::ShortString("drenthe".into()));
+        headers.insert("number".into(), AMQPValue::LongInt(7));
+        assert_eq!(header_str(&headers, "long"), Some("twente"));
+        assert_eq!(header_str(&headers, "short"), Some("drenthe"));
+        assert_eq!(header_str(&headers, "number"), None);
+        assert_eq!(header_str(&headers, "missing"), None);
+    }
 }

@@ -33,3 +33,41 @@ pub fn event_id(field: &str, value: &str) -> Result<Uuid, HandleError> {
         .parse::<Uuid>()
         .map_err(|_| HandleError::Malformed(format!("{field} {value:?} is not a UUID")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_erasure_reads_its_ids_and_refuses_ids_that_are_not_uuids() {
+        let (participant, organisation) = (Uuid::now_v7(), Uuid::now_v7());
+        let erased = ErasedParticipant::try_from(ParticipantErased {
+            participant_id: participant.to_string(),
+            organisation_id: organisation.to_string(),
+            region: "twente".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            erased,
+            ErasedParticipant {
+                participant_id: participant,
+                organisation_id: organisation,
+                region: "twente".into(),
+            }
+        );
+        let refused = ErasedParticipant::try_from(ParticipantErased {
+            participant_id: participant.to_string(),
+            organisation_id: "acme".into(),
+            ..Default::default()
+        });
+        assert!(
+            matches!(&refused, Err(HandleError::Malformed(m)) if m == "organisation_id \"acme\" is not a UUID"),
+            "{refused:?}"
+        );
+        assert!(matches!(
+            event_id("participant_id", ""),
+            Err(HandleError::Malformed(_))
+        ));
+    }
+}

@@ -112,4 +112,46 @@ mod tests {
             [("end_time", "a workshop lasts at most 7 days".to_owned())]
         );
     }
+
+    #[test]
+    fn workshop_time_boundaries() {
+        let now = Utc::now();
+        let minute = chrono::Duration::minutes(1);
+        let start = now + minute;
+        let week = chrono::Duration::days(7);
+        let fields = |start, end, cutoff| -> Vec<&'static str> {
+            workshop_times(now, start, end, cutoff)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        assert_eq!(fields(now, now + week, None), ["start_time"]);
+        assert!(fields(start, start + week, Some(start)).is_empty());
+        assert_eq!(fields(start, start, None), ["end_time"]);
+        assert_eq!(
+            workshop_times(now, start, start + week + minute, None),
+            [("end_time", "a workshop lasts at most 7 days".to_owned())]
+        );
+        assert_eq!(
+            fields(start, start + minute, Some(start + minute)),
+            ["registration_cutoff_time"]
+        );
+    }
+
+    #[test]
+    fn attendance_hours_edges() {
+        assert_eq!(minutes_attended(Attendance::Fully, 1.75, 180), Ok(105));
+        assert_eq!(minutes_attended(Attendance::Partially, 0.25, 180), Ok(15));
+        assert_eq!(minutes_attended(Attendance::Partially, 2.75, 180), Ok(165));
+        assert!(minutes_attended(Attendance::Fully, -0.25, 180).is_err());
+        assert!(minutes_attended(Attendance::Fully, f64::INFINITY, 180).is_err());
+        assert_eq!(
+            minutes_attended(Attendance::Fully, 4.0, 180),
+            Err("must not exceed the workshop's length (3 hours)".into())
+        );
+        assert_eq!(
+            minutes_attended(Attendance::Fully, 0.0, i64::from(i32::MAX) + 1),
+            Err("is too large".into())
+        );
+    }
 }

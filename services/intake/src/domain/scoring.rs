@@ -256,4 +256,87 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn complete_answers_within_range_pass_and_missing_items_are_listed() {
+        let pack = pack();
+        let mut violations = Violations::new();
+        check_answers(&pack, &answers(1, 5, 3), &mut violations);
+        assert!(violations.is_empty());
+        let mut violations = Violations::new();
+        check_answers(&pack, &answers(0, 3, 3)[1..], &mut violations);
+        let found: Vec<_> = violations
+            .into_vec()
+            .into_iter()
+            .map(|v| (v.field, v.description))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                "answers".to_owned(),
+                "every item must be answered; missing: l1".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn an_item_score_turns_reverse_items_around_within_the_range() {
+        let mut pack = pack();
+        pack.likert_min = 0;
+        pack.likert_max = 10;
+        let answer = |item: &str, score| Answer {
+            item_id: item.into(),
+            score,
+        };
+        assert_eq!(item_score(&pack, &answer("l1", 3)), Some(3.0));
+        assert_eq!(item_score(&pack, &answer("l2", 3)), Some(7.0));
+        assert_eq!(item_score(&pack, &answer("x", 3)), None);
+    }
+
+    #[test]
+    fn unknown_items_are_skipped_and_unanswered_dimensions_score_nothing() {
+        let pack = pack();
+        let mut only_lead = answers(3, 3, 3);
+        only_lead.truncate(1);
+        only_lead.push(Answer {
+            item_id: "x".into(),
+            score: 1,
+        });
+        let scores = score(&pack, &[only_lead.clone(), only_lead]);
+        assert_eq!(scores[0].mean, 3.0);
+        assert_eq!(scores[0].respondent_count, 2);
+        assert_eq!(scores[1].mean, 0.0);
+        assert_eq!(scores[1].respondent_count, 0);
+        // A dimension nobody answered is not the weakest, though its mean is 0.
+        let weakest = weakest(&pack, &scores);
+        assert_eq!(weakest.len(), 1);
+        assert_eq!(weakest[0].dimension_id, "lead");
+    }
+
+    #[test]
+    fn the_weakest_are_the_lowest_means_at_most_the_packs_number() {
+        let mut pack = pack();
+        let scores = score(&pack, &[answers(5, 1, 2)]);
+        // lead: (5 + 5) / 2 = 5, share: 2
+        assert_eq!(scores[0].mean, 5.0);
+        let themes = priority_themes(&pack, &scores, &[" Vergrijzing ".into()]);
+        assert_eq!(
+            themes,
+            [
+                PriorityTheme::Scan {
+                    dimension_id: "share".into(),
+                    description: "SHARE (gemiddeld 2.00)".into()
+                },
+                PriorityTheme::ManagementInterview {
+                    description: "Vergrijzing".into()
+                }
+            ]
+        );
+        pack.priority_dimensions = 2;
+        let ids: Vec<_> = weakest(&pack, &scores)
+            .into_iter()
+            .map(|s| s.dimension_id)
+            .collect();
+        assert_eq!(ids, ["share", "lead"]);
+    }
 }

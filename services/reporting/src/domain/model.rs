@@ -390,4 +390,210 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn size_classes_have_exact_bounds() {
+        let classes: Vec<_> = [0, 9, 10, 49, 50, 249, 250]
+            .into_iter()
+            .map(SizeClass::of)
+            .collect();
+        use SizeClass::*;
+        assert_eq!(classes, [Micro, Micro, Small, Small, Medium, Medium, Large]);
+    }
+
+    #[test]
+    fn statuses_read_back_and_rank_in_their_life_cycle() {
+        use TrajectoryStatus::*;
+        for status in [Proposed, Active, Completed, Cancelled] {
+            assert_eq!(TrajectoryStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(Proposed.as_str(), "proposed");
+        assert_eq!(Cancelled.as_str(), "cancelled");
+        assert_eq!(TrajectoryStatus::parse("done"), None);
+        let ranks: Vec<_> = [Proposed, Active, Completed, Cancelled]
+            .into_iter()
+            .map(TrajectoryStatus::rank)
+            .collect();
+        assert_eq!(ranks, [1, 2, 3, 3]);
+        assert_eq!(Round::Baseline.as_str(), "baseline");
+        assert_eq!(Round::FollowUp.as_str(), "follow_up");
+    }
+
+    #[test]
+    fn raters_sources_and_scores() {
+        let registration_id = Uuid::new_v4();
+        let participant = Uuid::new_v4();
+        let mut feedback = Feedback {
+            registration_id,
+            participant_id: Some(participant),
+            organisation_id: Uuid::new_v4(),
+            rating: 4,
+        };
+        assert_eq!(feedback.rater(), participant);
+        feedback.participant_id = None;
+        assert_eq!(feedback.rater(), registration_id);
+        let source = |kind: &str| Source {
+            id: "s".into(),
+            name: "S".into(),
+            kind: kind.into(),
+            budget_cents: None,
+        };
+        assert!(source("subsidy").is_public());
+        assert!(!source("employer_share").is_public());
+        let scan = Scan {
+            organisation_id: Uuid::new_v4(),
+            round: Round::Baseline,
+            respondent_count: 3,
+            scores: vec![
+                DimensionScore {
+                    dimension_id: "a".into(),
+                    mean: 1.0,
+                    respondents: 3,
+                },
+                DimensionScore {
+                    dimension_id: "b".into(),
+                    mean: 2.0,
+                    respondents: 3,
+                },
+            ],
+        };
+        assert_eq!(scan.score("b").map(|s| s.mean), Some(2.0));
+        assert!(scan.score("c").is_none());
+    }
+
+    /// Two companies, one in each sector, and one of every read model for each.
+    fn two_sectors() -> (Snapshot, Uuid, Uuid) {
+        let (metal, care) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut s = Snapshot {
+            region: "twente".into(),
+            ..Snapshot::default()
+        };
+        for (org, sector) in [(metal, "metal"), (care, "care")] {
+            let person = Uuid::new_v4();
+            let activity = Uuid::new_v4();
+            s.organisations.push(Organisation {
+                id: org,
+                name: sector.into(),
+                sector: sector.into(),
+                employee_count: 10,
+            });
+            s.participants.push(Participant {
+                id: person,
+                organisation_id: org,
+                uwv_referral: false,
+                enrolled: true,
+            });
+            for round in [Round::Baseline, Round::FollowUp] {
+                s.scans.push(Scan {
+                    organisation_id: org,
+                    round,
+                    respondent_count: 5,
+                    scores: vec![],
+                });
+            }
+            s.trajectories.push(Trajectory {
+                id: Uuid::new_v4(),
+                organisation_id: org,
+                status: TrajectoryStatus::Active,
+                coach_assigned: true,
+            });
+            s.interventions.push(Intervention {
+                id: Uuid::new_v4(),
+                trajectory_id: Uuid::new_v4(),
+                organisation_id: org,
+                kind: "training".into(),
+                dimension_id: "a".into(),
+                planned_hours: 4,
+            });
+            s.sessions.push(CoachingSession {
+                organisation_id: org,
+                minutes: 60,
+            });
+            s.plans.push(Plan {
+                participant_id: person,
+                organisation_id: org,
+            });
+            s.activities.push(Activity {
+                id: activity,
+                participant_id: person,
+                organisation_id: org,
+                planned: true,
+                planned_hours: 8,
+                completed: false,
+                actual_hours: 0,
+                credential: false,
+                completed_month: None,
+            });
+            s.allocations.push(Allocation {
+                activity_id: activity,
+                participant_id: person,
+                organisation_id: org,
+                source: "slim".into(),
+                amount_cents: 100,
+            });
+            let registration = Uuid::new_v4();
+            s.registrations.push(Registration {
+                id: registration,
+                workshop_id: Uuid::new_v4(),
+                participant_id: Some(person),
+                organisation_id: org,
+                status: Some(RegistrationStatus::Booked),
+                attendance: None,
+                hours: 0.0,
+                attended_month: None,
+            });
+            s.feedback.push(Feedback {
+                registration_id: registration,
+                participant_id: Some(person),
+                organisation_id: org,
+                rating: 4,
+            });
+        }
+        s.workshops.push(Workshop {
+            id: Uuid::new_v4(),
+            scheduled: true,
+            cancelled: false,
+        });
+        s.knowledge_items = 2;
+        (s, metal, care)
+    }
+
+    #[test]
+    fn a_sector_keeps_only_its_companies_rows_and_the_regions_community() {
+        let (s, metal, _) = two_sectors();
+        let r = s.clone().restrict_to_sector("metal");
+        assert_eq!(r.sector.as_deref(), Some("metal"));
+        assert_eq!(r.region, "twente");
+        assert_eq!(r.organisations.len(), 1);
+        assert_eq!(r.organisations[0].id, metal);
+        let orgs: Vec<Vec<Uuid>> = vec![
+            r.participants.iter().map(|x| x.organisation_id).collect(),
+            r.scans.iter().map(|x| x.organisation_id).collect(),
+            r.trajectories.iter().map(|x| x.organisation_id).collect(),
+            r.interventions.iter().map(|x| x.organisation_id).collect(),
+            r.sessions.iter().map(|x| x.organisation_id).collect(),
+            r.plans.iter().map(|x| x.organisation_id).collect(),
+            r.activities.iter().map(|x| x.organisation_id).collect(),
+            r.allocations.iter().map(|x| x.organisation_id).collect(),
+            r.registrations.iter().map(|x| x.organisation_id).collect(),
+            r.feedback.iter().map(|x| x.organisation_id).collect(),
+        ];
+        for (i, ids) in orgs.iter().enumerate() {
+            assert!(!ids.is_empty(), "read model {i} emptied");
+            assert!(ids.iter().all(|id| *id == metal), "read model {i}: {ids:?}");
+        }
+        assert_eq!(r.scans.len(), 2);
+        assert_eq!(r.workshops, s.workshops);
+        assert_eq!(r.knowledge_items, 2);
+    }
+
+    #[test]
+    fn a_scan_is_found_by_company_and_round() {
+        let (s, metal, care) = two_sectors();
+        let scan = s.scan(care, Round::FollowUp).unwrap();
+        assert_eq!((scan.organisation_id, scan.round), (care, Round::FollowUp));
+        let scan = s.scan(metal, Round::FollowUp).unwrap();
+        assert_eq!((scan.organisation_id, scan.round), (metal, Round::FollowUp));
+        assert!(s.scan(Uuid::new_v4(), Round::Baseline).is_none());
+    }
 }

@@ -306,4 +306,51 @@ mod tests {
         assert_eq!(SmallGroup.and(NotAvailable), NotAvailable);
         assert_eq!(Shown.and(Shown), Shown);
     }
+
+    #[test]
+    fn the_explanation_says_whether_anything_was_hidden() {
+        assert_eq!(
+            Tally::default().explanation(&RULE),
+            "No figure describes fewer than 5 people, so nothing was suppressed."
+        );
+        assert!(!Tally::default().any());
+        let one_small = Tally {
+            small_group: 1,
+            complementary: 0,
+        };
+        assert!(one_small.any());
+        assert!(
+            Tally {
+                small_group: 0,
+                complementary: 2
+            }
+            .any()
+        );
+        assert_eq!(
+            one_small.explanation(&RULE),
+            "1 cell(s) describe fewer than 5 people and are suppressed; 0 more cell(s) are \
+             suppressed so that a published total cannot give a hidden one back."
+        );
+        let mut counted = Tally::default();
+        for cell in [
+            SmallGroup,
+            Complementary,
+            Complementary,
+            Shown,
+            NotAvailable,
+        ] {
+            assert_eq!(counted.count(cell), cell);
+        }
+        assert_eq!(
+            counted,
+            Tally {
+                small_group: 1,
+                complementary: 2
+            }
+        );
+        assert_eq!(
+            Tally::default().explanation(&Rule::full(5)),
+            "Shown in full: this caller may see every figure of the region."
+        );
+    }
 }
