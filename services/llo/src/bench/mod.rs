@@ -3,6 +3,7 @@
 //! Prints the numbers; asserts nothing.
 mod import_memory;
 mod intake;
+mod pipeline;
 mod process;
 mod trajectories;
 
@@ -37,11 +38,17 @@ pub struct BenchArgs {
 pub enum Measurement {
     /// Intake's resident memory during concurrent imports of rows at the size limits.
     ImportMemory(import_memory::ImportMemoryArgs),
+    /// The event pipeline end to end under load: calls, events per second and delays
+    /// to reporting's read model at full and half load, each service's memory, and
+    /// the raw broker ceiling.
+    Pipeline(pipeline::PipelineArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    if let Some(Measurement::ImportMemory(memory)) = args.only {
-        return import_memory::run(memory).await;
+    match args.only {
+        Some(Measurement::ImportMemory(memory)) => return import_memory::run(memory).await,
+        Some(Measurement::Pipeline(pipeline)) => return pipeline::run(pipeline).await,
+        None => {}
     }
     let env = TestEnv::new();
     let (intake_port, shutdown, intake) = intake::run(&env, &args).await?;
