@@ -203,26 +203,29 @@ impl Jwks {
         })
     }
 
-    fn keys(&self) -> Vec<TrustedKey> {
-        self.loaded
-            .read()
-            .map(|loaded| loaded.0.clone())
-            .unwrap_or_default()
+    /// Runs `f` on the keys trusted now, under the read lock (nothing is copied: this
+    /// is on every call's path).
+    fn with_keys<T>(&self, f: impl FnOnce(&[TrustedKey]) -> T) -> Option<T> {
+        self.loaded.read().ok().map(|loaded| f(&loaded.0))
     }
 
     fn holds(&self, key_id: &str) -> bool {
-        self.keys()
-            .iter()
-            .any(|k| k.key_id.as_deref() == Some(key_id))
+        self.with_keys(|keys| keys.iter().any(|k| k.key_id.as_deref() == Some(key_id)))
+            .unwrap_or(false)
     }
 
     /// Reads the file again if it was last read at least `after` ago. A file that
     /// cannot be read keeps the keys trusted so far (and says so in the log).
     fn refresh_if_older_than(&self, after: Duration) {
+        // The common case, on every call: fresh enough, seen under the shared lock.
+        let fresh = |loaded: &(Vec<TrustedKey>, Instant)| loaded.1.elapsed() < after;
+        if self.loaded.read().is_ok_and(|loaded| fresh(&loaded)) {
+            return;
+        }
         let Ok(mut loaded) = self.loaded.write() else {
             return;
         };
-        if loaded.1.elapsed() < after {
+        if fresh(&loaded) {
             return;
         }
         loaded.1 = Instant::now();
@@ -275,7 +278,11 @@ impl Authenticator {
                 algorithm: Algorithm::HS256,
             });
         }
-        if keys.is_empty() && jwks.as_ref().is_none_or(|j| j.keys().is_empty()) {
+        if keys.is_empty()
+            && jwks
+                .as_ref()
+                .is_none_or(|j| j.with_keys(<[_]>::is_empty) != Some(false))
+        {
             anyhow::bail!(
                 "no token keys configured: set auth.jwks_file or auth.public_key_pem \
                  (or auth.allow_development_tokens in development)"
@@ -310,18 +317,17 @@ impl Authenticator {
                 jwks.refresh_if_older_than(jwks.unknown_key_refresh);
             }
         }
-        let mut keys = self.fixed.clone();
-        if let Some(jwks) = &self.jwks {
-            keys.extend(jwks.keys());
-        }
-        let claims = keys
-            .iter()
-            .filter(|k| k.algorithm == header.alg)
-            .filter(|k| match (&header.kid, &k.key_id) {
-                (Some(kid), Some(key_id)) => kid == key_id,
-                _ => true,
-            })
-            .find_map(|k| self.verify(token, k).ok())
+        let verified = |keys: &[TrustedKey]| {
+            keys.iter()
+                .filter(|k| k.algorithm == header.alg)
+                .filter(|k| match (&header.kid, &k.key_id) {
+                    (Some(kid), Some(key_id)) => kid == key_id,
+                    _ => true,
+                })
+                .find_map(|k| self.verify(token, k).ok())
+        };
+        let claims = verified(&self.fixed)
+            .or_else(|| self.jwks.as_ref()?.with_keys(verified).flatten())
             .ok_or(Refusal::Unauthenticated)?;
         caller_from(claims)
     }

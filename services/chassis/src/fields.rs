@@ -324,21 +324,24 @@ pub fn bounded(value: i32, range: std::ops::RangeInclusive<i32>) -> Result<i32, 
 /// attack, and a stored year 10000 would break every query over it.
 pub const EARLIEST: &str = "2000-01-01T00:00:00Z";
 pub const LATEST: &str = "2100-01-01T00:00:00Z";
+/// The same bounds in Unix seconds, compared on every timestamp read.
+const EARLIEST_SECONDS: i64 = 946_684_800;
+const LATEST_SECONDS: i64 = 4_102_444_800;
 
 /// A timestamp field (required), within [`EARLIEST`, `LATEST`).
 pub fn instant(
     value: Option<&prost_types::Timestamp>,
 ) -> Result<chrono::DateTime<chrono::Utc>, String> {
     let value = value.ok_or_else(|| "is required".to_owned())?;
-    let at = chrono::DateTime::from_timestamp(value.seconds, value.nanos.max(0) as u32)
-        .filter(|_| (0..1_000_000_000).contains(&value.nanos))
+    let nanos = u32::try_from(value.nanos)
+        .ok()
+        .filter(|n| *n < 1_000_000_000)
         .ok_or_else(|| "is not a valid timestamp".to_owned())?;
-    let earliest = EARLIEST.parse::<chrono::DateTime<chrono::Utc>>().ok();
-    let latest = LATEST.parse::<chrono::DateTime<chrono::Utc>>().ok();
-    if earliest.is_some_and(|e| at < e) || latest.is_some_and(|l| at >= l) {
+    if !(EARLIEST_SECONDS..LATEST_SECONDS).contains(&value.seconds) {
         return Err("must lie between the years 2000 and 2100".into());
     }
-    Ok(at)
+    chrono::DateTime::from_timestamp(value.seconds, nanos)
+        .ok_or_else(|| "is not a valid timestamp".to_owned())
 }
 
 /// An optional timestamp field: absent is `None`, present must be valid.
@@ -451,6 +454,17 @@ mod tests {
         assert_eq!(bounded(600, 1..=600), Ok(600));
         assert_eq!(bounded(0, 1..=600).unwrap_err(), "must be from 1 to 600");
         assert!(bounded(601, 1..=600).is_err());
+    }
+
+    #[test]
+    fn the_bounds_in_seconds_are_the_bounds_in_words() {
+        let seconds = |text: &str| {
+            text.parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+                .timestamp()
+        };
+        assert_eq!(seconds(EARLIEST), EARLIEST_SECONDS);
+        assert_eq!(seconds(LATEST), LATEST_SECONDS);
     }
 
     #[test]

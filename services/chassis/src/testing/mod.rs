@@ -91,10 +91,12 @@ impl TestEnv {
         service: ServiceName,
         extra: &[(&'a str, String)],
     ) -> Vec<(&'a str, String)> {
-        self.databases
-            .lock()
-            .map(|mut d| d.push(self.database_url(service)))
-            .ok();
+        let url = self.database_url(service);
+        if let Ok(mut databases) = self.databases.lock()
+            && !databases.contains(&url)
+        {
+            databases.push(url);
+        }
         let mut overrides = vec![
             ("environment", "development".to_owned()),
             ("grpc.address", "127.0.0.1:0".to_owned()),

@@ -34,21 +34,21 @@ pub fn role_from_proto(value: i32) -> Option<ParticipantRole> {
     }
 }
 
-/// A stored value the code does not know: reported, shown as unspecified rather than
-/// failing every read of the row.
-fn unknown_stored(kind: &str, text: &str) {
-    tracing::error!(
-        kind,
-        value = text,
-        "stored value is unknown to this version"
-    );
+/// A stored value, parsed; one the code does not know is reported and shown as
+/// unspecified rather than failing every read of the row.
+fn known<T>(parsed: Option<T>, kind: &str, text: &str) -> Option<T> {
+    if parsed.is_none() {
+        tracing::error!(
+            kind,
+            value = text,
+            "stored value is unknown to this version"
+        );
+    }
+    parsed
 }
 
 pub fn role_to_proto(text: &str) -> common::ParticipantRole {
-    match ParticipantRole::parse(text).or_else(|| {
-        unknown_stored("participant role", text);
-        None
-    }) {
+    match known(ParticipantRole::parse(text), "participant role", text) {
         Some(ParticipantRole::Director) => common::ParticipantRole::Director,
         Some(ParticipantRole::Manager) => common::ParticipantRole::Manager,
         Some(ParticipantRole::Supervisor) => common::ParticipantRole::Supervisor,
@@ -67,10 +67,7 @@ pub fn source_from_proto(value: i32) -> Result<Option<ParticipantSource>, Unknow
 }
 
 pub fn source_to_proto(text: &str) -> common::ParticipantSource {
-    match ParticipantSource::parse(text).or_else(|| {
-        unknown_stored("participant source", text);
-        None
-    }) {
+    match known(ParticipantSource::parse(text), "participant source", text) {
         Some(ParticipantSource::Company) => common::ParticipantSource::Company,
         Some(ParticipantSource::UwvReferral) => common::ParticipantSource::UwvReferral,
         None => common::ParticipantSource::Unspecified,
@@ -158,10 +155,11 @@ pub fn assessment(
     response_count: i64,
 ) -> pb::Assessment {
     let results = row.results();
-    let status = match AssessmentStatus::parse(&row.status).or_else(|| {
-        unknown_stored("scan status", &row.status);
-        None
-    }) {
+    let status = match known(
+        AssessmentStatus::parse(&row.status),
+        "scan status",
+        &row.status,
+    ) {
         Some(AssessmentStatus::Open) => pb::AssessmentStatus::Open,
         Some(AssessmentStatus::Completed) => pb::AssessmentStatus::Completed,
         None => pb::AssessmentStatus::Unspecified,
@@ -169,11 +167,7 @@ pub fn assessment(
     pb::Assessment {
         assessment_id: row.id.to_string(),
         organisation_id: row.organisation_id.to_string(),
-        round: Round::parse(&row.round)
-            .or_else(|| {
-                unknown_stored("scan round", &row.round);
-                None
-            })
+        round: known(Round::parse(&row.round), "scan round", &row.round)
             .map_or(common::AssessmentRound::Unspecified, round_to_proto) as i32,
         status: status as i32,
         questionnaire: pack.map(questionnaire),
