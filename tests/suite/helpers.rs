@@ -17,6 +17,9 @@ pub type Trajectories = TrajectoryServiceClient<InterceptedService<Channel, Clie
 pub type Community = CommunityServiceClient<InterceptedService<Channel, ClientContext>>;
 pub type Reporting = ReportingServiceClient<InterceptedService<Channel, ClientContext>>;
 
+/// Coaches of the Achterhoek the suite's tests assign.
+pub const COACHES: [&str; 2] = ["coach-anja", "coach-erik"];
+
 pub const REGION: &str = "achterhoek";
 
 pub struct Suite {
@@ -163,11 +166,30 @@ impl Suite {
         )
     }
 
+    /// A coach's clients; the region's coaches (`COACHES`) are in the registry first.
     pub async fn coach(&self) -> (Intake, Trajectories) {
+        self.register_coaches().await;
         (
             self.intake(Role::Coach, None).await,
             self.trajectories(Role::Coach, None).await,
         )
+    }
+
+    /// Registers the Achterhoek's coaches, as a programme manager (a repeat updates nothing).
+    pub async fn register_coaches(&self) {
+        let mut manager = self.trajectories(Role::ProgrammeManager, None).await;
+        for coach_id in COACHES {
+            manager
+                .register_coach(pb::RegisterCoachRequest {
+                    coach_id: coach_id.into(),
+                    name: format!("Coach {coach_id}"),
+                    organisation_name: "Loopbaanhuis Achterhoek".into(),
+                    regions: vec![REGION.into()],
+                    ..Default::default()
+                })
+                .await
+                .expect("coach registered");
+        }
     }
 }
 

@@ -317,6 +317,16 @@ impl Dice {
     }
 }
 
+/// The region's labour-market coaches (token subject, name, coaching organisation).
+const COACHES: [demo_trajectories::DemoCoach<'static>; 2] = [
+    ("coach-anja", "Anja Hulshof", "Loopbaanhuis Achterhoek"),
+    (
+        "coach-erik",
+        "Erik Wensink",
+        "Werkgeversservicepunt Achterhoek",
+    ),
+];
+
 /// The demo's phases, as the progress bar counts them.
 const PHASES: usize = 6;
 
@@ -381,6 +391,7 @@ async fn run(endpoints: &Endpoints, tokens: &Tokens, options: &DemoOptions) -> a
     // Phase two: the proposed trajectory, coaching, a course for everyone, funded.
     bar.phase(2, "trajectories, coaching, courses and funding");
     let catalogue = demo_trajectories::publish_catalogue(&mut school).await?;
+    demo_trajectories::register_coaches(&mut coach, REGION, &COACHES).await?;
     let mut expected = demo_reporting::Expected {
         companies: COMPANIES.len(),
         participants: COMPANIES.len() * STAFF,
@@ -392,7 +403,8 @@ async fn run(endpoints: &Endpoints, tokens: &Tokens, options: &DemoOptions) -> a
         let proposed =
             demo_trajectories::proposed_trajectory(&mut coach, &organisation.organisation_id)
                 .await?;
-        let trajectory = demo_trajectories::run_trajectory(&mut coach, &proposed, index).await?;
+        let coach_id = COACHES[index % COACHES.len()].0;
+        let trajectory = demo_trajectories::run_trajectory(&mut coach, &proposed, coach_id).await?;
         let small_firm = company.employees <= 49;
         let (planned, completed) = demo_trajectories::develop_people(
             &mut coach,

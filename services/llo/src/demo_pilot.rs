@@ -54,6 +54,16 @@ pub struct DemoData {
     pub feedback: Vec<Feedback>,
     #[serde(default)]
     pub knowledge: Vec<KnowledgeData>,
+    /// The region's coaches; trajectories are shared among them in turn.
+    pub coaches: Vec<CoachData>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CoachData {
+    /// The coach's token subject.
+    pub id: String,
+    pub name: String,
+    pub organisation: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,6 +266,13 @@ pub async fn run(
     // Phase two: trajectories, coaching, a course for everyone, funded from the packs' sources.
     bar.phase(2, "trajectories, coaching, courses and funding");
     let catalogue = publish_catalogue(&mut school, region, &data.provider).await?;
+    let coaches: Vec<demo_trajectories::DemoCoach> = data
+        .coaches
+        .iter()
+        .map(|c| (c.id.as_str(), c.name.as_str(), c.organisation.as_str()))
+        .collect();
+    anyhow::ensure!(!coaches.is_empty(), "the demo file names no coaches");
+    demo_trajectories::register_coaches(&mut coach, region, &coaches).await?;
     let mut expected = demo_reporting::Expected {
         companies: data.companies.len(),
         participants: staff,
@@ -267,7 +284,8 @@ pub async fn run(
         let proposed =
             demo_trajectories::proposed_trajectory(&mut coach, &e.organisation.organisation_id)
                 .await?;
-        let trajectory = demo_trajectories::run_trajectory(&mut coach, &proposed, index).await?;
+        let coach_id = coaches[index % coaches.len()].0;
+        let trajectory = demo_trajectories::run_trajectory(&mut coach, &proposed, coach_id).await?;
         let (planned, completed) =
             develop_people(&mut coach, &mut school, pilot, &catalogue, e).await?;
         let interventions: Vec<&str> = trajectory

@@ -133,17 +133,46 @@ pub async fn proposed_trajectory(
 /// Coaching sessions the demo logs per trajectory.
 pub const COACHING_SESSIONS: usize = 2;
 
+/// A coach of the demo: (token subject, name, coaching organisation).
+pub type DemoCoach<'a> = (&'a str, &'a str, &'a str);
+
+/// Puts the region's coaches in the coach registry (AssignCoach accepts no one else).
+pub async fn register_coaches(
+    manager: &mut Trajectories,
+    region: &str,
+    coaches: &[DemoCoach<'_>],
+) -> anyhow::Result<()> {
+    for (coach_id, name, organisation_name) in coaches {
+        manager
+            .register_coach(pb::RegisterCoachRequest {
+                request_id: format!("demo-register-{region}-{coach_id}"),
+                coach_id: (*coach_id).into(),
+                name: (*name).into(),
+                organisation_name: (*organisation_name).into(),
+                email: String::new(),
+                regions: vec![region.into()],
+            })
+            .await?;
+    }
+    say!(
+        "{} coaches registered for {region}: {}",
+        coaches.len(),
+        coaches.iter().map(|c| c.1).collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
+
 /// Coach, start, two coaching sessions.
 pub async fn run_trajectory(
     coach: &mut Trajectories,
     trajectory: &pb::Trajectory,
-    company: usize,
+    coach_id: &str,
 ) -> anyhow::Result<pb::Trajectory> {
     let id = trajectory.trajectory_id.clone();
     coach
         .assign_coach(pb::AssignCoachRequest {
             trajectory_id: id.clone(),
-            coach_id: ["coach-anja", "coach-erik"][company % 2].into(),
+            coach_id: coach_id.into(),
             request_id: format!("demo-coach-{id}"),
         })
         .await?;

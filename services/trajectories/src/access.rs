@@ -17,6 +17,14 @@ pub const POLICY: AccessPolicy = &[
         &[ProgrammeManager, Coach],
     ),
     (
+        "/llo.trajectories.v1.TrajectoryService/RegisterCoach",
+        &[ProgrammeManager],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/ListCoaches",
+        &[ProgrammeManager, Coach],
+    ),
+    (
         "/llo.trajectories.v1.TrajectoryService/PlanIntervention",
         &[ProgrammeManager, Coach],
     ),

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use llo_chassis::{
     ApiError, FieldViolation,
-    fields::{Cents, Fields, Name, Parsed, Prose, Text, bounded, check_id, instant, non_empty},
+    fields::{
+        Cents, Email, Fields, Name, Parsed, Prose, Text, bounded, check_id, instant, non_empty,
+    },
     packs::Packs,
 };
 use llo_proto::trajectories::v1 as pb;
@@ -14,7 +16,7 @@ use crate::domain::{
     commands::{
         ActivityOrigin, AddLearningGoal, AllocateFunding, AssignCoach, ChangeTrajectoryStatus,
         CoachId, CompleteLearningActivity, Credential, Link, PlanIntervention,
-        PlanLearningActivity, PublishOffering, RecordCoachingSession, Theme, Topic,
+        PlanLearningActivity, PublishOffering, RecordCoachingSession, RegisterCoach, Theme, Topic,
     },
     lifecycle::Transition,
 };
@@ -22,6 +24,7 @@ use crate::domain::{
 /// The most euro cents one amount of this service may carry (a million euros).
 const MAX_CENTS: i64 = 100_000_000;
 const MAX_THEMES: usize = 20;
+const MAX_COACH_REGIONS: usize = 20;
 const MAX_START_TIMES: usize = 200;
 const MAX_SKILLS: usize = 50;
 const ESCO_PREFIX: &str = "http://data.europa.eu/esco/";
@@ -63,6 +66,42 @@ fn esco_uri(value: &str) -> Result<Link, String> {
         return Err(format!("must be an ESCO URI ({ESCO_PREFIX}…)"));
     }
     Ok(uri)
+}
+
+impl RegisterCoach {
+    /// Every region must be one of the deployment's region packs.
+    pub fn parse(r: pb::RegisterCoachRequest, packs: &Packs) -> Result<Self, ApiError> {
+        let mut f = Fields::new();
+        let coach_id = f.take("coach_id", CoachId::required(&r.coach_id));
+        let name = f.take("name", Name::required(&r.name));
+        let organisation_name = f.take("organisation_name", Name::required(&r.organisation_name));
+        let email = f.take("email", non_empty(&r.email).map(Email::parse).transpose());
+        if r.regions.is_empty() {
+            f.add("regions", "name at least one region");
+        }
+        let regions = f.list(
+            "regions",
+            r.regions,
+            MAX_COACH_REGIONS,
+            |f, path, region| {
+                let region = region.trim().to_owned();
+                let known = match packs.region(&region) {
+                    Some(_) => Ok(region),
+                    None => Err(format!("is not a region of this deployment: {region:?}")),
+                };
+                f.take(path, known)
+            },
+        );
+        let (coach_id, name, organisation_name, email, regions) =
+            f.finish((coach_id, name, organisation_name, email, regions))?;
+        Ok(RegisterCoach {
+            coach_id,
+            name,
+            organisation_name,
+            email,
+            regions,
+        })
+    }
 }
 
 impl TryFrom<pb::AssignCoachRequest> for AssignCoach {

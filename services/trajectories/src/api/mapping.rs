@@ -14,6 +14,7 @@ use crate::{
         proposal::InterventionKind,
     },
     store::{
+        coaches::CoachRow,
         offerings::OfferingRow,
         plans::{ActivityRow, GoalRow, PlanRow},
         trajectories::{InterventionRow, TrajectoryRow},
@@ -226,4 +227,22 @@ pub fn offering(row: &OfferingRow) -> Result<pb::CourseOffering, ApiError> {
         region: row.region.clone(),
         update_time: Some(timestamp(row.updated_at)),
     })
+}
+
+/// A registered coach with (up to `max_ids` of) their open trajectories.
+pub fn coach(row: &CoachRow, open_trajectory_ids: &[&Uuid], max_ids: usize) -> pb::Coach {
+    pb::Coach {
+        coach_id: row.subject.clone(),
+        name: row.name.clone(),
+        organisation_name: row.organisation_name.clone(),
+        email: row.email.clone().unwrap_or_default(),
+        regions: row.regions.clone(),
+        open_trajectory_count: i32::try_from(open_trajectory_ids.len()).unwrap_or(i32::MAX),
+        open_trajectory_ids: open_trajectory_ids
+            .iter()
+            .take(max_ids)
+            .map(ToString::to_string)
+            .collect(),
+        registered_at: Some(timestamp(row.registered_at)),
+    }
 }

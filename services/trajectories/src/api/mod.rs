@@ -1,5 +1,6 @@
 //! gRPC ↔ domain for TrajectoryService. Each method runs to its end on its own task,
 //! as the caller the auth gate admitted.
+pub mod coaches;
 pub mod commands;
 pub mod funding;
 pub mod mapping;
@@ -111,6 +112,20 @@ impl TrajectoryService for TrajectoryApi {
         request: Request<pb::AssignCoachRequest>,
     ) -> Result<Response<pb::AssignCoachResponse>, Status> {
         llo_chassis::unary_call!(self.ctx, request, trajectories::assign_coach)
+    }
+
+    async fn register_coach(
+        &self,
+        request: Request<pb::RegisterCoachRequest>,
+    ) -> Result<Response<pb::RegisterCoachResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, coaches::register)
+    }
+
+    async fn list_coaches(
+        &self,
+        request: Request<pb::ListCoachesRequest>,
+    ) -> Result<Response<pb::ListCoachesResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, coaches::list)
     }
 
     async fn plan_intervention(

@@ -12,11 +12,15 @@ use uuid::Uuid;
 use super::{Context, listing_regions, mapping, parse_id};
 use crate::{
     domain::{
+        coaches,
         commands::{AssignCoach, ChangeTrajectoryStatus, PlanIntervention, RecordCoachingSession},
         lifecycle,
     },
     events,
-    store::trajectories::{self as store, NewIntervention, NewSession, TrajectoryRow},
+    store::{
+        coaches as coach_store,
+        trajectories::{self as store, NewIntervention, NewSession, TrajectoryRow},
+    },
 };
 
 /// The trajectory (locked for the rest of the transaction), if the caller may see it.
@@ -139,6 +143,12 @@ pub async fn assign_coach(
                 if row.coach_id.as_deref() == Some(command.coach_id.as_str()) {
                     return full(conn, &row).await;
                 }
+                let coach = coach_store::by_subject_for_update(conn, &command.coach_id).await?;
+                coaches::ensure_assignable(
+                    &command.coach_id,
+                    coach.as_ref().map(|c| &c.regions[..]),
+                    &row.region,
+                )?;
                 let row = store::set_coach(conn, id, &command.coach_id).await?;
                 record(conn, &row.region, &events::coach_assigned(&row)).await?;
                 full(conn, &row).await

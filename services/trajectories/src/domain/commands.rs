@@ -1,7 +1,7 @@
 //! What each change asks for, in domain types: parsed once at the edge (`api::commands`),
 //! so that everything behind it works on values already known to be good.
 use chrono::{DateTime, Utc};
-use llo_chassis::fields::{Cents, Name, Prose, Text};
+use llo_chassis::fields::{Cents, Email, Name, Prose, Text};
 use uuid::Uuid;
 
 use super::{lifecycle::Transition, plan::ActivityKind, proposal::InterventionKind};
@@ -19,6 +19,17 @@ pub type Link = Text<500>;
 pub struct AssignCoach {
     pub trajectory_id: Uuid,
     pub coach_id: CoachId,
+}
+
+/// Registers a coach or updates the entry (the subject is the key).
+#[derive(Debug, Clone)]
+pub struct RegisterCoach {
+    pub coach_id: CoachId,
+    pub name: Name,
+    pub organisation_name: Name,
+    pub email: Option<Email>,
+    /// Regions of the deployment, each covered by the caller's token.
+    pub regions: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,5 +1,7 @@
 //! Trajectories' rules, free of I/O: the commands the API accepts, the trajectory life
-//! cycle, proposing a trajectory from a scan, the development plan and the funding rules.
+//! cycle, proposing a trajectory from a scan, the development plan, the funding rules and
+//! the coach registry.
+pub mod coaches;
 pub mod commands;
 pub mod funding;
 pub mod lifecycle;

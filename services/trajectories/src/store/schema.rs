@@ -129,3 +129,16 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    coaches (id) {
+        id -> Uuid,
+        subject -> Text,
+        name -> Text,
+        organisation_name -> Text,
+        email -> Nullable<Text>,
+        regions -> Array<Text>,
+        registered_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}

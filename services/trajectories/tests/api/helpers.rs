@@ -55,7 +55,12 @@ impl TestApp {
 
     /// A programme manager in the Achterhoek: allowed every method.
     pub async fn manager(&self) -> Client {
-        let token = self.env.token(Role::ProgrammeManager, REGION, None);
+        self.client(Role::ProgrammeManager, REGION).await
+    }
+
+    /// A client with a token of `role` for `region`.
+    pub async fn client(&self, role: Role, region: &str) -> Client {
+        let token = self.env.token(role, region, None);
         let channel = Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
             .expect("uri")
             .connect()

@@ -1,0 +1,2 @@
+DROP INDEX trajectories_coach_open;
+DROP TABLE coaches;
