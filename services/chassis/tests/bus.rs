@@ -1461,6 +1461,66 @@ async fn an_event_delivered_too_often_is_dead_lettered_instead_of_tried_again() 
     assert_eq!(harness.applied(worn_out).await, 0);
 }
 
+/// Events waiting together are applied together: one transaction (a savepoint each) per
+/// batch of up to `amqp.prefetch`, each still exactly once; the one whose handler fails
+/// is undone alone, then retried alone up to `amqp.max_attempts` in all and
+/// dead-lettered, while the others of its batch commit.
+#[tokio::test(flavor = "multi_thread")]
+async fn events_waiting_together_are_applied_in_one_transaction_each_exactly_once() {
+    let harness = Harness::with(None, None, &[("amqp.prefetch", "50".to_owned())]).await;
+    let mut ids = Vec::new();
+    for n in 0..150 {
+        if n == 70 {
+            let poison = uuid::Uuid::now_v7();
+            harness
+                .publish_raw(
+                    "test.poison.v1",
+                    &ping(),
+                    event_properties(poison).with_type("test.poison.v1".into()),
+                )
+                .await;
+            ids.push(poison);
+        }
+        let id = uuid::Uuid::now_v7();
+        harness
+            .publish_raw("test.ping.v1", &ping(), event_properties(id))
+            .await;
+        ids.push(id);
+    }
+    let recorder = harness.start_consumer(0);
+    eventually("every good event is applied", || async {
+        (harness.applied_total().await == 150).then_some(())
+    })
+    .await;
+    let letters = harness.wait_dead_letters(1).await;
+    assert!(
+        letters[0].0.contains("gave up after 5 attempts"),
+        "{letters:?}"
+    );
+    let poison = ids[70];
+    assert_eq!(
+        recorder.attempts(poison),
+        5,
+        "the batch's attempt counts as the first"
+    );
+    for id in ids.iter().filter(|id| **id != poison) {
+        assert_eq!(harness.applied(*id).await, 1, "{id}");
+        assert_eq!(recorder.attempts(*id), 1, "{id}: tried once");
+    }
+    let mut conn = harness.pool.get().await.unwrap();
+    let transactions: i64 = applied::table
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "count(DISTINCT xid)",
+        ))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        transactions <= 10,
+        "150 events waiting in batches of at most 50: {transactions} transactions"
+    );
+}
+
 /// Declares `queue` as an older version of the suite did: its delivery limit as a queue
 /// argument (which RabbitMQ never lets a re-declaration change).
 async fn declare_as_before(queue: &str, dead_letter_exchange: &str, dead_letter_key: &str) {

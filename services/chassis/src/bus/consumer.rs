@@ -179,7 +179,7 @@ impl Consumer {
             loop {
                 let next = tokio::select! {
                     () = shutdown.cancelled() => {
-                        let _ = connection.close(200, "shutdown".into()).await;
+                        super::close_quietly(&connection, "shutdown").await;
                         return;
                     }
                     _ = lag_check.tick() => {
@@ -190,12 +190,22 @@ impl Consumer {
                 };
                 match next {
                     Some(Ok(delivery)) => {
-                        // Finish the message even during shutdown: it is short, and ack-after-commit.
+                        // What else has arrived already joins it, up to the prefetch.
+                        let (batch, stream_ended) = super::batch::gather(
+                            delivery,
+                            &mut deliveries,
+                            usize::from(self.prefetch),
+                        );
+                        // Finish the batch even during shutdown: it is short, and ack-after-commit.
                         if let Err(error) = self
-                            .process(&channel, &queue.dead_letter_routing_key, delivery)
+                            .process_batch(&channel, &queue.dead_letter_routing_key, batch)
                             .await
                         {
                             tracing::warn!(%error, "consumer: channel failed; reconnecting");
+                            break;
+                        }
+                        if let Some(reason) = stream_ended {
+                            tracing::warn!(%reason, "consumer: delivery stream failed; reconnecting");
                             break;
                         }
                     }
@@ -211,7 +221,7 @@ impl Consumer {
                 }
             }
             self.readiness.set_consumer(false);
-            let _ = connection.close(200, "reconnect".into()).await;
+            super::close_quietly(&connection, "reconnect").await;
         }
     }
 
@@ -260,12 +270,26 @@ impl Consumer {
 
     /// Handles one delivery to the end: applied, duplicate or dead-lettered, then acked.
     /// An error means the channel is unusable (the message will be redelivered).
-    async fn process(
+    /// `attempts_made`: the handler already failed this many times (in a batch).
+    pub(super) async fn process(
         &self,
         channel: &Channel,
         dead_letter_key: &str,
         delivery: Delivery,
+        attempts_made: u32,
     ) -> anyhow::Result<()> {
+        let span = self.event_span(&delivery);
+        let headers = delivery.properties.headers().clone().unwrap_or_default();
+        let outcome = tracing::Instrument::instrument(
+            self.apply(channel, dead_letter_key, &delivery, &headers, attempts_made),
+            span.clone(),
+        )
+        .await?;
+        finish(&delivery, outcome, &span).await
+    }
+
+    /// The span of one event's processing, a child of the trace that produced it.
+    pub(super) fn event_span(&self, delivery: &Delivery) -> tracing::Span {
         let span = tracing::info_span!(
             "process",
             otel.name = %format!("process {}", self.topology.queue.as_ref().map_or("", |q| q.name.as_str())),
@@ -279,21 +303,7 @@ impl Consumer {
         );
         let headers = delivery.properties.headers().clone().unwrap_or_default();
         telemetry::set_parent_from(&span, |key| header_str(&headers, key));
-        let outcome = tracing::Instrument::instrument(
-            self.apply(channel, dead_letter_key, &delivery, &headers),
-            span.clone(),
-        )
-        .await?;
-        span.record("llo.outcome", outcome.as_str());
-        telemetry::metrics().events_consumed.add(
-            1,
-            &[
-                KeyValue::new("outcome", outcome.as_str()),
-                KeyValue::new("routing_key", delivery.routing_key.to_string()),
-            ],
-        );
-        delivery.acker.ack(BasicAckOptions::default()).await?;
-        Ok(())
+        span
     }
 
     async fn apply(
@@ -302,6 +312,7 @@ impl Consumer {
         dead_letter_key: &str,
         delivery: &Delivery,
         headers: &FieldTable,
+        attempts_made: u32,
     ) -> anyhow::Result<Outcome> {
         // Quorum queues count earlier deliveries that were never acknowledged.
         if let Some(earlier) = header_count(headers, DELIVERY_COUNT_HEADER)
@@ -325,7 +336,10 @@ impl Consumer {
             }
         };
         tracing::Span::current().record("messaging.message.id", event.id.to_string());
-        let mut attempt = 1;
+        let mut attempt = attempts_made + 1;
+        if attempts_made > 0 {
+            tokio::time::sleep(retry_delay(self.retry_base_delay, attempts_made)).await;
+        }
         let mut outage_wait = Duration::from_millis(500);
         loop {
             match self.apply_once(&event).await {
@@ -373,28 +387,35 @@ impl Consumer {
             .get()
             .await
             .map_err(|e| HandleError::Unavailable(e.to_string()))?;
-        let handler = self.handler.clone();
-        conn.transaction::<_, HandleError, _>(async |conn| {
-            let inserted = diesel::insert_into(inbox::table)
-                .values((
-                    inbox::event_id.eq(event.id),
-                    inbox::routing_key.eq(&event.routing_key),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-            if inserted == 0 {
-                return Ok(Outcome::Duplicate);
-            }
-            handler.handle(conn, event).await?;
-            Ok(Outcome::Applied)
-        })
-        .await
+        conn.transaction::<_, HandleError, _>(async |conn| self.apply_in(conn, event).await)
+            .await
+    }
+
+    /// Records the event in the inbox and applies it, in the caller's transaction; an
+    /// event already in the inbox is a duplicate and changes nothing.
+    pub(super) async fn apply_in(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: &IncomingEvent,
+    ) -> Result<Outcome, HandleError> {
+        let inserted = diesel::insert_into(inbox::table)
+            .values((
+                inbox::event_id.eq(event.id),
+                inbox::routing_key.eq(&event.routing_key),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        if inserted == 0 {
+            return Ok(Outcome::Duplicate);
+        }
+        self.handler.handle(conn, event).await?;
+        Ok(Outcome::Applied)
     }
 
     /// Publishes a copy to the dead-letter exchange with the reason, confirmed, before
     /// the original is acked: a crash in between duplicates, never loses.
-    async fn dead_letter(
+    pub(super) async fn dead_letter(
         &self,
         channel: &Channel,
         dead_letter_key: &str,
@@ -428,12 +449,33 @@ impl Consumer {
     }
 }
 
+/// Records what became of a delivery (span, metrics) and acknowledges it.
+pub(super) async fn finish(
+    delivery: &Delivery,
+    outcome: Outcome,
+    span: &tracing::Span,
+) -> anyhow::Result<()> {
+    span.record("llo.outcome", outcome.as_str());
+    telemetry::metrics().events_consumed.add(
+        1,
+        &[
+            KeyValue::new("outcome", outcome.as_str()),
+            KeyValue::new("routing_key", delivery.routing_key.to_string()),
+        ],
+    );
+    delivery.acker.ack(BasicAckOptions::default()).await?;
+    Ok(())
+}
+
 /// The pause before attempt `attempt + 1`: the base, doubled per failed attempt.
 pub fn retry_delay(base: Duration, failed_attempt: u32) -> Duration {
     base.saturating_mul(2u32.saturating_pow(failed_attempt.saturating_sub(1)))
 }
 
-fn parse_envelope(delivery: &Delivery, headers: &FieldTable) -> Result<IncomingEvent, String> {
+pub(super) fn parse_envelope(
+    delivery: &Delivery,
+    headers: &FieldTable,
+) -> Result<IncomingEvent, String> {
     let properties = &delivery.properties;
     let id = properties
         .message_id()
@@ -459,10 +501,10 @@ fn parse_envelope(delivery: &Delivery, headers: &FieldTable) -> Result<IncomingE
 }
 
 /// The header in which quorum queues count a message's earlier deliveries.
-const DELIVERY_COUNT_HEADER: &str = "x-delivery-count";
+pub(crate) const DELIVERY_COUNT_HEADER: &str = "x-delivery-count";
 
 /// A non-negative whole number in a header, whatever integer type the broker chose.
-fn header_count(headers: &FieldTable, key: &str) -> Option<u64> {
+pub(super) fn header_count(headers: &FieldTable, key: &str) -> Option<u64> {
     match headers.inner().get(key)? {
         AMQPValue::ShortShortUInt(n) => Some(u64::from(*n)),
         AMQPValue::ShortUInt(n) => Some(u64::from(*n)),

@@ -7,7 +7,8 @@ use lapin::{
 };
 
 use super::{
-    DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, Topology, consumer::header_str,
+    DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, Topology,
+    consumer::{DELIVERY_COUNT_HEADER, header_str},
 };
 
 #[derive(Debug, Clone)]
@@ -65,12 +66,15 @@ pub async fn inspect(
             })
             .await?;
     }
-    let _ = connection.close(200, "done".into()).await;
+    super::close_quietly(&connection, "done").await;
     Ok(seen)
 }
 
 /// Moves up to `limit` dead letters back into the service's queue; returns how many.
+/// Only the letters there when it starts: one that fails again and returns while the
+/// re-drive runs is not moved a second time.
 pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Result<usize> {
+    use lapin::options::QueueDeclareOptions;
     let queue = topology
         .queue
         .as_ref()
@@ -80,8 +84,20 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    let waiting = channel
+        .queue_declare(
+            queue.dead_letter_queue.as_str().into(),
+            passive,
+            FieldTable::default(),
+        )
+        .await?
+        .message_count() as usize;
     let mut moved = 0;
-    while moved < limit {
+    while moved < limit.min(waiting) {
         let Some(message) = channel
             .basic_get(
                 queue.dead_letter_queue.as_str().into(),
@@ -96,6 +112,9 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
         let mut inner = headers.inner().clone();
         inner.remove(DEAD_LETTER_REASON_HEADER);
         inner.remove(ORIGINAL_ROUTING_KEY_HEADER);
+        // A re-driven event starts afresh: one dead-lettered for being delivered too
+        // often (a crash loop, since fixed) would otherwise be refused again at once.
+        inner.remove(DELIVERY_COUNT_HEADER);
         headers = FieldTable::from(inner);
         let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
         // Straight into this service's queue, not the exchange: others have it already.
@@ -103,7 +122,7 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
         delivery.acker.ack(BasicAckOptions::default()).await?;
         moved += 1;
     }
-    let _ = connection.close(200, "done".into()).await;
+    super::close_quietly(&connection, "done").await;
     Ok(moved)
 }
 
@@ -158,6 +177,6 @@ pub async fn redrive_unrouted(
         delivery.acker.ack(BasicAckOptions::default()).await?;
         moved += 1;
     }
-    let _ = connection.close(200, "done".into()).await;
+    super::close_quietly(&connection, "done").await;
     Ok(moved)
 }

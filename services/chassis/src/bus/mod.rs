@@ -1,5 +1,6 @@
 //! The event bus: topology, transactional outbox and its relay, and the consumer
 //! with its inbox, retries and dead letters. AMQP lives here and nowhere else.
+mod batch;
 pub mod consumer;
 pub mod dead_letters;
 pub mod erasure;
@@ -94,10 +95,18 @@ pub async fn declare_now(url: &str, topology: &Topology) {
     if let Err(error) = topology.declare(&connection).await {
         tracing::warn!(%error, "declaring the topology failed");
     }
-    let _ = connection.close(200, "declared".into()).await;
+    close_quietly(&connection, "declared").await;
 }
 
 /// The next wait of a reconnect or outage back-off: doubled, at most five seconds.
+/// Closes a connection politely without waiting long: on a connection the broker has
+/// already dropped, lapin's close can wait forever for an answer that never comes (seen
+/// in the fault tests: a consumer hung here after a broker stop and never reconnected).
+pub async fn close_quietly(connection: &Connection, reason: &str) {
+    let close = connection.close(200, reason.into());
+    let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
+}
+
 pub fn next_backoff(current: Duration) -> Duration {
     current.saturating_mul(2).min(Duration::from_secs(5))
 }

@@ -139,7 +139,7 @@ impl Relay {
                     () = shutdown.cancelled() => {
                         // One last batch, so what was committed before the signal leaves.
                         let _ = self.publish_batch(&channel).await;
-                        let _ = connection.close(200, "shutdown".into()).await;
+                        super::close_quietly(&connection, "shutdown").await;
                         return;
                     }
                     _ = wake_rx.recv() => {}
@@ -147,7 +147,7 @@ impl Relay {
                 }
             }
             self.readiness.set_broker(false);
-            let _ = connection.close(200, "reconnect".into()).await;
+            super::close_quietly(&connection, "reconnect").await;
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(backoff) => {}

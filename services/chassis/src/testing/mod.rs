@@ -1,6 +1,7 @@
 //! Test support against the real local PostgreSQL and RabbitMQ: each `TestEnv` has
 //! its own database and its own exchanges and queues, and removes them when dropped.
 pub mod personal_data;
+pub mod process;
 
 use std::{path::PathBuf, time::Duration};
 

@@ -11,7 +11,7 @@ use llo_proto::{
 };
 use tonic::transport::Channel;
 
-use super::process::ServiceProcess;
+use llo_chassis::testing::process::ServiceProcess;
 
 #[derive(clap::Args, Clone)]
 pub struct ImportMemoryArgs {

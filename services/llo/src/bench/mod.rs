@@ -4,7 +4,6 @@
 mod import_memory;
 mod intake;
 mod pipeline;
-mod process;
 mod trajectories;
 
 use std::time::Duration;

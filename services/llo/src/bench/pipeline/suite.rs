@@ -17,7 +17,7 @@ use llo_proto::{
 };
 use tonic::{codegen::InterceptedService, transport::Channel};
 
-use crate::bench::process::ServiceProcess;
+use llo_chassis::testing::process::ServiceProcess;
 
 pub type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
 pub type Trajectories = TrajectoryServiceClient<InterceptedService<Channel, ClientContext>>;

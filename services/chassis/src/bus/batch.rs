@@ -1,0 +1,142 @@
+//! Deliveries applied in batches: what has arrived together is applied in one
+//! transaction, with a savepoint per event, and acknowledged after the commit. The inbox
+//! stays exact per event (each event's id is recorded with its own effects), and an event
+//! whose handler fails is undone alone and then takes the one-at-a-time way (retries,
+//! dead letter) — so one bad event never holds back or takes down the others.
+use diesel_async::AsyncConnection as _;
+use futures_util::{FutureExt as _, StreamExt as _};
+use lapin::{Channel, message::Delivery};
+
+use super::{
+    HandleError, IncomingEvent,
+    consumer::{Consumer, DELIVERY_COUNT_HEADER, Outcome, finish, header_count, parse_envelope},
+};
+
+/// The first delivery and those already waiting behind it, up to `max`; the second
+/// value says why the stream ended, if it did while gathering.
+pub fn gather(
+    first: Delivery,
+    deliveries: &mut lapin::Consumer,
+    max: usize,
+) -> (Vec<Delivery>, Option<String>) {
+    let mut batch = vec![first];
+    while batch.len() < max {
+        match deliveries.next().now_or_never() {
+            Some(Some(Ok(delivery))) => batch.push(delivery),
+            Some(Some(Err(error))) => return (batch, Some(error.to_string())),
+            Some(None) => return (batch, Some("the delivery stream ended".to_owned())),
+            None => break,
+        }
+    }
+    (batch, None)
+}
+
+/// What became of one event in a batch.
+#[derive(Debug, Clone)]
+enum Together {
+    /// Committed with the batch: applied, or a duplicate.
+    Done(Outcome),
+    /// Its handler failed (its savepoint undone): one attempt made.
+    Failed,
+    /// It can never be applied: dead-lettered without another try.
+    Malformed(String),
+    /// The batch did not commit: not attempted yet.
+    NotTried,
+}
+
+/// A delivery the broker gave before: it may be the one that made the process fail (a
+/// crash mid-batch), so it is applied alone, where only its own count grows.
+fn delivered_before(delivery: &Delivery) -> bool {
+    let headers = delivery.properties.headers().clone().unwrap_or_default();
+    delivery.redelivered || header_count(&headers, DELIVERY_COUNT_HEADER).is_some_and(|n| n > 0)
+}
+
+impl Consumer {
+    /// Handles every delivery of the batch to the end, each acknowledged once its fate
+    /// is committed. An error means the channel is unusable (unacknowledged deliveries
+    /// will be redelivered).
+    pub(super) async fn process_batch(
+        &self,
+        channel: &Channel,
+        dead_letter_key: &str,
+        batch: Vec<Delivery>,
+    ) -> anyhow::Result<()> {
+        let mut together = Vec::with_capacity(batch.len());
+        // With the handler's failed attempts so far.
+        let mut alone: Vec<(Delivery, u32)> = Vec::new();
+        for delivery in batch {
+            let headers = delivery.properties.headers().clone().unwrap_or_default();
+            match parse_envelope(&delivery, &headers) {
+                Ok(event) if !delivered_before(&delivery) => together.push((delivery, event)),
+                _ => alone.push((delivery, 0)),
+            }
+        }
+        if together.len() == 1 {
+            alone.extend(together.drain(..).map(|(delivery, _)| (delivery, 0)));
+        }
+        if !together.is_empty() {
+            let spans: Vec<tracing::Span> =
+                together.iter().map(|(d, _)| self.event_span(d)).collect();
+            let events: Vec<&IncomingEvent> = together.iter().map(|(_, e)| e).collect();
+            let outcomes = self
+                .apply_together(&events, &spans)
+                .await
+                .unwrap_or_else(|_| vec![Together::NotTried; events.len()]);
+            for (((delivery, _), outcome), span) in together.into_iter().zip(outcomes).zip(spans) {
+                match outcome {
+                    Together::Done(outcome) => finish(&delivery, outcome, &span).await?,
+                    Together::Failed => alone.push((delivery, 1)),
+                    Together::Malformed(reason) => {
+                        let dead_letter =
+                            self.dead_letter(channel, dead_letter_key, &delivery, &reason);
+                        tracing::Instrument::instrument(dead_letter, span.clone()).await?;
+                        finish(&delivery, Outcome::DeadLettered, &span).await?;
+                    }
+                    Together::NotTried => alone.push((delivery, 0)),
+                }
+            }
+        }
+        for (delivery, attempts_made) in alone {
+            self.process(channel, dead_letter_key, delivery, attempts_made)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One transaction for the events, a savepoint for each. An error (the database
+    /// lost, the commit failed) leaves every event to be applied alone.
+    async fn apply_together(
+        &self,
+        events: &[&IncomingEvent],
+        spans: &[tracing::Span],
+    ) -> Result<Vec<Together>, HandleError> {
+        let mut conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| HandleError::Unavailable(e.to_string()))?;
+        conn.transaction::<_, HandleError, _>(async |conn| {
+            let mut outcomes = Vec::with_capacity(events.len());
+            for (event, span) in events.iter().zip(spans) {
+                span.record("messaging.message.id", event.id.to_string());
+                let applied = tracing::Instrument::instrument(
+                    conn.transaction::<_, HandleError, _>(async |conn| {
+                        self.apply_in(conn, event).await
+                    }),
+                    span.clone(),
+                )
+                .await;
+                outcomes.push(match applied {
+                    Ok(outcome) => Together::Done(outcome),
+                    Err(HandleError::Unavailable(reason)) => {
+                        return Err(HandleError::Unavailable(reason));
+                    }
+                    Err(HandleError::Malformed(reason)) => Together::Malformed(reason),
+                    Err(HandleError::Retry(_)) => Together::Failed,
+                });
+            }
+            Ok(outcomes)
+        })
+        .await
+    }
+}

@@ -1,0 +1,1 @@
+ALTER TABLE applied DROP COLUMN xid;

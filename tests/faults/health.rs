@@ -1,0 +1,147 @@
+//! What each service's readiness said during a test: polled every 100 ms, kept as the
+//! sequence of distinct states, so a test can ask "went down and came back by itself".
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use llo_chassis::ServiceName;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Serving,
+    NotServing,
+    /// No answer: the process is gone or not listening yet.
+    Unreachable,
+}
+
+/// The gRPC service name whose health is the service's readiness.
+pub fn readiness_name(service: ServiceName) -> &'static str {
+    match service {
+        ServiceName::Intake => "llo.intake.v1.IntakeService",
+        ServiceName::Trajectories => "llo.trajectories.v1.TrajectoryService",
+        ServiceName::Community => "llo.community.v1.CommunityService",
+        ServiceName::Reporting => "llo.reporting.v1.ReportingService",
+    }
+}
+
+type History = Arc<Mutex<Vec<State>>>;
+
+pub struct HealthWatch {
+    histories: Vec<(ServiceName, History)>,
+    stop: CancellationToken,
+}
+
+impl HealthWatch {
+    pub fn start(services: &[(ServiceName, u16)]) -> HealthWatch {
+        let stop = CancellationToken::new();
+        let histories = services
+            .iter()
+            .map(|&(service, port)| {
+                let history = History::default();
+                tokio::spawn(poll(service, port, history.clone(), stop.clone()));
+                (service, history)
+            })
+            .collect();
+        HealthWatch { histories, stop }
+    }
+
+    pub fn history(&self, service: ServiceName) -> Vec<State> {
+        self.histories
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, h)| h.lock().unwrap().clone())
+            .unwrap_or_default()
+    }
+
+    /// Serving now, after having been out of service (`NotServing`, or `Unreachable`
+    /// when the process itself was gone) since the watch started.
+    pub fn assert_recovered(&self, service: ServiceName, down: State) {
+        let history = self.history(service);
+        let first_serving = history.iter().position(|s| *s == State::Serving);
+        let went_down = first_serving.is_some_and(|start| history[start..].contains(&down));
+        assert!(
+            went_down && history.last() == Some(&State::Serving),
+            "{}: expected SERVING → {down:?} → SERVING, saw {history:?}",
+            service.as_str()
+        );
+    }
+
+    /// Never out of service once it served (an unanswered poll under load is no outage).
+    pub fn assert_stayed_serving(&self, service: ServiceName) {
+        let history = self.history(service);
+        let start = history
+            .iter()
+            .position(|s| *s == State::Serving)
+            .unwrap_or(0);
+        assert!(
+            !history[start..].contains(&State::NotServing),
+            "{}: went out of service: {history:?}",
+            service.as_str()
+        );
+    }
+
+    /// Until every service is serving again (the state after a fault).
+    pub async fn wait_all_serving(&self, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let serving = self
+                .histories
+                .iter()
+                .all(|(_, h)| h.lock().unwrap().last() == Some(&State::Serving));
+            if serving {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not every service serving within {within:?}: {:?}",
+                self.histories
+                    .iter()
+                    .map(|(s, h)| (s.as_str(), h.lock().unwrap().last().copied()))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for HealthWatch {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn poll(service: ServiceName, port: u16, history: History, stop: CancellationToken) {
+    // Lazy: reconnects by itself once a restarted process listens again.
+    let channel = Channel::from_shared(format!("http://127.0.0.1:{port}"))
+        .expect("uri")
+        .connect_timeout(Duration::from_millis(500))
+        .timeout(Duration::from_secs(1))
+        .connect_lazy();
+    let mut client = HealthClient::new(channel);
+    let name = readiness_name(service);
+    while !stop.is_cancelled() {
+        let state = match client
+            .check(HealthCheckRequest {
+                service: name.into(),
+            })
+            .await
+        {
+            Ok(r) if r.get_ref().status == ServingStatus::Serving as i32 => State::Serving,
+            Ok(_) => State::NotServing,
+            Err(_) => State::Unreachable,
+        };
+        {
+            let mut seen = history.lock().unwrap();
+            if seen.last() != Some(&state) {
+                seen.push(state);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
