@@ -247,6 +247,14 @@ mod tests {
         let sector = sector_text(packs.sector("techniek-metaal").unwrap());
         assert!(sector.contains("item leiderschap-3 (reversed)"), "{sector}");
         assert!(
+            sector.contains("intervention kinds:\n  coaching_directors "),
+            "{sector}"
+        );
+        assert!(
+            sector.contains("learning themes (and \"other\" in every sector):\n  cnc "),
+            "{sector}"
+        );
+        assert!(
             sector.contains("SLIM-subsidie (60%, 80% up to 49 employees)"),
             "{sector}"
         );
