@@ -96,8 +96,10 @@ pub async fn plan_themes(
     let Ok(participant_id) = check_id(participant_id) else {
         return Ok(None);
     };
-    let Ok(plan) = visible_plan(conn, caller, participant_id).await else {
-        return Ok(None);
+    let plan = match visible_plan(conn, caller, participant_id).await {
+        Ok(plan) => plan,
+        Err(ApiError::NotFound(_)) => return Ok(None),
+        Err(other) => return Err(other),
     };
     let organisation = trajectory_store::find_organisation(conn, plan.organisation_id).await?;
     let sector = organisation.and_then(|o| ctx.packs.sector(&o.sector).cloned());
