@@ -142,7 +142,7 @@ async fn erasure_in_intake_purges_the_plan_in_trajectories() {
         .add_learning_goal(pb::AddLearningGoalRequest {
             request_id: String::new(),
             participant_id: participant,
-            theme: "x".into(),
+            theme: "lassen".into(),
             description: "y".into(),
         })
         .await

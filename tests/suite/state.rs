@@ -112,7 +112,8 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
         .plan_intervention(pb::PlanInterventionRequest {
             request_id: String::new(),
             trajectory_id: id.clone(),
-            kind: pb::InterventionKind::TeamWorkshop as i32,
+            kind: 0,
+            kind_id: "team_workshop".into(),
             title: "Teamsessie kennisdeling".into(),
             description: String::new(),
             planned_hours: 4,
@@ -122,7 +123,10 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
         .into_inner()
         .intervention
         .unwrap();
-    assert_eq!(intervention.kind, pb::InterventionKind::TeamWorkshop as i32);
+    assert_eq!(
+        (intervention.kind_id.as_str(), intervention.kind),
+        ("team_workshop", pb::InterventionKind::TeamWorkshop as i32)
+    );
 
     let done = trajectories
         .complete_trajectory(pb::CompleteTrajectoryRequest {
@@ -153,6 +157,7 @@ async fn the_life_cycle_refuses_illegal_transitions_naming_the_current_state() {
             request_id: String::new(),
             trajectory_id: id,
             kind: pb::InterventionKind::Training as i32,
+            kind_id: String::new(),
             title: "Te laat".into(),
             description: String::new(),
             planned_hours: 1,

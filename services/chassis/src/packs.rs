@@ -20,14 +20,9 @@ use serde::Deserialize;
 mod rules;
 mod structure;
 
-/// Intervention kinds the suite knows (trajectories stores and reports them by word).
-pub const INTERVENTION_KINDS: [&str; 5] = [
-    "coaching_directors",
-    "coaching_supervisors",
-    "team_workshop",
-    "training",
-    "hr_instrument",
-];
+/// The reserved theme id every sector accepts wherever a theme is asked for ("anders",
+/// other): for what none of the pack's themes covers. A pack may not define it.
+pub const OTHER_THEME: &str = "other";
 
 /// Funding kinds the suite acts on (trajectories' funding rules); anything else would be
 /// dropped silently, so a pack may name no other.
@@ -38,8 +33,8 @@ pub const FUNDING_KINDS: [&str; 4] = [
     "employer_share",
 ];
 
-/// A sector: its learning-culture scan, intervention catalogue, community themes and
-/// funding rules.
+/// A sector: its learning-culture scan, intervention kinds and catalogue, learning
+/// themes, community themes and funding rules.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct SectorPack {
@@ -58,9 +53,20 @@ pub struct SectorPack {
     pub dimensions: Vec<Dimension>,
     #[schemars(length(min = 1))]
     pub items: Vec<Item>,
+    /// The kinds of intervention the sector's trajectories use (coaching of the directors,
+    /// a team workshop, ...); at least one. Each `interventions[].kind` names one.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub intervention_kinds: Vec<InterventionKind>,
     #[serde(default)]
     pub interventions: Vec<Intervention>,
-    /// Community themes (workshops, knowledge items, learning needs); at least one.
+    /// Learning themes: of learning needs, learning goals, learning activities and course
+    /// offerings; at least one. `other` is always accepted besides them.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub learning_themes: Vec<LearningTheme>,
+    /// Community themes (workshops, knowledge items); at least one. `other` is always
+    /// accepted besides them.
     #[serde(default)]
     #[schemars(length(min = 1))]
     pub themes: Vec<Theme>,
@@ -93,13 +99,24 @@ pub struct Item {
     pub reverse: bool,
 }
 
+/// A kind of intervention, e.g. `coaching_directors`; trajectories store and report
+/// interventions by its `id`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct InterventionKind {
+    /// Lower-case letters, digits, `-` and `_`; unique in the pack.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+}
+
 /// A catalogue entry: what a trajectory proposes for a weak dimension.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Intervention {
     /// The `id` of one of the pack's dimensions.
     pub dimension: String,
-    #[schemars(extend("enum" = INTERVENTION_KINDS))]
+    /// The `id` of one of the pack's `intervention_kinds`.
     pub kind: String,
     pub title: String,
     #[serde(default)]
@@ -108,10 +125,21 @@ pub struct Intervention {
     pub planned_hours: u32,
 }
 
+/// A learning theme: what a learning need, goal, activity or course is about.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LearningTheme {
+    /// Lower-case letters, digits, `-` and `_`; unique in the pack; not `other`.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+}
+
 /// A community theme.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Theme {
+    /// Unique in the pack; not `other`.
     #[schemars(length(min = 1))]
     pub id: String,
     pub name: String,
@@ -176,6 +204,87 @@ impl SectorPack {
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
     }
+
+    /// The pack's intervention kind with this id.
+    pub fn intervention_kind(&self, id: &str) -> Option<&InterventionKind> {
+        self.intervention_kinds.iter().find(|k| k.id == id)
+    }
+
+    /// Is `id` one of the pack's intervention kinds? When not, the reason, naming them.
+    pub fn check_intervention_kind(&self, id: &str) -> Result<(), String> {
+        if self.intervention_kind(id).is_some() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = self
+            .intervention_kinds
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect();
+        Err(format!(
+            "{id:?} is not an intervention kind of sector pack {}; one of: {}",
+            self.id,
+            brief(&ids)
+        ))
+    }
+}
+
+/// The learning themes a request may name: those of one or more sector packs (a
+/// company's sector; every sector of a region for a course offering), and `other`.
+#[derive(Debug, Clone, Default)]
+pub struct LearningThemes {
+    ids: Vec<String>,
+}
+
+impl LearningThemes {
+    pub fn of<'a>(sectors: impl IntoIterator<Item = &'a SectorPack>) -> LearningThemes {
+        let mut ids: Vec<String> = Vec::new();
+        for sector in sectors {
+            for theme in &sector.learning_themes {
+                if !ids.contains(&theme.id) {
+                    ids.push(theme.id.clone());
+                }
+            }
+        }
+        LearningThemes { ids }
+    }
+
+    /// Every sector pack of a region (`None`: no such region).
+    pub fn of_region(packs: &Packs, region: &str) -> Option<LearningThemes> {
+        let region = packs.region(region)?;
+        Some(LearningThemes::of(
+            region
+                .sectors
+                .iter()
+                .filter_map(|s| packs.sector(s))
+                .map(|s| &**s),
+        ))
+    }
+
+    /// Is `theme` (trimmed already) one of them, or `other`? When not, the reason: the
+    /// field violation's description.
+    pub fn check(&self, theme: &str) -> Result<(), String> {
+        if theme == OTHER_THEME || self.ids.iter().any(|id| id == theme) {
+            return Ok(());
+        }
+        let ids: Vec<&str> = self.ids.iter().map(String::as_str).collect();
+        Err(format!(
+            "{theme:?} is not a learning theme of the sector pack; one of: {}, or {OTHER_THEME:?}",
+            brief(&ids)
+        ))
+    }
+}
+
+/// A list of ids for a message: the first dozen, and how many more.
+pub fn brief(ids: &[&str]) -> String {
+    const SHOWN: usize = 12;
+    if ids.len() <= SHOWN {
+        return ids.join(", ");
+    }
+    format!(
+        "{} and {} more (llo packs show)",
+        ids[..SHOWN].join(", "),
+        ids.len() - SHOWN
+    )
 }
 
 /// Which of the two kinds of pack a file is.

@@ -701,3 +701,21 @@ fn print_scan(company: &Company, assessment: &pb::Assessment) {
         .collect();
     say!("  priority themes: {}", themes.join("; "));
 }
+
+#[cfg(test)]
+mod tests {
+    use llo_chassis::packs::{LearningThemes, Packs};
+
+    use super::*;
+
+    /// The built-in pilot's learning needs are on learning themes of its sector pack (the
+    /// services refuse others).
+    #[test]
+    fn the_builtin_learning_needs_are_on_the_sectors_learning_themes() {
+        let packs = Packs::load(&llo_chassis::testing::packs_dir()).unwrap();
+        let themes = LearningThemes::of([&**packs.sector("techniek-metaal").unwrap()]);
+        for (theme, _) in NEEDS {
+            assert_eq!(themes.check(theme), Ok(()));
+        }
+    }
+}

@@ -876,3 +876,27 @@ async fn print_plan(coach: &mut Trajectories, person: &Person) -> anyhow::Result
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use llo_chassis::packs::Packs;
+
+    use super::*;
+
+    /// The built-in workshops and knowledge items are on the sector's community themes.
+    #[test]
+    fn the_builtin_workshops_and_knowledge_are_on_the_community_themes() {
+        let packs = Packs::load(&llo_chassis::testing::packs_dir()).unwrap();
+        let sector = packs.sector("techniek-metaal").unwrap();
+        let known: Vec<&str> = sector.themes.iter().map(|t| t.id.as_str()).collect();
+        let workshops = std::iter::once(&HELD).chain(LATER.iter());
+        for theme in workshops.map(|w| w.theme) {
+            assert!(known.contains(&theme), "{theme}");
+        }
+        for (.., themes, _) in &KNOWLEDGE {
+            for theme in *themes {
+                assert!(known.contains(theme), "{theme}");
+            }
+        }
+    }
+}

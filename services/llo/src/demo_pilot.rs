@@ -13,7 +13,7 @@ use std::{
 
 use anyhow::Context as _;
 use chrono::{DateTime, TimeDelta, Utc};
-use llo_chassis::packs::{Packs, RegionPack, SectorPack};
+use llo_chassis::packs::{LearningThemes, OTHER_THEME, Packs, RegionPack, SectorPack};
 use llo_proto::{
     common::v1::{self as common, CommunityMemberType, WorkshopAttendance},
     community::v1 as cpb,
@@ -185,11 +185,68 @@ pub fn load(path: &Path, region: &str, packs_dir: &Path) -> anyhow::Result<Pilot
         "demo file {}: needs companies and courses",
         path.display()
     );
+    let problems = theme_problems(&data, &packs, region, &sector);
+    anyhow::ensure!(
+        problems.is_empty(),
+        "demo file {}: themes the services would refuse:\n  {}",
+        path.display(),
+        problems.join("\n  ")
+    );
     Ok(Pilot {
         region: region_pack,
         sector,
         data,
     })
+}
+
+/// The demo file's themes the services would refuse, as `key: reason`: learning needs
+/// on a learning theme of the sector, courses on one of any sector of the region,
+/// workshops and knowledge items on a community theme of the region (or `other`).
+fn theme_problems(
+    data: &DemoData,
+    packs: &Packs,
+    region: &str,
+    sector: &SectorPack,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let learning = LearningThemes::of([sector]);
+    for (i, need) in data.needs.iter().enumerate() {
+        if let Err(reason) = learning.check(&need.theme) {
+            problems.push(format!("needs[{i}].theme: {reason}"));
+        }
+    }
+    let courses = LearningThemes::of_region(packs, region).unwrap_or_default();
+    for (i, course) in data.provider.courses.iter().enumerate() {
+        if let Err(reason) = courses.check(&course.theme) {
+            problems.push(format!("provider.courses[{i}].theme: {reason}"));
+        }
+    }
+    let community: Vec<&str> = packs
+        .region(region)
+        .into_iter()
+        .flat_map(|r| r.sectors.iter())
+        .filter_map(|s| packs.sector(s))
+        .flat_map(|s| s.themes.iter().map(|t| t.id.as_str()))
+        .collect();
+    let unknown = |theme: &str| theme != OTHER_THEME && !community.contains(&theme);
+    for (i, workshop) in data.workshops.iter().enumerate() {
+        if unknown(&workshop.theme) {
+            problems.push(format!(
+                "workshops[{i}].theme: {:?} is not a community theme of the region",
+                workshop.theme
+            ));
+        }
+    }
+    for (i, item) in data.knowledge.iter().enumerate() {
+        for (j, theme) in item.themes.iter().enumerate() {
+            if unknown(theme) {
+                problems.push(format!(
+                    "knowledge[{i}].themes[{j}]: {theme:?} is not a community theme of the region"
+                ));
+            }
+        }
+    }
+    problems
 }
 
 struct Enrolled<'a> {
@@ -1258,4 +1315,48 @@ async fn held_workshop(
         .into_inner()
         .workshop
         .ok_or_else(|| anyhow::anyhow!("no workshop returned"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// Every demo file of the repository runs on its packs: its themes are the packs'.
+    #[test]
+    fn the_shipped_demo_files_use_only_themes_of_their_packs() {
+        let packs = workspace().join("infra/packs");
+        for entry in std::fs::read_dir(workspace().join("infra/demo")).unwrap() {
+            let path = entry.unwrap().path();
+            let region = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            if let Err(error) = load(&path, &region, &packs) {
+                panic!("{error:#}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_demo_file_with_a_free_theme_is_refused_naming_it() {
+        let text = std::fs::read_to_string(workspace().join("infra/demo/twente.toml"))
+            .unwrap()
+            .replacen("theme = \"intervisie\"", "theme = \"Intervisie leiden\"", 1);
+        let path =
+            std::env::temp_dir().join(format!("llo-demo-{}/twente.toml", std::process::id()));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        let error = load(&path, "twente", &workspace().join("infra/packs"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+        assert!(
+            error.contains(
+                "needs[2].theme: \"Intervisie leiden\" is not a learning theme of the sector pack"
+            ),
+            "{error}"
+        );
+    }
 }

@@ -419,3 +419,20 @@ pub async fn print_budget(coach: &mut Trajectories) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use llo_chassis::packs::{LearningThemes, Packs};
+
+    use super::*;
+
+    /// Graafschap College's courses are on learning themes of the Achterhoek's sectors.
+    #[test]
+    fn the_builtin_courses_are_on_the_regions_learning_themes() {
+        let packs = Packs::load(&llo_chassis::testing::packs_dir()).unwrap();
+        let themes = LearningThemes::of_region(&packs, "achterhoek").unwrap();
+        for (_, _, theme, _, _) in COURSES {
+            assert_eq!(themes.check(theme), Ok(()));
+        }
+    }
+}

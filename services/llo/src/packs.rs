@@ -158,6 +158,10 @@ fn sector_text(sector: &SectorPack) -> String {
         "sector {} — {}\nscale: {} to {}; the {} weakest dimension(s) become priorities\n",
         sector.id, sector.name, sector.likert_min, sector.likert_max, sector.priority_dimensions
     );
+    out.push_str("intervention kinds:\n");
+    for kind in &sector.intervention_kinds {
+        out.push_str(&format!("  {:<32} {}\n", kind.id, kind.name));
+    }
     for dimension in &sector.dimensions {
         out.push_str(&format!(
             "\ndimension {} — {}\n",
@@ -178,7 +182,17 @@ fn sector_text(sector: &SectorPack) -> String {
             ));
         }
     }
-    out.push_str("\nthemes:\n");
+    out.push_str(&format!(
+        "\nlearning themes (and \"{}\" in every sector):\n",
+        packs::OTHER_THEME
+    ));
+    for theme in &sector.learning_themes {
+        out.push_str(&format!("  {:<32} {}\n", theme.id, theme.name));
+    }
+    out.push_str(&format!(
+        "\ncommunity themes (and \"{}\" in every sector):\n",
+        packs::OTHER_THEME
+    ));
     for theme in &sector.themes {
         out.push_str(&format!("  {:<32} {}\n", theme.id, theme.name));
     }
@@ -232,6 +246,14 @@ mod tests {
         assert!(region.contains("EUR 200000,00"), "{region}");
         let sector = sector_text(packs.sector("techniek-metaal").unwrap());
         assert!(sector.contains("item leiderschap-3 (reversed)"), "{sector}");
+        assert!(
+            sector.contains("intervention kinds:\n  coaching_directors "),
+            "{sector}"
+        );
+        assert!(
+            sector.contains("learning themes (and \"other\" in every sector):\n  cnc "),
+            "{sector}"
+        );
         assert!(
             sector.contains("SLIM-subsidie (60%, 80% up to 49 employees)"),
             "{sector}"

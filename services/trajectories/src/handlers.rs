@@ -14,7 +14,7 @@ use llo_proto::{common::v1 as common, events::v1 as events};
 use uuid::Uuid;
 
 use crate::{
-    domain::proposal::{self, InterventionKind},
+    domain::proposal,
     events as out,
     store::{
         plans,
@@ -203,18 +203,13 @@ impl Reactions {
             return Ok(()); // this scan has its trajectory already
         };
         let mut interventions = Vec::new();
+        // The packs were checked at start: each entry's kind is one of the pack's kinds.
         for item in proposal::interventions_for(pack, &event.priority_dimension_ids) {
-            let kind = InterventionKind::parse(&item.kind).ok_or_else(|| {
-                HandleError::Malformed(format!(
-                    "sector pack {:?} names intervention kind {:?}, which trajectories does not know",
-                    event.sector, item.kind
-                ))
-            })?;
             let row = trajectories::insert_intervention(
                 conn,
                 &NewIntervention {
                     trajectory_id: trajectory.id,
-                    kind,
+                    kind: &item.kind,
                     title: &item.title,
                     description: &item.description,
                     dimension_id: Some(&item.dimension),

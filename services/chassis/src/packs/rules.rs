@@ -1,10 +1,11 @@
-//! What a schema cannot say about a pack: references between its parts, unique ids,
-//! a scale that reverse scoring can turn around, themes for the community. Works on the
+//! What a schema cannot say about a pack: references between its parts (an item's
+//! dimension, an intervention's kind), unique ids, ids fit for events, the reserved theme
+//! `other`, a scale that reverse scoring can turn around, themes and kinds present. Works on the
 //! parsed file, tolerant of its shape (the schema pass reports wrong types), so that
 //! every mistake is found in one run.
 use toml::Value;
 
-use super::structure::closest;
+use super::{OTHER_THEME, structure::closest};
 
 /// The tables of an array of tables (`[[items]]`), with their index.
 fn tables<'v>(root: &'v Value, key: &str) -> Vec<(usize, &'v toml::Table)> {
@@ -68,15 +69,61 @@ fn unknown(what: &str, name: &str, known: &[&str]) -> String {
     }
 }
 
-pub(super) fn sector(root: &Value, found: &mut Vec<(String, String)>) {
-    let dimensions: Vec<&str> = tables(root, "dimensions")
+/// Ids that travel in events and reports as they are: lower-case letters, digits, `-`
+/// and `_` (reporting keeps such a theme when it erases a person's free text).
+fn slugs(root: &Value, list: &str, found: &mut Vec<(String, String)>) {
+    for (index, table) in tables(root, list) {
+        let Some(id) = text(table, "id") else {
+            continue;
+        };
+        let slug = id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !id.is_empty() && !slug {
+            found.push((
+                format!("{list}[{index}].id"),
+                format!("\"{id}\" must be lower-case letters, digits, - and _ only"),
+            ));
+        }
+    }
+}
+
+/// `other` is accepted wherever a theme is asked for; a pack cannot give it a meaning.
+fn not_reserved(root: &Value, list: &str, found: &mut Vec<(String, String)>) {
+    for (index, table) in tables(root, list) {
+        if text(table, "id") == Some(OTHER_THEME) {
+            found.push((
+                format!("{list}[{index}].id"),
+                format!(
+                    "\"{OTHER_THEME}\" is reserved: every sector accepts it for what its themes \
+                     do not cover (\"anders\"); leave it out"
+                ),
+            ));
+        }
+    }
+}
+
+/// The ids of a list's tables.
+fn ids<'v>(root: &'v Value, list: &str) -> Vec<&'v str> {
+    tables(root, list)
         .into_iter()
         .filter_map(|(_, t)| text(t, "id"))
-        .collect();
+        .collect()
+}
+
+pub(super) fn sector(root: &Value, found: &mut Vec<(String, String)>) {
+    let dimensions = ids(root, "dimensions");
+    let kinds = ids(root, "intervention_kinds");
     unique(root, "dimensions", "id", found);
     unique(root, "items", "id", found);
+    unique(root, "intervention_kinds", "id", found);
+    unique(root, "learning_themes", "id", found);
     unique(root, "themes", "id", found);
     unique(root, "funding_rules", "source", found);
+    slugs(root, "intervention_kinds", found);
+    slugs(root, "learning_themes", found);
+    not_reserved(root, "learning_themes", found);
+    not_reserved(root, "themes", found);
     references(root, "items", "dimension", "dimension", &dimensions, found);
     references(
         root,
@@ -84,6 +131,14 @@ pub(super) fn sector(root: &Value, found: &mut Vec<(String, String)>) {
         "dimension",
         "dimension",
         &dimensions,
+        found,
+    );
+    references(
+        root,
+        "interventions",
+        "kind",
+        "intervention kind",
+        &kinds,
         found,
     );
 
@@ -142,6 +197,22 @@ pub(super) fn sector(root: &Value, found: &mut Vec<(String, String)>) {
         found.push((
             "themes".into(),
             "a sector pack needs its community themes: at least one [[themes]] with id and name"
+                .into(),
+        ));
+    }
+    if tables(root, "learning_themes").is_empty() {
+        found.push((
+            "learning_themes".into(),
+            "a sector pack needs its learning themes (of learning needs, goals, activities and \
+             courses): at least one [[learning_themes]] with id and name"
+                .into(),
+        ));
+    }
+    if tables(root, "intervention_kinds").is_empty() {
+        found.push((
+            "intervention_kinds".into(),
+            "a sector pack needs its intervention kinds: at least one [[intervention_kinds]] \
+             with id and name"
                 .into(),
         ));
     }

@@ -46,6 +46,18 @@ kind = "subsidy_percentage"
 percentage = 60
 small_firm_percentage = 80
 small_firm_max_employees = 49
+
+[[intervention_kinds]]
+id = "coaching_directors"
+name = "Coaching van de directie"
+
+[[learning_themes]]
+id = "lassen"
+name = "Lassen"
+
+[[learning_themes]]
+id = "bim"
+name = "Werken met bouwinformatiemodellen"
 "#;
 
 const REGION: &str = r#"
@@ -170,7 +182,72 @@ fn each_kind_of_mistake_is_reported_with_its_file_and_key() {
             "unknown intervention kind",
             sector("kind = \"coaching_directors\"", "kind = \"coaching\""),
             "interventions[0].kind",
-            "unknown kind \"coaching\"; one of: coaching_directors",
+            "unknown intervention kind \"coaching\"; one of: coaching_directors",
+        ),
+        in_sector(
+            "intervention kind misspelt",
+            sector(
+                "kind = \"coaching_directors\"",
+                "kind = \"coaching_director\"",
+            ),
+            "interventions[0].kind",
+            "unknown intervention kind \"coaching_director\" (did you mean \"coaching_directors\"?)",
+        ),
+        in_sector(
+            "intervention kinds missing",
+            sector(
+                "[[intervention_kinds]]\nid = \"coaching_directors\"\nname = \"Coaching van de directie\"\n",
+                "",
+            ),
+            "intervention_kinds",
+            "needs its intervention kinds",
+        ),
+        in_sector(
+            "duplicate intervention kind",
+            sector(
+                "id = \"coaching_directors\"\nname = \"Coaching van de directie\"\n",
+                "id = \"coaching_directors\"\nname = \"Coaching van de directie\"\n\n\
+                 [[intervention_kinds]]\nid = \"coaching_directors\"\nname = \"Directiecoaching\"\n",
+            ),
+            "intervention_kinds[1].id",
+            "duplicate id \"coaching_directors\" (also intervention_kinds[0].id)",
+        ),
+        in_sector(
+            "intervention kind id unfit for events",
+            sector(
+                "id = \"coaching_directors\"\nname",
+                "id = \"Coaching Directie\"\nname",
+            ),
+            "intervention_kinds[0].id",
+            "must be lower-case letters, digits, - and _ only",
+        ),
+        in_sector(
+            "learning themes missing",
+            sector(
+                "[[learning_themes]]\nid = \"lassen\"\nname = \"Lassen\"\n\n\
+                 [[learning_themes]]\nid = \"bim\"\nname = \"Werken met bouwinformatiemodellen\"\n",
+                "",
+            ),
+            "learning_themes",
+            "needs its learning themes",
+        ),
+        in_sector(
+            "duplicate learning theme",
+            sector("id = \"bim\"", "id = \"lassen\""),
+            "learning_themes[1].id",
+            "duplicate id \"lassen\" (also learning_themes[0].id)",
+        ),
+        in_sector(
+            "the reserved theme other defined by the pack",
+            sector("id = \"bim\"", "id = \"other\""),
+            "learning_themes[1].id",
+            "\"other\" is reserved",
+        ),
+        in_sector(
+            "learning theme id unfit for events",
+            sector("id = \"bim\"", "id = \"BIM modellen\""),
+            "learning_themes[1].id",
+            "must be lower-case letters, digits, - and _ only",
         ),
         in_sector(
             "unknown funding kind",
@@ -351,8 +428,9 @@ fn every_mistake_of_a_file_is_reported_at_once() {
     assert_eq!(
         line,
         format!(
-            "{}:6: scale: unknown key; known here: dimensions, funding_rules, id, interventions, \
-             items, likert_max, likert_min, name, priority_dimensions, themes",
+            "{}:6: scale: unknown key; known here: dimensions, funding_rules, id, \
+             intervention_kinds, interventions, items, learning_themes, likert_max, likert_min, \
+             name, priority_dimensions, themes",
             s.display()
         )
     );
@@ -476,4 +554,79 @@ fn a_problem_names_the_line_of_its_key() {
     ] {
         assert!(lines.contains(&expected), "{expected:?} not in {lines:?}");
     }
+}
+
+/// What `llo packs check` prints for an intervention of a kind the pack does not define
+/// and a learning theme defined twice: the file, the line of the key, the key path.
+#[test]
+fn an_unknown_intervention_kind_and_a_duplicate_learning_theme_are_named_where_they_are() {
+    let sector = replaced(
+        SECTOR,
+        "kind = \"coaching_directors\"",
+        "kind = \"lerend_netwerk\"",
+    );
+    let sector = replaced(&sector, "id = \"bim\"", "id = \"lassen\"");
+    let folder = Folder::new(&sector, REGION);
+    let lines: Vec<String> = folder.check().iter().map(ToString::to_string).collect();
+    let file = folder.sector();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "{}:29: interventions[0].kind: unknown intervention kind \"lerend_netwerk\"; \
+                 one of: coaching_directors",
+                file.display()
+            ),
+            format!(
+                "{}:54: learning_themes[1].id: duplicate id \"lassen\" (also \
+                 learning_themes[0].id)",
+                file.display()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn learning_themes_are_the_sectors_and_other_and_a_refusal_names_them() {
+    let packs = Packs::load(&crate::testing::packs_dir()).unwrap();
+    let metal = packs.sector("techniek-metaal").unwrap();
+    let themes = LearningThemes::of([&**metal]);
+    assert_eq!(themes.check("lassen"), Ok(()));
+    assert_eq!(themes.check(OTHER_THEME), Ok(()));
+    assert!(themes.check("zorgtechnologie").is_err());
+    let reason = themes.check("breien").unwrap_err();
+    assert!(
+        reason.starts_with(
+            "\"breien\" is not a learning theme of the sector pack; one of: cnc, lassen, "
+        ),
+        "{reason}"
+    );
+    assert!(reason.ends_with(", or \"other\""), "{reason}");
+    // A course offering in Twente may be on a theme of either of its sectors.
+    let twente = LearningThemes::of_region(&packs, "twente").unwrap();
+    assert_eq!(twente.check("lassen"), Ok(()));
+    assert_eq!(twente.check("zorgtechnologie"), Ok(()));
+    assert!(LearningThemes::of_region(&packs, "veluwe").is_none());
+}
+
+#[test]
+fn an_intervention_kind_is_one_of_the_packs() {
+    let packs = Packs::load(&crate::testing::packs_dir()).unwrap();
+    let metal = packs.sector("techniek-metaal").unwrap();
+    assert_eq!(metal.check_intervention_kind("team_workshop"), Ok(()));
+    assert_eq!(
+        metal.check_intervention_kind("lerend_netwerk").unwrap_err(),
+        "\"lerend_netwerk\" is not an intervention kind of sector pack techniek-metaal; one of: \
+         coaching_directors, coaching_supervisors, team_workshop, training, hr_instrument"
+    );
+}
+
+#[test]
+fn a_long_list_is_cut_short() {
+    let ids: Vec<String> = (1..=15).map(|n| format!("t{n}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    assert_eq!(
+        brief(&ids),
+        "t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12 and 3 more (llo packs show)"
+    );
 }

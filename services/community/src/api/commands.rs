@@ -7,7 +7,7 @@ use llo_chassis::{
     ApiError,
     fields::{Fields, Name, Prose, bounded, check_id, instant, optional_instant},
     idempotency::MAX_REQUEST_ID,
-    packs::Packs,
+    packs::{OTHER_THEME, Packs, brief},
 };
 use llo_proto::community::v1 as pb;
 
@@ -83,13 +83,19 @@ fn seats_per_company(seats: i32, capacity: i32) -> Result<Option<i32>, String> {
     }
 }
 
+/// A community theme: one of the region's sector packs' (when the region is known), or
+/// `other`.
 fn theme(known: Option<&[String]>, value: &str) -> Result<String, String> {
     let theme = Name::required(value)?.into_string();
     match known {
-        Some(themes) if !themes.contains(&theme) => Err(format!(
-            "is not a community theme of the region's sector packs ({})",
-            themes.join(", ")
-        )),
+        Some(themes) if theme != OTHER_THEME && !themes.contains(&theme) => {
+            let ids: Vec<&str> = themes.iter().map(String::as_str).collect();
+            Err(format!(
+                "{theme:?} is not a community theme of the region's sector packs; one of: {}, \
+                 or {OTHER_THEME:?}",
+                brief(&ids)
+            ))
+        }
         _ => Ok(theme),
     }
 }
@@ -324,16 +330,7 @@ impl TryFrom<(pb::PublishKnowledgeItemRequest, Installation<'_>)> for PublishKno
             .and_then(|r| installation.themes(r))
             .unwrap_or_default();
         let themes = f.list("themes", r.themes, rules::MAX_THEMES, |f, path, raw| {
-            let theme = raw.trim().to_owned();
-            if known.contains(&theme) {
-                Some(theme)
-            } else {
-                f.add(
-                    path,
-                    "is not a community theme of the region's sector packs",
-                );
-                None
-            }
+            f.take(path, theme(Some(&known), &raw))
         });
         let author = f.take("author_member_id", check_id(&r.author_member_id));
         let visibility = f.take(
@@ -391,6 +388,7 @@ mod tests {
                 .unwrap_err()
                 .contains("hr-netwerkcafe")
         );
+        assert_eq!(theme(Some(&known), "other"), Ok("other".to_owned()));
         assert_eq!(theme(None, "breien"), Ok("breien".to_owned()));
         assert_eq!(theme(None, " ").unwrap_err(), "is required");
     }

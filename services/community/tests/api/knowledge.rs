@@ -218,3 +218,65 @@ async fn too_many_themes_or_too_long_a_body_is_refused_and_nothing_is_published(
     assert_eq!(violation_details(&status), expected);
     assert!(search(&mut coach, "", 10, "").await.results.is_empty());
 }
+
+/// Workshops and knowledge items are on the community themes of the region's sector
+/// packs, or `other`: another theme is refused on its field (its place in the list),
+/// naming the themes, and nothing is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn themes_are_the_packs_community_themes_or_other_and_anything_else_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let author = app.host().await;
+    let item = |themes: &[&str]| pb::PublishKnowledgeItemRequest {
+        request_id: String::new(),
+        region: REGION.into(),
+        kind: pb::KnowledgeItemKind::Instrument as i32,
+        title: "Het ontwikkelgesprek in vijf vragen".into(),
+        body: "Een kaart voor ploegleiders".into(),
+        themes: themes.iter().map(|t| (*t).to_owned()).collect(),
+        author_member_id: author.clone(),
+        visibility: pb::KnowledgeVisibility::Community as i32,
+    };
+    // A learning theme is not a community theme.
+    let status = coach
+        .publish_knowledge_item(item(&["hr-netwerkcafe", "lassen"]))
+        .await
+        .unwrap_err();
+    let found = violation_details(&status);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "themes[1]");
+    assert!(
+        found[0].1.starts_with(
+            "\"lassen\" is not a community theme of the region's sector packs; one of: "
+        ) && found[0].1.contains("hr-netwerkcafe")
+            && found[0].1.ends_with(", or \"other\""),
+        "{found:?}"
+    );
+    let mut workshop = workshop_request(&author, 10, 0);
+    workshop.theme = "lassen".into();
+    let status = coach.schedule_workshop(workshop.clone()).await.unwrap_err();
+    assert_eq!(violations(&status), ["theme"]);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM knowledge_items").await,
+        0
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM workshops").await, 0);
+
+    let published = coach
+        .publish_knowledge_item(item(&["other", "hr-netwerkcafe"]))
+        .await
+        .unwrap()
+        .into_inner()
+        .item
+        .unwrap();
+    assert_eq!(published.themes, ["other", "hr-netwerkcafe"]);
+    workshop.theme = "other".into();
+    let scheduled = coach
+        .schedule_workshop(workshop)
+        .await
+        .unwrap()
+        .into_inner()
+        .workshop
+        .unwrap();
+    assert_eq!(scheduled.theme, "other");
+}

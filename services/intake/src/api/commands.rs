@@ -3,7 +3,7 @@
 use llo_chassis::{
     ApiError,
     fields::{Email, Fields, Name, Prose, check_id},
-    packs::Packs,
+    packs::{LearningThemes, Packs},
 };
 use llo_proto::intake::v1 as pb;
 
@@ -159,16 +159,29 @@ pub fn import_row(r: &pb::ImportParticipantsRequest) -> Result<ImportRow, ApiErr
     })
 }
 
-impl TryFrom<pb::RecordLearningNeedsRequest> for RecordLearningNeeds {
-    type Error = ApiError;
-    fn try_from(r: pb::RecordLearningNeedsRequest) -> Result<Self, ApiError> {
+/// A learning theme: bounded text and, when the themes are known, one of them or `other`.
+fn learning_theme(value: &str, themes: Option<&LearningThemes>) -> Result<Theme, String> {
+    let theme = Theme::required(value)?;
+    if let Some(themes) = themes {
+        themes.check(&theme)?;
+    }
+    Ok(theme)
+}
+
+impl RecordLearningNeeds {
+    /// `themes`: the learning themes of the participant's company's sector pack, when the
+    /// participant was found (the lookup after parsing refuses the request otherwise).
+    pub fn parse(
+        r: pb::RecordLearningNeedsRequest,
+        themes: Option<&LearningThemes>,
+    ) -> Result<Self, ApiError> {
         let mut f = Fields::new();
         let participant_id = f.take("participant_id", check_id(&r.participant_id));
         if r.needs.is_empty() {
             f.add("needs", "record at least one learning need");
         }
         let needs = f.list("needs", r.needs, MAX_NEEDS, |f, path, need| {
-            let theme = f.take(format!("{path}.theme"), Theme::required(&need.theme));
+            let theme = f.take(format!("{path}.theme"), learning_theme(&need.theme, themes));
             let description = f.take(
                 format!("{path}.description"),
                 Prose::required(&need.description),

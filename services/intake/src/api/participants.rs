@@ -3,7 +3,9 @@ use llo_chassis::{
     ApiError,
     auth::Caller,
     bus::record,
+    fields::check_id,
     idempotency::{self, RequestKey},
+    packs::LearningThemes,
     paging::Page,
 };
 use llo_proto::{common::v1 as common, intake::v1 as pb};
@@ -112,18 +114,43 @@ pub async fn list(
     })
 }
 
+/// The learning themes a participant's needs may have: those of their company's sector
+/// pack (every sector of the region, should that pack be gone). `None` when the id is
+/// malformed or the participant is not there for the caller: parsing or the lookup after
+/// it refuses the request then.
+async fn learning_themes(
+    ctx: &Context,
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
+    participant_id: &str,
+) -> Result<Option<LearningThemes>, ApiError> {
+    let Ok(id) = check_id(participant_id) else {
+        return Ok(None);
+    };
+    let organisation = match visible_participant(conn, caller, id).await {
+        Ok((_, organisation)) => organisation,
+        Err(ApiError::NotFound(_)) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    Ok(Some(match ctx.packs.sector(&organisation.sector) {
+        Some(sector) => LearningThemes::of([&**sector]),
+        None => LearningThemes::of_region(&ctx.packs, &organisation.region).unwrap_or_default(),
+    }))
+}
+
 pub async fn record_learning_needs(
     ctx: &Context,
     caller: &Caller,
     request: pb::RecordLearningNeedsRequest,
 ) -> Result<pb::RecordLearningNeedsResponse, ApiError> {
     let key = RequestKey::new(caller, "RecordLearningNeeds", &request.request_id, &request)?;
+    let mut conn = ctx.pool.get().await?;
+    let themes = learning_themes(ctx, &mut conn, caller, &request.participant_id).await?;
     let RecordLearningNeeds {
         participant_id,
         needs,
-    } = request.try_into()?;
+    } = RecordLearningNeeds::parse(request, themes.as_ref())?;
     let key = key.map(|key| key.about(participant_id));
-    let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let (participant, organisation) =

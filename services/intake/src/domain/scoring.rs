@@ -178,7 +178,9 @@ mod tests {
                 item("l2", "lead", true),
                 item("s1", "share", false),
             ],
+            intervention_kinds: vec![],
             interventions: vec![],
+            learning_themes: vec![],
             themes: vec![],
             funding_rules: vec![],
         }

@@ -4,7 +4,10 @@ use llo_chassis::{auth::Role, testing::personal_data::find_everywhere};
 use llo_proto::{common::v1 as common, intake::v1 as pb};
 use tonic::Code;
 
-use crate::helpers::{REGION, TestApp, enrol, participant_request, reason, register, violations};
+use crate::helpers::{
+    OTHER_REGION, REGION, TestApp, enrol, organisation_request, participant_request, reason,
+    register, violations,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_enrolment_without_consent_or_with_a_bad_email_is_refused() {
@@ -268,4 +271,88 @@ async fn oversized_or_control_character_input_is_refused_field_by_field_and_chan
         violations(&status),
         ["participant_id", "needs[0].theme", "needs[0].description"]
     );
+}
+
+/// How many learning needs intake holds.
+async fn stored_needs(app: &TestApp) -> i64 {
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .unwrap();
+    llo_intake::store::schema::learning_needs::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// A need's theme is one of the learning themes of the company's sector pack, or
+/// `other`: a free phrase or another sector's theme is refused on its own field, naming
+/// the themes, and nothing of the request is recorded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_learning_need_on_a_theme_outside_the_sector_pack_is_refused_and_nothing_is_recorded() {
+    let app = TestApp::spawn().await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "12121212").await;
+    let participant = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let need = |theme: &str| pb::LearningNeedInput {
+        theme: theme.into(),
+        description: "Iets nieuws leren".into(),
+    };
+    let request = |themes: &[&str]| pb::RecordLearningNeedsRequest {
+        request_id: String::new(),
+        participant_id: participant.participant_id.clone(),
+        needs: themes.iter().map(|t| need(t)).collect(),
+    };
+    let status = client
+        .record_learning_needs(request(&[
+            "lassen",
+            "other",
+            "TIG-lassen van RVS",
+            "zorgtechnologie",
+        ]))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&status), ["needs[2].theme", "needs[3].theme"]);
+    let described = status.message().to_owned();
+    let details = tonic_types::StatusExt::get_details_bad_request(&status).unwrap();
+    let reason = &details.field_violations[1].description;
+    assert!(
+        reason.starts_with(
+            "\"zorgtechnologie\" is not a learning theme of the sector pack; one of: cnc, lassen, "
+        ) && reason.ends_with(", or \"other\""),
+        "{described}: {reason}"
+    );
+    assert_eq!(stored_needs(&app).await, 0);
+
+    let recorded = client
+        .record_learning_needs(request(&["lassen", "other"]))
+        .await
+        .unwrap()
+        .into_inner();
+    let themes: Vec<&str> = recorded.needs.iter().map(|n| n.theme.as_str()).collect();
+    assert_eq!(themes, ["lassen", "other"]);
+    assert_eq!(stored_needs(&app).await, 2);
+
+    // A care company in Twente: its sector's themes, not the metal sector's.
+    let mut twente = app.as_role(Role::Coach, OTHER_REGION, None).await;
+    let care = twente
+        .register_organisation(pb::RegisterOrganisationRequest {
+            region: OTHER_REGION.into(),
+            sector: "zorg-welzijn".into(),
+            ..organisation_request("13131313", "Zorggroep Het Hofland")
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap();
+    let carer = enrol(&mut twente, &care.organisation_id, 1).await;
+    let mut care_request = request(&["zorgtechnologie", "lassen"]);
+    care_request.participant_id = carer.participant_id;
+    let status = twente
+        .record_learning_needs(care_request)
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&status), ["needs[1].theme"]);
+    assert_eq!(stored_needs(&app).await, 2);
 }

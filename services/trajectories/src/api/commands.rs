@@ -1,12 +1,15 @@
 //! The one place a request is read: each mutating request becomes a domain command,
-//! with every bad field named at once (one `BadRequest`), before anything is looked up.
+//! with every bad field named at once (one `BadRequest`), before anything is written.
+//! Fields that are pack data (an intervention's kind, a learning theme) are read against
+//! the sector pack of what the request is about, which the handler looks up first; when
+//! that is not found, the check is left to the lookup after parsing (NOT_FOUND).
 use chrono::{DateTime, Utc};
 use llo_chassis::{
     ApiError, FieldViolation,
     fields::{
         Cents, Email, Fields, Name, Parsed, Prose, Text, bounded, check_id, instant, non_empty,
     },
-    packs::Packs,
+    packs::{LearningThemes, Packs, SectorPack},
 };
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
@@ -15,7 +18,7 @@ use super::mapping;
 use crate::domain::{
     commands::{
         ActivityOrigin, AddLearningGoal, AllocateFunding, AssignCoach, ChangeTrajectoryStatus,
-        CoachId, CompleteLearningActivity, Credential, Link, PlanIntervention,
+        CoachId, CompleteLearningActivity, Credential, KindId, Link, PlanIntervention,
         PlanLearningActivity, PublishOffering, RecordCoachingSession, RegisterCoach, Theme, Topic,
     },
     lifecycle::Transition,
@@ -50,6 +53,56 @@ fn held(value: Option<&prost_types::Timestamp>) -> Result<DateTime<Utc>, String>
         return Err("lies in the future".into());
     }
     Ok(at)
+}
+
+/// A learning theme: bounded text and, when the themes are known, one of them or `other`.
+fn learning_theme(value: &str, themes: Option<&LearningThemes>) -> Result<Theme, String> {
+    let theme = Theme::required(value)?;
+    if let Some(themes) = themes {
+        themes.check(&theme)?;
+    }
+    Ok(theme)
+}
+
+/// The kind of an intervention: `kind_id` (a kind of the trajectory's sector pack) or
+/// the deprecated enum `kind` (its id), exactly one of them.
+fn intervention_kind(
+    f: &mut Fields,
+    r: &pb::PlanInterventionRequest,
+    sector: Option<&SectorPack>,
+) -> Option<KindId> {
+    let in_pack = |id: KindId| match sector {
+        Some(sector) => sector.check_intervention_kind(&id).map(|()| id),
+        None => Ok(id),
+    };
+    match (non_empty(&r.kind_id), r.kind) {
+        (Some(_), legacy) if legacy != 0 => {
+            f.add("kind", "give kind_id or the deprecated kind, not both");
+            None
+        }
+        (Some(id), _) => f.take("kind_id", KindId::required(id).and_then(in_pack)),
+        (None, 0) => {
+            let known = sector.map(|s| {
+                let ids: Vec<&str> = s.intervention_kinds.iter().map(|k| k.id.as_str()).collect();
+                format!(": one of {}", llo_chassis::packs::brief(&ids))
+            });
+            f.add(
+                "kind_id",
+                format!(
+                    "is required (an intervention kind of the sector pack{})",
+                    known.unwrap_or_default()
+                ),
+            );
+            None
+        }
+        (None, legacy) => f.take(
+            "kind",
+            match mapping::legacy_kind_id(legacy) {
+                Some(id) => KindId::required(id).and_then(in_pack),
+                None => Err("is not a known kind; give kind_id".into()),
+            },
+        ),
+    }
 }
 
 fn credential_link(value: &str) -> Result<Link, String> {
@@ -118,12 +171,16 @@ impl TryFrom<pb::AssignCoachRequest> for AssignCoach {
     }
 }
 
-impl TryFrom<pb::PlanInterventionRequest> for PlanIntervention {
-    type Error = ApiError;
-    fn try_from(r: pb::PlanInterventionRequest) -> Result<Self, ApiError> {
+impl PlanIntervention {
+    /// `sector`: the trajectory's sector pack, when the trajectory was found; the kind
+    /// must be one of its intervention kinds.
+    pub fn parse(
+        r: pb::PlanInterventionRequest,
+        sector: Option<&SectorPack>,
+    ) -> Result<Self, ApiError> {
         let mut f = Fields::new();
         let trajectory_id = f.take("trajectory_id", check_id(&r.trajectory_id));
-        let kind = f.take("kind", mapping::intervention_kind(r.kind));
+        let kind = intervention_kind(&mut f, &r, sector);
         let title = f.take("title", Name::required(&r.title));
         let description = f.take("description", Prose::optional(&r.description));
         let planned_hours = f.take("planned_hours", bounded(r.planned_hours, 0..=1_000));
@@ -195,12 +252,16 @@ impl TryFrom<pb::RecordCoachingSessionRequest> for RecordCoachingSession {
     }
 }
 
-impl TryFrom<pb::AddLearningGoalRequest> for AddLearningGoal {
-    type Error = ApiError;
-    fn try_from(r: pb::AddLearningGoalRequest) -> Result<Self, ApiError> {
+impl AddLearningGoal {
+    /// `themes`: the learning themes of the plan's company's sector, when the plan was
+    /// found.
+    pub fn parse(
+        r: pb::AddLearningGoalRequest,
+        themes: Option<&LearningThemes>,
+    ) -> Result<Self, ApiError> {
         let mut f = Fields::new();
         let participant_id = f.take("participant_id", check_id(&r.participant_id));
-        let theme = f.take("theme", Theme::required(&r.theme));
+        let theme = f.take("theme", learning_theme(&r.theme, themes));
         let description = f.take("description", Prose::required(&r.description));
         let (participant_id, theme, description) =
             f.finish((participant_id, theme, description))?;
@@ -212,9 +273,13 @@ impl TryFrom<pb::AddLearningGoalRequest> for AddLearningGoal {
     }
 }
 
-impl TryFrom<pb::PlanLearningActivityRequest> for PlanLearningActivity {
-    type Error = ApiError;
-    fn try_from(r: pb::PlanLearningActivityRequest) -> Result<Self, ApiError> {
+impl PlanLearningActivity {
+    /// `themes`: the learning themes of the plan's company's sector, when the plan was
+    /// found; a theme given (with an offering too) must be one of them.
+    pub fn parse(
+        r: pb::PlanLearningActivityRequest,
+        themes: Option<&LearningThemes>,
+    ) -> Result<Self, ApiError> {
         let mut f = Fields::new();
         let participant_id = f.take("participant_id", check_id(&r.participant_id));
         let goal_id = f.take("goal_id", optional_id(&r.goal_id));
@@ -224,7 +289,13 @@ impl TryFrom<pb::PlanLearningActivityRequest> for PlanLearningActivity {
             let offering_id = f.take("offering_id", check_id(r.offering_id.trim()));
             f.check("title", Name::optional(&r.title).map(drop));
             f.check("provider", Name::optional(&r.provider).map(drop));
-            let theme = f.take("theme", Theme::optional(&r.theme).map(Text::non_empty));
+            let theme = f.take(
+                "theme",
+                match non_empty(&r.theme) {
+                    Some(theme) => learning_theme(theme, themes).map(Some),
+                    None => Ok(None),
+                },
+            );
             offering_id
                 .zip(theme)
                 .map(|(offering_id, theme)| ActivityOrigin::Offering {
@@ -243,7 +314,7 @@ impl TryFrom<pb::PlanLearningActivityRequest> for PlanLearningActivity {
             let provider = f.take("provider", Name::required(&r.provider));
             let hours = f.take("planned_hours", bounded(r.planned_hours, 1..=2_000));
             let cost = f.take("cost_cents", cents(r.cost_cents, 0));
-            let theme = f.take("theme", Theme::required(&r.theme));
+            let theme = f.take("theme", learning_theme(&r.theme, themes));
             (kind, title, provider, theme, hours, cost).all().map(
                 |(kind, title, provider, theme, planned_hours, cost)| ActivityOrigin::Own {
                     kind,
@@ -326,8 +397,12 @@ pub fn publish_offering(
     if r.themes.is_empty() {
         f.add("themes", "name at least one theme");
     }
+    // A course may serve any sector of its region: a theme of any of their packs.
+    let known = region
+        .as_deref()
+        .and_then(|region| LearningThemes::of_region(packs, region));
     let themes = f.list("themes", r.themes, MAX_THEMES, |f, path, theme| {
-        f.take(path, Theme::required(&theme))
+        f.take(path, learning_theme(&theme, known.as_ref()))
     });
     let hours = f.take("hours", bounded(r.hours, 1..=5_000));
     let price = f.take("price_cents", cents(r.price_cents, 0));

@@ -11,7 +11,6 @@ use crate::{
     domain::{
         lifecycle::Status,
         plan::{ActivityKind, ActivityStatus},
-        proposal::InterventionKind,
     },
     store::{
         coaches::CoachRow,
@@ -38,26 +37,37 @@ pub fn stored<T>(
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("stored {what} {text:?} is unknown")))
 }
 
-pub fn intervention_kind(value: i32) -> Result<InterventionKind, String> {
-    use pb::InterventionKind as P;
-    match P::try_from(value) {
-        Ok(P::CoachingDirectors) => Ok(InterventionKind::CoachingDirectors),
-        Ok(P::CoachingSupervisors) => Ok(InterventionKind::CoachingSupervisors),
-        Ok(P::TeamWorkshop) => Ok(InterventionKind::TeamWorkshop),
-        Ok(P::Training) => Ok(InterventionKind::Training),
-        Ok(P::HrInstrument) => Ok(InterventionKind::HrInstrument),
-        Ok(P::Unspecified) | Err(_) => Err("is required: coaching of directors or supervisors, team workshop, training or HR instrument".into()),
-    }
+/// The deprecated `InterventionKind` enum: its five kinds and their ids in the packs.
+/// Kinds are pack data now (`kind_id`); the enum stays for the clients that use it.
+const LEGACY_KINDS: [(pb::InterventionKind, &str); 5] = [
+    (
+        pb::InterventionKind::CoachingDirectors,
+        "coaching_directors",
+    ),
+    (
+        pb::InterventionKind::CoachingSupervisors,
+        "coaching_supervisors",
+    ),
+    (pb::InterventionKind::TeamWorkshop, "team_workshop"),
+    (pb::InterventionKind::Training, "training"),
+    (pb::InterventionKind::HrInstrument, "hr_instrument"),
+];
+
+/// The kind id a value of the deprecated enum stands for; `None` for unspecified or a
+/// number this build does not know.
+pub fn legacy_kind_id(value: i32) -> Option<&'static str> {
+    LEGACY_KINDS
+        .iter()
+        .find(|(kind, _)| *kind as i32 == value)
+        .map(|(_, id)| *id)
 }
 
-fn intervention_kind_to_proto(kind: InterventionKind) -> pb::InterventionKind {
-    match kind {
-        InterventionKind::CoachingDirectors => pb::InterventionKind::CoachingDirectors,
-        InterventionKind::CoachingSupervisors => pb::InterventionKind::CoachingSupervisors,
-        InterventionKind::TeamWorkshop => pb::InterventionKind::TeamWorkshop,
-        InterventionKind::Training => pb::InterventionKind::Training,
-        InterventionKind::HrInstrument => pb::InterventionKind::HrInstrument,
-    }
+/// The deprecated enum's value of a kind id: UNSPECIFIED for a kind a pack added.
+fn legacy_kind(id: &str) -> pb::InterventionKind {
+    LEGACY_KINDS
+        .iter()
+        .find(|(_, legacy)| *legacy == id)
+        .map_or(pb::InterventionKind::Unspecified, |(kind, _)| *kind)
 }
 
 /// `None` for unspecified (or a number this build does not know).
@@ -112,17 +122,19 @@ pub fn activity_status(row: &ActivityRow) -> Result<ActivityStatus, ApiError> {
     stored("activity status", &row.status, ActivityStatus::parse)
 }
 
-pub fn intervention(row: &InterventionRow) -> Result<pb::Intervention, ApiError> {
-    let kind = stored("intervention kind", &row.kind, InterventionKind::parse)?;
-    Ok(pb::Intervention {
+/// An intervention; its kind as stored, the id of a kind of the sector pack (a pack may
+/// drop a kind later: what was planned keeps it).
+pub fn intervention(row: &InterventionRow) -> pb::Intervention {
+    pb::Intervention {
         intervention_id: row.id.to_string(),
-        kind: intervention_kind_to_proto(kind) as i32,
+        kind: legacy_kind(&row.kind) as i32,
+        kind_id: row.kind.clone(),
         title: row.title.clone(),
         description: row.description.clone(),
         dimension_id: row.dimension_id.clone().unwrap_or_default(),
         planned_hours: row.planned_hours,
         create_time: Some(timestamp(row.created_at)),
-    })
+    }
 }
 
 /// Coaching totals of a trajectory: (sessions, minutes).
@@ -146,7 +158,7 @@ pub fn trajectory(
             .iter()
             .filter(|i| i.trajectory_id == row.id)
             .map(intervention)
-            .collect::<Result<_, _>>()?,
+            .collect(),
         coaching_minutes: i32::try_from(coaching.1).unwrap_or(i32::MAX),
         coaching_session_count: i32::try_from(coaching.0).unwrap_or(i32::MAX),
         cancel_reason: row.cancel_reason.clone().unwrap_or_default(),

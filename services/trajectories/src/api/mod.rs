@@ -15,14 +15,17 @@ use llo_chassis::{
     ApiError,
     auth::{self, Caller},
     db::PgPool,
-    fields::non_empty,
-    packs::Packs,
+    fields::{check_id, non_empty},
+    packs::{LearningThemes, Packs},
 };
 use llo_proto::trajectories::v1::{self as pb, trajectory_service_server::TrajectoryService};
 use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
-use crate::store::plans::{self as plan_store, PlanRow};
+use crate::store::{
+    plans::{self as plan_store, PlanRow},
+    trajectories as trajectory_store,
+};
 
 pub struct Context {
     pub pool: PgPool,
@@ -78,6 +81,32 @@ fn visible(
             "development plan of participant {participant_id}"
         ))),
     }
+}
+
+/// The learning themes a request about a participant's plan may name: those of the
+/// company's sector pack, or of every sector of the plan's region while trajectories has
+/// not heard of the company yet. `None` when the id is malformed or the plan is not
+/// there for the caller: the request is then refused by parsing or by the lookup after it.
+pub async fn plan_themes(
+    ctx: &Context,
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    participant_id: &str,
+) -> Result<Option<LearningThemes>, ApiError> {
+    let Ok(participant_id) = check_id(participant_id) else {
+        return Ok(None);
+    };
+    let plan = match visible_plan(conn, caller, participant_id).await {
+        Ok(plan) => plan,
+        Err(ApiError::NotFound(_)) => return Ok(None),
+        Err(other) => return Err(other),
+    };
+    let organisation = trajectory_store::find_organisation(conn, plan.organisation_id).await?;
+    let sector = organisation.and_then(|o| ctx.packs.sector(&o.sector).cloned());
+    Ok(Some(match sector {
+        Some(sector) => LearningThemes::of([&*sector]),
+        None => LearningThemes::of_region(&ctx.packs, &plan.region).unwrap_or_default(),
+    }))
 }
 
 /// The regions a listing covers: the one asked for (if the token has it), else all of the token's.

@@ -10,7 +10,7 @@ use llo_chassis::{
 };
 use llo_proto::trajectories::v1 as pb;
 
-use super::{Context, mapping, parse_id, visible_plan, visible_plan_for_update};
+use super::{Context, mapping, parse_id, plan_themes, visible_plan, visible_plan_for_update};
 use crate::{
     domain::{
         commands::{
@@ -48,10 +48,11 @@ pub async fn add_goal(
     request: pb::AddLearningGoalRequest,
 ) -> Result<pb::AddLearningGoalResponse, ApiError> {
     let key = RequestKey::new(caller, "AddLearningGoal", &request.request_id, &request)?;
-    let command = AddLearningGoal::try_from(request)?;
+    let mut conn = ctx.pool.get().await?;
+    let themes = plan_themes(ctx, &mut conn, caller, &request.participant_id).await?;
+    let command = AddLearningGoal::parse(request, themes.as_ref())?;
     let participant = command.participant_id;
     let key = key.map(|key| key.about(participant));
-    let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let plan = visible_plan_for_update(conn, caller, participant).await?;
@@ -82,10 +83,11 @@ pub async fn plan_activity(
         &request.request_id,
         &request,
     )?;
-    let command = PlanLearningActivity::try_from(request)?;
+    let mut conn = ctx.pool.get().await?;
+    let themes = plan_themes(ctx, &mut conn, caller, &request.participant_id).await?;
+    let command = PlanLearningActivity::parse(request, themes.as_ref())?;
     let participant = command.participant_id;
     let key = key.map(|key| key.about(participant));
-    let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let plan = visible_plan_for_update(conn, caller, participant).await?;

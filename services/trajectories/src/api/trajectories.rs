@@ -1,9 +1,13 @@
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
+use std::sync::Arc;
+
 use llo_chassis::{
     ApiError,
     auth::{Caller, Role},
     bus::record,
+    fields::check_id,
     idempotency::{self, RequestKey},
+    packs::SectorPack,
     paging::Page,
 };
 use llo_proto::trajectories::v1 as pb;
@@ -34,6 +38,32 @@ async fn visible_for_update(
             Ok(row)
         }
         _ => Err(ApiError::not_found(format!("trajectory {id}"))),
+    }
+}
+
+/// The sector pack of a trajectory the caller may see, to read a request about it
+/// against; `None` when the id is malformed or the trajectory is not there for the caller
+/// (parsing or the lookup after it refuses the request then).
+async fn sector_of(
+    ctx: &Context,
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    trajectory_id: &str,
+) -> Result<Option<Arc<SectorPack>>, ApiError> {
+    let Ok(id) = check_id(trajectory_id) else {
+        return Ok(None);
+    };
+    match store::find(conn, id).await? {
+        Some(row) if caller.may_see_organisation(&row.region, &row.organisation_id.to_string()) => {
+            let pack = ctx.packs.sector(&row.sector).cloned().ok_or_else(|| {
+                ApiError::Unexpected(anyhow::anyhow!(
+                    "trajectory {id}: sector pack {:?} is not installed",
+                    row.sector
+                ))
+            })?;
+            Ok(Some(pack))
+        }
+        _ => Ok(None),
     }
 }
 
@@ -167,16 +197,17 @@ pub async fn plan_intervention(
     request: pb::PlanInterventionRequest,
 ) -> Result<pb::PlanInterventionResponse, ApiError> {
     let key = RequestKey::new(caller, "PlanIntervention", &request.request_id, &request)?;
-    let command = PlanIntervention::try_from(request)?;
-    let id = command.trajectory_id;
     let mut conn = ctx.pool.get().await?;
+    let sector = sector_of(ctx, &mut conn, caller, &request.trajectory_id).await?;
+    let command = PlanIntervention::parse(request, sector.as_deref())?;
+    let id = command.trajectory_id;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let trajectory = visible_for_update(conn, caller, id).await?;
             lifecycle::ensure_open(mapping::trajectory_status(&trajectory)?)?;
             let new = NewIntervention {
                 trajectory_id: id,
-                kind: command.kind,
+                kind: &command.kind,
                 title: &command.title,
                 description: &command.description,
                 dimension_id: None,
@@ -186,7 +217,7 @@ pub async fn plan_intervention(
             let event = events::intervention_planned(&trajectory, &row);
             record(conn, &trajectory.region, &event).await?;
             Ok(pb::PlanInterventionResponse {
-                intervention: Some(mapping::intervention(&row)?),
+                intervention: Some(mapping::intervention(&row)),
             })
         })
         .await

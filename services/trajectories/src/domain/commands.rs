@@ -4,12 +4,15 @@ use chrono::{DateTime, Utc};
 use llo_chassis::fields::{Cents, Email, Name, Prose, Text};
 use uuid::Uuid;
 
-use super::{lifecycle::Transition, plan::ActivityKind, proposal::InterventionKind};
+use super::{lifecycle::Transition, plan::ActivityKind};
 
 /// A coach's id as the identity provider issues it.
 pub type CoachId = Text<128>;
-/// A learning theme ("lassen", "digitale vaardigheden").
+/// A learning theme: the id of one of the sector pack's learning themes ("lassen"), or
+/// `other`.
 pub type Theme = Text<100>;
+/// An intervention kind: the id of one of the trajectory's sector pack's kinds.
+pub type KindId = Text<100>;
 /// What a coaching session was about.
 pub type Topic = Text<500>;
 /// A link to a credential, an ESCO skill and the like.
@@ -35,7 +38,7 @@ pub struct RegisterCoach {
 #[derive(Debug, Clone)]
 pub struct PlanIntervention {
     pub trajectory_id: Uuid,
-    pub kind: InterventionKind,
+    pub kind: KindId,
     pub title: Name,
     pub description: Prose,
     pub planned_hours: i32,

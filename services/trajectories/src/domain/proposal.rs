@@ -1,5 +1,7 @@
 //! A proposed trajectory from a completed baseline scan: the sector's intervention
-//! catalogue maps each weak dimension to its interventions.
+//! catalogue maps each weak dimension to its interventions. An intervention's kind is
+//! data: the id of one of the sector pack's intervention kinds (the packs are checked at
+//! start, so every catalogue entry names one).
 use llo_chassis::packs::{Intervention, SectorPack};
 
 /// The catalogue's interventions for the weak dimensions, weakest first.
@@ -15,40 +17,6 @@ pub fn interventions_for<'a>(
                 .filter(move |i| &i.dimension == dimension)
         })
         .collect()
-}
-
-/// What an intervention is; stored (and named in the sector packs) by its word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InterventionKind {
-    CoachingDirectors,
-    CoachingSupervisors,
-    TeamWorkshop,
-    Training,
-    HrInstrument,
-}
-
-impl InterventionKind {
-    pub const ALL: [InterventionKind; 5] = [
-        InterventionKind::CoachingDirectors,
-        InterventionKind::CoachingSupervisors,
-        InterventionKind::TeamWorkshop,
-        InterventionKind::Training,
-        InterventionKind::HrInstrument,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InterventionKind::CoachingDirectors => "coaching_directors",
-            InterventionKind::CoachingSupervisors => "coaching_supervisors",
-            InterventionKind::TeamWorkshop => "team_workshop",
-            InterventionKind::Training => "training",
-            InterventionKind::HrInstrument => "hr_instrument",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<InterventionKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
-    }
 }
 
 #[cfg(test)]
@@ -71,15 +39,7 @@ mod tests {
         assert!(
             chosen
                 .iter()
-                .all(|i| InterventionKind::parse(&i.kind).is_some())
+                .all(|i| pack.intervention_kind(&i.kind).is_some())
         );
-    }
-
-    #[test]
-    fn every_intervention_kind_reads_back_from_its_word() {
-        for kind in InterventionKind::ALL {
-            assert_eq!(InterventionKind::parse(kind.as_str()), Some(kind));
-        }
-        assert_eq!(InterventionKind::parse("Training"), None);
     }
 }

@@ -4,7 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{coaching_sessions, interventions, organisations, trajectories};
-use crate::domain::{lifecycle::Status, proposal::InterventionKind};
+use crate::domain::lifecycle::Status;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organisations)]
@@ -203,7 +203,8 @@ pub struct InterventionRow {
 
 pub struct NewIntervention<'a> {
     pub trajectory_id: Uuid,
-    pub kind: InterventionKind,
+    /// The id of one of the sector pack's intervention kinds.
+    pub kind: &'a str,
     pub title: &'a str,
     pub description: &'a str,
     pub dimension_id: Option<&'a str>,
@@ -218,7 +219,7 @@ pub async fn insert_intervention(
         .values((
             interventions::id.eq(Uuid::now_v7()),
             interventions::trajectory_id.eq(new.trajectory_id),
-            interventions::kind.eq(new.kind.as_str()),
+            interventions::kind.eq(new.kind),
             interventions::title.eq(new.title),
             interventions::description.eq(new.description),
             interventions::dimension_id.eq(new.dimension_id),

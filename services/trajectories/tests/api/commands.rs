@@ -76,6 +76,7 @@ async fn a_trajectory_command_names_every_bad_field_at_once() {
             title: " ".into(),
             description: "x".repeat(2_001),
             planned_hours: 1_001,
+            kind_id: String::new(),
         })
         .await
         .unwrap_err();
@@ -83,9 +84,15 @@ async fn a_trajectory_command_names_every_bad_field_at_once() {
         violations(&status),
         [
             ("trajectory_id".into(), "is not a valid id".into()),
-            ("kind".into(), "is required: coaching of directors or supervisors, team workshop, training or HR instrument".into()),
+            (
+                "kind_id".into(),
+                "is required (an intervention kind of the sector pack)".into()
+            ),
             ("title".into(), "is required".into()),
-            ("description".into(), "must be at most 2000 characters".into()),
+            (
+                "description".into(),
+                "must be at most 2000 characters".into()
+            ),
             ("planned_hours".into(), "must be from 0 to 1000".into()),
         ]
     );
@@ -100,10 +107,11 @@ async fn too_long_text_on_a_trajectory_is_refused_and_changes_nothing() {
         .plan_intervention(pb::PlanInterventionRequest {
             request_id: String::new(),
             trajectory_id: seeded.trajectory_id.clone(),
-            kind: pb::InterventionKind::Training as i32,
+            kind: 0,
             title: "t".repeat(201),
             description: String::new(),
             planned_hours: 8,
+            kind_id: "training".into(),
         })
         .await
         .unwrap_err();

@@ -37,9 +37,15 @@ pub struct Seeded {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// With other settings, e.g. another `packs.dir`.
+    pub async fn spawn_with(settings: &[(&str, String)]) -> TestApp {
         let env = TestEnv::new();
         let database_url = env.database_url(ServiceName::Trajectories);
-        let app = llo_trajectories::Application::build(env.settings(ServiceName::Trajectories))
+        let settings = env.settings_with(ServiceName::Trajectories, settings);
+        let app = llo_trajectories::Application::build(settings)
             .await
             .expect("trajectories builds");
         let port = app.port();

@@ -7,3 +7,4 @@ mod commands;
 mod erasure;
 mod helpers;
 mod offerings;
+mod pack_data;
