@@ -1461,10 +1461,10 @@ async fn an_event_delivered_too_often_is_dead_lettered_instead_of_tried_again() 
     assert_eq!(harness.applied(worn_out).await, 0);
 }
 
-/// Events waiting together are applied together: one transaction (a savepoint each) per
-/// batch of up to `amqp.prefetch`, each still exactly once; the one whose handler fails
-/// is undone alone, then retried alone up to `amqp.max_attempts` in all and
-/// dead-lettered, while the others of its batch commit.
+/// Events waiting together are applied together: one transaction per batch of up to
+/// `amqp.prefetch`, each still exactly once; the one whose handler fails is set aside
+/// (the rest of its batch commits without it), then retried alone up to
+/// `amqp.max_attempts` in all and dead-lettered.
 #[tokio::test(flavor = "multi_thread")]
 async fn events_waiting_together_are_applied_in_one_transaction_each_exactly_once() {
     let harness = Harness::with(None, None, &[("amqp.prefetch", "50".to_owned())]).await;
@@ -1505,7 +1505,8 @@ async fn events_waiting_together_are_applied_in_one_transaction_each_exactly_onc
     );
     for id in ids.iter().filter(|id| **id != poison) {
         assert_eq!(harness.applied(*id).await, 1, "{id}");
-        assert_eq!(recorder.attempts(*id), 1, "{id}: tried once");
+        // Those of the poison's batch went again, in a transaction without it.
+        assert!(recorder.attempts(*id) <= 2, "{id}");
     }
     let mut conn = harness.pool.get().await.unwrap();
     let transactions: i64 = applied::table
