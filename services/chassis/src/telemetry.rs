@@ -155,6 +155,7 @@ pub struct Metrics {
     pub events_consumed: Counter<u64>,
     pub events_dead_lettered: Counter<u64>,
     pub outbox_backlog: opentelemetry::metrics::Gauge<u64>,
+    pub outbox_oldest_age: opentelemetry::metrics::Gauge<f64>,
     pub consumer_lag: opentelemetry::metrics::Gauge<u64>,
 }
 
@@ -184,6 +185,13 @@ pub fn metrics() -> &'static Metrics {
             outbox_backlog: meter
                 .u64_gauge("llo.outbox.backlog")
                 .with_description("Outbox rows not yet confirmed by the broker")
+                .build(),
+            outbox_oldest_age: meter
+                .f64_gauge("llo.outbox.oldest_age")
+                .with_unit("s")
+                .with_description(
+                    "Age of the oldest outbox row not yet confirmed by the broker (0 when none waits)",
+                )
                 .build(),
             consumer_lag: meter
                 .u64_gauge("llo.consumer.lag")

@@ -1,21 +1,29 @@
-//! What operators' dashboards receive from the consumer: its queue's lag, events
-//! consumed by outcome, dead letters. A test binary of its own, because the metric
-//! instruments bind to the meter provider installed first in the process.
+//! What operators' dashboards receive: from the consumer its queue's lag, events
+//! consumed by outcome, dead letters; from the relay the outbox backlog and the age of
+//! its oldest event. A test binary of its own, because the metric instruments bind to
+//! the meter provider installed first in the process: its tests share one (`meter`) and
+//! read only the latest export (cumulative totals), so they may run in one process.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use futures_util::future::BoxFuture;
 use lapin::{BasicProperties, options::BasicPublishOptions, types::FieldTable};
 use llo_chassis::{
     ServiceName,
-    bus::{self, EventHandler, HandleError, IncomingEvent, Topology, consumer::Consumer},
+    bus::{
+        self, EventHandler, HandleError, IncomingEvent, Topology, consumer::Consumer, relay::Relay,
+    },
     db,
     server::Readiness,
-    testing::{AMQP_URL, TestEnv},
+    testing::{AMQP_URL, TcpProxy, TestEnv},
 };
+use opentelemetry_sdk::metrics::data::GaugeDataPoint;
 use opentelemetry_sdk::metrics::{
     InMemoryMetricExporter, PeriodicReader, SdkMeterProvider,
     data::{AggregatedMetrics, MetricData, ResourceMetrics},
@@ -71,6 +79,29 @@ async fn publish(exchange: &str, routing_key: &str) {
     connection.close(200, "done".into()).await.unwrap();
 }
 
+/// The process's meter provider and its in-memory exporter, installed once.
+fn meter() -> &'static (SdkMeterProvider, InMemoryMetricExporter) {
+    static METER: OnceLock<(SdkMeterProvider, InMemoryMetricExporter)> = OnceLock::new();
+    METER.get_or_init(|| {
+        let exporter = InMemoryMetricExporter::default();
+        let provider = SdkMeterProvider::builder()
+            .with_reader(PeriodicReader::builder(exporter.clone()).build())
+            .build();
+        opentelemetry::global::set_meter_provider(provider.clone());
+        (provider, exporter)
+    })
+}
+
+/// Everything measured so far: the totals are cumulative, so one export holds them all.
+fn latest() -> Vec<ResourceMetrics> {
+    let (provider, exporter) = meter();
+    exporter.reset();
+    provider.force_flush().unwrap();
+    let mut exports = exporter.get_finished_metrics().unwrap();
+    // Another test's flush may have landed too; the last export is the newest.
+    exports.pop().into_iter().collect()
+}
+
 /// Sum of the u64 counter `name`'s points whose attributes contain `(key, value)`.
 fn counted(metrics: &[ResourceMetrics], name: &str, key: &str, value: &str) -> u64 {
     let mut total = 0;
@@ -107,14 +138,44 @@ fn gauged(metrics: &[ResourceMetrics], name: &str, queue: &str) -> bool {
     })
 }
 
+/// The last value of gauge `name` for the service `service` (u64 or f64), if any.
+fn gauge_value(metrics: &[ResourceMetrics], name: &str, service: &str) -> Option<f64> {
+    fn of<T: Copy>(
+        points: &mut dyn Iterator<Item = &GaugeDataPoint<T>>,
+        service: &str,
+    ) -> Option<T> {
+        points
+            .filter(|p| {
+                p.attributes()
+                    .any(|a| a.key.as_str() == "service" && a.value.as_str() == service)
+            })
+            .map(|p| p.value())
+            .last()
+    }
+    let mut found = None;
+    for resource in metrics {
+        for scope in resource.scope_metrics() {
+            for metric in scope.metrics().filter(|m| m.name() == name) {
+                match metric.data() {
+                    AggregatedMetrics::U64(MetricData::Gauge(gauge)) => {
+                        found = of(&mut gauge.data_points(), service)
+                            .map(|v| v as f64)
+                            .or(found);
+                    }
+                    AggregatedMetrics::F64(MetricData::Gauge(gauge)) => {
+                        found = of(&mut gauge.data_points(), service).or(found);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    found
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_consumer_reports_lag_outcomes_and_dead_letters() {
-    let exporter = InMemoryMetricExporter::default();
-    let provider = SdkMeterProvider::builder()
-        .with_reader(PeriodicReader::builder(exporter.clone()).build())
-        .build();
-    opentelemetry::global::set_meter_provider(provider.clone());
-
+    meter();
     let env = TestEnv::new();
     let settings = env.settings(ServiceName::Reporting);
     let pool = db::connect(&settings.database, TEST_MIGRATIONS)
@@ -144,10 +205,7 @@ async fn the_consumer_reports_lag_outcomes_and_dead_letters() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let mut lag_seen = false;
     loop {
-        // Cumulative totals: only the latest export counts, so forget the earlier ones.
-        exporter.reset();
-        provider.force_flush().unwrap();
-        let metrics = exporter.get_finished_metrics().unwrap();
+        let metrics = latest();
         lag_seen |= gauged(&metrics, "llo.consumer.lag", &queue.name);
         let applied = counted(&metrics, "llo.events.consumed", "outcome", "applied");
         let dead = counted(
@@ -172,4 +230,99 @@ async fn the_consumer_reports_lag_outcomes_and_dead_letters() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     shutdown.cancel();
+}
+
+/// The relay's test event.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Waiting {
+    #[prost(int64, tag = "1")]
+    seconds: i64,
+}
+
+impl llo_proto::IntegrationEvent for Waiting {
+    const ROUTING_KEY: &'static str = "test.waiting.v1";
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_relay_reports_how_long_the_oldest_event_has_waited_until_it_leaves() {
+    meter();
+    let env = TestEnv::new();
+    // The relay reaches the broker through a proxy that starts down.
+    let proxy = TcpProxy::start_for(5672).await;
+    proxy.down();
+    let settings = env.settings_with(ServiceName::Intake, &[("amqp.url", proxy.url())]);
+    let pool = db::connect(&settings.database, TEST_MIGRATIONS)
+        .await
+        .unwrap();
+    let topology = Topology::for_service(&settings.amqp, "agesvc", &["test.#".to_owned()]);
+    let queue = topology.queue.clone().unwrap();
+    env.track_queue(&queue.name);
+    env.track_queue(&queue.dead_letter_queue);
+    // A queue takes the event once the broker is reachable (declared directly).
+    bus::declare_now(AMQP_URL, &topology).await;
+
+    // An event written two minutes ago that has not left yet.
+    {
+        let mut conn = pool.get().await.unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            bus::record(conn, "achterhoek", &Waiting { seconds: 1 }).await?;
+            diesel::sql_query("UPDATE outbox SET created_at = now() - interval '2 minutes'")
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    }
+
+    let shutdown = CancellationToken::new();
+    let relay = Relay::from_settings(
+        &settings,
+        pool.clone(),
+        topology,
+        "agesvc",
+        Readiness::default(),
+    );
+    tokio::spawn(relay.run(shutdown.clone()));
+
+    // The broker is out of reach: the relay still reports what waits, and since when.
+    let waited = eventually("the gauges show the waiting event", || {
+        let metrics = latest();
+        let age = gauge_value(&metrics, "llo.outbox.oldest_age", "agesvc")?;
+        let backlog = gauge_value(&metrics, "llo.outbox.backlog", "agesvc")?;
+        (age > 0.0 && backlog == 1.0).then_some(age)
+    })
+    .await;
+    assert!(
+        (120.0..600.0).contains(&waited),
+        "the age is the event's, in seconds: {waited}"
+    );
+
+    // The broker is back: the event leaves, and nothing waits any more.
+    proxy.up();
+    eventually("the gauges show an empty outbox", || {
+        let metrics = latest();
+        let age = gauge_value(&metrics, "llo.outbox.oldest_age", "agesvc")?;
+        let backlog = gauge_value(&metrics, "llo.outbox.backlog", "agesvc")?;
+        (age == 0.0 && backlog == 0.0).then_some(())
+    })
+    .await;
+    let mut conn = pool.get().await.unwrap();
+    assert_eq!(bus::outbox::backlog(&mut conn).await.unwrap(), 0);
+    shutdown.cancel();
+}
+
+/// Polls `check` every 100 ms until it gives `Some`, or fails after 30 s.
+async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

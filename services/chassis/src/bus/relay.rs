@@ -94,6 +94,8 @@ impl Relay {
                 Ok(pair) => pair,
                 Err(error) => {
                     self.readiness.set_broker(false);
+                    // What waits meanwhile, and for how long: the gauges operators alert on.
+                    self.report_outbox().await;
                     tracing::warn!(%error, retry_in = ?backoff, "relay: broker unavailable");
                     tokio::time::sleep(backoff).await;
                     backoff = super::next_backoff(backoff);
@@ -168,6 +170,16 @@ impl Relay {
         Ok((connection, channel))
     }
 
+    /// Records the backlog and the age of its oldest row (when the database answers).
+    async fn report_outbox(&self) {
+        let Ok(mut conn) = self.pool.get().await else {
+            return;
+        };
+        if let Ok(state) = super::outbox::state(&mut conn).await {
+            record_outbox(&self.app_id, state);
+        }
+    }
+
     /// Deletes published rows older than the retention.
     pub async fn prune(&self) {
         let cutoff = Utc::now()
@@ -212,6 +224,8 @@ impl Relay {
                 .get_result(conn)
                 .await?;
                 if !leader {
+                    // Another replica publishes; this one still reports what waits.
+                    record_outbox(&app_id, super::outbox::state(conn).await?);
                     return Ok((0, None));
                 }
                 let rows: Vec<PendingRow> = outbox::table
@@ -232,6 +246,8 @@ impl Relay {
                     .load(conn)
                     .await?;
                 if rows.is_empty() {
+                    // The leader sees every unpublished row (no other relay locks them).
+                    record_outbox(&app_id, super::outbox::OutboxState::EMPTY);
                     return Ok((0, None));
                 }
                 // A broker that stops confirming (a resource alarm) must not hold the
@@ -264,11 +280,7 @@ impl Relay {
                         .execute(conn)
                         .await?;
                 }
-                let backlog = super::outbox::backlog(conn).await?;
-                telemetry::metrics().outbox_backlog.record(
-                    backlog.max(0) as u64,
-                    &[KeyValue::new("service", app_id.clone())],
-                );
+                record_outbox(&app_id, super::outbox::state(conn).await?);
                 // Commit what the broker confirmed, and the failure, together.
                 Ok((published.len(), failure.map(|(_, error)| error)))
             })
@@ -278,6 +290,18 @@ impl Relay {
             (count, None) => Ok(count),
         }
     }
+}
+
+/// `llo.outbox.backlog` and `llo.outbox.oldest_age` of the service `app_id`.
+fn record_outbox(app_id: &str, state: super::outbox::OutboxState) {
+    let attributes = [KeyValue::new("service", app_id.to_owned())];
+    let metrics = telemetry::metrics();
+    metrics
+        .outbox_backlog
+        .record(state.backlog.max(0) as u64, &attributes);
+    metrics
+        .outbox_oldest_age
+        .record(state.oldest_age_seconds.max(0.0), &attributes);
 }
 
 /// Publishes rows in order; stops at the first row the broker did not take.
