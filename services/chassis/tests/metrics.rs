@@ -1,8 +1,10 @@
 //! What operators' dashboards receive: from the consumer its queue's lag, events
-//! consumed by outcome, dead letters; from the relay the outbox backlog and the age of
-//! its oldest event. A test binary of its own, because the metric instruments bind to
-//! the meter provider installed first in the process: its tests share one (`meter`) and
-//! read only the latest export (cumulative totals), so they may run in one process.
+//! consumed by outcome, dead letters, and the messaging conventions' metrics; from the
+//! relay the outbox backlog and the age of its oldest event; from the RPC layer
+//! `rpc.server.call.duration` with the RPC conventions' attributes. A test binary of its
+//! own, because the metric instruments bind to the meter provider installed first in the
+//! process: its tests share one (`meter`) and read only the latest export (cumulative
+//! totals), so they may run in one process.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
@@ -16,10 +18,12 @@ use futures_util::future::BoxFuture;
 use lapin::{BasicProperties, options::BasicPublishOptions, types::FieldTable};
 use llo_chassis::{
     ServiceName,
+    auth::{Authenticator, Gate, Role},
     bus::{
         self, EventHandler, HandleError, IncomingEvent, Topology, consumer::Consumer, relay::Relay,
     },
     db,
+    rpc_layer::RpcLayer,
     server::Readiness,
     testing::{AMQP_URL, TcpProxy, TestEnv},
 };
@@ -138,6 +142,38 @@ fn gauged(metrics: &[ResourceMetrics], name: &str, queue: &str) -> bool {
     })
 }
 
+/// How many measurements the f64 histogram `name` (unit s) holds, by destination and
+/// `error.type`.
+fn histogram_counts(
+    metrics: &[ResourceMetrics],
+    name: &str,
+) -> std::collections::HashMap<(String, Option<String>), u64> {
+    let mut counts = std::collections::HashMap::new();
+    for resource in metrics {
+        for scope in resource.scope_metrics() {
+            for metric in scope.metrics().filter(|m| m.name() == name) {
+                assert_eq!(metric.unit(), "s", "{name}");
+                if let AggregatedMetrics::F64(MetricData::Histogram(histogram)) = metric.data() {
+                    for point in histogram.data_points() {
+                        let value = |key: &str| {
+                            point
+                                .attributes()
+                                .find(|a| a.key.as_str() == key)
+                                .map(|a| a.value.to_string())
+                        };
+                        let key = (
+                            value("messaging.destination.name").unwrap_or_default(),
+                            value("error.type"),
+                        );
+                        *counts.entry(key).or_default() += point.count();
+                    }
+                }
+            }
+        }
+    }
+    counts
+}
+
 /// The last value of gauge `name` for the service `service` (u64 or f64), if any.
 fn gauge_value(metrics: &[ResourceMetrics], name: &str, service: &str) -> Option<f64> {
     fn of<T: Copy>(
@@ -220,6 +256,39 @@ async fn the_consumer_reports_lag_outcomes_and_dead_letters() {
             assert_eq!(
                 counted(&metrics, "llo.events.consumed", "outcome", "dead_lettered"),
                 1
+            );
+            // The messaging conventions' metrics, per RabbitMQ destination.
+            let destination = |key: &str| format!("{}:{key}:{}", env.exchange, queue.name);
+            let destination_name = "messaging.destination.name";
+            let consumed = "messaging.client.consumed.messages";
+            assert_eq!(
+                counted(
+                    &metrics,
+                    consumed,
+                    destination_name,
+                    &destination("test.ok.v1")
+                ),
+                3
+            );
+            assert_eq!(
+                counted(
+                    &metrics,
+                    consumed,
+                    destination_name,
+                    &destination("test.bad.v1")
+                ),
+                1
+            );
+            let processed = histogram_counts(&metrics, "messaging.process.duration");
+            assert_eq!(
+                processed.get(&(destination("test.ok.v1"), None)),
+                Some(&3),
+                "{processed:?}"
+            );
+            assert_eq!(
+                processed.get(&(destination("test.bad.v1"), Some("dead_lettered".to_owned()))),
+                Some(&1),
+                "{processed:?}"
             );
             break;
         }
@@ -309,6 +378,14 @@ async fn the_relay_reports_how_long_the_oldest_event_has_waited_until_it_leaves(
     .await;
     let mut conn = pool.get().await.unwrap();
     assert_eq!(bus::outbox::backlog(&mut conn).await.unwrap(), 0);
+    // Sent once, to `<exchange>:<routing key>` (messaging conventions, RabbitMQ).
+    let sent = counted(
+        &latest(),
+        "messaging.client.sent.messages",
+        "messaging.destination.name",
+        &format!("{}:test.waiting.v1", env.exchange),
+    );
+    assert_eq!(sent, 1);
     shutdown.cancel();
 }
 
@@ -325,4 +402,119 @@ async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A service behind the RPC layer that answers every call with one gRPC status.
+#[derive(Clone)]
+struct Answers(i32);
+
+impl tower::Service<http::Request<()>> for Answers {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: http::Request<()>) -> Self::Future {
+        let response = http::Response::builder()
+            .header("grpc-status", self.0.to_string())
+            .body(tonic::body::Body::empty())
+            .unwrap();
+        std::future::ready(Ok(response))
+    }
+}
+
+/// The attributes of the `rpc.server.call.duration` points, one map per point.
+fn rpc_points(metrics: &[ResourceMetrics]) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut points = Vec::new();
+    for resource in metrics {
+        for scope in resource.scope_metrics() {
+            for metric in scope
+                .metrics()
+                .filter(|m| m.name() == "rpc.server.call.duration")
+            {
+                assert_eq!(metric.unit(), "s");
+                if let AggregatedMetrics::F64(MetricData::Histogram(histogram)) = metric.data() {
+                    for point in histogram.data_points() {
+                        points.push(
+                            point
+                                .attributes()
+                                .map(|a| (a.key.to_string(), a.value.to_string()))
+                                .collect(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    points
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rpc_calls_are_measured_with_the_rpc_conventions_attributes() {
+    use tower::{Layer as _, Service as _};
+    meter();
+    let env = TestEnv::new();
+    let settings = env.settings(ServiceName::Intake);
+    const POLICY: llo_chassis::auth::AccessPolicy =
+        &[("/llo.metrics.v1.MetricsService/Answer", &[Role::Coach])];
+    let gate = || Gate {
+        authenticator: Authenticator::from_settings(&settings.auth).unwrap(),
+        policy: POLICY,
+        reflection_public: false,
+    };
+    let bearer = format!("Bearer {}", env.token(Role::Coach, "achterhoek", None));
+    let call = |status: i32, path: &'static str| {
+        let mut service = RpcLayer::new(gate()).layer(Answers(status));
+        let request = http::Request::builder()
+            .uri(path)
+            .header("authorization", bearer.as_str())
+            .body(())
+            .unwrap();
+        async move { service.call(request).await.unwrap() }
+    };
+    call(5, "/llo.metrics.v1.MetricsService/Answer").await;
+    call(14, "/llo.metrics.v1.MetricsService/Answer").await;
+    // A method the service does not serve: refused by the gate, and its made-up name
+    // stays out of the metric.
+    call(0, "/llo.metrics.v1.MetricsService/Invented42").await;
+
+    let point = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let expected = [
+        point(&[
+            ("rpc.system.name", "grpc"),
+            ("rpc.method", "llo.metrics.v1.MetricsService/Answer"),
+            ("rpc.response.status_code", "NOT_FOUND"),
+        ]),
+        point(&[
+            ("rpc.system.name", "grpc"),
+            ("rpc.method", "llo.metrics.v1.MetricsService/Answer"),
+            ("rpc.response.status_code", "UNAVAILABLE"),
+            ("error.type", "UNAVAILABLE"),
+        ]),
+        point(&[
+            ("rpc.system.name", "grpc"),
+            ("rpc.method", "_OTHER"),
+            ("rpc.response.status_code", "PERMISSION_DENIED"),
+        ]),
+    ];
+    let seen = rpc_points(&latest());
+    for point in &expected {
+        assert!(seen.contains(point), "{point:?} not among {seen:?}");
+    }
+    assert!(
+        seen.iter()
+            .all(|p| !p.values().any(|v| v.contains("Invented42"))),
+        "{seen:?}"
+    );
 }

@@ -213,6 +213,7 @@ impl Relay {
         let exchange = self.topology.exchange.clone();
         let app_id = self.app_id.clone();
         let confirm_timeout = self.confirm_timeout;
+        let broker = super::broker_address(&self.amqp_url);
         // Row locks (SKIP LOCKED) let several replicas relay without publishing twice.
         let confirmed = conn
             .transaction::<_, anyhow::Error, _>(async |conn| {
@@ -254,7 +255,7 @@ impl Relay {
                 // transaction and its row locks forever.
                 let (published, failure) = match tokio::time::timeout(
                     confirm_timeout,
-                    publish_rows(channel, &exchange, &app_id, &rows),
+                    publish_rows(channel, &exchange, &app_id, &rows, broker.as_ref()),
                 )
                 .await
                 {
@@ -306,32 +307,28 @@ fn record_outbox(app_id: &str, state: super::outbox::OutboxState) {
 
 /// Publishes rows in order; stops at the first row the broker did not take.
 /// Returns the confirmed ids and the first failure.
+///
+/// Each row gets its own `send` span (semantic conventions, messaging): its context is
+/// the message's creation context (the `traceparent` it carries), and its parent the
+/// trace of the call that recorded the row.
 async fn publish_rows(
     channel: &Channel,
     exchange: &str,
     app_id: &str,
     rows: &[PendingRow],
+    broker: Option<&(String, u16)>,
 ) -> (Vec<Uuid>, Option<(Uuid, String)>) {
     let mut pending = Vec::with_capacity(rows.len());
     for row in rows {
-        let span = tracing::info_span!(
-            "publish",
-            otel.name = %format!("publish {exchange}"),
-            otel.kind = "producer",
-            messaging.system = "rabbitmq",
-            messaging.operation.type = "publish",
-            messaging.destination.name = %exchange,
-            messaging.rabbitmq.destination.routing_key = %row.routing_key,
-            messaging.message.id = %row.id,
-        );
+        let sending = Sending::start(row, exchange, broker);
         let stored = row.traceparent.as_deref();
         let state = row.tracestate.as_deref();
-        telemetry::set_parent_from(&span, |key| match key {
+        telemetry::set_parent_from(&sending.span, |key| match key {
             "traceparent" => stored,
             "tracestate" => state,
             _ => None,
         });
-        let headers = span.in_scope(telemetry::current_trace_headers);
+        let headers = sending.span.in_scope(telemetry::current_trace_headers);
         let properties = properties(row, app_id, headers);
         let published = super::publish_mandatory(
             channel,
@@ -342,8 +339,9 @@ async fn publish_rows(
         )
         .await;
         match published {
-            Ok(confirm) => pending.push((row, confirm)),
+            Ok(confirm) => pending.push((row, confirm, sending)),
             Err(error) => {
+                sending.end(Some("publish_failed"));
                 return finish(pending, Some((row.id, format!("publish failed: {error}")))).await;
             }
         }
@@ -352,27 +350,83 @@ async fn publish_rows(
 }
 
 async fn finish(
-    pending: Vec<(&PendingRow, lapin::PublisherConfirm)>,
+    pending: Vec<(&PendingRow, lapin::PublisherConfirm, Sending)>,
     mut failure: Option<(Uuid, String)>,
 ) -> (Vec<Uuid>, Option<(Uuid, String)>) {
     let mut confirmed = Vec::with_capacity(pending.len());
-    for (row, confirm) in pending {
+    for (row, confirm, sending) in pending {
+        let answer = super::confirmed(confirm).await;
+        sending.end(answer.as_ref().err().map(super::Refused::error_type));
         if failure.is_some() {
             // Keep order: nothing after the first failure counts as published.
-            let _ = confirm.await;
             continue;
         }
-        match super::confirmed(confirm).await {
+        match answer {
             Ok(()) => {
                 confirmed.push(row.id);
                 telemetry::metrics()
                     .events_published
                     .add(1, &[KeyValue::new("routing_key", row.routing_key.clone())]);
             }
-            Err(reason) => failure = Some((row.id, reason)),
+            Err(reason) => failure = Some((row.id, reason.to_string())),
         }
     }
     (confirmed, failure)
+}
+
+/// One event on its way to the broker: its `publish` span (semantic conventions,
+/// messaging, RabbitMQ: operation type `send`, destination `<exchange>:<routing key>`),
+/// ended with `messaging.client.sent.messages` once the broker answered.
+struct Sending {
+    span: tracing::Span,
+    attributes: Vec<KeyValue>,
+}
+
+impl Sending {
+    fn start(row: &PendingRow, exchange: &str, broker: Option<&(String, u16)>) -> Sending {
+        use telemetry::semconv::attribute as semconv;
+        let destination = format!("{exchange}:{}", row.routing_key);
+        let span = tracing::info_span!(
+            "publish",
+            otel.name = %format!("publish {destination}"),
+            otel.kind = "producer",
+            otel.status_code = tracing::field::Empty,
+            messaging.system = "rabbitmq",
+            messaging.operation.type = "send",
+            messaging.operation.name = "publish",
+            messaging.destination.name = %destination,
+            messaging.rabbitmq.destination.routing_key = %row.routing_key,
+            messaging.message.id = %row.id,
+            server.address = tracing::field::Empty,
+            server.port = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let mut attributes = vec![
+            KeyValue::new(semconv::MESSAGING_SYSTEM, "rabbitmq"),
+            KeyValue::new(semconv::MESSAGING_OPERATION_NAME, "publish"),
+            KeyValue::new(semconv::MESSAGING_DESTINATION_NAME, destination),
+        ];
+        if let Some((address, port)) = broker {
+            span.record("server.address", address.as_str());
+            span.record("server.port", i64::from(*port));
+            attributes.push(KeyValue::new(semconv::SERVER_ADDRESS, address.clone()));
+            attributes.push(KeyValue::new(semconv::SERVER_PORT, i64::from(*port)));
+        }
+        Sending { span, attributes }
+    }
+
+    /// The broker answered (`error`: why it did not take the event); the span ends here.
+    fn end(mut self, error: Option<&'static str>) {
+        if let Some(error) = error {
+            self.span.record("error.type", error);
+            self.span.record("otel.status_code", "ERROR");
+            self.attributes.push(KeyValue::new(
+                telemetry::semconv::attribute::ERROR_TYPE,
+                error,
+            ));
+        }
+        telemetry::metrics().messages_sent.add(1, &self.attributes);
+    }
 }
 
 fn properties(
