@@ -386,6 +386,12 @@ async fn the_relay_reports_how_long_the_oldest_event_has_waited_until_it_leaves(
         &format!("{}:test.waiting.v1", env.exchange),
     );
     assert_eq!(sent, 1);
+    let sending = histogram_counts(&latest(), "messaging.client.operation.duration");
+    assert_eq!(
+        sending.get(&(format!("{}:test.waiting.v1", env.exchange), None)),
+        Some(&1),
+        "{sending:?}"
+    );
     shutdown.cancel();
 }
 

@@ -376,10 +376,12 @@ async fn finish(
 
 /// One event on its way to the broker: its `publish` span (semantic conventions,
 /// messaging, RabbitMQ: operation type `send`, destination `<exchange>:<routing key>`),
-/// ended with `messaging.client.sent.messages` once the broker answered.
+/// ended with `messaging.client.sent.messages` and `messaging.client.operation.duration`
+/// once the broker answered.
 struct Sending {
     span: tracing::Span,
     attributes: Vec<KeyValue>,
+    started: std::time::Instant,
 }
 
 impl Sending {
@@ -412,7 +414,11 @@ impl Sending {
             attributes.push(KeyValue::new(semconv::SERVER_ADDRESS, address.clone()));
             attributes.push(KeyValue::new(semconv::SERVER_PORT, i64::from(*port)));
         }
-        Sending { span, attributes }
+        Sending {
+            span,
+            attributes,
+            started: std::time::Instant::now(),
+        }
     }
 
     /// The broker answered (`error`: why it did not take the event); the span ends here.
@@ -425,7 +431,15 @@ impl Sending {
                 error,
             ));
         }
-        telemetry::metrics().messages_sent.add(1, &self.attributes);
+        let metrics = telemetry::metrics();
+        metrics.messages_sent.add(1, &self.attributes);
+        self.attributes.push(KeyValue::new(
+            telemetry::semconv::attribute::MESSAGING_OPERATION_TYPE,
+            "send",
+        ));
+        metrics
+            .send_duration
+            .record(self.started.elapsed().as_secs_f64(), &self.attributes);
     }
 }
 
