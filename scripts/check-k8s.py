@@ -10,9 +10,10 @@
   also strict: the API server would silently prune an unknown field.
 - What the suite relies on, per rendered file: each llo Deployment has liveness on
   `liveness`, readiness on its own gRPC name, resources, a grace period longer than its
-  preStop and drain, and a Service, ServiceAccount, PodDisruptionBudget and
-  HorizontalPodAutoscaler of its own; every Secret a pod or resource reads is either
-  written by an operator in the same render or listed in k8s/README.md.
+  preStop and drain, a `migrate` init container (its image, its database, hardened), and
+  a Service, ServiceAccount, PodDisruptionBudget and HorizontalPodAutoscaler of its own;
+  every Secret a pod or resource reads is either written by an operator in the same
+  render or listed in k8s/README.md.
 """
 import argparse
 import copy
@@ -112,6 +113,52 @@ def env_value(container, name):
     return None
 
 
+def env_entry(container, name):
+    for env in container.get("env") or []:
+        if env.get("name") == name:
+            return env
+    return None
+
+
+def hardened(container):
+    security = container.get("securityContext") or {}
+    return bool(
+        security.get("readOnlyRootFilesystem")
+        and security.get("allowPrivilegeEscalation") is False
+        and security.get("capabilities", {}).get("drop") == ["ALL"]
+    )
+
+
+def check_migrate_init_container(where, pod, container, service):
+    """The `migrate` init container: the service's image and database, hardened, bounded."""
+    errors = []
+    init = [c for c in pod.get("initContainers") or [] if c.get("name") == "migrate"]
+    if not init:
+        return [f"{where}: no `migrate` init container (the database is migrated before the pods)"]
+    migrate = init[0]
+    if migrate.get("image") != container.get("image"):
+        errors.append(
+            f"{where}: the migrate init container runs {migrate.get('image')}, "
+            f"the service {container.get('image')}"
+        )
+    if (migrate.get("args") or []) != ["migrate"] or migrate.get("command"):
+        errors.append(f"{where}: the migrate init container must run the image with args [migrate]")
+    database = f"LLO_{service.upper()}__DATABASE__URL"
+    if env_entry(migrate, database) != env_entry(container, database):
+        errors.append(
+            f"{where}: the migrate init container's {database} differs from the service's "
+            f"({env_entry(migrate, database)} vs {env_entry(container, database)})"
+        )
+    if migrate.get("envFrom") != container.get("envFrom"):
+        errors.append(f"{where}: the migrate init container must read the service's envFrom")
+    resources = migrate.get("resources") or {}
+    if not resources.get("requests") or not resources.get("limits"):
+        errors.append(f"{where}: the migrate init container needs requests and limits")
+    if not hardened(migrate):
+        errors.append(f"{where}: the migrate init container's hardened security context is missing")
+    return errors
+
+
 def check_services(docs):
     """The suite's own rules for each llo Deployment."""
     errors = []
@@ -139,13 +186,9 @@ def check_services(docs):
         resources = container.get("resources") or {}
         if not resources.get("requests") or not resources.get("limits"):
             errors.append(f"{where}: requests and limits are required")
-        security = container.get("securityContext") or {}
-        if not (
-            security.get("readOnlyRootFilesystem")
-            and security.get("allowPrivilegeEscalation") is False
-            and security.get("capabilities", {}).get("drop") == ["ALL"]
-        ):
+        if not hardened(container):
             errors.append(f"{where}: the hardened security context is missing")
+        errors += check_migrate_init_container(where, pod, container, service)
         if not pod.get("topologySpreadConstraints"):
             errors.append(f"{where}: topologySpreadConstraints are missing")
         pre_stop = (

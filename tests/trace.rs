@@ -1,9 +1,12 @@
 //! One trace from an integrator's call through RabbitMQ to the consumer: intake's
 //! server span, the relay's publish span and trajectories' process span share the
-//! trace id, exported over OTLP to a collector this test runs.
+//! trace id, exported over OTLP to a collector this test runs — each named, of the kind
+//! and with the attributes the semantic conventions the suite follows say
+//! (`telemetry::SEMCONV_VERSION`; docs/operations.md, "Telemetry").
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
+    collections::HashMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -20,9 +23,13 @@ use llo_proto::{
     intake::v1::{self as intake, intake_service_client::IntakeServiceClient},
     trajectories::v1::{self as pb, trajectory_service_client::TrajectoryServiceClient},
 };
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-    trace_service_server::{TraceService, TraceServiceServer},
+use opentelemetry_proto::tonic::{
+    collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+        trace_service_server::{TraceService, TraceServiceServer},
+    },
+    common::v1::any_value::Value,
+    trace::v1::span::SpanKind,
 };
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
@@ -31,6 +38,49 @@ use tonic::transport::Channel;
 struct SeenSpan {
     name: String,
     trace_id: Vec<u8>,
+    kind: i32,
+    /// Every attribute, its value as text.
+    attributes: HashMap<String, String>,
+    schema_url: String,
+}
+
+impl SeenSpan {
+    fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).map(String::as_str)
+    }
+
+    /// Asserts the span's kind and that it carries each `(key, value)`.
+    fn assert_has(&self, kind: SpanKind, expected: &[(&str, &str)]) {
+        assert_eq!(self.kind, kind as i32, "{}: kind", self.name);
+        for (key, value) in expected {
+            assert_eq!(
+                self.attribute(key),
+                Some(*value),
+                "{}: {key} in {:?}",
+                self.name,
+                self.attributes
+            );
+        }
+        assert_eq!(
+            self.schema_url,
+            format!(
+                "https://opentelemetry.io/schemas/{}",
+                telemetry::SEMCONV_VERSION
+            ),
+            "{}: the scope names the semantic conventions' version",
+            self.name
+        );
+    }
+}
+
+fn text(value: Option<Value>) -> String {
+    match value {
+        Some(Value::StringValue(s)) => s,
+        Some(Value::IntValue(i)) => i.to_string(),
+        Some(Value::BoolValue(b)) => b.to_string(),
+        Some(Value::DoubleValue(d)) => d.to_string(),
+        other => format!("{other:?}"),
+    }
 }
 
 #[derive(Default, Clone)]
@@ -49,6 +99,13 @@ impl TraceService for Collector {
                     seen.push(SeenSpan {
                         name: span.name,
                         trace_id: span.trace_id,
+                        kind: span.kind,
+                        attributes: span
+                            .attributes
+                            .into_iter()
+                            .map(|a| (a.key, text(a.value.and_then(|v| v.value))))
+                            .collect(),
+                        schema_url: scope.schema_url.clone(),
                     });
                 }
             }
@@ -163,20 +220,86 @@ async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
                 spans.iter().map(|s| &s.name).collect::<Vec<_>>()
             )
         });
-    let in_trace: Vec<&str> = spans
+    let in_trace: Vec<&SeenSpan> = spans
         .iter()
         .filter(|s| s.trace_id == call.trace_id)
-        .map(|s| s.name.as_str())
         .collect();
-    assert!(
-        in_trace.iter().any(|n| n.starts_with("publish ")),
-        "no publish span in the call's trace: {in_trace:?}"
+    let names: Vec<&str> = in_trace.iter().map(|s| s.name.as_str()).collect();
+
+    // The gRPC server span (RPC conventions, gRPC).
+    let method = "llo.intake.v1.IntakeService/EnrolParticipant";
+    call.assert_has(
+        SpanKind::Server,
+        &[
+            ("rpc.system.name", "grpc"),
+            ("rpc.method", method),
+            ("rpc.response.status_code", "OK"),
+        ],
+    );
+    assert_eq!(
+        call.attribute("error.type"),
+        None,
+        "a success has no error.type"
     );
     assert!(
-        in_trace
-            .iter()
-            .any(|n| n.starts_with("process ") && n.ends_with("trajectories.events")),
-        "no consumer span in the call's trace: {in_trace:?}"
+        call.attribute("rpc.service").is_none() && call.attribute("rpc.grpc.status_code").is_none(),
+        "no attribute of older conventions: {:?}",
+        call.attributes
+    );
+
+    // The relay's send span (messaging conventions, RabbitMQ).
+    let enrolled = "intake.participant_enrolled.v1";
+    let destination = format!("{}:{enrolled}", env.exchange);
+    let publish = in_trace
+        .iter()
+        .find(|s| s.name == format!("publish {destination}"))
+        .unwrap_or_else(|| panic!("no publish span in the call's trace: {names:?}"));
+    publish.assert_has(
+        SpanKind::Producer,
+        &[
+            ("messaging.system", "rabbitmq"),
+            ("messaging.operation.type", "send"),
+            ("messaging.operation.name", "publish"),
+            ("messaging.destination.name", &destination),
+            ("messaging.rabbitmq.destination.routing_key", enrolled),
+            ("server.address", "127.0.0.1"),
+            ("server.port", "5672"),
+        ],
+    );
+    let message_id = publish
+        .attribute("messaging.message.id")
+        .expect("the event id on the publish span");
+    assert_eq!(
+        publish.attribute("messaging.batch.message_count"),
+        None,
+        "a span of one message has no batch count"
+    );
+
+    // Trajectories' process span: the same message, continued in the same trace.
+    let queue = format!("{}trajectories.events", env.queue_prefix());
+    let destination = format!("{}:{enrolled}:{queue}", env.exchange);
+    let process = in_trace
+        .iter()
+        .find(|s| s.name == format!("process {destination}"))
+        .unwrap_or_else(|| panic!("no consumer span in the call's trace: {names:?}"));
+    process.assert_has(
+        SpanKind::Consumer,
+        &[
+            ("messaging.system", "rabbitmq"),
+            ("messaging.operation.type", "process"),
+            ("messaging.operation.name", "process"),
+            ("messaging.destination.name", &destination),
+            ("messaging.rabbitmq.destination.routing_key", enrolled),
+            ("messaging.message.id", message_id),
+            ("llo.outcome", "applied"),
+        ],
+    );
+    assert!(
+        process
+            .attribute("messaging.rabbitmq.message.delivery_tag")
+            .is_some(),
+        "{:?}",
+        process.attributes
     );
     shutdown.cancel();
 }

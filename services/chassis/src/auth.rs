@@ -145,6 +145,14 @@ impl Caller {
 pub type AccessPolicy = &'static [(&'static str, &'static [Role])];
 
 /// Paths that need no token.
+/// The methods every service serves beside its own (tonic-health, tonic-reflection).
+const SHARED_METHODS: [&str; 4] = [
+    "/grpc.health.v1.Health/Check",
+    "/grpc.health.v1.Health/Watch",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+
 fn is_public(path: &str, reflection_public: bool) -> bool {
     path.starts_with("/grpc.health.v1.")
         || (reflection_public && path.starts_with("/grpc.reflection."))
@@ -394,6 +402,13 @@ pub struct Gate {
 
 impl Gate {
     /// `Ok(None)` for public paths, `Ok(Some(caller))` for an allowed call.
+    /// Whether `path` is a method the service serves: one of its policy's, or health
+    /// or reflection. Telemetry names any other `_OTHER`, so that a caller cannot make
+    /// up metric attributes.
+    pub fn recognises(&self, path: &str) -> bool {
+        allowed_roles(self.policy, path).is_some() || SHARED_METHODS.contains(&path)
+    }
+
     pub fn admit(
         &self,
         path: &str,

@@ -38,12 +38,22 @@ pub async fn connect(
     settings: &DatabaseSettings,
     migrations: EmbeddedMigrations,
 ) -> anyhow::Result<PgPool> {
+    prepare(settings, migrations).await?;
+    pool(settings)
+}
+
+/// Creates the database if the settings allow it and it is missing, then runs every
+/// pending migration under the migration lock: what a service does before it serves,
+/// and all that `llo-<service> migrate` (a Kubernetes init container) does.
+pub async fn prepare(
+    settings: &DatabaseSettings,
+    migrations: EmbeddedMigrations,
+) -> anyhow::Result<()> {
     let url = settings.url.expose_secret();
     if settings.create_if_missing {
         create_database_if_missing(url).await?;
     }
-    migrate(url, migrations).await?;
-    pool(settings)
+    migrate(url, migrations).await
 }
 
 /// A pool of one connection beside the request pool, for work that must not wait on

@@ -17,6 +17,58 @@ use crate::{
     server::{self, Readiness, ServeParts},
 };
 
+/// What a service binary is asked to do: serve (no argument), or `migrate` its database
+/// and exit (a Kubernetes init container runs that before the service's pods start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Serve,
+    Migrate,
+    Help,
+}
+
+impl Mode {
+    /// Reads the arguments after the program name.
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<Mode> {
+        let args: Vec<String> = args.into_iter().collect();
+        match args
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            [] | ["serve"] => Ok(Mode::Serve),
+            ["migrate"] => Ok(Mode::Migrate),
+            ["help" | "--help" | "-h"] => Ok(Mode::Help),
+            _ => anyhow::bail!(
+                "unknown arguments {args:?}: expected no argument (serve), `serve`, `migrate` or `--help`"
+            ),
+        }
+    }
+
+    /// What `--help` prints for the binary `name` (e.g. `llo-intake`).
+    pub fn usage(name: &str) -> String {
+        format!(
+            "usage: {name} [serve | migrate]\n\n\
+             serve    (the default) migrate the database, then serve gRPC until SIGTERM\n\
+             migrate  create the database if missing and allowed, run its pending migrations\n         \
+             under the migration lock, and exit (0 when done; otherwise 1, with the error)\n\n\
+             Settings as for serving: LLO_CONFIG_FILE, LLO_* variables (see the README).\n"
+        )
+    }
+}
+
+/// `llo-<service> migrate`: creates the database if missing (and `database.create_if_missing`
+/// allows it) and runs the chassis' and the service's pending migrations under the
+/// migration lock, as a service does before it serves; several at once take turns.
+pub async fn migrate(settings: &Settings, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
+    db::prepare(&settings.database, migrations).await?;
+    tracing::info!(
+        database = %db::redact(settings.database.url.expose_secret()),
+        "database migrated"
+    );
+    Ok(())
+}
+
 /// The facts that make a service what it is.
 pub struct ServiceSpec {
     pub service: ServiceName,
@@ -57,6 +109,7 @@ impl ServiceHost {
             policy: spec.policy,
             reflection_public: settings.grpc.reflection,
         };
+        // Usually a no-op: the init container (`migrate`) got there first.
         let pool = db::connect(&settings.database, spec.migrations).await?;
         let name = spec.service.as_str();
         let reactions = spec.consumes.as_ref().map(|c| (c.reactions)(&packs));
@@ -138,5 +191,28 @@ impl ServiceHost {
             workers.push(Box::pin(consumer.run(shutdown)) as _);
         }
         server::run_service(&self.settings, parts, workers).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(args: &[&str]) -> anyhow::Result<Mode> {
+        Mode::from_args(args.iter().map(|a| (*a).to_owned()))
+    }
+
+    #[test]
+    fn a_service_binary_serves_by_default_and_migrates_when_asked() {
+        assert_eq!(mode(&[]).unwrap(), Mode::Serve);
+        assert_eq!(mode(&["serve"]).unwrap(), Mode::Serve);
+        assert_eq!(mode(&["migrate"]).unwrap(), Mode::Migrate);
+        assert_eq!(mode(&["--help"]).unwrap(), Mode::Help);
+        assert_eq!(mode(&["-h"]).unwrap(), Mode::Help);
+        for wrong in [&["migrate", "now"][..], &["migrations"], &["--migrate"]] {
+            let error = mode(wrong).unwrap_err().to_string();
+            assert!(error.contains("migrate"), "{error}");
+        }
+        assert!(Mode::usage("llo-intake").starts_with("usage: llo-intake [serve | migrate]"));
     }
 }

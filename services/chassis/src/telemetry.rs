@@ -1,11 +1,16 @@
 //! Logs through `tracing` (pretty or JSON), traces and metrics through OpenTelemetry.
 //! Spans always get W3C trace ids, so trace context flows through gRPC and AMQP even
 //! when nothing is exported; OTLP export starts when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+//!
+//! Span and metric names and attributes follow one version of the OpenTelemetry semantic
+//! conventions, [`SEMCONV_VERSION`] (RPC for the gRPC server, messaging with its RabbitMQ
+//! part for the relay and the consumer); the `llo.*` metrics are the suite's own.
+//! docs/operations.md ("Telemetry: names and semantic conventions") lists all of them.
 use std::{collections::HashMap, sync::OnceLock};
 
 use opentelemetry::{
-    global,
-    metrics::{Counter, Histogram, Meter},
+    InstrumentationScope, global,
+    metrics::{Counter, Gauge, Histogram, Meter},
     propagation::Injector,
     trace::TracerProvider as _,
 };
@@ -13,12 +18,29 @@ use opentelemetry_sdk::{
     Resource, metrics::SdkMeterProvider, propagation::TraceContextPropagator,
     trace::SdkTracerProvider,
 };
+pub use opentelemetry_semantic_conventions as semconv;
+use opentelemetry_semantic_conventions::{SCHEMA_URL, metric as semconv_metric};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{
     EnvFilter, Layer as _, filter::LevelFilter, layer::SubscriberExt, util::SubscriberInitExt,
 };
 
 use crate::settings::{LogFormat, TelemetrySettings};
+
+/// The version of the OpenTelemetry semantic conventions the suite's telemetry follows:
+/// the one `opentelemetry-semantic-conventions` 0.33 (the release beside the
+/// `opentelemetry` 0.33 crates the suite uses) is generated from. Its schema URL is the
+/// instrumentation scope's, on every span and metric.
+pub const SEMCONV_VERSION: &str = "1.42.0";
+
+/// The instrumentation scope of every span and metric: `llo`, with the schema URL of
+/// [`SEMCONV_VERSION`].
+fn scope() -> InstrumentationScope {
+    InstrumentationScope::builder("llo")
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .with_schema_url(SCHEMA_URL)
+        .build()
+}
 
 /// Flushes traces and metrics when dropped (at shutdown).
 pub struct TelemetryGuard {
@@ -91,7 +113,8 @@ pub fn init_with_endpoint(
     }
     let tracer_provider = tracer_builder.build();
     global::set_tracer_provider(tracer_provider.clone());
-    let otel_layer = tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer("llo"));
+    let otel_layer =
+        tracing_opentelemetry::layer().with_tracer(tracer_provider.tracer_with_scope(scope()));
 
     // The log filter applies to the log output only: spans must exist for trace
     // context to flow even when logging is quiet.
@@ -140,33 +163,69 @@ pub fn init_for_tests() {
     });
 }
 
-/// Bucket boundaries in seconds for `rpc.server.call.duration`, as the semantic conventions
-/// advise for RPC durations. The SDK's defaults (0, 5, 10 … 10000) are meant for
-/// milliseconds: every call under five seconds would land in one bucket and a p95 could
-/// not be read.
+/// Bucket boundaries in seconds for `rpc.server.call.duration`,
+/// `messaging.client.operation.duration` and `messaging.process.duration`, as the
+/// semantic conventions advise for all three. The SDK's
+/// defaults (0, 5, 10 … 10000) are meant for milliseconds: every call under five seconds
+/// would land in one bucket and a p95 could not be read.
 pub const RPC_DURATION_BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
-/// The suite's instruments, named after the OpenTelemetry semantic conventions.
+/// The suite's instruments: those the semantic conventions define under their names
+/// (`rpc.*`, `messaging.*`), and the suite's own (`llo.*`).
 pub struct Metrics {
+    /// `rpc.server.call.duration`: every gRPC call served.
     pub rpc_duration: Histogram<f64>,
+    /// `messaging.client.sent.messages`: every event the relay published, confirmed or not.
+    pub messages_sent: Counter<u64>,
+    /// `messaging.client.operation.duration`: each publish, until the broker answered.
+    pub send_duration: Histogram<f64>,
+    /// `messaging.client.consumed.messages`: every delivery the consumer took.
+    pub messages_consumed: Counter<u64>,
+    /// `messaging.process.duration`: from a delivery's arrival to its acknowledgement.
+    pub process_duration: Histogram<f64>,
     pub events_published: Counter<u64>,
     pub events_consumed: Counter<u64>,
     pub events_dead_lettered: Counter<u64>,
-    pub outbox_backlog: opentelemetry::metrics::Gauge<u64>,
-    pub consumer_lag: opentelemetry::metrics::Gauge<u64>,
+    pub outbox_backlog: Gauge<u64>,
+    pub outbox_oldest_age: Gauge<f64>,
+    pub consumer_lag: Gauge<u64>,
 }
 
 pub fn metrics() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
     METRICS.get_or_init(|| {
-        let meter: Meter = global::meter("llo");
+        let meter: Meter = global::meter_with_scope(scope());
         Metrics {
             rpc_duration: meter
-                .f64_histogram("rpc.server.call.duration")
+                .f64_histogram(semconv_metric::RPC_SERVER_CALL_DURATION)
                 .with_unit("s")
-                .with_description("Duration of gRPC calls handled")
+                .with_description("Measures the duration of an incoming Remote Procedure Call (RPC)")
+                .with_boundaries(RPC_DURATION_BUCKETS.to_vec())
+                .build(),
+            messages_sent: meter
+                .u64_counter(semconv_metric::MESSAGING_CLIENT_SENT_MESSAGES)
+                .with_unit("{message}")
+                .with_description("Number of messages producer attempted to send to the broker")
+                .build(),
+            send_duration: meter
+                .f64_histogram(semconv_metric::MESSAGING_CLIENT_OPERATION_DURATION)
+                .with_unit("s")
+                .with_description(
+                    "Duration of messaging operation initiated by a producer or consumer client",
+                )
+                .with_boundaries(RPC_DURATION_BUCKETS.to_vec())
+                .build(),
+            messages_consumed: meter
+                .u64_counter(semconv_metric::MESSAGING_CLIENT_CONSUMED_MESSAGES)
+                .with_unit("{message}")
+                .with_description("Number of messages that were delivered to the application")
+                .build(),
+            process_duration: meter
+                .f64_histogram(semconv_metric::MESSAGING_PROCESS_DURATION)
+                .with_unit("s")
+                .with_description("Duration of processing operation")
                 .with_boundaries(RPC_DURATION_BUCKETS.to_vec())
                 .build(),
             events_published: meter
@@ -184,6 +243,13 @@ pub fn metrics() -> &'static Metrics {
             outbox_backlog: meter
                 .u64_gauge("llo.outbox.backlog")
                 .with_description("Outbox rows not yet confirmed by the broker")
+                .build(),
+            outbox_oldest_age: meter
+                .f64_gauge("llo.outbox.oldest_age")
+                .with_unit("s")
+                .with_description(
+                    "Age of the oldest outbox row not yet confirmed by the broker (0 when none waits)",
+                )
                 .build(),
             consumer_lag: meter
                 .u64_gauge("llo.consumer.lag")
@@ -250,5 +316,19 @@ impl tonic::service::Interceptor for ClientContext {
             request.metadata_mut().insert("authorization", value);
         }
         Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_telemetry_follows_the_semantic_conventions_it_names() {
+        assert_eq!(
+            SCHEMA_URL,
+            format!("https://opentelemetry.io/schemas/{SEMCONV_VERSION}")
+        );
+        assert_eq!(scope().schema_url(), Some(SCHEMA_URL));
     }
 }

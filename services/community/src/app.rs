@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use llo_chassis::{
     ServiceName, Settings,
-    host::{Consumes, ServiceHost, ServiceSpec},
+    host::{self, Consumes, ServiceHost, ServiceSpec},
 };
 use llo_proto::community::v1::community_service_server::CommunityServiceServer;
 use tokio_util::sync::CancellationToken;
@@ -39,6 +39,12 @@ impl Application {
         Ok(Application {
             host: ServiceHost::build(settings, spec).await?,
         })
+    }
+
+    /// Creates the database if missing and runs its pending migrations, under the
+    /// migration lock, then returns: `llo-community migrate` (the init container).
+    pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+        host::migrate(settings, MIGRATIONS).await
     }
 
     pub fn port(&self) -> u16 {

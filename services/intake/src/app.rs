@@ -1,7 +1,7 @@
 //! Builds the intake service on the chassis host: it publishes, it consumes nothing.
 use llo_chassis::{
     ServiceName, Settings,
-    host::{ServiceHost, ServiceSpec},
+    host::{self, ServiceHost, ServiceSpec},
 };
 use llo_proto::intake::v1::intake_service_server::IntakeServiceServer;
 use tokio_util::sync::CancellationToken;
@@ -32,6 +32,12 @@ impl Application {
         };
         let host = ServiceHost::build(settings, spec).await?;
         Ok(Application { host })
+    }
+
+    /// Creates the database if missing and runs its pending migrations, under the
+    /// migration lock, then returns: `llo-intake migrate` (the init container).
+    pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+        host::migrate(settings, MIGRATIONS).await
     }
 
     pub fn port(&self) -> u16 {

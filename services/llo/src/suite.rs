@@ -155,16 +155,14 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     for service in wanted {
         let settings = Settings::load(service)?;
         let url = settings.database.url.expose_secret();
-        if settings.database.create_if_missing {
-            llo_chassis::db::create_database_if_missing(url).await?;
-        }
         let migrations = match service {
             ServiceName::Intake => llo_intake::store::MIGRATIONS,
             ServiceName::Trajectories => llo_trajectories::store::MIGRATIONS,
             ServiceName::Community => llo_community::store::MIGRATIONS,
             ServiceName::Reporting => llo_reporting::store::MIGRATIONS,
         };
-        llo_chassis::db::migrate(url, migrations).await?;
+        // As `llo-<service> migrate` does.
+        llo_chassis::db::prepare(&settings.database, migrations).await?;
         println!(
             "{}: migrated {}",
             service.as_str(),

@@ -9,7 +9,9 @@ use lapin::{Channel, message::Delivery};
 
 use super::{
     HandleError, IncomingEvent,
-    consumer::{Consumer, DELIVERY_COUNT_HEADER, Outcome, finish, header_count, parse_envelope},
+    consumer::{
+        Consumer, DELIVERY_COUNT_HEADER, Outcome, Processing, finish, header_count, parse_envelope,
+    },
 };
 
 /// The first delivery and those already waiting behind it, up to `max`; the second
@@ -75,6 +77,9 @@ impl Consumer {
         dead_letter_key: &str,
         batch: Vec<Delivery>,
     ) -> anyhow::Result<()> {
+        for delivery in &batch {
+            self.received(delivery);
+        }
         let mut together = Vec::with_capacity(batch.len());
         // With the handler's failed attempts so far.
         let mut alone: Vec<(Delivery, u32)> = Vec::new();
@@ -89,22 +94,27 @@ impl Consumer {
             alone.extend(together.drain(..).map(|(delivery, _)| (delivery, 0)));
         }
         if !together.is_empty() {
-            let spans: Vec<tracing::Span> =
-                together.iter().map(|(d, _)| self.event_span(d)).collect();
+            // Each event its own `process` span, though they commit together.
+            let processings: Vec<Processing> =
+                together.iter().map(|(d, _)| self.processing(d)).collect();
+            let spans: Vec<tracing::Span> = processings.iter().map(|p| p.span.clone()).collect();
             let events: Vec<&IncomingEvent> = together.iter().map(|(_, e)| e).collect();
             let outcomes = self
                 .apply_together(&events, &spans)
                 .await
                 .unwrap_or_else(|_| vec![Together::NotTried; events.len()]);
-            for (((delivery, _), outcome), span) in together.into_iter().zip(outcomes).zip(spans) {
+            for (((delivery, _), outcome), processing) in
+                together.into_iter().zip(outcomes).zip(processings)
+            {
                 match outcome {
-                    Together::Done(outcome) => finish(&delivery, outcome, &span).await?,
+                    Together::Done(outcome) => finish(&delivery, outcome, &processing).await?,
                     Together::Failed => alone.push((delivery, 1)),
                     Together::Malformed(reason) => {
                         let dead_letter =
                             self.dead_letter(channel, dead_letter_key, &delivery, &reason);
-                        tracing::Instrument::instrument(dead_letter, span.clone()).await?;
-                        finish(&delivery, Outcome::DeadLettered, &span).await?;
+                        tracing::Instrument::instrument(dead_letter, processing.span.clone())
+                            .await?;
+                        finish(&delivery, Outcome::DeadLettered, &processing).await?;
                     }
                     Together::NotTried => alone.push((delivery, 0)),
                 }
@@ -127,9 +137,6 @@ impl Consumer {
         events: &[&IncomingEvent],
         spans: &[tracing::Span],
     ) -> Result<Vec<Together>, HandleError> {
-        for (event, span) in events.iter().zip(spans) {
-            span.record("messaging.message.id", event.id.to_string());
-        }
         let mut outcomes = vec![Together::NotTried; events.len()];
         let mut remaining: Vec<usize> = (0..events.len()).collect();
         while !remaining.is_empty() {

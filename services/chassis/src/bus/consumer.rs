@@ -1,7 +1,12 @@
 //! The consumer: prefetch, one transaction per event that applies the handler and
 //! records the event id in the inbox (a duplicate is acked and ignored), ack only
-//! after commit, retries with back-off, dead letters with their reason.
-use std::{sync::Arc, time::Duration};
+//! after commit, retries with back-off, dead letters with their reason. Each event has
+//! its own `process` span and `messaging.process.duration` (semantic conventions,
+//! [`telemetry::SEMCONV_VERSION`]), also when it is applied in a batch.
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -278,32 +283,94 @@ impl Consumer {
         delivery: Delivery,
         attempts_made: u32,
     ) -> anyhow::Result<()> {
-        let span = self.event_span(&delivery);
+        let processing = self.processing(&delivery);
         let headers = delivery.properties.headers().clone().unwrap_or_default();
         let outcome = tracing::Instrument::instrument(
             self.apply(channel, dead_letter_key, &delivery, &headers, attempts_made),
-            span.clone(),
+            processing.span.clone(),
         )
         .await?;
-        finish(&delivery, outcome, &span).await
+        finish(&delivery, outcome, &processing).await
     }
 
-    /// The span of one event's processing, a child of the trace that produced it.
-    pub(super) fn event_span(&self, delivery: &Delivery) -> tracing::Span {
+    /// The semantic conventions' attributes of this consumer's deliveries: the RabbitMQ
+    /// destination `<exchange>:<routing key>:<queue>` and the broker.
+    fn attributes(&self, delivery: &Delivery) -> Vec<KeyValue> {
+        use telemetry::semconv::attribute as semconv;
+        let mut attributes = vec![
+            KeyValue::new(semconv::MESSAGING_SYSTEM, "rabbitmq"),
+            KeyValue::new(semconv::MESSAGING_OPERATION_NAME, "process"),
+            KeyValue::new(
+                semconv::MESSAGING_DESTINATION_NAME,
+                consumer_destination(
+                    delivery.exchange.as_str(),
+                    delivery.routing_key.as_str(),
+                    self.topology.queue.as_ref().map_or("", |q| q.name.as_str()),
+                ),
+            ),
+        ];
+        if let Some((address, port)) = super::broker_address(&self.amqp_url) {
+            attributes.push(KeyValue::new(semconv::SERVER_ADDRESS, address));
+            attributes.push(KeyValue::new(semconv::SERVER_PORT, i64::from(port)));
+        }
+        attributes
+    }
+
+    /// Counts a delivery the broker handed over (`messaging.client.consumed.messages`):
+    /// once per delivery, however often its handler is then tried.
+    pub(super) fn received(&self, delivery: &Delivery) {
+        telemetry::metrics()
+            .messages_consumed
+            .add(1, &self.attributes(delivery));
+    }
+
+    /// The processing of one event: its `process` span, a child of the trace that
+    /// produced it (semantic conventions, messaging: operation type `process`, kind
+    /// CONSUMER, destination `<exchange>:<routing key>:<queue>`), started now.
+    pub(super) fn processing(&self, delivery: &Delivery) -> Processing {
+        let attributes = self.attributes(delivery);
+        let value = |key: &str| {
+            attributes
+                .iter()
+                .find(|a| a.key.as_str() == key)
+                .map(|a| a.value.clone())
+        };
+        let destination = value("messaging.destination.name")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
         let span = tracing::info_span!(
             "process",
-            otel.name = %format!("process {}", self.topology.queue.as_ref().map_or("", |q| q.name.as_str())),
+            otel.name = %format!("process {destination}"),
             otel.kind = "consumer",
+            otel.status_code = tracing::field::Empty,
             messaging.system = "rabbitmq",
             messaging.operation.type = "process",
-            messaging.destination.name = %self.topology.exchange,
+            messaging.operation.name = "process",
+            messaging.destination.name = %destination,
             messaging.rabbitmq.destination.routing_key = %delivery.routing_key,
+            messaging.rabbitmq.message.delivery_tag = delivery.delivery_tag,
             messaging.message.id = tracing::field::Empty,
+            server.address = tracing::field::Empty,
+            server.port = tracing::field::Empty,
+            error.type = tracing::field::Empty,
             llo.outcome = tracing::field::Empty,
         );
+        if let Some(id) = delivery.properties.message_id() {
+            span.record("messaging.message.id", id.as_str());
+        }
+        if let Some(address) = value("server.address") {
+            span.record("server.address", address.to_string());
+        }
+        if let Some(opentelemetry::Value::I64(port)) = value("server.port") {
+            span.record("server.port", port);
+        }
         let headers = delivery.properties.headers().clone().unwrap_or_default();
         telemetry::set_parent_from(&span, |key| header_str(&headers, key));
-        span
+        Processing {
+            span,
+            started: Instant::now(),
+            attributes,
+        }
     }
 
     async fn apply(
@@ -335,7 +402,6 @@ impl Consumer {
                 return Ok(Outcome::DeadLettered);
             }
         };
-        tracing::Span::current().record("messaging.message.id", event.id.to_string());
         let mut attempt = attempts_made + 1;
         if attempts_made > 0 {
             tokio::time::sleep(retry_delay(self.retry_base_delay, attempts_made)).await;
@@ -449,13 +515,51 @@ impl Consumer {
     }
 }
 
+/// One delivery being processed: its span, when it began, and the attributes of
+/// `messaging.process.duration`.
+pub(super) struct Processing {
+    pub(super) span: tracing::Span,
+    started: Instant,
+    attributes: Vec<KeyValue>,
+}
+
+/// The RabbitMQ destination of a consumed message (semantic conventions):
+/// `<exchange>:<routing key>:<queue>`, leaving out what is empty (the default exchange)
+/// and the routing key where it is the queue's name.
+pub fn consumer_destination(exchange: &str, routing_key: &str, queue: &str) -> String {
+    let routing_key = if routing_key == queue {
+        ""
+    } else {
+        routing_key
+    };
+    [exchange, routing_key, queue]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// Records what became of a delivery (span, metrics) and acknowledges it.
 pub(super) async fn finish(
     delivery: &Delivery,
     outcome: Outcome,
-    span: &tracing::Span,
+    processing: &Processing,
 ) -> anyhow::Result<()> {
+    let span = &processing.span;
     span.record("llo.outcome", outcome.as_str());
+    let mut attributes = processing.attributes.clone();
+    if outcome == Outcome::DeadLettered {
+        // The event could not be applied: the processing failed.
+        span.record("error.type", "dead_lettered");
+        span.record("otel.status_code", "ERROR");
+        attributes.push(KeyValue::new(
+            telemetry::semconv::attribute::ERROR_TYPE,
+            "dead_lettered",
+        ));
+    }
+    telemetry::metrics()
+        .process_duration
+        .record(processing.started.elapsed().as_secs_f64(), &attributes);
     telemetry::metrics().events_consumed.add(
         1,
         &[
@@ -554,6 +658,24 @@ mod tests {
             header_count(&FieldTable::default(), DELIVERY_COUNT_HEADER),
             None
         );
+    }
+
+    #[test]
+    fn the_destination_of_a_consumed_event_names_exchange_routing_key_and_queue() {
+        assert_eq!(
+            consumer_destination(
+                "llo.events",
+                "intake.participant_enrolled.v1",
+                "trajectories.events"
+            ),
+            "llo.events:intake.participant_enrolled.v1:trajectories.events"
+        );
+        // Re-driven through the default exchange, straight to the queue.
+        assert_eq!(
+            consumer_destination("", "trajectories.events", "trajectories.events"),
+            "trajectories.events"
+        );
+        assert_eq!(consumer_destination("llo.events", "", "q"), "llo.events:q");
     }
 
     #[test]

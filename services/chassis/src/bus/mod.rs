@@ -54,17 +54,72 @@ pub async fn publish_mandatory(
         .await
 }
 
+/// Why the broker did not take a published message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// `mandatory` and no queue took it: the message came back.
+    #[error("returned by the broker: {0}")]
+    Returned(String),
+    #[error("negatively acknowledged by the broker")]
+    Nacked,
+    /// The channel failed before the broker answered.
+    #[error("confirm failed: {0}")]
+    ConfirmFailed(String),
+}
+
+impl Refused {
+    /// `error.type` of the publish span and of `messaging.client.sent.messages`.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Refused::Returned(_) => "returned",
+            Refused::Nacked => "nacked",
+            Refused::ConfirmFailed(_) => "confirm_failed",
+        }
+    }
+}
+
 /// What the broker's confirm says: taken, or why not. With `mandatory`, a message no
 /// queue takes still comes back as an ack, with the message returned: that is a refusal.
-pub async fn confirmed(confirm: PublisherConfirm) -> Result<(), String> {
+pub async fn confirmed(confirm: PublisherConfirm) -> Result<(), Refused> {
     match confirm.await {
         Ok(confirmation) if confirmation.is_ack() => match confirmation.take_message() {
             None => Ok(()),
-            Some(returned) => Err(format!("returned by the broker: {}", returned.reply_text)),
+            Some(returned) => Err(Refused::Returned(returned.reply_text.to_string())),
         },
-        Ok(_) => Err("negatively acknowledged by the broker".into()),
-        Err(error) => Err(format!("confirm failed: {error}")),
+        Ok(_) => Err(Refused::Nacked),
+        Err(error) => Err(Refused::ConfirmFailed(error.to_string())),
     }
+}
+
+/// The broker's host and port in an AMQP URL (`server.address`, `server.port` of the
+/// messaging spans and metrics); the port defaults to 5672 (`amqps`: 5671).
+pub fn broker_address(url: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let default_port = if scheme.eq_ignore_ascii_case("amqps") {
+        5671
+    } else {
+        5672
+    };
+    let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
+        // An IPv6 address: [::1]:5672
+        let (host, after) = bracketed.split_once(']')?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let port = match port {
+        Some(port) => port.parse().ok()?,
+        None => default_port,
+    };
+    Some((host.to_owned(), port))
 }
 
 /// Publishes and waits until the broker took the message.
@@ -137,6 +192,30 @@ pub async fn connect(url: &str, name: &str, attempts: u32) -> anyhow::Result<Con
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_broker_address_is_read_from_the_amqp_url_without_its_credentials() {
+        let address = |url| broker_address(url);
+        assert_eq!(
+            address("amqp://guest:secret@rabbit.example:5673/%2f"),
+            Some(("rabbit.example".to_owned(), 5673))
+        );
+        assert_eq!(
+            address("amqp://u:p@llo-rabbitmq/%2f"),
+            Some(("llo-rabbitmq".to_owned(), 5672))
+        );
+        assert_eq!(
+            address("amqps://rabbit.example?heartbeat=10"),
+            Some(("rabbit.example".to_owned(), 5671))
+        );
+        assert_eq!(
+            address("amqp://[::1]:5674/%2f"),
+            Some(("::1".to_owned(), 5674))
+        );
+        assert_eq!(address("amqp:///%2f"), None);
+        assert_eq!(address("rabbit.example"), None);
+        assert_eq!(address("amqp://host:port/"), None);
+    }
 
     #[test]
     fn the_reconnect_back_off_doubles_up_to_five_seconds() {

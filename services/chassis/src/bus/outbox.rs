@@ -107,3 +107,44 @@ pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         .get_result(conn)
         .await
 }
+
+/// The outbox as an operator watches it: rows not yet confirmed by the broker, and how
+/// long the oldest of them has waited.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutboxState {
+    pub backlog: i64,
+    /// Seconds since the oldest unconfirmed row was written; 0 when there is none.
+    pub oldest_age_seconds: f64,
+}
+
+impl OutboxState {
+    pub const EMPTY: OutboxState = OutboxState {
+        backlog: 0,
+        oldest_age_seconds: 0.0,
+    };
+}
+
+#[derive(QueryableByName)]
+struct StateRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    backlog: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    oldest_age: f64,
+}
+
+/// The backlog and the age of its oldest row, in one query (the database's clock, so a
+/// skewed service clock does not age or rejuvenate events).
+pub async fn state(conn: &mut AsyncPgConnection) -> QueryResult<OutboxState> {
+    let row: StateRow = diesel::sql_query(
+        "SELECT count(*) AS backlog, \
+                GREATEST(COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0), 0)::float8 \
+                    AS oldest_age \
+         FROM outbox WHERE published_at IS NULL",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(OutboxState {
+        backlog: row.backlog,
+        oldest_age_seconds: row.oldest_age,
+    })
+}

@@ -94,6 +94,8 @@ impl Relay {
                 Ok(pair) => pair,
                 Err(error) => {
                     self.readiness.set_broker(false);
+                    // What waits meanwhile, and for how long: the gauges operators alert on.
+                    self.report_outbox().await;
                     tracing::warn!(%error, retry_in = ?backoff, "relay: broker unavailable");
                     tokio::time::sleep(backoff).await;
                     backoff = super::next_backoff(backoff);
@@ -168,6 +170,16 @@ impl Relay {
         Ok((connection, channel))
     }
 
+    /// Records the backlog and the age of its oldest row (when the database answers).
+    async fn report_outbox(&self) {
+        let Ok(mut conn) = self.pool.get().await else {
+            return;
+        };
+        if let Ok(state) = super::outbox::state(&mut conn).await {
+            record_outbox(&self.app_id, state);
+        }
+    }
+
     /// Deletes published rows older than the retention.
     pub async fn prune(&self) {
         let cutoff = Utc::now()
@@ -201,6 +213,7 @@ impl Relay {
         let exchange = self.topology.exchange.clone();
         let app_id = self.app_id.clone();
         let confirm_timeout = self.confirm_timeout;
+        let broker = super::broker_address(&self.amqp_url);
         // Row locks (SKIP LOCKED) let several replicas relay without publishing twice.
         let confirmed = conn
             .transaction::<_, anyhow::Error, _>(async |conn| {
@@ -212,6 +225,8 @@ impl Relay {
                 .get_result(conn)
                 .await?;
                 if !leader {
+                    // Another replica publishes; this one still reports what waits.
+                    record_outbox(&app_id, super::outbox::state(conn).await?);
                     return Ok((0, None));
                 }
                 let rows: Vec<PendingRow> = outbox::table
@@ -232,13 +247,15 @@ impl Relay {
                     .load(conn)
                     .await?;
                 if rows.is_empty() {
+                    // The leader sees every unpublished row (no other relay locks them).
+                    record_outbox(&app_id, super::outbox::OutboxState::EMPTY);
                     return Ok((0, None));
                 }
                 // A broker that stops confirming (a resource alarm) must not hold the
                 // transaction and its row locks forever.
                 let (published, failure) = match tokio::time::timeout(
                     confirm_timeout,
-                    publish_rows(channel, &exchange, &app_id, &rows),
+                    publish_rows(channel, &exchange, &app_id, &rows, broker.as_ref()),
                 )
                 .await
                 {
@@ -264,11 +281,7 @@ impl Relay {
                         .execute(conn)
                         .await?;
                 }
-                let backlog = super::outbox::backlog(conn).await?;
-                telemetry::metrics().outbox_backlog.record(
-                    backlog.max(0) as u64,
-                    &[KeyValue::new("service", app_id.clone())],
-                );
+                record_outbox(&app_id, super::outbox::state(conn).await?);
                 // Commit what the broker confirmed, and the failure, together.
                 Ok((published.len(), failure.map(|(_, error)| error)))
             })
@@ -280,34 +293,42 @@ impl Relay {
     }
 }
 
+/// `llo.outbox.backlog` and `llo.outbox.oldest_age` of the service `app_id`.
+fn record_outbox(app_id: &str, state: super::outbox::OutboxState) {
+    let attributes = [KeyValue::new("service", app_id.to_owned())];
+    let metrics = telemetry::metrics();
+    metrics
+        .outbox_backlog
+        .record(state.backlog.max(0) as u64, &attributes);
+    metrics
+        .outbox_oldest_age
+        .record(state.oldest_age_seconds.max(0.0), &attributes);
+}
+
 /// Publishes rows in order; stops at the first row the broker did not take.
 /// Returns the confirmed ids and the first failure.
+///
+/// Each row gets its own `send` span (semantic conventions, messaging): its context is
+/// the message's creation context (the `traceparent` it carries), and its parent the
+/// trace of the call that recorded the row.
 async fn publish_rows(
     channel: &Channel,
     exchange: &str,
     app_id: &str,
     rows: &[PendingRow],
+    broker: Option<&(String, u16)>,
 ) -> (Vec<Uuid>, Option<(Uuid, String)>) {
     let mut pending = Vec::with_capacity(rows.len());
     for row in rows {
-        let span = tracing::info_span!(
-            "publish",
-            otel.name = %format!("publish {exchange}"),
-            otel.kind = "producer",
-            messaging.system = "rabbitmq",
-            messaging.operation.type = "publish",
-            messaging.destination.name = %exchange,
-            messaging.rabbitmq.destination.routing_key = %row.routing_key,
-            messaging.message.id = %row.id,
-        );
+        let sending = Sending::start(row, exchange, broker);
         let stored = row.traceparent.as_deref();
         let state = row.tracestate.as_deref();
-        telemetry::set_parent_from(&span, |key| match key {
+        telemetry::set_parent_from(&sending.span, |key| match key {
             "traceparent" => stored,
             "tracestate" => state,
             _ => None,
         });
-        let headers = span.in_scope(telemetry::current_trace_headers);
+        let headers = sending.span.in_scope(telemetry::current_trace_headers);
         let properties = properties(row, app_id, headers);
         let published = super::publish_mandatory(
             channel,
@@ -318,8 +339,9 @@ async fn publish_rows(
         )
         .await;
         match published {
-            Ok(confirm) => pending.push((row, confirm)),
+            Ok(confirm) => pending.push((row, confirm, sending)),
             Err(error) => {
+                sending.end(Some("publish_failed"));
                 return finish(pending, Some((row.id, format!("publish failed: {error}")))).await;
             }
         }
@@ -328,27 +350,97 @@ async fn publish_rows(
 }
 
 async fn finish(
-    pending: Vec<(&PendingRow, lapin::PublisherConfirm)>,
+    pending: Vec<(&PendingRow, lapin::PublisherConfirm, Sending)>,
     mut failure: Option<(Uuid, String)>,
 ) -> (Vec<Uuid>, Option<(Uuid, String)>) {
     let mut confirmed = Vec::with_capacity(pending.len());
-    for (row, confirm) in pending {
+    for (row, confirm, sending) in pending {
+        let answer = super::confirmed(confirm).await;
+        sending.end(answer.as_ref().err().map(super::Refused::error_type));
         if failure.is_some() {
             // Keep order: nothing after the first failure counts as published.
-            let _ = confirm.await;
             continue;
         }
-        match super::confirmed(confirm).await {
+        match answer {
             Ok(()) => {
                 confirmed.push(row.id);
                 telemetry::metrics()
                     .events_published
                     .add(1, &[KeyValue::new("routing_key", row.routing_key.clone())]);
             }
-            Err(reason) => failure = Some((row.id, reason)),
+            Err(reason) => failure = Some((row.id, reason.to_string())),
         }
     }
     (confirmed, failure)
+}
+
+/// One event on its way to the broker: its `publish` span (semantic conventions,
+/// messaging, RabbitMQ: operation type `send`, destination `<exchange>:<routing key>`),
+/// ended with `messaging.client.sent.messages` and `messaging.client.operation.duration`
+/// once the broker answered.
+struct Sending {
+    span: tracing::Span,
+    attributes: Vec<KeyValue>,
+    started: std::time::Instant,
+}
+
+impl Sending {
+    fn start(row: &PendingRow, exchange: &str, broker: Option<&(String, u16)>) -> Sending {
+        use telemetry::semconv::attribute as semconv;
+        let destination = format!("{exchange}:{}", row.routing_key);
+        let span = tracing::info_span!(
+            "publish",
+            otel.name = %format!("publish {destination}"),
+            otel.kind = "producer",
+            otel.status_code = tracing::field::Empty,
+            messaging.system = "rabbitmq",
+            messaging.operation.type = "send",
+            messaging.operation.name = "publish",
+            messaging.destination.name = %destination,
+            messaging.rabbitmq.destination.routing_key = %row.routing_key,
+            messaging.message.id = %row.id,
+            server.address = tracing::field::Empty,
+            server.port = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let mut attributes = vec![
+            KeyValue::new(semconv::MESSAGING_SYSTEM, "rabbitmq"),
+            KeyValue::new(semconv::MESSAGING_OPERATION_NAME, "publish"),
+            KeyValue::new(semconv::MESSAGING_DESTINATION_NAME, destination),
+        ];
+        if let Some((address, port)) = broker {
+            span.record("server.address", address.as_str());
+            span.record("server.port", i64::from(*port));
+            attributes.push(KeyValue::new(semconv::SERVER_ADDRESS, address.clone()));
+            attributes.push(KeyValue::new(semconv::SERVER_PORT, i64::from(*port)));
+        }
+        Sending {
+            span,
+            attributes,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// The broker answered (`error`: why it did not take the event); the span ends here.
+    fn end(mut self, error: Option<&'static str>) {
+        if let Some(error) = error {
+            self.span.record("error.type", error);
+            self.span.record("otel.status_code", "ERROR");
+            self.attributes.push(KeyValue::new(
+                telemetry::semconv::attribute::ERROR_TYPE,
+                error,
+            ));
+        }
+        let metrics = telemetry::metrics();
+        metrics.messages_sent.add(1, &self.attributes);
+        self.attributes.push(KeyValue::new(
+            telemetry::semconv::attribute::MESSAGING_OPERATION_TYPE,
+            "send",
+        ));
+        metrics
+            .send_duration
+            .record(self.started.elapsed().as_secs_f64(), &self.attributes);
+    }
 }
 
 fn properties(

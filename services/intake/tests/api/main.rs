@@ -5,6 +5,7 @@ mod events;
 mod helpers;
 mod import;
 mod keys;
+mod migrate;
 mod organisations;
 mod participants;
 mod retries;
