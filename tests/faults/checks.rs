@@ -9,9 +9,10 @@ use std::{
 };
 
 use llo_chassis::{ServiceName, testing::TestEnv};
+use llo_proto::{IntegrationEvent, events::v1 as events};
 use tokio_postgres::NoTls;
 
-pub const ENROLLED: &str = "intake.participant_enrolled.v1";
+pub const ENROLLED: &str = <events::ParticipantEnrolled as IntegrationEvent>::ROUTING_KEY;
 
 pub const CONSUMERS: [ServiceName; 3] = [
     ServiceName::Trajectories,

@@ -10,7 +10,10 @@ use llo_chassis::{
     ServiceName,
     auth::Role,
     telemetry::ClientContext,
-    testing::{TestEnv, process::ServiceProcess},
+    testing::{
+        TestEnv,
+        process::{self, ServiceProcess},
+    },
 };
 use llo_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use tonic::{codegen::InterceptedService, transport::Channel};
@@ -60,10 +63,7 @@ impl FaultSuite {
         for service in START_ORDER {
             let log = log_file(test, service);
             let _ = std::fs::remove_file(&log);
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
+            let port = process::free_port().expect("a free port");
             let process = ServiceProcess::spawn_logged(&env, service, &settings(), port, &log)
                 .await
                 .expect("the service starts");

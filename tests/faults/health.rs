@@ -23,10 +23,10 @@ pub enum State {
 /// The gRPC service name whose health is the service's readiness.
 pub fn readiness_name(service: ServiceName) -> &'static str {
     match service {
-        ServiceName::Intake => "llo.intake.v1.IntakeService",
-        ServiceName::Trajectories => "llo.trajectories.v1.TrajectoryService",
-        ServiceName::Community => "llo.community.v1.CommunityService",
-        ServiceName::Reporting => "llo.reporting.v1.ReportingService",
+        ServiceName::Intake => llo_intake::app::GRPC_SERVICE_NAME,
+        ServiceName::Trajectories => llo_trajectories::app::GRPC_SERVICE_NAME,
+        ServiceName::Community => llo_community::app::GRPC_SERVICE_NAME,
+        ServiceName::Reporting => llo_reporting::app::GRPC_SERVICE_NAME,
     }
 }
 

@@ -62,9 +62,8 @@ impl From<diesel::result::Error> for BatchFailure {
 
 /// A delivery the broker gave before: it may be the one that made the process fail (a
 /// crash mid-batch), so it is applied alone, where only its own count grows.
-fn delivered_before(delivery: &Delivery) -> bool {
-    let headers = delivery.properties.headers().clone().unwrap_or_default();
-    delivery.redelivered || header_count(&headers, DELIVERY_COUNT_HEADER).is_some_and(|n| n > 0)
+fn delivered_before(delivery: &Delivery, headers: &lapin::types::FieldTable) -> bool {
+    delivery.redelivered || header_count(headers, DELIVERY_COUNT_HEADER).is_some_and(|n| n > 0)
 }
 
 impl Consumer {
@@ -86,7 +85,9 @@ impl Consumer {
         for delivery in batch {
             let headers = delivery.properties.headers().clone().unwrap_or_default();
             match parse_envelope(&delivery, &headers) {
-                Ok(event) if !delivered_before(&delivery) => together.push((delivery, event)),
+                Ok(event) if !delivered_before(&delivery, &headers) => {
+                    together.push((delivery, event))
+                }
                 _ => alone.push((delivery, 0)),
             }
         }

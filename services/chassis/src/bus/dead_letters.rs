@@ -74,7 +74,6 @@ pub async fn inspect(
 /// Only the letters there when it starts: one that fails again and returns while the
 /// re-drive runs is not moved a second time.
 pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Result<usize> {
-    use lapin::options::QueueDeclareOptions;
     let queue = topology
         .queue
         .as_ref()
@@ -84,18 +83,7 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
-    let passive = QueueDeclareOptions {
-        passive: true,
-        ..Default::default()
-    };
-    let waiting = channel
-        .queue_declare(
-            queue.dead_letter_queue.as_str().into(),
-            passive,
-            FieldTable::default(),
-        )
-        .await?
-        .message_count() as usize;
+    let waiting = waiting(&channel, queue.dead_letter_queue.as_str()).await?;
     let mut moved = 0;
     while moved < limit.min(waiting) {
         let Some(message) = channel
@@ -134,24 +122,12 @@ pub async fn redrive_unrouted(
     topology: &Topology,
     limit: usize,
 ) -> anyhow::Result<usize> {
-    use lapin::options::QueueDeclareOptions;
     let connection = super::connect(url, "llo-redrive-unrouted", 1).await?;
     let channel = connection.create_channel().await?;
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
-    let passive = QueueDeclareOptions {
-        passive: true,
-        ..Default::default()
-    };
-    let waiting = channel
-        .queue_declare(
-            topology.unrouted_queue.as_str().into(),
-            passive,
-            FieldTable::default(),
-        )
-        .await?
-        .message_count() as usize;
+    let waiting = waiting(&channel, topology.unrouted_queue.as_str()).await?;
     let mut moved = 0;
     while moved < limit.min(waiting) {
         let Some(message) = channel
@@ -179,4 +155,17 @@ pub async fn redrive_unrouted(
     }
     super::close_quietly(&connection, "done").await;
     Ok(moved)
+}
+
+/// How many messages `queue` holds now: a re-drive moves at most these, so one that
+/// fails again while it runs is not moved a second time.
+async fn waiting(channel: &lapin::Channel, queue: &str) -> anyhow::Result<usize> {
+    let passive = lapin::options::QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    let state = channel
+        .queue_declare(queue.into(), passive, FieldTable::default())
+        .await?;
+    Ok(state.message_count() as usize)
 }
