@@ -130,9 +130,16 @@ async fn poison_messages_are_dead_lettered_with_their_reason_and_the_good_one_re
         (good, good_properties),
     ];
     for (body, properties) in poison {
-        bus::publish_confirmed(&channel, &exchange, ENROLLED, &body, properties)
-            .await
-            .unwrap();
+        bus::publish_confirmed(
+            Duration::from_secs(10),
+            &channel,
+            &exchange,
+            ENROLLED,
+            &body,
+            properties,
+        )
+        .await
+        .unwrap();
     }
     let _ = connection.close(200, "done".into()).await;
 

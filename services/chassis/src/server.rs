@@ -52,6 +52,13 @@ impl Readiness {
         }
     }
 
+    /// The consumer has a working channel (true for a service that consumes nothing).
+    pub fn consumer(&self) -> bool {
+        self.consumer
+            .as_ref()
+            .is_none_or(|c| c.load(Ordering::Relaxed))
+    }
+
     pub fn broker(&self) -> bool {
         self.relay.load(Ordering::Relaxed)
             && self

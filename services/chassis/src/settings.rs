@@ -120,6 +120,16 @@ pub struct AmqpSettings {
     /// How long the broker may take to confirm a relayed batch before the relay gives
     /// up on the connection (a broker under a resource alarm stops confirming).
     pub confirm_timeout_ms: u64,
+    /// The deadline of every other wait on the broker (connect and handshake, topology,
+    /// channel, qos, consume, passive declares, acks, dead-letter publishes, closes): a
+    /// wait that passes it counts the connection as dead, to be reopened with back-off.
+    pub operation_timeout_ms: u64,
+    /// AMQP heartbeat asked of the broker (seconds; 0 = the broker's choice): a broker
+    /// that stops answering is noticed within about twice this.
+    pub heartbeat_seconds: u16,
+    /// A consumer whose queue holds ready messages while it received none for this long
+    /// is restarted (`llo.consumer.restarts`, reason `stalled`).
+    pub stall_timeout_ms: u64,
     /// Published outbox rows are kept this long (for audits and re-publishing), then pruned.
     pub outbox_retention_hours: u64,
 }
@@ -257,6 +267,13 @@ impl Settings {
                 service.as_str(),
                 crate::bus::topology::BROKER_DELIVERY_LIMIT - 1,
                 crate::bus::topology::BROKER_DELIVERY_LIMIT
+            );
+        }
+        if self.amqp.operation_timeout_ms == 0 || self.amqp.stall_timeout_ms == 0 {
+            anyhow::bail!(
+                "{}: amqp.operation_timeout_ms and amqp.stall_timeout_ms must be above 0 \
+                 (every wait on the broker has a deadline)",
+                service.as_str()
             );
         }
         if self.auth.allow_development_tokens
@@ -471,6 +488,9 @@ fn defaults(
         .set_default("amqp.relay_batch_size", 200)?
         .set_default("amqp.relay_poll_interval_ms", 1_000)?
         .set_default("amqp.confirm_timeout_ms", 30_000)?
+        .set_default("amqp.operation_timeout_ms", 10_000)?
+        .set_default("amqp.heartbeat_seconds", 10)?
+        .set_default("amqp.stall_timeout_ms", 30_000)?
         .set_default("amqp.outbox_retention_hours", 168)?
         .set_default("auth.issuer", "llo")?
         .set_default("auth.audience", "llo-suite")?

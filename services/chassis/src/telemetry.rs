@@ -191,6 +191,7 @@ pub struct Metrics {
     pub outbox_backlog: Gauge<u64>,
     pub outbox_oldest_age: Gauge<f64>,
     pub consumer_lag: Gauge<u64>,
+    pub consumer_restarts: Counter<u64>,
 }
 
 pub fn metrics() -> &'static Metrics {
@@ -254,6 +255,13 @@ pub fn metrics() -> &'static Metrics {
             consumer_lag: meter
                 .u64_gauge("llo.consumer.lag")
                 .with_description("Messages ready in the service's queue")
+                .build(),
+            consumer_restarts: meter
+                .u64_counter("llo.consumer.restarts")
+                .with_description(
+                    "Consumer connections given up and reopened, by reason \
+                     (stalled, connection_lost, broker_timeout, stream_failed)",
+                )
                 .build(),
         }
     })

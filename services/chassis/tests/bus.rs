@@ -196,6 +196,10 @@ impl Harness {
     }
 
     fn start_consumer(&self, failures: u32) -> Arc<Recorder> {
+        self.start_consumer_with(failures, Readiness::default())
+    }
+
+    fn start_consumer_with(&self, failures: u32, readiness: Readiness) -> Arc<Recorder> {
         let handler = Arc::new(Recorder {
             failures_left: AtomicU32::new(failures),
             ..Default::default()
@@ -206,7 +210,7 @@ impl Harness {
             self.topology.clone(),
             handler.clone(),
             "testsvc",
-            Readiness::default(),
+            readiness,
         );
         tokio::spawn(consumer.run(self.shutdown.clone()));
         handler
@@ -387,6 +391,61 @@ async fn a_commit_made_while_the_broker_is_down_is_published_once_it_is_back() {
         probe.next(Duration::from_secs(2)).await.is_none(),
         "and published once"
     );
+}
+
+/// Issue 19: a consumer whose broker connection falls silent (bytes held, the TCP
+/// connection open, as after a broker restart behind a load balancer) must not wait on
+/// it forever while saying it is fine.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_consumer_whose_connection_stalls_is_not_ready_until_it_consumes_again() {
+    let proxy = TcpProxy::start_for(5672).await;
+    let harness = Harness::with(
+        Some(proxy.url()),
+        None,
+        &[
+            ("amqp.heartbeat_seconds", "1".to_owned()),
+            ("amqp.operation_timeout_ms", "1000".to_owned()),
+            ("amqp.stall_timeout_ms", "2000".to_owned()),
+        ],
+    )
+    .await;
+    let readiness = Readiness::with_consumer();
+    harness.start_consumer_with(0, readiness.clone());
+    eventually("the consumer is ready", || async {
+        readiness.consumer().then_some(())
+    })
+    .await;
+    let before = uuid::Uuid::now_v7();
+    harness
+        .publish_raw("test.ping.v1", &ping(), event_properties(before))
+        .await;
+    harness.wait_applied(before).await;
+
+    proxy.stall();
+    eventually("the consumer is no longer ready", || async {
+        (!readiness.consumer()).then_some(())
+    })
+    .await;
+    // Published past the proxy: it waits in the queue while the consumer cannot see it.
+    let during = uuid::Uuid::now_v7();
+    harness
+        .publish_raw("test.ping.v1", &ping(), event_properties(during))
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        !readiness.consumer(),
+        "a consumer that cannot reach the broker stays not ready"
+    );
+    assert_eq!(harness.applied(during).await, 0);
+
+    proxy.up();
+    eventually("the consumer is ready again", || async {
+        readiness.consumer().then_some(())
+    })
+    .await;
+    harness.wait_applied(during).await;
+    assert_eq!(harness.applied(during).await, 1, "applied once");
+    assert_eq!(harness.applied(before).await, 1, "not applied again");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1040,6 +1099,7 @@ async fn plant_dead_letters(harness: &Harness, count: usize) {
             .with_message_id(format!("letter-{n}").into())
             .with_headers(headers);
         bus::publish_confirmed(
+            Duration::from_secs(10),
             &channel,
             &harness.topology.dead_letter_exchange,
             &queue.dead_letter_routing_key,
@@ -1251,9 +1311,16 @@ async fn a_publish_the_broker_returns_or_refuses_is_an_error() {
         .unwrap();
     // No queue by that name: `mandatory` brings the message back.
     let nowhere = format!("test.nowhere.{}", uuid::Uuid::new_v4().simple());
-    let error = bus::publish_confirmed(&channel, "", &nowhere, b"x", BasicProperties::default())
-        .await
-        .unwrap_err();
+    let error = bus::publish_confirmed(
+        Duration::from_secs(10),
+        &channel,
+        "",
+        &nowhere,
+        b"x",
+        BasicProperties::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         error.to_string().contains("returned by the broker"),
         "{error}"
@@ -1278,9 +1345,16 @@ async fn a_publish_the_broker_returns_or_refuses_is_an_error() {
         )
         .await
         .unwrap();
-    let error = bus::publish_confirmed(&channel, "", &full, b"x", BasicProperties::default())
-        .await
-        .unwrap_err();
+    let error = bus::publish_confirmed(
+        Duration::from_secs(10),
+        &channel,
+        "",
+        &full,
+        b"x",
+        BasicProperties::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         error.to_string().contains("negatively acknowledged"),
         "{error}"

@@ -108,14 +108,22 @@ impl Consumer {
                 together.into_iter().zip(outcomes).zip(processings)
             {
                 match outcome {
-                    Together::Done(outcome) => finish(&delivery, outcome, &processing).await?,
+                    Together::Done(outcome) => {
+                        finish(&delivery, outcome, &processing, self.deadlines.operation).await?
+                    }
                     Together::Failed => alone.push((delivery, 1)),
                     Together::Malformed(reason) => {
                         let dead_letter =
                             self.dead_letter(channel, dead_letter_key, &delivery, &reason);
                         tracing::Instrument::instrument(dead_letter, processing.span.clone())
                             .await?;
-                        finish(&delivery, Outcome::DeadLettered, &processing).await?;
+                        finish(
+                            &delivery,
+                            Outcome::DeadLettered,
+                            &processing,
+                            self.deadlines.operation,
+                        )
+                        .await?;
                     }
                     Together::NotTried => alone.push((delivery, 0)),
                 }

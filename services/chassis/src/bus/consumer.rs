@@ -27,6 +27,7 @@ use uuid::Uuid;
 use super::{
     DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, REGION_HEADER, Topology,
     topology::string,
+    watchdog::{Progress, Restart},
 };
 use crate::{db::PgPool, server::Readiness, telemetry};
 
@@ -106,6 +107,10 @@ pub struct Consumer {
     /// on a poison message) after which it is dead-lettered instead of tried again.
     pub delivery_limit: u32,
     pub retry_base_delay: Duration,
+    /// The deadline of each wait on the broker, and the heartbeat asked of it.
+    pub deadlines: super::BrokerDeadlines,
+    /// Messages ready in the queue and none delivered for this long: restart.
+    pub stall_timeout: Duration,
     pub readiness: Readiness,
     pub shutdown: CancellationToken,
 }
@@ -151,12 +156,16 @@ impl Consumer {
             max_attempts: settings.amqp.max_attempts.max(1),
             delivery_limit: settings.amqp.delivery_limit.max(1),
             retry_base_delay: Duration::from_millis(settings.amqp.retry_base_delay_ms),
+            deadlines: super::BrokerDeadlines::from_settings(&settings.amqp),
+            stall_timeout: Duration::from_millis(settings.amqp.stall_timeout_ms),
             readiness,
             shutdown: CancellationToken::new(),
         }
     }
 
-    /// Consumes until `shutdown`; a lost broker or a stream that ends is reconnected.
+    /// Consumes until `shutdown`. A connection that is lost, a broker wait that passes
+    /// its deadline, a delivery stream that fails or ends, and a stall (messages wait,
+    /// none arrives) each close the connection without waiting and open a new one.
     pub async fn run(mut self, shutdown: CancellationToken) {
         let Some(queue) = self.topology.queue.clone() else {
             return;
@@ -168,109 +177,196 @@ impl Consumer {
                 () = shutdown.cancelled() => return,
                 opened = self.open(&queue.name) => opened,
             };
-            let (connection, channel, mut deliveries) = match opened {
+            let (connection, channel, deliveries) = match opened {
                 Ok(opened) => opened,
                 Err(error) => {
                     self.readiness.set_consumer(false);
-                    tracing::warn!(%error, retry_in = ?backoff, "consumer: broker unavailable");
-                    tokio::time::sleep(backoff).await;
+                    tracing::warn!(error = %format!("{error:#}"), retry_in = ?backoff, "consumer: broker unavailable");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
                     backoff = super::next_backoff(backoff);
                     continue;
                 }
             };
-            backoff = Duration::from_millis(200);
             self.readiness.set_consumer(true);
-            let mut lag_check = tokio::time::interval(Duration::from_secs(10));
-            loop {
-                let next = tokio::select! {
-                    () = shutdown.cancelled() => {
-                        super::close_quietly(&connection, "shutdown").await;
-                        return;
-                    }
-                    _ = lag_check.tick() => {
-                        self.report_lag(&channel, &queue.name).await;
-                        continue;
-                    }
-                    next = deliveries.next() => next,
-                };
-                match next {
-                    Some(Ok(delivery)) => {
-                        // What else has arrived already joins it, up to the prefetch.
-                        let (batch, stream_ended) = super::batch::gather(
-                            delivery,
-                            &mut deliveries,
-                            usize::from(self.prefetch),
-                        );
-                        // Finish the batch even during shutdown: it is short, and ack-after-commit.
-                        if let Err(error) = self
-                            .process_batch(&channel, &queue.dead_letter_routing_key, batch)
-                            .await
-                        {
-                            tracing::warn!(%error, "consumer: channel failed; reconnecting");
-                            break;
-                        }
-                        if let Some(reason) = stream_ended {
-                            tracing::warn!(%reason, "consumer: delivery stream failed; reconnecting");
-                            break;
-                        }
-                    }
-                    Some(Err(error)) => {
-                        tracing::warn!(%error, "consumer: delivery stream failed; reconnecting");
-                        break;
-                    }
-                    None => {
-                        // A quiet end means the broker went away: treat it as fatal.
-                        tracing::warn!("consumer: delivery stream ended; reconnecting");
-                        break;
-                    }
-                }
-            }
+            tracing::info!(queue = %queue.name, "consumer: consuming");
+            let restart = self
+                .consume(&connection, &channel, deliveries, &queue)
+                .await;
             self.readiness.set_consumer(false);
             super::close_quietly(&connection, "reconnect").await;
+            let Some(restart) = restart else {
+                return;
+            };
+            telemetry::metrics().consumer_restarts.add(
+                1,
+                &[
+                    KeyValue::new("queue", queue.name.clone()),
+                    KeyValue::new("reason", restart.as_str()),
+                ],
+            );
+            // A connection that worked resets the back-off; one that keeps failing at
+            // once (a broker refusing the consume) backs off.
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = super::next_backoff(backoff);
         }
     }
 
+    /// Consumes on one connection until it must be given up (why) or `shutdown` (None).
+    async fn consume(
+        &self,
+        connection: &lapin::Connection,
+        channel: &Channel,
+        mut deliveries: lapin::Consumer,
+        queue: &super::topology::ConsumerQueue,
+    ) -> Option<Restart> {
+        let mut progress = Progress::new(Instant::now(), self.stall_timeout);
+        let mut check = tokio::time::interval(progress.check_every());
+        let mut connection_check = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            let next = tokio::select! {
+                () = self.shutdown.cancelled() => return None,
+                _ = connection_check.tick() => {
+                    if !connection.status().connected() {
+                        tracing::warn!("consumer: connection lost; reconnecting");
+                        return Some(Restart::ConnectionLost);
+                    }
+                    continue;
+                }
+                _ = check.tick() => {
+                    match self.queue_ready(channel, &queue.name).await {
+                        Ok(ready) if progress.stalled(ready, Instant::now()) => {
+                            tracing::warn!(ready, stall_timeout = ?self.stall_timeout, "consumer: messages wait but none was delivered; restarting the consumer");
+                            return Some(Restart::Stalled);
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(error = %format!("{error:#}"), "consumer: broker did not answer; reconnecting");
+                            return Some(Restart::BrokerTimeout);
+                        }
+                    }
+                    continue;
+                }
+                next = deliveries.next() => next,
+            };
+            match next {
+                Some(Ok(delivery)) => {
+                    progress.made(Instant::now());
+                    // What else has arrived already joins it, up to the prefetch.
+                    let (batch, stream_ended) =
+                        super::batch::gather(delivery, &mut deliveries, usize::from(self.prefetch));
+                    // Finish the batch even during shutdown: it is short, and ack-after-commit.
+                    if let Err(error) = self
+                        .process_batch(channel, &queue.dead_letter_routing_key, batch)
+                        .await
+                    {
+                        tracing::warn!(error = %format!("{error:#}"), "consumer: channel failed; reconnecting");
+                        return Some(Restart::BrokerTimeout);
+                    }
+                    progress.made(Instant::now());
+                    if let Some(reason) = stream_ended {
+                        tracing::warn!(%reason, "consumer: delivery stream failed; reconnecting");
+                        return Some(Restart::StreamFailed);
+                    }
+                }
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "consumer: delivery stream failed; reconnecting");
+                    return Some(Restart::StreamFailed);
+                }
+                None => {
+                    // A quiet end means the broker went away: treat it as fatal.
+                    tracing::warn!("consumer: delivery stream ended; reconnecting");
+                    return Some(Restart::StreamFailed);
+                }
+            }
+        }
+    }
+
+    /// Opens a connection, declares the topology and starts consuming: each step under
+    /// the operation deadline, and a connection half-opened is closed on failure.
     async fn open(
         &self,
         queue: &str,
     ) -> anyhow::Result<(lapin::Connection, Channel, lapin::Consumer)> {
-        let connection =
-            super::connect(&self.amqp_url, &format!("{}-consumer", self.app_id), 1).await?;
-        self.topology.declare(&connection).await?;
-        let channel = connection.create_channel().await?;
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await?;
-        channel
-            .basic_qos(self.prefetch, BasicQosOptions::default())
-            .await?;
-        let deliveries = channel
-            .basic_consume(
-                queue.into(),
-                format!("{}-{}", self.app_id, Uuid::now_v7())
-                    .as_str()
-                    .into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-        Ok((connection, channel, deliveries))
+        let connection = super::connect_within(
+            &self.amqp_url,
+            &format!("{}-consumer", self.app_id),
+            1,
+            self.deadlines,
+        )
+        .await?;
+        match self.start_consuming(&connection, queue).await {
+            Ok((channel, deliveries)) => Ok((connection, channel, deliveries)),
+            Err(error) => {
+                super::close_quietly(&connection, "open failed").await;
+                Err(error)
+            }
+        }
     }
 
-    async fn report_lag(&self, channel: &Channel, queue: &str) {
+    async fn start_consuming(
+        &self,
+        connection: &lapin::Connection,
+        queue: &str,
+    ) -> anyhow::Result<(Channel, lapin::Consumer)> {
+        let deadline = self.deadlines.operation;
+        super::within(
+            deadline,
+            "the topology declare",
+            self.topology.declare(connection),
+        )
+        .await?;
+        let channel = super::within(deadline, "channel open", connection.create_channel()).await?;
+        super::within(
+            deadline,
+            "confirm_select",
+            channel.confirm_select(ConfirmSelectOptions::default()),
+        )
+        .await?;
+        super::within(
+            deadline,
+            "basic_qos",
+            channel.basic_qos(self.prefetch, BasicQosOptions::default()),
+        )
+        .await?;
+        let tag = format!("{}-{}", self.app_id, Uuid::now_v7());
+        let deliveries = super::within(
+            deadline,
+            "basic_consume",
+            channel.basic_consume(
+                queue.into(),
+                tag.as_str().into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            ),
+        )
+        .await?;
+        Ok((channel, deliveries))
+    }
+
+    /// Messages ready in the queue (a passive declare, under the deadline), recorded as
+    /// `llo.consumer.lag`.
+    async fn queue_ready(&self, channel: &Channel, queue: &str) -> anyhow::Result<u32> {
         let passive = QueueDeclareOptions {
             passive: true,
             ..Default::default()
         };
-        if let Ok(state) = channel
-            .queue_declare(queue.into(), passive, FieldTable::default())
-            .await
-        {
-            telemetry::metrics().consumer_lag.record(
-                u64::from(state.message_count()),
-                &[KeyValue::new("queue", queue.to_owned())],
-            );
-        }
+        let state = super::within(
+            self.deadlines.operation,
+            "the queue's passive declare",
+            channel.queue_declare(queue.into(), passive, FieldTable::default()),
+        )
+        .await?;
+        telemetry::metrics().consumer_lag.record(
+            u64::from(state.message_count()),
+            &[KeyValue::new("queue", queue.to_owned())],
+        );
+        Ok(state.message_count())
     }
 
     /// Handles one delivery to the end: applied, duplicate or dead-lettered, then acked.
@@ -290,7 +386,7 @@ impl Consumer {
             processing.span.clone(),
         )
         .await?;
-        finish(&delivery, outcome, &processing).await
+        finish(&delivery, outcome, &processing, self.deadlines.operation).await
     }
 
     /// The semantic conventions' attributes of this consumer's deliveries: the RabbitMQ
@@ -497,6 +593,7 @@ impl Consumer {
         );
         let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
         super::publish_confirmed(
+            self.deadlines.operation,
             channel,
             &self.topology.dead_letter_exchange,
             dead_letter_key,
@@ -544,6 +641,7 @@ pub(super) async fn finish(
     delivery: &Delivery,
     outcome: Outcome,
     processing: &Processing,
+    deadline: Duration,
 ) -> anyhow::Result<()> {
     let span = &processing.span;
     span.record("llo.outcome", outcome.as_str());
@@ -567,7 +665,12 @@ pub(super) async fn finish(
             KeyValue::new("routing_key", delivery.routing_key.to_string()),
         ],
     );
-    delivery.acker.ack(BasicAckOptions::default()).await?;
+    super::within(
+        deadline,
+        "the ack",
+        delivery.acker.ack(BasicAckOptions::default()),
+    )
+    .await?;
     Ok(())
 }
 

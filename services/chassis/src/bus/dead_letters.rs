@@ -9,7 +9,11 @@ use lapin::{
 use super::{
     DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, Topology,
     consumer::{DELIVERY_COUNT_HEADER, header_str},
+    within,
 };
+
+/// Each wait on the broker of these operator commands (one message at a time).
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct DeadLetter {
@@ -30,16 +34,19 @@ pub async fn inspect(
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("this service consumes no events"))?;
     let connection = super::connect(url, "llo-dead-letters", 1).await?;
-    let channel = connection.create_channel().await?;
+    let channel = within(DEADLINE, "channel open", connection.create_channel()).await?;
     let mut seen = Vec::new();
     let mut tags = Vec::new();
     while seen.len() < limit {
-        let Some(message) = channel
-            .basic_get(
+        let Some(message) = within(
+            DEADLINE,
+            "basic_get",
+            channel.basic_get(
                 queue.dead_letter_queue.as_str().into(),
                 BasicGetOptions::default(),
-            )
-            .await?
+            ),
+        )
+        .await?
         else {
             break;
         };
@@ -59,12 +66,11 @@ pub async fn inspect(
     }
     // Unacked gets are requeued when the channel closes; nack explicitly to be sure.
     for acker in tags {
-        acker
-            .nack(BasicNackOptions {
-                requeue: true,
-                ..Default::default()
-            })
-            .await?;
+        let requeue = BasicNackOptions {
+            requeue: true,
+            ..Default::default()
+        };
+        within(DEADLINE, "the nack", acker.nack(requeue)).await?;
     }
     super::close_quietly(&connection, "done").await;
     Ok(seen)
@@ -79,19 +85,25 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("this service consumes no events"))?;
     let connection = super::connect(url, "llo-dead-letters", 1).await?;
-    let channel = connection.create_channel().await?;
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
+    let channel = within(DEADLINE, "channel open", connection.create_channel()).await?;
+    within(
+        DEADLINE,
+        "confirm_select",
+        channel.confirm_select(ConfirmSelectOptions::default()),
+    )
+    .await?;
     let waiting = waiting(&channel, queue.dead_letter_queue.as_str()).await?;
     let mut moved = 0;
     while moved < limit.min(waiting) {
-        let Some(message) = channel
-            .basic_get(
+        let Some(message) = within(
+            DEADLINE,
+            "basic_get",
+            channel.basic_get(
                 queue.dead_letter_queue.as_str().into(),
                 BasicGetOptions::default(),
-            )
-            .await?
+            ),
+        )
+        .await?
         else {
             break;
         };
@@ -106,8 +118,21 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
         headers = FieldTable::from(inner);
         let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
         // Straight into this service's queue, not the exchange: others have it already.
-        super::publish_confirmed(&channel, "", &queue.name, &delivery.data, properties).await?;
-        delivery.acker.ack(BasicAckOptions::default()).await?;
+        super::publish_confirmed(
+            DEADLINE,
+            &channel,
+            "",
+            &queue.name,
+            &delivery.data,
+            properties,
+        )
+        .await?;
+        within(
+            DEADLINE,
+            "the ack",
+            delivery.acker.ack(BasicAckOptions::default()),
+        )
+        .await?;
         moved += 1;
     }
     super::close_quietly(&connection, "done").await;
@@ -123,19 +148,25 @@ pub async fn redrive_unrouted(
     limit: usize,
 ) -> anyhow::Result<usize> {
     let connection = super::connect(url, "llo-redrive-unrouted", 1).await?;
-    let channel = connection.create_channel().await?;
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
+    let channel = within(DEADLINE, "channel open", connection.create_channel()).await?;
+    within(
+        DEADLINE,
+        "confirm_select",
+        channel.confirm_select(ConfirmSelectOptions::default()),
+    )
+    .await?;
     let waiting = waiting(&channel, topology.unrouted_queue.as_str()).await?;
     let mut moved = 0;
     while moved < limit.min(waiting) {
-        let Some(message) = channel
-            .basic_get(
+        let Some(message) = within(
+            DEADLINE,
+            "basic_get",
+            channel.basic_get(
                 topology.unrouted_queue.as_str().into(),
                 BasicGetOptions::default(),
-            )
-            .await?
+            ),
+        )
+        .await?
         else {
             break;
         };
@@ -143,6 +174,7 @@ pub async fn redrive_unrouted(
         // Still unroutable, it goes back to the unrouted queue through the alternate
         // exchange, which counts as taken.
         super::publish_confirmed(
+            DEADLINE,
             &channel,
             &topology.exchange,
             delivery.routing_key.as_str(),
@@ -150,7 +182,12 @@ pub async fn redrive_unrouted(
             delivery.properties.clone(),
         )
         .await?;
-        delivery.acker.ack(BasicAckOptions::default()).await?;
+        within(
+            DEADLINE,
+            "the ack",
+            delivery.acker.ack(BasicAckOptions::default()),
+        )
+        .await?;
         moved += 1;
     }
     super::close_quietly(&connection, "done").await;
@@ -164,8 +201,7 @@ async fn waiting(channel: &lapin::Channel, queue: &str) -> anyhow::Result<usize>
         passive: true,
         ..Default::default()
     };
-    let state = channel
-        .queue_declare(queue.into(), passive, FieldTable::default())
-        .await?;
+    let declare = channel.queue_declare(queue.into(), passive, FieldTable::default());
+    let state = within(DEADLINE, "the queue's passive declare", declare).await?;
     Ok(state.message_count() as usize)
 }

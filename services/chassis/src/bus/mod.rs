@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod relay;
 pub mod subscriptions;
 pub mod topology;
+pub mod watchdog;
 
 use std::time::Duration;
 
@@ -122,18 +123,23 @@ pub fn broker_address(url: &str) -> Option<(String, u16)> {
     Some((host.to_owned(), port))
 }
 
-/// Publishes and waits until the broker took the message.
+/// Publishes and waits until the broker took the message, both within `deadline`.
 pub async fn publish_confirmed(
+    deadline: Duration,
     channel: &Channel,
     exchange: &str,
     routing_key: &str,
     payload: &[u8],
     properties: BasicProperties,
 ) -> anyhow::Result<()> {
-    let confirm = publish_mandatory(channel, exchange, routing_key, payload, properties).await?;
-    confirmed(confirm)
-        .await
-        .map_err(|reason| anyhow::anyhow!("{exchange}/{routing_key}: {reason}"))
+    let publish = async {
+        let confirm =
+            publish_mandatory(channel, exchange, routing_key, payload, properties).await?;
+        confirmed(confirm)
+            .await
+            .map_err(|reason| anyhow::anyhow!("{exchange}/{routing_key}: {reason}"))
+    };
+    within(deadline, "a publish and its confirm", publish).await
 }
 
 /// Declares the topology now, at build time, so that a consumer's queue exists before
@@ -147,13 +153,19 @@ pub async fn declare_now(url: &str, topology: &Topology) {
             return;
         }
     };
-    if let Err(error) = topology.declare(&connection).await {
-        tracing::warn!(%error, "declaring the topology failed");
+    let deadline = BrokerDeadlines::default().operation;
+    if let Err(error) = within(
+        deadline,
+        "the topology declare",
+        topology.declare(&connection),
+    )
+    .await
+    {
+        tracing::warn!(error = %format!("{error:#}"), "declaring the topology failed");
     }
     close_quietly(&connection, "declared").await;
 }
 
-/// The next wait of a reconnect or outage back-off: doubled, at most five seconds.
 /// Closes a connection politely without waiting long: on a connection the broker has
 /// already dropped, lapin's close can wait forever for an answer that never comes (seen
 /// in the fault tests: a consumer hung here after a broker stop and never reconnected).
@@ -162,26 +174,97 @@ pub async fn close_quietly(connection: &Connection, reason: &str) {
     let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
 }
 
+/// The next wait of a reconnect or outage back-off: doubled, at most five seconds.
 pub fn next_backoff(current: Duration) -> Duration {
     current.saturating_mul(2).min(Duration::from_secs(5))
 }
 
-/// Connects, retrying with back-off until it works or `attempts` runs out (0 = forever).
+/// How long the broker may take: the deadline of each wait on it, and the heartbeat
+/// asked of it (`amqp.operation_timeout_ms`, `amqp.heartbeat_seconds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokerDeadlines {
+    pub operation: Duration,
+    pub heartbeat_seconds: u16,
+}
+
+impl Default for BrokerDeadlines {
+    fn default() -> Self {
+        Self {
+            operation: Duration::from_secs(10),
+            heartbeat_seconds: 10,
+        }
+    }
+}
+
+impl BrokerDeadlines {
+    pub fn from_settings(amqp: &crate::settings::AmqpSettings) -> Self {
+        Self {
+            operation: Duration::from_millis(amqp.operation_timeout_ms),
+            heartbeat_seconds: amqp.heartbeat_seconds,
+        }
+    }
+}
+
+/// A wait on the broker that passed its deadline: the connection is to be treated as dead.
+#[derive(Debug, thiserror::Error)]
+#[error("the broker did not answer {what} within {deadline:?}")]
+pub struct BrokerTimeout {
+    pub what: &'static str,
+    pub deadline: Duration,
+}
+
+/// Runs one broker operation under a deadline; its error or the deadline passing is an
+/// error (for the caller: close the connection without waiting and open a new one).
+pub async fn within<T, E>(
+    deadline: Duration,
+    what: &'static str,
+    operation: impl Future<Output = Result<T, E>>,
+) -> anyhow::Result<T>
+where
+    E: Into<anyhow::Error>,
+{
+    match tokio::time::timeout(deadline, operation).await {
+        Ok(result) => result.map_err(|e| anyhow::anyhow!("{what}: {:#}", e.into())),
+        Err(_) => Err(BrokerTimeout { what, deadline }.into()),
+    }
+}
+
+/// Connects, retrying with back-off until it works or `attempts` runs out (0 = forever),
+/// with the default deadlines.
 pub async fn connect(url: &str, name: &str, attempts: u32) -> anyhow::Result<Connection> {
+    connect_within(url, name, attempts, BrokerDeadlines::default()).await
+}
+
+/// Connects (TCP, AMQP handshake and the connection's open) within `deadlines.operation`
+/// per attempt, asking for the heartbeat (unless the URL names one), and retries with
+/// back-off until it works or `attempts` runs out (0 = forever).
+pub async fn connect_within(
+    url: &str,
+    name: &str,
+    attempts: u32,
+    deadlines: BrokerDeadlines,
+) -> anyhow::Result<Connection> {
+    let mut uri: lapin::uri::AMQPUri = url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("amqp.url: not an AMQP URL: {e}"))?;
+    if uri.query.heartbeat.is_none() && deadlines.heartbeat_seconds > 0 {
+        uri.query.heartbeat = Some(deadlines.heartbeat_seconds);
+    }
     let mut delay = Duration::from_millis(200);
     let mut tried = 0;
     loop {
         let properties = ConnectionProperties::default().with_connection_name(name.into());
-        match Connection::connect(url, properties).await {
+        let attempt = Connection::connect_uri(uri.clone(), properties);
+        match within(deadlines.operation, "the connect and handshake", attempt).await {
             Ok(connection) => return Ok(connection),
             Err(error) => {
                 tried += 1;
                 if attempts != 0 && tried >= attempts {
                     return Err(anyhow::anyhow!(
-                        "amqp.url: cannot connect to the broker: {error}"
+                        "amqp.url: cannot connect to the broker: {error:#}"
                     ));
                 }
-                tracing::warn!(%error, retry_in = ?delay, "broker unreachable");
+                tracing::warn!(error = %format!("{error:#}"), retry_in = ?delay, "broker unreachable");
                 tokio::time::sleep(delay).await;
                 delay = next_backoff(delay);
             }

@@ -44,6 +44,8 @@ pub struct Relay {
     pub retention: Duration,
     /// How long the broker may take to confirm a batch.
     pub confirm_timeout: Duration,
+    /// The deadline of each other wait on the broker, and the heartbeat asked of it.
+    pub deadlines: super::BrokerDeadlines,
     /// Stored answers to calls with a `request_id` are pruned after this many hours
     /// (the relay is the service's one periodic housekeeper).
     pub request_id_retention_hours: u64,
@@ -71,6 +73,7 @@ impl Relay {
             poll_interval: Duration::from_millis(settings.amqp.relay_poll_interval_ms),
             retention: Duration::from_secs(settings.amqp.outbox_retention_hours * 3600),
             confirm_timeout: Duration::from_millis(settings.amqp.confirm_timeout_ms),
+            deadlines: super::BrokerDeadlines::from_settings(&settings.amqp),
             request_id_retention_hours: settings.database.request_id_retention_hours,
             readiness,
         }
@@ -159,15 +162,32 @@ impl Relay {
     }
 
     async fn open_channel(&self) -> anyhow::Result<(lapin::Connection, Channel)> {
-        let connection =
-            super::connect(&self.amqp_url, &format!("{}-relay", self.app_id), 1).await?;
-        self.topology.declare(&connection).await?;
-        let channel = connection.create_channel().await?;
+        let connection = super::connect_within(
+            &self.amqp_url,
+            &format!("{}-relay", self.app_id),
+            1,
+            self.deadlines,
+        )
+        .await?;
+        match self.confirming_channel(&connection).await {
+            Ok(channel) => Ok((connection, channel)),
+            Err(error) => {
+                super::close_quietly(&connection, "open failed").await;
+                Err(error)
+            }
+        }
+    }
+
+    /// The topology declared and a channel in confirm mode, each step under the deadline.
+    async fn confirming_channel(&self, connection: &lapin::Connection) -> anyhow::Result<Channel> {
+        let deadline = self.deadlines.operation;
+        let declare = self.topology.declare(connection);
+        super::within(deadline, "the topology declare", declare).await?;
+        let channel = super::within(deadline, "channel open", connection.create_channel()).await?;
         // Without confirm_select every publish would look confirmed.
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await?;
-        Ok((connection, channel))
+        let confirm = channel.confirm_select(ConfirmSelectOptions::default());
+        super::within(deadline, "confirm_select", confirm).await?;
+        Ok(channel)
     }
 
     /// Records the backlog and the age of its oldest row (when the database answers).
