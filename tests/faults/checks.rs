@@ -73,13 +73,15 @@ pub async fn wait_consumed(env: &TestEnv, expected: usize, within: Duration) {
     }
 }
 
-/// Exactly once, by id: `extra_events`/`extra_participants` are events that reached the
-/// consumers without passing through intake (a re-driven message of the poison test).
+/// Exactly once, by id and by the witness of applications: `extra_events` /
+/// `extra_participants` are events that reached the consumers without passing through
+/// intake (a re-driven message of the poison test). Returns the redeliveries each
+/// consumer's inbox dropped.
 pub async fn assert_exactly_once(
     env: &TestEnv,
     extra_events: &[String],
     extra_participants: &[String],
-) {
+) -> Vec<(ServiceName, i64)> {
     let (mut events, rows) = column(
         env,
         ServiceName::Intake,
@@ -130,6 +132,8 @@ pub async fn assert_exactly_once(
     .await;
     assert_eq!(rows, copied.len());
     assert_same("reporting", "copies of events", &events, &copied);
+    // The tables above cannot hold a double (unique keys, upserts): the witness can.
+    crate::witness::assert_applied_once(env, events.len()).await
 }
 
 fn assert_same(service: &str, what: &str, expected: &BTreeSet<String>, got: &BTreeSet<String>) {

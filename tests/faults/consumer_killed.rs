@@ -27,4 +27,10 @@ async fn a_consumer_killed_mid_stream_loses_and_doubles_nothing() {
     suite
         .watch
         .assert_recovered(ServiceName::Trajectories, State::Unreachable);
+    // The kill left deliveries unacknowledged: the restarted process got them again.
+    let log = std::fs::read_to_string(suite.log(ServiceName::Trajectories)).unwrap();
+    assert!(
+        log.contains("deliveries the broker gave before"),
+        "trajectories saw no redelivery after the kill"
+    );
 }

@@ -11,7 +11,7 @@ use llo_chassis::{
     auth::Role,
     telemetry::ClientContext,
     testing::{
-        TestEnv,
+        TcpProxy, TestEnv,
         process::{self, ServiceProcess},
     },
 };
@@ -32,10 +32,35 @@ const START_ORDER: [ServiceName; 4] = [
 
 pub struct FaultSuite {
     test: &'static str,
+    setup: Setup,
     // Dropped first: the processes end before their databases are removed.
     processes: Vec<(ServiceName, ServiceProcess)>,
+    /// In front of the broker for `setup.broker_proxy_for`.
+    pub broker_proxy: Option<TcpProxy>,
     pub watch: HealthWatch,
     pub env: TestEnv,
+}
+
+/// How a test's suite is laid out.
+#[derive(Clone)]
+pub struct Setup {
+    /// Processes per service on the same databases and queues: competing consumers,
+    /// relays taking turns (one leader at a time).
+    pub replicas: usize,
+    /// This service reaches the broker through a proxy the test can stall or cut.
+    pub broker_proxy_for: Option<ServiceName>,
+    /// Settings of every process beside the defaults below.
+    pub settings: Vec<(&'static str, String)>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            replicas: 1,
+            broker_proxy_for: None,
+            settings: Vec::new(),
+        }
+    }
 }
 
 fn settings() -> Vec<(&'static str, String)> {
@@ -46,45 +71,75 @@ fn settings() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Each service's log, kept for a failed run: `target/tmp/fault-logs/<test>/<service>.log`.
-fn log_file(test: &str, service: ServiceName) -> PathBuf {
+/// Each process's log, kept for a failed run:
+/// `target/tmp/fault-logs/<test>/<service>[-<replica>].log`.
+pub fn log_file(test: &str, service: ServiceName, replica: usize) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("fault-logs")
         .join(test);
     std::fs::create_dir_all(&dir).expect("log directory");
-    dir.join(format!("{}.log", service.as_str()))
+    match replica {
+        0 => dir.join(format!("{}.log", service.as_str())),
+        n => dir.join(format!("{}-{n}.log", service.as_str())),
+    }
 }
 
 impl FaultSuite {
-    /// The suite of one test (`test` names its log directory).
+    /// The suite of one test (`test` names its log directory): one process per service.
     pub async fn start(test: &'static str) -> FaultSuite {
+        Self::start_with(test, Setup::default()).await
+    }
+
+    pub async fn start_with(test: &'static str, setup: Setup) -> FaultSuite {
         let env = TestEnv::new();
+        let broker_proxy = match setup.broker_proxy_for {
+            Some(_) => Some(TcpProxy::start_for(5672).await),
+            None => None,
+        };
         let mut processes = Vec::new();
-        for service in START_ORDER {
-            let log = log_file(test, service);
-            let _ = std::fs::remove_file(&log);
-            let port = process::free_port().expect("a free port");
-            let process = ServiceProcess::spawn_logged(&env, service, &settings(), port, &log)
-                .await
-                .expect("the service starts");
-            processes.push((service, process));
+        for replica in 0..setup.replicas.max(1) {
+            for service in START_ORDER {
+                let log = log_file(test, service, replica);
+                let _ = std::fs::remove_file(&log);
+                let port = process::free_port().expect("a free port");
+                let settings = process_settings(&setup, broker_proxy.as_ref(), service);
+                let process = ServiceProcess::spawn_logged(&env, service, &settings, port, &log)
+                    .await
+                    .expect("the service starts");
+                processes.push((service, process));
+            }
         }
         let ports: Vec<(ServiceName, u16)> = processes.iter().map(|(s, p)| (*s, p.port)).collect();
         let watch = HealthWatch::start(&ports);
         watch.wait_all_serving(Duration::from_secs(60)).await;
+        crate::witness::install(&env).await;
         eprintln!(
             "service logs: {}",
-            log_file(test, ServiceName::Intake)
+            log_file(test, ServiceName::Intake, 0)
                 .parent()
                 .unwrap()
                 .display()
         );
         FaultSuite {
             test,
+            setup,
             processes,
+            broker_proxy,
             watch,
             env,
         }
+    }
+
+    /// The log of the first process of `service`.
+    pub fn log(&self, service: ServiceName) -> PathBuf {
+        log_file(self.test, service, 0)
+    }
+
+    /// The proxy in front of the broker (for a suite set up with one).
+    pub fn broker_proxy(&self) -> &TcpProxy {
+        self.broker_proxy
+            .as_ref()
+            .expect("a suite with a broker proxy")
     }
 
     pub fn port(&self, service: ServiceName) -> u16 {
@@ -95,7 +150,7 @@ impl FaultSuite {
             .expect("a started service")
     }
 
-    /// SIGKILL, then the same binary again on the same port, as Kubernetes would.
+    /// SIGKILL (of its first replica), then the same binary again on the same port, as Kubernetes would.
     pub async fn kill_and_restart(&mut self, service: ServiceName) {
         let index = self
             .processes
@@ -109,8 +164,9 @@ impl FaultSuite {
         while self.watch.history(service).last() != Some(&State::Unreachable) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let log = log_file(self.test, service);
-        let restarted = ServiceProcess::spawn_logged(&self.env, service, &settings(), port, &log)
+        let log = log_file(self.test, service, 0);
+        let settings = process_settings(&self.setup, self.broker_proxy.as_ref(), service);
+        let restarted = ServiceProcess::spawn_logged(&self.env, service, &settings, port, &log)
             .await
             .expect("the service starts again");
         self.processes.insert(index, (service, restarted));
@@ -131,4 +187,21 @@ impl FaultSuite {
             },
         )
     }
+}
+
+/// One process's settings: the defaults, the test's, and the proxy's URL for the service
+/// behind it.
+fn process_settings(
+    setup: &Setup,
+    proxy: Option<&TcpProxy>,
+    service: ServiceName,
+) -> Vec<(&'static str, String)> {
+    let mut all = settings();
+    all.extend(setup.settings.iter().cloned());
+    if let Some(proxy) = proxy
+        && setup.broker_proxy_for == Some(service)
+    {
+        all.push(("amqp.url", proxy.url()));
+    }
+    all
 }

@@ -51,51 +51,83 @@ impl HealthWatch {
         HealthWatch { histories, stop }
     }
 
+    /// What the first process of `service` said.
     pub fn history(&self, service: ServiceName) -> Vec<State> {
-        self.histories
-            .iter()
-            .find(|(s, _)| *s == service)
-            .map(|(_, h)| h.lock().unwrap().clone())
+        self.histories_of(service)
+            .into_iter()
+            .next()
             .unwrap_or_default()
     }
 
-    /// Serving now, after having been out of service (`NotServing`, or `Unreachable`
-    /// when the process itself was gone) since the watch started.
-    pub fn assert_recovered(&self, service: ServiceName, down: State) {
-        let history = self.history(service);
-        let first_serving = history.iter().position(|s| *s == State::Serving);
-        let went_down = first_serving.is_some_and(|start| history[start..].contains(&down));
-        assert!(
-            went_down && history.last() == Some(&State::Serving),
-            "{}: expected SERVING → {down:?} → SERVING, saw {history:?}",
-            service.as_str()
-        );
-    }
-
-    /// Never out of service once it served (an unanswered poll under load is no outage).
-    pub fn assert_stayed_serving(&self, service: ServiceName) {
-        let history = self.history(service);
-        let start = history
+    /// What each process of `service` said (one per replica).
+    fn histories_of(&self, service: ServiceName) -> Vec<Vec<State>> {
+        self.histories
             .iter()
-            .position(|s| *s == State::Serving)
-            .unwrap_or(0);
-        assert!(
-            !history[start..].contains(&State::NotServing),
-            "{}: went out of service: {history:?}",
-            service.as_str()
-        );
+            .filter(|(s, _)| *s == service)
+            .map(|(_, h)| h.lock().unwrap().clone())
+            .collect()
     }
 
-    /// Until every service is serving again (the state after a fault).
-    pub async fn wait_all_serving(&self, within: Duration) {
+    /// Serving now, after having been out of service (`NotServing`, or `Unreachable`
+    /// when the process itself was gone) since the watch started: each replica.
+    pub fn assert_recovered(&self, service: ServiceName, down: State) {
+        for history in self.histories_of(service) {
+            let first_serving = history.iter().position(|s| *s == State::Serving);
+            let went_down = first_serving.is_some_and(|start| history[start..].contains(&down));
+            assert!(
+                went_down && history.last() == Some(&State::Serving),
+                "{}: expected SERVING → {down:?} → SERVING, saw {history:?}",
+                service.as_str()
+            );
+        }
+    }
+
+    /// Never out of service once it served (an unanswered poll under load is no
+    /// outage): each replica.
+    pub fn assert_stayed_serving(&self, service: ServiceName) {
+        for history in self.histories_of(service) {
+            let start = history
+                .iter()
+                .position(|s| *s == State::Serving)
+                .unwrap_or(0);
+            assert!(
+                !history[start..].contains(&State::NotServing),
+                "{}: went out of service: {history:?}",
+                service.as_str()
+            );
+        }
+    }
+
+    /// Until `service` (each replica) says NOT_SERVING, or fails the test after `within`.
+    pub async fn wait_not_serving(&self, service: ServiceName, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;
+        while !self
+            .histories_of(service)
+            .iter()
+            .all(|h| h.last() == Some(&State::NotServing))
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} still serving after {within:?}: {:?}",
+                service.as_str(),
+                self.histories_of(service)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Until every service is serving again (the state after a fault); returns how
+    /// long that took.
+    pub async fn wait_all_serving(&self, within: Duration) -> Duration {
+        let started = tokio::time::Instant::now();
+        let deadline = started + within;
         loop {
             let serving = self
                 .histories
                 .iter()
                 .all(|(_, h)| h.lock().unwrap().last() == Some(&State::Serving));
             if serving {
-                return;
+                return started.elapsed();
             }
             assert!(
                 tokio::time::Instant::now() < deadline,

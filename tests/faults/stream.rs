@@ -19,7 +19,7 @@ use crate::harness::Intake;
 pub const EVENTS: usize = 10_000;
 const CHUNK: usize = 500;
 /// Between chunks: the stream lasts about 10 s, so faults land in its middle.
-const PACE: Duration = Duration::from_millis(500);
+pub const PACE: Duration = Duration::from_millis(500);
 
 pub async fn register_company(intake: &mut Intake) -> String {
     let mut attempt = 0;
@@ -63,7 +63,12 @@ fn row(organisation_id: &str, n: usize) -> pb::ImportParticipantsRequest {
 }
 
 /// Imports `EVENTS` employees in paced chunks; `sent` counts the rows intake accepted.
-pub async fn produce(mut intake: Intake, organisation_id: String, sent: Arc<AtomicUsize>) {
+pub async fn produce(
+    mut intake: Intake,
+    organisation_id: String,
+    sent: Arc<AtomicUsize>,
+    pace: Duration,
+) {
     for start in (0..EVENTS).step_by(CHUNK) {
         let mut attempt = 0;
         loop {
@@ -87,7 +92,7 @@ pub async fn produce(mut intake: Intake, organisation_id: String, sent: Arc<Atom
             }
         }
         sent.store(start + CHUNK, Ordering::SeqCst);
-        tokio::time::sleep(PACE).await;
+        tokio::time::sleep(pace).await;
     }
 }
 
@@ -99,10 +104,15 @@ pub struct Running {
 }
 
 pub async fn begin(suite: &crate::harness::FaultSuite) -> Running {
+    begin_paced(suite, PACE).await
+}
+
+/// A stream with `pace` between its chunks (20 chunks: 10 s at the default pace).
+pub async fn begin_paced(suite: &crate::harness::FaultSuite, pace: Duration) -> Running {
     let mut intake = suite.intake().await;
     let organisation_id = register_company(&mut intake).await;
     let sent = Arc::new(AtomicUsize::new(0));
-    let producer = tokio::spawn(produce(intake, organisation_id.clone(), sent.clone()));
+    let producer = tokio::spawn(produce(intake, organisation_id.clone(), sent.clone(), pace));
     Running {
         organisation_id,
         sent,

@@ -46,15 +46,20 @@ diesel::table! {
 #[derive(Default)]
 struct Recorder {
     failures_left: AtomicU32,
-    attempts: Mutex<HashMap<uuid::Uuid, u32>>,
+    /// When each attempt at each event began.
+    attempts: Mutex<HashMap<uuid::Uuid, Vec<std::time::Instant>>>,
 }
 
 impl Recorder {
     fn attempts(&self, id: uuid::Uuid) -> u32 {
+        self.attempt_times(id).len() as u32
+    }
+
+    fn attempt_times(&self, id: uuid::Uuid) -> Vec<std::time::Instant> {
         self.attempts
             .lock()
-            .map(|a| a.get(&id).copied().unwrap_or(0))
-            .unwrap_or(0)
+            .map(|a| a.get(&id).cloned().unwrap_or_default())
+            .unwrap_or_default()
     }
 }
 
@@ -66,7 +71,10 @@ impl EventHandler for Recorder {
     ) -> BoxFuture<'a, Result<(), HandleError>> {
         Box::pin(async move {
             if let Ok(mut attempts) = self.attempts.lock() {
-                *attempts.entry(event.id).or_default() += 1;
+                attempts
+                    .entry(event.id)
+                    .or_default()
+                    .push(std::time::Instant::now());
             }
             if event.routing_key == "test.poison.v1" {
                 return Err(HandleError::Retry(anyhow::anyhow!(
@@ -1577,6 +1585,16 @@ async fn events_waiting_together_are_applied_in_one_transaction_each_exactly_onc
         5,
         "the batch's attempt counts as the first"
     );
+    // Tried alone after its batch, it waits the back-off first (amqp.retry_base_delay_ms
+    // 200), then doubled each time: the batch's failure is a failed attempt like any.
+    let times = recorder.attempt_times(poison);
+    let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    for (gap, at_least) in gaps.iter().zip([200, 400, 800, 1_600]) {
+        assert!(
+            *gap >= Duration::from_millis(at_least),
+            "waits before the retries: {gaps:?}"
+        );
+    }
     for id in ids.iter().filter(|id| **id != poison) {
         assert_eq!(harness.applied(*id).await, 1, "{id}");
         // Those of the poison's batch went again, in a transaction without it.

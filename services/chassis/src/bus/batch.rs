@@ -82,14 +82,20 @@ impl Consumer {
         let mut together = Vec::with_capacity(batch.len());
         // With the handler's failed attempts so far.
         let mut alone: Vec<(Delivery, u32)> = Vec::new();
+        let mut redelivered = 0;
         for delivery in batch {
             let headers = delivery.properties.headers().clone().unwrap_or_default();
+            let before = delivered_before(&delivery, &headers);
+            redelivered += usize::from(before);
             match parse_envelope(&delivery, &headers) {
-                Ok(event) if !delivered_before(&delivery, &headers) => {
-                    together.push((delivery, event))
-                }
+                Ok(event) if !before => together.push((delivery, event)),
                 _ => alone.push((delivery, 0)),
             }
+        }
+        if redelivered > 0 {
+            // Only after a crash or a lost connection (so a warning): the inbox drops
+            // what was applied already.
+            tracing::warn!(redelivered, "consumer: deliveries the broker gave before");
         }
         if together.len() == 1 {
             alone.extend(together.drain(..).map(|(delivery, _)| (delivery, 0)));

@@ -389,21 +389,23 @@ impl Consumer {
         finish(&delivery, outcome, &processing, self.deadlines.operation).await
     }
 
-    /// The semantic conventions' attributes of this consumer's deliveries: the RabbitMQ
-    /// destination `<exchange>:<routing key>:<queue>` and the broker.
-    fn attributes(&self, delivery: &Delivery) -> Vec<KeyValue> {
+    /// The RabbitMQ destination of a delivery: `<exchange>:<routing key>:<queue>`.
+    fn destination(&self, delivery: &Delivery) -> String {
+        consumer_destination(
+            delivery.exchange.as_str(),
+            delivery.routing_key.as_str(),
+            self.topology.queue.as_ref().map_or("", |q| q.name.as_str()),
+        )
+    }
+
+    /// The semantic conventions' attributes of this consumer's deliveries to
+    /// `destination`, and the broker.
+    fn attributes(&self, destination: &str) -> Vec<KeyValue> {
         use telemetry::semconv::attribute as semconv;
         let mut attributes = vec![
             KeyValue::new(semconv::MESSAGING_SYSTEM, "rabbitmq"),
             KeyValue::new(semconv::MESSAGING_OPERATION_NAME, "process"),
-            KeyValue::new(
-                semconv::MESSAGING_DESTINATION_NAME,
-                consumer_destination(
-                    delivery.exchange.as_str(),
-                    delivery.routing_key.as_str(),
-                    self.topology.queue.as_ref().map_or("", |q| q.name.as_str()),
-                ),
-            ),
+            KeyValue::new(semconv::MESSAGING_DESTINATION_NAME, destination.to_owned()),
         ];
         if let Some((address, port)) = super::broker_address(&self.amqp_url) {
             attributes.push(KeyValue::new(semconv::SERVER_ADDRESS, address));
@@ -417,23 +419,14 @@ impl Consumer {
     pub(super) fn received(&self, delivery: &Delivery) {
         telemetry::metrics()
             .messages_consumed
-            .add(1, &self.attributes(delivery));
+            .add(1, &self.attributes(&self.destination(delivery)));
     }
 
     /// The processing of one event: its `process` span, a child of the trace that
     /// produced it (semantic conventions, messaging: operation type `process`, kind
     /// CONSUMER, destination `<exchange>:<routing key>:<queue>`), started now.
     pub(super) fn processing(&self, delivery: &Delivery) -> Processing {
-        let attributes = self.attributes(delivery);
-        let value = |key: &str| {
-            attributes
-                .iter()
-                .find(|a| a.key.as_str() == key)
-                .map(|a| a.value.clone())
-        };
-        let destination = value("messaging.destination.name")
-            .map(|v| v.to_string())
-            .unwrap_or_default();
+        let destination = self.destination(delivery);
         let span = tracing::info_span!(
             "process",
             otel.name = %format!("process {destination}"),
@@ -454,18 +447,16 @@ impl Consumer {
         if let Some(id) = delivery.properties.message_id() {
             span.record("messaging.message.id", id.as_str());
         }
-        if let Some(address) = value("server.address") {
-            span.record("server.address", address.to_string());
-        }
-        if let Some(opentelemetry::Value::I64(port)) = value("server.port") {
-            span.record("server.port", port);
+        if let Some((address, port)) = super::broker_address(&self.amqp_url) {
+            span.record("server.address", address);
+            span.record("server.port", i64::from(port));
         }
         let headers = delivery.properties.headers().clone().unwrap_or_default();
         telemetry::set_parent_from(&span, |key| header_str(&headers, key));
         Processing {
             span,
             started: Instant::now(),
-            attributes,
+            attributes: self.attributes(&destination),
         }
     }
 
