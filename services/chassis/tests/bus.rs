@@ -1549,7 +1549,16 @@ async fn an_event_delivered_too_often_is_dead_lettered_instead_of_tried_again() 
 /// `amqp.max_attempts` in all and dead-lettered.
 #[tokio::test(flavor = "multi_thread")]
 async fn events_waiting_together_are_applied_in_one_transaction_each_exactly_once() {
-    let harness = Harness::with(None, None, &[("amqp.prefetch", "50".to_owned())]).await;
+    // A back-off far longer than applying a batch, so the wait before a retry shows.
+    let harness = Harness::with(
+        None,
+        None,
+        &[
+            ("amqp.prefetch", "50".to_owned()),
+            ("amqp.retry_base_delay_ms", "250".to_owned()),
+        ],
+    )
+    .await;
     let mut ids = Vec::new();
     for n in 0..150 {
         if n == 70 {
@@ -1585,14 +1594,16 @@ async fn events_waiting_together_are_applied_in_one_transaction_each_exactly_onc
         5,
         "the batch's attempt counts as the first"
     );
-    // Tried alone after its batch, it waits the back-off first (amqp.retry_base_delay_ms
-    // 200), then doubled each time: the batch's failure is a failed attempt like any.
+    // Tried alone after its batch, it waits the back-off first, then doubled each time:
+    // the batch's failure is a failed attempt like any.
+    let base = Duration::from_millis(harness.settings.amqp.retry_base_delay_ms);
+    assert!(base > Duration::ZERO);
     let times = recorder.attempt_times(poison);
     let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
-    for (gap, at_least) in gaps.iter().zip([200, 400, 800, 1_600]) {
+    for (gap, times_base) in gaps.iter().zip([1, 2, 4, 8]) {
         assert!(
-            *gap >= Duration::from_millis(at_least),
-            "waits before the retries: {gaps:?}"
+            *gap >= base * times_base,
+            "waits before the retries of base {base:?}: {gaps:?}"
         );
     }
     for id in ids.iter().filter(|id| **id != poison) {
