@@ -160,6 +160,14 @@ impl FaultSuite {
         let (_, process) = self.processes.remove(index);
         let port = process.port;
         process.kill();
+        if self.setup.broker_proxy_for == Some(service)
+            && let Some(proxy) = &self.broker_proxy
+        {
+            // The kernel closes a dead process's connections; a proxy holding bytes
+            // would not notice, so it cuts them (and lets bytes flow again).
+            proxy.down();
+            proxy.up();
+        }
         // Until the watch has seen it gone, so that "down" is on record.
         while self.watch.history(service).last() != Some(&State::Unreachable) {
             tokio::time::sleep(Duration::from_millis(50)).await;
