@@ -1,14 +1,12 @@
 //! (a) RabbitMQ stops and starts mid-stream: twice, and five times within about 30 s.
 use std::time::{Duration, Instant};
 
-use llo_chassis::ServiceName;
-
 use crate::{
     checks,
     harness::FaultSuite,
     health::State,
     shared::{self, LeaveRunning},
-    stream::{self, EVENTS},
+    stream::{self, EVENTS, Running},
 };
 
 /// Every service answers SERVING again by itself within this time after the broker is
@@ -21,24 +19,31 @@ async fn a_broker_stopped_twice_mid_stream_loses_and_doubles_nothing() {
     // Declared after the suite, so dropped before it: the broker is back for its cleanup.
     let _leave = LeaveRunning;
     let stream = stream::begin(&suite).await;
+    stop_twice(&suite, &stream).await;
+    checks::after_the_stream(&suite, stream).await;
+    suite.watch.assert_all_recovered(State::NotServing);
+}
+
+/// RabbitMQ stopped for 5 s at one third and at one half of the stream; each time until
+/// every service (each replica) serves again.
+pub async fn stop_twice(suite: &FaultSuite, stream: &Running) {
     for part in [3, 2] {
         stream.reached(EVENTS / part).await;
         eprintln!("stopping RabbitMQ at 1/{part} of the stream");
         shared::stop_broker();
         tokio::time::sleep(Duration::from_secs(5)).await;
         shared::start_broker();
-        let took = suite.watch.wait_all_serving(RECOVERY).await;
-        eprintln!(
-            "every service SERVING {:.1} s after the broker was back",
-            took.as_secs_f64()
-        );
+        recovered(suite, "the broker was back").await;
     }
-    stream.finish().await;
-    checks::wait_consumed(&suite.env, EVENTS, Duration::from_secs(300)).await;
-    checks::assert_exactly_once(&suite.env, &[], &[]).await;
-    for service in ServiceName::ALL {
-        suite.watch.assert_recovered(service, State::NotServing);
-    }
+}
+
+/// Until every service serves again, within [`RECOVERY`]; says how long it took.
+pub async fn recovered(suite: &FaultSuite, since: &str) {
+    let took = suite.watch.wait_all_serving(RECOVERY).await;
+    eprintln!(
+        "every service SERVING {:.1} s after {since}",
+        took.as_secs_f64()
+    );
 }
 
 /// Stops in quick succession: each reconnect may land on a broker that is going away
@@ -63,15 +68,7 @@ async fn a_broker_stopped_five_times_within_half_a_minute_loses_and_doubles_noth
         tokio::time::sleep(Duration::from_millis(1_500)).await;
     }
     eprintln!("five stops in {:.1} s", started.elapsed().as_secs_f64());
-    let took = suite.watch.wait_all_serving(RECOVERY).await;
-    eprintln!(
-        "every service SERVING {:.1} s after the last start",
-        took.as_secs_f64()
-    );
-    stream.finish().await;
-    checks::wait_consumed(&suite.env, EVENTS, Duration::from_secs(300)).await;
-    checks::assert_exactly_once(&suite.env, &[], &[]).await;
-    for service in ServiceName::ALL {
-        suite.watch.assert_recovered(service, State::NotServing);
-    }
+    recovered(&suite, "the last start").await;
+    checks::after_the_stream(&suite, stream).await;
+    suite.watch.assert_all_recovered(State::NotServing);
 }

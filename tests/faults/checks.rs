@@ -146,3 +146,15 @@ fn assert_same(service: &str, what: &str, expected: &BTreeSet<String>, got: &BTr
         got.len()
     );
 }
+
+/// The end of every fault test: the stream finished, every consumer caught up (within
+/// 300 s), every event applied exactly once. Returns the redeliveries each consumer's
+/// inbox dropped.
+pub async fn after_the_stream(
+    suite: &crate::harness::FaultSuite,
+    stream: crate::stream::Running,
+) -> Vec<(ServiceName, i64)> {
+    stream.finish().await;
+    wait_consumed(&suite.env, crate::stream::EVENTS, Duration::from_secs(300)).await;
+    assert_exactly_once(&suite.env, &[], &[]).await
+}

@@ -30,10 +30,8 @@ async fn a_consumer_killed_mid_stream_loses_and_doubles_nothing() {
     eprintln!("killing trajectories at 1/3 of the stream, its acks held");
     // The held acks go with the dead process's connections.
     suite.kill_and_restart(ServiceName::Trajectories).await;
-    suite.watch.wait_all_serving(Duration::from_secs(120)).await;
-    stream.finish().await;
-    checks::wait_consumed(&suite.env, EVENTS, Duration::from_secs(300)).await;
-    let dropped = checks::assert_exactly_once(&suite.env, &[], &[]).await;
+    crate::broker_stops::recovered(&suite, "the fault").await;
+    let dropped = checks::after_the_stream(&suite, stream).await;
     let trajectories = dropped
         .iter()
         .find(|(service, _)| *service == ServiceName::Trajectories)

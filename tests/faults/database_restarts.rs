@@ -1,8 +1,6 @@
 //! (c) PostgreSQL restarts mid-stream: every connection of every service is cut.
 use std::time::Duration;
 
-use llo_chassis::ServiceName;
-
 use crate::{
     checks,
     harness::FaultSuite,
@@ -23,11 +21,7 @@ async fn a_database_restart_mid_stream_loses_and_doubles_nothing() {
     shared::stop_database();
     tokio::time::sleep(Duration::from_secs(10)).await;
     shared::start_database();
-    suite.watch.wait_all_serving(Duration::from_secs(120)).await;
-    stream.finish().await;
-    checks::wait_consumed(&suite.env, EVENTS, Duration::from_secs(300)).await;
-    checks::assert_exactly_once(&suite.env, &[], &[]).await;
-    for service in ServiceName::ALL {
-        suite.watch.assert_recovered(service, State::NotServing);
-    }
+    crate::broker_stops::recovered(&suite, "the fault").await;
+    checks::after_the_stream(&suite, stream).await;
+    suite.watch.assert_all_recovered(State::NotServing);
 }

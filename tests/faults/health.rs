@@ -82,6 +82,13 @@ impl HealthWatch {
         }
     }
 
+    /// Every service (each replica) went `down` and came back by itself.
+    pub fn assert_all_recovered(&self, down: State) {
+        for service in ServiceName::ALL {
+            self.assert_recovered(service, down);
+        }
+    }
+
     /// Never out of service once it served (an unanswered poll under load is no
     /// outage): each replica.
     pub fn assert_stayed_serving(&self, service: ServiceName) {

@@ -115,6 +115,10 @@ pub struct Consumer {
     pub shutdown: CancellationToken,
 }
 
+/// A consumer connection that lasted this long worked: the reconnect back-off starts
+/// again from its shortest wait.
+const WORKED_FOR: Duration = Duration::from_secs(10);
+
 /// What became of one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -192,9 +196,15 @@ impl Consumer {
             };
             self.readiness.set_consumer(true);
             tracing::info!(queue = %queue.name, "consumer: consuming");
+            let opened_at = Instant::now();
             let restart = self
                 .consume(&connection, &channel, deliveries, &queue)
                 .await;
+            // A connection that worked for a while resets the back-off; one that fails
+            // at once, again and again (a broker refusing the consume), backs off.
+            if opened_at.elapsed() >= WORKED_FOR {
+                backoff = Duration::from_millis(200);
+            }
             self.readiness.set_consumer(false);
             super::close_quietly(&connection, "reconnect").await;
             let Some(restart) = restart else {
@@ -207,8 +217,6 @@ impl Consumer {
                     KeyValue::new("reason", restart.as_str()),
                 ],
             );
-            // A connection that worked resets the back-off; one that keeps failing at
-            // once (a broker refusing the consume) backs off.
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(backoff) => {}

@@ -38,16 +38,7 @@ pub async fn inspect(
     let mut seen = Vec::new();
     let mut tags = Vec::new();
     while seen.len() < limit {
-        let Some(message) = within(
-            DEADLINE,
-            "basic_get",
-            channel.basic_get(
-                queue.dead_letter_queue.as_str().into(),
-                BasicGetOptions::default(),
-            ),
-        )
-        .await?
-        else {
+        let Some(message) = get(&channel, queue.dead_letter_queue.as_str()).await? else {
             break;
         };
         let delivery = &message.delivery;
@@ -84,27 +75,11 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
         .queue
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("this service consumes no events"))?;
-    let connection = super::connect(url, "llo-dead-letters", 1).await?;
-    let channel = within(DEADLINE, "channel open", connection.create_channel()).await?;
-    within(
-        DEADLINE,
-        "confirm_select",
-        channel.confirm_select(ConfirmSelectOptions::default()),
-    )
-    .await?;
+    let (connection, channel) = confirming(url, "llo-dead-letters").await?;
     let waiting = waiting(&channel, queue.dead_letter_queue.as_str()).await?;
     let mut moved = 0;
     while moved < limit.min(waiting) {
-        let Some(message) = within(
-            DEADLINE,
-            "basic_get",
-            channel.basic_get(
-                queue.dead_letter_queue.as_str().into(),
-                BasicGetOptions::default(),
-            ),
-        )
-        .await?
-        else {
+        let Some(message) = get(&channel, queue.dead_letter_queue.as_str()).await? else {
             break;
         };
         let delivery = message.delivery;
@@ -127,12 +102,7 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
             properties,
         )
         .await?;
-        within(
-            DEADLINE,
-            "the ack",
-            delivery.acker.ack(BasicAckOptions::default()),
-        )
-        .await?;
+        ack(&delivery).await?;
         moved += 1;
     }
     super::close_quietly(&connection, "done").await;
@@ -147,27 +117,11 @@ pub async fn redrive_unrouted(
     topology: &Topology,
     limit: usize,
 ) -> anyhow::Result<usize> {
-    let connection = super::connect(url, "llo-redrive-unrouted", 1).await?;
-    let channel = within(DEADLINE, "channel open", connection.create_channel()).await?;
-    within(
-        DEADLINE,
-        "confirm_select",
-        channel.confirm_select(ConfirmSelectOptions::default()),
-    )
-    .await?;
+    let (connection, channel) = confirming(url, "llo-redrive-unrouted").await?;
     let waiting = waiting(&channel, topology.unrouted_queue.as_str()).await?;
     let mut moved = 0;
     while moved < limit.min(waiting) {
-        let Some(message) = within(
-            DEADLINE,
-            "basic_get",
-            channel.basic_get(
-                topology.unrouted_queue.as_str().into(),
-                BasicGetOptions::default(),
-            ),
-        )
-        .await?
-        else {
+        let Some(message) = get(&channel, topology.unrouted_queue.as_str()).await? else {
             break;
         };
         let delivery = message.delivery;
@@ -182,16 +136,35 @@ pub async fn redrive_unrouted(
             delivery.properties.clone(),
         )
         .await?;
-        within(
-            DEADLINE,
-            "the ack",
-            delivery.acker.ack(BasicAckOptions::default()),
-        )
-        .await?;
+        ack(&delivery).await?;
         moved += 1;
     }
     super::close_quietly(&connection, "done").await;
     Ok(moved)
+}
+
+/// The next message of `queue`, if any (unacknowledged).
+async fn get(
+    channel: &lapin::Channel,
+    queue: &str,
+) -> anyhow::Result<Option<lapin::message::BasicGetMessage>> {
+    let get = channel.basic_get(queue.into(), BasicGetOptions::default());
+    within(DEADLINE, "basic_get", get).await
+}
+
+/// Acknowledges a message taken with [`get`], once it is safe elsewhere.
+async fn ack(delivery: &lapin::message::Delivery) -> anyhow::Result<()> {
+    let ack = delivery.acker.ack(BasicAckOptions::default());
+    within(DEADLINE, "the ack", ack).await.map(drop)
+}
+
+/// A connection and a channel in confirm mode, for moving messages.
+async fn confirming(url: &str, name: &str) -> anyhow::Result<(lapin::Connection, lapin::Channel)> {
+    let connection = super::connect(url, name, 1).await?;
+    let channel = within(DEADLINE, "channel open", connection.create_channel()).await?;
+    let confirm = channel.confirm_select(ConfirmSelectOptions::default());
+    within(DEADLINE, "confirm_select", confirm).await?;
+    Ok((connection, channel))
 }
 
 /// How many messages `queue` holds now: a re-drive moves at most these, so one that
