@@ -6,7 +6,7 @@ use crate::{
     harness::FaultSuite,
     health::State,
     shared::{self, LeaveRunning},
-    stream::{self, EVENTS, Running},
+    stream::{self, Running, Shape},
 };
 
 /// Every service answers SERVING again by itself within this time after the broker is
@@ -28,7 +28,7 @@ async fn a_broker_stopped_twice_mid_stream_loses_and_doubles_nothing() {
 /// every service (each replica) serves again.
 pub async fn stop_twice(suite: &FaultSuite, stream: &Running) {
     for part in [3, 2] {
-        stream.reached(EVENTS / part).await;
+        stream.reached_part(part).await;
         eprintln!("stopping RabbitMQ at 1/{part} of the stream");
         shared::stop_broker();
         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -52,9 +52,14 @@ pub async fn recovered(suite: &FaultSuite, since: &str) {
 async fn a_broker_stopped_five_times_within_half_a_minute_loses_and_doubles_nothing() {
     let suite = FaultSuite::start("broker_stops_five").await;
     let _leave = LeaveRunning;
-    // About 35 s of stream, so that all five stops land in it.
-    let stream = stream::begin_paced(&suite, Duration::from_millis(1_750)).await;
-    stream.reached(EVENTS / 10).await;
+    // About 35 s of stream (70 chunks of 30), so that all five stops land in it.
+    let shape = Shape {
+        events: 2_100,
+        chunk: 30,
+        pace: Duration::from_millis(500),
+    };
+    let stream = stream::begin_shaped(&suite, shape).await;
+    stream.reached_part(10).await;
     let started = Instant::now();
     for stop in 1..=5 {
         eprintln!(
@@ -62,10 +67,11 @@ async fn a_broker_stopped_five_times_within_half_a_minute_loses_and_doubles_noth
             started.elapsed().as_secs_f64()
         );
         shared::stop_broker();
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // (Waits until the broker takes connections: about 3 s.)
         shared::start_broker();
         // Up for a moment only: the services are still reconnecting at the next stop.
-        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     eprintln!("five stops in {:.1} s", started.elapsed().as_secs_f64());
     recovered(&suite, "the last start").await;

@@ -12,7 +12,7 @@ use crate::{
     harness::{FaultSuite, Setup},
     health::State,
     shared::{self, LeaveRunning},
-    stream::{self, EVENTS, Running},
+    stream::{self, Running, Shape},
 };
 
 /// With the default deadlines (heartbeat 10 s: missed after 20 s; each broker wait
@@ -27,8 +27,8 @@ async fn stalled(test: &'static str, service: ServiceName) -> (FaultSuite, Runni
         ..Setup::default()
     };
     let suite = FaultSuite::start_with(test, setup).await;
-    let stream = stream::begin(&suite).await;
-    stream.reached(EVENTS / 3).await;
+    let stream = stream::begin_shaped(&suite, Shape::SHORT).await;
+    stream.reached_part(3).await;
     eprintln!(
         "stalling {}'s broker connections at 1/3 of the stream",
         service.as_str()

@@ -10,7 +10,7 @@ use crate::{
     harness::{FaultSuite, Setup},
     health::State,
     shared::LeaveRunning,
-    stream::{self, EVENTS},
+    stream,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -22,7 +22,7 @@ async fn a_consumer_killed_mid_stream_loses_and_doubles_nothing() {
     let mut suite = FaultSuite::start_with("consumer_killed", setup).await;
     let _leave = LeaveRunning;
     let stream = stream::begin(&suite).await;
-    stream.reached(EVENTS / 3).await;
+    stream.reached_part(3).await;
     // Held: what trajectories sends (its acks) and receives. It finishes the batch it
     // has, commits it, and its acks wait in the proxy.
     suite.broker_proxy().stall();

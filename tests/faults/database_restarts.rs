@@ -6,7 +6,7 @@ use crate::{
     harness::FaultSuite,
     health::State,
     shared::{self, LeaveRunning},
-    stream::{self, EVENTS},
+    stream,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -14,7 +14,7 @@ async fn a_database_restart_mid_stream_loses_and_doubles_nothing() {
     let suite = FaultSuite::start("database_restarts").await;
     let _leave = LeaveRunning;
     let stream = stream::begin(&suite).await;
-    stream.reached(EVENTS / 3).await;
+    stream.reached_part(3).await;
     // Down long enough for the services to notice (their health tolerates a blip of a
     // few seconds: three missed pings in a row).
     eprintln!("stopping PostgreSQL for 10 s at 1/3 of the stream");

@@ -105,7 +105,7 @@ async fn poison_messages_are_dead_lettered_with_their_reason_and_the_good_one_re
     let suite = FaultSuite::start("poison").await;
     let _leave = LeaveRunning;
     let stream = stream::begin(&suite).await;
-    stream.reached(EVENTS / 3).await;
+    stream.reached_part(3).await;
 
     let exchange = suite.env.settings(ServiceName::Intake).amqp.exchange;
     let connection = bus::connect(AMQP_URL, "llo-fault-poison", 5).await.unwrap();
@@ -176,7 +176,7 @@ async fn poison_messages_are_dead_lettered_with_their_reason_and_the_good_one_re
             service.as_str()
         );
     }
-    checks::assert_exactly_once(&suite.env, &[good_id], &[participant.to_string()]).await;
+    checks::assert_exactly_once(&suite.env, EVENTS, &[good_id], &[participant.to_string()]).await;
     // Poison takes no service out of service.
     for service in ServiceName::ALL {
         suite.watch.assert_stayed_serving(service);

@@ -6,7 +6,7 @@ use crate::{
     harness::{FaultSuite, Setup},
     health::State,
     shared::LeaveRunning,
-    stream,
+    stream::{self, Shape},
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -17,7 +17,7 @@ async fn two_replicas_of_every_service_through_two_broker_stops_lose_and_double_
     };
     let suite = FaultSuite::start_with("replicas", setup).await;
     let _leave = LeaveRunning;
-    let stream = stream::begin(&suite).await;
+    let stream = stream::begin_shaped(&suite, Shape::SHORT).await;
     broker_stops::stop_twice(&suite, &stream).await;
     checks::after_the_stream(&suite, stream).await;
     suite.watch.assert_all_recovered(State::NotServing);

@@ -15,11 +15,33 @@ use llo_proto::{common::v1 as common, intake::v1 as pb};
 
 use crate::harness::Intake;
 
-/// Events in a stream: at least 10,000, as the fault tests promise.
+/// Events in a full stream: at least 10,000, as the fault tests promise.
 pub const EVENTS: usize = 10_000;
-const CHUNK: usize = 500;
-/// Between chunks: the stream lasts about 10 s, so faults land in its middle.
-pub const PACE: Duration = Duration::from_millis(500);
+
+/// How a stream is sent: `events` rows in chunks of `chunk`, `pace` between chunks.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub events: usize,
+    pub chunk: usize,
+    pub pace: Duration,
+}
+
+impl Shape {
+    /// 10,000 events in about 10 s (20 chunks), so faults land in its middle.
+    pub const FULL: Shape = Shape {
+        events: EVENTS,
+        chunk: 500,
+        pace: Duration::from_millis(500),
+    };
+    /// 2,000 events in about 10 s (20 chunks): the same faults at the same moments, a
+    /// fifth of the events to apply afterwards, so that a test can run 20 times in a row
+    /// in reasonable time (`scripts/fault-loop`).
+    pub const SHORT: Shape = Shape {
+        events: 2_000,
+        chunk: 100,
+        pace: Duration::from_millis(500),
+    };
+}
 
 pub async fn register_company(intake: &mut Intake) -> String {
     let mut attempt = 0;
@@ -62,17 +84,17 @@ fn row(organisation_id: &str, n: usize) -> pb::ImportParticipantsRequest {
     }
 }
 
-/// Imports `EVENTS` employees in paced chunks; `sent` counts the rows intake accepted.
+/// Imports the shape's employees in paced chunks; `sent` counts the rows intake accepted.
 pub async fn produce(
     mut intake: Intake,
     organisation_id: String,
     sent: Arc<AtomicUsize>,
-    pace: Duration,
+    shape: Shape,
 ) {
-    for start in (0..EVENTS).step_by(CHUNK) {
+    for start in (0..shape.events).step_by(shape.chunk) {
         let mut attempt = 0;
         loop {
-            let rows: Vec<_> = (start..start + CHUNK)
+            let rows: Vec<_> = (start..start + shape.chunk)
                 .map(|n| row(&organisation_id, n))
                 .collect();
             match intake.import_participants(tokio_stream::iter(rows)).await {
@@ -91,36 +113,48 @@ pub async fn produce(
                 }
             }
         }
-        sent.store(start + CHUNK, Ordering::SeqCst);
-        tokio::time::sleep(pace).await;
+        sent.store(start + shape.chunk, Ordering::SeqCst);
+        tokio::time::sleep(shape.pace).await;
     }
 }
 
 /// A stream on its way: the company registered, the import running in the background.
 pub struct Running {
     pub organisation_id: String,
+    pub shape: Shape,
     sent: Arc<AtomicUsize>,
     producer: tokio::task::JoinHandle<()>,
 }
 
+/// The full stream.
 pub async fn begin(suite: &crate::harness::FaultSuite) -> Running {
-    begin_paced(suite, PACE).await
+    begin_shaped(suite, Shape::FULL).await
 }
 
-/// A stream with `pace` between its chunks (20 chunks: 10 s at the default pace).
-pub async fn begin_paced(suite: &crate::harness::FaultSuite, pace: Duration) -> Running {
+pub async fn begin_shaped(suite: &crate::harness::FaultSuite, shape: Shape) -> Running {
     let mut intake = suite.intake().await;
     let organisation_id = register_company(&mut intake).await;
     let sent = Arc::new(AtomicUsize::new(0));
-    let producer = tokio::spawn(produce(intake, organisation_id.clone(), sent.clone(), pace));
+    let producer = tokio::spawn(produce(
+        intake,
+        organisation_id.clone(),
+        sent.clone(),
+        shape,
+    ));
     Running {
         organisation_id,
+        shape,
         sent,
         producer,
     }
 }
 
 impl Running {
+    /// Until intake accepted the stream's `1/part`.
+    pub async fn reached_part(&self, part: usize) {
+        self.reached(self.shape.events / part).await;
+    }
+
     /// Until intake accepted `events` rows.
     pub async fn reached(&self, events: usize) {
         while self.sent.load(Ordering::SeqCst) < events {
