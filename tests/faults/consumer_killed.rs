@@ -1,6 +1,6 @@
 //! (b) A consuming service is killed (SIGKILL) mid-stream and started again — at the
-//! worst moment: batches committed, their acknowledgements not yet at the broker (held
-//! by a proxy), so the broker gives the restarted process events it already applied.
+//! worst moment: a batch committed, its acknowledgements not yet at the broker (held by
+//! a proxy), so the broker gives the restarted process events it already applied.
 use std::time::Duration;
 
 use llo_chassis::ServiceName;
@@ -23,9 +23,12 @@ async fn a_consumer_killed_mid_stream_loses_and_doubles_nothing() {
     let _leave = LeaveRunning;
     let stream = stream::begin(&suite).await;
     stream.reached_part(3).await;
-    // Held: what trajectories sends (its acks) and receives. It finishes the batch it
-    // has, commits it, and its acks wait in the proxy.
+    // The worst moment, made certain: trajectories' handler waits on a lock with a batch
+    // in hand; its connections are stalled; then the lock goes, the batch commits and
+    // its acks wait in the proxy.
+    let lock = hold_development_plans(&suite).await;
     suite.broker_proxy().stall();
+    lock.batch_execute("COMMIT").await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     eprintln!("killing trajectories at 1/3 of the stream, its acks held");
     // The held acks go with the dead process's connections.
@@ -49,4 +52,42 @@ async fn a_consumer_killed_mid_stream_loses_and_doubles_nothing() {
         log.contains("deliveries the broker gave before"),
         "trajectories saw no redelivery after the kill"
     );
+}
+
+/// A transaction in trajectories' database that holds its development plans (inserts
+/// wait), returned once trajectories' consumer waits on it.
+async fn hold_development_plans(suite: &FaultSuite) -> tokio_postgres::Client {
+    let url = suite.env.database_url(ServiceName::Trajectories);
+    let connect = || async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client
+    };
+    let lock = connect().await;
+    lock.batch_execute("BEGIN; LOCK TABLE development_plans IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let watch = connect().await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting: i64 = watch
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            return lock;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "trajectories never waited on the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
