@@ -60,11 +60,7 @@ impl Readiness {
     }
 
     pub fn broker(&self) -> bool {
-        self.relay.load(Ordering::Relaxed)
-            && self
-                .consumer
-                .as_ref()
-                .is_none_or(|c| c.load(Ordering::Relaxed))
+        self.relay.load(Ordering::Relaxed) && self.consumer()
     }
 }
 
