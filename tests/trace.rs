@@ -16,7 +16,7 @@ use llo_chassis::{
     auth::Role,
     settings::{LogFormat, TelemetrySettings},
     telemetry::{self, ClientContext},
-    testing::TestEnv,
+    testing::{self, TestEnv},
 };
 use llo_proto::{
     common::v1 as common,
@@ -263,7 +263,7 @@ async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
             ("messaging.destination.name", &destination),
             ("messaging.rabbitmq.destination.routing_key", enrolled),
             ("server.address", "127.0.0.1"),
-            ("server.port", "5672"),
+            ("server.port", &testing::amqp_port().to_string()),
         ],
     );
     let message_id = publish

@@ -74,7 +74,7 @@ fn topology(env: &TestEnv, service: ServiceName) -> Topology {
 }
 
 async fn dead_letter_reasons(env: &TestEnv, service: ServiceName) -> Vec<String> {
-    let letters = dead_letters::inspect(AMQP_URL, &topology(env, service), 10)
+    let letters = dead_letters::inspect(&AMQP_URL, &topology(env, service), 10)
         .await
         .expect("inspect");
     let mut reasons: Vec<String> = letters
@@ -108,7 +108,9 @@ async fn poison_messages_are_dead_lettered_with_their_reason_and_the_good_one_re
     stream.reached_part(3).await;
 
     let exchange = suite.env.settings(ServiceName::Intake).amqp.exchange;
-    let connection = bus::connect(AMQP_URL, "llo-fault-poison", 5).await.unwrap();
+    let connection = bus::connect(&AMQP_URL, "llo-fault-poison", 5)
+        .await
+        .unwrap();
     let channel = connection.create_channel().await.unwrap();
     channel
         .confirm_select(ConfirmSelectOptions::default())
@@ -161,7 +163,7 @@ async fn poison_messages_are_dead_lettered_with_their_reason_and_the_good_one_re
     }
 
     for service in CONSUMERS {
-        let moved = dead_letters::redrive(AMQP_URL, &topology(&suite.env, service), 10)
+        let moved = dead_letters::redrive(&AMQP_URL, &topology(&suite.env, service), 10)
             .await
             .unwrap();
         assert_eq!(moved, 3, "{}", service.as_str());

@@ -26,7 +26,7 @@ fn workshop_activities(plan: &pb::DevelopmentPlan) -> Vec<&pb::LearningActivity>
 
 /// Publishes a copy of a consumed event again, as a broker redelivery would.
 async fn republish(exchange: &str, delivery: &lapin::message::Delivery, new_id: bool) {
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();

@@ -10,7 +10,7 @@ use prost::Message as _;
 use crate::helpers::{Suite, eventually};
 
 async fn publish(exchange: &str, routing_key: &str, id: uuid::Uuid, body: Vec<u8>) {
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();

@@ -27,7 +27,7 @@ use llo_chassis::{
     },
     db,
     server::Readiness,
-    testing::{AMQP_URL, TcpProxy, TestEnv},
+    testing::{self, AMQP_URL, TcpProxy, TestEnv},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -180,7 +180,7 @@ impl Harness {
         env.track_queue(&queue.name);
         env.track_queue(&queue.dead_letter_queue);
         // As a service does when it is built: its queue exists before anything is sent.
-        bus::declare_now(AMQP_URL, &topology).await;
+        bus::declare_now(&AMQP_URL, &topology).await;
         Harness {
             env,
             settings,
@@ -272,7 +272,7 @@ impl Harness {
 
     /// Publishes raw, as a misbehaving producer could.
     async fn publish_raw(&self, routing_key: &str, payload: &[u8], properties: BasicProperties) {
-        let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+        let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
             .await
             .unwrap();
         let channel = connection.create_channel().await.unwrap();
@@ -333,7 +333,7 @@ impl Harness {
 
 /// Takes (acks) every message waiting in `queue`.
 async fn take_all(queue: &str) -> Vec<lapin::message::Delivery> {
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -363,7 +363,7 @@ fn ping() -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_commit_made_while_the_broker_is_down_is_published_once_it_is_back() {
-    let proxy = TcpProxy::start_for(5672).await;
+    let proxy = TcpProxy::start_for(testing::amqp_port()).await;
     let harness = Harness::new(Some(proxy.url())).await;
     let mut probe = harness.env.probe("test.#").await;
     harness.start_relay();
@@ -406,7 +406,7 @@ async fn a_commit_made_while_the_broker_is_down_is_published_once_it_is_back() {
 /// it forever while saying it is fine.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_consumer_whose_connection_stalls_is_not_ready_until_it_consumes_again() {
-    let proxy = TcpProxy::start_for(5672).await;
+    let proxy = TcpProxy::start_for(testing::amqp_port()).await;
     let harness = Harness::with(
         Some(proxy.url()),
         None,
@@ -574,7 +574,7 @@ async fn dead_letters_survive_inspection_and_can_be_redriven() {
         )
         .await;
     let seen = eventually("the poison is dead-lettered", || async {
-        let seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+        let seen = bus::dead_letters::inspect(&AMQP_URL, &harness.topology, 10)
             .await
             .unwrap();
         (!seen.is_empty()).then_some(seen)
@@ -591,7 +591,7 @@ async fn dead_letters_survive_inspection_and_can_be_redriven() {
             .contains("always fails")
     );
     // Looking again finds it again: inspecting takes nothing away.
-    let again = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+    let again = bus::dead_letters::inspect(&AMQP_URL, &harness.topology, 10)
         .await
         .unwrap();
     assert_eq!(again.len(), 1);
@@ -599,7 +599,7 @@ async fn dead_letters_survive_inspection_and_can_be_redriven() {
 
     // Re-driving moves it back into the service's queue, where it is handled again
     // (and, still failing, dead-lettered again).
-    let moved = bus::dead_letters::redrive(AMQP_URL, &harness.topology, 10)
+    let moved = bus::dead_letters::redrive(&AMQP_URL, &harness.topology, 10)
         .await
         .unwrap();
     assert_eq!(moved, 1);
@@ -623,7 +623,7 @@ async fn a_dead_letter_with_no_queue_to_take_it_is_kept_not_dropped() {
     .await;
     // Take the dead-letter queue's binding away, as an operator mistake or a
     // half-applied definitions file would.
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -660,7 +660,7 @@ async fn a_dead_letter_with_no_queue_to_take_it_is_kept_not_dropped() {
 
 /// (messages ready, consumers) of a queue.
 async fn queue_depth(queue: &str) -> (u32, u32) {
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -694,7 +694,7 @@ async fn an_event_no_queue_wants_is_kept_and_redriven_once_a_queue_binds() {
 
     // A subscriber appears; re-driving delivers the event with its routing key and id.
     let mut probe = harness.env.probe("later.#").await;
-    let moved = bus::dead_letters::redrive_unrouted(AMQP_URL, &harness.topology, 10)
+    let moved = bus::dead_letters::redrive_unrouted(&AMQP_URL, &harness.topology, 10)
         .await
         .unwrap();
     assert_eq!(moved, 1);
@@ -716,7 +716,7 @@ async fn an_event_no_queue_wants_is_kept_and_redriven_once_a_queue_binds() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_broker_that_stops_confirming_is_given_up_on_and_the_event_still_leaves() {
-    let proxy = TcpProxy::start_for(5672).await;
+    let proxy = TcpProxy::start_for(testing::amqp_port()).await;
     let harness = Harness::with(
         Some(proxy.url()),
         None,
@@ -1081,7 +1081,7 @@ async fn an_idle_relay_keeps_its_connection_and_prunes_only_every_ten_minutes() 
 async fn plant_dead_letters(harness: &Harness, count: usize) {
     use lapin::options::ConfirmSelectOptions;
     let queue = harness.topology.queue.clone().unwrap();
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -1130,11 +1130,11 @@ async fn inspecting_and_redriving_dead_letters_take_at_most_their_limit() {
     let queue = harness.topology.queue.clone().unwrap();
     plant_dead_letters(&harness, 3).await;
 
-    let seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 2)
+    let seen = bus::dead_letters::inspect(&AMQP_URL, &harness.topology, 2)
         .await
         .unwrap();
     assert_eq!(seen.len(), 2);
-    let mut seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+    let mut seen = bus::dead_letters::inspect(&AMQP_URL, &harness.topology, 10)
         .await
         .unwrap();
     seen.sort_by_key(|d| d.message_id.clone());
@@ -1154,7 +1154,7 @@ async fn inspecting_and_redriving_dead_letters_take_at_most_their_limit() {
         .collect();
     assert_eq!(seen, expected);
 
-    let moved = bus::dead_letters::redrive(AMQP_URL, &harness.topology, 2)
+    let moved = bus::dead_letters::redrive(&AMQP_URL, &harness.topology, 2)
         .await
         .unwrap();
     assert_eq!(moved, 2);
@@ -1172,7 +1172,7 @@ async fn inspecting_and_redriving_dead_letters_take_at_most_their_limit() {
             Some("achterhoek")
         );
     }
-    let moved = bus::dead_letters::redrive(AMQP_URL, &harness.topology, 10)
+    let moved = bus::dead_letters::redrive(&AMQP_URL, &harness.topology, 10)
         .await
         .unwrap();
     assert_eq!(moved, 1);
@@ -1195,12 +1195,12 @@ async fn redriving_unrouted_events_moves_each_at_most_once_and_keeps_what_is_sti
         (queue_depth(&unrouted).await.0 == 2).then_some(())
     })
     .await;
-    let moved = bus::dead_letters::redrive_unrouted(AMQP_URL, &harness.topology, 1)
+    let moved = bus::dead_letters::redrive_unrouted(&AMQP_URL, &harness.topology, 1)
         .await
         .unwrap();
     assert_eq!(moved, 1);
     // Still wanted by nobody: each comes back once, and is not taken a second time.
-    let moved = bus::dead_letters::redrive_unrouted(AMQP_URL, &harness.topology, 10)
+    let moved = bus::dead_letters::redrive_unrouted(&AMQP_URL, &harness.topology, 10)
         .await
         .unwrap();
     assert_eq!(moved, 2);
@@ -1216,12 +1216,12 @@ async fn a_service_that_consumes_nothing_has_no_dead_letters_to_handle() {
     let publisher = Topology::for_service(&harness.settings.amqp, "publisher", &[]);
     assert!(publisher.queue.is_none());
     assert_eq!(publisher.exchange, harness.topology.exchange);
-    let error = bus::dead_letters::inspect(AMQP_URL, &publisher, 10)
+    let error = bus::dead_letters::inspect(&AMQP_URL, &publisher, 10)
         .await
         .unwrap_err();
     assert!(error.to_string().contains("consumes no events"), "{error}");
     assert!(
-        bus::dead_letters::redrive(AMQP_URL, &publisher, 10)
+        bus::dead_letters::redrive(&AMQP_URL, &publisher, 10)
             .await
             .is_err()
     );
@@ -1237,7 +1237,7 @@ async fn the_topology_is_durable_and_declared_before_anything_is_sent() {
     let queue = harness.topology.queue.clone().unwrap();
     assert_eq!(queue.bindings, ["test.#"]);
     assert!(queue.name.ends_with("testsvc.events"), "{}", queue.name);
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -1309,7 +1309,7 @@ async fn the_topology_is_durable_and_declared_before_anything_is_sent() {
 async fn a_publish_the_broker_returns_or_refuses_is_an_error() {
     use lapin::options::{ConfirmSelectOptions, QueueDeclareOptions};
     let _env = TestEnv::new();
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -1410,9 +1410,10 @@ async fn connecting_gives_up_after_its_attempts_and_retries_until_then() {
             let _ = refused_tx.send(());
             while let Ok((mut inbound, _)) = listener.accept().await {
                 tokio::spawn(async move {
-                    let mut outbound = tokio::net::TcpStream::connect(("127.0.0.1", 5672))
-                        .await
-                        .unwrap();
+                    let mut outbound =
+                        tokio::net::TcpStream::connect(("127.0.0.1", testing::amqp_port()))
+                            .await
+                            .unwrap();
                     let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                 });
             }
@@ -1628,7 +1629,7 @@ async fn events_waiting_together_are_applied_in_one_transaction_each_exactly_onc
 /// Declares `queue` as an older version of the suite did: its delivery limit as a queue
 /// argument (which RabbitMQ never lets a re-declaration change).
 async fn declare_as_before(queue: &str, dead_letter_exchange: &str, dead_letter_key: &str) {
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -1706,7 +1707,7 @@ async fn inspected_queues_outlast_any_number_of_inspections() {
         )
         .await;
     eventually("the poison is dead-lettered", || async {
-        let seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+        let seen = bus::dead_letters::inspect(&AMQP_URL, &harness.topology, 10)
             .await
             .unwrap();
         (!seen.is_empty()).then_some(())
@@ -1714,7 +1715,7 @@ async fn inspected_queues_outlast_any_number_of_inspections() {
     .await;
     // More looks than RabbitMQ 4's default limit of 20 allows deliveries.
     for look in 0..25 {
-        let seen = bus::dead_letters::inspect(AMQP_URL, &harness.topology, 10)
+        let seen = bus::dead_letters::inspect(&AMQP_URL, &harness.topology, 10)
             .await
             .unwrap();
         assert_eq!(seen.len(), 1, "look {look}");

@@ -59,7 +59,7 @@ impl EventHandler for Quiet {
 }
 
 async fn publish(exchange: &str, routing_key: &str) {
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -221,7 +221,7 @@ async fn the_consumer_reports_lag_outcomes_and_dead_letters() {
     let queue = topology.queue.clone().unwrap();
     env.track_queue(&queue.name);
     env.track_queue(&queue.dead_letter_queue);
-    bus::declare_now(AMQP_URL, &topology).await;
+    bus::declare_now(&AMQP_URL, &topology).await;
     for _ in 0..3 {
         publish(&env.exchange, "test.ok.v1").await;
     }
@@ -328,7 +328,7 @@ async fn the_relay_reports_how_long_the_oldest_event_has_waited_until_it_leaves(
     env.track_queue(&queue.name);
     env.track_queue(&queue.dead_letter_queue);
     // A queue takes the event once the broker is reachable (declared directly).
-    bus::declare_now(AMQP_URL, &topology).await;
+    bus::declare_now(&AMQP_URL, &topology).await;
 
     // An event written two minutes ago that has not left yet.
     {

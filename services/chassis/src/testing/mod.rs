@@ -21,7 +21,17 @@ use crate::{
     auth::{Role, TokenRequest, mint_development_token},
 };
 
-pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+/// The broker the tests use: `TEST_AMQP_URL`, or the local RabbitMQ. Another broker
+/// lets the tests run beside a fault-test loop, which stops the local one now and then.
+pub static AMQP_URL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    std::env::var("TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+});
+
+/// The port of the tests' broker on 127.0.0.1 (for a `TcpProxy` in front of it).
+pub fn amqp_port() -> u16 {
+    crate::bus::broker_address(&AMQP_URL).map_or(5672, |(_, port)| port)
+}
 pub const SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432";
 
 /// One test's private slice of the local PostgreSQL and RabbitMQ.
@@ -173,7 +183,7 @@ impl Leftovers {
                 .push(format!("{prefix}{}.events.dead", service.as_str()));
         }
         self.queues.push(format!("{prefix}llo.events.unrouted"));
-        let Ok(connection) = lapin::Connection::connect(AMQP_URL, Default::default()).await else {
+        let Ok(connection) = lapin::Connection::connect(&AMQP_URL, Default::default()).await else {
             return;
         };
         // A failed delete closes its channel: one channel per name.
@@ -243,7 +253,7 @@ pub struct EventProbe {
 
 impl EventProbe {
     pub async fn open(queue: &str, exchange: &str, binding: &str) -> EventProbe {
-        let connection = crate::bus::connect(AMQP_URL, "test-probe", 5)
+        let connection = crate::bus::connect(&AMQP_URL, "test-probe", 5)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let channel = connection

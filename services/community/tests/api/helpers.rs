@@ -240,7 +240,7 @@ impl TestApp {
 }
 
 pub async fn publish_raw(exchange: &str, routing_key: &str, id: uuid::Uuid, body: Vec<u8>) {
-    let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await
         .unwrap();
     let channel = connection.create_channel().await.unwrap();

@@ -10,7 +10,8 @@
 //! - In a table whose total is published, the rows are the unit: a hidden row hides
 //!   all of its cells. When exactly one row is hidden, the shown row with the fewest
 //!   people (and at least one person; the first of equals) is hidden as well
-//!   (`Complementary`); when there is no such row, the total is hidden instead.
+//!   (`Complementary`). Such a row always exists: were every other row empty, the
+//!   total would be the small row itself, and hidden as the next rule says.
 //! - A total that itself describes fewer than `min` people is hidden (`SmallGroup`).
 //! - Nothing is hidden from a caller who may see the figures in full (`Rule::full`).
 
@@ -105,21 +106,23 @@ impl Rule {
                 total: Cell::SmallGroup,
             };
         }
-        let mut total = Cell::Shown;
         let hidden = rows.iter().filter(|c| **c == Cell::SmallGroup).count();
         if hidden == 1 {
+            // The total is not small, so another row has people: a partner exists.
             let partner = people
                 .iter()
                 .enumerate()
                 .filter(|(i, n)| rows[*i] == Cell::Shown && **n > 0)
                 .min_by_key(|(i, n)| (**n, *i))
                 .map(|(i, _)| i);
-            match partner {
-                Some(i) => rows[i] = Cell::Complementary,
-                None => total = Cell::Complementary,
+            if let Some(i) = partner {
+                rows[i] = Cell::Complementary;
             }
         }
-        RowPlan { rows, total }
+        RowPlan {
+            rows,
+            total: Cell::Shown,
+        }
     }
 }
 
@@ -234,15 +237,13 @@ mod tests {
     }
 
     #[test]
-    fn a_small_row_with_only_empty_rows_beside_it_hides_the_total() {
-        let rule = Rule {
-            min_group_size: 3,
-            applies: true,
-        };
-        let plan = rule.rows(&[2, 0, 0]);
-        // total 2 < 3: small itself.
+    fn a_small_row_with_only_empty_rows_beside_it_is_a_small_total() {
+        // Nothing to pair it with, and no need: the total is the small row itself.
+        let plan = RULE.rows(&[2, 0, 0]);
+        assert_eq!(plan.rows, vec![SmallGroup, Shown, Shown]);
         assert_eq!(plan.total, SmallGroup);
-        let plan = rule.rows(&[2, 0, 3]);
+        // One non-empty row beside it is enough for a partner, however large.
+        let plan = RULE.rows(&[2, 0, 30]);
         assert_eq!(plan.rows, vec![SmallGroup, Shown, Complementary]);
         assert_eq!(plan.total, Shown);
     }

@@ -98,7 +98,7 @@ impl TestApp {
 
     /// Publishes the events on this test's exchange (one connection, confirmed).
     pub async fn publish_all(&self, events: &[Recorded]) {
-        let connection = lapin::Connection::connect(AMQP_URL, Default::default())
+        let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
             .await
             .unwrap();
         let channel = connection.create_channel().await.unwrap();

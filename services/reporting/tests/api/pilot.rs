@@ -109,17 +109,7 @@ impl Pilot {
         for (index, (name, employees, people, scans, source, completed, credentials)) in
             plan.into_iter().enumerate()
         {
-            let organisation = Uuid::now_v7().to_string();
-            let at = p.at();
-            p.push(ev::OrganisationRegistered {
-                organisation_id: organisation.clone(),
-                region: REGION.into(),
-                sector: SECTOR.into(),
-                organisation_name: name.into(),
-                municipality: "Aalten".into(),
-                employee_count: employees,
-                occur_time: at,
-            });
+            let organisation = p.company(name, employees);
             let at = p.at();
             p.push(ev::MemberJoined {
                 member_id: organisation.clone(),
@@ -296,11 +286,9 @@ impl Pilot {
                     occur_time: at,
                 });
             }
-            p.companies.push(Company {
-                id: organisation,
-                name,
-                participants,
-            });
+            if let Some(company) = p.companies.last_mut() {
+                company.participants = participants;
+            }
         }
         // The learning community: one workshop held with 8 registrations, one cancelled.
         let held = Uuid::now_v7().to_string();
@@ -432,6 +420,63 @@ impl Pilot {
         }
     }
 
+    /// The next occur time of the stream.
+    pub fn now(&mut self) -> Option<prost_types::Timestamp> {
+        self.at()
+    }
+
+    /// Registers a company of `employees` and returns its id.
+    pub fn company(&mut self, name: &'static str, employees: i32) -> String {
+        let organisation = Uuid::now_v7().to_string();
+        let at = self.at();
+        self.push(ev::OrganisationRegistered {
+            organisation_id: organisation.clone(),
+            region: REGION.into(),
+            sector: SECTOR.into(),
+            organisation_name: name.into(),
+            municipality: "Aalten".into(),
+            employee_count: employees,
+            occur_time: at,
+        });
+        self.companies.push(Company {
+            id: organisation.clone(),
+            name,
+            participants: Vec::new(),
+        });
+        organisation
+    }
+
+    /// A new trajectory of `organisation` proposed, started and completed, all at `at`
+    /// (in life-cycle order; not added to the stream).
+    pub fn trajectory_states(
+        &mut self,
+        organisation: &str,
+        at: Option<prost_types::Timestamp>,
+    ) -> Vec<Recorded> {
+        let trajectory = Uuid::now_v7().to_string();
+        let changed = |from: &str, to: &str| ev::TrajectoryStatusChanged {
+            trajectory_id: trajectory.clone(),
+            organisation_id: organisation.to_owned(),
+            region: REGION.into(),
+            from_status: from.into(),
+            to_status: to.into(),
+            occur_time: at,
+        };
+        let mut out = Pilot::empty();
+        out.push(ev::TrajectoryProposed {
+            trajectory_id: trajectory.clone(),
+            organisation_id: organisation.to_owned(),
+            region: REGION.into(),
+            assessment_id: Uuid::now_v7().to_string(),
+            priority_dimension_ids: vec!["leiderschap".into()],
+            intervention_ids: vec![],
+            occur_time: at,
+        });
+        out.push(changed("proposed", "active"));
+        out.push(changed("active", "completed"));
+        out.events
+    }
+
     pub fn organisation_ids(&self) -> Vec<String> {
         self.companies.iter().map(|c| c.id.clone()).collect()
     }
@@ -460,6 +505,19 @@ pub fn shuffled_with_duplicates(events: &[Recorded]) -> Vec<Recorded> {
             .wrapping_add(1_442_695_040_888_963_407);
         let j = (state >> 33) as usize % (i + 1);
         out.swap(i, j);
+    }
+    out
+}
+
+/// The stream, then the same facts again under new ids until it holds at least `total`
+/// events: a long stream whose figures are those of `events`.
+pub fn with_copies(events: &[Recorded], total: usize) -> Vec<Recorded> {
+    let mut out = events.to_vec();
+    while out.len() < total {
+        out.extend(events.iter().map(|event| Recorded {
+            id: Uuid::now_v7(),
+            ..event.clone()
+        }));
     }
     out
 }

@@ -23,8 +23,8 @@ const PREFETCH: u16 = 200;
 pub async fn ceiling(env: &TestEnv, messages: usize, size: usize) -> anyhow::Result<f64> {
     let queue = format!("{}bench.broker-ceiling", env.queue_prefix());
     env.track_queue(&queue);
-    let publisher = llo_chassis::bus::connect(AMQP_URL, "llo-bench-publisher", 5).await?;
-    let consumer = llo_chassis::bus::connect(AMQP_URL, "llo-bench-consumer", 5).await?;
+    let publisher = llo_chassis::bus::connect(&AMQP_URL, "llo-bench-publisher", 5).await?;
+    let consumer = llo_chassis::bus::connect(&AMQP_URL, "llo-bench-consumer", 5).await?;
     let channel = publisher.create_channel().await?;
     let mut arguments = FieldTable::default();
     arguments.insert(

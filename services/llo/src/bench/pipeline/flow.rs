@@ -53,7 +53,7 @@ impl Flow {
         Ok(Flow(Arc::new(Inner {
             outboxes,
             reporting: connect(&env.database_url(ServiceName::Reporting)).await?,
-            amqp: llo_chassis::bus::connect(AMQP_URL, "llo-bench-pipeline-flow", 5).await?,
+            amqp: llo_chassis::bus::connect(&AMQP_URL, "llo-bench-pipeline-flow", 5).await?,
             queues: CONSUMERS.iter().map(|s| queue(env, *s)).collect(),
         })))
     }

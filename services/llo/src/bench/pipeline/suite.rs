@@ -145,7 +145,7 @@ pub fn queue(env: &TestEnv, service: ServiceName) -> String {
 
 /// Until every consumer declared its queue (events published before would be unrouted).
 async fn wait_for_queues(env: &TestEnv) -> anyhow::Result<()> {
-    let connection = llo_chassis::bus::connect(AMQP_URL, "llo-bench-pipeline", 5).await?;
+    let connection = llo_chassis::bus::connect(&AMQP_URL, "llo-bench-pipeline", 5).await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     for service in CONSUMERS {
         loop {
