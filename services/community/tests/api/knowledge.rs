@@ -5,14 +5,31 @@ use tonic::Code;
 use crate::helpers::*;
 
 async fn publish(client: &mut Client, author: &str, title: &str, body: &str) -> String {
+    publish_as(
+        client,
+        author,
+        (title, body),
+        pb::KnowledgeItemKind::LearningExperience,
+        "instrumenten-leercultuur",
+    )
+    .await
+}
+
+async fn publish_as(
+    client: &mut Client,
+    author: &str,
+    (title, body): (&str, &str),
+    kind: pb::KnowledgeItemKind,
+    theme: &str,
+) -> String {
     client
         .publish_knowledge_item(pb::PublishKnowledgeItemRequest {
             request_id: String::new(),
             region: REGION.into(),
-            kind: pb::KnowledgeItemKind::LearningExperience as i32,
+            kind: kind as i32,
             title: title.into(),
             body: body.into(),
-            themes: vec!["instrumenten-leercultuur".into()],
+            themes: vec![theme.into()],
             author_member_id: author.into(),
             visibility: pb::KnowledgeVisibility::Community as i32,
         })
@@ -56,6 +73,18 @@ async fn dutch_search_finds_inflections_accents_and_parts_of_compounds_best_firs
     let app = TestApp::spawn().await;
     let mut coach = app.coach().await;
     let author = app.company("Nijhuis Groep").await;
+    // The oldest: an instrument on another theme, "medewerkers" once in its body.
+    let floor = publish_as(
+        &mut coach,
+        &author,
+        (
+            "Leren op de vloer",
+            "Ervaren medewerkers nemen nieuwe collega's mee op de werkvloer.",
+        ),
+        pb::KnowledgeItemKind::Instrument,
+        "other",
+    )
+    .await;
     let training = publish(
         &mut coach,
         &author,
@@ -66,7 +95,7 @@ async fn dutch_search_finds_inflections_accents_and_parts_of_compounds_best_firs
     let ideas = publish(
         &mut coach,
         &author,
-        "Werkoverleg als leermoment",
+        "Werkoverleg met medewerkers als leermoment",
         "Nieuwe ideeën van medewerkers komen in het werkoverleg op tafel.",
     )
     .await;
@@ -102,41 +131,69 @@ async fn dutch_search_finds_inflections_accents_and_parts_of_compounds_best_firs
     let found = search(&mut coach, "opleiding", 10, "").await;
     assert_eq!(ids(&found), [training.as_str()]);
 
-    // Best match first: the word in the title and the body beats the body alone.
-    let both = search(&mut coach, "medewerkers", 10, "").await;
-    assert_eq!(ids(&both), [planning.as_str(), ideas.as_str()]);
-    assert!(both.results[0].score >= both.results[1].score);
+    // Best match first, not newest or oldest first: the word in the title and the body
+    // (ideas, published second) beats the body alone; equal matches newest first
+    // (planning, then floor, the oldest).
+    let all = search(&mut coach, "medewerkers", 10, "").await;
+    assert_eq!(
+        ids(&all),
+        [ideas.as_str(), planning.as_str(), floor.as_str()]
+    );
+    assert!(all.results[0].score > all.results[1].score);
+    assert_eq!(all.results[1].score, all.results[2].score);
 
     // Paged, each page with its own snippets.
     let first = search(&mut coach, "medewerkers", 1, "").await;
-    assert_eq!(ids(&first), [planning.as_str()]);
+    assert_eq!(ids(&first), [ideas.as_str()]);
     assert!(!first.next_page_token.is_empty());
     let second = search(&mut coach, "medewerkers", 1, &first.next_page_token).await;
-    assert_eq!(ids(&second), [ideas.as_str()]);
+    assert_eq!(ids(&second), [planning.as_str()]);
     assert!(second.results[0].snippet.contains("<b>"));
-    assert!(second.next_page_token.is_empty());
+    let third = search(&mut coach, "medewerkers", 1, &second.next_page_token).await;
+    assert_eq!(ids(&third), [floor.as_str()]);
+    assert!(third.next_page_token.is_empty());
 
-    // Filters; a word that is nowhere finds nothing.
-    let instruments = coach
-        .search_knowledge(pb::SearchKnowledgeRequest {
-            query: "medewerkers".into(),
-            kind: pb::KnowledgeItemKind::Instrument as i32,
+    // Filters that match, and filters that leave nothing; a word that is nowhere finds
+    // nothing.
+    let filtered = |kind: pb::KnowledgeItemKind, theme: &str| pb::SearchKnowledgeRequest {
+        query: "medewerkers".into(),
+        kind: kind as i32,
+        theme: theme.into(),
+        ..Default::default()
+    };
+    let mut found = async |request| coach.search_knowledge(request).await.unwrap().into_inner();
+    let instruments = found(filtered(pb::KnowledgeItemKind::Instrument, "")).await;
+    assert_eq!(ids(&instruments), [floor.as_str()]);
+    let on_theme = found(filtered(
+        pb::KnowledgeItemKind::Unspecified,
+        "instrumenten-leercultuur",
+    ))
+    .await;
+    assert_eq!(ids(&on_theme), [ideas.as_str(), planning.as_str()]);
+    let neither = found(filtered(
+        pb::KnowledgeItemKind::Instrument,
+        "instrumenten-leercultuur",
+    ))
+    .await;
+    assert!(neither.results.is_empty());
+    assert!(
+        found(pb::SearchKnowledgeRequest {
+            query: "zorgrobot".into(),
             ..Default::default()
         })
         .await
-        .unwrap()
-        .into_inner();
-    assert!(instruments.results.is_empty());
-    assert!(
-        search(&mut coach, "zorgrobot", 10, "")
-            .await
-            .results
-            .is_empty()
+        .results
+        .is_empty()
     );
     // No text: the newest first.
     assert_eq!(
         ids(&search(&mut coach, "", 10, "").await),
-        [planning.as_str(), ideas.as_str(), training.as_str()]
+        [
+            planning.as_str(),
+            ideas.as_str(),
+            training.as_str(),
+            floor.as_str()
+        ]
     );
 }
 

@@ -9,4 +9,5 @@ mod knowledge;
 mod members;
 mod retries;
 mod service;
+mod wait_list;
 mod workshops;
