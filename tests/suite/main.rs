@@ -8,6 +8,7 @@ mod erasure;
 mod flow;
 mod funding;
 mod helpers;
+mod pilot;
 mod reactions;
 mod reporting;
 mod retries;

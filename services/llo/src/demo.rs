@@ -392,11 +392,10 @@ async fn run(endpoints: &Endpoints, tokens: &Tokens, options: &DemoOptions) -> a
     bar.phase(2, "trajectories, coaching, courses and funding");
     let catalogue = demo_trajectories::publish_catalogue(&mut school).await?;
     demo_trajectories::register_coaches(&mut coach, REGION, &COACHES).await?;
-    let mut expected = demo_reporting::Expected {
-        companies: COMPANIES.len(),
-        participants: COMPANIES.len() * STAFF,
-        ..Default::default()
-    };
+    let mut expected = demo_reporting::Expected::default();
+    for (company, organisation, people, _) in &enrolled {
+        expected.enrolled(&organisation.organisation_id, company.name, people.clone());
+    }
     let mut trajectories = Vec::new();
     for (index, (company, organisation, people, _)) in enrolled.iter().enumerate() {
         bar.step(index, enrolled.len(), company.name);
@@ -430,8 +429,9 @@ async fn run(endpoints: &Endpoints, tokens: &Tokens, options: &DemoOptions) -> a
         say!(
             "  development plans: {planned} courses planned and funded, {completed} completed with a credential"
         );
-        expected.activities_completed += completed;
-        expected.coaching_sessions += demo_trajectories::COACHING_SESSIONS;
+        let own = expected.company(&organisation.organisation_id)?;
+        own.courses_completed = completed;
+        own.coaching_sessions = demo_trajectories::COACHING_SESSIONS;
         trajectories.push(trajectory.trajectory_id);
     }
     demo_trajectories::print_budget(&mut coach).await?;
@@ -439,9 +439,7 @@ async fn run(endpoints: &Endpoints, tokens: &Tokens, options: &DemoOptions) -> a
     // The learning community.
     bar.phase(3, "the learning community");
     let community_outcome = demo_community::run(&mut community, &mut coach, &roster).await?;
-    expected.workshops = community_outcome.workshops;
-    expected.activities_completed += community_outcome.attended;
-    expected.knowledge_items = community_outcome.knowledge_items;
+    expected.attended(&community_outcome.attended);
 
     // Phase three: the follow-up scans, and the trajectories completed.
     bar.phase(4, "follow-up scans, trajectories completed");
@@ -470,8 +468,9 @@ async fn run(endpoints: &Endpoints, tokens: &Tokens, options: &DemoOptions) -> a
             }
         }
         demo_trajectories::complete_trajectory(&mut coach, trajectory).await?;
-        expected.trajectories_completed += 1;
-        expected.companies_compared += 1;
+        let own = expected.company(&organisation.organisation_id)?;
+        own.trajectory_completed = true;
+        own.both_scans = true;
     }
     say!("\n== Follow-up scans: baseline → follow-up, per company (mean, 1–5) ==");
     for (company, rows) in &changes {
@@ -487,7 +486,7 @@ async fn run(endpoints: &Endpoints, tokens: &Tokens, options: &DemoOptions) -> a
 
     // Reporting has its own copy of every event: wait until it shows what was put in.
     bar.phase(5, "waiting for reporting to catch up");
-    demo_reporting::wait_until_caught_up(&mut manager, REGION, &expected, &bar).await?;
+    demo_reporting::wait_until_caught_up(&mut manager, &expected, &bar).await?;
 
     bar.phase(6, "summary and report");
     demo_reporting::summary(&mut manager, REGION).await?;

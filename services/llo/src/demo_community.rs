@@ -249,12 +249,9 @@ const RATINGS: [(i32, &str); 9] = [
 
 /// What the community part put in, for the check against reporting's figures.
 pub struct Outcome {
-    /// Workshops scheduled (none cancelled).
-    pub workshops: usize,
-    /// Attendances recorded as fully or partially attended: each becomes a completed
-    /// workshop activity in the attendee's plan.
-    pub attended: usize,
-    pub knowledge_items: usize,
+    /// The participants recorded as fully or partially attended: each attendance becomes
+    /// a completed workshop activity in the attendee's plan.
+    pub attended: Vec<String>,
 }
 
 pub async fn run(
@@ -373,6 +370,7 @@ pub async fn run(
         })
         .collect();
     let (mut fully, mut partially, mut no_show) = (0, 0, Vec::new());
+    let mut attended = Vec::new();
     let mut first_attendee = None;
     for (n, (registration, person, company)) in attendees.iter().enumerate() {
         let (attendance, hours) = match n {
@@ -392,6 +390,7 @@ pub async fn run(
                 first_attendee.get_or_insert(*person);
             }
         }
+        attended.push(person.participant_id.clone());
         let (rating, comment) = RATINGS[n % RATINGS.len()];
         community
             .submit_workshop_feedback(pb::SubmitWorkshopFeedbackRequest {
@@ -429,11 +428,7 @@ pub async fn run(
     if let Some(person) = first_attendee {
         print_plan(coach, person).await?;
     }
-    Ok(Outcome {
-        workshops: workshops.len(),
-        attended: fully + partially,
-        knowledge_items: KNOWLEDGE.len(),
-    })
+    Ok(Outcome { attended })
 }
 
 async fn register_partner(

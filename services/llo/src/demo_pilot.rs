@@ -330,11 +330,11 @@ pub async fn run(
         .collect();
     anyhow::ensure!(!coaches.is_empty(), "the demo file names no coaches");
     demo_trajectories::register_coaches(&mut coach, region, &coaches).await?;
-    let mut expected = demo_reporting::Expected {
-        companies: data.companies.len(),
-        participants: staff,
-        ..Default::default()
-    };
+    let mut expected = demo_reporting::Expected::default();
+    for e in &enrolled {
+        let people = e.people.iter().map(|p| p.participant_id.clone()).collect();
+        expected.enrolled(&e.organisation.organisation_id, &e.company.name, people);
+    }
     let mut trajectories = Vec::new();
     for (index, e) in enrolled.iter().enumerate() {
         bar.step(index, enrolled.len(), &e.company.name);
@@ -361,17 +361,16 @@ pub async fn run(
         say!(
             "  development plans: {planned} courses planned and funded, {completed} completed with a credential"
         );
-        expected.activities_completed += completed;
-        expected.coaching_sessions += demo_trajectories::COACHING_SESSIONS;
+        let own = expected.company(&e.organisation.organisation_id)?;
+        own.courses_completed = completed;
+        own.coaching_sessions = demo_trajectories::COACHING_SESSIONS;
         trajectories.push(trajectory.trajectory_id);
     }
 
     // The learning community.
     bar.phase(3, "the learning community");
     let outcome = run_community(&mut community, pilot, &enrolled).await?;
-    expected.workshops = outcome.workshops;
-    expected.activities_completed += outcome.attended;
-    expected.knowledge_items = outcome.knowledge_items;
+    expected.attended(&outcome.attended);
 
     // Phase three: follow-up scans, trajectories completed.
     bar.phase(4, "follow-up scans, trajectories completed");
@@ -414,13 +413,14 @@ pub async fn run(
             .collect();
         say!("{:<24} {}", e.company.name, line.join("  "));
         demo_trajectories::complete_trajectory(&mut coach, trajectory).await?;
-        expected.trajectories_completed += 1;
-        expected.companies_compared += 1;
+        let own = expected.company(&e.organisation.organisation_id)?;
+        own.trajectory_completed = true;
+        own.both_scans = true;
     }
     say!("All {} trajectories completed.", trajectories.len());
 
     bar.phase(5, "waiting for reporting to catch up");
-    demo_reporting::wait_until_caught_up(&mut manager, region, &expected, &bar).await?;
+    demo_reporting::wait_until_caught_up(&mut manager, &expected, &bar).await?;
 
     bar.phase(6, "summary and report");
     demo_reporting::summary(&mut manager, region).await?;
@@ -921,9 +921,8 @@ async fn remaining_per_source(
 }
 
 struct CommunityOutcome {
-    workshops: usize,
-    attended: usize,
-    knowledge_items: usize,
+    /// The participants who attended.
+    attended: Vec<String>,
 }
 
 fn member_type(kind: &str) -> CommunityMemberType {
@@ -1041,7 +1040,7 @@ async fn run_community(
         );
         tokio::time::sleep(wait + Duration::from_millis(300)).await;
     }
-    let (mut attended, mut no_show) = (0, Vec::new());
+    let (mut attended, mut no_show) = (Vec::new(), Vec::new());
     let booked_ones = registrations
         .iter()
         .filter(|(r, ..)| r.status == common::WorkshopRegistrationStatus::Booked as i32);
@@ -1063,7 +1062,7 @@ async fn run_community(
             no_show.push(format!("{} ({})", person.name, company.name));
             continue;
         }
-        attended += 1;
+        attended.push(person.participant_id.clone());
         if let Some(feedback) = data.feedback.get(n % data.feedback.len().max(1)) {
             community
                 .submit_workshop_feedback(cpb::SubmitWorkshopFeedbackRequest {
@@ -1084,7 +1083,8 @@ async fn run_community(
         .workshop
         .unwrap_or_default();
     say!(
-        "  attendance: {attended} fully, {} no-show: {}; feedback: {} ratings, average {:.1} out of 5",
+        "  attendance: {} fully, {} no-show: {}; feedback: {} ratings, average {:.1} out of 5",
+        attended.len(),
         no_show.len(),
         no_show.join(", "),
         figures.feedback_count,
@@ -1105,7 +1105,6 @@ async fn run_community(
     }
 
     say!("\nKnowledge library:");
-    let mut knowledge_items = 0;
     for item in &data.knowledge {
         let Some(author) = enrolled.get(item.company) else {
             continue;
@@ -1132,7 +1131,6 @@ async fn run_community(
                 visibility: visibility as i32,
             })
             .await?;
-        knowledge_items += 1;
         say!(
             "  {:<20} {} ({})",
             item.kind,
@@ -1155,11 +1153,7 @@ async fn run_community(
         let item = hit.item.clone().unwrap_or_default();
         say!("  {} (score {:.2})", item.title, hit.score);
     }
-    Ok(CommunityOutcome {
-        workshops: workshops.len(),
-        attended,
-        knowledge_items,
-    })
+    Ok(CommunityOutcome { attended })
 }
 
 async fn wait_for_companies(

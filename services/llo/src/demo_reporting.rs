@@ -1,5 +1,6 @@
 //! Phase three of the pilot demo, the read side: the demo waits until reporting shows
-//! what the demo put in (it asks reporting's own figures, no fixed sleeps), prints a
+//! what the demo put in for each of its own companies (it asks reporting's figures per
+//! company, by id, no fixed sleeps; a region's totals may hold other data), prints a
 //! short summary as the programme manager sees it (in full), and writes the shareable
 //! HTML report, which is anonymised whoever asks; the demo asks as an evaluator.
 use std::{
@@ -16,136 +17,179 @@ const DEADLINE: Duration = Duration::from_secs(60);
 /// How often the demo asks in the meantime.
 const POLL: Duration = Duration::from_millis(250);
 
-/// What the demo put in, as reporting counts it.
-#[derive(Debug, Default)]
-pub struct Expected {
-    pub companies: usize,
-    pub participants: usize,
-    /// Courses the school completed plus workshops attended.
-    pub activities_completed: usize,
+/// What the pilot put in for one of its own companies, as reporting counts it.
+#[derive(Debug, Default, Clone)]
+pub struct CompanyExpected {
+    pub organisation_id: String,
+    pub name: String,
+    /// Its employees in the programme (participant ids).
+    pub people: Vec<String>,
+    pub courses_completed: usize,
+    /// Workshops its people attended: each a completed activity in their plan.
+    pub workshops_attended: usize,
     pub coaching_sessions: usize,
-    pub workshops: usize,
-    pub knowledge_items: usize,
-    pub trajectories_completed: usize,
-    /// Companies with a baseline and a follow-up scan.
-    pub companies_compared: usize,
+    pub trajectory_completed: bool,
+    /// A baseline and a follow-up scan.
+    pub both_scans: bool,
 }
 
-/// (what, expected, reported) for every figure the demo knows.
-async fn compare(
-    reporting: &mut Reporting,
-    region: &str,
-    expected: &Expected,
-) -> anyhow::Result<Vec<(&'static str, usize, usize)>> {
-    let overview = reporting
-        .get_programme_overview(pb::GetProgrammeOverviewRequest {
-            region: region.to_owned(),
-            sector: String::new(),
+/// What the pilot put in, company by company. The pilot checks only its own companies
+/// (by their ids), never a region's totals: the region may hold other data, and the
+/// pilot may have run before.
+#[derive(Debug, Default)]
+pub struct Expected {
+    pub companies: Vec<CompanyExpected>,
+}
+
+impl Expected {
+    pub fn enrolled(&mut self, organisation_id: &str, name: &str, people: Vec<String>) {
+        self.companies.push(CompanyExpected {
+            organisation_id: organisation_id.to_owned(),
+            name: name.to_owned(),
+            people,
+            ..Default::default()
+        });
+    }
+
+    pub fn company(&mut self, organisation_id: &str) -> anyhow::Result<&mut CompanyExpected> {
+        self.companies
+            .iter_mut()
+            .find(|c| c.organisation_id == organisation_id)
+            .ok_or_else(|| anyhow::anyhow!("organisation {organisation_id} is not the pilot's"))
+    }
+
+    /// Counts each attendee's workshop on their company.
+    pub fn attended(&mut self, participants: &[String]) {
+        for participant in participants {
+            if let Some(company) = self
+                .companies
+                .iter_mut()
+                .find(|c| c.people.contains(participant))
+            {
+                company.workshops_attended += 1;
+            }
+        }
+    }
+}
+
+/// One measure of one company: (what, expected, reported).
+type Row = (&'static str, usize, usize);
+
+/// The measures of one of the pilot's companies, as reporting shows them now (all
+/// zero while reporting has not heard of the company yet).
+async fn compare(reporting: &mut Reporting, company: &CompanyExpected) -> anyhow::Result<Vec<Row>> {
+    let progress = match reporting
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: company.organisation_id.clone(),
         })
-        .await?
-        .into_inner();
-    let evaluation = reporting
-        .get_evaluation(pb::GetEvaluationRequest {
-            region: region.to_owned(),
-            sector: String::new(),
-        })
-        .await?
-        .into_inner();
+        .await
+    {
+        Ok(progress) => progress.into_inner(),
+        Err(status) if status.code() == tonic::Code::NotFound => Default::default(),
+        Err(status) => return Err(status.into()),
+    };
     let figure = |f: &Option<pb::Figure>| f.as_ref().map_or(0, |f| f.value.round() as usize);
-    let count = |n: i32| usize::try_from(n).unwrap_or(0);
-    let completed = overview
-        .trajectories
-        .iter()
-        .find(|t| t.state == pb::TrajectoryState::Completed as i32)
-        .map_or(0, |t| count(t.count));
+    let known = !progress.organisation_id.is_empty();
+    // A follow-up beside the baseline (a pack's scan may leave a dimension out).
+    let both_scans = progress.dimensions.iter().any(|d| {
+        d.follow_up
+            .as_ref()
+            .is_some_and(|f| f.status == CellStatus::Shown as i32)
+    });
     Ok(vec![
-        (
-            "companies",
-            expected.companies,
-            overview.companies.as_ref().map_or(0, |c| count(c.total)),
-        ),
+        ("companies", 1, usize::from(known)),
         (
             "employees reached",
-            expected.participants,
-            figure(&overview.employees_reached),
+            company.people.len(),
+            figure(&progress.participants),
         ),
         (
             "learning activities completed",
-            expected.activities_completed,
-            figure(&overview.learning_activities_completed),
+            company.courses_completed + company.workshops_attended,
+            figure(&progress.learning_activities_completed),
         ),
         (
             "coaching sessions",
-            expected.coaching_sessions,
-            count(overview.coaching_sessions),
-        ),
-        (
-            "workshops held",
-            expected.workshops,
-            count(overview.workshops_held),
-        ),
-        (
-            "knowledge items",
-            expected.knowledge_items,
-            count(overview.knowledge_items),
+            company.coaching_sessions,
+            usize::try_from(progress.coaching_sessions).unwrap_or(0),
         ),
         (
             "trajectories completed",
-            expected.trajectories_completed,
-            completed,
+            usize::from(company.trajectory_completed),
+            usize::from(progress.trajectory_state == pb::TrajectoryState::Completed as i32),
         ),
         (
             "companies with both scans",
-            expected.companies_compared,
-            evaluation
-                .behaviour
-                .as_ref()
-                .map_or(0, |b| count(b.companies_compared)),
+            usize::from(company.both_scans),
+            usize::from(both_scans),
         ),
     ])
 }
 
-fn describe(rows: &[(&str, usize, usize)]) -> String {
+fn describe(rows: &[Row]) -> String {
     rows.iter()
         .map(|(what, want, seen)| format!("{what} {seen} of {want}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// Asks reporting until every figure the demo knows is there, for up to 60 s.
+/// The rows of every company added up, measure by measure.
+fn totals(per_company: &[Vec<Row>]) -> Vec<Row> {
+    let mut totals: Vec<Row> = Vec::new();
+    for rows in per_company {
+        for (i, (what, want, seen)) in rows.iter().enumerate() {
+            match totals.get_mut(i) {
+                Some(total) => {
+                    total.1 += want;
+                    total.2 += seen;
+                }
+                None => totals.push((what, *want, *seen)),
+            }
+        }
+    }
+    totals
+}
+
+/// Asks reporting until it shows what the pilot put in for each of its companies, for
+/// up to 60 s.
 pub async fn wait_until_caught_up(
     reporting: &mut Reporting,
-    region: &str,
     expected: &Expected,
     bar: &Bar,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     loop {
-        let rows = compare(reporting, region, expected).await?;
+        let mut per_company = Vec::new();
+        for company in &expected.companies {
+            let rows = compare(reporting, company).await?;
+            // Reporting's figures only grow while events arrive: more than the pilot put
+            // in will not go away.
+            if let Some((what, want, seen)) = rows.iter().find(|(_, want, seen)| seen > want) {
+                anyhow::bail!(
+                    "reporting shows {seen} {what} for {} ({}), the pilot put in {want}: an \
+                     earlier run of this pilot stopped half-way, or something else recorded \
+                     for this company",
+                    company.name,
+                    company.organisation_id
+                );
+            }
+            per_company.push(rows);
+        }
+        let rows = totals(&per_company);
         let equal = rows.iter().filter(|(_, want, seen)| want == seen).count();
         bar.step(equal, rows.len(), "figures caught up");
         if equal == rows.len() {
             say!(
-                "\nReporting caught up in {:.1} s: {}.",
+                "\nReporting caught up in {:.1} s, for the pilot's own companies: {}.",
                 started.elapsed().as_secs_f64(),
                 describe(&rows)
             );
             return Ok(());
         }
-        // Reporting's figures only grow while events arrive: more than the demo put in
-        // will not go away (something else wrote to this region, or an earlier run was
-        // interrupted half-way).
-        if let Some((what, want, seen)) = rows.iter().find(|(_, want, seen)| seen > want) {
-            anyhow::bail!(
-                "reporting shows {seen} {what}, the demo put in {want}: the region holds \
-                 more than this demo's data (all figures: {})",
-                describe(&rows)
-            );
-        }
         if started.elapsed() >= DEADLINE {
             anyhow::bail!(
-                "reporting did not catch up within {} s (reported of expected: {}); \
-                 check `llo show health` and `llo dead-letters list reporting`",
+                "reporting did not catch up within {} s (reported of expected, the pilot's \
+                 companies: {}); check `llo show health` and `llo dead-letters list reporting`",
                 DEADLINE.as_secs(),
                 describe(&rows)
             );

@@ -1,0 +1,103 @@
+//! The pilot demo (`llo demo`, what `scripts/up` plays) as a user runs it: against a
+//! suite whose region already holds other data, twice in a row; and a failure is one
+//! line, not a backtrace.
+use std::{path::PathBuf, process::Output};
+
+use llo_chassis::auth::Role;
+
+use crate::helpers::*;
+
+/// The `llo` binary beside the services' (`cargo build --bins`, as `scripts/test` does).
+fn llo() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let llo = profile.join("llo");
+    assert!(
+        llo.exists(),
+        "{} is missing: build every binary first (cargo build --bins)",
+        llo.display()
+    );
+    llo
+}
+
+/// Runs `llo` with `args` to its end (off the runtime's threads, which serve the suite).
+async fn run_llo(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(llo())
+            .args(args)
+            .env("RUST_BACKTRACE", "1")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn demo(suite: &Suite, report_dir: &std::path::Path) -> Output {
+    let url = |port: u16| format!("http://127.0.0.1:{port}");
+    run_llo(vec![
+        "demo".into(),
+        "--intake".into(),
+        url(suite.intake_port),
+        "--trajectories".into(),
+        url(suite.trajectories_port),
+        "--community".into(),
+        url(suite.community_port),
+        "--reporting".into(),
+        url(suite.reporting_port),
+        "--report-dir".into(),
+        report_dir.display().to_string(),
+    ])
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
+    let suite = Suite::spawn().await;
+    // Somebody tried the API first: an organisation of their own in the Achterhoek.
+    let mut intake = suite.intake(Role::ProgrammeManager, None).await;
+    company(&mut intake, "12345678", 30, 3).await;
+    let report_dir = std::env::temp_dir().join(format!("llo-pilot-{}", suite.env.id));
+    std::fs::create_dir_all(&report_dir).unwrap();
+
+    for run in 1..=2 {
+        let output = demo(&suite, &report_dir).await;
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(
+            output.status.success(),
+            "run {run} failed:\n{stderr}\n{stdout}"
+        );
+        assert!(
+            stdout.contains(
+                "for the pilot's own companies: companies 6 of 6, employees reached 48 of 48"
+            ),
+            "run {run}:\n{stdout}"
+        );
+    }
+    let report = report_dir.join("llo-report-achterhoek.html");
+    assert!(report.is_file(), "{}", report.display());
+    std::fs::remove_dir_all(&report_dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pilot_that_cannot_reach_a_service_says_so_in_one_line() {
+    let nowhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = nowhere.local_addr().unwrap().port();
+    drop(nowhere);
+    let output = run_llo(vec![
+        "demo".into(),
+        "--intake".into(),
+        format!("http://127.0.0.1:{port}"),
+    ])
+    .await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("llo: "), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}
