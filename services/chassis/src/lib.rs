@@ -14,6 +14,7 @@ pub mod import;
 pub mod packs;
 pub mod paging;
 pub mod rpc_layer;
+pub mod scope;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

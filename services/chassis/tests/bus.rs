@@ -1739,7 +1739,7 @@ async fn inspected_queues_outlast_any_number_of_inspections() {
 
 /// Each queue's `x-delivery-limit` argument, as the broker reports it.
 fn delivery_limits() -> HashMap<String, Option<i64>> {
-    let output = std::process::Command::new("rabbitmqctl")
+    let output = testing::rabbitmqctl()
         .args([
             "list_queues",
             "name",

@@ -28,6 +28,16 @@ pub static AMQP_URL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
 });
 
+/// `rabbitmqctl` for the tests' broker: `TEST_RABBITMQ_NODE` names its node when it is
+/// not the local default (beside `TEST_AMQP_URL`).
+pub fn rabbitmqctl() -> std::process::Command {
+    let mut command = std::process::Command::new("rabbitmqctl");
+    if let Ok(node) = std::env::var("TEST_RABBITMQ_NODE") {
+        command.args(["-n", &node]);
+    }
+    command
+}
+
 /// The port of the tests' broker on 127.0.0.1 (for a `TcpProxy` in front of it).
 pub fn amqp_port() -> u16 {
     crate::bus::broker_address(&AMQP_URL).map_or(5672, |(_, port)| port)

@@ -12,10 +12,7 @@ use llo_chassis::{
 use llo_proto::community::v1 as pb;
 use uuid::Uuid;
 
-use super::{
-    Context, mapping, named_region, own_organisation, position_after, position_token,
-    visible_member,
-};
+use super::{Context, mapping, position_after, position_token, visible_member};
 use crate::{
     domain::{commands::PublishKnowledgeItem, model::KnowledgeKind, rules},
     events,
@@ -41,7 +38,7 @@ pub async fn publish(
     let command = PublishKnowledgeItem::try_from((request, ctx.installation()))?;
     let key = key?;
     let region = &command.region;
-    named_region(caller, region)?;
+    caller.require_region(region)?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -52,7 +49,7 @@ pub async fn publish(
                     author.id
                 )));
             }
-            if let Some(own) = own_organisation(caller)
+            if let Some(own) = caller.own_organisation()
                 && author.organisation_id != Some(own)
             {
                 return Err(ApiError::denied(
@@ -115,7 +112,8 @@ pub async fn search(
             "is not a token this service issued",
         ));
     }
-    let regions: Vec<String> = super::listing_regions(caller, &request.region)?
+    let regions: Vec<String> = caller
+        .listing_regions(&request.region)?
         .into_iter()
         .map(str::to_owned)
         .collect();

@@ -9,7 +9,7 @@ use llo_chassis::{
 use llo_proto::community::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, listing_regions, mapping, named_region, visible_member};
+use super::{Context, mapping, visible_member};
 use crate::{
     domain::{commands::RegisterPartner, model::MemberType},
     events,
@@ -24,7 +24,7 @@ pub async fn register_partner(
     let key = RequestKey::new(caller, "RegisterPartner", &request.request_id, &request);
     let command = RegisterPartner::try_from((request, ctx.installation()))?;
     let key = key?;
-    named_region(caller, &command.region)?;
+    caller.require_region(&command.region)?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -63,7 +63,7 @@ pub async fn list(
                 .ok_or_else(|| ApiError::invalid("member_type", "is not a member type"))?,
         ),
     };
-    let regions = listing_regions(caller, &request.region)?;
+    let regions = caller.listing_regions(&request.region)?;
     let mut conn = ctx.pool.get().await?;
     let rows = members::list(
         &mut conn,

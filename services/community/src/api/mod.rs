@@ -9,9 +9,7 @@ pub mod workshops;
 
 use std::sync::Arc;
 
-use llo_chassis::{
-    ApiError, auth::Caller, db::PgPool, fields::non_empty, packs::Packs, paging::Page,
-};
+use llo_chassis::{ApiError, auth::Caller, db::PgPool, packs::Packs, paging::Page};
 use llo_proto::community::v1::{self as pb, community_service_server::CommunityService};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
@@ -39,43 +37,6 @@ pub struct CommunityApi {
 impl CommunityApi {
     pub fn new(ctx: Context) -> Self {
         Self { ctx: Arc::new(ctx) }
-    }
-}
-
-/// A region the caller names: PERMISSION_DENIED outside the token's regions.
-pub fn named_region(caller: &Caller, region: &str) -> Result<(), ApiError> {
-    if caller.may_see_region(region) {
-        Ok(())
-    } else {
-        Err(ApiError::denied(format!(
-            "the token does not cover region {region}"
-        )))
-    }
-}
-
-/// The regions a listing covers: the one named (if the token covers it), else the token's.
-pub fn listing_regions<'a>(caller: &'a Caller, region: &'a str) -> Result<Vec<&'a str>, ApiError> {
-    match non_empty(region) {
-        Some(region) => {
-            named_region(caller, region)?;
-            Ok(vec![region])
-        }
-        None => Ok(caller.regions.iter().map(String::as_str).collect()),
-    }
-}
-
-/// The caller's own organisation, when the caller is bound to one.
-pub fn own_organisation(caller: &Caller) -> Option<Uuid> {
-    if caller.is_company_scoped() {
-        Some(
-            caller
-                .organisation_id
-                .as_deref()
-                .and_then(|o| o.parse().ok())
-                .unwrap_or(Uuid::nil()),
-        )
-    } else {
-        None
     }
 }
 

@@ -15,7 +15,7 @@ use llo_chassis::{
 use llo_proto::community::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, mapping, own_organisation, position_after, position_token, visible_workshop};
+use super::{Context, mapping, position_after, position_token, visible_workshop};
 use crate::{
     domain::{
         commands::{
@@ -247,7 +247,7 @@ pub async fn list(
         store_registrations::ListFilter {
             workshop_id,
             status: status.map(Status::as_str),
-            organisation_id: own_organisation(caller),
+            organisation_id: caller.own_organisation(),
             after_arrival: after,
             limit: page.fetch_limit(),
         },

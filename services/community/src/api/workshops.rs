@@ -11,7 +11,7 @@ use llo_chassis::{
 use llo_proto::community::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, listing_regions, mapping, named_region, visible_member, visible_workshop};
+use super::{Context, mapping, visible_member, visible_workshop};
 use crate::{
     domain::{
         commands::{CancelWorkshop, ScheduleWorkshop},
@@ -35,7 +35,7 @@ pub async fn schedule(
     let command = ScheduleWorkshop::try_from((request, ctx.installation()))?;
     let key = key?;
     let region = &command.region;
-    named_region(caller, region)?;
+    caller.require_region(region)?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -120,7 +120,7 @@ pub async fn list(
     });
     violations.into_result()?;
     let page = page?;
-    let regions = listing_regions(caller, &request.region)?;
+    let regions = caller.listing_regions(&request.region)?;
     let mut conn = ctx.pool.get().await?;
     let rows = workshops::list(
         &mut conn,

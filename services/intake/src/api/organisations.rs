@@ -28,12 +28,7 @@ pub async fn register(
         &request,
     )?;
     let draft = commands::register_organisation(&request, &ctx.packs)?;
-    if !caller.may_see_region(&draft.region) {
-        return Err(ApiError::denied(format!(
-            "the token does not cover region {}",
-            draft.region
-        )));
-    }
+    caller.require_region(&draft.region)?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
@@ -96,26 +91,9 @@ pub async fn list(
     request: pb::ListOrganisationsRequest,
 ) -> Result<pb::ListOrganisationsResponse, ApiError> {
     let page = Page::from_request(request.page_size, &request.page_token)?;
-    let region = non_empty(&request.region);
-    let regions: Vec<&str> = match region {
-        Some(region) if !caller.may_see_region(region) => {
-            return Err(ApiError::denied(format!(
-                "the token does not cover region {region}"
-            )));
-        }
-        Some(region) => vec![region],
-        None => caller.regions.iter().map(String::as_str).collect(),
-    };
+    let regions = caller.listing_regions(&request.region)?;
     // A company role sees its own organisation only.
-    let only = if caller.is_company_scoped() {
-        caller
-            .organisation_id
-            .as_deref()
-            .and_then(|o| o.parse::<Uuid>().ok())
-            .or(Some(Uuid::nil()))
-    } else {
-        None
-    };
+    let only = caller.own_organisation();
     let mut conn = ctx.pool.get().await?;
     let rows = organisations::list(
         &mut conn,

@@ -3,7 +3,7 @@
 use llo_chassis::{ApiError, auth::Caller};
 use llo_proto::reporting::v1 as pb;
 
-use super::{Context, named_region};
+use super::Context;
 use crate::{
     domain::{figures, queries::ExportReport},
     export,
@@ -18,7 +18,7 @@ pub async fn export(
     request: pb::ExportReportRequest,
 ) -> Result<Vec<pb::ExportReportChunk>, ApiError> {
     let ExportReport { scope, format } = ExportReport::try_from((request, ctx.installation()))?;
-    named_region(caller, &scope.region)?;
+    caller.require_region(&scope.region)?;
     let mut conn = ctx.pool.get().await?;
     let snapshot = ctx
         .snapshot(&mut conn, &scope.region, scope.sector.as_deref())

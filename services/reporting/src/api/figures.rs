@@ -2,7 +2,7 @@
 use llo_chassis::{ApiError, auth::Caller, fields::parse_id};
 use llo_proto::reporting::v1 as pb;
 
-use super::{Context, mapping, named_region, own_organisation, region_rule};
+use super::{Context, mapping, region_rule};
 use crate::{
     domain::{figures, queries::Scope, suppression::Rule},
     store,
@@ -14,7 +14,7 @@ pub async fn overview(
     request: pb::GetProgrammeOverviewRequest,
 ) -> Result<pb::GetProgrammeOverviewResponse, ApiError> {
     let scope = Scope::try_from((request, ctx.installation()))?;
-    named_region(caller, &scope.region)?;
+    caller.require_region(&scope.region)?;
     let mut conn = ctx.pool.get().await?;
     let snapshot = ctx
         .snapshot(&mut conn, &scope.region, scope.sector.as_deref())
@@ -41,7 +41,7 @@ pub async fn progress(
 ) -> Result<pb::GetOrganisationProgressResponse, ApiError> {
     let id = parse_id("organisation_id", &request.organisation_id)?;
     let not_found = || ApiError::not_found(format!("organisation {id}"));
-    let own = own_organisation(caller);
+    let own = caller.own_organisation();
     if own.is_some_and(|own| own != id) {
         return Err(not_found());
     }
@@ -68,7 +68,7 @@ pub async fn evaluation(
     request: pb::GetEvaluationRequest,
 ) -> Result<pb::GetEvaluationResponse, ApiError> {
     let scope = Scope::try_from((request, ctx.installation()))?;
-    named_region(caller, &scope.region)?;
+    caller.require_region(&scope.region)?;
     let mut conn = ctx.pool.get().await?;
     let snapshot = ctx
         .snapshot(&mut conn, &scope.region, scope.sector.as_deref())
@@ -89,7 +89,7 @@ pub async fn funding(
     request: pb::GetFundingStatusRequest,
 ) -> Result<pb::GetFundingStatusResponse, ApiError> {
     let scope = Scope::try_from((request, ctx.installation()))?;
-    named_region(caller, &scope.region)?;
+    caller.require_region(&scope.region)?;
     let mut conn = ctx.pool.get().await?;
     let snapshot = ctx.snapshot(&mut conn, &scope.region, None).await?;
     let rule = region_rule(caller, snapshot.min_group_size);

@@ -18,7 +18,6 @@ use llo_chassis::{
 };
 use llo_proto::reporting::v1::{self as pb, reporting_service_server::ReportingService};
 use tonic::{Request, Response, Status};
-use uuid::Uuid;
 
 use crate::{
     domain::{
@@ -129,17 +128,6 @@ impl ReportingApi {
     }
 }
 
-/// A region the caller names: PERMISSION_DENIED outside the token's regions.
-pub fn named_region(caller: &Caller, region: &str) -> Result<(), ApiError> {
-    if caller.may_see_region(region) {
-        Ok(())
-    } else {
-        Err(ApiError::denied(format!(
-            "the token does not cover region {region}"
-        )))
-    }
-}
-
 /// The caller's view of a region's figures: programme managers and coaches see them
 /// in full, everyone else (evaluators, integrators) anonymised.
 pub fn region_rule(caller: &Caller, min_group_size: u32) -> Rule {
@@ -147,21 +135,6 @@ pub fn region_rule(caller: &Caller, min_group_size: u32) -> Rule {
         Rule::full(min_group_size)
     } else {
         Rule::anonymised(min_group_size)
-    }
-}
-
-/// The caller's own organisation, when the caller is bound to one.
-pub fn own_organisation(caller: &Caller) -> Option<Uuid> {
-    if caller.is_company_scoped() {
-        Some(
-            caller
-                .organisation_id
-                .as_deref()
-                .and_then(|o| o.parse().ok())
-                .unwrap_or(Uuid::nil()),
-        )
-    } else {
-        None
     }
 }
 

@@ -10,7 +10,7 @@ use llo_chassis::{
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, listing_regions, mapping};
+use super::{Context, mapping};
 use crate::{
     domain::{coaches::regions_after_registration, commands::RegisterCoach},
     store::coaches::{self as store, CoachRow},
@@ -26,10 +26,8 @@ pub async fn register(
 ) -> Result<pb::RegisterCoachResponse, ApiError> {
     let key = RequestKey::new(caller, "RegisterCoach", &request.request_id, &request)?;
     let command = RegisterCoach::parse(request, &ctx.packs)?;
-    if let Some(region) = command.regions.iter().find(|r| !caller.may_see_region(r)) {
-        return Err(ApiError::denied(format!(
-            "the token does not cover region {region}"
-        )));
+    for region in &command.regions {
+        caller.require_region(region)?;
     }
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -68,7 +66,7 @@ pub async fn list(
     request: pb::ListCoachesRequest,
 ) -> Result<pb::ListCoachesResponse, ApiError> {
     let page = Page::from_request(request.page_size, &request.page_token)?;
-    let regions = listing_regions(caller, &request.region)?;
+    let regions = caller.listing_regions(&request.region)?;
     let mut conn = ctx.pool.get().await?;
     let rows = store::list(&mut conn, &regions, page.after, page.fetch_limit()).await?;
     let (rows, next_page_token) = page.finish(rows, |c| c.id);

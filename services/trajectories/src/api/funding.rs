@@ -3,11 +3,9 @@ use llo_chassis::{
     ApiError,
     auth::Caller,
     bus::record,
-    fields::non_empty,
     idempotency::{self, RequestKey},
 };
 use llo_proto::trajectories::v1 as pb;
-use uuid::Uuid;
 
 use super::{Context, mapping};
 use crate::{
@@ -110,32 +108,10 @@ pub async fn budget(
     caller: &Caller,
     request: pb::GetBudgetRequest,
 ) -> Result<pb::GetBudgetResponse, ApiError> {
-    let region_id = match non_empty(&request.region) {
-        Some(region) => region.to_owned(),
-        None if caller.regions.len() == 1 => {
-            caller.regions.iter().next().cloned().unwrap_or_default()
-        }
-        None => {
-            return Err(ApiError::invalid(
-                "region",
-                "is required when the token covers several regions",
-            ));
-        }
-    };
-    if !caller.may_see_region(&region_id) {
-        return Err(ApiError::denied(format!(
-            "the token does not cover region {region_id}"
-        )));
-    }
-    let mut organisation = super::optional_id("organisation_id", &request.organisation_id)?;
-    if caller.is_company_scoped() {
-        // A company sees its own use of the sources.
-        organisation = caller
-            .organisation_id
-            .as_deref()
-            .and_then(|o| o.parse::<Uuid>().ok())
-            .or(Some(Uuid::nil()));
-    }
+    let region_id = caller.region_or_only(&request.region)?;
+    let asked = super::optional_id("organisation_id", &request.organisation_id)?;
+    // A company sees its own use of the sources.
+    let organisation = caller.own_organisation().or(asked);
     let region = ctx
         .packs
         .region(&region_id)

@@ -15,7 +15,7 @@ use llo_chassis::{
     ApiError,
     auth::{self, Caller},
     db::PgPool,
-    fields::{check_id, non_empty},
+    fields::check_id,
     packs::{LearningThemes, Packs},
 };
 use llo_proto::trajectories::v1::{self as pb, trajectory_service_server::TrajectoryService};
@@ -107,17 +107,6 @@ pub async fn plan_themes(
         Some(sector) => LearningThemes::of([&*sector]),
         None => LearningThemes::of_region(&ctx.packs, &plan.region).unwrap_or_default(),
     }))
-}
-
-/// The regions a listing covers: the one asked for (if the token has it), else all of the token's.
-pub fn listing_regions<'a>(caller: &'a Caller, region: &'a str) -> Result<Vec<&'a str>, ApiError> {
-    match non_empty(region) {
-        Some(region) if !caller.may_see_region(region) => Err(ApiError::denied(format!(
-            "the token does not cover region {region}"
-        ))),
-        Some(region) => Ok(vec![region]),
-        None => Ok(caller.regions.iter().map(String::as_str).collect()),
-    }
 }
 
 #[tonic::async_trait]

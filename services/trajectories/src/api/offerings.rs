@@ -13,7 +13,7 @@ use llo_chassis::{
 use llo_proto::{common::v1 as common, trajectories::v1 as pb};
 use tonic::{Status, Streaming};
 
-use super::{Context, commands, listing_regions, mapping};
+use super::{Context, commands, mapping};
 use crate::{
     domain::commands::PublishOffering,
     store::offerings::{self as store, Upserted},
@@ -23,12 +23,7 @@ pub const CHUNK_ROWS: usize = 500;
 
 /// A provider's integrator may only publish its own courses, in its own regions.
 fn authorise(caller: &Caller, data: &PublishOffering) -> Result<(), ApiError> {
-    if !caller.may_see_region(&data.region) {
-        return Err(ApiError::denied(format!(
-            "the token does not cover region {}",
-            data.region
-        )));
-    }
+    caller.require_region(&data.region)?;
     let only_integrator =
         caller.has_role(Role::Integrator) && !caller.has_role(Role::ProgrammeManager);
     if only_integrator && caller.organisation_id.as_deref() != Some(data.provider.as_str()) {
@@ -61,7 +56,7 @@ pub async fn list(
     request: pb::ListCourseOfferingsRequest,
 ) -> Result<pb::ListCourseOfferingsResponse, ApiError> {
     let page = Page::from_request(request.page_size, &request.page_token)?;
-    let regions = listing_regions(caller, &request.region)?;
+    let regions = caller.listing_regions(&request.region)?;
     // The same rule as every timestamp the suite accepts (2000–2100).
     let start_after = llo_chassis::fields::optional_instant(request.start_after.as_ref())
         .map_err(|description| ApiError::invalid("start_after", description))?;

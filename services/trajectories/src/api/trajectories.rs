@@ -13,7 +13,7 @@ use llo_chassis::{
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, listing_regions, mapping, parse_id};
+use super::{Context, mapping, parse_id};
 use crate::{
     domain::{
         coaches,
@@ -104,14 +104,9 @@ pub async fn list(
     request: pb::ListTrajectoriesRequest,
 ) -> Result<pb::ListTrajectoriesResponse, ApiError> {
     let page = Page::from_request(request.page_size, &request.page_token)?;
-    let regions = listing_regions(caller, &request.region)?;
+    let regions = caller.listing_regions(&request.region)?;
     let mut organisation_id = super::optional_id("organisation_id", &request.organisation_id)?;
-    if caller.is_company_scoped() {
-        let own = caller
-            .organisation_id
-            .as_deref()
-            .and_then(|o| o.parse().ok())
-            .unwrap_or(Uuid::nil());
+    if let Some(own) = caller.own_organisation() {
         if organisation_id.is_some_and(|asked| asked != own) {
             return Ok(pb::ListTrajectoriesResponse::default());
         }
