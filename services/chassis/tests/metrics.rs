@@ -25,7 +25,7 @@ use llo_chassis::{
     db,
     rpc_layer::RpcLayer,
     server::Readiness,
-    testing::{AMQP_URL, TcpProxy, TestEnv},
+    testing::{self, AMQP_URL, TcpProxy, TestEnv},
 };
 use opentelemetry_sdk::metrics::data::GaugeDataPoint;
 use opentelemetry_sdk::metrics::{
@@ -317,7 +317,7 @@ async fn the_relay_reports_how_long_the_oldest_event_has_waited_until_it_leaves(
     meter();
     let env = TestEnv::new();
     // The relay reaches the broker through a proxy that starts down.
-    let proxy = TcpProxy::start_for(5672).await;
+    let proxy = TcpProxy::start_for(testing::amqp_port()).await;
     proxy.down();
     let settings = env.settings_with(ServiceName::Intake, &[("amqp.url", proxy.url())]);
     let pool = db::connect(&settings.database, TEST_MIGRATIONS)

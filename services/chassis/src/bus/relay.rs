@@ -108,7 +108,7 @@ impl Relay {
             self.readiness.set_broker(true);
             let mut last_prune = std::time::Instant::now();
             loop {
-                if last_prune.elapsed() > Duration::from_secs(600) {
+                if prune_due(last_prune.elapsed()) {
                     self.prune().await;
                     last_prune = std::time::Instant::now();
                 }
@@ -314,6 +314,14 @@ impl Relay {
 }
 
 /// `llo.outbox.backlog` and `llo.outbox.oldest_age` of the service `app_id`.
+/// How often a relay prunes published rows, counted from the moment its connection opened.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// Whether published rows are due for pruning, `since_last` after the last prune.
+fn prune_due(since_last: Duration) -> bool {
+    since_last > PRUNE_EVERY
+}
+
 fn record_outbox(app_id: &str, state: super::outbox::OutboxState) {
     let attributes = [KeyValue::new("service", app_id.to_owned())];
     let metrics = telemetry::metrics();
@@ -520,5 +528,19 @@ async fn listen_for_outbox(
                 () = tokio::time::sleep(Duration::from_secs(30)) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connected_relay_prunes_once_the_interval_has_passed_not_before() {
+        assert!(!prune_due(Duration::ZERO));
+        assert!(!prune_due(PRUNE_EVERY - Duration::from_secs(1)));
+        assert!(!prune_due(PRUNE_EVERY));
+        assert!(prune_due(PRUNE_EVERY + Duration::from_secs(1)));
+        assert!(prune_due(PRUNE_EVERY * 3));
     }
 }
