@@ -20,6 +20,7 @@ pub mod settings;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text_enum;
 
 pub use error::{ApiError, FieldViolation, Refused, Violations};
 pub use settings::{ServiceName, Settings};

@@ -21,34 +21,17 @@ impl SizeClass {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TrajectoryStatus {
-    Proposed,
-    Active,
-    Completed,
-    Cancelled,
+llo_chassis::text_enum! {
+    #[derive(PartialOrd, Ord)]
+    pub enum TrajectoryStatus {
+        Proposed => "proposed",
+        Active => "active",
+        Completed => "completed",
+        Cancelled => "cancelled",
+    }
 }
 
 impl TrajectoryStatus {
-    pub fn parse(text: &str) -> Option<TrajectoryStatus> {
-        match text {
-            "proposed" => Some(Self::Proposed),
-            "active" => Some(Self::Active),
-            "completed" => Some(Self::Completed),
-            "cancelled" => Some(Self::Cancelled),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Active => "active",
-            Self::Completed => "completed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
     /// Its place in the life cycle: at equal occur times the later state wins.
     pub fn rank(self) -> i32 {
         match self {
@@ -75,24 +58,10 @@ pub struct Participant {
     pub enrolled: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Round {
-    Baseline,
-    FollowUp,
-}
-
-impl Round {
-    pub fn parse(text: &str) -> Option<Round> {
-        [Round::Baseline, Round::FollowUp]
-            .into_iter()
-            .find(|r| r.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Round::Baseline => "baseline",
-            Round::FollowUp => "follow_up",
-        }
+llo_chassis::text_enum! {
+    pub enum Round {
+        Baseline => "baseline",
+        FollowUp => "follow_up",
     }
 }
 
@@ -177,65 +146,27 @@ pub struct Workshop {
     pub cancelled: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Attendance {
-    Fully,
-    Partially,
-    NoShow,
-}
-
-impl Attendance {
-    pub const ALL: [Attendance; 3] = [Attendance::Fully, Attendance::Partially, Attendance::NoShow];
-
-    pub fn parse(text: &str) -> Option<Attendance> {
-        Self::ALL.into_iter().find(|a| a.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Attendance::Fully => "fully",
-            Attendance::Partially => "partially",
-            Attendance::NoShow => "no_show",
-        }
+llo_chassis::text_enum! {
+    pub enum Attendance {
+        Fully => "fully",
+        Partially => "partially",
+        NoShow => "no_show",
     }
 }
 
-/// A registration's last status, as community announced it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RegistrationStatus {
-    WaitListed,
-    Booked,
-    Cancelled,
-    AttendedFully,
-    AttendedPartially,
-    NoShow,
+llo_chassis::text_enum! {
+    /// A registration's last status, as community announced it.
+    pub enum RegistrationStatus {
+        WaitListed => "wait_listed",
+        Booked => "booked",
+        Cancelled => "cancelled",
+        AttendedFully => "attended_fully",
+        AttendedPartially => "attended_partially",
+        NoShow => "no_show",
+    }
 }
 
 impl RegistrationStatus {
-    pub const ALL: [RegistrationStatus; 6] = [
-        RegistrationStatus::WaitListed,
-        RegistrationStatus::Booked,
-        RegistrationStatus::Cancelled,
-        RegistrationStatus::AttendedFully,
-        RegistrationStatus::AttendedPartially,
-        RegistrationStatus::NoShow,
-    ];
-
-    pub fn parse(text: &str) -> Option<RegistrationStatus> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RegistrationStatus::WaitListed => "wait_listed",
-            RegistrationStatus::Booked => "booked",
-            RegistrationStatus::Cancelled => "cancelled",
-            RegistrationStatus::AttendedFully => "attended_fully",
-            RegistrationStatus::AttendedPartially => "attended_partially",
-            RegistrationStatus::NoShow => "no_show",
-        }
-    }
-
     /// Held a seat: booked, or came (or did not) once booked.
     pub fn held_a_seat(self) -> bool {
         !matches!(

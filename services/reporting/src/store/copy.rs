@@ -5,9 +5,8 @@ use diesel::{
     sql_types::{BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use llo_proto::{IntegrationEvent, events::v1::ParticipantErased};
 use uuid::Uuid;
-
-pub const ERASED_KEY: &str = "intake.participant_erased.v1";
 
 pub struct NewEvent<'a> {
     pub id: Uuid,
@@ -92,7 +91,7 @@ pub async fn is_erased(
         "SELECT count(*) AS n FROM events WHERE participant_id = $1 AND routing_key = $2",
     )
     .bind::<SqlUuid, _>(participant)
-    .bind::<Text, _>(ERASED_KEY)
+    .bind::<Text, _>(<ParticipantErased as IntegrationEvent>::ROUTING_KEY)
     .get_result(conn)
     .await?;
     Ok(found.n > 0)

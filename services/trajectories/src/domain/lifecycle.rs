@@ -1,48 +1,21 @@
 //! The trajectory life cycle: proposed → active → completed, or cancelled from
 //! proposed or active. A coach must be assigned before a trajectory starts;
 //! interventions and coaches belong to an open trajectory, coaching to an active one.
-use std::fmt;
-
 use llo_chassis::Refused;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Proposed,
-    Active,
-    Completed,
-    Cancelled,
+llo_chassis::text_enum! {
+    pub enum Status {
+        Proposed => "proposed",
+        Active => "active",
+        Completed => "completed",
+        Cancelled => "cancelled",
+    }
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Proposed => "proposed",
-            Status::Active => "active",
-            Status::Completed => "completed",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Status> {
-        [
-            Status::Proposed,
-            Status::Active,
-            Status::Completed,
-            Status::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
     /// Interventions and coaching belong to a trajectory that is still open.
     pub fn is_open(self) -> bool {
         matches!(self, Status::Proposed | Status::Active)
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

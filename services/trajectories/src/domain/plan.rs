@@ -3,57 +3,20 @@
 use chrono::{DateTime, Utc};
 use llo_chassis::Refused;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActivityKind {
-    Course,
-    Workshop,
-    Coaching,
-    OnTheJob,
-    ELearning,
-}
-
-impl ActivityKind {
-    pub const ALL: [ActivityKind; 5] = [
-        ActivityKind::Course,
-        ActivityKind::Workshop,
-        ActivityKind::Coaching,
-        ActivityKind::OnTheJob,
-        ActivityKind::ELearning,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActivityKind::Course => "course",
-            ActivityKind::Workshop => "workshop",
-            ActivityKind::Coaching => "coaching",
-            ActivityKind::OnTheJob => "on_the_job",
-            ActivityKind::ELearning => "e_learning",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ActivityKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
+llo_chassis::text_enum! {
+    pub enum ActivityKind {
+        Course => "course",
+        Workshop => "workshop",
+        Coaching => "coaching",
+        OnTheJob => "on_the_job",
+        ELearning => "e_learning",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActivityStatus {
-    Planned,
-    Completed,
-}
-
-impl ActivityStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActivityStatus::Planned => "planned",
-            ActivityStatus::Completed => "completed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ActivityStatus> {
-        [ActivityStatus::Planned, ActivityStatus::Completed]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+llo_chassis::text_enum! {
+    pub enum ActivityStatus {
+        Planned => "planned",
+        Completed => "completed",
     }
 }
 
