@@ -844,6 +844,35 @@ async fn a_database_outage_holds_events_instead_of_dead_lettering_them() {
     assert_eq!(harness.applied_total().await, 2);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relay_whose_database_is_away_keeps_its_broker_connection() {
+    let broker = TcpProxy::start_for(testing::amqp_port()).await;
+    let database = TcpProxy::start_for(5432).await;
+    let harness = Harness::with(Some(broker.url()), Some(database.port), &[]).await;
+    let mut probe = harness.env.probe("test.#").await;
+    harness.start_relay();
+    harness.commit_event(1).await;
+    assert!(probe.next(Duration::from_secs(10)).await.is_some());
+    harness.wait_backlog_empty().await;
+    assert_eq!(broker.accepted(), 1, "one connection to the broker");
+
+    // The database away for longer than a pool checkout may wait (1 s here): the relay
+    // cannot read its outbox, which is not the broker's fault.
+    database.down();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    database.up();
+    harness.commit_event(2).await;
+    assert!(
+        probe.next(Duration::from_secs(15)).await.is_some(),
+        "published once the database is back"
+    );
+    assert_eq!(
+        broker.accepted(),
+        1,
+        "the broker connection was kept through the database outage"
+    );
+}
+
 /// A relay of this harness's outbox with its own settings and readiness.
 fn relay_with(harness: &Harness, settings: &llo_chassis::Settings, readiness: Readiness) -> Relay {
     Relay::from_settings(

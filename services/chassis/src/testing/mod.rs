@@ -344,6 +344,7 @@ impl EventProbe {
 pub struct TcpProxy {
     pub port: u16,
     up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     generation: tokio::sync::watch::Sender<u64>,
     flowing: tokio::sync::watch::Sender<bool>,
 }
@@ -360,6 +361,8 @@ impl TcpProxy {
             .map(|a| a.port())
             .unwrap_or_else(|e| panic!("{e}"));
         let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = accepted.clone();
         let (generation, _) = tokio::sync::watch::channel(0_u64);
         let (flowing, _) = tokio::sync::watch::channel(true);
         let (accept_up, accept_generation, accept_flowing) =
@@ -370,6 +373,7 @@ impl TcpProxy {
                     drop(inbound);
                     continue;
                 }
+                counted.fetch_add(1, Ordering::SeqCst);
                 let mut cut = accept_generation.subscribe();
                 let (to_server, to_client) =
                     (accept_flowing.subscribe(), accept_flowing.subscribe());
@@ -391,6 +395,7 @@ impl TcpProxy {
         TcpProxy {
             port,
             up,
+            accepted,
             generation,
             flowing,
         }
@@ -398,6 +403,11 @@ impl TcpProxy {
 
     pub fn url(&self) -> String {
         format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    /// The connections it has let through so far (a client that reconnects shows here).
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Cuts every connection and refuses new ones.
