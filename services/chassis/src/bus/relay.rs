@@ -28,7 +28,8 @@ struct PendingRow {
     created_at: chrono::DateTime<Utc>,
 }
 
-/// The relay could not reach its database: the broker connection is fine.
+/// The relay could not reach its database, or lost it during a batch: the broker
+/// connection is fine.
 #[derive(Debug, thiserror::Error)]
 #[error("database unavailable: {0}")]
 pub struct DatabaseUnavailable(String);
@@ -305,7 +306,13 @@ impl Relay {
                 // Commit what the broker confirmed, and the failure, together.
                 Ok((published.len(), failure.map(|(_, error)| error)))
             })
-            .await?;
+            .await
+            // A query that failed (the database went away mid-batch) is not the broker's
+            // fault either: the broker connection is kept.
+            .map_err(|error| match error.downcast::<diesel::result::Error>() {
+                Ok(database) => DatabaseUnavailable(database.to_string()).into(),
+                Err(other) => other,
+            })?;
         match confirmed {
             (_, Some(error)) => Err(anyhow::anyhow!(error)),
             (count, None) => Ok(count),
@@ -313,7 +320,6 @@ impl Relay {
     }
 }
 
-/// `llo.outbox.backlog` and `llo.outbox.oldest_age` of the service `app_id`.
 /// How often a relay prunes published rows, counted from the moment its connection opened.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
@@ -322,6 +328,7 @@ fn prune_due(since_last: Duration) -> bool {
     since_last > PRUNE_EVERY
 }
 
+/// `llo.outbox.backlog` and `llo.outbox.oldest_age` of the service `app_id`.
 fn record_outbox(app_id: &str, state: super::outbox::OutboxState) {
     let attributes = [KeyValue::new("service", app_id.to_owned())];
     let metrics = telemetry::metrics();
