@@ -25,6 +25,9 @@ async fn run_llo(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(llo())
             .args(args)
+            // As a user runs it: from the repository's root, where infra/demo and
+            // infra/packs are.
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
             .env("RUST_BACKTRACE", "1")
             .env("NO_COLOR", "1")
             .output()
@@ -34,10 +37,12 @@ async fn run_llo(args: Vec<String>) -> Output {
     .unwrap()
 }
 
-async fn demo(suite: &Suite, report_dir: &std::path::Path) -> Output {
+async fn demo(suite: &Suite, report_dir: &std::path::Path, region: &str) -> Output {
     let url = |port: u16| format!("http://127.0.0.1:{port}");
     run_llo(vec![
         "demo".into(),
+        "--region".into(),
+        region.into(),
         "--intake".into(),
         url(suite.intake_port),
         "--trajectories".into(),
@@ -62,7 +67,7 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
     std::fs::create_dir_all(&report_dir).unwrap();
 
     for run in 1..=2 {
-        let output = demo(&suite, &report_dir).await;
+        let output = demo(&suite, &report_dir, "achterhoek").await;
         let (stdout, stderr) = (
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr),
@@ -77,9 +82,36 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
             ),
             "run {run}:\n{stdout}"
         );
+        assert!(
+            stdout.contains("HR-netwerkcafé") && stdout.contains("moved up and is booked"),
+            "run {run}:\n{stdout}"
+        );
     }
     let report = report_dir.join("llo-report-achterhoek.html");
     assert!(report.is_file(), "{}", report.display());
+    std::fs::remove_dir_all(&report_dir).unwrap();
+}
+
+/// The second region and sector play their pilot from their demo file with the same
+/// runner: nothing in the code names them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_second_regions_pilot_runs_from_its_data_alone() {
+    let suite = Suite::spawn().await;
+    let report_dir = std::env::temp_dir().join(format!("llo-pilot-{}", suite.env.id));
+    std::fs::create_dir_all(&report_dir).unwrap();
+    let output = demo(&suite, &report_dir, "twente").await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}\n{stdout}");
+    for line in [
+        "== The Twente pilot",
+        "ROC van Twente synced its catalogue",
+        "moved up and is booked",
+        "for the pilot's own companies: companies 3 of 3, employees reached 14 of 14",
+    ] {
+        assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
+    }
+    assert!(report_dir.join("llo-report-twente.html").is_file());
     std::fs::remove_dir_all(&report_dir).unwrap();
 }
 

@@ -5,12 +5,8 @@ mod progress;
 mod bench;
 mod client;
 mod dead_letters;
-mod demo;
-mod demo_community;
-mod demo_pilot;
-mod demo_reporting;
-mod demo_trajectories;
 mod packs;
+mod pilot;
 mod reporting;
 mod suite;
 mod token;
@@ -33,7 +29,7 @@ enum Command {
     /// Run every service in one process, each on its own port with its own database.
     Up(suite::UpArgs),
     /// Run a region's pilot (Achterhoek unless `--region` names another) through the public APIs of a running suite.
-    Demo(demo::DemoArgs),
+    Demo(pilot::DemoArgs),
     /// Create the databases and run every pending migration, then exit.
     Migrate(suite::MigrateArgs),
     /// Mint a development token (trusted only by a suite in development settings).
@@ -66,7 +62,7 @@ async fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => suite::up(args).await,
-        Command::Demo(args) => demo::run_against(args).await,
+        Command::Demo(args) => pilot::run_against(args).await,
         Command::Migrate(args) => suite::migrate(args).await,
         Command::Token(args) => token::print(args),
         Command::DeadLetters(args) => dead_letters::run(args).await,

@@ -16,7 +16,7 @@ pub struct UpArgs {
     #[arg(long)]
     pub production: bool,
     #[command(flatten)]
-    pub demo_options: crate::demo::DemoOptions,
+    pub demo_options: crate::pilot::DemoOptions,
 }
 
 #[derive(clap::Args)]
@@ -113,13 +113,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     println!("Stop with Ctrl-C.\n");
 
     if args.demo {
-        let endpoints = crate::demo::Endpoints::local(&ports);
-        let outcome = async {
-            let pilot = crate::demo::Pilot::choose(&args.demo_options)?;
-            let tokens = pilot.tokens()?;
-            pilot.run(&endpoints, &tokens, &args.demo_options).await
-        }
-        .await;
+        let outcome = crate::pilot::run_local(&ports, &args.demo_options).await;
         match &outcome {
             Ok(()) => println!("\nThe pilot demo finished."),
             Err(error) => eprintln!("\nThe pilot demo failed: {error:#}"),
