@@ -1,12 +1,15 @@
 //! What every service builds the same way: packs, the auth gate, its migrated
 //! database, its topology (declared before anything runs), the relay, the consumer
-//! when it subscribes to events, and its bound port. A service adds its routes.
-use std::sync::Arc;
+//! when it subscribes to events, and its bound port. A service adds what makes it
+//! itself (`Service`: its name, access policy, migrations, reactions and routes);
+//! `Application<S>` builds and runs it and `main::<S>()` is its binary.
+use std::{marker::PhantomData, sync::Arc};
 
 use diesel_migrations::EmbeddedMigrations;
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tonic::server::NamedService;
 
 use crate::{
     ServiceName, Settings,
@@ -15,7 +18,91 @@ use crate::{
     db::{self, PgPool},
     packs::Packs,
     server::{self, Readiness, ServeParts},
+    telemetry,
 };
+
+/// What makes a service itself on the chassis.
+pub trait Service: Send + 'static {
+    const NAME: ServiceName;
+    const POLICY: AccessPolicy;
+    const MIGRATIONS: EmbeddedMigrations;
+    /// The generated gRPC server; its name (`llo.intake.v1.IntakeService`) is the one
+    /// health reports.
+    type Server: NamedService;
+    /// What it consumes; `None` (the default) for a service that only publishes.
+    fn consumes() -> Option<Consumes> {
+        None
+    }
+    /// Its gRPC routes, on the host's pool and packs.
+    fn routes(host: &ServiceHost) -> tonic::service::Routes;
+}
+
+/// The full gRPC name of `S`, e.g. `llo.intake.v1.IntakeService`.
+pub fn grpc_name<S: Service>() -> &'static str {
+    <S::Server as NamedService>::NAME
+}
+
+/// A built service, its port bound (and its queue declared), ready to run.
+pub struct Application<S> {
+    host: ServiceHost,
+    service: PhantomData<S>,
+}
+
+impl<S: Service> Application<S> {
+    /// Creates and migrates the database, loads the packs, declares the topology, binds
+    /// the port.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application<S>> {
+        let spec = ServiceSpec {
+            service: S::NAME,
+            grpc_service_name: grpc_name::<S>(),
+            policy: S::POLICY,
+            migrations: S::MIGRATIONS,
+            consumes: S::consumes(),
+        };
+        Ok(Application {
+            host: ServiceHost::build(settings, spec).await?,
+            service: PhantomData,
+        })
+    }
+
+    /// `llo-<service> migrate` (the init container): see [`migrate`].
+    pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+        migrate(settings, S::MIGRATIONS).await
+    }
+
+    pub fn port(&self) -> u16 {
+        self.host.port()
+    }
+
+    /// Serves until `shutdown`; the consumer stops between events, the relay publishes
+    /// what is left, last.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let routes = S::routes(&self.host);
+        self.host.run(routes, shutdown).await
+    }
+}
+
+/// A service's binary (one container image per service): `llo-<service>` serves,
+/// `llo-<service> migrate` migrates its database and exits.
+pub async fn main<S: Service>() -> anyhow::Result<()> {
+    let binary = format!("llo-{}", S::NAME.as_str());
+    let mode = Mode::from_args(std::env::args().skip(1))?;
+    if mode == Mode::Help {
+        print!("{}", Mode::usage(&binary));
+        return Ok(());
+    }
+    let settings = Settings::load(S::NAME)?;
+    if mode == Mode::Migrate {
+        // Logs only: a short-lived process has no traces worth exporting.
+        let _telemetry = telemetry::init_with_endpoint(&binary, &settings.telemetry, None)?;
+        return Application::<S>::migrate(&settings).await;
+    }
+    let _telemetry = telemetry::init(&binary, &settings.telemetry)?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(server::cancel_on_signal(shutdown.clone()));
+    let app = Application::<S>::build(settings).await?;
+    app.run(shutdown).await
+}
 
 /// What a service binary is asked to do: serve (no argument), or `migrate` its database
 /// and exit (a Kubernetes init container runs that before the service's pods start).

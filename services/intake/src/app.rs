@@ -1,10 +1,11 @@
-//! Builds the intake service on the chassis host: it publishes, it consumes nothing.
+//! The intake service on the chassis host: it publishes, it consumes nothing.
+use diesel_migrations::EmbeddedMigrations;
 use llo_chassis::{
-    ServiceName, Settings,
-    host::{self, ServiceHost, ServiceSpec},
+    ServiceName,
+    auth::AccessPolicy,
+    host::{self, Service, ServiceHost},
 };
 use llo_proto::intake::v1::intake_service_server::IntakeServiceServer;
-use tokio_util::sync::CancellationToken;
 
 use crate::{
     access,
@@ -12,47 +13,31 @@ use crate::{
     store::MIGRATIONS,
 };
 
+/// The intake service, as the chassis hosts it.
+pub struct Intake;
+
 pub const SERVICE: ServiceName = ServiceName::Intake;
-pub const GRPC_SERVICE_NAME: &str = "llo.intake.v1.IntakeService";
+/// Its full gRPC name, for health.
+pub const GRPC_SERVICE_NAME: &str =
+    <IntakeServiceServer<IntakeApi> as tonic::server::NamedService>::NAME;
 
-/// A built service, its port bound, ready to run.
-pub struct Application {
-    host: ServiceHost,
-}
+/// The service built and bound, ready to run.
+pub type Application = host::Application<Intake>;
 
-impl Application {
-    /// Creates and migrates the database, loads the packs, binds the port.
-    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let spec = ServiceSpec {
-            service: SERVICE,
-            grpc_service_name: GRPC_SERVICE_NAME,
-            policy: access::POLICY,
-            migrations: MIGRATIONS,
-            consumes: None,
-        };
-        let host = ServiceHost::build(settings, spec).await?;
-        Ok(Application { host })
-    }
+impl Service for Intake {
+    const NAME: ServiceName = SERVICE;
+    const POLICY: AccessPolicy = access::POLICY;
+    const MIGRATIONS: EmbeddedMigrations = MIGRATIONS;
+    type Server = IntakeServiceServer<IntakeApi>;
 
-    /// Creates the database if missing and runs its pending migrations, under the
-    /// migration lock, then returns: `llo-intake migrate` (the init container).
-    pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-        host::migrate(settings, MIGRATIONS).await
-    }
-
-    pub fn port(&self) -> u16 {
-        self.host.port()
-    }
-
-    /// Serves until `shutdown` is cancelled; the relay publishes what is left first.
-    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+    fn routes(host: &ServiceHost) -> tonic::service::Routes {
         let context = Context {
-            pool: self.host.pool().clone(),
-            packs: self.host.packs().clone(),
+            pool: host.pool().clone(),
+            packs: host.packs().clone(),
         };
-        let server = IntakeServiceServer::new(IntakeApi::new(context))
-            .max_decoding_message_size(llo_chassis::server::MAX_MESSAGE_BYTES);
-        let routes = tonic::service::Routes::new(server);
-        self.host.run(routes, shutdown).await
+        tonic::service::Routes::new(
+            IntakeServiceServer::new(IntakeApi::new(context))
+                .max_decoding_message_size(llo_chassis::server::MAX_MESSAGE_BYTES),
+        )
     }
 }

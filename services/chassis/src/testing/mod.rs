@@ -1,7 +1,10 @@
 //! Test support against the real local PostgreSQL and RabbitMQ: each `TestEnv` has
 //! its own database and its own exchanges and queues, and removes them when dropped.
+pub mod app;
 pub mod personal_data;
 pub mod process;
+
+pub use app::TestApp;
 
 use std::{path::PathBuf, time::Duration};
 

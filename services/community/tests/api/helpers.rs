@@ -1,17 +1,11 @@
-use std::time::{Duration, Instant};
-
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use lapin::{BasicProperties, options::BasicPublishOptions, types::FieldTable};
-use llo_chassis::{
-    ServiceName, auth::Role, telemetry::ClientContext, testing::AMQP_URL, testing::TestEnv,
-};
+pub use llo_chassis::testing::app::{eventually, reason, violation_details, violations};
+use llo_chassis::{auth::Role, telemetry::ClientContext, testing, testing::AMQP_URL};
 use llo_proto::{
     IntegrationEvent, common::v1 as common, community::v1 as pb,
     community::v1::community_service_client::CommunityServiceClient, events::v1 as events,
 };
-use tokio_util::sync::CancellationToken;
-use tonic::{Code, codegen::InterceptedService, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{codegen::InterceptedService, transport::Channel};
 
 pub type Client = CommunityServiceClient<InterceptedService<Channel, ClientContext>>;
 
@@ -19,83 +13,28 @@ pub const REGION: &str = "achterhoek";
 pub const OTHER_REGION: &str = "twente";
 pub const THEME: &str = "hr-netwerkcafe";
 
-pub struct TestApp {
-    pub env: TestEnv,
-    pub port: u16,
-    pub database_url: String,
-    shutdown: CancellationToken,
-}
+/// Community under test (the chassis' `TestApp`, with community's clients).
+pub struct TestApp(testing::TestApp<llo_community::app::Community>);
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+impl std::ops::Deref for TestApp {
+    type Target = testing::TestApp<llo_community::app::Community>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let env = TestEnv::new();
-        let settings = env.settings(ServiceName::Community);
-        let database_url = env.database_url(ServiceName::Community);
-        let app = llo_community::Application::build(settings)
-            .await
-            .expect("community builds");
-        let port = app.port();
-        let shutdown = CancellationToken::new();
-        tokio::spawn(app.run(shutdown.clone()));
-        let app = TestApp {
-            env,
-            port,
-            database_url,
-            shutdown,
-        };
-        app.wait_until_serving().await;
-        app
-    }
-
-    pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connects")
+        TestApp(testing::TestApp::spawn().await)
     }
 
     pub async fn as_role(&self, role: Role, region: &str, organisation: Option<&str>) -> Client {
-        CommunityServiceClient::with_interceptor(
-            self.channel().await,
-            ClientContext {
-                bearer_token: Some(self.env.token(role, region, organisation)),
-            },
-        )
+        Client::new(self.as_role_channel(role, region, organisation).await)
     }
 
     /// A coach in the Achterhoek.
     pub async fn coach(&self) -> Client {
         self.as_role(Role::Coach, REGION, None).await
-    }
-
-    /// Waits (with a deadline) until grpc.health.v1 reports SERVING: the consumer's
-    /// queue is bound.
-    async fn wait_until_serving(&self) {
-        let mut health = tonic_health::pb::health_client::HealthClient::new(self.channel().await);
-        eventually("SERVING", || {
-            let mut health = health.clone();
-            async move {
-                let status = health
-                    .check(tonic_health::pb::HealthCheckRequest {
-                        service: llo_community::app::GRPC_SERVICE_NAME.into(),
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .status;
-                (status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
-                    .then_some(())
-            }
-        })
-        .await;
-        let _ = &mut health;
     }
 
     /// Publishes an event on this test's exchange, as its owner would.
@@ -181,31 +120,6 @@ impl TestApp {
         })
         .await;
         ids
-    }
-
-    /// Runs SQL on the service's database (to move a workshop's clock).
-    pub async fn execute(&self, sql: &str) {
-        let mut conn = AsyncPgConnection::establish(&self.database_url)
-            .await
-            .unwrap();
-        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
-    }
-
-    /// `SELECT count(*) AS n ...`
-    pub async fn count(&self, sql: &str) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = AsyncPgConnection::establish(&self.database_url)
-            .await
-            .unwrap();
-        diesel::sql_query(sql)
-            .get_result::<Count>(&mut conn)
-            .await
-            .unwrap()
-            .n
     }
 
     /// Makes the workshop one that started an hour ago (and lasts three hours).
@@ -343,54 +257,3 @@ pub async fn registrations(client: &mut Client, workshop: &str) -> Vec<pb::Regis
 pub const BOOKED: i32 = common::WorkshopRegistrationStatus::Booked as i32;
 pub const WAIT_LISTED: i32 = common::WorkshopRegistrationStatus::WaitListed as i32;
 pub const CANCELLED: i32 = common::WorkshopRegistrationStatus::Cancelled as i32;
-
-/// Polls until `probe` gives `Some`, for at most 15 s.
-pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "gave up waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// The field violations of an INVALID_ARGUMENT status.
-pub fn violations(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("a BadRequest detail")
-        .field_violations
-        .into_iter()
-        .map(|v| v.field)
-        .collect()
-}
-
-/// The field violations of an INVALID_ARGUMENT status, with what each says.
-pub fn violation_details(status: &tonic::Status) -> Vec<(String, String)> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("a BadRequest detail")
-        .field_violations
-        .into_iter()
-        .map(|v| (v.field, v.description))
-        .collect()
-}
-
-/// The ErrorInfo reason of a status.
-pub fn reason(status: &tonic::Status) -> String {
-    status
-        .get_details_error_info()
-        .map(|i| i.reason)
-        .unwrap_or_default()
-}

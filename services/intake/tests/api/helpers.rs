@@ -1,13 +1,10 @@
-use std::time::Duration;
-
-use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext, testing::TestEnv};
+pub use llo_chassis::testing::app::{reason, violations};
+use llo_chassis::{auth::Role, telemetry::ClientContext, testing};
 use llo_proto::{
     common::v1 as common,
     intake::v1::{self as pb, intake_service_client::IntakeServiceClient},
 };
-use tokio_util::sync::CancellationToken;
-use tonic::{Code, codegen::InterceptedService, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{codegen::InterceptedService, transport::Channel};
 
 pub type Client = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
 
@@ -15,83 +12,32 @@ pub const REGION: &str = "achterhoek";
 pub const OTHER_REGION: &str = "twente";
 pub const SECTOR: &str = "techniek-metaal";
 
-pub struct TestApp {
-    pub env: TestEnv,
-    pub port: u16,
-    pub database_url: String,
-    shutdown: CancellationToken,
-}
+/// Intake under test (the chassis' `TestApp`, with intake's clients).
+pub struct TestApp(testing::TestApp<llo_intake::app::Intake>);
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+impl std::ops::Deref for TestApp {
+    type Target = testing::TestApp<llo_intake::app::Intake>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let env = TestEnv::new();
-        let settings = env.settings(ServiceName::Intake);
-        let database_url = env.database_url(ServiceName::Intake);
-        let app = llo_intake::Application::build(settings)
-            .await
-            .expect("intake builds");
-        let port = app.port();
-        let shutdown = CancellationToken::new();
-        tokio::spawn(app.run(shutdown.clone()));
-        TestApp {
-            env,
-            port,
-            database_url,
-            shutdown,
-        }
-    }
-
-    pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connects")
+        TestApp(testing::TestApp::spawn().await)
     }
 
     pub async fn client_with(&self, token: Option<String>) -> Client {
-        IntakeServiceClient::with_interceptor(
-            self.channel().await,
-            ClientContext {
-                bearer_token: token,
-            },
-        )
+        Client::new(self.authorised(token).await)
     }
 
     pub async fn as_role(&self, role: Role, region: &str, organisation: Option<&str>) -> Client {
-        self.client_with(Some(self.env.token(role, region, organisation)))
-            .await
+        Client::new(self.as_role_channel(role, region, organisation).await)
     }
 
     /// A coach in the Achterhoek.
     pub async fn coach(&self) -> Client {
         self.as_role(Role::Coach, REGION, None).await
-    }
-
-    /// Waits until grpc.health.v1 reports SERVING.
-    pub async fn wait_until_serving(&self) {
-        let mut health = tonic_health::pb::health_client::HealthClient::new(self.channel().await);
-        for _ in 0..100 {
-            let status = health
-                .check(tonic_health::pb::HealthCheckRequest {
-                    service: "llo.intake.v1.IntakeService".into(),
-                })
-                .await
-                .map(|r| r.into_inner().status);
-            if status.ok()
-                == Some(tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("intake never became SERVING");
     }
 }
 
@@ -140,26 +86,6 @@ pub async fn enrol(client: &mut Client, organisation_id: &str, n: usize) -> pb::
         .into_inner()
         .participant
         .expect("participant")
-}
-
-/// The field violations of an INVALID_ARGUMENT status, as (field, description).
-pub fn violations(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("a BadRequest detail")
-        .field_violations
-        .into_iter()
-        .map(|v| v.field)
-        .collect()
-}
-
-/// The ErrorInfo reason of a status.
-pub fn reason(status: &tonic::Status) -> String {
-    status
-        .get_details_error_info()
-        .map(|i| i.reason)
-        .unwrap_or_default()
 }
 
 /// Answers every item of the questionnaire with `score`.

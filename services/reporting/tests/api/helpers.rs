@@ -1,14 +1,10 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use lapin::{BasicProperties, options::BasicPublishOptions, types::FieldTable};
-use llo_chassis::{
-    ServiceName, auth::Role, telemetry::ClientContext, testing::AMQP_URL, testing::TestEnv,
-};
+pub use llo_chassis::testing::app::{eventually_within, violation_details, violations};
+use llo_chassis::{auth::Role, telemetry::ClientContext, testing, testing::AMQP_URL};
 use llo_proto::reporting::v1::{self as pb, reporting_service_client::ReportingServiceClient};
-use tokio_util::sync::CancellationToken;
-use tonic::{Code, codegen::InterceptedService, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{codegen::InterceptedService, transport::Channel};
 
 use crate::pilot::Recorded;
 
@@ -17,55 +13,23 @@ pub type Client = ReportingServiceClient<InterceptedService<Channel, ClientConte
 pub const REGION: &str = "achterhoek";
 pub const OTHER_REGION: &str = "twente";
 
-pub struct TestApp {
-    pub env: TestEnv,
-    pub port: u16,
-    pub database_url: String,
-    shutdown: CancellationToken,
-}
+/// Reporting under test (the chassis' `TestApp`, with reporting's clients).
+pub struct TestApp(testing::TestApp<llo_reporting::app::Reporting>);
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+impl std::ops::Deref for TestApp {
+    type Target = testing::TestApp<llo_reporting::app::Reporting>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let env = TestEnv::new();
-        let settings = env.settings(ServiceName::Reporting);
-        let database_url = env.database_url(ServiceName::Reporting);
-        let app = llo_reporting::Application::build(settings)
-            .await
-            .expect("reporting builds");
-        let port = app.port();
-        let shutdown = CancellationToken::new();
-        tokio::spawn(app.run(shutdown.clone()));
-        let app = TestApp {
-            env,
-            port,
-            database_url,
-            shutdown,
-        };
-        app.wait_until_serving().await;
-        app
-    }
-
-    pub async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connects")
+        TestApp(testing::TestApp::spawn().await)
     }
 
     pub async fn as_role(&self, role: Role, region: &str, organisation: Option<&str>) -> Client {
-        ReportingServiceClient::with_interceptor(
-            self.channel().await,
-            ClientContext {
-                bearer_token: Some(self.env.token(role, region, organisation)),
-            },
-        )
+        Client::new(self.as_role_channel(role, region, organisation).await)
     }
 
     pub async fn manager(&self) -> Client {
@@ -74,26 +38,6 @@ impl TestApp {
 
     pub async fn evaluator(&self) -> Client {
         self.as_role(Role::Evaluator, REGION, None).await
-    }
-
-    async fn wait_until_serving(&self) {
-        let health = tonic_health::pb::health_client::HealthClient::new(self.channel().await);
-        eventually("SERVING", || {
-            let mut health = health.clone();
-            async move {
-                let status = health
-                    .check(tonic_health::pb::HealthCheckRequest {
-                        service: llo_reporting::app::GRPC_SERVICE_NAME.into(),
-                    })
-                    .await
-                    .ok()?
-                    .into_inner()
-                    .status;
-                (status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32)
-                    .then_some(())
-            }
-        })
-        .await;
     }
 
     /// Publishes the events on this test's exchange (one connection, confirmed).
@@ -152,31 +96,6 @@ impl TestApp {
             },
         )
         .await;
-    }
-
-    /// Runs SQL on the service's database (to plant what a test needs).
-    pub async fn execute(&self, sql: &str) {
-        let mut conn = AsyncPgConnection::establish(&self.database_url)
-            .await
-            .unwrap();
-        diesel::sql_query(sql).execute(&mut conn).await.unwrap();
-    }
-
-    /// `SELECT count(*) AS n ...`
-    pub async fn count(&self, sql: &str) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = AsyncPgConnection::establish(&self.database_url)
-            .await
-            .unwrap();
-        diesel::sql_query(sql)
-            .get_result::<Count>(&mut conn)
-            .await
-            .unwrap()
-            .n
     }
 }
 
@@ -239,55 +158,6 @@ pub async fn all_figures(app: &TestApp, organisations: &[String]) -> AllFigures 
             .unwrap()
             .into_inner(),
     }
-}
-
-/// Polls until `probe` gives `Some`, for at most 20 s.
-pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    eventually_within(what, Duration::from_secs(20), probe).await
-}
-
-/// Polls until `probe` gives `Some`, for at most `deadline`.
-pub async fn eventually_within<T, F, Fut>(what: &str, deadline: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(started.elapsed() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// The field violations of an INVALID_ARGUMENT status.
-pub fn violations(status: &tonic::Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("a BadRequest detail")
-        .field_violations
-        .into_iter()
-        .map(|v| v.field)
-        .collect()
-}
-
-/// The field violations of an INVALID_ARGUMENT status, with what each says.
-pub fn violation_details(status: &tonic::Status) -> Vec<(String, String)> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("a BadRequest detail")
-        .field_violations
-        .into_iter()
-        .map(|v| (v.field, v.description))
-        .collect()
 }
 
 pub fn value(figure: &Option<pb::Figure>) -> f64 {

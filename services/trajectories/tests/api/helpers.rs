@@ -1,13 +1,12 @@
-use diesel_async::{AsyncConnection, AsyncPgConnection};
-use llo_chassis::{ServiceName, auth::Role, telemetry::ClientContext, testing::TestEnv};
+/// `violations`: (field, description); `fields`: the fields alone.
+pub use llo_chassis::testing::app::{violation_details as violations, violations as fields};
+use llo_chassis::{auth::Role, telemetry::ClientContext, testing};
 use llo_proto::trajectories::v1::trajectory_service_client::TrajectoryServiceClient;
 use llo_trajectories::store::{
     plans,
     trajectories::{self, NewTrajectory, OrganisationRow},
 };
-use tokio_util::sync::CancellationToken;
-use tonic::{Code, codegen::InterceptedService, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{codegen::InterceptedService, transport::Channel};
 use uuid::Uuid;
 
 pub type Client = TrajectoryServiceClient<InterceptedService<Channel, ClientContext>>;
@@ -15,16 +14,13 @@ pub type Client = TrajectoryServiceClient<InterceptedService<Channel, ClientCont
 pub const REGION: &str = "achterhoek";
 pub const SECTOR: &str = "techniek-metaal";
 
-pub struct TestApp {
-    pub env: TestEnv,
-    pub port: u16,
-    pub database_url: String,
-    shutdown: CancellationToken,
-}
+/// Trajectories under test (the chassis' `TestApp`, with trajectories' clients).
+pub struct TestApp(testing::TestApp<llo_trajectories::app::Trajectories>);
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
+impl std::ops::Deref for TestApp {
+    type Target = testing::TestApp<llo_trajectories::app::Trajectories>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
@@ -37,26 +33,12 @@ pub struct Seeded {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        TestApp::spawn_with(&[]).await
+        TestApp(testing::TestApp::spawn().await)
     }
 
     /// With other settings, e.g. another `packs.dir`.
     pub async fn spawn_with(settings: &[(&str, String)]) -> TestApp {
-        let env = TestEnv::new();
-        let database_url = env.database_url(ServiceName::Trajectories);
-        let settings = env.settings_with(ServiceName::Trajectories, settings);
-        let app = llo_trajectories::Application::build(settings)
-            .await
-            .expect("trajectories builds");
-        let port = app.port();
-        let shutdown = CancellationToken::new();
-        tokio::spawn(app.run(shutdown.clone()));
-        TestApp {
-            env,
-            port,
-            database_url,
-            shutdown,
-        }
+        TestApp(testing::TestApp::spawn_with(settings).await)
     }
 
     /// A programme manager in the Achterhoek: allowed every method.
@@ -66,24 +48,7 @@ impl TestApp {
 
     /// A client with a token of `role` for `region`.
     pub async fn client(&self, role: Role, region: &str) -> Client {
-        let token = self.env.token(role, region, None);
-        let channel = Channel::from_shared(format!("http://127.0.0.1:{}", self.port))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connects");
-        TrajectoryServiceClient::with_interceptor(
-            channel,
-            ClientContext {
-                bearer_token: Some(token),
-            },
-        )
-    }
-
-    pub async fn database(&self) -> AsyncPgConnection {
-        AsyncPgConnection::establish(&self.database_url)
-            .await
-            .expect("database")
+        Client::new(self.as_role_channel(role, region, None).await)
     }
 
     pub async fn seed(&self) -> Seeded {
@@ -124,21 +89,4 @@ impl TestApp {
             participant_id: participant.to_string(),
         }
     }
-}
-
-/// The field violations of an INVALID_ARGUMENT status, as (field, description).
-pub fn violations(status: &tonic::Status) -> Vec<(String, String)> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .expect("a BadRequest detail")
-        .field_violations
-        .into_iter()
-        .map(|v| (v.field, v.description))
-        .collect()
-}
-
-/// Only the fields of the violations.
-pub fn fields(status: &tonic::Status) -> Vec<String> {
-    violations(status).into_iter().map(|(f, _)| f).collect()
 }
