@@ -37,4 +37,4 @@ pub mod events {
 }
 
 pub mod integration;
-pub use integration::IntegrationEvent;
+pub use integration::{IntegrationEvent, SuiteEvent, UnknownOrMalformed};

@@ -111,6 +111,15 @@ struct Ping {
 
 impl llo_proto::IntegrationEvent for Ping {
     const ROUTING_KEY: &'static str = "test.ping.v1";
+    fn region(&self) -> &str {
+        "achterhoek"
+    }
+    fn participant_id(&self) -> Option<&str> {
+        None
+    }
+    fn occur_time(&self) -> Option<&prost_types::Timestamp> {
+        None
+    }
 }
 
 /// Polls `check` until it gives `Some`, or fails the test after 20 s (generous for a
@@ -228,7 +237,7 @@ impl Harness {
         let mut conn = self.pool.get().await.unwrap();
         let event = Ping { seconds };
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            bus::record(conn, "achterhoek", &event).await?;
+            bus::record(conn, &event).await?;
             Ok(())
         })
         .await
@@ -1020,7 +1029,7 @@ async fn a_relay_with_a_long_poll_drains_full_batches_at_once_and_wakes_on_each_
     {
         let mut conn = harness.pool.get().await.unwrap();
         let events: Vec<bus::OutboxEvent> = (0..3)
-            .map(|seconds| bus::OutboxEvent::of("achterhoek", &Ping { seconds }))
+            .map(|seconds| bus::OutboxEvent::of(&Ping { seconds }))
             .collect();
         let ids = bus::record_all(&mut conn, &events).await.unwrap();
         assert_eq!(ids.len(), 3);
@@ -1487,6 +1496,15 @@ struct Pong {
 
 impl llo_proto::IntegrationEvent for Pong {
     const ROUTING_KEY: &'static str = "test.pong.v1";
+    fn region(&self) -> &str {
+        "achterhoek"
+    }
+    fn participant_id(&self) -> Option<&str> {
+        None
+    }
+    fn occur_time(&self) -> Option<&prost_types::Timestamp> {
+        None
+    }
 }
 
 fn on_pong<'a>(

@@ -310,6 +310,15 @@ struct Waiting {
 
 impl llo_proto::IntegrationEvent for Waiting {
     const ROUTING_KEY: &'static str = "test.waiting.v1";
+    fn region(&self) -> &str {
+        "achterhoek"
+    }
+    fn participant_id(&self) -> Option<&str> {
+        None
+    }
+    fn occur_time(&self) -> Option<&prost_types::Timestamp> {
+        None
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -334,7 +343,7 @@ async fn the_relay_reports_how_long_the_oldest_event_has_waited_until_it_leaves(
     {
         let mut conn = pool.get().await.unwrap();
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            bus::record(conn, "achterhoek", &Waiting { seconds: 1 }).await?;
+            bus::record(conn, &Waiting { seconds: 1 }).await?;
             diesel::sql_query("UPDATE outbox SET created_at = now() - interval '2 minutes'")
                 .execute(conn)
                 .await?;

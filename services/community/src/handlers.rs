@@ -56,7 +56,7 @@ async fn organisation_registered(
         contact_role: None,
     };
     if let Some(row) = members::insert(conn, &new).await? {
-        record(conn, &row.region, &out::member_joined(&row)).await?;
+        record(conn, &out::member_joined(&row)).await?;
     }
     Ok(())
 }

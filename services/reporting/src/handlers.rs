@@ -52,7 +52,8 @@ pub async fn receive(
     conn: &mut AsyncPgConnection,
     event: &IncomingEvent,
 ) -> Result<(), HandleError> {
-    let meta = projection::meta(&event.routing_key, &event.payload)?;
+    let decoded = projection::decode(&event.routing_key, &event.payload)?;
+    let meta = projection::Meta::of(&decoded);
     let region = if meta.region.is_empty() {
         event.region.clone().unwrap_or_default()
     } else {
@@ -63,7 +64,7 @@ pub async fn receive(
     let mut payload = event.payload.clone();
     if let Some(participant) = meta.participant_id
         && copy::is_erased(conn, participant).await?
-        && let Some(scrubbed) = projection::without_free_text(&event.routing_key, &payload)?
+        && let Some(scrubbed) = projection::without_free_text(&decoded)
     {
         payload = scrubbed;
     }
@@ -87,7 +88,7 @@ pub async fn receive(
     {
         scrub(conn, participant).await?;
     }
-    projection::apply(conn, &event.routing_key, &payload, occur_time).await
+    projection::apply(conn, &decoded, occur_time).await
 }
 
 /// Re-encodes the participant's stored events without their free text.
@@ -96,7 +97,8 @@ pub async fn scrub(conn: &mut AsyncPgConnection, participant: Uuid) -> Result<us
     for stored in
         copy::of_participant(conn, participant, ev::LearningNeedsRecorded::ROUTING_KEY).await?
     {
-        if let Some(scrubbed) = projection::without_free_text(&stored.routing_key, &stored.payload)?
+        let decoded = projection::decode(&stored.routing_key, &stored.payload)?;
+        if let Some(scrubbed) = projection::without_free_text(&decoded)
             && scrubbed != stored.payload
         {
             copy::replace_payload(conn, stored.event_id, &scrubbed).await?;

@@ -5,9 +5,8 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use llo_chassis::bus::{HandleError, erasure::event_id};
 use llo_proto::{
-    IntegrationEvent,
+    SuiteEvent,
     common::v1::{self as common},
-    events::v1 as ev,
 };
 use prost::Message as _;
 use uuid::Uuid;
@@ -25,120 +24,45 @@ pub struct Meta {
     pub occur_time: Option<DateTime<Utc>>,
 }
 
-fn time(t: &Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    t.as_ref()
-        .and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
-}
-
-fn decode<E: IntegrationEvent>(payload: &[u8]) -> Result<E, HandleError> {
-    E::decode(payload)
-        .map_err(|e| HandleError::Malformed(format!("{} does not decode: {e}", E::ROUTING_KEY)))
+fn time(t: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+    t.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
 }
 
 fn optional_participant(value: &str) -> Option<Uuid> {
     value.parse().ok()
 }
 
-/// Region, participant and occur time of any event of the suite.
-pub fn meta(routing_key: &str, payload: &[u8]) -> Result<Meta, HandleError> {
-    macro_rules! m {
-        ($e:ty, |$x:ident| $participant:expr) => {{
-            let $x: $e = decode(payload)?;
-            Meta {
-                region: $x.region.clone(),
-                participant_id: $participant,
-                occur_time: time(&$x.occur_time),
-            }
-        }};
+/// Decodes an event of the suite, once, by its routing key.
+pub fn decode(routing_key: &str, payload: &[u8]) -> Result<SuiteEvent, HandleError> {
+    SuiteEvent::decode(routing_key, payload).map_err(|e| HandleError::Malformed(e.0))
+}
+
+impl Meta {
+    /// Region, participant and occur time of any event of the suite.
+    pub fn of(event: &SuiteEvent) -> Meta {
+        Meta {
+            region: event.region().to_owned(),
+            participant_id: event.participant_id().and_then(optional_participant),
+            occur_time: time(event.occur_time()),
+        }
     }
-    Ok(match routing_key {
-        ev::OrganisationRegistered::ROUTING_KEY => m!(ev::OrganisationRegistered, |x| None),
-        ev::ParticipantEnrolled::ROUTING_KEY => {
-            m!(ev::ParticipantEnrolled, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::NeedsAssessmentCompleted::ROUTING_KEY => m!(ev::NeedsAssessmentCompleted, |x| None),
-        ev::LearningNeedsRecorded::ROUTING_KEY => {
-            m!(ev::LearningNeedsRecorded, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::ParticipantErased::ROUTING_KEY => {
-            m!(ev::ParticipantErased, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::TrajectoryProposed::ROUTING_KEY => m!(ev::TrajectoryProposed, |x| None),
-        ev::TrajectoryStatusChanged::ROUTING_KEY => m!(ev::TrajectoryStatusChanged, |x| None),
-        ev::CoachAssigned::ROUTING_KEY => m!(ev::CoachAssigned, |x| None),
-        ev::InterventionPlanned::ROUTING_KEY => m!(ev::InterventionPlanned, |x| None),
-        ev::CoachingSessionHeld::ROUTING_KEY => m!(ev::CoachingSessionHeld, |x| None),
-        ev::DevelopmentPlanCreated::ROUTING_KEY => {
-            m!(ev::DevelopmentPlanCreated, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::LearningActivityPlanned::ROUTING_KEY => {
-            m!(ev::LearningActivityPlanned, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::LearningActivityCompleted::ROUTING_KEY => {
-            m!(ev::LearningActivityCompleted, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::FundingAllocated::ROUTING_KEY => {
-            m!(ev::FundingAllocated, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::MemberJoined::ROUTING_KEY => m!(ev::MemberJoined, |x| None),
-        ev::WorkshopScheduled::ROUTING_KEY => m!(ev::WorkshopScheduled, |x| None),
-        ev::WorkshopRegistrationChanged::ROUTING_KEY => {
-            m!(ev::WorkshopRegistrationChanged, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::WorkshopAttended::ROUTING_KEY => {
-            m!(ev::WorkshopAttended, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        ev::WorkshopCancelled::ROUTING_KEY => m!(ev::WorkshopCancelled, |x| None),
-        ev::KnowledgeItemPublished::ROUTING_KEY => m!(ev::KnowledgeItemPublished, |x| None),
-        ev::WorkshopFeedbackSubmitted::ROUTING_KEY => {
-            m!(ev::WorkshopFeedbackSubmitted, |x| optional_participant(
-                &x.participant_id
-            ))
-        }
-        other => {
-            return Err(HandleError::Malformed(format!(
-                "{other} is not an event of the suite"
-            )));
-        }
-    })
 }
 
 /// A person's free text in an event body, removed: the descriptions of their learning
 /// needs (and a theme that is not a slug, which may be free text). `None`: nothing to
 /// remove in this kind of event.
-pub fn without_free_text(
-    routing_key: &str,
-    payload: &[u8],
-) -> Result<Option<Vec<u8>>, HandleError> {
-    if routing_key != ev::LearningNeedsRecorded::ROUTING_KEY {
-        return Ok(None);
-    }
-    let mut event: ev::LearningNeedsRecorded = decode(payload)?;
+pub fn without_free_text(event: &SuiteEvent) -> Option<Vec<u8>> {
+    let SuiteEvent::LearningNeedsRecorded(event) = event else {
+        return None;
+    };
+    let mut event = event.clone();
     for need in &mut event.needs {
         need.description.clear();
         if !is_slug(&need.theme) {
             need.theme.clear();
         }
     }
-    Ok(Some(event.encode_to_vec()))
+    Some(event.encode_to_vec())
 }
 
 fn is_slug(text: &str) -> bool {
@@ -174,13 +98,11 @@ fn attendance(value: i32) -> Option<&'static str> {
 /// Applies one event to the read models. `at` is the occur time the copy recorded.
 pub async fn apply(
     conn: &mut AsyncPgConnection,
-    routing_key: &str,
-    payload: &[u8],
+    event: &SuiteEvent,
     at: DateTime<Utc>,
 ) -> Result<(), HandleError> {
-    match routing_key {
-        ev::OrganisationRegistered::ROUTING_KEY => {
-            let e: ev::OrganisationRegistered = decode(payload)?;
+    match event {
+        SuiteEvent::OrganisationRegistered(e) => {
             let id = event_id("organisation_id", &e.organisation_id)?;
             write::organisation(
                 conn,
@@ -193,8 +115,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::ParticipantEnrolled::ROUTING_KEY => {
-            let e: ev::ParticipantEnrolled = decode(payload)?;
+        SuiteEvent::ParticipantEnrolled(e) => {
             let source = match common::ParticipantSource::try_from(e.source) {
                 Ok(common::ParticipantSource::UwvReferral) => "uwv_referral",
                 Ok(common::ParticipantSource::Company) => "company",
@@ -209,8 +130,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::NeedsAssessmentCompleted::ROUTING_KEY => {
-            let e: ev::NeedsAssessmentCompleted = decode(payload)?;
+        SuiteEvent::NeedsAssessmentCompleted(e) => {
             let round = match common::AssessmentRound::try_from(e.round) {
                 Ok(common::AssessmentRound::Baseline) => Round::Baseline,
                 Ok(common::AssessmentRound::FollowUp) => Round::FollowUp,
@@ -248,11 +168,8 @@ pub async fn apply(
             .await?;
         }
         // Learning needs feed no figure; their copy is kept (and scrubbed on erasure).
-        ev::LearningNeedsRecorded::ROUTING_KEY => {
-            let _: ev::LearningNeedsRecorded = decode(payload)?;
-        }
-        ev::ParticipantErased::ROUTING_KEY => {
-            let e: ev::ParticipantErased = decode(payload)?;
+        SuiteEvent::LearningNeedsRecorded(_) => {}
+        SuiteEvent::ParticipantErased(e) => {
             write::participant_erased(
                 conn,
                 event_id("participant_id", &e.participant_id)?,
@@ -261,8 +178,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::TrajectoryProposed::ROUTING_KEY => {
-            let e: ev::TrajectoryProposed = decode(payload)?;
+        SuiteEvent::TrajectoryProposed(e) => {
             let status = TrajectoryStatus::Proposed;
             write::trajectory_state(
                 conn,
@@ -275,8 +191,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::TrajectoryStatusChanged::ROUTING_KEY => {
-            let e: ev::TrajectoryStatusChanged = decode(payload)?;
+        SuiteEvent::TrajectoryStatusChanged(e) => {
             let status = TrajectoryStatus::parse(&e.to_status).ok_or_else(|| {
                 HandleError::Malformed(format!("trajectory status {:?}", e.to_status))
             })?;
@@ -291,8 +206,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::CoachAssigned::ROUTING_KEY => {
-            let e: ev::CoachAssigned = decode(payload)?;
+        SuiteEvent::CoachAssigned(e) => {
             write::coach_assigned(
                 conn,
                 event_id("trajectory_id", &e.trajectory_id)?,
@@ -301,8 +215,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::InterventionPlanned::ROUTING_KEY => {
-            let e: ev::InterventionPlanned = decode(payload)?;
+        SuiteEvent::InterventionPlanned(e) => {
             write::intervention(
                 conn,
                 event_id("intervention_id", &e.intervention_id)?,
@@ -315,8 +228,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::CoachingSessionHeld::ROUTING_KEY => {
-            let e: ev::CoachingSessionHeld = decode(payload)?;
+        SuiteEvent::CoachingSessionHeld(e) => {
             write::coaching_session(
                 conn,
                 event_id("session_id", &e.session_id)?,
@@ -327,8 +239,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::DevelopmentPlanCreated::ROUTING_KEY => {
-            let e: ev::DevelopmentPlanCreated = decode(payload)?;
+        SuiteEvent::DevelopmentPlanCreated(e) => {
             write::development_plan(
                 conn,
                 event_id("plan_id", &e.plan_id)?,
@@ -338,8 +249,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::LearningActivityPlanned::ROUTING_KEY => {
-            let e: ev::LearningActivityPlanned = decode(payload)?;
+        SuiteEvent::LearningActivityPlanned(e) => {
             write::activity_planned(
                 conn,
                 event_id("activity_id", &e.activity_id)?,
@@ -352,8 +262,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::LearningActivityCompleted::ROUTING_KEY => {
-            let e: ev::LearningActivityCompleted = decode(payload)?;
+        SuiteEvent::LearningActivityCompleted(e) => {
             write::activity_completed(
                 conn,
                 event_id("activity_id", &e.activity_id)?,
@@ -367,8 +276,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::FundingAllocated::ROUTING_KEY => {
-            let e: ev::FundingAllocated = decode(payload)?;
+        SuiteEvent::FundingAllocated(e) => {
             write::funding(
                 conn,
                 event_id("allocation_id", &e.allocation_id)?,
@@ -382,22 +290,18 @@ pub async fn apply(
             .await?;
         }
         // Partners are not figures of the programme; companies come from intake.
-        ev::MemberJoined::ROUTING_KEY => {
-            let _: ev::MemberJoined = decode(payload)?;
-        }
-        ev::WorkshopScheduled::ROUTING_KEY => {
-            let e: ev::WorkshopScheduled = decode(payload)?;
+        SuiteEvent::MemberJoined(_) => {}
+        SuiteEvent::WorkshopScheduled(e) => {
             write::workshop_scheduled(
                 conn,
                 event_id("workshop_id", &e.workshop_id)?,
                 &e.region,
                 &e.theme,
-                time(&e.start_time),
+                time(e.start_time.as_ref()),
             )
             .await?;
         }
-        ev::WorkshopRegistrationChanged::ROUTING_KEY => {
-            let e: ev::WorkshopRegistrationChanged = decode(payload)?;
+        SuiteEvent::WorkshopRegistrationChanged(e) => {
             let (status, rank) = registration_status(e.to_status);
             let registration = Registration {
                 id: event_id("registration_id", &e.registration_id)?,
@@ -408,8 +312,7 @@ pub async fn apply(
             };
             write::registration_status(conn, &registration, status, rank, at).await?;
         }
-        ev::WorkshopAttended::ROUTING_KEY => {
-            let e: ev::WorkshopAttended = decode(payload)?;
+        SuiteEvent::WorkshopAttended(e) => {
             let registration = Registration {
                 id: event_id("registration_id", &e.registration_id)?,
                 workshop_id: event_id("workshop_id", &e.workshop_id)?,
@@ -422,13 +325,11 @@ pub async fn apply(
             write::registration_attended(conn, &registration, attendance, e.hours_attended, at)
                 .await?;
         }
-        ev::WorkshopCancelled::ROUTING_KEY => {
-            let e: ev::WorkshopCancelled = decode(payload)?;
+        SuiteEvent::WorkshopCancelled(e) => {
             write::workshop_cancelled(conn, event_id("workshop_id", &e.workshop_id)?, &e.region)
                 .await?;
         }
-        ev::KnowledgeItemPublished::ROUTING_KEY => {
-            let e: ev::KnowledgeItemPublished = decode(payload)?;
+        SuiteEvent::KnowledgeItemPublished(e) => {
             write::knowledge_item(
                 conn,
                 event_id("knowledge_item_id", &e.knowledge_item_id)?,
@@ -437,8 +338,7 @@ pub async fn apply(
             )
             .await?;
         }
-        ev::WorkshopFeedbackSubmitted::ROUTING_KEY => {
-            let e: ev::WorkshopFeedbackSubmitted = decode(payload)?;
+        SuiteEvent::WorkshopFeedbackSubmitted(e) => {
             if !(1..=5).contains(&e.rating) {
                 return Err(HandleError::Malformed(format!(
                     "rating {} is outside 1..=5",
@@ -449,7 +349,7 @@ pub async fn apply(
                 conn,
                 &write::Feedback {
                     id: event_id("feedback_id", &e.feedback_id)?,
-                    region: e.region,
+                    region: e.region.clone(),
                     registration_id: event_id("registration_id", &e.registration_id)?,
                     workshop_id: event_id("workshop_id", &e.workshop_id)?,
                     participant_id: optional_participant(&e.participant_id),
@@ -459,11 +359,6 @@ pub async fn apply(
             )
             .await?;
         }
-        other => {
-            return Err(HandleError::Malformed(format!(
-                "{other} is not an event of the suite"
-            )));
-        }
     }
     Ok(())
 }
@@ -471,15 +366,17 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use llo_proto::events::v1 as ev;
+
     use super::*;
 
     #[test]
     fn every_routing_key_of_the_suite_is_understood() {
         for key in llo_proto::integration::ALL_ROUTING_KEYS {
-            assert!(meta(key, &[]).is_ok(), "{key}");
+            assert!(decode(key, &[]).is_ok(), "{key}");
         }
         assert!(matches!(
-            meta("intake.unknown.v1", &[]),
+            decode("intake.unknown.v1", &[]),
             Err(HandleError::Malformed(_))
         ));
     }
@@ -504,21 +401,14 @@ mod tests {
             ],
             occur_time: None,
         };
-        let scrubbed = without_free_text(
-            ev::LearningNeedsRecorded::ROUTING_KEY,
-            &event.encode_to_vec(),
-        )
-        .unwrap()
-        .unwrap();
+        let scrubbed =
+            without_free_text(&SuiteEvent::LearningNeedsRecorded(event.clone())).unwrap();
         let back = ev::LearningNeedsRecorded::decode(scrubbed.as_slice()).unwrap();
         assert_eq!(back.needs[0].theme, "lasrobot-programmeren");
         assert!(back.needs.iter().all(|n| n.description.is_empty()));
         assert!(back.needs[1].theme.is_empty());
         assert_eq!(back.needs[1].need_id, "n2");
-        assert!(
-            without_free_text(ev::ParticipantEnrolled::ROUTING_KEY, &[])
-                .unwrap()
-                .is_none()
-        );
+        let enrolled = SuiteEvent::ParticipantEnrolled(Default::default());
+        assert!(without_free_text(&enrolled).is_none());
     }
 }

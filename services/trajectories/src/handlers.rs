@@ -102,13 +102,8 @@ async fn workshop_attended(
     )
     .await?;
     if let Some(activity) = inserted {
-        record(conn, &plan.region, &out::activity_planned(&plan, &activity)).await?;
-        record(
-            conn,
-            &plan.region,
-            &out::activity_completed(&plan, &activity),
-        )
-        .await?;
+        record(conn, &out::activity_planned(&plan, &activity)).await?;
+        record(conn, &out::activity_completed(&plan, &activity)).await?;
     }
     Ok(())
 }
@@ -161,7 +156,7 @@ async fn plan_for(
     let (plan, created) = plans::ensure(conn, participant, organisation, region).await?;
     if created {
         let message = out::development_plan_created(&plan);
-        record(conn, &plan.region, &message).await?;
+        record(conn, &message).await?;
     }
     Ok(plan)
 }
@@ -219,16 +214,15 @@ impl Reactions {
             .await?;
             interventions.push(row);
         }
-        let mut outbox = vec![OutboxEvent::of(
-            &trajectory.region,
-            &out::trajectory_proposed(&trajectory, &interventions)?,
-        )];
-        outbox.extend(interventions.iter().map(|i| {
-            OutboxEvent::of(
-                &trajectory.region,
-                &out::intervention_planned(&trajectory, i),
-            )
-        }));
+        let mut outbox = vec![OutboxEvent::of(&out::trajectory_proposed(
+            &trajectory,
+            &interventions,
+        )?)];
+        outbox.extend(
+            interventions
+                .iter()
+                .map(|i| OutboxEvent::of(&out::intervention_planned(&trajectory, i))),
+        );
         record_all(conn, &outbox).await?;
         Ok(())
     }

@@ -30,10 +30,10 @@ pub struct OutboxEvent {
 }
 
 impl OutboxEvent {
-    pub fn of<E: IntegrationEvent>(region: impl Into<String>, event: &E) -> Self {
+    pub fn of<E: IntegrationEvent>(event: &E) -> Self {
         Self {
             routing_key: E::ROUTING_KEY,
-            region: region.into(),
+            region: event.region().to_owned(),
             payload: event.encode_to_vec(),
         }
     }
@@ -43,10 +43,9 @@ impl OutboxEvent {
 /// state change, so both commit together.
 pub async fn record<E: IntegrationEvent>(
     conn: &mut AsyncPgConnection,
-    region: &str,
     event: &E,
 ) -> QueryResult<Uuid> {
-    let ids = record_all(conn, &[OutboxEvent::of(region, event)]).await?;
+    let ids = record_all(conn, &[OutboxEvent::of(event)]).await?;
     Ok(ids.into_iter().next().unwrap_or_else(Uuid::nil))
 }
 

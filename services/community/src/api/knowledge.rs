@@ -67,7 +67,7 @@ pub async fn publish(
                 visibility: command.visibility.as_str(),
             };
             let row = knowledge::insert(conn, &new).await?;
-            record(conn, &row.region, &events::knowledge_item_published(&row)).await?;
+            record(conn, &events::knowledge_item_published(&row)).await?;
             Ok(pb::PublishKnowledgeItemResponse {
                 item: Some(mapping::knowledge_item(&row)),
             })

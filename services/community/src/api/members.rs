@@ -40,7 +40,7 @@ pub async fn register_partner(
             let row = members::insert(conn, &new)
                 .await?
                 .ok_or_else(|| ApiError::Unavailable("member id collision; retry".into()))?;
-            record(conn, &row.region, &events::member_joined(&row)).await?;
+            record(conn, &events::member_joined(&row)).await?;
             Ok(pb::RegisterPartnerResponse {
                 member: Some(mapping::member(&row)),
             })

@@ -104,10 +104,12 @@ pub async fn register(
             let place = position(conn, &row).await?;
             record_all(
                 conn,
-                &[OutboxEvent::of(
-                    &workshop.region,
-                    &events::registration_changed(&workshop, &row, Status::Requested, place),
-                )],
+                &[OutboxEvent::of(&events::registration_changed(
+                    &workshop,
+                    &row,
+                    Status::Requested,
+                    place,
+                ))],
             )
             .await?;
             Ok(pb::RegisterForWorkshopResponse {
@@ -132,10 +134,9 @@ pub async fn cancel_and_promote(
     let to = registration::apply(from, Transition::Cancel)?;
     let cancelled =
         store_registrations::set_status(conn, registration.id, to, reason, None).await?;
-    let mut outbox = vec![OutboxEvent::of(
-        &workshop.region,
-        &events::registration_changed(workshop, &cancelled, from, 0),
-    )];
+    let mut outbox = vec![OutboxEvent::of(&events::registration_changed(
+        workshop, &cancelled, from, 0,
+    ))];
     let mut promoted = None;
     if passes_seat_on(workshop.facts(), from, Utc::now())
         && let Some(next) = store_registrations::first_eligible_waiting(
@@ -147,10 +148,12 @@ pub async fn cancel_and_promote(
     {
         let booked = registration::apply(next.status, Transition::Promote)?;
         let row = store_registrations::set_status(conn, next.id, booked, None, None).await?;
-        outbox.push(OutboxEvent::of(
-            &workshop.region,
-            &events::registration_changed(workshop, &row, next.status, 0),
-        ));
+        outbox.push(OutboxEvent::of(&events::registration_changed(
+            workshop,
+            &row,
+            next.status,
+            0,
+        )));
         promoted = Some(row);
     }
     record_all(conn, &outbox).await?;
@@ -303,14 +306,13 @@ pub async fn record_attendance(
             record_all(
                 conn,
                 &[
-                    OutboxEvent::of(
-                        &workshop.region,
-                        &events::registration_changed(&workshop, &row, registration.status, 0),
-                    ),
-                    OutboxEvent::of(
-                        &workshop.region,
-                        &events::workshop_attended(&workshop, &row, attendance),
-                    ),
+                    OutboxEvent::of(&events::registration_changed(
+                        &workshop,
+                        &row,
+                        registration.status,
+                        0,
+                    )),
+                    OutboxEvent::of(&events::workshop_attended(&workshop, &row, attendance)),
                 ],
             )
             .await?;
@@ -360,7 +362,7 @@ pub async fn submit_feedback(
                 _ => e.into(),
             })?;
             let event = events::feedback_submitted(&workshop, &registration, &row);
-            record(conn, &workshop.region, &event).await?;
+            record(conn, &event).await?;
             Ok(pb::SubmitWorkshopFeedbackResponse {
                 feedback: Some(mapping::feedback(&row)),
             })

@@ -63,7 +63,7 @@ pub async fn schedule(
                 status: WorkshopStatus::Scheduled.as_str(),
             };
             let row = workshops::insert(conn, &new).await?;
-            record(conn, &row.region, &events::workshop_scheduled(&row)).await?;
+            record(conn, &events::workshop_scheduled(&row)).await?;
             Ok(pb::ScheduleWorkshopResponse {
                 workshop: Some(mapping::workshop(&row, Default::default())),
             })
@@ -176,16 +176,14 @@ pub async fn cancel(
                     None,
                 )
                 .await?;
-                outbox.push(OutboxEvent::of(
-                    &workshop.region,
-                    &events::registration_changed(&workshop, &row, from, 0),
-                ));
+                outbox.push(OutboxEvent::of(&events::registration_changed(
+                    &workshop, &row, from, 0,
+                )));
                 closed.push(row);
             }
-            outbox.push(OutboxEvent::of(
-                &workshop.region,
-                &events::workshop_cancelled(&workshop, &closed),
-            ));
+            outbox.push(OutboxEvent::of(&events::workshop_cancelled(
+                &workshop, &closed,
+            )));
             record_all(conn, &outbox).await?;
             debug_assert!(closed.iter().all(|r| r.status == Status::Cancelled));
             Ok(pb::CancelWorkshopResponse {

@@ -208,7 +208,7 @@ pub async fn complete(
                 needs: &needs,
                 respondents: responses.len() as i32,
             });
-            record(conn, &organisation.region, &event).await?;
+            record(conn, &event).await?;
             Ok(pb::CompleteAssessmentResponse {
                 assessment: Some(mapping::assessment(
                     &row,

@@ -316,10 +316,7 @@ async fn import_chunk(
                 .iter()
                 .zip(&fresh)
                 .map(|(row, (c, _))| {
-                    OutboxEvent::of(
-                        &c.organisation.region,
-                        &events::participant_enrolled(row, &c.organisation.region),
-                    )
+                    OutboxEvent::of(&events::participant_enrolled(row, &c.organisation.region))
                 })
                 .collect();
             record_all(conn, &outbox).await?;

@@ -48,7 +48,7 @@ pub async fn register(
             let row = organisations::insert(conn, Uuid::now_v7(), &draft)
                 .await
                 .map_err(conflict)?;
-            record(conn, &row.region, &events::organisation_registered(&row)).await?;
+            record(conn, &events::organisation_registered(&row)).await?;
             Ok(pb::RegisterOrganisationResponse {
                 organisation: Some(mapping::organisation(&row)),
             })

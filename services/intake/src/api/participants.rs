@@ -60,7 +60,7 @@ pub async fn enrol(
             // The stored answer holds the person's name: their erasure must forget it.
             idempotency::concerns(conn, key.as_ref(), row.id).await?;
             let event = events::participant_enrolled(&row, &organisation.region);
-            record(conn, &organisation.region, &event).await?;
+            record(conn, &event).await?;
             Ok(pb::EnrolParticipantResponse {
                 participant: Some(mapping::participant(&row)),
             })
@@ -158,7 +158,7 @@ pub async fn record_learning_needs(
             participant::may_record_about(participant.erased_at.is_some())?;
             let rows = learning_needs::insert(conn, participant_id, &needs).await?;
             let event = events::learning_needs_recorded(&participant, &organisation.region, &rows);
-            record(conn, &organisation.region, &event).await?;
+            record(conn, &event).await?;
             Ok(pb::RecordLearningNeedsResponse {
                 participant_id: participant_id.to_string(),
                 needs: rows
@@ -204,7 +204,7 @@ pub async fn erase(
             // Answers kept for retries of earlier calls about this person go too.
             idempotency::forget_about(conn, participant_id).await?;
             let event = events::participant_erased(&participant, &organisation.region, at);
-            record(conn, &organisation.region, &event).await?;
+            record(conn, &event).await?;
             Ok(answer(at))
         })
         .await

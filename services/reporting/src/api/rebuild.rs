@@ -37,7 +37,9 @@ pub async fn rebuild(
             loop {
                 let page = copy::page_after(conn, after, BATCH).await?;
                 for event in &page {
-                    projection::apply(conn, &event.routing_key, &event.payload, event.occur_time)
+                    let decoded =
+                        projection::decode(&event.routing_key, &event.payload).map_err(failed)?;
+                    projection::apply(conn, &decoded, event.occur_time)
                         .await
                         .map_err(failed)?;
                     applied += 1;

@@ -87,7 +87,7 @@ pub async fn allocate(
                 },
             )
             .await?;
-            record(conn, &plan.region, &events::funding_allocated(&row)).await?;
+            record(conn, &events::funding_allocated(&row)).await?;
             Ok(pb::AllocateFundingResponse {
                 allocation: Some(pb::FundingAllocation {
                     allocation_id: row.id.to_string(),

@@ -152,7 +152,7 @@ pub async fn plan_activity(
             };
             let activity = store::insert_activity(conn, &new).await?;
             let event = events::activity_planned(&plan, &activity);
-            record(conn, &plan.region, &event).await?;
+            record(conn, &event).await?;
             Ok(pb::PlanLearningActivityResponse {
                 activity: Some(mapping::activity(&activity, 0)?),
             })
@@ -222,7 +222,7 @@ pub async fn complete_activity(
             )
             .await?;
             let event = events::activity_completed(&plan, &completed);
-            record(conn, &plan.region, &event).await?;
+            record(conn, &event).await?;
             let funded = store::funded(conn, &[id])
                 .await?
                 .first()

@@ -175,7 +175,7 @@ pub async fn assign_coach(
                     &row.region,
                 )?;
                 let row = store::set_coach(conn, id, &command.coach_id).await?;
-                record(conn, &row.region, &events::coach_assigned(&row)).await?;
+                record(conn, &events::coach_assigned(&row)).await?;
                 full(conn, &row).await
             })
             .await
@@ -210,7 +210,7 @@ pub async fn plan_intervention(
             };
             let row = store::insert_intervention(conn, &new).await?;
             let event = events::intervention_planned(&trajectory, &row);
-            record(conn, &trajectory.region, &event).await?;
+            record(conn, &event).await?;
             Ok(pb::PlanInterventionResponse {
                 intervention: Some(mapping::intervention(&row)),
             })
@@ -236,7 +236,7 @@ async fn transition(
             let reason = command.reason.as_ref().map(|r| r.as_str());
             let row = store::set_status(conn, id, next, reason).await?;
             let event = events::status_changed(&row, current.as_str());
-            record(conn, &row.region, &event).await?;
+            record(conn, &event).await?;
             full(conn, &row).await
         })
         .await
@@ -317,7 +317,7 @@ pub async fn record_coaching_session(
                 command.duration_minutes,
                 command.held_at,
             );
-            record(conn, &row.region, &event).await?;
+            record(conn, &event).await?;
             Ok(pb::RecordCoachingSessionResponse {
                 session_id: session.to_string(),
                 trajectory: Some(full(conn, &row).await?),
