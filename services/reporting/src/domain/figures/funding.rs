@@ -1,0 +1,122 @@
+//! Funding per source and per company.
+use std::collections::BTreeSet;
+
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::{
+    model::*,
+    suppression::{Cell, Rule, Tally},
+};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceStatus {
+    pub source: Source,
+    pub committed_cents: i64,
+    pub spent_cents: i64,
+    pub remaining_cents: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyFunding {
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub public_cents: Fig,
+    pub total_cents: Fig,
+    pub participants: Fig,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Funding {
+    pub sources: Vec<SourceStatus>,
+    pub total_cents: i64,
+    pub participants_funded: u32,
+    pub cost_per_participant_cents: Fig,
+    pub companies: Vec<CompanyFunding>,
+    pub tally: Tally,
+}
+
+pub fn funding(s: &Snapshot, rule: &Rule) -> Funding {
+    let mut t = Tally::default();
+    let completed: BTreeSet<Uuid> = s
+        .activities
+        .iter()
+        .filter(|a| a.completed)
+        .map(|a| a.id)
+        .collect();
+    let mut sources: Vec<Source> = s.sources.clone();
+    for a in &s.allocations {
+        if !sources.iter().any(|x| x.id == a.source) {
+            sources.push(Source {
+                id: a.source.clone(),
+                name: a.source.clone(),
+                kind: String::new(),
+                budget_cents: None,
+            });
+        }
+    }
+    let sources: Vec<SourceStatus> = sources
+        .into_iter()
+        .map(|source| {
+            let (mut committed, mut spent) = (0i64, 0i64);
+            for a in s.allocations.iter().filter(|a| a.source == source.id) {
+                if completed.contains(&a.activity_id) {
+                    spent += a.amount_cents;
+                } else {
+                    committed += a.amount_cents;
+                }
+            }
+            SourceStatus {
+                remaining_cents: source.budget_cents.map(|b| b - committed - spent),
+                source,
+                committed_cents: committed,
+                spent_cents: spent,
+            }
+        })
+        .collect();
+    let public: BTreeSet<&str> = sources
+        .iter()
+        .filter(|x| x.source.is_public())
+        .map(|x| x.source.id.as_str())
+        .collect();
+    let total_cents: i64 = s.allocations.iter().map(|a| a.amount_cents).sum();
+    let funded = people(s.allocations.iter().map(|a| a.participant_id));
+    let plans = plans(s, rule);
+    let companies = sorted_organisations(s)
+        .into_iter()
+        .map(|o| {
+            let cell = plans.funding.get(&o.id).copied().unwrap_or(Cell::Shown);
+            let mine = || s.allocations.iter().filter(|a| a.organisation_id == o.id);
+            CompanyFunding {
+                organisation_id: o.id,
+                organisation_name: o.name.clone(),
+                public_cents: Fig::new(
+                    mine()
+                        .filter(|a| public.contains(a.source.as_str()))
+                        .map(|a| a.amount_cents as f64)
+                        .sum(),
+                    cell,
+                    &mut t,
+                ),
+                total_cents: Fig::new(mine().map(|a| a.amount_cents as f64).sum(), cell, &mut t),
+                participants: Fig::new(funded_of(s, o.id) as f64, cell, &mut t),
+            }
+        })
+        .collect();
+    Funding {
+        sources,
+        total_cents,
+        participants_funded: funded as u32,
+        cost_per_participant_cents: Fig::new(
+            if funded > 0 {
+                (total_cents as f64 / funded as f64).round()
+            } else {
+                0.0
+            },
+            rule.single(funded),
+            &mut t,
+        ),
+        companies,
+        tally: t,
+    }
+}

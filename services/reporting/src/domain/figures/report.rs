@@ -1,0 +1,137 @@
+//! The shareable report's own figures: hours per company and month, and every table's tally.
+use std::collections::{BTreeMap, BTreeSet};
+
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::{
+    model::*,
+    suppression::{Cell, Rule, Tally},
+};
+
+/// Learning per company: a row of the report's hours table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyHours {
+    pub organisation_name: String,
+    pub cell: Cell,
+    pub participants: Fig,
+    pub hours_planned: Fig,
+    pub hours_attended: Fig,
+}
+
+/// Learning per month (of completion): participation over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthParticipation {
+    pub month: String,
+    pub active_participants: Fig,
+    pub hours_attended: Fig,
+}
+
+/// Everything the shareable report shows; always built with an anonymised rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub region: String,
+    pub region_name: String,
+    pub programme: String,
+    pub sector: Option<String>,
+    pub min_group_size: u32,
+    pub overview: Overview,
+    pub evaluation: Evaluation,
+    pub funding: Funding,
+    pub hours: Vec<CompanyHours>,
+    pub months: Vec<MonthParticipation>,
+    pub tally: Tally,
+}
+
+pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
+    let rule = Rule::anonymised(s.min_group_size);
+    let overview = overview(s, &rule);
+    let evaluation = evaluation(s, &rule);
+    let funding = funding(s, &rule);
+    let plans = plans(s, &rule);
+    let mut t = Tally::default();
+    let hours = sorted_organisations(s)
+        .into_iter()
+        .map(|o| {
+            let cell = plans
+                .participation
+                .get(&o.id)
+                .copied()
+                .unwrap_or(Cell::Shown);
+            let acts: Vec<&Activity> = s
+                .activities
+                .iter()
+                .filter(|a| a.organisation_id == o.id)
+                .collect();
+            t.count(cell);
+            let mut row = Tally::default();
+            CompanyHours {
+                organisation_name: o.name.clone(),
+                cell,
+                participants: Fig::new(participants_of(s, o.id) as f64, cell, &mut row),
+                hours_planned: Fig::new(
+                    acts.iter()
+                        .filter(|a| a.planned)
+                        .map(|a| f64::from(a.planned_hours))
+                        .sum(),
+                    cell,
+                    &mut row,
+                ),
+                hours_attended: Fig::new(
+                    acts.iter()
+                        .filter(|a| a.completed)
+                        .map(|a| f64::from(a.actual_hours))
+                        .sum(),
+                    cell,
+                    &mut row,
+                ),
+            }
+        })
+        .collect();
+    let mut by_month: BTreeMap<String, (BTreeSet<Uuid>, f64)> = BTreeMap::new();
+    for a in s.activities.iter().filter(|a| a.completed) {
+        if let Some(month) = &a.completed_month {
+            let entry = by_month.entry(month.clone()).or_default();
+            entry.0.insert(a.participant_id);
+            entry.1 += f64::from(a.actual_hours);
+        }
+    }
+    let month_people: Vec<u64> = by_month.values().map(|v| v.0.len() as u64).collect();
+    let month_plan = rule.rows(&month_people);
+    let months = by_month
+        .into_iter()
+        .zip(month_plan.rows)
+        .map(|((month, (active, hours)), cell)| {
+            t.count(cell);
+            let mut row = Tally::default();
+            MonthParticipation {
+                month,
+                active_participants: Fig::new(n(active.len()), cell, &mut row),
+                hours_attended: Fig::new(hours, cell, &mut row),
+            }
+        })
+        .collect();
+    let tally = Tally {
+        small_group: overview.tally.small_group
+            + evaluation.tally.small_group
+            + funding.tally.small_group
+            + t.small_group,
+        complementary: overview.tally.complementary
+            + evaluation.tally.complementary
+            + funding.tally.complementary
+            + t.complementary,
+    };
+    Report {
+        region: s.region.clone(),
+        region_name: region_name.to_owned(),
+        programme: programme.to_owned(),
+        sector: s.sector.clone(),
+        min_group_size: s.min_group_size,
+        overview,
+        evaluation,
+        funding,
+        hours,
+        months,
+        tally,
+    }
+}

@@ -1,0 +1,959 @@
+//! The figures computed by hand, on one small region.
+use std::collections::{BTreeMap, HashMap};
+
+use super::*;
+use crate::domain::suppression::Rule;
+use Cell::*;
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+const A: u128 = 1;
+const B: u128 = 2;
+const C: u128 = 3;
+const D: u128 = 4;
+
+fn scan(org: u128, round: Round, respondents: i32, scores: &[(&str, f64, i32)]) -> Scan {
+    Scan {
+        organisation_id: id(org),
+        round,
+        respondent_count: respondents,
+        scores: scores
+            .iter()
+            .map(|(d, mean, n)| DimensionScore {
+                dimension_id: (*d).into(),
+                mean: *mean,
+                respondents: *n,
+            })
+            .collect(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn activity(
+    n: u128,
+    person: u128,
+    org: u128,
+    planned_hours: Option<i32>,
+    actual_hours: Option<i32>,
+    credential: bool,
+    month: Option<&str>,
+) -> Activity {
+    Activity {
+        id: id(n),
+        participant_id: id(person),
+        organisation_id: id(org),
+        planned: planned_hours.is_some(),
+        planned_hours: planned_hours.unwrap_or(0),
+        completed: actual_hours.is_some(),
+        actual_hours: actual_hours.unwrap_or(0),
+        credential,
+        completed_month: month.map(str::to_owned),
+    }
+}
+
+fn allocation(activity: u128, person: u128, org: u128, source: &str, cents: i64) -> Allocation {
+    Allocation {
+        activity_id: id(activity),
+        participant_id: id(person),
+        organisation_id: id(org),
+        source: source.into(),
+        amount_cents: cents,
+    }
+}
+
+fn registration(
+    n: u128,
+    person: Option<u128>,
+    org: u128,
+    status: &str,
+    attendance: Option<Attendance>,
+) -> Registration {
+    Registration {
+        id: id(n),
+        workshop_id: id(51),
+        participant_id: person.map(id),
+        organisation_id: id(org),
+        status: RegistrationStatus::parse(status),
+        attendance,
+        hours: 0.0,
+        attended_month: None,
+    }
+}
+
+/// A region small enough to compute by hand (minimum group size 3):
+/// Alfa (12 employees) and Beta (5) with both scans, Gamma (300) with both,
+/// Delta (60) with a baseline of 2 respondents only.
+fn snapshot() -> Snapshot {
+    let org = |n, name: &str, employees| Organisation {
+        id: id(n),
+        name: name.into(),
+        sector: "metal".into(),
+        employee_count: employees,
+    };
+    let participant = |n, o, uwv, enrolled| Participant {
+        id: id(n),
+        organisation_id: id(o),
+        uwv_referral: uwv,
+        enrolled,
+    };
+    let trajectory = |n, o, status| Trajectory {
+        id: id(n),
+        organisation_id: id(o),
+        status,
+        coach_assigned: true,
+    };
+    let intervention = |n, o| Intervention {
+        id: id(n),
+        trajectory_id: id(21),
+        organisation_id: id(o),
+        kind: "training".into(),
+        dimension_id: "a".into(),
+        planned_hours: 4,
+    };
+    let plan = |p, o| Plan {
+        participant_id: id(p),
+        organisation_id: id(o),
+    };
+    let workshop = |n, scheduled, cancelled| Workshop {
+        id: id(n),
+        scheduled,
+        cancelled,
+    };
+    let feedback = |r, p: Option<u128>, o, rating| Feedback {
+        registration_id: id(r),
+        participant_id: p.map(id),
+        organisation_id: id(o),
+        rating,
+    };
+    use Round::*;
+    Snapshot {
+        region: "twente".into(),
+        sector: None,
+        min_group_size: 3,
+        dimensions: vec![
+            Dimension {
+                id: "a".into(),
+                name: "Leiderschap".into(),
+            },
+            Dimension {
+                id: "b".into(),
+                name: "Delen".into(),
+            },
+        ],
+        sources: vec![
+            Source {
+                id: "slim".into(),
+                name: "SLIM".into(),
+                kind: "subsidy".into(),
+                budget_cents: Some(100_000),
+            },
+            Source {
+                id: "own".into(),
+                name: "Eigen bijdrage".into(),
+                kind: "employer_share".into(),
+                budget_cents: None,
+            },
+        ],
+        organisations: vec![
+            org(C, "Gamma", 300),
+            org(A, "Alfa", 12),
+            org(D, "Delta", 60),
+            org(B, "Beta", 5),
+        ],
+        participants: vec![
+            participant(11, A, true, true),
+            participant(12, A, false, true),
+            participant(13, B, false, true),
+            participant(14, B, true, false),
+            participant(15, C, false, true),
+            participant(16, C, false, true),
+            participant(17, C, true, true),
+        ],
+        scans: vec![
+            scan(A, Baseline, 10, &[("a", 3.0, 10), ("b", 4.0, 10)]),
+            scan(A, FollowUp, 8, &[("a", 3.5, 8), ("b", 3.75, 8)]),
+            scan(B, Baseline, 2, &[("a", 2.0, 2)]),
+            scan(B, FollowUp, 6, &[("a", 3.0, 6)]),
+            scan(C, Baseline, 20, &[("a", 4.0, 20), ("b", 2.0, 20)]),
+            scan(C, FollowUp, 25, &[("a", 4.5, 25), ("b", 2.0, 25)]),
+            scan(D, Baseline, 2, &[("a", 1.0, 2)]),
+        ],
+        trajectories: vec![
+            trajectory(21, A, TrajectoryStatus::Active),
+            trajectory(22, A, TrajectoryStatus::Cancelled),
+            trajectory(23, B, TrajectoryStatus::Proposed),
+        ],
+        interventions: vec![
+            intervention(32, A),
+            intervention(31, A),
+            intervention(33, B),
+        ],
+        sessions: vec![
+            CoachingSession {
+                organisation_id: id(A),
+                minutes: 90,
+            },
+            CoachingSession {
+                organisation_id: id(B),
+                minutes: 45,
+            },
+        ],
+        plans: vec![plan(11, A), plan(11, A), plan(12, A)],
+        activities: vec![
+            activity(41, 11, A, Some(8), Some(6), true, Some("2026-03")),
+            activity(42, 12, A, Some(4), None, false, None),
+            activity(43, 13, B, None, Some(2), false, Some("2026-04")),
+            activity(44, 12, A, None, Some(3), false, Some("2026-03")),
+        ],
+        allocations: vec![
+            allocation(41, 11, A, "slim", 30_000),
+            allocation(42, 12, A, "own", 5_000),
+            allocation(42, 12, A, "slim", 2_000),
+            allocation(42, 12, A, "extra", 1_000),
+        ],
+        workshops: vec![
+            workshop(51, true, false),
+            workshop(52, true, true),
+            workshop(54, true, false),
+            workshop(53, false, false),
+        ],
+        registrations: vec![
+            registration(61, Some(11), A, "attended_fully", Some(Attendance::Fully)),
+            registration(62, Some(12), A, "booked", None),
+            registration(63, Some(13), B, "no_show", Some(Attendance::NoShow)),
+            registration(64, None, B, "wait_listed", None),
+            registration(65, Some(12), A, "cancelled", None),
+            registration(
+                66,
+                Some(13),
+                B,
+                "attended_partially",
+                Some(Attendance::Partially),
+            ),
+        ],
+        feedback: vec![
+            feedback(61, Some(11), A, 4),
+            feedback(66, Some(13), B, 5),
+            feedback(63, None, B, 2),
+        ],
+        knowledge_items: 7,
+    }
+}
+
+fn full() -> Rule {
+    Rule::full(3)
+}
+
+fn anonymised() -> Rule {
+    Rule::anonymised(3)
+}
+
+fn v(fig: Fig) -> (f64, Cell) {
+    (fig.value, fig.cell)
+}
+
+fn figs<const N: usize>(figs: [Fig; N]) -> [(f64, Cell); N] {
+    figs.map(v)
+}
+
+fn organisation(s: &Snapshot, n: u128) -> Organisation {
+    s.organisations
+        .iter()
+        .find(|o| o.id == id(n))
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_overview_counts_people_activities_and_the_community_by_hand() {
+    let o = overview(&snapshot(), &full());
+    use SizeClass::*;
+    assert_eq!(
+        o.companies,
+        BTreeMap::from([(Micro, 1), (Small, 1), (Medium, 1), (Large, 1)])
+    );
+    assert_eq!(o.companies_total, 4);
+    assert_eq!(
+        figs([
+            o.employees_reached,
+            o.uwv_referrals,
+            o.development_plans,
+            o.activities_planned,
+            o.activities_completed,
+            o.hours_planned,
+            o.hours_attended,
+            o.registrations,
+            o.attendance_rate,
+            o.average_feedback,
+        ]),
+        [
+            (6.0, Shown),
+            (2.0, Shown),
+            (3.0, Shown),
+            (2.0, Shown),
+            (3.0, Shown),
+            (12.0, Shown),
+            (11.0, Shown),
+            (4.0, Shown),
+            (0.67, Shown),
+            (3.67, Shown),
+        ]
+    );
+    assert_eq!(o.coaching_sessions, 2);
+    assert_eq!(o.coaching_hours, 2.25);
+    assert_eq!(o.workshops_held, 2, "scheduled and not cancelled");
+    assert_eq!(o.knowledge_items, 7);
+    use TrajectoryStatus::*;
+    assert_eq!(
+        o.trajectories,
+        BTreeMap::from([(Proposed, 1), (Active, 1), (Cancelled, 1)])
+    );
+    assert_eq!(o.tally, Tally::default());
+}
+
+#[test]
+fn the_anonymised_overview_hides_figures_about_fewer_than_three_people() {
+    let o = overview(&snapshot(), &anonymised());
+    assert_eq!(
+        figs([
+            o.employees_reached,
+            o.uwv_referrals,
+            o.development_plans,
+            o.activities_planned,
+            o.activities_completed,
+            o.hours_planned,
+            o.hours_attended,
+            o.registrations,
+            o.attendance_rate,
+            o.average_feedback,
+        ]),
+        [
+            (6.0, Shown),
+            (0.0, SmallGroup),
+            (0.0, SmallGroup),
+            (0.0, SmallGroup),
+            (3.0, Shown),
+            (0.0, SmallGroup),
+            (11.0, Shown),
+            (4.0, Shown),
+            (0.0, SmallGroup),
+            (3.67, Shown),
+        ]
+    );
+    assert_eq!(
+        o.tally,
+        Tally {
+            small_group: 5,
+            complementary: 0
+        }
+    );
+}
+
+#[test]
+fn an_empty_region_has_nothing_to_rate_or_compare() {
+    let empty = Snapshot::default();
+    let o = overview(&empty, &full());
+    assert_eq!(v(o.attendance_rate), (0.0, Shown));
+    assert_eq!(v(o.average_feedback), (0.0, Shown));
+    let e = evaluation(
+        &Snapshot {
+            dimensions: snapshot().dimensions,
+            ..Snapshot::default()
+        },
+        &full(),
+    );
+    assert_eq!(e.companies_compared, 0);
+    assert_eq!(v(e.mean_change), (0.0, NotAvailable));
+    assert_eq!(v(e.dimensions[0].mean_baseline), (0.0, NotAvailable));
+    assert_eq!(v(e.attendance_rate), (0.0, Shown));
+    let f = funding(&empty, &full());
+    assert_eq!(v(f.cost_per_participant_cents), (0.0, Shown));
+}
+
+#[test]
+fn the_plans_hide_small_rows_and_a_partner_consistently() {
+    let p = plans(&snapshot(), &anonymised());
+    // Scans (the smaller round's respondents): Alfa 8, Beta 2, Gamma 20.
+    assert_eq!(
+        p.scans,
+        HashMap::from([(id(A), Complementary), (id(B), SmallGroup), (id(C), Shown)])
+    );
+    assert_eq!(p.scans_total, Shown);
+    // Participants: Alfa 2, Beta 1 (the other is not enrolled), Delta 0, Gamma 3.
+    assert_eq!(
+        p.participation,
+        HashMap::from([
+            (id(A), SmallGroup),
+            (id(B), SmallGroup),
+            (id(C), Shown),
+            (id(D), Shown)
+        ])
+    );
+    assert_eq!(p.participation_total, Shown);
+    // Funded people: Alfa 2, nobody else: the total itself is small.
+    assert_eq!(
+        p.funding,
+        HashMap::from([
+            (id(A), SmallGroup),
+            (id(B), Shown),
+            (id(C), Shown),
+            (id(D), Shown)
+        ])
+    );
+    assert_eq!(p.funding_total, SmallGroup);
+    let p = plans(&snapshot(), &full());
+    assert!(p.scans.values().all(|c| *c == Shown));
+    assert_eq!(p.scans.len(), 3);
+}
+
+#[test]
+fn a_companys_progress_by_hand() {
+    let s = snapshot();
+    let p = progress(&s, &organisation(&s, A), &full());
+    let rows: Vec<_> = p
+        .dimensions
+        .iter()
+        .map(|d| {
+            (
+                d.dimension_id.as_str(),
+                figs([
+                    d.baseline,
+                    d.follow_up,
+                    d.change,
+                    d.baseline_respondents,
+                    d.follow_up_respondents,
+                ]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "a",
+                [
+                    (3.0, Shown),
+                    (3.5, Shown),
+                    (0.5, Shown),
+                    (10.0, Shown),
+                    (8.0, Shown)
+                ]
+            ),
+            (
+                "b",
+                [
+                    (4.0, Shown),
+                    (3.75, Shown),
+                    (-0.25, Shown),
+                    (10.0, Shown),
+                    (8.0, Shown)
+                ]
+            )
+        ]
+    );
+    assert_eq!(p.dimensions[1].dimension_name, "Delen");
+    // The active trajectory, not the cancelled one with the higher id.
+    assert_eq!(p.trajectory.map(|t| t.id), Some(id(21)));
+    let interventions: Vec<_> = p.interventions.iter().map(|i| i.id).collect();
+    assert_eq!(interventions, [id(31), id(32)]);
+    assert_eq!(
+        figs([
+            p.participants,
+            p.uwv_referrals,
+            p.development_plans,
+            p.activities_planned,
+            p.activities_completed,
+            p.credentials,
+            p.hours_planned,
+            p.hours_attended,
+        ]),
+        [
+            (2.0, Shown),
+            (1.0, Shown),
+            (3.0, Shown),
+            (2.0, Shown),
+            (2.0, Shown),
+            (1.0, Shown),
+            (12.0, Shown),
+            (9.0, Shown),
+        ]
+    );
+    assert_eq!(p.coaching_sessions, 1);
+    assert_eq!(p.coaching_hours, 1.5);
+    let funding: Vec<_> = p
+        .funding
+        .iter()
+        .map(|f| {
+            (
+                f.source.as_str(),
+                f.name.as_str(),
+                f.public,
+                v(f.committed),
+                v(f.spent),
+            )
+        })
+        .collect();
+    assert_eq!(
+        funding,
+        [
+            ("slim", "SLIM", true, (2000.0, Shown), (30000.0, Shown)),
+            (
+                "own",
+                "Eigen bijdrage",
+                false,
+                (5000.0, Shown),
+                (0.0, Shown)
+            ),
+        ]
+    );
+    assert_eq!(p.tally, Tally::default());
+}
+
+#[test]
+fn a_companys_progress_follows_the_regions_plans_when_anonymised() {
+    let s = snapshot();
+    let p = progress(&s, &organisation(&s, A), &anonymised());
+    for d in &p.dimensions {
+        assert_eq!(
+            figs([
+                d.baseline,
+                d.follow_up,
+                d.change,
+                d.baseline_respondents,
+                d.follow_up_respondents
+            ]),
+            [(0.0, Complementary); 5]
+        );
+    }
+    assert_eq!(
+        figs([
+            p.participants,
+            p.uwv_referrals,
+            p.development_plans,
+            p.activities_planned,
+            p.activities_completed,
+            p.credentials,
+            p.hours_planned,
+            p.hours_attended,
+            p.funding[0].committed,
+            p.funding[1].spent,
+        ]),
+        [(0.0, SmallGroup); 10]
+    );
+    assert_eq!(
+        p.tally,
+        Tally {
+            small_group: 12,
+            complementary: 10
+        }
+    );
+    // Gamma: three participants, shown; its one uwv referral is a group of one.
+    let p = progress(&s, &organisation(&s, C), &anonymised());
+    assert_eq!(v(p.participants), (3.0, Shown));
+    assert_eq!(v(p.uwv_referrals), (0.0, SmallGroup));
+    assert_eq!(v(p.dimensions[0].baseline), (4.0, Shown));
+    // Delta is in no scan table: each round is judged on its own.
+    let p = progress(&s, &organisation(&s, D), &anonymised());
+    let a = &p.dimensions[0];
+    assert_eq!(
+        figs([a.baseline, a.follow_up, a.change, a.baseline_respondents]),
+        [
+            (0.0, SmallGroup),
+            (0.0, NotAvailable),
+            (0.0, NotAvailable),
+            (0.0, SmallGroup)
+        ]
+    );
+    let p = progress(&s, &organisation(&s, D), &full());
+    assert_eq!(v(p.dimensions[0].baseline), (1.0, Shown));
+    assert_eq!(v(p.dimensions[0].baseline_respondents), (2.0, Shown));
+    assert_eq!(v(p.dimensions[1].baseline), (0.0, NotAvailable));
+}
+
+#[test]
+fn the_evaluation_weighs_company_means_by_respondents() {
+    let e = evaluation(&snapshot(), &full());
+    let dims: Vec<_> = e
+        .dimensions
+        .iter()
+        .map(|d| {
+            (
+                d.dimension_name.as_str(),
+                d.companies,
+                figs([
+                    d.mean_baseline,
+                    d.mean_follow_up,
+                    d.change,
+                    d.baseline_respondents,
+                    d.follow_up_respondents,
+                ]),
+            )
+        })
+        .collect();
+    // a: (3·10 + 2·2 + 4·20) / 32 = 3.5625; (3.5·8 + 3·6 + 4.5·25) / 39 = 4.064
+    // b: (4·10 + 2·20) / 30 = 2.667; (3.75·8 + 2·25) / 33 = 2.424
+    assert_eq!(
+        dims,
+        [
+            (
+                "Leiderschap",
+                3,
+                [
+                    (3.56, Shown),
+                    (4.06, Shown),
+                    (0.5, Shown),
+                    (32.0, Shown),
+                    (39.0, Shown)
+                ]
+            ),
+            (
+                "Delen",
+                2,
+                [
+                    (2.67, Shown),
+                    (2.42, Shown),
+                    (-0.25, Shown),
+                    (30.0, Shown),
+                    (33.0, Shown)
+                ]
+            )
+        ]
+    );
+    assert_eq!(e.dimensions[0].dimension_id, "a");
+    assert_eq!(e.companies_compared, 3);
+    // (0.5 − 0.25) / 2 = 0.125
+    assert_eq!(v(e.mean_change), (0.13, Shown));
+    assert_eq!((e.dimensions_improved, e.dimensions_declined), (1, 1));
+    let companies: Vec<_> = e
+        .companies
+        .iter()
+        .map(|c| (c.organisation_name.as_str(), c.cell, c.dimensions.len()))
+        .collect();
+    assert_eq!(
+        companies,
+        [("Alfa", Shown, 2), ("Beta", Shown, 2), ("Gamma", Shown, 2)]
+    );
+    assert_eq!(e.companies[1].organisation_id, id(B));
+    assert_eq!(v(e.companies[1].dimensions[0].change), (1.0, Shown));
+    assert_eq!(
+        figs([
+            e.workshop_participants,
+            e.attendance_rate,
+            e.average_feedback,
+            e.feedback_count,
+            e.participants_completed,
+            e.activities_completed,
+            e.credentials,
+            e.hours_attended,
+        ]),
+        [
+            (2.0, Shown),
+            (0.67, Shown),
+            (3.67, Shown),
+            (3.0, Shown),
+            (3.0, Shown),
+            (3.0, Shown),
+            (1.0, Shown),
+            (11.0, Shown),
+        ]
+    );
+    assert_eq!(e.tally, Tally::default());
+}
+
+#[test]
+fn the_anonymised_evaluation_hides_small_companies_and_small_groups() {
+    let e = evaluation(&snapshot(), &anonymised());
+    let companies: Vec<_> = e
+        .companies
+        .iter()
+        .map(|c| (c.organisation_name.as_str(), c.cell, c.dimensions.len()))
+        .collect();
+    assert_eq!(
+        companies,
+        [
+            ("Alfa", Complementary, 0),
+            ("Beta", SmallGroup, 0),
+            ("Gamma", Shown, 2)
+        ]
+    );
+    assert_eq!(v(e.dimensions[0].mean_baseline), (3.56, Shown));
+    assert_eq!(
+        figs([e.workshop_participants, e.attendance_rate, e.feedback_count]),
+        [(0.0, SmallGroup), (0.0, SmallGroup), (3.0, Shown)]
+    );
+    assert_eq!(
+        e.tally,
+        Tally {
+            small_group: 3,
+            complementary: 1
+        }
+    );
+    // Only Beta compared: its table's total is a small group, so is every mean.
+    let mut s = snapshot();
+    s.scans.retain(|x| x.organisation_id == id(B));
+    let e = evaluation(&s, &anonymised());
+    assert_eq!(v(e.dimensions[0].mean_baseline), (0.0, SmallGroup));
+    assert_eq!(v(e.dimensions[1].mean_baseline), (0.0, NotAvailable));
+    assert_eq!(v(e.mean_change), (0.0, SmallGroup));
+    assert_eq!((e.dimensions_improved, e.dimensions_declined), (0, 0));
+}
+
+#[test]
+fn funding_by_source_and_company() {
+    let f = funding(&snapshot(), &full());
+    let sources: Vec<_> = f
+        .sources
+        .iter()
+        .map(|x| {
+            (
+                x.source.id.as_str(),
+                x.committed_cents,
+                x.spent_cents,
+                x.remaining_cents,
+            )
+        })
+        .collect();
+    // An allocation from a source the packs do not name still shows up.
+    assert_eq!(
+        sources,
+        [
+            ("slim", 2_000, 30_000, Some(68_000)),
+            ("own", 5_000, 0, None),
+            ("extra", 1_000, 0, None)
+        ]
+    );
+    assert_eq!(f.sources[2].source.name, "extra");
+    assert_eq!(f.total_cents, 38_000);
+    assert_eq!(f.participants_funded, 2);
+    assert_eq!(v(f.cost_per_participant_cents), (19_000.0, Shown));
+    let companies: Vec<_> = f
+        .companies
+        .iter()
+        .map(|c| {
+            (
+                c.organisation_name.as_str(),
+                figs([c.public_cents, c.total_cents, c.participants]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        companies[0],
+        ("Alfa", [(33_000.0, Shown), (38_000.0, Shown), (2.0, Shown)])
+    );
+    assert_eq!(companies[1].1, [(0.0, Shown); 3]);
+    assert_eq!(f.companies[0].organisation_id, id(A));
+    assert_eq!(f.tally, Tally::default());
+
+    let f = funding(&snapshot(), &anonymised());
+    assert_eq!(v(f.cost_per_participant_cents), (0.0, SmallGroup));
+    assert_eq!(
+        figs([
+            f.companies[0].public_cents,
+            f.companies[0].total_cents,
+            f.companies[0].participants
+        ]),
+        [(0.0, SmallGroup); 3]
+    );
+    assert_eq!(
+        f.tally,
+        Tally {
+            small_group: 4,
+            complementary: 0
+        }
+    );
+    // Totals are not suppressed: they are about money, not people.
+    assert_eq!(f.total_cents, 38_000);
+}
+
+#[test]
+fn the_report_adds_hours_per_company_and_month_and_sums_the_tallies() {
+    let mut s = snapshot();
+    let r = report(&s, "Twente", "LLO");
+    assert_eq!(
+        (
+            r.region.as_str(),
+            r.region_name.as_str(),
+            r.programme.as_str()
+        ),
+        ("twente", "Twente", "LLO")
+    );
+    assert_eq!((r.sector.clone(), r.min_group_size), (None, 3));
+    assert_eq!(r.overview, overview(&s, &anonymised()));
+    assert_eq!(r.evaluation, evaluation(&s, &anonymised()));
+    assert_eq!(r.funding, funding(&s, &anonymised()));
+    let hours: Vec<_> = r
+        .hours
+        .iter()
+        .map(|h| (h.organisation_name.as_str(), h.cell, v(h.participants)))
+        .collect();
+    assert_eq!(
+        hours,
+        [
+            ("Alfa", SmallGroup, (0.0, SmallGroup)),
+            ("Beta", SmallGroup, (0.0, SmallGroup)),
+            ("Delta", Shown, (0.0, Shown)),
+            ("Gamma", Shown, (3.0, Shown))
+        ]
+    );
+    // Months: March has two active people, April one: both small.
+    let months: Vec<_> = r
+        .months
+        .iter()
+        .map(|m| {
+            (
+                m.month.as_str(),
+                v(m.active_participants),
+                v(m.hours_attended),
+            )
+        })
+        .collect();
+    assert_eq!(
+        months,
+        [
+            ("2026-03", (0.0, SmallGroup), (0.0, SmallGroup)),
+            ("2026-04", (0.0, SmallGroup), (0.0, SmallGroup))
+        ]
+    );
+    // 5 (overview) + 3 (evaluation) + 4 (funding) + 2 companies + 2 months.
+    assert_eq!(
+        r.tally,
+        Tally {
+            small_group: 16,
+            complementary: 1
+        }
+    );
+
+    // With a minimum group of one, every figure is shown.
+    s.min_group_size = 1;
+    s.sector = Some("metal".into());
+    let r = report(&s, "Twente", "LLO");
+    assert_eq!(r.sector.as_deref(), Some("metal"));
+    assert_eq!(r.min_group_size, 1);
+    let hours: Vec<_> = r
+        .hours
+        .iter()
+        .map(|h| {
+            (
+                h.organisation_name.as_str(),
+                figs([h.participants, h.hours_planned, h.hours_attended]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hours[0],
+        ("Alfa", [(2.0, Shown), (12.0, Shown), (9.0, Shown)])
+    );
+    assert_eq!(
+        hours[1],
+        ("Beta", [(1.0, Shown), (0.0, Shown), (2.0, Shown)])
+    );
+    let months: Vec<_> = r
+        .months
+        .iter()
+        .map(|m| {
+            (
+                m.month.as_str(),
+                v(m.active_participants),
+                v(m.hours_attended),
+            )
+        })
+        .collect();
+    assert_eq!(
+        months,
+        [
+            ("2026-03", (2.0, Shown), (9.0, Shown)),
+            ("2026-04", (1.0, Shown), (2.0, Shown))
+        ]
+    );
+    assert_eq!(r.tally, Tally::default());
+}
+
+#[test]
+fn a_hidden_figure_carries_no_value_and_is_counted() {
+    let mut t = Tally::default();
+    assert_eq!(v(Fig::new(7.0, SmallGroup, &mut t)), (0.0, SmallGroup));
+    assert_eq!(v(Fig::new(7.0, Shown, &mut t)), (7.0, Shown));
+    assert_eq!(t.small_group, 1);
+    assert_eq!(v(Fig::shown(2.5)), (2.5, Shown));
+    assert_eq!(v(Fig::not_available()), (0.0, NotAvailable));
+}
+
+#[test]
+fn improved_and_declined_dimensions_are_counted_apart_from_unchanged_ones() {
+    let dims = ["a", "b", "c", "d"];
+    let (before, after) = ([2.0, 2.0, 3.0, 3.0], [3.0, 2.5, 3.0, 2.5]);
+    let scores = |means: [f64; 4]| -> Vec<(&str, f64, i32)> {
+        dims.iter().zip(means).map(|(d, m)| (*d, m, 5)).collect()
+    };
+    let s = Snapshot {
+        min_group_size: 3,
+        dimensions: dims
+            .iter()
+            .map(|d| Dimension {
+                id: (*d).into(),
+                name: d.to_uppercase(),
+            })
+            .collect(),
+        organisations: vec![Organisation {
+            id: id(A),
+            name: "Alfa".into(),
+            sector: "metal".into(),
+            employee_count: 12,
+        }],
+        scans: vec![
+            scan(A, Round::Baseline, 5, &scores(before)),
+            scan(A, Round::FollowUp, 5, &scores(after)),
+        ],
+        ..Snapshot::default()
+    };
+    let e = evaluation(&s, &full());
+    assert_eq!((e.dimensions_improved, e.dimensions_declined), (2, 1));
+    // (1 + 0.5 + 0 − 0.5) / 4
+    assert_eq!(v(e.mean_change), (0.25, Shown));
+}
+
+#[test]
+fn a_dimension_nobody_answered_has_a_mean_of_zero_not_nan() {
+    let mut s = snapshot();
+    for scan in &mut s.scans {
+        for score in &mut scan.scores {
+            score.respondents = 0;
+        }
+    }
+    let e = evaluation(&s, &full());
+    assert_eq!(v(e.dimensions[0].mean_baseline), (0.0, Shown));
+    assert_eq!(v(e.dimensions[0].mean_follow_up), (0.0, Shown));
+    assert_eq!(v(e.dimensions[0].baseline_respondents), (0.0, Shown));
+}
+
+#[test]
+fn the_reports_tally_adds_every_tables_complementary_cells() {
+    // Groups of one are small: Beta's one funded and one enrolled person, April's one
+    // active person; each takes the smallest shown row of its table with it.
+    let mut s = snapshot();
+    s.min_group_size = 2;
+    s.allocations.push(allocation(43, 13, B, "slim", 500));
+    let r = report(&s, "Twente", "LLO");
+    assert_eq!(r.overview.tally, Tally::default());
+    assert_eq!(r.evaluation.tally, Tally::default());
+    assert_eq!(
+        r.funding.tally,
+        Tally {
+            small_group: 3,
+            complementary: 3
+        }
+    );
+    let hours: Vec<_> = r.hours.iter().map(|h| h.cell).collect();
+    assert_eq!(hours, [Complementary, SmallGroup, Shown, Shown]);
+    let months: Vec<_> = r.months.iter().map(|m| v(m.active_participants)).collect();
+    assert_eq!(months, [(0.0, Complementary), (0.0, SmallGroup)]);
+    assert_eq!(
+        r.tally,
+        Tally {
+            small_group: 5,
+            complementary: 5
+        }
+    );
+}
