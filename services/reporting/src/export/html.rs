@@ -112,10 +112,20 @@ fn max_of<'a>(figs: impl Iterator<Item = &'a Fig>) -> f64 {
 }
 
 pub fn render(r: &Report) -> String {
-    let o = &r.overview;
-    let e = &r.evaluation;
-    let f = &r.funding;
     let mut h = String::new();
+    header(r, &mut h);
+    overview(r, &mut h);
+    scan(r, &mut h);
+    levels(r, &mut h);
+    hours(r, &mut h);
+    funding(r, &mut h);
+    participation(r, &mut h);
+    h.push_str("</body></html>\n");
+    h
+}
+
+/// The page's head, title and what the figures may not show.
+fn header(r: &Report, h: &mut String) {
     // The programme's name usually names its region already ("LLO Achterhoek — …").
     let region = if r.programme.contains(&r.region_name) {
         String::new()
@@ -146,7 +156,11 @@ pub fn render(r: &Report) -> String {
         r.tally.small_group,
         r.tally.complementary
     );
-    // Overview.
+}
+
+/// The programme at a glance: the key figures.
+fn overview(r: &Report, h: &mut String) {
+    let o = &r.overview;
     let _ = write!(
         h,
         "<section id=\"overview\"><h2>The programme at a glance</h2><div class=\"kpis\">"
@@ -175,7 +189,11 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.push_str("</div></section>");
-    // Baseline vs follow-up.
+}
+
+/// Baseline beside follow-up, per dimension.
+fn scan(r: &Report, h: &mut String) {
+    let e = &r.evaluation;
     let labels: Vec<String> = e
         .dimensions
         .iter()
@@ -240,7 +258,11 @@ pub fn render(r: &Report) -> String {
         h.push_str("</table>");
     }
     h.push_str("</section>");
-    // Kirkpatrick.
+}
+
+/// The evaluation by Kirkpatrick's levels.
+fn levels(r: &Report, h: &mut String) {
+    let e = &r.evaluation;
     let _ = write!(
         h,
         "<section id=\"levels\"><h2>Evaluation by level</h2><table><tr><th>Level</th><th>Measure</th><th>Value</th></tr>\
@@ -260,7 +282,10 @@ pub fn render(r: &Report) -> String {
         e.dimensions_improved,
         e.dimensions_declined
     );
-    // Learning hours per company.
+}
+
+/// Learning hours per company.
+fn hours(r: &Report, h: &mut String) {
     let labels: Vec<String> = r
         .hours
         .iter()
@@ -301,7 +326,11 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.push_str("</table></section>");
-    // Funding per source.
+}
+
+/// Funding per source and per company.
+fn funding(r: &Report, h: &mut String) {
+    let f = &r.funding;
     let labels: Vec<String> = f.sources.iter().map(|s| s.source.name.clone()).collect();
     let max = f
         .sources
@@ -380,7 +409,10 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.push_str("</table></section>");
-    // Participation over time.
+}
+
+/// Participation per month: the programme's timeline.
+fn participation(r: &Report, h: &mut String) {
     let labels: Vec<String> = r.months.iter().map(|m| m.month.clone()).collect();
     let max = max_of(r.months.iter().map(|m| &m.hours_attended));
     h.push_str("<section id=\"participation\"><h2>Participation over time</h2><p>Learning hours completed per month, and how many participants completed an activity that month.</p>");
@@ -411,6 +443,5 @@ pub fn render(r: &Report) -> String {
         }
         h.push_str("</table>");
     }
-    h.push_str("</section></body></html>\n");
-    h
+    h.push_str("</section>");
 }
