@@ -1,7 +1,7 @@
 //! What a partner sees when a pack is wrong: each kind of mistake, with its file and key.
 use std::path::{Path, PathBuf};
 
-use super::*;
+use super::{load::toml_files, *};
 
 const SECTOR: &str = r#"
 id = "bouw"

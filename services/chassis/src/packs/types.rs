@@ -1,0 +1,259 @@
+//! The packs' types: they are the schema (`schema` derives the JSON Schema from them).
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{FUNDING_KINDS, OTHER_THEME, Packs};
+
+/// A sector: its learning-culture scan, intervention kinds and catalogue, learning
+/// themes, community themes and funding rules.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SectorPack {
+    /// Stable identifier, e.g. `techniek-metaal`; region packs list it under `sectors`.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+    /// Lowest answer of the scan's scale (Likert).
+    pub likert_min: i32,
+    /// Highest answer of the scan's scale; above `likert_min`.
+    pub likert_max: i32,
+    /// How many of the weakest dimensions become priority themes.
+    #[schemars(range(min = 1))]
+    pub priority_dimensions: usize,
+    #[schemars(length(min = 1))]
+    pub dimensions: Vec<Dimension>,
+    #[schemars(length(min = 1))]
+    pub items: Vec<Item>,
+    /// The kinds of intervention the sector's trajectories use (coaching of the directors,
+    /// a team workshop, ...); at least one. Each `interventions[].kind` names one.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub intervention_kinds: Vec<InterventionKind>,
+    #[serde(default)]
+    pub interventions: Vec<Intervention>,
+    /// Learning themes: of learning needs, learning goals, learning activities and course
+    /// offerings; at least one. `other` is always accepted besides them.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub learning_themes: Vec<LearningTheme>,
+    /// Community themes (workshops, knowledge items); at least one. `other` is always
+    /// accepted besides them.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub themes: Vec<Theme>,
+    #[serde(default)]
+    pub funding_rules: Vec<FundingRule>,
+}
+
+/// A dimension of the learning-culture scan.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Dimension {
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A statement of the scan, answered on the pack's scale.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Item {
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// The `id` of one of the pack's dimensions.
+    pub dimension: String,
+    pub text: String,
+    /// A negatively phrased item: its answer is turned around (min + max - answer).
+    #[serde(default)]
+    pub reverse: bool,
+}
+
+/// A kind of intervention, e.g. `coaching_directors`; trajectories store and report
+/// interventions by its `id`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct InterventionKind {
+    /// Lower-case letters, digits, `-` and `_`; unique in the pack.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+}
+
+/// A catalogue entry: what a trajectory proposes for a weak dimension.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Intervention {
+    /// The `id` of one of the pack's dimensions.
+    pub dimension: String,
+    /// The `id` of one of the pack's `intervention_kinds`.
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub planned_hours: u32,
+}
+
+/// A learning theme: what a learning need, goal, activity or course is about.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LearningTheme {
+    /// Lower-case letters, digits, `-` and `_`; unique in the pack; not `other`.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+}
+
+/// A community theme.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Theme {
+    /// Unique in the pack; not `other`.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+}
+
+/// A sector's funding source. Amounts are whole euro cents.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FundingRule {
+    /// The source's id; a region budget with the same `source` is merged with it.
+    #[schemars(length(min = 1))]
+    pub source: String,
+    pub name: String,
+    #[schemars(extend("enum" = FUNDING_KINDS))]
+    pub kind: String,
+    /// Share of a cost this source may carry, in percent (`subsidy_percentage`).
+    #[schemars(range(max = 100))]
+    pub percentage: Option<u32>,
+    /// The share for firms of at most `small_firm_max_employees` employees.
+    #[schemars(range(max = 100))]
+    pub small_firm_percentage: Option<u32>,
+    pub small_firm_max_employees: Option<u32>,
+    #[schemars(range(min = 0))]
+    pub per_person_cap_cents: Option<i64>,
+    #[schemars(range(min = 0))]
+    pub budget_cents: Option<i64>,
+}
+
+/// A region: its programme, the sectors it serves and its budgets.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RegionPack {
+    /// Stable identifier, e.g. `achterhoek`; tokens name it in their regions.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+    pub programme: String,
+    /// Smallest group whose figures are shown (anonymisation).
+    #[schemars(range(min = 1))]
+    pub min_group_size: u32,
+    /// Ids of the sector packs active in the region.
+    #[schemars(length(min = 1))]
+    pub sectors: Vec<String>,
+    #[serde(default)]
+    pub budgets: Vec<Budget>,
+}
+
+/// A region's budget of one funding source. Amounts are whole euro cents.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Budget {
+    #[schemars(length(min = 1))]
+    pub source: String,
+    pub name: String,
+    #[schemars(extend("enum" = FUNDING_KINDS))]
+    pub kind: String,
+    #[schemars(range(min = 0))]
+    pub budget_cents: i64,
+}
+
+impl SectorPack {
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.id == id)
+    }
+
+    /// The pack's intervention kind with this id.
+    pub fn intervention_kind(&self, id: &str) -> Option<&InterventionKind> {
+        self.intervention_kinds.iter().find(|k| k.id == id)
+    }
+
+    /// Is `id` one of the pack's intervention kinds? When not, the reason, naming them.
+    pub fn check_intervention_kind(&self, id: &str) -> Result<(), String> {
+        if self.intervention_kind(id).is_some() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = self
+            .intervention_kinds
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect();
+        Err(format!(
+            "{id:?} is not an intervention kind of sector pack {}; one of: {}",
+            self.id,
+            brief(&ids)
+        ))
+    }
+}
+
+/// The learning themes a request may name: those of one or more sector packs (a
+/// company's sector; every sector of a region for a course offering), and `other`.
+#[derive(Debug, Clone, Default)]
+pub struct LearningThemes {
+    ids: Vec<String>,
+}
+
+impl LearningThemes {
+    pub fn of<'a>(sectors: impl IntoIterator<Item = &'a SectorPack>) -> LearningThemes {
+        let mut ids: Vec<String> = Vec::new();
+        for sector in sectors {
+            for theme in &sector.learning_themes {
+                if !ids.contains(&theme.id) {
+                    ids.push(theme.id.clone());
+                }
+            }
+        }
+        LearningThemes { ids }
+    }
+
+    /// Every sector pack of a region (`None`: no such region).
+    pub fn of_region(packs: &Packs, region: &str) -> Option<LearningThemes> {
+        let region = packs.region(region)?;
+        Some(LearningThemes::of(
+            region
+                .sectors
+                .iter()
+                .filter_map(|s| packs.sector(s))
+                .map(|s| &**s),
+        ))
+    }
+
+    /// Is `theme` (trimmed already) one of them, or `other`? When not, the reason: the
+    /// field violation's description.
+    pub fn check(&self, theme: &str) -> Result<(), String> {
+        if theme == OTHER_THEME || self.ids.iter().any(|id| id == theme) {
+            return Ok(());
+        }
+        let ids: Vec<&str> = self.ids.iter().map(String::as_str).collect();
+        Err(format!(
+            "{theme:?} is not a learning theme of the sector pack; one of: {}, or {OTHER_THEME:?}",
+            brief(&ids)
+        ))
+    }
+}
+
+/// A list of ids for a message: the first dozen, and how many more.
+pub fn brief(ids: &[&str]) -> String {
+    const SHOWN: usize = 12;
+    if ids.len() <= SHOWN {
+        return ids.join(", ");
+    }
+    format!(
+        "{} and {} more (llo packs show)",
+        ids[..SHOWN].join(", "),
+        ids.len() - SHOWN
+    )
+}
