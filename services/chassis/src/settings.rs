@@ -354,33 +354,13 @@ fn known_keys(service: ServiceName) -> anyhow::Result<BTreeSet<String>> {
 fn did_you_mean(key: &str, known: &BTreeSet<String>) -> String {
     let near = known
         .iter()
-        .map(|k| (strsim(key, k), k))
+        .map(|k| (strsim::levenshtein(key, k), k))
         .filter(|(distance, _)| *distance <= 3)
         .min_by_key(|(distance, _)| *distance);
     match near {
         Some((_, k)) => format!(" (did you mean {k}?)"),
         None => String::new(),
     }
-}
-
-/// Levenshtein distance, for suggestions.
-fn strsim(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                diagonal
-            } else {
-                1 + diagonal.min(row[j]).min(above)
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// Sorts the `LLO_` variables into the suite-wide layer and this service's own, and
