@@ -152,6 +152,7 @@ async fn a_provider_publishes_and_completes_only_its_own_courses() {
             issuer: "Graafschap College".into(),
             url: String::new(),
         }),
+        complete_time: None,
     };
     let status = other_school
         .complete_learning_activity(complete(activity.activity_id.clone()))

@@ -104,6 +104,7 @@ async fn no_source_is_funded_beyond_its_share_or_the_cost() {
                 issuer: "Graafschap College".into(),
                 url: "https://example.nl/c/1".into(),
             }),
+            complete_time: None,
         })
         .await
         .unwrap();

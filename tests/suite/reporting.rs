@@ -79,6 +79,7 @@ async fn the_programme_overview_adds_up_what_the_services_recorded() {
                     activity_id: activity.activity_id,
                     actual_hours: 38,
                     credential: None,
+                    complete_time: None,
                 })
                 .await
                 .unwrap();

@@ -204,6 +204,7 @@ async fn a_retried_course_completion_returns_its_first_answer() {
             issuer: "Graafschap College".into(),
             url: "https://example.nl/c/7".into(),
         }),
+        complete_time: None,
     };
     let first = trajectories
         .complete_learning_activity(complete.clone())

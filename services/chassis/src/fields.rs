@@ -351,6 +351,21 @@ pub fn optional_instant(
     value.map(|v| instant(Some(v))).transpose()
 }
 
+/// How far ahead of this service's clock a caller's clock may run.
+const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// When something happened, recorded afterwards: optional (`None`: now), valid, and
+/// not in the future. The programme's calendar is checked where the region is known.
+pub fn occurred(
+    value: Option<&prost_types::Timestamp>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+    let at = optional_instant(value)?;
+    if at.is_some_and(|at| at > chrono::Utc::now() + CLOCK_SKEW) {
+        return Err("lies in the future".into());
+    }
+    Ok(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,6 +500,25 @@ mod tests {
         };
         assert!(instant(Some(&bad_nanos)).is_err());
         assert_eq!(optional_instant(None), Ok(None));
+    }
+
+    #[test]
+    fn what_happened_afterwards_happened_in_the_past() {
+        assert_eq!(occurred(None), Ok(None));
+        let past = timestamp("2021-06-15T10:00:00Z");
+        assert_eq!(
+            occurred(Some(&past)).unwrap().map(|t| t.to_rfc3339()),
+            Some("2021-06-15T10:00:00+00:00".into())
+        );
+        let soon = chrono::Utc::now() + chrono::TimeDelta::minutes(1);
+        let soon = timestamp(&soon.to_rfc3339());
+        assert!(occurred(Some(&soon)).is_ok(), "a clock a minute ahead");
+        let tomorrow = chrono::Utc::now() + chrono::TimeDelta::days(1);
+        assert_eq!(
+            occurred(Some(&timestamp(&tomorrow.to_rfc3339()))),
+            Err("lies in the future".into())
+        );
+        assert!(occurred(Some(&timestamp("1999-01-01T00:00:00Z"))).is_err());
     }
 
     #[test]

@@ -117,7 +117,7 @@ pub fn activity_completed(plan: &PlanRow, a: &ActivityRow) -> events::LearningAc
         credential_awarded: a.credential_name.is_some(),
         kind: a.kind.clone(),
         theme: a.theme.clone(),
-        occur_time: now(),
+        occur_time: a.completed_at.map(timestamp).or_else(now),
     }
 }
 

@@ -255,4 +255,80 @@ pub(super) fn region(root: &Value, sectors: &[String], found: &mut Vec<(String, 
         }
     }
     unique(root, "budgets", "source", found);
+    calendar(root, found);
+}
+
+/// The date at `key`, or why it is none (`at`: where the table is, for the message).
+fn day(
+    table: &toml::Table,
+    key: &str,
+    at: &str,
+    found: &mut Vec<(String, String)>,
+) -> Option<chrono::NaiveDate> {
+    let text = text(table, key)?;
+    let parsed = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    if parsed.is_none() {
+        found.push((
+            format!("{at}.{key}"),
+            format!("\"{text}\" is not a date (YYYY-MM-DD)"),
+        ));
+    }
+    parsed
+}
+
+/// A calendar's days are real dates, each span runs forwards, and the phases lie within
+/// the programme, in order, without overlapping.
+fn calendar(root: &Value, found: &mut Vec<(String, String)>) {
+    let Some(calendar) = root.get("calendar").and_then(Value::as_table) else {
+        return;
+    };
+    let start = day(calendar, "start", "calendar", found);
+    let end = day(calendar, "end", "calendar", found);
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        found.push((
+            "calendar.end".into(),
+            format!("lies before the start ({start})"),
+        ));
+    }
+    let mut previous_end = None;
+    let calendar_value = Value::Table(calendar.clone());
+    for (index, phase) in tables(&calendar_value, "phases") {
+        let at = format!("calendar.phases[{index}]");
+        let (Some(from), Some(to)) = (
+            day(phase, "start", &at, found),
+            day(phase, "end", &at, found),
+        ) else {
+            continue;
+        };
+        if to < from {
+            found.push((
+                format!("{at}.end"),
+                format!("lies before the phase's start ({from})"),
+            ));
+        }
+        if start.is_some_and(|s| from < s) || end.is_some_and(|e| to > e) {
+            found.push((
+                at.clone(),
+                "lies outside the programme's start and end".into(),
+            ));
+        }
+        if let Some(before) = previous_end
+            && from <= before
+        {
+            found.push((
+                format!("{at}.start"),
+                format!("overlaps the phase before, which ends {before}"),
+            ));
+        }
+        previous_end = Some(to);
+    }
+    let mut duplicates = Vec::new();
+    unique(&calendar_value, "phases", "id", &mut duplicates);
+    found.extend(
+        duplicates
+            .into_iter()
+            .map(|(key, why)| (format!("calendar.{key}"), why)),
+    );
 }

@@ -72,6 +72,22 @@ source = "slim"
 name = "SLIM-subsidie"
 kind = "subsidy_percentage"
 budget_cents = 2500000
+
+[calendar]
+start = "2021-03-01"
+end = "2022-12-31"
+
+[[calendar.phases]]
+id = "behoeftepeiling"
+name = "Behoeftepeiling"
+start = "2021-03-01"
+end = "2021-10-31"
+
+[[calendar.phases]]
+id = "ontwikkeling"
+name = "Ontwikkeltrajecten"
+start = "2021-11-01"
+end = "2022-12-31"
 "#;
 
 /// A packs folder of its own under the system's temporary folder.
@@ -357,6 +373,42 @@ fn each_kind_of_mistake_is_reported_with_its_file_and_key() {
             "sectors[1]",
             "unknown sector \"zorg\"",
         ),
+        in_region(
+            "a day that is no date",
+            region("end = \"2022-12-31\"\n\n[[", "end = \"2022-02-30\"\n\n[["),
+            "calendar.end",
+            "\"2022-02-30\" is not a date (YYYY-MM-DD)",
+        ),
+        in_region(
+            "a programme that ends before it starts",
+            region(
+                "start = \"2021-03-01\"\nend = \"2022-12-31\"",
+                "start = \"2021-03-01\"\nend = \"2020-12-31\"",
+            ),
+            "calendar.end",
+            "lies before the start (2021-03-01)",
+        ),
+        in_region(
+            "phases that overlap",
+            region("start = \"2021-11-01\"", "start = \"2021-10-01\""),
+            "calendar.phases[1].start",
+            "overlaps the phase before, which ends 2021-10-31",
+        ),
+        in_region(
+            "a phase outside the programme",
+            region(
+                "id = \"behoeftepeiling\"\nname = \"Behoeftepeiling\"\nstart = \"2021-03-01\"",
+                "id = \"behoeftepeiling\"\nname = \"Behoeftepeiling\"\nstart = \"2021-01-01\"",
+            ),
+            "calendar.phases[0]",
+            "lies outside the programme's start and end",
+        ),
+        in_region(
+            "a phase id twice",
+            region("id = \"ontwikkeling\"", "id = \"behoeftepeiling\""),
+            "calendar.phases[1].id",
+            "duplicate id \"behoeftepeiling\"",
+        ),
     ];
     let mut failures = Vec::new();
     for case in cases {
@@ -628,5 +680,33 @@ fn a_long_list_is_cut_short() {
     assert_eq!(
         brief(&ids),
         "t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12 and 3 more (llo packs show)"
+    );
+}
+
+#[test]
+fn a_date_of_the_programme_lies_within_its_calendar_and_finds_its_phase() {
+    let folder = Folder::new(SECTOR, REGION);
+    let packs = Packs::load(&folder.0).unwrap();
+    let calendar = packs.region("veluwe").unwrap().calendar.clone().unwrap();
+    let at = |day: &str| -> chrono::DateTime<chrono::Utc> {
+        format!("{day}T12:00:00Z").parse().unwrap()
+    };
+    assert_eq!(calendar.check(at("2021-03-01")), Ok(()));
+    assert_eq!(calendar.check(at("2022-12-31")), Ok(()));
+    assert_eq!(
+        calendar.check(at("2021-02-28")),
+        Err("lies before the programme's start (2021-03-01)".into())
+    );
+    assert_eq!(
+        calendar.check(at("2023-01-01")),
+        Err("lies after the programme's end (2022-12-31)".into())
+    );
+    assert_eq!(
+        calendar.phase_of(at("2021-11-01")).map(|p| p.id.as_str()),
+        Some("ontwikkeling")
+    );
+    assert_eq!(
+        calendar.phase("behoeftepeiling").map(|p| p.end.to_string()),
+        Some("2021-10-31".into())
     );
 }

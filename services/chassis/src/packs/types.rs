@@ -1,4 +1,5 @@
 //! The packs' types: they are the schema (`schema` derives the JSON Schema from them).
+use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -156,6 +157,61 @@ pub struct RegionPack {
     pub sectors: Vec<String>,
     #[serde(default)]
     pub budgets: Vec<Budget>,
+    /// When the programme runs and its phases. Dates people record afterwards (an
+    /// activity completed, a scan closed) must fall within it; without a calendar only
+    /// "not in the future" holds.
+    #[serde(default)]
+    pub calendar: Option<Calendar>,
+}
+
+/// A programme's calendar: its first and last day and its phases, in order. Dates are
+/// `YYYY-MM-DD` strings, whole days in UTC.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Calendar {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    #[serde(default)]
+    pub phases: Vec<Phase>,
+}
+
+/// One phase of a programme, e.g. the needs assessment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Phase {
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Calendar {
+    /// Why `at` cannot be when something of the programme happened, if it cannot.
+    pub fn check(&self, at: DateTime<Utc>) -> Result<(), String> {
+        let day = at.date_naive();
+        if day < self.start {
+            return Err(format!(
+                "lies before the programme's start ({})",
+                self.start
+            ));
+        }
+        if day > self.end {
+            return Err(format!("lies after the programme's end ({})", self.end));
+        }
+        Ok(())
+    }
+
+    /// The phase `at` falls in, if any.
+    pub fn phase_of(&self, at: DateTime<Utc>) -> Option<&Phase> {
+        let day = at.date_naive();
+        self.phases.iter().find(|p| p.start <= day && day <= p.end)
+    }
+
+    /// The phase with this id.
+    pub fn phase(&self, id: &str) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.id == id)
+    }
 }
 
 /// A region's budget of one funding source. Amounts are whole euro cents.

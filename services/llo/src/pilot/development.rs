@@ -6,6 +6,8 @@
 //! the coach completes the trajectory.
 use std::time::Duration;
 
+use chrono::Datelike as _;
+
 use llo_chassis::telemetry::ClientContext;
 use llo_proto::trajectories::v1::{self as pb, trajectory_service_client::TrajectoryServiceClient};
 use tonic::{Code, codegen::InterceptedService, transport::Channel};
@@ -326,12 +328,34 @@ pub async fn develop_people(
                         issuer: provider.name.clone(),
                         url: format!("{}/{}", provider.credential_url, activity.activity_id),
                     }),
+                    complete_time: completion_day(pilot, enrolled.index, n),
                 })
                 .await?;
             completed += 1;
         }
     }
     Ok((planned, completed))
+}
+
+/// When the school records a course as completed, on the programme's calendar: the 15th
+/// of a month of its development phase (the second phase; the whole programme when it
+/// has fewer), a different month per company and person. Now when the region has no
+/// calendar.
+fn completion_day(pilot: &Pilot, company: usize, person: usize) -> Option<prost_types::Timestamp> {
+    let calendar = pilot.region.calendar.as_ref()?;
+    let (start, end) = calendar
+        .phases
+        .get(1)
+        .map_or((calendar.start, calendar.end), |p| (p.start, p.end));
+    let months = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32;
+    let offset = (company + person) as i32 % months.max(1);
+    let first = start.with_day(15).filter(|d| *d >= start).unwrap_or(start);
+    let day = first.checked_add_months(chrono::Months::new(offset as u32))?;
+    let at = day.and_hms_opt(10, 0, 0)?.and_utc();
+    Some(prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    })
 }
 
 /// The activity as it stands in the participant's plan now (funded, completed).

@@ -181,6 +181,8 @@ pub struct Person {
 
 /// A company of the pilot as intake registered it, with its people and baseline scan.
 pub struct Enrolled<'a> {
+    /// The company's place in the demo file.
+    pub index: usize,
     pub company: &'a CompanyData,
     pub organisation: pb::Organisation,
     pub people: Vec<Person>,

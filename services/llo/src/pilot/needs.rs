@@ -30,6 +30,7 @@ pub async fn enrol<'a>(
     let people = import_staff(intake, &pilot.data, &organisation, company, index).await?;
     record_needs(intake, &pilot.data, &people, index).await?;
     let enrolled = Enrolled {
+        index,
         company,
         organisation,
         people,

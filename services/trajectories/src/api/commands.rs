@@ -8,6 +8,7 @@ use llo_chassis::{
     ApiError, FieldViolation,
     fields::{
         Cents, Email, Fields, Name, Parsed, Prose, Text, bounded, check_id, instant, non_empty,
+        occurred,
     },
     packs::{LearningThemes, Packs, SectorPack},
 };
@@ -352,12 +353,14 @@ impl TryFrom<pb::CompleteLearningActivityRequest> for CompleteLearningActivity {
                     .map(|(name, issuer, url)| Some(Credential { name, issuer, url }))
             }
         };
-        let (activity_id, actual_hours, credential) =
-            f.finish((activity_id, actual_hours, credential))?;
+        let completed_at = f.take("complete_time", occurred(r.complete_time.as_ref()));
+        let (activity_id, actual_hours, credential, completed_at) =
+            f.finish((activity_id, actual_hours, credential, completed_at))?;
         Ok(CompleteLearningActivity {
             activity_id,
             actual_hours,
             credential,
+            completed_at,
         })
     }
 }

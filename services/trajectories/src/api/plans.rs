@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError,
@@ -212,12 +213,17 @@ pub async fn complete_activity(
                 .credential
                 .as_ref()
                 .map(|c| (c.name.as_str(), c.issuer.as_str(), c.url.as_str()));
+            let completed_at = match command.completed_at {
+                Some(at) => within_calendar(ctx, &plan.region, at)?,
+                None => Utc::now(),
+            };
             let completed = store::complete_activity(
                 conn,
                 id,
                 &Completion {
                     actual_hours: command.actual_hours,
                     credential,
+                    completed_at,
                 },
             )
             .await?;
@@ -234,4 +240,18 @@ pub async fn complete_activity(
         .await
     })
     .await
+}
+
+/// A date recorded afterwards lies within the programme's calendar (the region pack's),
+/// when the region has one.
+fn within_calendar(
+    ctx: &Context,
+    region: &str,
+    at: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let calendar = ctx.packs.region(region).and_then(|r| r.calendar.as_ref());
+    match calendar.map(|c| c.check(at)) {
+        Some(Err(why)) => Err(ApiError::invalid("complete_time", why)),
+        _ => Ok(at),
+    }
 }

@@ -97,6 +97,8 @@ pub struct CompleteLearningActivity {
     pub activity_id: Uuid,
     pub actual_hours: i32,
     pub credential: Option<Credential>,
+    /// When it was completed, recorded afterwards; now when `None`.
+    pub completed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]

@@ -276,6 +276,7 @@ pub async fn activities(
 pub struct Completion<'a> {
     pub actual_hours: i32,
     pub credential: Option<(&'a str, &'a str, &'a str)>,
+    pub completed_at: DateTime<Utc>,
 }
 
 pub async fn complete_activity(
@@ -293,7 +294,7 @@ pub async fn complete_activity(
             learning_activities::credential_name.eq(name),
             learning_activities::credential_issuer.eq(issuer),
             learning_activities::credential_url.eq(url),
-            learning_activities::completed_at.eq(Utc::now()),
+            learning_activities::completed_at.eq(completion.completed_at),
         ))
         .returning(ActivityRow::as_returning())
         .get_result(conn)

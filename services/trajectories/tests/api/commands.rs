@@ -230,6 +230,10 @@ async fn a_plan_command_names_every_bad_field_at_once_and_changes_nothing() {
                 issuer: "i".repeat(201),
                 url: "ftp://example.com/diploma".into(),
             }),
+            complete_time: Some(prost_types::Timestamp {
+                seconds: chrono::Utc::now().timestamp() + 86_400,
+                nanos: 0,
+            }),
         })
         .await
         .unwrap_err();
@@ -240,7 +244,8 @@ async fn a_plan_command_names_every_bad_field_at_once_and_changes_nothing() {
             "actual_hours",
             "credential.name",
             "credential.issuer",
-            "credential.url"
+            "credential.url",
+            "complete_time"
         ]
     );
 
