@@ -328,7 +328,7 @@ pub async fn develop_people(
                         issuer: provider.name.clone(),
                         url: format!("{}/{}", provider.credential_url, activity.activity_id),
                     }),
-                    complete_time: completion_day(pilot, enrolled.index, n),
+                    complete_time: completion_day(pilot, enrolled.index),
                 })
                 .await?;
             completed += 1;
@@ -339,16 +339,16 @@ pub async fn develop_people(
 
 /// When the school records a course as completed, on the programme's calendar: the 15th
 /// of a month of its development phase (the second phase; the whole programme when it
-/// has fewer), a different month per company and person. Now when the region has no
-/// calendar.
-fn completion_day(pilot: &Pilot, company: usize, person: usize) -> Option<prost_types::Timestamp> {
+/// has fewer), every quarter two more companies' courses (so that each month holds a
+/// group large enough to be shown). Now when the region has no calendar.
+fn completion_day(pilot: &Pilot, company: usize) -> Option<prost_types::Timestamp> {
     let calendar = pilot.region.calendar.as_ref()?;
     let (start, end) = calendar
         .phases
         .get(1)
         .map_or((calendar.start, calendar.end), |p| (p.start, p.end));
     let months = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32;
-    let offset = (company + person) as i32 % months.max(1);
+    let offset = (company / 2 * 3) as i32 % months.max(1);
     let first = start.with_day(15).filter(|d| *d >= start).unwrap_or(start);
     let day = first.checked_add_months(chrono::Months::new(offset as u32))?;
     let at = day.and_hms_opt(10, 0, 0)?.and_utc();

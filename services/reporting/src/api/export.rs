@@ -23,12 +23,14 @@ pub async fn export(
     let snapshot = ctx
         .snapshot(&mut conn, &scope.region, scope.sector.as_deref())
         .await?;
-    let (name, programme) = ctx
-        .packs
-        .region(&scope.region)
+    let region = ctx.packs.region(&scope.region);
+    let (name, programme) = region
         .map(|r| (r.name.clone(), r.programme.clone()))
         .unwrap_or_default();
-    let report = figures::report(&snapshot, &name, &programme);
+    let mut report = figures::report(&snapshot, &name, &programme);
+    if let Some(calendar) = region.and_then(|r| r.calendar.as_ref()) {
+        figures::on_calendar(&mut report, calendar);
+    }
     let bytes = export::render(&report, format).into_bytes();
     let file_name = format!(
         "llo-report-{}{}.{}",

@@ -416,6 +416,19 @@ fn participation(r: &Report, h: &mut String) {
     let labels: Vec<String> = r.months.iter().map(|m| m.month.clone()).collect();
     let max = max_of(r.months.iter().map(|m| &m.hours_attended));
     h.push_str("<section id=\"participation\"><h2>Participation over time</h2><p>Learning hours completed per month, and how many participants completed an activity that month.</p>");
+    if !r.phases.is_empty() {
+        h.push_str("<table><tr><th>Phase of the programme</th><th>From</th><th>Until</th></tr>");
+        for p in &r.phases {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.name),
+                p.start,
+                p.end
+            );
+        }
+        h.push_str("</table>");
+    }
     if r.months.is_empty() {
         h.push_str("<p>No completed learning activities yet.</p>");
     } else {
@@ -430,13 +443,14 @@ fn participation(r: &Report, h: &mut String) {
             " h",
         ));
         h.push_str(
-            "<table><tr><th>Month</th><th>Active participants</th><th>Hours attended</th></tr>",
+            "<table><tr><th>Month</th><th>Phase</th><th>Active participants</th><th>Hours attended</th></tr>",
         );
         for m in &r.months {
             let _ = write!(
                 h,
-                "<tr><td>{}</td>{}{}</tr>",
+                "<tr><td>{}</td><td>{}</td>{}{}</tr>",
                 esc(&m.month),
+                esc(m.phase.as_deref().unwrap_or("")),
                 td(m.active_participants),
                 td(m.hours_attended)
             );

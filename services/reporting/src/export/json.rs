@@ -112,8 +112,14 @@ pub fn render(r: &Report) -> String {
             "total_cents": fig(c.total_cents),
             "participants_funded": fig(c.participants),
         })).collect::<Vec<_>>(),
+        "programme_phases": r.phases.iter().map(|p| json!({
+            "name": p.name,
+            "start": p.start.to_string(),
+            "end": p.end.to_string(),
+        })).collect::<Vec<_>>(),
         "participation_over_time": r.months.iter().map(|m| json!({
             "month": m.month,
+            "phase": m.phase,
             "active_participants": fig(m.active_participants),
             "hours_attended": fig(m.hours_attended),
         })).collect::<Vec<_>>(),

@@ -3,6 +3,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
+use llo_chassis::packs::Calendar;
+
 use super::*;
 use crate::domain::{
     model::*,
@@ -23,6 +25,9 @@ pub struct CompanyHours {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonthParticipation {
     pub month: String,
+    /// The programme phase the month falls in (its first day), when the region has a
+    /// calendar.
+    pub phase: Option<String>,
     pub active_participants: Fig,
     pub hours_attended: Fig,
 }
@@ -40,7 +45,17 @@ pub struct Report {
     pub funding: Funding,
     pub hours: Vec<CompanyHours>,
     pub months: Vec<MonthParticipation>,
+    /// The programme's phases, in order, from the region's calendar.
+    pub phases: Vec<PhaseSpan>,
     pub tally: Tally,
+}
+
+/// A phase of the programme as the report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseSpan {
+    pub name: String,
+    pub start: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
 }
 
 pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
@@ -106,6 +121,7 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
             let mut row = Tally::default();
             MonthParticipation {
                 month,
+                phase: None,
                 active_participants: Fig::new(n(active.len()), cell, &mut row),
                 hours_attended: Fig::new(hours, cell, &mut row),
             }
@@ -132,6 +148,28 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
         funding,
         hours,
         months,
+        phases: Vec::new(),
         tally,
+    }
+}
+
+/// Puts the report's timeline on the programme's calendar: its phases, and the phase of
+/// every month (`YYYY-MM`) that has one.
+pub fn on_calendar(report: &mut Report, calendar: &Calendar) {
+    report.phases = calendar
+        .phases
+        .iter()
+        .map(|p| PhaseSpan {
+            name: p.name.clone(),
+            start: p.start,
+            end: p.end,
+        })
+        .collect();
+    for month in &mut report.months {
+        let first = chrono::NaiveDate::parse_from_str(&format!("{}-01", month.month), "%Y-%m-%d");
+        month.phase = first.ok().and_then(|day| {
+            let at = day.and_hms_opt(12, 0, 0)?.and_utc();
+            calendar.phase_of(at).map(|p| p.name.clone())
+        });
     }
 }

@@ -957,3 +957,55 @@ fn the_reports_tally_adds_every_tables_complementary_cells() {
         }
     );
 }
+
+#[test]
+fn the_reports_timeline_follows_the_programmes_calendar() {
+    use llo_chassis::packs::{Calendar, Phase};
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let phase = |id: &str, name: &str, start: &str, end: &str| Phase {
+        id: id.into(),
+        name: name.into(),
+        start: day(start),
+        end: day(end),
+    };
+    let calendar = Calendar {
+        start: day("2026-01-01"),
+        end: day("2026-12-31"),
+        phases: vec![
+            phase("needs", "Behoeftepeiling", "2026-01-01", "2026-03-31"),
+            phase(
+                "development",
+                "Ontwikkeltrajecten",
+                "2026-04-01",
+                "2026-12-31",
+            ),
+        ],
+    };
+    let mut r = report(&snapshot(), "Achterhoek", "LLO Achterhoek");
+    assert!(r.phases.is_empty() && r.months.iter().all(|m| m.phase.is_none()));
+    on_calendar(&mut r, &calendar);
+    let phases: Vec<(&str, String)> = r
+        .phases
+        .iter()
+        .map(|p| (p.name.as_str(), p.start.to_string()))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("Behoeftepeiling", "2026-01-01".to_owned()),
+            ("Ontwikkeltrajecten", "2026-04-01".to_owned())
+        ]
+    );
+    let months: Vec<(&str, Option<&str>)> = r
+        .months
+        .iter()
+        .map(|m| (m.month.as_str(), m.phase.as_deref()))
+        .collect();
+    assert_eq!(
+        months,
+        [
+            ("2026-03", Some("Behoeftepeiling")),
+            ("2026-04", Some("Ontwikkeltrajecten"))
+        ]
+    );
+}
