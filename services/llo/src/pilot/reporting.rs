@@ -72,8 +72,21 @@ impl Expected {
     }
 }
 
-/// One measure of one company: (what, expected, reported).
-type Row = (&'static str, usize, usize);
+/// One measure of one company (or of all): what the pilot put in, what reporting shows.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    what: &'static str,
+    expected: usize,
+    reported: usize,
+}
+
+fn row(what: &'static str, expected: usize, reported: usize) -> Row {
+    Row {
+        what,
+        expected,
+        reported,
+    }
+}
 
 /// The measures of one of the pilot's companies, as reporting shows them now (all
 /// zero while reporting has not heard of the company yet).
@@ -97,28 +110,28 @@ async fn compare(reporting: &mut Reporting, company: &CompanyExpected) -> anyhow
             .is_some_and(|f| f.status == CellStatus::Shown as i32)
     });
     Ok(vec![
-        ("companies", 1, usize::from(known)),
-        (
+        row("companies", 1, usize::from(known)),
+        row(
             "employees reached",
             company.people.len(),
             figure(&progress.participants),
         ),
-        (
+        row(
             "learning activities completed",
             company.courses_completed + company.workshops_attended,
             figure(&progress.learning_activities_completed),
         ),
-        (
+        row(
             "coaching sessions",
             company.coaching_sessions,
             usize::try_from(progress.coaching_sessions).unwrap_or(0),
         ),
-        (
+        row(
             "trajectories completed",
             usize::from(company.trajectory_completed),
             usize::from(progress.trajectory_state == pb::TrajectoryState::Completed as i32),
         ),
-        (
+        row(
             "companies with both scans",
             usize::from(company.both_scans),
             usize::from(both_scans),
@@ -128,7 +141,7 @@ async fn compare(reporting: &mut Reporting, company: &CompanyExpected) -> anyhow
 
 fn describe(rows: &[Row]) -> String {
     rows.iter()
-        .map(|(what, want, seen)| format!("{what} {seen} of {want}"))
+        .map(|r| format!("{} {} of {}", r.what, r.reported, r.expected))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -137,13 +150,13 @@ fn describe(rows: &[Row]) -> String {
 fn totals(per_company: &[Vec<Row>]) -> Vec<Row> {
     let mut totals: Vec<Row> = Vec::new();
     for rows in per_company {
-        for (i, (what, want, seen)) in rows.iter().enumerate() {
+        for (i, r) in rows.iter().enumerate() {
             match totals.get_mut(i) {
                 Some(total) => {
-                    total.1 += want;
-                    total.2 += seen;
+                    total.expected += r.expected;
+                    total.reported += r.reported;
                 }
-                None => totals.push((what, *want, *seen)),
+                None => totals.push(*r),
             }
         }
     }
@@ -164,7 +177,12 @@ pub async fn wait_until_caught_up(
             let rows = compare(reporting, company).await?;
             // Reporting's figures only grow while events arrive: more than the pilot put
             // in will not go away.
-            if let Some((what, want, seen)) = rows.iter().find(|(_, want, seen)| seen > want) {
+            if let Some(Row {
+                what,
+                expected: want,
+                reported: seen,
+            }) = rows.iter().find(|r| r.reported > r.expected)
+            {
                 anyhow::bail!(
                     "reporting shows {seen} {what} for {} ({}), the pilot put in {want}: an \
                      earlier run of this pilot stopped half-way, or something else recorded \
@@ -176,7 +194,7 @@ pub async fn wait_until_caught_up(
             per_company.push(rows);
         }
         let rows = totals(&per_company);
-        let equal = rows.iter().filter(|(_, want, seen)| want == seen).count();
+        let equal = rows.iter().filter(|r| r.expected == r.reported).count();
         bar.step(equal, rows.len(), "figures caught up");
         if equal == rows.len() {
             say!(
