@@ -331,6 +331,7 @@ pub async fn baseline(
             request_id: String::new(),
             assessment_id: scan.assessment_id,
             priority_needs: vec![],
+            complete_time: None,
         })
         .await
         .unwrap()

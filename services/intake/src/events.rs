@@ -43,6 +43,7 @@ pub struct CompletedScan<'a> {
     pub weakest: Vec<String>,
     pub needs: &'a [String],
     pub respondents: i32,
+    pub completed_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub fn needs_assessment_completed(scan: &CompletedScan<'_>) -> events::NeedsAssessmentCompleted {
@@ -64,7 +65,7 @@ pub fn needs_assessment_completed(scan: &CompletedScan<'_>) -> events::NeedsAsse
         priority_dimension_ids: scan.weakest.clone(),
         priority_needs: scan.needs.to_vec(),
         respondent_count: scan.respondents,
-        occur_time: Some(timestamp(chrono::Utc::now())),
+        occur_time: Some(timestamp(scan.completed_at)),
     }
 }
 

@@ -105,6 +105,21 @@ impl Packs {
         self.regions.get(id)
     }
 
+    /// `at`, something recorded afterwards, when it lies within the region's programme
+    /// calendar (or the region has none); else INVALID_ARGUMENT on `field`.
+    pub fn within_calendar(
+        &self,
+        region: &str,
+        field: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<chrono::DateTime<chrono::Utc>, crate::ApiError> {
+        let calendar = self.region(region).and_then(|r| r.calendar.as_ref());
+        match calendar.map(|c| c.check(at)) {
+            Some(Err(why)) => Err(crate::ApiError::invalid(field, why)),
+            _ => Ok(at),
+        }
+    }
+
     /// Is `sector` active in `region`?
     pub fn offers(&self, region: &str, sector: &str) -> bool {
         self.region(region)

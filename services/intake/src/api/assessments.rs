@@ -1,3 +1,4 @@
+use chrono::Utc;
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError, Refused, Violations,
@@ -167,6 +168,7 @@ pub async fn complete(
     let CompleteAssessment {
         assessment_id,
         priority_needs,
+        completed_at,
     } = request.try_into()?;
     let needs: Vec<String> = priority_needs
         .into_iter()
@@ -195,7 +197,14 @@ pub async fn complete(
                 priority_themes: scoring::priority_themes(pack, &scores, &needs),
                 scores,
             };
-            let row = assessments::complete(conn, assessment_id, &needs, &results).await?;
+            let completed_at = match completed_at {
+                Some(at) => ctx
+                    .packs
+                    .within_calendar(&organisation.region, "complete_time", at)?,
+                None => Utc::now(),
+            };
+            let row =
+                assessments::complete(conn, assessment_id, &needs, &results, completed_at).await?;
             let round = Round::parse(&row.round).ok_or_else(|| {
                 ApiError::Unexpected(anyhow::anyhow!("stored round {:?} is unknown", row.round))
             })?;
@@ -207,6 +216,7 @@ pub async fn complete(
                 weakest,
                 needs: &needs,
                 respondents: responses.len() as i32,
+                completed_at,
             });
             record(conn, &event).await?;
             Ok(pb::CompleteAssessmentResponse {

@@ -2,7 +2,7 @@
 //! reported at once, in one `BadRequest`; what comes out is well formed.
 use llo_chassis::{
     ApiError,
-    fields::{Email, Fields, Name, Prose, check_id},
+    fields::{Email, Fields, Name, Prose, check_id, occurred},
     packs::{LearningThemes, Packs},
 };
 use llo_proto::intake::v1 as pb;
@@ -267,10 +267,13 @@ impl TryFrom<pb::CompleteAssessmentRequest> for CompleteAssessment {
             MAX_PRIORITY_NEEDS,
             |f, path, need| f.take(path, Prose::required(&need)),
         );
-        let (assessment_id, priority_needs) = f.finish((assessment_id, priority_needs))?;
+        let completed_at = f.take("complete_time", occurred(r.complete_time.as_ref()));
+        let (assessment_id, priority_needs, completed_at) =
+            f.finish((assessment_id, priority_needs, completed_at))?;
         Ok(CompleteAssessment {
             assessment_id,
             priority_needs,
+            completed_at,
         })
     }
 }

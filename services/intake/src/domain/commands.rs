@@ -101,4 +101,6 @@ pub struct CompleteAssessment {
     /// Needs the coach took from the management interview; at most
     /// [`MAX_PRIORITY_NEEDS`].
     pub priority_needs: Vec<Prose>,
+    /// When the scan was closed, recorded afterwards; now when `None`.
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
 }

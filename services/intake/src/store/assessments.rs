@@ -188,6 +188,7 @@ pub async fn complete(
     id: Uuid,
     needs: &[String],
     results: &StoredResults,
+    completed_at: chrono::DateTime<Utc>,
 ) -> QueryResult<AssessmentRow> {
     let results = serde_json::to_value(results)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
@@ -198,7 +199,7 @@ pub async fn complete(
             assessments::status.eq(AssessmentStatus::Completed.as_str()),
             assessments::priority_needs.eq(needs),
             assessments::results.eq(Some(results)),
-            assessments::completed_at.eq(Some(Utc::now())),
+            assessments::completed_at.eq(Some(completed_at)),
         ))
         .returning(AssessmentRow::as_returning())
         .get_result(conn)

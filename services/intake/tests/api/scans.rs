@@ -105,6 +105,7 @@ async fn a_full_scan_scores_each_dimension_as_computed_by_hand() {
             request_id: String::new(),
             assessment_id: scan.assessment_id.clone(),
             priority_needs: vec!["Kennisoverdracht van oudere vakmensen".into()],
+            complete_time: None,
         })
         .await
         .unwrap()
@@ -258,6 +259,7 @@ async fn a_closed_scan_takes_no_answers_and_the_rounds_go_in_order() {
             request_id: String::new(),
             assessment_id: scan.assessment_id.clone(),
             priority_needs: vec![],
+            complete_time: None,
         })
         .await
         .unwrap_err();
@@ -277,6 +279,7 @@ async fn a_closed_scan_takes_no_answers_and_the_rounds_go_in_order() {
             request_id: String::new(),
             assessment_id: scan.assessment_id.clone(),
             priority_needs: vec![],
+            complete_time: None,
         })
         .await
         .unwrap();
@@ -335,6 +338,7 @@ async fn a_retried_completion_returns_the_first_scores_and_publishes_once() {
         request_id: "complete-scan-1".into(),
         assessment_id: scan.assessment_id.clone(),
         priority_needs: vec!["Vakmanschap borgen".into()],
+        complete_time: None,
     };
     let first = client
         .complete_assessment(complete.clone())
@@ -375,4 +379,88 @@ async fn a_retried_completion_returns_the_first_scores_and_publishes_once() {
 
 fn status_reason(status: &tonic::Status) -> (Code, String) {
     (status.code(), reason(status))
+}
+
+fn at(rfc3339: &str) -> prost_types::Timestamp {
+    let at: chrono::DateTime<chrono::Utc> = rfc3339.parse().unwrap();
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    }
+}
+
+/// A scan closed on paper and recorded afterwards keeps its date, within the programme's
+/// calendar; a date outside it or in the future is refused on `complete_time` and the
+/// scan stays open.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_recorded_afterwards_keeps_its_date_within_the_programme() {
+    use llo_proto::{IntegrationEvent, events::v1 as events};
+    use prost::Message as _;
+    let app = TestApp::spawn().await;
+    let mut probe = app
+        .env
+        .probe(events::NeedsAssessmentCompleted::ROUTING_KEY)
+        .await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "55555555").await;
+    let person = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let round = common::AssessmentRound::Baseline;
+    let scan = start(&mut client, &organisation.organisation_id, round)
+        .await
+        .unwrap();
+    let answers = answer_all(scan.questionnaire.as_ref().unwrap(), 4);
+    submit(
+        &mut client,
+        &scan.assessment_id,
+        &person.participant_id,
+        answers,
+    )
+    .await
+    .unwrap();
+    let complete = |when: prost_types::Timestamp| pb::CompleteAssessmentRequest {
+        request_id: String::new(),
+        assessment_id: scan.assessment_id.clone(),
+        priority_needs: vec![],
+        complete_time: Some(when),
+    };
+    let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(1)).to_rfc3339();
+    for (when, why) in [
+        (
+            "2020-12-31T12:00:00Z",
+            "lies before the programme's start (2021-03-01)",
+        ),
+        (
+            "2023-03-01T12:00:00Z",
+            "lies after the programme's end (2022-12-31)",
+        ),
+        (tomorrow.as_str(), "lies in the future"),
+    ] {
+        let refused = client
+            .complete_assessment(complete(at(when)))
+            .await
+            .unwrap_err();
+        assert_eq!(violations(&refused), ["complete_time"], "{when}");
+        assert!(refused.message().contains(why), "{when}: {refused:?}");
+    }
+    let completed = client
+        .complete_assessment(complete(at("2021-06-15T16:00:00Z")))
+        .await
+        .unwrap()
+        .into_inner()
+        .assessment
+        .unwrap();
+    assert_eq!(completed.status, pb::AssessmentStatus::Completed as i32);
+    assert_eq!(
+        completed.complete_time.map(|t| t.seconds),
+        Some(at("2021-06-15T16:00:00Z").seconds)
+    );
+    let delivery = probe
+        .next(std::time::Duration::from_secs(20))
+        .await
+        .expect("published");
+    let event = events::NeedsAssessmentCompleted::decode(delivery.data.as_slice()).unwrap();
+    assert_eq!(
+        event.occur_time().map(|t| t.seconds),
+        Some(at("2021-06-15T16:00:00Z").seconds)
+    );
 }

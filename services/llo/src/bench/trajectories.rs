@@ -266,6 +266,7 @@ async fn scan(
             assessment_id: assessment.assessment_id,
             priority_needs: vec![],
             request_id: String::new(),
+            complete_time: None,
         })
         .await?;
     Ok(Instant::now())

@@ -340,7 +340,8 @@ pub async fn develop_people(
 /// When the school records a course as completed, on the programme's calendar: the 15th
 /// of a month of its development phase (the second phase; the whole programme when it
 /// has fewer), every quarter two more companies' courses (so that each month holds a
-/// group large enough to be shown). Now when the region has no calendar.
+/// group large enough to be shown). Now when the region has no calendar or the day is
+/// still to come.
 fn completion_day(pilot: &Pilot, company: usize) -> Option<prost_types::Timestamp> {
     let calendar = pilot.region.calendar.as_ref()?;
     let (start, end) = calendar
@@ -352,7 +353,8 @@ fn completion_day(pilot: &Pilot, company: usize) -> Option<prost_types::Timestam
     let first = start.with_day(15).filter(|d| *d >= start).unwrap_or(start);
     let day = first.checked_add_months(chrono::Months::new(offset as u32))?;
     let at = day.and_hms_opt(10, 0, 0)?.and_utc();
-    Some(prost_types::Timestamp {
+    // A programme still running has no such day yet: the pilot records it now.
+    (at <= chrono::Utc::now()).then(|| prost_types::Timestamp {
         seconds: at.timestamp(),
         nanos: 0,
     })

@@ -259,11 +259,37 @@ pub async fn scan(
             request_id: format!("demo-complete-{}", assessment.assessment_id),
             assessment_id: assessment.assessment_id.clone(),
             priority_needs: vec![enrolled.company.coach_need.clone()],
+            complete_time: scan_day(pilot, round, enrolled.index),
         })
         .await?
         .into_inner()
         .assessment
         .ok_or_else(|| anyhow::anyhow!("no assessment returned"))
+}
+
+/// When the coach closes the scan, on the programme's calendar: a month into its first
+/// phase (the needs assessment) for the baseline, into its last (the evaluation) for the
+/// follow-up, a week apart per company. Now when the region has no calendar or the day
+/// is still to come.
+fn scan_day(
+    pilot: &Pilot,
+    round: common::AssessmentRound,
+    company: usize,
+) -> Option<prost_types::Timestamp> {
+    let calendar = pilot.region.calendar.as_ref()?;
+    let phase = if round == common::AssessmentRound::FollowUp {
+        calendar.phases.last()
+    } else {
+        calendar.phases.first()
+    };
+    let (start, end) = phase.map_or((calendar.start, calendar.end), |p| (p.start, p.end));
+    let day = (start + chrono::TimeDelta::days(30 + 7 * company as i64)).min(end);
+    let at = day.and_hms_opt(16, 0, 0)?.and_utc();
+    // A programme still running has no such day yet: the pilot records it now.
+    (at <= chrono::Utc::now()).then(|| prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    })
 }
 
 fn print_scan(company: &CompanyData, assessment: &pb::Assessment) {

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError,
@@ -214,7 +214,9 @@ pub async fn complete_activity(
                 .as_ref()
                 .map(|c| (c.name.as_str(), c.issuer.as_str(), c.url.as_str()));
             let completed_at = match command.completed_at {
-                Some(at) => within_calendar(ctx, &plan.region, at)?,
+                Some(at) => ctx
+                    .packs
+                    .within_calendar(&plan.region, "complete_time", at)?,
                 None => Utc::now(),
             };
             let completed = store::complete_activity(
@@ -240,18 +242,4 @@ pub async fn complete_activity(
         .await
     })
     .await
-}
-
-/// A date recorded afterwards lies within the programme's calendar (the region pack's),
-/// when the region has one.
-fn within_calendar(
-    ctx: &Context,
-    region: &str,
-    at: DateTime<Utc>,
-) -> Result<DateTime<Utc>, ApiError> {
-    let calendar = ctx.packs.region(region).and_then(|r| r.calendar.as_ref());
-    match calendar.map(|c| c.check(at)) {
-        Some(Err(why)) => Err(ApiError::invalid("complete_time", why)),
-        _ => Ok(at),
-    }
 }
