@@ -245,165 +245,162 @@ pub fn scores_from_json(value: &serde_json::Value) -> Vec<DimensionScore> {
         .unwrap_or_default()
 }
 
-/// Every read model of a region (the caller fills in packs: dimensions, sources, minimum).
-pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
-    let organisations = load::<OrgRow>(
-        conn,
-        "SELECT id, name, sector, employee_count, region FROM rm_organisations WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| Organisation {
-        id: r.id,
-        name: r.name,
-        sector: r.sector,
-        employee_count: r.employee_count,
-    })
-    .collect();
-    let participants = load::<ParticipantRow>(
-        conn,
-        "SELECT id, organisation_id, source, enrolled FROM rm_participants WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| Participant {
-        id: r.id,
-        organisation_id: r.organisation_id,
-        uwv_referral: r.source == "uwv_referral",
-        enrolled: r.enrolled,
-    })
-    .collect();
-    let scans = load::<ScanRow>(
-        conn,
-        "SELECT organisation_id, round, respondent_count, scores FROM rm_scans WHERE region = $1 ORDER BY organisation_id, round",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| {
+/// A read model's table: how a region's rows are selected and what each becomes.
+trait Table: QueryableByName<diesel::pg::Pg> + Send + 'static {
+    type Model;
+    /// Selects the region's rows (`$1`), in a stable order.
+    const SQL: &'static str;
+    fn model(row: Self) -> Q<Self::Model>;
+}
+
+async fn all<T: Table>(conn: &mut Conn, region: &str) -> Q<Vec<T::Model>> {
+    load::<T>(conn, T::SQL, region)
+        .await?
+        .into_iter()
+        .map(T::model)
+        .collect()
+}
+
+impl Table for OrgRow {
+    type Model = Organisation;
+    const SQL: &'static str = "SELECT id, name, sector, employee_count, region FROM rm_organisations WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Organisation> {
+        Ok(Organisation {
+            id: r.id,
+            name: r.name,
+            sector: r.sector,
+            employee_count: r.employee_count,
+        })
+    }
+}
+
+impl Table for ParticipantRow {
+    type Model = Participant;
+    const SQL: &'static str = "SELECT id, organisation_id, source, enrolled FROM rm_participants WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Participant> {
+        Ok(Participant {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            uwv_referral: r.source == "uwv_referral",
+            enrolled: r.enrolled,
+        })
+    }
+}
+
+impl Table for ScanRow {
+    type Model = Scan;
+    const SQL: &'static str = "SELECT organisation_id, round, respondent_count, scores FROM rm_scans WHERE region = $1 ORDER BY organisation_id, round";
+    fn model(r: Self) -> Q<Scan> {
         Ok(Scan {
             organisation_id: r.organisation_id,
             round: known("scan round", &r.round, Round::parse)?,
             respondent_count: r.respondent_count,
             scores: scores_from_json(&r.scores),
         })
-    })
-    .collect::<Q<_>>()?;
-    let trajectories = load::<TrajectoryRow>(
-        conn,
-        "SELECT id, organisation_id, status, coach_assigned FROM rm_trajectories WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| {
+    }
+}
+
+impl Table for TrajectoryRow {
+    type Model = Trajectory;
+    const SQL: &'static str = "SELECT id, organisation_id, status, coach_assigned FROM rm_trajectories WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Trajectory> {
         Ok(Trajectory {
             id: r.id,
             organisation_id: r.organisation_id,
             status: known("trajectory status", &r.status, TrajectoryStatus::parse)?,
             coach_assigned: r.coach_assigned,
         })
-    })
-    .collect::<Q<_>>()?;
-    let interventions = load::<InterventionRow>(
-        conn,
-        "SELECT id, trajectory_id, organisation_id, kind, dimension_id, planned_hours FROM rm_interventions WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| Intervention {
-        id: r.id,
-        trajectory_id: r.trajectory_id,
-        organisation_id: r.organisation_id,
-        kind: r.kind,
-        dimension_id: r.dimension_id,
-        planned_hours: r.planned_hours,
-    })
-    .collect();
-    let sessions = load::<SessionRow>(
-        conn,
-        "SELECT organisation_id, duration_minutes FROM rm_coaching_sessions WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| CoachingSession {
-        organisation_id: r.organisation_id,
-        minutes: r.duration_minutes,
-    })
-    .collect();
-    let plans = load::<PlanRow>(
-        conn,
-        "SELECT participant_id, organisation_id FROM rm_development_plans WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| Plan {
-        participant_id: r.participant_id,
-        organisation_id: r.organisation_id,
-    })
-    .collect();
-    let activities = load::<ActivityRow>(
-        conn,
-        "SELECT id, participant_id, organisation_id, planned, planned_hours, completed, actual_hours, \
-           credential_awarded, completed_time FROM rm_learning_activities WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| Activity {
-        id: r.id,
-        participant_id: r.participant_id,
-        organisation_id: r.organisation_id,
-        planned: r.planned,
-        planned_hours: r.planned_hours,
-        completed: r.completed,
-        actual_hours: r.actual_hours,
-        credential: r.credential_awarded,
-        completed_month: month(r.completed_time),
-    })
-    .collect();
-    let allocations = load::<AllocationRow>(
-        conn,
-        "SELECT activity_id, participant_id, organisation_id, source, amount_cents FROM rm_funding_allocations WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| Allocation {
-        activity_id: r.activity_id,
-        participant_id: r.participant_id,
-        organisation_id: r.organisation_id,
-        source: r.source,
-        amount_cents: r.amount_cents,
-    })
-    .collect();
-    let workshops = load::<WorkshopRow>(
-        conn,
-        "SELECT id, scheduled, cancelled FROM rm_workshops WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| Workshop {
-        id: r.id,
-        scheduled: r.scheduled,
-        cancelled: r.cancelled,
-    })
-    .collect();
-    let registrations = load::<RegistrationRow>(
-        conn,
-        "SELECT id, workshop_id, participant_id, organisation_id, status, attendance, hours_attended, \
-           attended_time FROM rm_registrations WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| {
+    }
+}
+
+impl Table for InterventionRow {
+    type Model = Intervention;
+    const SQL: &'static str = "SELECT id, trajectory_id, organisation_id, kind, dimension_id, planned_hours FROM rm_interventions WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Intervention> {
+        Ok(Intervention {
+            id: r.id,
+            trajectory_id: r.trajectory_id,
+            organisation_id: r.organisation_id,
+            kind: r.kind,
+            dimension_id: r.dimension_id,
+            planned_hours: r.planned_hours,
+        })
+    }
+}
+
+impl Table for SessionRow {
+    type Model = CoachingSession;
+    const SQL: &'static str = "SELECT organisation_id, duration_minutes FROM rm_coaching_sessions WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<CoachingSession> {
+        Ok(CoachingSession {
+            organisation_id: r.organisation_id,
+            minutes: r.duration_minutes,
+        })
+    }
+}
+
+impl Table for PlanRow {
+    type Model = Plan;
+    const SQL: &'static str = "SELECT participant_id, organisation_id FROM rm_development_plans WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Plan> {
+        Ok(Plan {
+            participant_id: r.participant_id,
+            organisation_id: r.organisation_id,
+        })
+    }
+}
+
+impl Table for ActivityRow {
+    type Model = Activity;
+    const SQL: &'static str = "SELECT id, participant_id, organisation_id, planned, planned_hours, completed, actual_hours, \
+           credential_awarded, completed_time FROM rm_learning_activities WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Activity> {
+        Ok(Activity {
+            id: r.id,
+            participant_id: r.participant_id,
+            organisation_id: r.organisation_id,
+            planned: r.planned,
+            planned_hours: r.planned_hours,
+            completed: r.completed,
+            actual_hours: r.actual_hours,
+            credential: r.credential_awarded,
+            completed_month: month(r.completed_time),
+        })
+    }
+}
+
+impl Table for AllocationRow {
+    type Model = Allocation;
+    const SQL: &'static str = "SELECT activity_id, participant_id, organisation_id, source, amount_cents FROM rm_funding_allocations WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Allocation> {
+        Ok(Allocation {
+            activity_id: r.activity_id,
+            participant_id: r.participant_id,
+            organisation_id: r.organisation_id,
+            source: r.source,
+            amount_cents: r.amount_cents,
+        })
+    }
+}
+
+impl Table for WorkshopRow {
+    type Model = Workshop;
+    const SQL: &'static str =
+        "SELECT id, scheduled, cancelled FROM rm_workshops WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Workshop> {
+        Ok(Workshop {
+            id: r.id,
+            scheduled: r.scheduled,
+            cancelled: r.cancelled,
+        })
+    }
+}
+
+impl Table for RegistrationRow {
+    type Model = Registration;
+    const SQL: &'static str = "SELECT id, workshop_id, participant_id, organisation_id, status, attendance, hours_attended, \
+           attended_time FROM rm_registrations WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Registration> {
         Ok(Registration {
             id: r.id,
             workshop_id: r.workshop_id,
@@ -427,23 +424,37 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
             hours: r.hours_attended,
             attended_month: month(r.attended_time),
         })
-    })
-    .collect::<Q<_>>()?;
-    let feedback = load::<FeedbackRow>(
-        conn,
-        "SELECT registration_id, participant_id, organisation_id, rating FROM rm_feedback \
-         WHERE region = $1 ORDER BY id",
-        region,
-    )
-    .await?
-    .into_iter()
-    .map(|r| Feedback {
-        registration_id: r.registration_id,
-        participant_id: r.participant_id,
-        organisation_id: r.organisation_id,
-        rating: r.rating,
-    })
-    .collect();
+    }
+}
+
+impl Table for FeedbackRow {
+    type Model = Feedback;
+    const SQL: &'static str = "SELECT registration_id, participant_id, organisation_id, rating FROM rm_feedback \
+         WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<Feedback> {
+        Ok(Feedback {
+            registration_id: r.registration_id,
+            participant_id: r.participant_id,
+            organisation_id: r.organisation_id,
+            rating: r.rating,
+        })
+    }
+}
+
+/// Every read model of a region (the caller fills in packs: dimensions, sources, minimum).
+pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
+    let organisations = all::<OrgRow>(conn, region).await?;
+    let participants = all::<ParticipantRow>(conn, region).await?;
+    let scans = all::<ScanRow>(conn, region).await?;
+    let trajectories = all::<TrajectoryRow>(conn, region).await?;
+    let interventions = all::<InterventionRow>(conn, region).await?;
+    let sessions = all::<SessionRow>(conn, region).await?;
+    let plans = all::<PlanRow>(conn, region).await?;
+    let activities = all::<ActivityRow>(conn, region).await?;
+    let allocations = all::<AllocationRow>(conn, region).await?;
+    let workshops = all::<WorkshopRow>(conn, region).await?;
+    let registrations = all::<RegistrationRow>(conn, region).await?;
+    let feedback = all::<FeedbackRow>(conn, region).await?;
     let knowledge: CountRow =
         diesel::sql_query("SELECT count(*) AS n FROM rm_knowledge_items WHERE region = $1")
             .bind::<Text, _>(region)
