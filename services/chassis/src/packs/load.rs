@@ -188,7 +188,6 @@ pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
 /// Validates a set of files together (ids unique across files, regions' sectors known)
 /// and, when nothing is wrong, returns them as packs.
 fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Packs) {
-    let mut problems = Vec::new();
     let mut sector_ids: Vec<String> = other_sectors.to_vec();
     sector_ids.extend(
         files
@@ -198,8 +197,8 @@ fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Pack
     );
     sector_ids.sort();
     sector_ids.dedup();
-    let region_schema = schema(PackKind::Region);
-    let sector_schema = schema(PackKind::Sector);
+    let schemas = (schema(PackKind::Region), schema(PackKind::Sector));
+    let mut problems = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let value = match &file.value {
             Ok(value) => value,
@@ -216,62 +215,16 @@ fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Pack
         let mut found: Vec<(String, String)> = Vec::new();
         match file.kind {
             PackKind::Sector => {
-                structure::check(&sector_schema, value, &mut found);
+                structure::check(&schemas.1, value, &mut found);
                 rules::sector(value, &mut found);
             }
             PackKind::Region => {
-                structure::check(&region_schema, value, &mut found);
+                structure::check(&schemas.0, value, &mut found);
                 rules::region(value, &sector_ids, &mut found);
             }
         }
-        if let Some(id) = file.id() {
-            // Overlays and operators find a pack by its file name (k8s/README.md).
-            let stem = file.path.file_stem().and_then(|s| s.to_str());
-            if stem.is_some_and(|stem| stem != id) {
-                found.push((
-                    "id".into(),
-                    format!(
-                        "\"{id}\" must equal the file's name ({})",
-                        file.path.file_name().and_then(|n| n.to_str()).unwrap_or("")
-                    ),
-                ));
-            }
-            let first = files[..index]
-                .iter()
-                .find(|other| other.kind == file.kind && other.id() == Some(id));
-            if let Some(first) = first {
-                found.push((
-                    "id".into(),
-                    format!(
-                        "{} pack \"{id}\" is already defined in {}",
-                        file.kind.as_str(),
-                        first.path.display()
-                    ),
-                ));
-            }
-        }
-        // One line per key: the schema and a rule may both see a key (an empty `themes`).
-        let mut merged: Vec<(String, String)> = Vec::new();
-        for (key, reason) in found {
-            match merged.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, first)) => {
-                    first.push_str("; ");
-                    first.push_str(&reason);
-                }
-                None => merged.push((key, reason)),
-            }
-        }
-        let mut found = merged;
-        // By key, list entries in their order (items[2] before items[10]).
-        found.sort_by_cached_key(|(key, _)| {
-            key.split(['[', ']'])
-                .map(|part| match part.parse::<usize>() {
-                    Ok(n) => format!("{n:010}"),
-                    Err(_) => part.to_owned(),
-                })
-                .collect::<Vec<_>>()
-        });
-        problems.extend(found.into_iter().map(|(key, reason)| Problem {
+        found.extend(id_problems(file, &files[..index]));
+        problems.extend(in_order(found).into_iter().map(|(key, reason)| Problem {
             file: file.path.clone(),
             line: line_of(&file.text, &key),
             key,
@@ -281,12 +234,75 @@ fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Pack
     if !problems.is_empty() {
         return (problems, Packs::default());
     }
+    deserialise(files)
+}
+
+/// A pack's id must be its file's name (overlays and operators find a pack by it,
+/// k8s/README.md) and defined once among the files `before` it.
+fn id_problems(file: &PackFile, before: &[PackFile]) -> Vec<(String, String)> {
+    let Some(id) = file.id() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let stem = file.path.file_stem().and_then(|s| s.to_str());
+    if stem.is_some_and(|stem| stem != id) {
+        found.push((
+            "id".into(),
+            format!(
+                "\"{id}\" must equal the file's name ({})",
+                file.path.file_name().and_then(|n| n.to_str()).unwrap_or("")
+            ),
+        ));
+    }
+    let first = before
+        .iter()
+        .find(|other| other.kind == file.kind && other.id() == Some(id));
+    if let Some(first) = first {
+        found.push((
+            "id".into(),
+            format!(
+                "{} pack \"{id}\" is already defined in {}",
+                file.kind.as_str(),
+                first.path.display()
+            ),
+        ));
+    }
+    found
+}
+
+/// One line per key (the schema and a rule may both see a key, an empty `themes`), by
+/// key, list entries in their order (items[2] before items[10]).
+fn in_order(found: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut merged: Vec<(String, String)> = Vec::new();
+    for (key, reason) in found {
+        match merged.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, first)) => {
+                first.push_str("; ");
+                first.push_str(&reason);
+            }
+            None => merged.push((key, reason)),
+        }
+    }
+    merged.sort_by_cached_key(|(key, _)| {
+        key.split(['[', ']'])
+            .map(|part| match part.parse::<usize>() {
+                Ok(n) => format!("{n:010}"),
+                Err(_) => part.to_owned(),
+            })
+            .collect::<Vec<_>>()
+    });
+    merged
+}
+
+/// The checked files as packs. The checks cover what deserialising needs; a problem
+/// here is the backstop.
+fn deserialise(files: &[PackFile]) -> (Vec<Problem>, Packs) {
+    let mut problems = Vec::new();
     let mut packs = Packs::default();
     for file in files {
         let Ok(value) = file.value.clone() else {
             continue;
         };
-        // The checks above cover what deserialising needs; this is the backstop.
         let error = |e: toml::de::Error| Problem {
             file: file.path.clone(),
             line: None,
