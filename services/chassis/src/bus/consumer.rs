@@ -118,6 +118,19 @@ pub struct Consumer {
 /// A consumer connection that lasted this long worked: the reconnect back-off starts
 /// again from its shortest wait.
 const WORKED_FOR: Duration = Duration::from_secs(10);
+/// The shortest wait before reopening a connection.
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+/// The wait before reopening after a connection that lasted `worked`: from the start
+/// again after one that worked for a while; the grown wait after one that failed at
+/// once, again and again (a broker refusing the consume), so that it backs off.
+fn backoff_after(worked: Duration, backoff: Duration) -> Duration {
+    if worked >= WORKED_FOR {
+        FIRST_BACKOFF
+    } else {
+        backoff
+    }
+}
 
 /// What became of one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +188,7 @@ impl Consumer {
             return;
         };
         self.shutdown = shutdown.clone();
-        let mut backoff = Duration::from_millis(200);
+        let mut backoff = FIRST_BACKOFF;
         while !shutdown.is_cancelled() {
             let opened = tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -200,11 +213,7 @@ impl Consumer {
             let restart = self
                 .consume(&connection, &channel, deliveries, &queue)
                 .await;
-            // A connection that worked for a while resets the back-off; one that fails
-            // at once, again and again (a broker refusing the consume), backs off.
-            if opened_at.elapsed() >= WORKED_FOR {
-                backoff = Duration::from_millis(200);
-            }
+            backoff = backoff_after(opened_at.elapsed(), backoff);
             self.readiness.set_consumer(false);
             super::close_quietly(&connection, "reconnect").await;
             let Some(restart) = restart else {
@@ -734,6 +743,18 @@ pub(crate) fn header_str<'a>(headers: &'a FieldTable, key: &str) -> Option<&'a s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_back_off_starts_again_only_after_a_connection_that_worked() {
+        let grown = Duration::from_secs(3);
+        assert_eq!(backoff_after(WORKED_FOR, grown), FIRST_BACKOFF);
+        assert_eq!(backoff_after(Duration::from_secs(60), grown), FIRST_BACKOFF);
+        assert_eq!(
+            backoff_after(WORKED_FOR - Duration::from_millis(1), grown),
+            grown
+        );
+        assert_eq!(backoff_after(Duration::ZERO, grown), grown);
+    }
 
     #[test]
     fn a_delivery_count_is_read_whatever_integer_type_carries_it() {
