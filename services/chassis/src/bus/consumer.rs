@@ -507,9 +507,8 @@ impl Consumer {
             }
         };
         let mut attempt = attempts_made + 1;
-        if attempts_made > 0 {
-            tokio::time::sleep(retry_delay(self.retry_base_delay, attempts_made)).await;
-        }
+        // A redelivery of an event that failed before waits as a retry would.
+        tokio::time::sleep(retry_delay(self.retry_base_delay, attempts_made)).await;
         let mut outage_wait = Duration::from_millis(500);
         loop {
             match self.apply_once(&event).await {
@@ -682,9 +681,13 @@ pub(super) async fn finish(
     Ok(())
 }
 
-/// The pause before attempt `attempt + 1`: the base, doubled per failed attempt.
+/// The pause before attempt `attempt + 1`: none before the first, then the base,
+/// doubled per failed attempt.
 pub fn retry_delay(base: Duration, failed_attempt: u32) -> Duration {
-    base.saturating_mul(2u32.saturating_pow(failed_attempt.saturating_sub(1)))
+    if failed_attempt == 0 {
+        return Duration::ZERO;
+    }
+    base.saturating_mul(2u32.saturating_pow(failed_attempt - 1))
 }
 
 pub(super) fn parse_envelope(
@@ -808,6 +811,11 @@ mod tests {
             .map(|attempt| retry_delay(base, attempt).as_millis())
             .collect();
         assert_eq!(delays, [200, 400, 800, 1_600, 3_200]);
+        assert_eq!(
+            retry_delay(base, 0),
+            Duration::ZERO,
+            "no wait before a first try"
+        );
     }
 
     #[test]
