@@ -81,14 +81,7 @@ async fn no_source_is_funded_beyond_its_share_or_the_cost() {
         .unwrap_err();
     assert_eq!(violations(&status), ["amount_cents"]);
 
-    let budget = trajectories
-        .get_budget(pb::GetBudgetRequest {
-            region: "achterhoek".into(),
-            organisation_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let budget = achterhoek_budget(&mut trajectories).await;
     let slim = source(&budget, "slim");
     assert_eq!((slim.committed_cents, slim.spent_cents), (80_000, 0));
     assert_eq!(slim.remaining_cents, slim.budget_cents - 80_000);
@@ -108,14 +101,7 @@ async fn no_source_is_funded_beyond_its_share_or_the_cost() {
         })
         .await
         .unwrap();
-    let budget = trajectories
-        .get_budget(pb::GetBudgetRequest {
-            region: "achterhoek".into(),
-            organisation_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let budget = achterhoek_budget(&mut trajectories).await;
     let slim = source(&budget, "slim");
     assert_eq!((slim.committed_cents, slim.spent_cents), (0, 80_000));
 }
@@ -172,6 +158,47 @@ async fn parallel_allocations_never_overspend_a_cap_or_a_cost() {
     assert_eq!(funded, 100_000);
 }
 
+/// MKB!DEE pays the project's hours and third parties, never a school's fee: a course
+/// booked on it is refused naming the regulation, and nothing is committed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_training_fee_on_a_grant_that_does_not_pay_them_is_refused_naming_its_rule() {
+    let suite = Suite::spawn().await;
+    let (mut intake_client, mut trajectories) = suite.coach().await;
+    let (_, people) = company(&mut intake_client, "33000005", 40, 1).await;
+    plan(&mut trajectories, &people[0]).await;
+    let course = activity(&mut trajectories, &people[0], 40_000).await;
+    let status = allocate(&mut trajectories, &course, "mkb-idee", 10_000)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (status.code(), reason(&status).as_str()),
+        (Code::FailedPrecondition, "NOT_ELIGIBLE"),
+        "{status:?}"
+    );
+    assert!(
+        status.message().contains("does not pay training fees")
+            && status.message().contains("Regeling MKB!DEE"),
+        "{}",
+        status.message()
+    );
+    assert_eq!(committed(&mut trajectories, "mkb-idee").await, 0);
+    let budget = achterhoek_budget(&mut trajectories).await;
+    let grant = source(&budget, "mkb-idee");
+    assert_eq!(
+        grant.eligible_costs,
+        ["own_staff_hours", "third_party_services"],
+        "GetBudget shows what the grant pays for"
+    );
+    assert!(grant.regulation.contains("MKB!DEE"), "{}", grant.regulation);
+    // The same course on the sources that do pay training fees is funded.
+    allocate(&mut trajectories, &course, "slim", 10_000)
+        .await
+        .unwrap();
+    allocate(&mut trajectories, &course, "werkgever", 30_000)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_absurd_amount_is_refused_and_changes_nothing() {
     let suite = Suite::spawn().await;
@@ -179,33 +206,31 @@ async fn an_absurd_amount_is_refused_and_changes_nothing() {
     let (_, people) = company(&mut intake_client, "33000003", 40, 1).await;
     plan(&mut trajectories, &people[0]).await;
     let course = activity(&mut trajectories, &people[0], 100_000).await;
-    allocate(&mut trajectories, &course, "mkb-idee", 1)
+    allocate(&mut trajectories, &course, "opleidingsfonds-ot", 1)
         .await
         .unwrap();
-    let status = allocate(&mut trajectories, &course, "mkb-idee", i64::MAX)
+    let status = allocate(&mut trajectories, &course, "opleidingsfonds-ot", i64::MAX)
         .await
         .unwrap_err();
     assert_eq!(violations(&status), ["amount_cents"]);
-    let budget = trajectories
+    let budget = achterhoek_budget(&mut trajectories).await;
+    assert_eq!(source(&budget, "opleidingsfonds-ot").committed_cents, 1);
+}
+
+/// The Achterhoek's budget per source, as a coach sees it.
+async fn achterhoek_budget(trajectories: &mut Trajectories) -> pb::GetBudgetResponse {
+    trajectories
         .get_budget(pb::GetBudgetRequest {
             region: "achterhoek".into(),
             organisation_id: String::new(),
         })
         .await
         .unwrap()
-        .into_inner();
-    assert_eq!(source(&budget, "mkb-idee").committed_cents, 1);
+        .into_inner()
 }
 
 async fn committed(trajectories: &mut Trajectories, id: &str) -> i64 {
-    let budget = trajectories
-        .get_budget(pb::GetBudgetRequest {
-            region: "achterhoek".into(),
-            organisation_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let budget = achterhoek_budget(trajectories).await;
     source(&budget, id).committed_cents
 }
 
@@ -221,12 +246,12 @@ async fn a_retried_allocation_returns_the_first_answer_and_commits_once() {
     plan(&mut trajectories, &people[0]).await;
     let course = activity(&mut trajectories, &people[0], 100_000).await;
     let other_course = activity(&mut trajectories, &people[0], 100_000).await;
-    assert_eq!(committed(&mut trajectories, "mkb-idee").await, 0);
+    assert_eq!(committed(&mut trajectories, "opleidingsfonds-ot").await, 0);
 
     let request = pb::AllocateFundingRequest {
         request_id: "allocatie-1".into(),
         activity_id: course.clone(),
-        source: "mkb-idee".into(),
+        source: "opleidingsfonds-ot".into(),
         amount_cents: 30_000,
     };
     let first = trajectories
@@ -237,7 +262,10 @@ async fn a_retried_allocation_returns_the_first_answer_and_commits_once() {
         .allocation
         .unwrap();
     assert_eq!(first.amount_cents, 30_000);
-    assert_eq!(committed(&mut trajectories, "mkb-idee").await, 30_000);
+    assert_eq!(
+        committed(&mut trajectories, "opleidingsfonds-ot").await,
+        30_000
+    );
 
     let again = trajectories
         .allocate_funding(request.clone())
@@ -248,7 +276,7 @@ async fn a_retried_allocation_returns_the_first_answer_and_commits_once() {
         .unwrap();
     assert_eq!(again, first, "the retry answers with the first allocation");
     assert_eq!(
-        committed(&mut trajectories, "mkb-idee").await,
+        committed(&mut trajectories, "opleidingsfonds-ot").await,
         30_000,
         "the retry committed nothing more"
     );
@@ -289,7 +317,10 @@ async fn a_retried_allocation_returns_the_first_answer_and_commits_once() {
             "{what}: {status:?}"
         );
     }
-    assert_eq!(committed(&mut trajectories, "mkb-idee").await, 30_000);
+    assert_eq!(
+        committed(&mut trajectories, "opleidingsfonds-ot").await,
+        30_000
+    );
     assert_eq!(committed(&mut trajectories, "werkgever").await, 0);
     let funded: Vec<(String, i64)> = plan(&mut trajectories, &people[0])
         .await

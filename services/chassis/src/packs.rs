@@ -6,12 +6,14 @@
 //! The types below are the schema: `schema` derives the JSON Schema published under
 //! `infra/packs/schema/` from them, and validation walks each file against that same
 //! schema (`packs/structure.rs`) before the rules no schema can say (`packs/rules.rs`).
+mod eligibility;
 mod load;
 mod rules;
 mod schema;
 mod structure;
 mod types;
 
+pub use eligibility::{CostType, Eligibility, Evidence};
 pub use load::{Packs, Problem, check_files};
 pub use schema::{PackKind, schema, schema_file, schema_text};
 pub use types::*;

@@ -231,6 +231,7 @@ pub(super) fn sector(root: &Value, found: &mut Vec<(String, String)>) {
                 "missing: small_firm_percentage needs the size of a small firm".into(),
             ));
         }
+        eligibility(rule, &format!("funding_rules[{index}]"), found);
     }
 }
 
@@ -255,7 +256,53 @@ pub(super) fn region(root: &Value, sectors: &[String], found: &mut Vec<(String, 
         }
     }
     unique(root, "budgets", "source", found);
+    for (index, budget) in tables(root, "budgets") {
+        eligibility(budget, &format!("budgets[{index}]"), found);
+    }
     calendar(root, found);
+}
+
+/// A source's eligibility rules hold together: each cost type once, the least a
+/// participant receives not above the most, the most not above the source's budget.
+fn eligibility(source: &toml::Table, at: &str, found: &mut Vec<(String, String)>) {
+    let Some(rules) = source.get("eligibility").and_then(Value::as_table) else {
+        return;
+    };
+    let at = format!("{at}.eligibility");
+    let costs = rules
+        .get("eligible_costs")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (index, cost) in costs.iter().enumerate() {
+        if let Some(name) = cost.as_str()
+            && costs[..index].iter().any(|c| c.as_str() == Some(name))
+        {
+            found.push((
+                format!("{at}.eligible_costs[{index}]"),
+                format!("cost type \"{name}\" is listed twice"),
+            ));
+        }
+    }
+    let cents = |table: &toml::Table, key: &str| table.get(key).and_then(Value::as_integer);
+    let least = cents(rules, "participant_min_cents");
+    let most = cents(rules, "participant_max_cents");
+    if let (Some(least), Some(most)) = (least, most)
+        && least > most
+    {
+        found.push((
+            format!("{at}.participant_min_cents"),
+            format!("lies above participant_max_cents ({most})"),
+        ));
+    }
+    if let (Some(most), Some(budget)) = (most, cents(source, "budget_cents"))
+        && most > budget
+    {
+        found.push((
+            format!("{at}.participant_max_cents"),
+            format!("one participant would receive more than the source's budget_cents ({budget})"),
+        ));
+    }
 }
 
 /// The date at `key`, or why it is none (`at`: where the table is, for the message).

@@ -41,7 +41,7 @@ impl<'a> Walk<'a, '_> {
             );
             return;
         }
-        if let Some(allowed) = schema.get("enum").and_then(Json::as_array) {
+        if let Some(allowed) = allowed_values(schema) {
             let known = allowed.iter().any(|a| json_equals(a, value));
             if !known {
                 let names: Vec<String> = allowed
@@ -49,6 +49,8 @@ impl<'a> Walk<'a, '_> {
                     .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_owned))
                     .collect();
                 let what = path.rsplit('.').next().unwrap_or(path);
+                // An entry of a list is named by the list: `eligible_costs`, not `…[2]`.
+                let what = what.split('[').next().unwrap_or(what);
                 self.push(
                     path,
                     format!(
@@ -145,8 +147,18 @@ impl<'a> Walk<'a, '_> {
         }
     }
 
-    /// Follows a `$ref` to `#/$defs/<name>`.
+    /// Follows a `$ref` to `#/$defs/<name>`; an optional table (`anyOf` of it and
+    /// `null`) is the table, as a present value is never the null.
     fn resolve(&self, schema: &'a Json) -> &'a Json {
+        let schema = schema
+            .get("anyOf")
+            .and_then(Json::as_array)
+            .and_then(|alternatives| {
+                alternatives
+                    .iter()
+                    .find(|a| a.get("type") != Some(&Json::String("null".into())))
+            })
+            .unwrap_or(schema);
         let target = schema
             .get("$ref")
             .and_then(Json::as_str)
@@ -159,6 +171,16 @@ impl<'a> Walk<'a, '_> {
     fn push(&mut self, path: &str, reason: String) {
         self.found.push((path.to_owned(), reason));
     }
+}
+
+/// The values an `enum` allows, or a `oneOf` of documented constants (an enum whose
+/// variants have doc comments).
+fn allowed_values(schema: &Json) -> Option<Vec<&Json>> {
+    if let Some(values) = schema.get("enum").and_then(Json::as_array) {
+        return Some(values.iter().collect());
+    }
+    let alternatives = schema.get("oneOf").and_then(Json::as_array)?;
+    alternatives.iter().map(|a| a.get("const")).collect()
 }
 
 fn types_of(schema: &Json) -> Vec<&str> {

@@ -47,6 +47,14 @@ percentage = 60
 small_firm_percentage = 80
 small_firm_max_employees = 49
 
+[funding_rules.eligibility]
+regulation = "SLIM-regeling"
+eligible_costs = ["own_staff_hours", "third_party_services", "training_fees"]
+participant_min_cents = 500000
+participant_max_cents = 2500000
+evidence = "hours_per_working_day"
+realisation_min_percent = 60
+
 [[intervention_kinds]]
 id = "coaching_directors"
 name = "Coaching van de directie"
@@ -403,6 +411,44 @@ fn each_kind_of_mistake_is_reported_with_its_file_and_key() {
             "calendar.phases[0]",
             "lies outside the programme's start and end",
         ),
+        in_sector(
+            "a cost type no regulation has",
+            sector("\"training_fees\"]", "\"tuition\"]"),
+            "funding_rules[0].eligibility.eligible_costs[2]",
+            "unknown eligible_costs \"tuition\"; one of: own_staff_hours, third_party_services, \
+             training_fees, materials, travel",
+        ),
+        in_sector(
+            "a cost type twice",
+            sector("\"training_fees\"]", "\"own_staff_hours\"]"),
+            "funding_rules[0].eligibility.eligible_costs[2]",
+            "cost type \"own_staff_hours\" is listed twice",
+        ),
+        in_sector(
+            "a participant's least above its most",
+            sector(
+                "participant_min_cents = 500000",
+                "participant_min_cents = 3000000",
+            ),
+            "funding_rules[0].eligibility.participant_min_cents",
+            "lies above participant_max_cents (2500000)",
+        ),
+        in_sector(
+            "eligibility without its regulation",
+            sector("regulation = \"SLIM-regeling\"\n", ""),
+            "funding_rules[0].eligibility.regulation",
+            "missing (required)",
+        ),
+        in_region(
+            "a participant's most above the source's budget",
+            region(
+                "budget_cents = 2500000\n",
+                "budget_cents = 2500000\n\n[budgets.eligibility]\nregulation = \"SLIM-regeling\"\n\
+                 eligible_costs = [\"training_fees\"]\nparticipant_max_cents = 3000000\n",
+            ),
+            "budgets[0].eligibility.participant_max_cents",
+            "more than the source's budget_cents (2500000)",
+        ),
         in_region(
             "a phase id twice",
             region("id = \"ontwikkeling\"", "id = \"behoeftepeiling\""),
@@ -630,7 +676,7 @@ fn an_unknown_intervention_kind_and_a_duplicate_learning_theme_are_named_where_t
                 file.display()
             ),
             format!(
-                "{}:54: learning_themes[1].id: duplicate id \"lassen\" (also \
+                "{}:62: learning_themes[1].id: duplicate id \"lassen\" (also \
                  learning_themes[0].id)",
                 file.display()
             ),

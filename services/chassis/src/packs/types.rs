@@ -3,7 +3,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{FUNDING_KINDS, OTHER_THEME, Packs};
+use super::{Eligibility, FUNDING_KINDS, OTHER_THEME, Packs};
 
 /// A sector: its learning-culture scan, intervention kinds and catalogue, learning
 /// themes, community themes and funding rules.
@@ -138,6 +138,9 @@ pub struct FundingRule {
     pub per_person_cap_cents: Option<i64>,
     #[schemars(range(min = 0))]
     pub budget_cents: Option<i64>,
+    /// What the source pays for, per its regulation; a region budget's rules win.
+    #[serde(default)]
+    pub eligibility: Option<Eligibility>,
 }
 
 /// A region: its programme, the sectors it serves and its budgets.
@@ -225,6 +228,13 @@ pub struct Budget {
     pub kind: String,
     #[schemars(range(min = 0))]
     pub budget_cents: i64,
+    /// Share of an eligible cost this source carries, in percent; a sector rule's
+    /// `percentage` when absent (MKB!DEE: 100).
+    #[schemars(range(max = 100))]
+    pub percentage: Option<u32>,
+    /// What the source pays for, per its regulation.
+    #[serde(default)]
+    pub eligibility: Option<Eligibility>,
 }
 
 impl SectorPack {

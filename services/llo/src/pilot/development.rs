@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use chrono::Datelike as _;
 
-use llo_chassis::telemetry::ClientContext;
+use llo_chassis::{
+    packs::{CostType, Eligibility},
+    telemetry::ClientContext,
+};
 use llo_proto::trajectories::v1::{self as pb, trajectory_service_client::TrajectoryServiceClient};
 use tonic::{Code, codegen::InterceptedService, transport::Channel};
 
@@ -208,7 +211,23 @@ struct Sources {
 
 impl Sources {
     fn of(pilot: &Pilot) -> Sources {
-        let rule = |kind: &str| pilot.sector.funding_rules.iter().find(|r| r.kind == kind);
+        // Only a source whose regulation pays training fees funds a course (MKB!DEE
+        // pays the project's hours and third parties, never a school's fee).
+        // A region budget's rules win over its sector rule's, as in trajectories.
+        let pays_courses = |source: &str, own: &Option<Eligibility>| {
+            let region = pilot.region.budgets.iter().find(|b| b.source == source);
+            region
+                .and_then(|b| b.eligibility.as_ref())
+                .or(own.as_ref())
+                .is_none_or(|r| r.eligible_costs.contains(&CostType::TrainingFees))
+        };
+        let rule = |kind: &str| {
+            pilot
+                .sector
+                .funding_rules
+                .iter()
+                .find(|r| r.kind == kind && pays_courses(&r.source, &r.eligibility))
+        };
         Sources {
             subsidy: rule("subsidy_percentage").map(|r| {
                 let percentage = i64::from(r.percentage.unwrap_or(0));
@@ -225,7 +244,7 @@ impl Sources {
                 .region
                 .budgets
                 .iter()
-                .find(|b| b.kind == "grant")
+                .find(|b| b.kind == "grant" && pays_courses(&b.source, &b.eligibility))
                 .map(|b| b.source.clone()),
             employer: rule("employer_share").map(|r| r.source.clone()),
         }

@@ -4,6 +4,7 @@ use llo_chassis::{
     auth::Caller,
     bus::record,
     idempotency::{self, RequestKey},
+    packs::CostType,
 };
 use llo_proto::trajectories::v1 as pb;
 
@@ -58,6 +59,8 @@ pub async fn allocate(
             let sources = rules::sources(&ctx.packs, region, &organisation.sector);
             let source = rules::find_source(&sources, &command.source)
                 .map_err(|message| ApiError::invalid("source", message))?;
+            // A learning activity's cost is a school's fee.
+            source.pays(CostType::TrainingFees)?;
             // Serialise allocations against this source, then count under the lock.
             store::lock_source(conn, &plan.region, &source.id).await?;
             let allocated = store::allocated(
@@ -149,6 +152,17 @@ pub async fn budget(
                 percentage: s.percentage.map_or(0, |p| p as i32),
                 small_firm_percentage: s.small_firm_percentage.map_or(0, |p| p as i32),
                 per_person_cap_cents: s.per_person_cap_cents.unwrap_or(0),
+                regulation: s
+                    .eligibility
+                    .as_ref()
+                    .map(|e| e.regulation.clone())
+                    .unwrap_or_default(),
+                eligible_costs: s
+                    .eligibility
+                    .iter()
+                    .flat_map(|e| &e.eligible_costs)
+                    .map(|c| c.as_str().to_owned())
+                    .collect(),
             }
         })
         .collect();

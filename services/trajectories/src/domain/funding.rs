@@ -3,7 +3,7 @@
 //! firms), not its cap per person, and all sources together not beyond the cost.
 use llo_chassis::{
     Refused,
-    packs::{Packs, RegionPack},
+    packs::{CostType, Eligibility, Packs, RegionPack},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +38,23 @@ pub struct Source {
     pub small_firm_percentage: Option<u32>,
     pub small_firm_max_employees: Option<u32>,
     pub per_person_cap_cents: Option<i64>,
+    /// What the source pays for; `None`: any cost.
+    pub eligibility: Option<Eligibility>,
 }
 
 impl Source {
+    /// A cost of this type may be booked on this source, or the refusal naming the rule.
+    pub fn pays(&self, cost: CostType) -> Result<(), Refused> {
+        match self
+            .eligibility
+            .as_ref()
+            .and_then(|e| e.refuses(&self.name, cost))
+        {
+            Some(message) => Err(Refused::new("NOT_ELIGIBLE", message)),
+            None => Ok(()),
+        }
+    }
+
     /// The share of a cost this source may carry for a firm of this size, in percent.
     pub fn share_percent(&self, employee_count: i32) -> Option<u32> {
         let small = self
@@ -71,10 +85,14 @@ pub fn sources(packs: &Packs, region: &RegionPack, sector: &str) -> Vec<Source> 
             name: budget.name.clone(),
             kind,
             budget_cents: Some(budget.budget_cents),
-            percentage: rule.and_then(|r| r.percentage),
+            percentage: budget.percentage.or(rule.and_then(|r| r.percentage)),
             small_firm_percentage: rule.and_then(|r| r.small_firm_percentage),
             small_firm_max_employees: rule.and_then(|r| r.small_firm_max_employees),
             per_person_cap_cents: rule.and_then(|r| r.per_person_cap_cents),
+            eligibility: budget
+                .eligibility
+                .clone()
+                .or_else(|| rule.and_then(|r| r.eligibility.clone())),
         });
     }
     for rule in &rules {
@@ -97,6 +115,7 @@ pub fn sources(packs: &Packs, region: &RegionPack, sector: &str) -> Vec<Source> 
             small_firm_percentage: rule.small_firm_percentage,
             small_firm_max_employees: rule.small_firm_max_employees,
             per_person_cap_cents: rule.per_person_cap_cents,
+            eligibility: rule.eligibility.clone(),
         });
     }
     sources
@@ -226,6 +245,7 @@ mod tests {
             small_firm_percentage: Some(80),
             small_firm_max_employees: Some(49),
             per_person_cap_cents: None,
+            eligibility: None,
         }
     }
 
@@ -314,6 +334,7 @@ mod tests {
             small_firm_percentage: None,
             small_firm_max_employees: None,
             per_person_cap_cents: Some(1_500_00),
+            eligibility: None,
         };
         let used = Allocated {
             person_from_source: 1_400_00,
@@ -359,6 +380,13 @@ mod tests {
         let sources = sources(&packs, region, "techniek-metaal");
         let grant = sources.iter().find(|s| s.id == "mkb-idee").unwrap();
         assert_eq!(grant.budget_cents, Some(20_000_000));
+        assert_eq!(grant.percentage, Some(100));
+        // MKB!DEE pays the project's hours and third parties, never a course's fee.
+        assert_eq!(
+            grant.pays(CostType::TrainingFees).unwrap_err().reason,
+            "NOT_ELIGIBLE"
+        );
+        assert!(grant.pays(CostType::OwnStaffHours).is_ok());
         let slim = sources.iter().find(|s| s.id == "slim").unwrap();
         assert_eq!(
             (slim.percentage, slim.small_firm_percentage),
@@ -369,6 +397,8 @@ mod tests {
             .find(|s| s.kind == Kind::EmployerShare)
             .unwrap();
         assert_eq!(employer.budget_cents, None);
+        assert!(employer.pays(CostType::TrainingFees).is_ok());
+        assert!(slim.pays(CostType::TrainingFees).is_ok());
         // A sector fund known only to the sector pack keeps the pack's budget and cap.
         let fund = sources.iter().find(|s| s.kind == Kind::SectorFund).unwrap();
         assert_eq!(
