@@ -80,4 +80,32 @@ pub const POLICY: AccessPolicy = &[
         "/llo.trajectories.v1.TrajectoryService/ImportCourseOfferings",
         &[ProgrammeManager, Integrator],
     ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/SetProjectParticipant",
+        &[ProgrammeManager],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/GetProjectPlan",
+        &[ProgrammeManager, CompanyHr],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/RecordHours",
+        &[ProgrammeManager, Coach, CompanyHr],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/ReviewHours",
+        &[ProgrammeManager],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/ReverseHours",
+        &[ProgrammeManager],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/LockPeriod",
+        &[ProgrammeManager],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/ListTimeEntries",
+        &[ProgrammeManager, Coach, CompanyHr],
+    ),
 ];

@@ -260,6 +260,21 @@ pub(super) fn region(root: &Value, sectors: &[String], found: &mut Vec<(String, 
         eligibility(budget, &format!("budgets[{index}]"), found);
     }
     calendar(root, found);
+    unique(root, "work_packages", "id", found);
+    slugs(root, "work_packages", found);
+    let calendar = root
+        .get("calendar")
+        .cloned()
+        .unwrap_or(Value::Table(toml::Table::new()));
+    let phases = ids(&calendar, "phases");
+    references(
+        root,
+        "work_packages",
+        "phase",
+        "calendar phase",
+        &phases,
+        found,
+    );
 }
 
 /// A source's eligibility rules hold together: each cost type once, the least a

@@ -96,6 +96,15 @@ id = "ontwikkeling"
 name = "Ontwikkeltrajecten"
 start = "2021-11-01"
 end = "2022-12-31"
+
+[[work_packages]]
+id = "ontwikkeltrajecten"
+name = "Ontwikkeltrajecten en coaching"
+phase = "ontwikkeling"
+
+[[work_packages]]
+id = "projectmanagement"
+name = "Projectmanagement"
 "#;
 
 /// A packs folder of its own under the system's temporary folder.
@@ -448,6 +457,18 @@ fn each_kind_of_mistake_is_reported_with_its_file_and_key() {
             ),
             "budgets[0].eligibility.participant_max_cents",
             "more than the source's budget_cents (2500000)",
+        ),
+        in_region(
+            "a work package in a phase the calendar lacks",
+            region("phase = \"ontwikkeling\"", "phase = \"uitvoering\""),
+            "work_packages[0].phase",
+            "unknown calendar phase \"uitvoering\"",
+        ),
+        in_region(
+            "a work package id twice",
+            region("id = \"projectmanagement\"", "id = \"ontwikkeltrajecten\""),
+            "work_packages[1].id",
+            "duplicate id \"ontwikkeltrajecten\"",
         ),
         in_region(
             "a phase id twice",

@@ -165,6 +165,23 @@ pub struct RegionPack {
     /// "not in the future" holds.
     #[serde(default)]
     pub calendar: Option<Calendar>,
+    /// The project plan's work packages: what hours and costs of the grant's books are
+    /// booked on.
+    #[serde(default)]
+    pub work_packages: Vec<WorkPackage>,
+}
+
+/// A work package of the programme's project plan, e.g. the needs assessment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct WorkPackage {
+    /// Lower-case letters, digits, `-` and `_`; unique in the pack.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+    /// The calendar phase the work package belongs to; none for work throughout the
+    /// programme (project management).
+    pub phase: Option<String>,
 }
 
 /// A programme's calendar: its first and last day and its phases, in order. Dates are
@@ -187,6 +204,13 @@ pub struct Phase {
     pub name: String,
     pub start: NaiveDate,
     pub end: NaiveDate,
+}
+
+impl RegionPack {
+    /// The work package with this id.
+    pub fn work_package(&self, id: &str) -> Option<&WorkPackage> {
+        self.work_packages.iter().find(|w| w.id == id)
+    }
 }
 
 impl Calendar {

@@ -1,5 +1,7 @@
 //! gRPC ↔ domain for TrajectoryService. Each method runs to its end on its own task,
 //! as the caller the auth gate admitted.
+pub mod books;
+pub mod books_requests;
 pub mod coaches;
 pub mod commands;
 pub mod funding;
@@ -214,6 +216,55 @@ impl TrajectoryService for TrajectoryApi {
         request: Request<pb::AllocateFundingRequest>,
     ) -> Result<Response<pb::AllocateFundingResponse>, Status> {
         llo_chassis::unary_call!(self.ctx, request, funding::allocate)
+    }
+
+    async fn set_project_participant(
+        &self,
+        request: Request<pb::SetProjectParticipantRequest>,
+    ) -> Result<Response<pb::SetProjectParticipantResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, books::set_participant)
+    }
+
+    async fn get_project_plan(
+        &self,
+        request: Request<pb::GetProjectPlanRequest>,
+    ) -> Result<Response<pb::GetProjectPlanResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, books::plan)
+    }
+
+    async fn record_hours(
+        &self,
+        request: Request<pb::RecordHoursRequest>,
+    ) -> Result<Response<pb::RecordHoursResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, books::record)
+    }
+
+    async fn review_hours(
+        &self,
+        request: Request<pb::ReviewHoursRequest>,
+    ) -> Result<Response<pb::ReviewHoursResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, books::review)
+    }
+
+    async fn reverse_hours(
+        &self,
+        request: Request<pb::ReverseHoursRequest>,
+    ) -> Result<Response<pb::ReverseHoursResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, books::reverse)
+    }
+
+    async fn lock_period(
+        &self,
+        request: Request<pb::LockPeriodRequest>,
+    ) -> Result<Response<pb::LockPeriodResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, books::lock)
+    }
+
+    async fn list_time_entries(
+        &self,
+        request: Request<pb::ListTimeEntriesRequest>,
+    ) -> Result<Response<pb::ListTimeEntriesResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, books::list)
     }
 
     async fn get_budget(

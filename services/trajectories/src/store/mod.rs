@@ -1,4 +1,5 @@
 //! Trajectories' PostgreSQL tables and the queries on them (diesel-async).
+pub mod books;
 pub mod coaches;
 pub mod funding;
 pub mod offerings;

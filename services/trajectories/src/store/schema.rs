@@ -142,3 +142,64 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    project_participants (id) {
+        id -> Uuid,
+        region -> Text,
+        key -> Text,
+        name -> Text,
+        role -> Text,
+        organisation_id -> Nullable<Uuid>,
+        sme -> Bool,
+        hourly_rate_cents -> Int8,
+        people -> Array<Text>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    project_budget_lines (participant_id, work_package) {
+        participant_id -> Uuid,
+        work_package -> Text,
+        planned_hours -> Int4,
+        planned_third_party_cents -> Int8,
+    }
+}
+
+diesel::table! {
+    time_entries (id) {
+        id -> Uuid,
+        region -> Text,
+        participant_id -> Uuid,
+        person_id -> Text,
+        work_package -> Text,
+        day -> Date,
+        minutes -> Int4,
+        note -> Text,
+        state -> Text,
+        reverses -> Nullable<Uuid>,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamptz>,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    locked_periods (region) {
+        region -> Text,
+        through -> Date,
+        locked_by -> Text,
+        locked_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(project_budget_lines -> project_participants (participant_id));
+diesel::joinable!(time_entries -> project_participants (participant_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    project_participants,
+    project_budget_lines,
+    time_entries
+);

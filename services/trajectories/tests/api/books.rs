@@ -1,0 +1,485 @@
+//! The grant's books: the project plan and the time ledger, as the lead applicant keeps
+//! them for the funder. Each refusal is named, and a refused call changes nothing.
+use llo_chassis::{auth::Role, testing::app::reason};
+use llo_proto::trajectories::v1 as pb;
+use tonic::Code;
+use uuid::Uuid;
+
+use crate::helpers::{Client, REGION, TestApp, fields};
+
+const COACH: &str = "test-coach";
+/// A working day of the Achterhoek programme (2021-03-01 to 2022-12-31).
+const DAY: &str = "2021-05-03";
+
+fn line(work_package: &str, hours: i32, third_party_cents: i64) -> pb::BudgetLine {
+    pb::BudgetLine {
+        work_package: work_package.into(),
+        planned_hours: hours,
+        planned_third_party_cents: third_party_cents,
+        ..Default::default()
+    }
+}
+
+/// The lead applicant (whose team is the coach) and a company of `organisation`.
+async fn plan(client: &mut Client, organisation: Uuid) {
+    for participant in [
+        pb::ProjectParticipant {
+            key: "vno-ncw-midden".into(),
+            name: "VNO-NCW Midden".into(),
+            role: pb::ProjectRole::LeadApplicant as i32,
+            hourly_rate_cents: 9_000,
+            people: vec![COACH.into()],
+            budget: vec![
+                line("projectmanagement", 400, 0),
+                line("ontwikkeltrajecten", 300, 2_000_000),
+            ],
+            ..Default::default()
+        },
+        pb::ProjectParticipant {
+            key: "lensink".into(),
+            name: "Lensink Metaal".into(),
+            role: pb::ProjectRole::Company as i32,
+            organisation_id: organisation.to_string(),
+            sme: true,
+            hourly_rate_cents: 6_000,
+            people: vec!["employee-1".into(), COACH.into()],
+            budget: vec![line("behoeftepeiling", 100, 0)],
+            ..Default::default()
+        },
+    ] {
+        client
+            .set_project_participant(pb::SetProjectParticipantRequest {
+                participant: Some(participant),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+}
+
+fn hours(participant: &str, person: &str, day: &str, minutes: i32) -> pb::RecordHoursRequest {
+    pb::RecordHoursRequest {
+        participant: participant.into(),
+        person_id: person.into(),
+        work_package: "ontwikkeltrajecten".into(),
+        day: day.into(),
+        minutes,
+        note: "Coachgesprekken".into(),
+        ..Default::default()
+    }
+}
+
+async fn record(
+    client: &mut Client,
+    request: pb::RecordHoursRequest,
+) -> Result<pb::TimeEntry, tonic::Status> {
+    client
+        .record_hours(request)
+        .await
+        .map(|r| r.into_inner().entry.unwrap())
+}
+
+async fn review(
+    client: &mut Client,
+    entry: &pb::TimeEntry,
+    decision: pb::ReviewDecision,
+) -> Result<pb::TimeEntry, tonic::Status> {
+    client
+        .review_hours(pb::ReviewHoursRequest {
+            entry_id: entry.entry_id.clone(),
+            decision: decision as i32,
+            reason: "Niet projectgebonden".into(),
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.into_inner().entry.unwrap())
+}
+
+async fn entries(client: &mut Client, state: pb::TimeEntryState) -> Vec<pb::TimeEntry> {
+    client
+        .list_time_entries(pb::ListTimeEntriesRequest {
+            state: state as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+}
+
+fn refused(status: &tonic::Status) -> (Code, String) {
+    (status.code(), reason(status))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_plan_holds_each_participant_with_its_budget_and_shows_a_company_its_own() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    let organisation = Uuid::now_v7();
+    plan(&mut manager, organisation).await;
+
+    let shown = manager
+        .get_project_plan(pb::GetProjectPlanRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let keys: Vec<&str> = shown.participants.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["lensink", "vno-ncw-midden"]);
+    let lead = &shown.participants[1];
+    // 400 h × €90 + (300 h × €90 + €20,000).
+    assert_eq!(
+        lead.planned_cost_cents,
+        400 * 9_000 + 300 * 9_000 + 2_000_000
+    );
+    assert_eq!(
+        shown.planned_cost_cents,
+        lead.planned_cost_cents + 100 * 6_000
+    );
+    assert_eq!(shown.locked_through, "");
+
+    // Setting a key again replaces its lines.
+    manager
+        .set_project_participant(pb::SetProjectParticipantRequest {
+            participant: Some(pb::ProjectParticipant {
+                budget: vec![line("evaluatie", 10, 0)],
+                ..shown.participants[0].clone()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let mut hr = Client::new(
+        app.as_role_channel(Role::CompanyHr, REGION, Some(&organisation.to_string()))
+            .await,
+    );
+    let own = hr
+        .get_project_plan(pb::GetProjectPlanRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        own.participants.len(),
+        1,
+        "HR sees its own participant only"
+    );
+    assert_eq!(own.participants[0].budget.len(), 1);
+    assert_eq!(own.participants[0].budget[0].work_package, "evaluatie");
+    assert_eq!(own.planned_cost_cents, 10 * 6_000);
+
+    let status = app
+        .client(Role::Evaluator, REGION)
+        .await
+        .get_project_plan(pb::GetProjectPlanRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    // Every bad field at once, and nothing changes.
+    let status = manager
+        .set_project_participant(pb::SetProjectParticipantRequest {
+            participant: Some(pb::ProjectParticipant {
+                key: "Lensink BV".into(),
+                role: 0,
+                hourly_rate_cents: -1,
+                people: vec!["p".into(), "p".into()],
+                budget: vec![line("lassen", 1, 0)],
+                ..shown.participants[0].clone()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        fields(&status),
+        [
+            "participant.key",
+            "participant.role",
+            "participant.hourly_rate_cents",
+            "participant.people[1]",
+            "participant.budget[0].work_package",
+        ]
+    );
+    let again = manager
+        .get_project_plan(pb::GetProjectPlanRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.participants.len(), 2);
+    assert_eq!(again.participants[0].budget[0].work_package, "evaluatie");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hours_are_refused_beyond_a_day_outside_the_programme_and_off_the_team() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    plan(&mut manager, Uuid::now_v7()).await;
+
+    let first = record(&mut manager, hours("vno-ncw-midden", COACH, DAY, 16 * 60))
+        .await
+        .unwrap();
+    assert_eq!(first.state, pb::TimeEntryState::Submitted as i32);
+    assert_eq!((first.day.as_str(), first.minutes), (DAY, 960));
+    // The same person's day across participants: 8 more hours fit, a minute more does not.
+    record(&mut manager, hours("lensink", COACH, DAY, 8 * 60))
+        .await
+        .unwrap();
+    let status = record(&mut manager, hours("vno-ncw-midden", COACH, DAY, 1))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "MORE_THAN_A_DAY".into())
+    );
+    // A rejected entry no longer counts.
+    review(&mut manager, &first, pb::ReviewDecision::Reject)
+        .await
+        .unwrap();
+    record(&mut manager, hours("vno-ncw-midden", COACH, DAY, 60))
+        .await
+        .unwrap();
+
+    let status = record(&mut manager, hours("vno-ncw-midden", "coach-erik", DAY, 60))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "NOT_ON_THE_TEAM".into())
+    );
+    let status = record(&mut manager, hours("han", COACH, DAY, 60))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .date_naive()
+        .to_string();
+    for (day, why) in [
+        (
+            "2021-02-26",
+            "lies before the programme's start (2021-03-01)",
+        ),
+        ("2023-01-02", "lies after the programme's end (2022-12-31)"),
+        (tomorrow.as_str(), "lies in the future"),
+        ("3 mei 2021", "must be a day as YYYY-MM-DD"),
+    ] {
+        let status = record(&mut manager, hours("vno-ncw-midden", COACH, day, 60))
+            .await
+            .unwrap_err();
+        assert_eq!(fields(&status), ["day"], "{day}");
+        assert!(
+            status.message().contains(why) || format!("{status:?}").contains(why),
+            "{day}: {status:?}"
+        );
+    }
+    let status = record(
+        &mut manager,
+        pb::RecordHoursRequest {
+            work_package: "lassen".into(),
+            minutes: 0,
+            ..hours("vno-ncw-midden", COACH, DAY, 60)
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(fields(&status), ["work_package", "minutes"]);
+
+    let counted: i32 = entries(&mut manager, pb::TimeEntryState::Submitted)
+        .await
+        .iter()
+        .map(|e| e.minutes)
+        .sum();
+    assert_eq!(counted, 8 * 60 + 60, "refused calls recorded nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_correction_reverses_approved_hours_and_a_locked_period_takes_nothing_more() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    plan(&mut manager, Uuid::now_v7()).await;
+    let entry = record(&mut manager, hours("vno-ncw-midden", COACH, DAY, 480))
+        .await
+        .unwrap();
+    let approved = review(&mut manager, &entry, pb::ReviewDecision::Approve)
+        .await
+        .unwrap();
+    assert_eq!(approved.state, pb::TimeEntryState::Approved as i32);
+    assert_eq!(approved.reviewed_by, "test-programme_manager");
+    let status = review(&mut manager, &entry, pb::ReviewDecision::Reject)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "ILLEGAL_TRANSITION".into())
+    );
+
+    let reverse = |entry_id: String| pb::ReverseHoursRequest {
+        entry_id,
+        reason: "Dubbel geboekt".into(),
+        ..Default::default()
+    };
+    let reversal = manager
+        .reverse_hours(reverse(entry.entry_id.clone()))
+        .await
+        .unwrap()
+        .into_inner()
+        .entry
+        .unwrap();
+    assert_eq!(
+        (reversal.minutes, reversal.reverses_entry_id.as_str()),
+        (-480, entry.entry_id.as_str())
+    );
+    assert_eq!(reversal.state, pb::TimeEntryState::Submitted as i32);
+    let status = manager
+        .reverse_hours(reverse(entry.entry_id.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "ALREADY_REVERSED".into())
+    );
+
+    let lock = |through: &str| pb::LockPeriodRequest {
+        through: through.into(),
+        ..Default::default()
+    };
+    let status = manager.lock_period(lock("2021-05-31")).await.unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "HOURS_WAIT_FOR_REVIEW".into())
+    );
+    let reversal = review(&mut manager, &reversal, pb::ReviewDecision::Approve)
+        .await
+        .unwrap();
+    let status = manager
+        .reverse_hours(reverse(reversal.entry_id.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "ILLEGAL_TRANSITION".into())
+    );
+    let locked = manager
+        .lock_period(lock("2021-05-31"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(locked.locked_through, "2021-05-31");
+
+    let status = record(
+        &mut manager,
+        hours("vno-ncw-midden", COACH, "2021-05-31", 60),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "PERIOD_LOCKED".into())
+    );
+    record(
+        &mut manager,
+        hours("vno-ncw-midden", COACH, "2021-06-01", 60),
+    )
+    .await
+    .unwrap();
+    let status = manager.lock_period(lock("2021-04-30")).await.unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "LOCK_MOVES_FORWARD".into())
+    );
+    let net: i32 = entries(&mut manager, pb::TimeEntryState::Approved)
+        .await
+        .iter()
+        .map(|e| e.minutes)
+        .sum();
+    assert_eq!(net, 0, "the approved hours and their reversal cancel out");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_recordings_of_one_day_never_pass_24_hours_and_a_retry_counts_once() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    plan(&mut manager, Uuid::now_v7()).await;
+    let calls = (0..10).map(|_| {
+        let mut client = manager.clone();
+        tokio::spawn(
+            async move { record(&mut client, hours("vno-ncw-midden", COACH, DAY, 180)).await },
+        )
+    });
+    let results: Vec<_> = futures_util::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    let recorded = results.iter().filter(|r| r.is_ok()).count();
+    let refused_count = results
+        .iter()
+        .filter(|r| r.as_ref().is_err_and(|s| reason(s) == "MORE_THAN_A_DAY"))
+        .count();
+    assert_eq!((recorded, refused_count), (8, 2));
+
+    let request = pb::RecordHoursRequest {
+        request_id: "uren-1".into(),
+        ..hours("vno-ncw-midden", COACH, "2021-05-04", 120)
+    };
+    let first = record(&mut manager, request.clone()).await.unwrap();
+    let again = record(&mut manager, request).await.unwrap();
+    assert_eq!(again, first);
+    let on_the_fourth = entries(&mut manager, pb::TimeEntryState::Submitted)
+        .await
+        .into_iter()
+        .filter(|e| e.day == "2021-05-04")
+        .count();
+    assert_eq!(on_the_fourth, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coach_records_their_own_hours_and_a_company_only_its_own_participants() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    let organisation = Uuid::now_v7();
+    plan(&mut manager, organisation).await;
+    record(&mut manager, hours("lensink", "employee-1", DAY, 60))
+        .await
+        .unwrap();
+
+    let mut coach = app.client(Role::Coach, REGION).await;
+    record(&mut coach, hours("vno-ncw-midden", COACH, DAY, 60))
+        .await
+        .unwrap();
+    let status = record(&mut coach, hours("lensink", "employee-1", DAY, 60))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let seen = entries(&mut coach, pb::TimeEntryState::Unspecified).await;
+    assert_eq!(seen.len(), 1, "a coach sees their own hours only");
+    assert_eq!(seen[0].person_id, COACH);
+    let status = coach
+        .lock_period(pb::LockPeriodRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    let mut hr = Client::new(
+        app.as_role_channel(Role::CompanyHr, REGION, Some(&organisation.to_string()))
+            .await,
+    );
+    record(&mut hr, hours("lensink", "employee-1", "2021-05-04", 120))
+        .await
+        .unwrap();
+    let status = record(&mut hr, hours("vno-ncw-midden", COACH, DAY, 60))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status.code(),
+        Code::NotFound,
+        "another participant is unknown to HR"
+    );
+    let seen = entries(&mut hr, pb::TimeEntryState::Unspecified).await;
+    assert_eq!(
+        seen.len(),
+        2,
+        "HR sees its own participant's hours: {seen:?}"
+    );
+    assert!(seen.iter().all(|e| e.participant == "lensink"));
+}
