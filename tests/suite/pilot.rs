@@ -86,6 +86,12 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
             stdout.contains("HR-netwerkcafé") && stdout.contains("moved up and is booked"),
             "run {run}:\n{stdout}"
         );
+        // The grant's books: each company's own hours (90 % of 420 planned) approved, the
+        // lead applicant's coach and project manager, the same figures on the second run.
+        assert!(
+            stdout.contains("total planned €199.700, approved hours' cost €161.730"),
+            "run {run}:\n{stdout}"
+        );
     }
     let report = report_dir.join("llo-report-achterhoek.html");
     assert!(report.is_file(), "{}", report.display());

@@ -4,6 +4,7 @@
 //! community themes, the funding sources). Loading checks the file against the packs, so
 //! a theme the services would refuse is named before anything is sent.
 use std::{
+    collections::BTreeMap,
     path::{Path, PathBuf},
     sync::Arc,
 };
@@ -39,6 +40,46 @@ pub struct DemoData {
     pub knowledge: Vec<KnowledgeData>,
     /// The region's coaches; trajectories are shared among them in turn.
     pub coaches: Vec<CoachData>,
+    /// The grant's books: the project plan and the hours the pilot records on it.
+    #[serde(default)]
+    pub project: Option<ProjectData>,
+}
+
+/// The collaboration that receives the grant: every company of the pilot, with the same
+/// rate and planned hours, and the other participants (the lead applicant).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectData {
+    /// The companies' own people, at a fixed hourly rate (euro cents).
+    pub company_hourly_rate_cents: i64,
+    /// Each company's planned hours per work package.
+    pub company_hours: BTreeMap<String, i32>,
+    /// How many of a company's people (its first employees) are on its project team.
+    pub company_team: usize,
+    /// The share of the planned hours the pilot records and approves, in percent.
+    pub realised_percent: i32,
+    #[serde(default)]
+    pub participants: Vec<ProjectParticipantData>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectParticipantData {
+    pub key: String,
+    pub name: String,
+    /// `lead_applicant` or `partner`.
+    pub role: String,
+    #[serde(default)]
+    pub sme: bool,
+    pub hourly_rate_cents: i64,
+    /// Coaches' ids: the people who book the participant's hours.
+    pub team: Vec<String>,
+    /// Planned hours per work package.
+    #[serde(default)]
+    pub hours: BTreeMap<String, i32>,
+    /// Planned third-party costs per work package, euro cents.
+    #[serde(default)]
+    pub third_party_cents: BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -248,6 +289,19 @@ fn shape_problems(data: &DemoData) -> Vec<String> {
             ));
         }
     }
+    if let Some(project) = &data.project {
+        if !(1..=100).contains(&project.realised_percent) {
+            problems.push("project.realised_percent: from 1 to 100".into());
+        }
+        for (i, participant) in project.participants.iter().enumerate() {
+            if !matches!(participant.role.as_str(), "lead_applicant" | "partner") {
+                problems.push(format!(
+                    "project.participants[{i}].role: lead_applicant or partner, not {:?}",
+                    participant.role
+                ));
+            }
+        }
+    }
     for (i, item) in data.knowledge.iter().enumerate() {
         if item.company >= data.companies.len() {
             problems.push(format!(
@@ -303,6 +357,27 @@ fn theme_problems(
                 problems.push(format!(
                     "knowledge[{i}].themes[{j}]: {theme:?} is not a community theme of the region"
                 ));
+            }
+        }
+    }
+    if let (Some(project), Some(pack)) = (&data.project, packs.region(region)) {
+        let mut packages: Vec<(String, &String)> = project
+            .company_hours
+            .keys()
+            .map(|wp| ("project.company_hours".to_owned(), wp))
+            .collect();
+        for (i, p) in project.participants.iter().enumerate() {
+            let at = format!("project.participants[{i}]");
+            packages.extend(p.hours.keys().map(|wp| (format!("{at}.hours"), wp)));
+            packages.extend(
+                p.third_party_cents
+                    .keys()
+                    .map(|wp| (format!("{at}.third_party_cents"), wp)),
+            );
+        }
+        for (at, wp) in packages {
+            if pack.work_package(wp).is_none() {
+                problems.push(format!("{at}.{wp}: not a work package of the region pack"));
             }
         }
     }

@@ -6,6 +6,7 @@
 //! (`reporting`), the programme's figures and the anonymised HTML report written to a
 //! file. Nothing here names a region or a sector. Every call carries a request id or an
 //! external reference, so running the pilot twice changes nothing the second time.
+mod books;
 mod community;
 mod data;
 mod development;
@@ -221,7 +222,7 @@ impl Clients {
 }
 
 /// The demo's phases, as the progress bar counts them.
-const PHASES: usize = 6;
+const PHASES: usize = 7;
 
 async fn run(
     pilot: &Pilot,
@@ -276,11 +277,15 @@ async fn run(
     }
     say!("All {} trajectories completed.", trajectories.len());
 
+    bar.phase(5, "the grant's books: project plan, hours, approvals");
+    let books = books::run(&mut clients.coach, pilot, &enrolled, &bar).await?;
+    print_books(&books);
+
     // Reporting has its own copy of every event: wait until it shows what was put in.
-    bar.phase(5, "waiting for reporting to catch up");
+    bar.phase(6, "waiting for reporting to catch up");
     reporting::wait_until_caught_up(&mut clients.manager, &expected, &bar).await?;
 
-    bar.phase(6, "summary and report");
+    bar.phase(7, "summary and report");
     reporting::summary(&mut clients.manager, region).await?;
     let report =
         reporting::write_report(&mut clients.evaluator, region, &options.report_dir).await?;
@@ -292,6 +297,37 @@ async fn run(
     );
     say!("The pilot took {:.1} s.", took.as_secs_f64());
     Ok(())
+}
+
+/// The grant's books as the pilot left them: planned and approved per participant.
+fn print_books(books: &[books::Realised]) {
+    if books.is_empty() {
+        return;
+    }
+    say!("\n== The grant's books: project plan and approved hours, per participant ==");
+    say!(
+        "  {:<36} {:>12} {:>10} {:>14}",
+        "participant",
+        "planned",
+        "hours",
+        "hours' cost"
+    );
+    for b in books {
+        say!(
+            "  {:<36} {:>12} {:>10} {:>14}",
+            b.name,
+            reporting::euros(b.planned_cents),
+            b.approved_minutes / 60,
+            reporting::euros(b.approved_cents)
+        );
+    }
+    let planned: i64 = books.iter().map(|b| b.planned_cents).sum();
+    let approved: i64 = books.iter().map(|b| b.approved_cents).sum();
+    say!(
+        "  total planned {}, approved hours' cost {} (third parties' invoices still to be recorded)",
+        reporting::euros(planned),
+        reporting::euros(approved)
+    );
 }
 
 /// Phase two for every company: its trajectory coached and its people's courses planned,

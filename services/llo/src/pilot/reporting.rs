@@ -232,7 +232,7 @@ fn signed(f: &Option<pb::Figure>) -> String {
     }
 }
 
-fn euros(cents: i64) -> String {
+pub(super) fn euros(cents: i64) -> String {
     let whole = cents / 100;
     let mut digits = whole.abs().to_string();
     let mut grouped = String::new();
