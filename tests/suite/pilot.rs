@@ -86,10 +86,16 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
             stdout.contains("HR-netwerkcafé") && stdout.contains("moved up and is booked"),
             "run {run}:\n{stdout}"
         );
-        // The grant's books: each company's own hours (90 % of 420 planned) approved, the
-        // lead applicant's coach and project manager, the same figures on the second run.
+        // The grant's books: each company's own hours (95 % of 440 planned) approved, the
+        // lead applicant's coach and project manager, the same figures on the second run;
+        // every company reaches MKB!DEE's minimum of €25,000.
         assert!(
-            stdout.contains("total planned €199.700, approved hours' cost €161.730"),
+            stdout.contains("total planned €199.900, approved hours' cost €177.555"),
+            "run {run}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains("kept: MKB!DEE-subsidie (programmabudget): at least €25000.00")
+                && !stdout.contains("NOT kept"),
             "run {run}:\n{stdout}"
         );
     }

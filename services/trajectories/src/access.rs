@@ -108,4 +108,8 @@ pub const POLICY: AccessPolicy = &[
         "/llo.trajectories.v1.TrajectoryService/ListTimeEntries",
         &[ProgrammeManager, Coach, CompanyHr],
     ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/GetRealisation",
+        &[ProgrammeManager],
+    ),
 ];

@@ -56,7 +56,7 @@ pub async fn run(
         let key = &p.participant.key;
         let shown = client
             .set_project_participant(pb::SetProjectParticipantRequest {
-                request_id: format!("demo-plan-{key}"),
+                request_id: format!("demo-plan-{key}-{:016x}", fingerprint(&p.participant)),
                 region: pilot.region.id.clone(),
                 participant: Some(p.participant.clone()),
             })
@@ -68,13 +68,9 @@ pub async fn run(
         for (work_package, hours) in &p.hours {
             let target = hours * 60 * project.realised_percent / 100;
             let days = working_days(pilot, work_package);
-            for (n, (person, day, minutes)) in
-                spread(&p.participant.people, &days, target, &mut booked)
-                    .into_iter()
-                    .enumerate()
+            for (person, day, minutes) in spread(&p.participant.people, &days, target, &mut booked)
             {
-                let entry =
-                    record(client, pilot, key, work_package, n, &person, day, minutes).await?;
+                let entry = record(client, pilot, key, work_package, &person, day, minutes).await?;
                 approve(client, &entry).await?;
                 approved_minutes += i64::from(minutes);
             }
@@ -87,6 +83,20 @@ pub async fn run(
         });
     }
     Ok(realised)
+}
+
+/// The region's grant as the books realise it, with its rules checked.
+pub async fn grant(
+    client: &mut Trajectories,
+    pilot: &Pilot,
+) -> anyhow::Result<pb::GetRealisationResponse> {
+    Ok(client
+        .get_realisation(pb::GetRealisationRequest {
+            region: pilot.region.id.clone(),
+            source: String::new(),
+        })
+        .await?
+        .into_inner())
 }
 
 /// The companies (same rate and hours, their first people as the team) and the file's
@@ -222,20 +232,30 @@ fn spread(
     entries
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A stable fingerprint of what a request sets (FNV-1a of its encoding), so that a demo
+/// file changed since an earlier run sends a new request instead of reusing an id.
+fn fingerprint(message: &impl prost::Message) -> u64 {
+    message
+        .encode_to_vec()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
 async fn record(
     client: &mut Trajectories,
     pilot: &Pilot,
     key: &str,
     work_package: &str,
-    n: usize,
     person: &str,
     day: NaiveDate,
     minutes: i32,
 ) -> anyhow::Result<pb::TimeEntry> {
     Ok(client
         .record_hours(pb::RecordHoursRequest {
-            request_id: format!("demo-hours-{key}-{work_package}-{n}"),
+            // An entry's natural key: a changed demo file is a new entry, never a clash.
+            request_id: format!("demo-hours-{key}-{work_package}-{person}-{day}-{minutes}"),
             region: pilot.region.id.clone(),
             participant: key.to_owned(),
             person_id: person.to_owned(),

@@ -280,6 +280,9 @@ async fn run(
     bar.phase(5, "the grant's books: project plan, hours, approvals");
     let books = books::run(&mut clients.coach, pilot, &enrolled, &bar).await?;
     print_books(&books);
+    if !books.is_empty() {
+        print_grant(&books::grant(&mut clients.coach, pilot).await?);
+    }
 
     // Reporting has its own copy of every event: wait until it shows what was put in.
     bar.phase(6, "waiting for reporting to catch up");
@@ -328,6 +331,26 @@ fn print_books(books: &[books::Realised]) {
         reporting::euros(planned),
         reporting::euros(approved)
     );
+}
+
+/// The grant as the books realise it, and each of its rules with its outcome.
+fn print_grant(grant: &llo_proto::trajectories::v1::GetRealisationResponse) {
+    say!(
+        "\n== The grant's realisation: {} ({}) ==",
+        grant.source,
+        grant.regulation
+    );
+    say!(
+        "  budgeted {}, realised {}, eligible {}, grant {}",
+        reporting::euros(grant.budgeted_cents),
+        reporting::euros(grant.realised_cents),
+        reporting::euros(grant.eligible_cents),
+        reporting::euros(grant.grant_cents)
+    );
+    for check in &grant.checks {
+        let mark = if check.kept { "kept" } else { "NOT kept" };
+        say!("  {mark}: {} — {}", check.rule, check.detail);
+    }
 }
 
 /// Phase two for every company: its trajectory coached and its people's courses planned,

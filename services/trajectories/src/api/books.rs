@@ -1,5 +1,6 @@
 //! The grant's books: the project plan (SetProjectParticipant, GetProjectPlan) and the
-//! time ledger (RecordHours, ReviewHours, ReverseHours, LockPeriod, ListTimeEntries).
+//! time ledger (RecordHours, ReviewHours, ReverseHours, LockPeriod, ListTimeEntries) and
+//! the grant's realisation (GetRealisation).
 //! Exact figures for the funder, so they are shown only to the programme manager, to a
 //! company's HR for its own participant and to a coach for their own hours.
 use chrono::Utc;
@@ -16,7 +17,10 @@ use uuid::Uuid;
 
 use super::{Context, books_requests as requests, mapping::timestamp};
 use crate::{
-    domain::books::{self as rules, EntryState, ProjectRole, RecordHours, SetParticipant},
+    domain::{
+        books::{self as rules, EntryState, ProjectRole, RecordHours, SetParticipant},
+        realisation,
+    },
     store::books::{self as store, BudgetLineRow, EntryFilter, EntryRow, ParticipantRow},
 };
 
@@ -360,11 +364,7 @@ fn participant(row: &ParticipantRow, lines: &[BudgetLineRow]) -> pb::ProjectPart
     let budget: Vec<pb::BudgetLine> = lines
         .iter()
         .map(|l| {
-            let line = rules::BudgetLine {
-                work_package: l.work_package.clone(),
-                planned_hours: l.planned_hours,
-                planned_third_party_cents: l.planned_third_party_cents,
-            };
+            let line = budget_line(l);
             pb::BudgetLine {
                 work_package: l.work_package.clone(),
                 planned_hours: l.planned_hours,
@@ -419,5 +419,107 @@ fn entry(row: &EntryRow, participant: &str) -> pb::TimeEntry {
         reviewed_by: row.reviewed_by.clone().unwrap_or_default(),
         review_time: row.reviewed_at.map(timestamp),
         reason: row.reason.clone(),
+    }
+}
+
+pub async fn realisation(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::GetRealisationRequest,
+) -> Result<pb::GetRealisationResponse, ApiError> {
+    let region = caller.region_or_only(&request.region)?;
+    let pack = region_pack(ctx, &region)?;
+    let budget = match llo_chassis::fields::non_empty(&request.source) {
+        Some(source) => pack.budgets.iter().find(|b| b.source == source),
+        None => pack.budgets.iter().find(|b| b.kind == "grant"),
+    }
+    .ok_or_else(|| {
+        let known: Vec<&str> = pack.budgets.iter().map(|b| b.source.as_str()).collect();
+        ApiError::invalid(
+            "source",
+            format!(
+                "not a budget of region {region}; one of: {}",
+                known.join(", ")
+            ),
+        )
+    })?;
+    let mut conn = ctx.pool.get().await?;
+    let plan = store::plan(&mut conn, &region).await?;
+    let minutes = store::approved_minutes(&mut conn, &region).await?;
+    let participants: Vec<realisation::Participant> = plan
+        .iter()
+        .map(|(p, lines)| realisation::Participant {
+            key: p.key.clone(),
+            name: p.name.clone(),
+            sme: p.sme,
+            hourly_rate_cents: p.hourly_rate_cents,
+            budget: lines.iter().map(budget_line).collect(),
+            approved_minutes: minutes
+                .iter()
+                .filter(|m| m.participant_id == p.id)
+                .map(|m| (m.work_package.clone(), m.minutes))
+                .collect(),
+        })
+        .collect();
+    let grant = realisation::Grant {
+        name: &budget.name,
+        percentage: budget.percentage.unwrap_or(100),
+        budget_cents: Some(budget.budget_cents),
+        eligibility: budget.eligibility.as_ref(),
+    };
+    let books = realisation::realise(&participants, &grant);
+    Ok(pb::GetRealisationResponse {
+        region,
+        source: budget.source.clone(),
+        regulation: budget
+            .eligibility
+            .as_ref()
+            .map(|e| e.regulation.clone())
+            .unwrap_or_default(),
+        participants: books
+            .participants
+            .into_iter()
+            .map(|p| pb::ParticipantRealisation {
+                participant: p.key,
+                name: p.name,
+                sme: p.sme,
+                work_packages: p
+                    .lines
+                    .into_iter()
+                    .map(|l| pb::WorkPackageRealisation {
+                        work_package: l.work_package,
+                        budgeted_cents: l.budgeted_cents,
+                        approved_minutes: l.approved_minutes,
+                        realised_cents: l.realised_cents,
+                        eligible_cents: l.eligible_cents,
+                    })
+                    .collect(),
+                budgeted_cents: p.budgeted_cents,
+                realised_cents: p.realised_cents,
+                eligible_cents: p.eligible_cents,
+                grant_cents: p.grant_cents,
+            })
+            .collect(),
+        budgeted_cents: books.budgeted_cents,
+        realised_cents: books.realised_cents,
+        eligible_cents: books.eligible_cents,
+        grant_cents: books.grant_cents,
+        checks: books
+            .checks
+            .into_iter()
+            .map(|c| pb::RuleCheck {
+                rule: c.rule,
+                kept: c.kept,
+                detail: c.detail,
+            })
+            .collect(),
+    })
+}
+
+fn budget_line(l: &BudgetLineRow) -> rules::BudgetLine {
+    rules::BudgetLine {
+        work_package: l.work_package.clone(),
+        planned_hours: l.planned_hours,
+        planned_third_party_cents: l.planned_third_party_cents,
     }
 }

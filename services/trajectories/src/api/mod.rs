@@ -267,6 +267,13 @@ impl TrajectoryService for TrajectoryApi {
         llo_chassis::unary_call!(self.ctx, request, books::list)
     }
 
+    async fn get_realisation(
+        &self,
+        request: Request<pb::GetRealisationRequest>,
+    ) -> Result<Response<pb::GetRealisationResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, books::realisation)
+    }
+
     async fn get_budget(
         &self,
         request: Request<pb::GetBudgetRequest>,

@@ -163,7 +163,8 @@ pub struct Allocated {
     pub source_total: i64,
 }
 
-fn euros(cents: i64) -> String {
+/// An amount for a message: `€1234.50`.
+pub fn euros(cents: i64) -> String {
     format!("€{}.{:02}", cents / 100, (cents % 100).abs())
 }
 

@@ -8,3 +8,4 @@ pub mod funding;
 pub mod lifecycle;
 pub mod plan;
 pub mod proposal;
+pub mod realisation;

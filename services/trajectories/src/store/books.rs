@@ -351,3 +351,28 @@ pub async fn lock(
         .await
         .map(drop)
 }
+
+#[derive(QueryableByName)]
+pub struct ApprovedMinutes {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub participant_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub work_package: String,
+    #[diesel(sql_type = BigInt)]
+    pub minutes: i64,
+}
+
+/// Approved minutes (net of approved reversals) per participant and work package.
+pub async fn approved_minutes(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+) -> QueryResult<Vec<ApprovedMinutes>> {
+    diesel::sql_query(
+        "SELECT participant_id, work_package, SUM(minutes)::bigint AS minutes \
+         FROM time_entries WHERE region = $1 AND state = 'approved' \
+         GROUP BY participant_id, work_package",
+    )
+    .bind::<Text, _>(region)
+    .load(conn)
+    .await
+}

@@ -483,3 +483,122 @@ async fn a_coach_records_their_own_hours_and_a_company_only_its_own_participants
     );
     assert!(seen.iter().all(|e| e.participant == "lensink"));
 }
+
+/// The realisation is the ledger's approved hours at each participant's rate, net of
+/// reversals, with the grant and each of MKB!DEE's rules checked; only for the manager.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_realisation_adds_up_from_the_approved_hours_and_checks_the_rules() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    plan(&mut manager, Uuid::now_v7()).await;
+    let approve = async |request: pb::RecordHoursRequest| {
+        let entry = record(&mut manager.clone(), request).await.unwrap();
+        review(&mut manager.clone(), &entry, pb::ReviewDecision::Approve)
+            .await
+            .unwrap()
+    };
+    approve(hours("vno-ncw-midden", COACH, DAY, 480)).await;
+    let wrong = approve(hours("vno-ncw-midden", COACH, "2021-05-04", 300)).await;
+    approve(pb::RecordHoursRequest {
+        work_package: "behoeftepeiling".into(),
+        ..hours("lensink", "employee-1", DAY, 450)
+    })
+    .await;
+    // Submitted and rejected hours do not count; a reversal once approved cancels its entry.
+    record(
+        &mut manager,
+        hours("lensink", "employee-1", "2021-05-05", 60),
+    )
+    .await
+    .unwrap();
+    let reversal = manager
+        .reverse_hours(pb::ReverseHoursRequest {
+            entry_id: wrong.entry_id.clone(),
+            reason: "Verkeerde dag".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entry
+        .unwrap();
+    review(&mut manager, &reversal, pb::ReviewDecision::Approve)
+        .await
+        .unwrap();
+
+    let books = manager
+        .get_realisation(pb::GetRealisationRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(books.source, "mkb-idee");
+    assert!(books.regulation.contains("MKB!DEE"));
+    let of = |key: &str| {
+        books
+            .participants
+            .iter()
+            .find(|p| p.participant == key)
+            .unwrap()
+            .clone()
+    };
+    let lead = of("vno-ncw-midden");
+    assert_eq!(
+        lead.realised_cents,
+        8 * 9_000,
+        "8 h at €90, the reversed 5 h gone"
+    );
+    let line = lead
+        .work_packages
+        .iter()
+        .find(|l| l.work_package == "ontwikkeltrajecten")
+        .unwrap();
+    assert_eq!(
+        (line.approved_minutes, line.budgeted_cents),
+        (480, 300 * 9_000 + 2_000_000)
+    );
+    let company = of("lensink");
+    assert_eq!(company.realised_cents, 450 * 6_000 / 60);
+    assert_eq!(
+        company.grant_cents, company.eligible_cents,
+        "MKB!DEE pays 100 %"
+    );
+    assert_eq!(books.grant_cents, lead.grant_cents + company.grant_cents);
+    assert_eq!(
+        books.realised_cents,
+        lead.realised_cents + company.realised_cents
+    );
+    let checks: Vec<(&str, bool)> = books
+        .checks
+        .iter()
+        .map(|c| (c.rule.as_str(), c.kept))
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            (
+                "MKB!DEE-subsidie (programmabudget): at least €25000.00 per participant",
+                false
+            ),
+            (
+                "MKB!DEE-subsidie (programmabudget): at least 65 % of the participants are SMEs",
+                false
+            ),
+        ]
+    );
+
+    let status = manager
+        .get_realisation(pb::GetRealisationRequest {
+            source: "loterij".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&status), ["source"]);
+    let status = app
+        .client(Role::Evaluator, REGION)
+        .await
+        .get_realisation(pb::GetRealisationRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+}
