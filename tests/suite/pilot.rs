@@ -98,6 +98,13 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
                 && !stdout.contains("NOT kept"),
             "run {run}:\n{stdout}"
         );
+        // With the €13,000 of HAN's and Gelders Vakmanschap's invoices, all of it eligible.
+        assert!(
+            stdout.contains(
+                "budgeted €199.900, realised €190.555, eligible €190.555, grant €190.555"
+            ),
+            "run {run}:\n{stdout}"
+        );
     }
     let report = report_dir.join("llo-report-achterhoek.html");
     assert!(report.is_file(), "{}", report.display());

@@ -112,4 +112,16 @@ pub const POLICY: AccessPolicy = &[
         "/llo.trajectories.v1.TrajectoryService/GetRealisation",
         &[ProgrammeManager],
     ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/RecordInvoice",
+        &[ProgrammeManager, CompanyHr],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/ReviewInvoice",
+        &[ProgrammeManager],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/ListInvoices",
+        &[ProgrammeManager, CompanyHr],
+    ),
 ];

@@ -9,7 +9,7 @@ use llo_proto::trajectories::v1 as pb;
 
 use super::{
     Enrolled,
-    data::{Pilot, ProjectData},
+    data::{InvoiceData, Pilot, ProjectData},
     development::Trajectories,
 };
 use crate::progress::Bar;
@@ -74,6 +74,10 @@ pub async fn run(
                 approve(client, &entry).await?;
                 approved_minutes += i64::from(minutes);
             }
+        }
+        let source = project.participants.iter().find(|d| d.key == *key);
+        for data in source.into_iter().flat_map(|d| &d.invoices) {
+            invoice(client, pilot, key, data).await?;
         }
         realised.push(Realised {
             name: shown.name,
@@ -268,6 +272,45 @@ async fn record(
         .into_inner()
         .entry
         .unwrap_or_default())
+}
+
+/// Records a third party's invoice and approves it.
+async fn invoice(
+    client: &mut Trajectories,
+    pilot: &Pilot,
+    key: &str,
+    data: &InvoiceData,
+) -> anyhow::Result<()> {
+    let invoice = pb::Invoice {
+        region: pilot.region.id.clone(),
+        participant: key.to_owned(),
+        supplier: data.supplier.clone(),
+        number: data.number.clone(),
+        day: data.day.clone(),
+        excl_vat_cents: data.excl_vat_cents,
+        incl_vat_cents: data.incl_vat_cents,
+        work_package: data.work_package.clone(),
+        cost_type: data.cost_type.clone(),
+        ..Default::default()
+    };
+    let recorded = client
+        .record_invoice(pb::RecordInvoiceRequest {
+            request_id: format!("demo-invoice-{:016x}", fingerprint(&invoice)),
+            invoice: Some(invoice),
+        })
+        .await?
+        .into_inner()
+        .invoice
+        .unwrap_or_default();
+    client
+        .review_invoice(pb::ReviewInvoiceRequest {
+            request_id: format!("demo-review-{}", recorded.invoice_id),
+            invoice_id: recorded.invoice_id,
+            decision: pb::ReviewDecision::Approve as i32,
+            reason: String::new(),
+        })
+        .await?;
+    Ok(())
 }
 
 async fn approve(client: &mut Trajectories, entry: &pb::TimeEntry) -> anyhow::Result<()> {

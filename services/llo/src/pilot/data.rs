@@ -80,6 +80,23 @@ pub struct ProjectParticipantData {
     /// Planned third-party costs per work package, euro cents.
     #[serde(default)]
     pub third_party_cents: BTreeMap<String, i64>,
+    /// Third parties' invoices the participant bears.
+    #[serde(default)]
+    pub invoices: Vec<InvoiceData>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceData {
+    pub supplier: String,
+    pub number: String,
+    /// The invoice date, YYYY-MM-DD.
+    pub day: String,
+    pub work_package: String,
+    /// `third_party_services`, `training_fees`, `materials` or `travel`.
+    pub cost_type: String,
+    pub excl_vat_cents: i64,
+    pub incl_vat_cents: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -373,6 +390,12 @@ fn theme_problems(
                 p.third_party_cents
                     .keys()
                     .map(|wp| (format!("{at}.third_party_cents"), wp)),
+            );
+            packages.extend(
+                p.invoices
+                    .iter()
+                    .enumerate()
+                    .map(|(j, inv)| (format!("{at}.invoices[{j}]"), &inv.work_package)),
             );
         }
         for (at, wp) in packages {

@@ -327,7 +327,7 @@ fn print_books(books: &[books::Realised]) {
     let planned: i64 = books.iter().map(|b| b.planned_cents).sum();
     let approved: i64 = books.iter().map(|b| b.approved_cents).sum();
     say!(
-        "  total planned {}, approved hours' cost {} (third parties' invoices still to be recorded)",
+        "  total planned {}, approved hours' cost {} (the third parties' invoices below)",
         reporting::euros(planned),
         reporting::euros(approved)
     );

@@ -9,7 +9,7 @@ use llo_chassis::{
     ApiError,
     auth::{Caller, Role},
     idempotency::{self, RequestKey},
-    packs::RegionPack,
+    packs::{CostType, RegionPack},
     paging::Page,
 };
 use llo_proto::trajectories::v1 as pb;
@@ -24,7 +24,7 @@ use crate::{
     store::books::{self as store, BudgetLineRow, EntryFilter, EntryRow, ParticipantRow},
 };
 
-fn region_pack<'a>(ctx: &'a Context, region: &str) -> Result<&'a RegionPack, ApiError> {
+pub(super) fn region_pack<'a>(ctx: &'a Context, region: &str) -> Result<&'a RegionPack, ApiError> {
     ctx.packs
         .region(region)
         .map(|pack| &**pack)
@@ -33,7 +33,7 @@ fn region_pack<'a>(ctx: &'a Context, region: &str) -> Result<&'a RegionPack, Api
 
 /// A company's HR sees only the participant of its own organisation; the programme
 /// manager sees every participant.
-fn may_see(caller: &Caller, participant: &ParticipantRow) -> bool {
+pub(super) fn may_see(caller: &Caller, participant: &ParticipantRow) -> bool {
     match caller.own_organisation() {
         Some(own) => participant.organisation_id == Some(own),
         None => caller.has_role(Role::ProgrammeManager),
@@ -201,9 +201,10 @@ async fn entry_in_reach(
     Ok((row, participant))
 }
 
-fn state_of(row: &EntryRow) -> Result<EntryState, ApiError> {
-    EntryState::parse(&row.state)
-        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("unknown entry state {}", row.state)))
+/// A stored entry's or invoice's state; one the code does not know is a fault.
+pub(super) fn stored_state(state: &str) -> Result<EntryState, ApiError> {
+    EntryState::parse(state)
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("unknown stored state {state}")))
 }
 
 pub async fn review(
@@ -217,7 +218,7 @@ pub async fn review(
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let (row, participant) = entry_in_reach(conn, caller, id).await?;
-            let state = rules::review(state_of(&row)?, decision)?;
+            let state = rules::review(stored_state(&row.state)?, decision)?;
             rules::open_day(row.day, store::locked_through(conn, &row.region).await?)?;
             let reviewed = store::review(
                 conn,
@@ -249,7 +250,7 @@ pub async fn reverse(
         idempotency::once(conn, key.as_ref(), async |conn| {
             let (row, participant) = entry_in_reach(conn, caller, id).await?;
             rules::reversible(
-                state_of(&row)?,
+                stored_state(&row.state)?,
                 row.reverses.is_some(),
                 store::is_reversed(conn, id).await?,
             )?;
@@ -396,13 +397,18 @@ fn participant(row: &ParticipantRow, lines: &[BudgetLineRow]) -> pb::ProjectPart
     }
 }
 
-fn entry(row: &EntryRow, participant: &str) -> pb::TimeEntry {
-    let state = match EntryState::parse(&row.state) {
+/// A stored entry's or invoice's state as the API shows it.
+pub(super) fn state_to_proto(state: &str) -> pb::TimeEntryState {
+    match EntryState::parse(state) {
         Some(EntryState::Submitted) => pb::TimeEntryState::Submitted,
         Some(EntryState::Approved) => pb::TimeEntryState::Approved,
         Some(EntryState::Rejected) => pb::TimeEntryState::Rejected,
         None => pb::TimeEntryState::Unspecified,
-    };
+    }
+}
+
+fn entry(row: &EntryRow, participant: &str) -> pb::TimeEntry {
+    let state = state_to_proto(&row.state);
     pb::TimeEntry {
         entry_id: row.id.to_string(),
         region: row.region.clone(),
@@ -446,6 +452,7 @@ pub async fn realisation(
     let mut conn = ctx.pool.get().await?;
     let plan = store::plan(&mut conn, &region).await?;
     let minutes = store::approved_minutes(&mut conn, &region).await?;
+    let invoiced = store::approved_invoices(&mut conn, &region).await?;
     let participants: Vec<realisation::Participant> = plan
         .iter()
         .map(|(p, lines)| realisation::Participant {
@@ -458,6 +465,14 @@ pub async fn realisation(
                 .iter()
                 .filter(|m| m.participant_id == p.id)
                 .map(|m| (m.work_package.clone(), m.minutes))
+                .collect(),
+            approved_invoices: invoiced
+                .iter()
+                .filter(|i| i.participant_id == p.id)
+                .filter_map(|i| {
+                    let cost = CostType::parse(&i.cost_type)?;
+                    Some((i.work_package.clone(), cost, i.incl_vat_cents))
+                })
                 .collect(),
         })
         .collect();
@@ -490,6 +505,7 @@ pub async fn realisation(
                         work_package: l.work_package,
                         budgeted_cents: l.budgeted_cents,
                         approved_minutes: l.approved_minutes,
+                        invoiced_cents: l.invoiced_cents,
                         realised_cents: l.realised_cents,
                         eligible_cents: l.eligible_cents,
                     })

@@ -5,13 +5,13 @@ use chrono::{NaiveDate, Utc};
 use llo_chassis::{
     ApiError,
     fields::{Fields, Name, bounded, check_id, non_empty},
-    packs::RegionPack,
+    packs::{CostType, RegionPack},
 };
 use llo_proto::trajectories::v1 as pb;
 
 use crate::domain::books::{
-    BudgetLine, Decision, MINUTES_PER_DAY, Note, ParticipantKey, PersonId, ProjectRole,
-    RecordHours, SetParticipant,
+    BudgetLine, Decision, InvoiceNumber, MINUTES_PER_DAY, Note, ParticipantKey, PersonId,
+    ProjectRole, RecordHours, RecordInvoice, SetParticipant,
 };
 
 const MAX_PEOPLE: usize = 200;
@@ -188,20 +188,36 @@ impl RecordHours {
 
 /// A review's entry, decision and reason (required for a rejection).
 pub fn review(r: &pb::ReviewHoursRequest) -> Result<(uuid::Uuid, Decision, Note), ApiError> {
+    decision("entry_id", &r.entry_id, r.decision, &r.reason)
+}
+
+/// An invoice review's invoice, decision and reason (required for a rejection).
+pub fn invoice_review(
+    r: &pb::ReviewInvoiceRequest,
+) -> Result<(uuid::Uuid, Decision, Note), ApiError> {
+    decision("invoice_id", &r.invoice_id, r.decision, &r.reason)
+}
+
+fn decision(
+    id_field: &str,
+    id: &str,
+    decision: i32,
+    reason: &str,
+) -> Result<(uuid::Uuid, Decision, Note), ApiError> {
     let mut f = Fields::new();
-    let entry = f.take("entry_id", check_id(&r.entry_id));
+    let entry = f.take(id_field, check_id(id));
     let decision = f.take(
         "decision",
-        match pb::ReviewDecision::try_from(r.decision) {
+        match pb::ReviewDecision::try_from(decision) {
             Ok(pb::ReviewDecision::Approve) => Ok(Decision::Approve),
             Ok(pb::ReviewDecision::Reject) => Ok(Decision::Reject),
             _ => Err("must be APPROVE or REJECT".to_owned()),
         },
     );
-    let reason = f.take("reason", Note::optional(&r.reason));
-    if decision == Some(Decision::Reject) && non_empty(&r.reason).is_none() {
+    if decision == Some(Decision::Reject) && non_empty(reason).is_none() {
         f.add("reason", "is required for a rejection");
     }
+    let reason = f.take("reason", Note::optional(reason));
     f.finish((entry, decision, reason))
 }
 
@@ -211,4 +227,80 @@ pub fn reversal(r: &pb::ReverseHoursRequest) -> Result<(uuid::Uuid, Note), ApiEr
     let entry = f.take("entry_id", check_id(&r.entry_id));
     let reason = f.take("reason", Note::required(&r.reason));
     f.finish((entry, reason))
+}
+
+impl RecordInvoice {
+    pub fn parse(region: &RegionPack, invoice: Option<pb::Invoice>) -> Result<Self, ApiError> {
+        let r = invoice.ok_or_else(|| ApiError::invalid("invoice", "is required"))?;
+        let mut f = Fields::new();
+        let participant = f.take(
+            "invoice.participant",
+            ParticipantKey::required(&r.participant),
+        );
+        let supplier = f.take("invoice.supplier", Name::required(&r.supplier));
+        let number = f.take("invoice.number", InvoiceNumber::required(&r.number));
+        let day = f.take("invoice.day", day(&r.day, region));
+        let work_package = f.take(
+            "invoice.work_package",
+            work_package(&r.work_package, region),
+        );
+        let cost_type = f.take(
+            "invoice.cost_type",
+            match CostType::parse(r.cost_type.trim()) {
+                Some(CostType::OwnStaffHours) => Err(
+                    "own staff hours are recorded as hours (RecordHours), not invoiced".to_owned(),
+                ),
+                Some(cost) => Ok(cost),
+                None => Err(format!(
+                    "must be one of: {}",
+                    CostType::ALL[1..]
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            },
+        );
+        let credits = f.take(
+            "invoice.credits_invoice_id",
+            non_empty(&r.credits_invoice_id).map(check_id).transpose(),
+        );
+        let (excl, incl) = (r.excl_vat_cents, r.incl_vat_cents);
+        let credit_note = !r.credits_invoice_id.trim().is_empty();
+        let amounts = if excl == 0 || incl == 0 {
+            Err("amounts must not be zero".to_owned())
+        } else if (excl < 0) != credit_note || (incl < 0) != credit_note {
+            Err("negative amounts are a credit note's, which names credits_invoice_id".to_owned())
+        } else if incl.abs() < excl.abs() || incl.abs() > MAX_THIRD_PARTY_CENTS {
+            Err(format!(
+                "incl_vat_cents must be at least excl_vat_cents and at most {MAX_THIRD_PARTY_CENTS}"
+            ))
+        } else {
+            Ok((excl, incl))
+        };
+        let amounts = f.take("invoice.incl_vat_cents", amounts);
+        let (participant, supplier, number, day, work_package, cost_type, credits, amounts) = f
+            .finish((
+                participant,
+                supplier,
+                number,
+                day,
+                work_package,
+                cost_type,
+                credits,
+                amounts,
+            ))?;
+        Ok(RecordInvoice {
+            region: region.id.clone(),
+            participant,
+            supplier,
+            number,
+            day,
+            excl_vat_cents: amounts.0,
+            incl_vat_cents: amounts.1,
+            work_package,
+            cost_type,
+            credits,
+        })
+    }
 }

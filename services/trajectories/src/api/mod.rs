@@ -5,6 +5,7 @@ pub mod books_requests;
 pub mod coaches;
 pub mod commands;
 pub mod funding;
+pub mod invoices;
 pub mod mapping;
 pub mod offerings;
 pub mod plans;
@@ -265,6 +266,27 @@ impl TrajectoryService for TrajectoryApi {
         request: Request<pb::ListTimeEntriesRequest>,
     ) -> Result<Response<pb::ListTimeEntriesResponse>, Status> {
         llo_chassis::unary_call!(self.ctx, request, books::list)
+    }
+
+    async fn record_invoice(
+        &self,
+        request: Request<pb::RecordInvoiceRequest>,
+    ) -> Result<Response<pb::RecordInvoiceResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, invoices::record)
+    }
+
+    async fn review_invoice(
+        &self,
+        request: Request<pb::ReviewInvoiceRequest>,
+    ) -> Result<Response<pb::ReviewInvoiceResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, invoices::review)
+    }
+
+    async fn list_invoices(
+        &self,
+        request: Request<pb::ListInvoicesRequest>,
+    ) -> Result<Response<pb::ListInvoicesResponse>, Status> {
+        llo_chassis::unary_call!(self.ctx, request, invoices::list)
     }
 
     async fn get_realisation(

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use llo_chassis::{
     Refused,
     fields::{Name, Text},
+    packs::CostType,
 };
 use uuid::Uuid;
 
@@ -84,6 +85,57 @@ pub struct RecordHours {
 pub enum Decision {
     Approve,
     Reject,
+}
+
+/// A third party's invoice (or, with `credits`, a credit note of negative amounts).
+#[derive(Debug, Clone)]
+pub struct RecordInvoice {
+    pub region: String,
+    pub participant: ParticipantKey,
+    pub supplier: Name,
+    pub number: InvoiceNumber,
+    pub day: NaiveDate,
+    pub excl_vat_cents: i64,
+    pub incl_vat_cents: i64,
+    pub work_package: String,
+    pub cost_type: CostType,
+    pub credits: Option<Uuid>,
+}
+
+/// A supplier's invoice number.
+pub type InvoiceNumber = Text<100>;
+
+/// A credit note corrects an approved invoice of the same participant, once, by at most
+/// its amount.
+pub fn creditable(
+    original_state: EntryState,
+    same_participant: bool,
+    credited: bool,
+    original_incl_vat_cents: i64,
+    credit_incl_vat_cents: i64,
+) -> Result<(), Refused> {
+    if original_state != EntryState::Approved || !same_participant {
+        return Err(Refused::new(
+            "ILLEGAL_TRANSITION",
+            "a credit note corrects an approved invoice of the same participant",
+        ));
+    }
+    if credited {
+        return Err(Refused::new(
+            "ALREADY_REVERSED",
+            "another credit note corrects this invoice already",
+        ));
+    }
+    if -credit_incl_vat_cents > original_incl_vat_cents {
+        return Err(Refused::new(
+            "EXCEEDS_COST",
+            format!(
+                "the credit note exceeds the invoice's {}",
+                super::funding::euros(original_incl_vat_cents)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A person's day holds at most 24 hours, counting every entry that is not rejected
@@ -284,6 +336,32 @@ mod tests {
             lock(None, day("2021-05-31"), 2).unwrap_err().reason,
             "HOURS_WAIT_FOR_REVIEW"
         );
+    }
+
+    #[test]
+    fn a_credit_note_corrects_an_approved_invoice_once_by_at_most_its_amount() {
+        let approved = EntryState::Approved;
+        assert!(creditable(approved, true, false, 1_000, -1_000).is_ok());
+        assert_eq!(
+            creditable(approved, true, false, 1_000, -1_001)
+                .unwrap_err()
+                .reason,
+            "EXCEEDS_COST"
+        );
+        assert_eq!(
+            creditable(approved, true, true, 1_000, -10)
+                .unwrap_err()
+                .reason,
+            "ALREADY_REVERSED"
+        );
+        for (state, same) in [(EntryState::Submitted, true), (approved, false)] {
+            assert_eq!(
+                creditable(state, same, false, 1_000, -10)
+                    .unwrap_err()
+                    .reason,
+                "ILLEGAL_TRANSITION"
+            );
+        }
     }
 
     #[test]

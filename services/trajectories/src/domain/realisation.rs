@@ -17,6 +17,9 @@ pub struct Participant {
     pub budget: Vec<BudgetLine>,
     /// Approved minutes per work package (reversals included, so net).
     pub approved_minutes: Vec<(String, i64)>,
+    /// Approved invoices per work package and cost type (credit notes included, so net),
+    /// VAT included.
+    pub approved_invoices: Vec<(String, CostType, i64)>,
 }
 
 /// The source whose grant is realised.
@@ -35,6 +38,7 @@ pub struct Line {
     pub work_package: String,
     pub budgeted_cents: i64,
     pub approved_minutes: i64,
+    pub invoiced_cents: i64,
     pub realised_cents: i64,
     pub eligible_cents: i64,
 }
@@ -71,11 +75,11 @@ pub struct Realisation {
     pub checks: Vec<Check>,
 }
 
-/// Does the source pay hours of the participants' own people?
-fn pays_hours(grant: &Grant<'_>) -> bool {
+/// Does the source pay costs of this type?
+fn pays(grant: &Grant<'_>, cost: CostType) -> bool {
     grant
         .eligibility
-        .is_none_or(|e| e.eligible_costs.contains(&CostType::OwnStaffHours))
+        .is_none_or(|e| e.eligible_costs.contains(&cost))
 }
 
 pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
@@ -180,14 +184,21 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
             ),
         });
     }
-    if !pays_hours(grant) && shown.iter().any(|p| p.realised_cents > 0) {
+    let not_paid: i64 = shown
+        .iter()
+        .map(|p| p.realised_cents - p.eligible_cents)
+        .sum();
+    if not_paid > 0 {
+        let pays: Vec<&str> = rules
+            .map(|r| r.eligible_costs.iter().map(|c| c.describe()).collect())
+            .unwrap_or_default();
         checks.push(Check {
-            rule: format!(
-                "{}: pays no hours of the participants' own people",
-                grant.name
-            ),
+            rule: format!("{}: pays {} only", grant.name, pays.join(", ")),
             kept: true,
-            detail: "approved hours are realised costs but not eligible".into(),
+            detail: format!(
+                "{} of the realised costs are of other kinds and not charged to it",
+                euros(not_paid)
+            ),
         });
     }
     Realisation {
@@ -202,7 +213,12 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
 
 fn participant(p: &Participant, grant: &Grant<'_>) -> ParticipantRealisation {
     let mut packages: Vec<String> = p.budget.iter().map(|l| l.work_package.clone()).collect();
-    for (wp, _) in &p.approved_minutes {
+    let booked = p
+        .approved_minutes
+        .iter()
+        .map(|(wp, _)| wp)
+        .chain(p.approved_invoices.iter().map(|(wp, _, _)| wp));
+    for wp in booked {
         if !packages.contains(wp) {
             packages.push(wp.clone());
         }
@@ -221,13 +237,25 @@ fn participant(p: &Participant, grant: &Grant<'_>) -> ParticipantRealisation {
                 .filter(|(w, _)| *w == wp)
                 .map(|(_, m)| m)
                 .sum();
-            let realised = minutes * p.hourly_rate_cents / 60;
+            let hours_cost = minutes * p.hourly_rate_cents / 60;
+            let invoices = p.approved_invoices.iter().filter(|(w, _, _)| *w == wp);
+            let invoiced: i64 = invoices.clone().map(|(_, _, c)| c).sum();
+            let eligible_invoiced: i64 = invoices
+                .filter(|(_, cost, _)| pays(grant, *cost))
+                .map(|(_, _, c)| c)
+                .sum();
+            let eligible_hours = if pays(grant, CostType::OwnStaffHours) {
+                hours_cost
+            } else {
+                0
+            };
             Line {
                 work_package: wp,
                 budgeted_cents: budgeted,
                 approved_minutes: minutes,
-                realised_cents: realised,
-                eligible_cents: if pays_hours(grant) { realised } else { 0 },
+                invoiced_cents: invoiced,
+                realised_cents: hours_cost + invoiced,
+                eligible_cents: eligible_hours + eligible_invoiced,
             }
         })
         .collect();
@@ -256,7 +284,11 @@ mod tests {
     fn mkb_idee() -> Eligibility {
         let packs = Packs::load(&llo_chassis::testing::packs_dir()).unwrap();
         let region = packs.region("achterhoek").unwrap();
-        let grant = region.budgets.iter().find(|b| b.source == "mkb-idee").unwrap();
+        let grant = region
+            .budgets
+            .iter()
+            .find(|b| b.source == "mkb-idee")
+            .unwrap();
         grant.eligibility.clone().unwrap()
     }
 
@@ -272,6 +304,7 @@ mod tests {
                 planned_third_party_cents: 0,
             }],
             approved_minutes: vec![("behoeftepeiling".into(), hours * 60)],
+            approved_invoices: Vec::new(),
         }
     }
 

@@ -8,7 +8,9 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::schema::{locked_periods, project_budget_lines, project_participants, time_entries};
+use super::schema::{
+    invoices, locked_periods, project_budget_lines, project_participants, time_entries,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = project_participants)]
@@ -371,6 +373,136 @@ pub async fn approved_minutes(
         "SELECT participant_id, work_package, SUM(minutes)::bigint AS minutes \
          FROM time_entries WHERE region = $1 AND state = 'approved' \
          GROUP BY participant_id, work_package",
+    )
+    .bind::<Text, _>(region)
+    .load(conn)
+    .await
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = invoices)]
+pub struct InvoiceRow {
+    pub id: Uuid,
+    pub region: String,
+    pub participant_id: Uuid,
+    pub supplier: String,
+    pub number: String,
+    pub day: NaiveDate,
+    pub excl_vat_cents: i64,
+    pub incl_vat_cents: i64,
+    pub work_package: String,
+    pub cost_type: String,
+    pub state: String,
+    pub credits: Option<Uuid>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub reason: String,
+}
+
+/// Inserts the invoice; `None` when the region has this supplier's number already.
+pub async fn insert_invoice(
+    conn: &mut AsyncPgConnection,
+    row: &InvoiceRow,
+) -> QueryResult<Option<InvoiceRow>> {
+    diesel::insert_into(invoices::table)
+        .values(row)
+        .on_conflict((invoices::region, invoices::supplier, invoices::number))
+        .do_nothing()
+        .returning(InvoiceRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// The invoice, locked until the transaction ends (a review and a credit do not race).
+pub async fn invoice_for_update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<InvoiceRow>> {
+    invoices::table
+        .find(id)
+        .select(InvoiceRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Is there a credit note of this invoice?
+pub async fn is_credited(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        invoices::table.filter(invoices::credits.eq(id)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Writes an invoice's review: the only change an invoice ever gets.
+pub async fn review_invoice(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    state: &str,
+    by: &str,
+    reason: &str,
+) -> QueryResult<InvoiceRow> {
+    diesel::update(invoices::table.find(id))
+        .set((
+            invoices::state.eq(state),
+            invoices::reviewed_by.eq(by),
+            invoices::reviewed_at.eq(Utc::now()),
+            invoices::reason.eq(reason),
+        ))
+        .returning(InvoiceRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn invoices(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+    participants: Option<Vec<Uuid>>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<InvoiceRow>> {
+    let mut query = invoices::table
+        .filter(invoices::region.eq(region))
+        .select(InvoiceRow::as_select())
+        .order(invoices::id)
+        .limit(limit)
+        .into_boxed();
+    if let Some(ids) = participants {
+        query = query.filter(invoices::participant_id.eq_any(ids));
+    }
+    if let Some(after) = after {
+        query = query.filter(invoices::id.gt(after));
+    }
+    query.load(conn).await
+}
+
+#[derive(QueryableByName)]
+pub struct ApprovedInvoices {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub participant_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub work_package: String,
+    #[diesel(sql_type = Text)]
+    pub cost_type: String,
+    #[diesel(sql_type = BigInt)]
+    pub incl_vat_cents: i64,
+}
+
+/// Approved invoices (net of approved credit notes, VAT included) per participant, work
+/// package and cost type.
+pub async fn approved_invoices(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+) -> QueryResult<Vec<ApprovedInvoices>> {
+    diesel::sql_query(
+        "SELECT participant_id, work_package, cost_type, SUM(incl_vat_cents)::bigint AS incl_vat_cents \
+         FROM invoices WHERE region = $1 AND state = 'approved' \
+         GROUP BY participant_id, work_package, cost_type",
     )
     .bind::<Text, _>(region)
     .load(conn)

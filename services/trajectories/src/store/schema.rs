@@ -203,3 +203,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_budget_lines,
     time_entries
 );
+
+diesel::table! {
+    invoices (id) {
+        id -> Uuid,
+        region -> Text,
+        participant_id -> Uuid,
+        supplier -> Text,
+        number -> Text,
+        day -> Date,
+        excl_vat_cents -> Int8,
+        incl_vat_cents -> Int8,
+        work_package -> Text,
+        cost_type -> Text,
+        state -> Text,
+        credits -> Nullable<Uuid>,
+        recorded_by -> Text,
+        recorded_at -> Timestamptz,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamptz>,
+        reason -> Text,
+    }
+}
+
+diesel::joinable!(invoices -> project_participants (participant_id));

@@ -602,3 +602,194 @@ async fn the_realisation_adds_up_from_the_approved_hours_and_checks_the_rules() 
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
 }
+
+fn invoice(
+    participant: &str,
+    supplier: &str,
+    number: &str,
+    cost_type: &str,
+    excl: i64,
+) -> pb::RecordInvoiceRequest {
+    pb::RecordInvoiceRequest {
+        invoice: Some(pb::Invoice {
+            participant: participant.into(),
+            supplier: supplier.into(),
+            number: number.into(),
+            day: DAY.into(),
+            excl_vat_cents: excl,
+            incl_vat_cents: excl * 121 / 100,
+            work_package: "ontwikkeltrajecten".into(),
+            cost_type: cost_type.into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+async fn approved_invoice(client: &mut Client, request: pb::RecordInvoiceRequest) -> pb::Invoice {
+    let recorded = client
+        .record_invoice(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .invoice
+        .unwrap();
+    client
+        .review_invoice(pb::ReviewInvoiceRequest {
+            invoice_id: recorded.invoice_id,
+            decision: pb::ReviewDecision::Approve as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .invoice
+        .unwrap()
+}
+
+/// Third parties' invoices count in the realisation when approved, net of credit notes;
+/// a school's fee is a realised cost MKB!DEE does not pay.
+#[tokio::test(flavor = "multi_thread")]
+async fn invoices_and_credit_notes_count_when_approved_and_only_eligible_kinds_are_paid() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    let organisation = Uuid::now_v7();
+    plan(&mut manager, organisation).await;
+    let han = approved_invoice(
+        &mut manager,
+        invoice(
+            "vno-ncw-midden",
+            "HAN",
+            "2021-0042",
+            "third_party_services",
+            500_000,
+        ),
+    )
+    .await;
+    assert_eq!(han.incl_vat_cents, 605_000);
+    let mut hr = Client::new(
+        app.as_role_channel(Role::CompanyHr, REGION, Some(&organisation.to_string()))
+            .await,
+    );
+    hr.record_invoice(invoice(
+        "lensink",
+        "Graafschap College",
+        "F-17",
+        "training_fees",
+        100_000,
+    ))
+    .await
+    .unwrap();
+    let school = manager
+        .list_invoices(pb::ListInvoicesRequest {
+            participant: "lensink".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .invoices;
+    assert_eq!(school.len(), 1);
+    manager
+        .review_invoice(pb::ReviewInvoiceRequest {
+            invoice_id: school[0].invoice_id.clone(),
+            decision: pb::ReviewDecision::Approve as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let status = manager
+        .record_invoice(invoice(
+            "vno-ncw-midden",
+            "HAN",
+            "2021-0042",
+            "third_party_services",
+            1_000,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::AlreadyExists, "INVOICE_RECORDED".into())
+    );
+    let credit = |excl: i64| {
+        let mut request = invoice(
+            "vno-ncw-midden",
+            "HAN",
+            "2021-0042-C",
+            "third_party_services",
+            -excl,
+        );
+        if let Some(i) = request.invoice.as_mut() {
+            i.credits_invoice_id = han.invoice_id.clone();
+        }
+        request
+    };
+    let status = manager.record_invoice(credit(600_000)).await.unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "EXCEEDS_COST".into())
+    );
+    approved_invoice(&mut manager, credit(100_000)).await;
+    let status = manager.record_invoice(credit(1_000)).await.unwrap_err();
+    assert_eq!(
+        refused(&status),
+        (Code::FailedPrecondition, "ALREADY_REVERSED".into()),
+        "one credit note per invoice"
+    );
+
+    let status = manager
+        .record_invoice(pb::RecordInvoiceRequest {
+            invoice: Some(pb::Invoice {
+                cost_type: "own_staff_hours".into(),
+                excl_vat_cents: -5,
+                ..invoice("vno-ncw-midden", "HAN", "X", "", 0)
+                    .invoice
+                    .unwrap()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        fields(&status),
+        ["invoice.cost_type", "invoice.incl_vat_cents"]
+    );
+
+    let books = manager
+        .get_realisation(pb::GetRealisationRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let of = |key: &str| {
+        books
+            .participants
+            .iter()
+            .find(|p| p.participant == key)
+            .unwrap()
+    };
+    let lead = of("vno-ncw-midden");
+    assert_eq!(
+        (lead.realised_cents, lead.eligible_cents),
+        (605_000 - 121_000, 484_000)
+    );
+    let company = of("lensink");
+    assert_eq!(
+        (
+            company.realised_cents,
+            company.eligible_cents,
+            company.grant_cents
+        ),
+        (121_000, 0, 0),
+        "MKB!DEE pays no training fees"
+    );
+    assert!(
+        books.checks.iter().any(|c| c
+            .rule
+            .ends_with("pays own staff hours, third-party services only")
+            && c.detail.starts_with("€1210.00")),
+        "{:?}",
+        books.checks
+    );
+}
