@@ -108,6 +108,13 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
     }
     let report = report_dir.join("llo-report-achterhoek.html");
     assert!(report.is_file(), "{}", report.display());
+    let statement = report_dir.join("llo-statement-achterhoek-mkb-idee.html");
+    let text = std::fs::read_to_string(&statement).unwrap();
+    assert!(
+        text.contains("Einddeclaratie") && text.contains("€ 190.555,00"),
+        "{}",
+        statement.display()
+    );
     std::fs::remove_dir_all(&report_dir).unwrap();
 }
 

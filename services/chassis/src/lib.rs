@@ -6,6 +6,7 @@ pub mod auth_matrix;
 pub mod bus;
 pub mod call;
 pub mod db;
+pub mod download;
 pub mod error;
 pub mod fields;
 pub mod host;

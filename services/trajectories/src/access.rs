@@ -124,4 +124,8 @@ pub const POLICY: AccessPolicy = &[
         "/llo.trajectories.v1.TrajectoryService/ListInvoices",
         &[ProgrammeManager, CompanyHr],
     ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/ExportStatement",
+        &[ProgrammeManager],
+    ),
 ];

@@ -274,6 +274,36 @@ async fn record(
         .unwrap_or_default())
 }
 
+/// Writes the funder's final statement (Dutch HTML) into `dir`; returns its path.
+pub async fn write_statement(
+    client: &mut Trajectories,
+    pilot: &Pilot,
+    dir: &std::path::Path,
+) -> anyhow::Result<std::path::PathBuf> {
+    use futures_util::StreamExt as _;
+    let mut stream = client
+        .export_statement(pb::ExportStatementRequest {
+            region: pilot.region.id.clone(),
+            source: String::new(),
+            format: pb::StatementFormat::Html as i32,
+        })
+        .await?
+        .into_inner();
+    let (mut name, mut data) = (String::new(), Vec::new());
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if name.is_empty() {
+            name = chunk.file_name;
+        }
+        data.extend(chunk.data);
+    }
+    std::fs::create_dir_all(dir)?;
+    let out = dir.join(name);
+    std::fs::write(&out, data)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    Ok(std::fs::canonicalize(&out).unwrap_or(out))
+}
+
 /// Records a third party's invoice and approves it.
 async fn invoice(
     client: &mut Trajectories,

@@ -292,12 +292,23 @@ async fn run(
     reporting::summary(&mut clients.manager, region).await?;
     let report =
         reporting::write_report(&mut clients.evaluator, region, &options.report_dir).await?;
+    let statement = if books.is_empty() {
+        None
+    } else {
+        Some(books::write_statement(&mut clients.coach, pilot, &options.report_dir).await?)
+    };
     let took = bar.elapsed();
     drop(bar);
     say!(
         "\nThe report (anonymised, self-contained HTML): {}",
         report.display()
     );
+    if let Some(statement) = statement {
+        say!(
+            "The grant's final statement for the funder (exact, for the programme manager): {}",
+            statement.display()
+        );
+    }
     say!("The pilot took {:.1} s.", took.as_secs_f64());
     Ok(())
 }

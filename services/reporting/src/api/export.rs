@@ -1,6 +1,6 @@
 //! ExportReport: the shareable report, anonymised whoever asks, rendered whole and
 //! streamed in chunks.
-use llo_chassis::{ApiError, auth::Caller};
+use llo_chassis::{ApiError, auth::Caller, download::chunks};
 use llo_proto::reporting::v1 as pb;
 
 use super::Context;
@@ -9,8 +9,6 @@ use crate::{
     export,
 };
 
-/// Bytes per streamed chunk.
-pub const CHUNK: usize = 32 * 1024;
 
 pub async fn export(
     ctx: &Context,
@@ -42,21 +40,12 @@ pub async fn export(
             .unwrap_or_default(),
         format.extension()
     );
-    Ok(bytes
-        .chunks(CHUNK)
-        .enumerate()
-        .map(|(i, data)| pb::ExportReportChunk {
-            content_type: if i == 0 {
-                format.content_type().to_owned()
-            } else {
-                String::new()
-            },
-            file_name: if i == 0 {
-                file_name.clone()
-            } else {
-                String::new()
-            },
-            data: data.to_vec(),
+    Ok(chunks(&bytes, format.content_type(), &file_name)
+        .into_iter()
+        .map(|c| pb::ExportReportChunk {
+            content_type: c.content_type,
+            file_name: c.file_name,
+            data: c.data,
         })
         .collect())
 }

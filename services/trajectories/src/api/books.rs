@@ -9,7 +9,7 @@ use llo_chassis::{
     ApiError,
     auth::{Caller, Role},
     idempotency::{self, RequestKey},
-    packs::{CostType, RegionPack},
+    packs::{Budget, CostType, RegionPack},
     paging::Page,
 };
 use llo_proto::trajectories::v1 as pb;
@@ -428,14 +428,9 @@ fn entry(row: &EntryRow, participant: &str) -> pb::TimeEntry {
     }
 }
 
-pub async fn realisation(
-    ctx: &Context,
-    caller: &Caller,
-    request: pb::GetRealisationRequest,
-) -> Result<pb::GetRealisationResponse, ApiError> {
-    let region = caller.region_or_only(&request.region)?;
-    let pack = region_pack(ctx, &region)?;
-    let budget = match llo_chassis::fields::non_empty(&request.source) {
+/// The budget of the source asked for, or of the region's grant when none is named.
+pub(super) fn grant_budget<'a>(pack: &'a RegionPack, source: &str) -> Result<&'a Budget, ApiError> {
+    match llo_chassis::fields::non_empty(source) {
         Some(source) => pack.budgets.iter().find(|b| b.source == source),
         None => pack.budgets.iter().find(|b| b.kind == "grant"),
     }
@@ -444,15 +439,24 @@ pub async fn realisation(
         ApiError::invalid(
             "source",
             format!(
-                "not a budget of region {region}; one of: {}",
+                "not a budget of region {}; one of: {}",
+                pack.id,
                 known.join(", ")
             ),
         )
-    })?;
-    let mut conn = ctx.pool.get().await?;
-    let plan = store::plan(&mut conn, &region).await?;
-    let minutes = store::approved_minutes(&mut conn, &region).await?;
-    let invoiced = store::approved_invoices(&mut conn, &region).await?;
+    })
+}
+
+/// The region's books realised against one source's grant, with the participants as
+/// the realisation read them (their approved hours and invoices).
+pub(super) async fn realise(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+    budget: &Budget,
+) -> Result<(realisation::Realisation, Vec<realisation::Participant>), ApiError> {
+    let plan = store::plan(conn, region).await?;
+    let minutes = store::approved_minutes(conn, region).await?;
+    let invoiced = store::approved_invoices(conn, region).await?;
     let participants: Vec<realisation::Participant> = plan
         .iter()
         .map(|(p, lines)| realisation::Participant {
@@ -482,7 +486,18 @@ pub async fn realisation(
         budget_cents: Some(budget.budget_cents),
         eligibility: budget.eligibility.as_ref(),
     };
-    let books = realisation::realise(&participants, &grant);
+    Ok((realisation::realise(&participants, &grant), participants))
+}
+
+pub async fn realisation(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::GetRealisationRequest,
+) -> Result<pb::GetRealisationResponse, ApiError> {
+    let region = caller.region_or_only(&request.region)?;
+    let budget = grant_budget(region_pack(ctx, &region)?, &request.source)?;
+    let mut conn = ctx.pool.get().await?;
+    let (books, _) = realise(&mut conn, &region, budget).await?;
     Ok(pb::GetRealisationResponse {
         region,
         source: budget.source.clone(),

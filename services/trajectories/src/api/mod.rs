@@ -9,6 +9,7 @@ pub mod invoices;
 pub mod mapping;
 pub mod offerings;
 pub mod plans;
+pub mod statement;
 pub mod trajectories;
 
 use std::sync::Arc;
@@ -287,6 +288,26 @@ impl TrajectoryService for TrajectoryApi {
         request: Request<pb::ListInvoicesRequest>,
     ) -> Result<Response<pb::ListInvoicesResponse>, Status> {
         llo_chassis::unary_call!(self.ctx, request, invoices::list)
+    }
+
+    type ExportStatementStream = std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<pb::ExportStatementResponse, Status>> + Send>,
+    >;
+
+    async fn export_statement(
+        &self,
+        request: Request<pb::ExportStatementRequest>,
+    ) -> Result<Response<Self::ExportStatementStream>, Status> {
+        let caller = auth::caller(&request)?.clone();
+        let ctx = self.ctx.clone();
+        let message = request.into_inner();
+        let chunks = llo_chassis::call::run_to_end(async move {
+            statement::export(&ctx, &caller, message).await
+        })
+        .await?;
+        Ok(Response::new(Box::pin(futures_util::stream::iter(
+            chunks.into_iter().map(Ok),
+        ))))
     }
 
     async fn get_realisation(

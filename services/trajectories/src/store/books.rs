@@ -508,3 +508,48 @@ pub async fn approved_invoices(
     .load(conn)
     .await
 }
+
+#[derive(QueryableByName)]
+pub struct ApprovedDay {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub participant_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub person_id: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub work_package: String,
+    #[diesel(sql_type = BigInt)]
+    pub minutes: i64,
+}
+
+/// Approved minutes per participant, person, day and work package, net of reversals
+/// (days a reversal cancelled are left out): the funder's evidence.
+pub async fn approved_days(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+) -> QueryResult<Vec<ApprovedDay>> {
+    diesel::sql_query(
+        "SELECT participant_id, person_id, day, work_package, SUM(minutes)::bigint AS minutes \
+         FROM time_entries WHERE region = $1 AND state = 'approved' \
+         GROUP BY participant_id, person_id, day, work_package HAVING SUM(minutes) <> 0 \
+         ORDER BY participant_id, person_id, day, work_package",
+    )
+    .bind::<Text, _>(region)
+    .load(conn)
+    .await
+}
+
+/// The region's approved invoices and credit notes, by date.
+pub async fn approved_invoice_rows(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+) -> QueryResult<Vec<InvoiceRow>> {
+    invoices::table
+        .filter(invoices::region.eq(region))
+        .filter(invoices::state.eq("approved"))
+        .order((invoices::day, invoices::id))
+        .select(InvoiceRow::as_select())
+        .load(conn)
+        .await
+}

@@ -793,3 +793,184 @@ async fn invoices_and_credit_notes_count_when_approved_and_only_eligible_kinds_a
         books.checks
     );
 }
+
+async fn statement(
+    client: &mut Client,
+    format: pb::StatementFormat,
+) -> Result<(String, String, String), tonic::Status> {
+    use futures_util::StreamExt as _;
+    let mut stream = client
+        .export_statement(pb::ExportStatementRequest {
+            format: format as i32,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    let (mut content_type, mut file_name, mut data) = (String::new(), String::new(), Vec::new());
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if content_type.is_empty() {
+            (content_type, file_name) = (chunk.content_type, chunk.file_name);
+        }
+        data.extend(chunk.data);
+    }
+    Ok((content_type, file_name, String::from_utf8(data).unwrap()))
+}
+
+/// Every figure of the final statement follows from its own appendices: each
+/// participant's realised costs are its days of hours at its rate plus its invoices, the
+/// totals the participants' sums; only the programme manager exports it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_final_statement_adds_up_from_its_appendices_in_every_format() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    plan(&mut manager, Uuid::now_v7()).await;
+    for (participant, person, day, minutes) in [
+        ("vno-ncw-midden", COACH, DAY, 480),
+        ("vno-ncw-midden", COACH, "2021-05-04", 330),
+        ("lensink", "employee-1", DAY, 240),
+    ] {
+        let entry = record(
+            &mut manager,
+            pb::RecordHoursRequest {
+                work_package: "behoeftepeiling".into(),
+                ..hours(participant, person, day, minutes)
+            },
+        )
+        .await
+        .unwrap();
+        review(&mut manager, &entry, pb::ReviewDecision::Approve)
+            .await
+            .unwrap();
+    }
+    approved_invoice(
+        &mut manager,
+        invoice(
+            "vno-ncw-midden",
+            "=HAN",
+            "2021-0042",
+            "third_party_services",
+            500_000,
+        ),
+    )
+    .await;
+    approved_invoice(
+        &mut manager,
+        invoice(
+            "lensink",
+            "Graafschap College",
+            "F-1",
+            "training_fees",
+            50_000,
+        ),
+    )
+    .await;
+
+    let (content_type, file_name, json) = statement(&mut manager, pb::StatementFormat::Json)
+        .await
+        .unwrap();
+    assert_eq!(content_type, "application/json");
+    assert_eq!(file_name, "llo-statement-achterhoek-mkb-idee.json");
+    let s: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rate = |key: &str| if key == "lensink" { 6_000 } else { 9_000 };
+    let participants = s["participants"].as_array().unwrap();
+    assert_eq!(participants.len(), 2);
+    for p in participants {
+        let key = p["key"].as_str().unwrap();
+        let minutes: i64 = s["hours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["participant"] == key)
+            .map(|h| h["minutes"].as_i64().unwrap())
+            .sum();
+        let invoiced: i64 = s["invoices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["participant"] == key)
+            .map(|i| i["incl_vat_cents"].as_i64().unwrap())
+            .sum();
+        let costs = &p["costs"];
+        assert_eq!(
+            costs["own_staff_hours"].as_i64().unwrap(),
+            minutes * rate(key) / 60,
+            "{key}"
+        );
+        let by_type: i64 = [
+            "own_staff_hours",
+            "third_party_services",
+            "training_fees",
+            "materials",
+            "travel",
+        ]
+        .iter()
+        .map(|t| costs[t].as_i64().unwrap())
+        .sum();
+        assert_eq!(p["realised_cents"].as_i64().unwrap(), by_type, "{key}");
+        assert_eq!(by_type, minutes * rate(key) / 60 + invoiced, "{key}");
+        // MKB!DEE pays hours and third parties at 100 %, never the school's fee.
+        let eligible = by_type - costs["training_fees"].as_i64().unwrap();
+        assert_eq!(p["eligible_cents"].as_i64().unwrap(), eligible, "{key}");
+        assert_eq!(p["grant_cents"].as_i64().unwrap(), eligible, "{key}");
+    }
+    for total in [
+        "budgeted_cents",
+        "realised_cents",
+        "eligible_cents",
+        "grant_cents",
+    ] {
+        let sum: i64 = participants
+            .iter()
+            .map(|p| p[total].as_i64().unwrap())
+            .sum();
+        assert_eq!(s[total].as_i64().unwrap(), sum, "{total}");
+    }
+    assert_eq!(
+        s["grant_cents"].as_i64().unwrap(),
+        (480 + 330) * 150 + 605_000 + 240 * 100
+    );
+    assert_eq!(s["sme_participants"], 1);
+    assert!(
+        s["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"].as_str().unwrap().contains("SMEs"))
+    );
+
+    let (_, _, csv) = statement(&mut manager, pb::StatementFormat::Csv)
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("\"'=HAN 2021-0042 2021-05-03\""),
+        "a formula stays text:\n{csv}"
+    );
+    assert!(
+        csv.contains("\"total\",\"\",\"mkb-idee\",\"grant_cents\""),
+        "{csv}"
+    );
+    let (content_type, _, html) = statement(&mut manager, pb::StatementFormat::Html)
+        .await
+        .unwrap();
+    assert_eq!(content_type, "text/html; charset=utf-8");
+    for words in [
+        "Einddeclaratie MKB!DEE",
+        "Bijlage A — uren per persoon per werkdag",
+        "Bijlage B",
+        "€ 6.050,00",
+        "=HAN",
+    ] {
+        assert!(html.contains(words), "{words} missing");
+    }
+
+    let status = statement(&mut manager, pb::StatementFormat::Unspecified)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&status), ["format"]);
+    let mut evaluator = app.client(Role::Evaluator, REGION).await;
+    let status = statement(&mut evaluator, pb::StatementFormat::Json)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+}
