@@ -465,6 +465,15 @@ fn each_kind_of_mistake_is_reported_with_its_file_and_key() {
             "unknown calendar phase \"uitvoering\"",
         ),
         in_region(
+            "an activity the books do not propose",
+            region(
+                "phase = \"ontwikkeling\"",
+                "phase = \"ontwikkeling\"\ntakes = [\"workshops\"]",
+            ),
+            "work_packages[0].takes[0]",
+            "unknown takes \"workshops\"; one of: coaching_sessions",
+        ),
+        in_region(
             "a work package id twice",
             region("id = \"projectmanagement\"", "id = \"ontwikkeltrajecten\""),
             "work_packages[1].id",

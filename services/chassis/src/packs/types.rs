@@ -182,6 +182,20 @@ pub struct WorkPackage {
     /// The calendar phase the work package belongs to; none for work throughout the
     /// programme (project management).
     pub phase: Option<String>,
+    /// Activities whose time is proposed on this work package for whoever did them: a
+    /// coaching session for its coach (`coaching_sessions`).
+    #[serde(default)]
+    pub takes: Vec<ProposedActivity>,
+}
+
+crate::text_enum! {
+    /// An activity whose time the grant's books propose as a time entry.
+    #[derive(Deserialize, JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ProposedActivity {
+        /// A coaching session, for the trajectory's coach.
+        CoachingSessions => "coaching_sessions",
+    }
 }
 
 /// A programme's calendar: its first and last day and its phases, in order. Dates are
@@ -210,6 +224,27 @@ impl RegionPack {
     /// The work package with this id.
     pub fn work_package(&self, id: &str) -> Option<&WorkPackage> {
         self.work_packages.iter().find(|w| w.id == id)
+    }
+
+    /// The work package that takes this activity's time: of those that take it, the one
+    /// whose phase holds `day`, else one without a phase.
+    pub fn work_package_taking(
+        &self,
+        activity: ProposedActivity,
+        day: NaiveDate,
+    ) -> Option<&WorkPackage> {
+        let taking = || {
+            self.work_packages
+                .iter()
+                .filter(move |w| w.takes.contains(&activity))
+        };
+        let in_phase = taking().find(|w| {
+            let phase = w.phase.as_deref().zip(self.calendar.as_ref());
+            phase
+                .and_then(|(id, calendar)| calendar.phase(id))
+                .is_some_and(|p| p.start <= day && day <= p.end)
+        });
+        in_phase.or_else(|| taking().find(|w| w.phase.is_none()))
     }
 }
 

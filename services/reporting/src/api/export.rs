@@ -9,7 +9,6 @@ use crate::{
     export,
 };
 
-
 pub async fn export(
     ctx: &Context,
     caller: &Caller,

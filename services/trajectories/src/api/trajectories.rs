@@ -7,13 +7,13 @@ use llo_chassis::{
     bus::record,
     fields::check_id,
     idempotency::{self, RequestKey},
-    packs::SectorPack,
+    packs::{ProposedActivity, SectorPack},
     paging::Page,
 };
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, mapping, parse_id};
+use super::{Context, books, mapping, parse_id};
 use crate::{
     domain::{
         coaches,
@@ -311,6 +311,20 @@ pub async fn record_coaching_session(
                 topic: &command.topic,
             };
             let session = store::insert_session(conn, &new).await?;
+            let proposed = match (ctx.packs.region(&row.region), row.coach_id.as_deref()) {
+                (Some(pack), Some(coach)) => {
+                    let proposal = books::Proposal {
+                        activity: ProposedActivity::CoachingSessions,
+                        person: coach,
+                        at: command.held_at,
+                        minutes: command.duration_minutes,
+                        note: &format!("Coachgesprek: {}", command.topic.as_str()),
+                        recorded_by: &caller.subject,
+                    };
+                    books::propose(conn, pack, proposal).await?
+                }
+                _ => None,
+            };
             let event = events::coaching_session_held(
                 &row,
                 session,
@@ -321,6 +335,7 @@ pub async fn record_coaching_session(
             Ok(pb::RecordCoachingSessionResponse {
                 session_id: session.to_string(),
                 trajectory: Some(full(conn, &row).await?),
+                proposed_time_entry_id: proposed.map(|id| id.to_string()).unwrap_or_default(),
             })
         })
         .await

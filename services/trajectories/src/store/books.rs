@@ -553,3 +553,19 @@ pub async fn approved_invoice_rows(
         .load(conn)
         .await
 }
+
+/// The region's participant whose project team holds this person (the first by key).
+pub async fn participant_with_person(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+    person: &str,
+) -> QueryResult<Option<ParticipantRow>> {
+    project_participants::table
+        .filter(project_participants::region.eq(region))
+        .filter(project_participants::people.contains(vec![person.to_owned()]))
+        .order(project_participants::key)
+        .select(ParticipantRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}

@@ -974,3 +974,91 @@ async fn the_final_statement_adds_up_from_its_appendices_in_every_format() {
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
 }
+
+/// A coaching session held within the programme proposes its time for the trajectory's
+/// coach on the work package that takes coaching sessions; one review approves it. A
+/// session the books do not take (its coach on no team) proposes nothing and still counts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coaching_session_proposes_its_time_entry_for_the_coach() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    plan(&mut manager, Uuid::now_v7()).await;
+    let seeded = app.seed().await;
+    for coach in [COACH, "coach-erik"] {
+        manager
+            .register_coach(pb::RegisterCoachRequest {
+                coach_id: coach.into(),
+                name: "Coach".into(),
+                organisation_name: "VNO-NCW Midden".into(),
+                regions: vec![REGION.into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let assign = |coach: &str| pb::AssignCoachRequest {
+        trajectory_id: seeded.trajectory_id.clone(),
+        coach_id: coach.into(),
+        ..Default::default()
+    };
+    manager.assign_coach(assign(COACH)).await.unwrap();
+    manager
+        .start_trajectory(pb::StartTrajectoryRequest {
+            trajectory_id: seeded.trajectory_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let session = |day: &str| pb::RecordCoachingSessionRequest {
+        trajectory_id: seeded.trajectory_id.clone(),
+        held_time: Some(prost_types::Timestamp {
+            seconds: format!("{day}T10:00:00Z")
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+                .timestamp(),
+            nanos: 0,
+        }),
+        duration_minutes: 90,
+        topic: "Leiderschap".into(),
+        ..Default::default()
+    };
+    let held = manager
+        .record_coaching_session(session("2022-01-10"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!held.proposed_time_entry_id.is_empty(), "{held:?}");
+    let proposed = entries(&mut manager, pb::TimeEntryState::Submitted).await;
+    assert_eq!(proposed.len(), 1);
+    let entry = &proposed[0];
+    assert_eq!(
+        (
+            entry.person_id.as_str(),
+            entry.participant.as_str(),
+            entry.work_package.as_str()
+        ),
+        (COACH, "lensink", "ontwikkeltrajecten"),
+        "the coach's first team by key; the work package that takes coaching in that phase"
+    );
+    assert_eq!((entry.day.as_str(), entry.minutes), ("2022-01-10", 90));
+    assert_eq!(entry.note, "Coachgesprek: Leiderschap");
+    review(&mut manager, entry, pb::ReviewDecision::Approve)
+        .await
+        .unwrap();
+
+    // Before the trajectories' phase no work package takes it; a coach on no team neither.
+    let early = manager
+        .record_coaching_session(session("2021-05-10"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(early.proposed_time_entry_id, "");
+    manager.assign_coach(assign("coach-erik")).await.unwrap();
+    let other = manager
+        .record_coaching_session(session("2022-01-11"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(other.proposed_time_entry_id, "");
+    assert_eq!(other.trajectory.unwrap().coaching_session_count, 3);
+}
