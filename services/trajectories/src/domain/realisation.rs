@@ -7,6 +7,9 @@ use llo_chassis::packs::{CostType, Eligibility};
 
 use super::{books::BudgetLine, funding::euros};
 
+/// At this share of a cap a warning says it is near.
+const WARN_AT_PERCENT: i64 = 90;
+
 /// A participant as the realisation needs it.
 #[derive(Debug, Clone)]
 pub struct Participant {
@@ -103,11 +106,41 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
                     ),
                 });
                 p.grant_cents = max;
+            } else if p.grant_cents * 100 >= max * WARN_AT_PERCENT {
+                // A warning before the cap is reached: more hours would not be paid.
+                checks.push(Check {
+                    rule: format!("{}: at most {} per participant", grant.name, euros(max)),
+                    kept: true,
+                    detail: format!(
+                        "{} is at {} % of its maximum ({}); costs beyond it are not paid",
+                        p.name,
+                        p.grant_cents * 100 / max.max(1),
+                        euros(p.grant_cents)
+                    ),
+                });
             }
         }
     }
     // The collaboration's cap, shared in proportion to what each would receive.
     let wanted: i64 = shown.iter().map(|p| p.grant_cents).sum();
+    if let Some(cap) = grant.budget_cents
+        && wanted <= cap
+        && wanted * 100 >= cap * WARN_AT_PERCENT
+    {
+        checks.push(Check {
+            rule: format!(
+                "{}: at most {} for the collaboration",
+                grant.name,
+                euros(cap)
+            ),
+            kept: true,
+            detail: format!(
+                "{} % of it is used ({}); costs beyond it are not paid",
+                wanted * 100 / cap.max(1),
+                euros(wanted)
+            ),
+        });
+    }
     if let Some(cap) = grant.budget_cents
         && wanted > cap
     {
@@ -367,6 +400,35 @@ mod tests {
         assert!(books.grant_cents <= 150_000_00);
         assert!(!books.checks[0].kept && books.checks[0].rule.contains("per participant"));
         assert!(!books.checks[1].kept && books.checks[1].rule.contains("collaboration"));
+    }
+
+    #[test]
+    fn a_cap_that_is_near_is_a_warning_before_it_is_crossed() {
+        let rules = mkb_idee();
+        let grant = Grant {
+            name: "MKB!DEE",
+            percentage: 100,
+            budget_cents: Some(60_000_00),
+            eligibility: Some(&rules),
+        };
+        // 2,000 h at €60 = €120,000: 96 % of €124,999; the collaboration's €60,000 is
+        // crossed, so it is lowered, not warned about.
+        let books = realise(&[company("a", 2_000, true)], &grant);
+        let near = &books.checks[0];
+        assert!(
+            near.kept && near.detail.contains("at 96 % of its maximum"),
+            "{near:?}"
+        );
+        let grant = Grant {
+            budget_cents: Some(125_000_00),
+            ..grant
+        };
+        let books = realise(&[company("a", 2_000, true)], &grant);
+        let used: Vec<&str> = books.checks.iter().map(|c| c.detail.as_str()).collect();
+        assert!(
+            used.contains(&"96 % of it is used (€120000.00); costs beyond it are not paid"),
+            "{used:?}"
+        );
     }
 
     #[test]

@@ -1062,3 +1062,56 @@ async fn a_coaching_session_proposes_its_time_entry_for_the_coach() {
     assert_eq!(other.proposed_time_entry_id, "");
     assert_eq!(other.trajectory.unwrap().coaching_session_count, 3);
 }
+
+/// Approvals in parallel never carry a participant's grant past its maximum: 160 hours at
+/// €1,000 realise €160,000, of which MKB!DEE pays the €124,999 a participant may receive.
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_approvals_never_push_a_participant_past_its_maximum() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    manager
+        .set_project_participant(pb::SetProjectParticipantRequest {
+            participant: Some(pb::ProjectParticipant {
+                key: "han".into(),
+                name: "HAN".into(),
+                role: pb::ProjectRole::Partner as i32,
+                hourly_rate_cents: 100_000,
+                people: vec!["lector".into()],
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut submitted = Vec::new();
+    let first: chrono::NaiveDate = "2021-11-01".parse().unwrap();
+    for day in first.iter_days().take(20) {
+        let entry = record(&mut manager, hours("han", "lector", &day.to_string(), 480))
+            .await
+            .unwrap();
+        submitted.push(entry);
+    }
+    let approvals = submitted.into_iter().map(|entry| {
+        let mut client = manager.clone();
+        tokio::spawn(async move { review(&mut client, &entry, pb::ReviewDecision::Approve).await })
+    });
+    for result in futures_util::future::join_all(approvals).await {
+        result.unwrap().unwrap();
+    }
+    let books = manager
+        .get_realisation(pb::GetRealisationRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let han = &books.participants[0];
+    assert_eq!(han.realised_cents, 160 * 100_000);
+    assert_eq!(han.grant_cents, 12_499_900);
+    assert!(
+        books
+            .checks
+            .iter()
+            .any(|c| !c.kept && c.rule.ends_with("at most €124999.00 per participant")),
+        "{:?}",
+        books.checks
+    );
+}
