@@ -292,6 +292,7 @@ pub async fn lock(
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
+            store::lock_books(conn, &region).await?;
             let previous = store::locked_through(conn, &region).await?;
             let waiting = store::waiting_through(conn, &region, through).await?;
             rules::lock(previous, through, waiting)?;

@@ -299,19 +299,38 @@ pub async fn entries(
     query.load(conn).await
 }
 
-/// The day through which the region's books are locked; the row is share-locked until
-/// the transaction ends, so a new lock waits for the recordings in flight.
+/// The key of a region's books for advisory locks: writers hold it shared, `LockPeriod`
+/// exclusively, so that a lock never races a write it would have refused, also the
+/// region's first lock (no row to lock yet).
+fn books_key(region: &str) -> String {
+    format!("books:{region}")
+}
+
+/// The day through which the region's books are locked. Takes the books' lock shared
+/// until the transaction ends, so a new lock waits for the writes in flight.
 pub async fn locked_through(
     conn: &mut AsyncPgConnection,
     region: &str,
 ) -> QueryResult<Option<NaiveDate>> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))")
+        .bind::<Text, _>(books_key(region))
+        .execute(conn)
+        .await?;
     locked_periods::table
         .find(region)
         .select(locked_periods::through)
-        .for_share()
         .first(conn)
         .await
         .optional()
+}
+
+/// Takes the region's books' lock exclusively until the transaction ends (`LockPeriod`).
+pub async fn lock_books(conn: &mut AsyncPgConnection, region: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<Text, _>(books_key(region))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Submitted entries up to a day: they must be reviewed before the period is locked.

@@ -1115,3 +1115,51 @@ async fn parallel_approvals_never_push_a_participant_past_its_maximum() {
         books.checks
     );
 }
+
+/// A region's first lock, made while hours of that day are being recorded, never leaves
+/// a submitted entry behind in the locked period: either the recordings came first and
+/// the lock waits for their review, or the lock came first and they are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_lock_and_recordings_of_its_days_never_interleave() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    plan(&mut manager, Uuid::now_v7()).await;
+    let recordings = (0..10).map(|_| {
+        let mut client = manager.clone();
+        tokio::spawn(
+            async move { record(&mut client, hours("vno-ncw-midden", COACH, DAY, 60)).await },
+        )
+    });
+    let mut locker = manager.clone();
+    let lock = tokio::spawn(async move {
+        locker
+            .lock_period(pb::LockPeriodRequest {
+                through: DAY.into(),
+                ..Default::default()
+            })
+            .await
+    });
+    let recorded = futures_util::future::join_all(recordings).await;
+    let locked = lock.await.unwrap();
+    let on_the_day = entries(&mut manager, pb::TimeEntryState::Submitted)
+        .await
+        .into_iter()
+        .filter(|e| e.day == DAY)
+        .count();
+    match locked {
+        Ok(_) => assert_eq!(
+            on_the_day, 0,
+            "the lock came first: nothing recorded on its days"
+        ),
+        Err(status) => {
+            assert_eq!(reason(&status), "HOURS_WAIT_FOR_REVIEW", "{status:?}");
+            assert!(on_the_day > 0);
+        }
+    }
+    let refused = recorded
+        .into_iter()
+        .map(|r| r.unwrap())
+        .filter(|r| r.as_ref().is_err_and(|s| reason(s) == "PERIOD_LOCKED"))
+        .count();
+    assert_eq!(refused + on_the_day, 10);
+}
