@@ -28,8 +28,11 @@ async fn a_consumer_killed_mid_stream_loses_and_doubles_nothing() {
     // its acks wait in the proxy.
     let lock = hold_development_plans(&suite).await;
     suite.broker_proxy().stall();
+    let before = inbox_count(&suite).await;
     lock.batch_execute("COMMIT").await.unwrap();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Kill only once the held batch has committed (a fixed wait was too short once on a
+    // loaded machine: the kill came first and nothing applied was given again).
+    batch_committed_after(&suite, before).await;
     eprintln!("killing trajectories at 1/3 of the stream, its acks held");
     // The held acks go with the dead process's connections.
     suite.kill_and_restart(ServiceName::Trajectories).await;
@@ -52,6 +55,38 @@ async fn a_consumer_killed_mid_stream_loses_and_doubles_nothing() {
         log.contains("deliveries the broker gave before"),
         "trajectories saw no redelivery after the kill"
     );
+}
+
+async fn trajectories_database(suite: &FaultSuite) -> tokio_postgres::Client {
+    let url = suite.env.database_url(ServiceName::Trajectories);
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// The events trajectories has applied (its inbox).
+async fn inbox_count(suite: &FaultSuite) -> i64 {
+    trajectories_database(suite)
+        .await
+        .query_one("SELECT count(*) FROM inbox", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Waits (with a deadline) until trajectories' inbox holds more than `before`: the batch
+/// that waited on the lock has committed.
+async fn batch_committed_after(suite: &FaultSuite, before: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while inbox_count(suite).await <= before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the held batch never committed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A transaction in trajectories' database that holds its development plans (inserts
