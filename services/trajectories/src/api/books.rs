@@ -139,15 +139,7 @@ pub async fn record(
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let participant =
-                store::participant_for_update(conn, &region, command.participant.as_str())
-                    .await?
-                    .filter(|p| caller.own_organisation().is_none() || may_see(caller, p))
-                    .ok_or_else(|| {
-                        ApiError::not_found(format!(
-                            "project participant {}",
-                            command.participant.as_str()
-                        ))
-                    })?;
+                participant_in_reach(conn, caller, &region, command.participant.as_str()).await?;
             let person = command.person_id.as_str();
             rules::on_the_team(&participant.people, person, &participant.key)?;
             rules::open_day(command.day, store::locked_through(conn, &region).await?)?;
@@ -182,6 +174,20 @@ pub async fn record(
         .await
     })
     .await
+}
+
+/// The participant with this key, locked, if the caller may write for it: a company's HR
+/// only for its own; NOT_FOUND otherwise.
+pub(super) async fn participant_in_reach(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    region: &str,
+    key: &str,
+) -> Result<ParticipantRow, ApiError> {
+    store::participant_for_update(conn, region, key)
+        .await?
+        .filter(|p| caller.own_organisation().is_none() || may_see(caller, p))
+        .ok_or_else(|| ApiError::not_found(format!("project participant {key}")))
 }
 
 /// The entry in a region of the caller's token, locked, with its participant.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Context,
-    books::{may_see, region_pack, stored_state},
+    books::{may_see, participant_in_reach, region_pack, stored_state},
     books_requests as requests,
     mapping::timestamp,
 };
@@ -35,15 +35,7 @@ pub async fn record(
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let participant =
-                store::participant_for_update(conn, &region, command.participant.as_str())
-                    .await?
-                    .filter(|p| caller.own_organisation().is_none() || may_see(caller, p))
-                    .ok_or_else(|| {
-                        ApiError::not_found(format!(
-                            "project participant {}",
-                            command.participant.as_str()
-                        ))
-                    })?;
+                participant_in_reach(conn, caller, &region, command.participant.as_str()).await?;
             rules::open_day(command.day, store::locked_through(conn, &region).await?)?;
             if let Some(original) = command.credits {
                 let credited = store::invoice_for_update(conn, original)
