@@ -359,6 +359,50 @@ pub async fn apply(
             )
             .await?;
         }
+        SuiteEvent::ProjectParticipantSet(e) => {
+            let budget = serde_json::Value::Array(
+                e.budget
+                    .iter()
+                    .map(|l| {
+                        serde_json::json!({
+                            "work_package": l.work_package,
+                            "planned_cents": l.planned_cents,
+                        })
+                    })
+                    .collect(),
+            );
+            write::project_participant(
+                conn,
+                &write::ProjectParticipant {
+                    region: &e.region,
+                    participant: &e.participant,
+                    sme: e.sme,
+                    budget,
+                    at,
+                },
+            )
+            .await?;
+        }
+        SuiteEvent::ProjectCostApproved(e) => {
+            let cost_date = e.cost_date.parse().map_err(|_| {
+                HandleError::Malformed(format!("cost_date {:?} is no date", e.cost_date))
+            })?;
+            write::project_cost(
+                conn,
+                &write::ProjectCost {
+                    id: event_id("cost_id", &e.cost_id)?,
+                    region: &e.region,
+                    participant: &e.participant,
+                    work_package: &e.work_package,
+                    cost_type: &e.cost_type,
+                    minutes: e.minutes,
+                    hourly_rate_cents: e.hourly_rate_cents,
+                    invoiced_cents: e.invoiced_cents,
+                    cost_date,
+                },
+            )
+            .await?;
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use llo_proto::events::v1 as events;
 use crate::{
     api::mapping::timestamp,
     store::{
+        books::{BudgetLineRow, EntryRow, InvoiceRow, ParticipantRow},
         funding::AllocationRow,
         plans::{ActivityRow, PlanRow},
         trajectories::{InterventionRow, TrajectoryRow},
@@ -130,6 +131,60 @@ pub fn funding_allocated(a: &AllocationRow) -> events::FundingAllocated {
         region: a.region.clone(),
         source: a.source.clone(),
         amount_cents: a.amount_cents,
+        occur_time: now(),
+    }
+}
+
+pub fn project_participant_set(
+    p: &ParticipantRow,
+    lines: &[BudgetLineRow],
+) -> events::ProjectParticipantSet {
+    events::ProjectParticipantSet {
+        region: p.region.clone(),
+        participant: p.key.clone(),
+        organisation_id: p.organisation_id.map(|o| o.to_string()).unwrap_or_default(),
+        sme: p.sme,
+        budget: lines
+            .iter()
+            .map(|l| events::WorkPackageBudget {
+                work_package: l.work_package.clone(),
+                planned_cents: l.line().planned_cost_cents(p.hourly_rate_cents),
+            })
+            .collect(),
+        occur_time: Some(timestamp(p.updated_at)),
+    }
+}
+
+/// Approved hours (or an approved reversal, negative) at the rate they were recorded at.
+pub fn hours_approved(e: &EntryRow, participant: &str) -> events::ProjectCostApproved {
+    events::ProjectCostApproved {
+        cost_id: e.id.to_string(),
+        region: e.region.clone(),
+        participant: participant.to_owned(),
+        work_package: e.work_package.clone(),
+        cost_type: llo_chassis::packs::CostType::OwnStaffHours
+            .as_str()
+            .to_owned(),
+        minutes: i64::from(e.minutes),
+        hourly_rate_cents: e.rate_cents,
+        invoiced_cents: 0,
+        cost_date: e.day.to_string(),
+        occur_time: now(),
+    }
+}
+
+/// An approved invoice (or credit note, negative), VAT included as the grant pays it.
+pub fn invoice_approved(i: &InvoiceRow, participant: &str) -> events::ProjectCostApproved {
+    events::ProjectCostApproved {
+        cost_id: i.id.to_string(),
+        region: i.region.clone(),
+        participant: participant.to_owned(),
+        work_package: i.work_package.clone(),
+        cost_type: i.cost_type.clone(),
+        minutes: 0,
+        hourly_rate_cents: 0,
+        invoiced_cents: i.incl_vat_cents,
+        cost_date: i.day.to_string(),
         occur_time: now(),
     }
 }

@@ -36,6 +36,8 @@ pub struct DayOfHours {
     pub day: String,
     pub work_package: String,
     pub minutes: i64,
+    /// The rate the hours were recorded at, in euro cents.
+    pub hourly_rate_cents: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -170,7 +172,7 @@ pub fn csv(s: &Statement) -> String {
         );
     }
     for h in &s.hours {
-        let subject = format!("{} {}", h.person_id, h.day);
+        let subject = format!("{} {} {}/h", h.person_id, h.day, h.hourly_rate_cents);
         row(
             "hours",
             &h.participant,
@@ -289,16 +291,18 @@ pub fn html(s: &Statement) -> String {
     out.push_str(
         "<h2>Bijlage A — uren per persoon per werkdag</h2><table><thead><tr>\
          <th>Deelnemer</th><th>Persoon</th><th>Dag</th><th>Werkpakket</th>\
-         <th class=n>Uren</th></tr></thead><tbody>",
+         <th class=n>Uren</th><th class=n>Tarief</th></tr></thead><tbody>",
     );
     for h in &s.hours {
         out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td>\
+             <td class=n>{}</td></tr>",
             esc(&h.participant),
             esc(&h.person_id),
             esc(&h.day),
             esc(&h.work_package),
-            hours(h.minutes)
+            hours(h.minutes),
+            euro(h.hourly_rate_cents)
         ));
     }
     out.push_str(

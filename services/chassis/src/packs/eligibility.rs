@@ -91,9 +91,56 @@ impl Eligibility {
     }
 }
 
+/// Does a source with these rules pay costs of this type? One without rules pays all.
+pub fn pays(eligibility: Option<&Eligibility>, cost: CostType) -> bool {
+    eligibility.is_none_or(|e| e.eligible_costs.contains(&cost))
+}
+
+/// What a grant pays each participant of the collaboration, from each one's eligible
+/// costs: `percentage` of them, at most `participant_max` each, and when those shares
+/// add up to more than the collaboration's `cap`, each lowered in proportion. Trajectories'
+/// realisation and reporting's figures both take the grant from here.
+pub fn grant_shares(
+    eligible: &[i64],
+    percentage: u32,
+    participant_max: Option<i64>,
+    cap: Option<i64>,
+) -> Vec<i64> {
+    let shares: Vec<i64> = eligible
+        .iter()
+        .map(|e| {
+            let share = e * i64::from(percentage) / 100;
+            participant_max.map_or(share, |max| share.min(max))
+        })
+        .collect();
+    let wanted: i64 = shares.iter().sum();
+    match cap {
+        Some(cap) if wanted > cap => shares
+            .iter()
+            .map(|s| (i128::from(*s) * i128::from(cap) / i128::from(wanted)) as i64)
+            .collect(),
+        _ => shares,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_are_the_percentage_within_the_maximum_and_the_cap_in_proportion() {
+        assert_eq!(grant_shares(&[100, 200], 50, None, None), vec![50, 100]);
+        assert_eq!(
+            grant_shares(&[100, 300], 100, Some(200), None),
+            vec![100, 200]
+        );
+        // 100 + 200 wanted of a cap of 150: each gets half.
+        assert_eq!(
+            grant_shares(&[100, 300], 100, Some(200), Some(150)),
+            vec![50, 100]
+        );
+        assert!(grant_shares(&[], 100, None, Some(0)).is_empty());
+    }
 
     fn mkb_idee() -> Eligibility {
         Eligibility {

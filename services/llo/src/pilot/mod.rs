@@ -280,13 +280,21 @@ async fn run(
     bar.phase(5, "the grant's books: project plan, hours, approvals");
     let books = books::run(&mut clients.coach, pilot, &enrolled, &bar).await?;
     print_books(&books);
-    if !books.is_empty() {
-        print_grant(&books::grant(&mut clients.coach, pilot).await?);
+    let grant = if books.is_empty() {
+        None
+    } else {
+        Some(books::grant(&mut clients.coach, pilot).await?)
+    };
+    if let Some(grant) = &grant {
+        print_grant(grant);
     }
 
     // Reporting has its own copy of every event: wait until it shows what was put in.
     bar.phase(6, "waiting for reporting to catch up");
     reporting::wait_until_caught_up(&mut clients.manager, &expected, &bar).await?;
+    if let Some(grant) = &grant {
+        reporting::wait_for_books(&mut clients.manager, region, grant).await?;
+    }
 
     bar.phase(7, "summary and report");
     reporting::summary(&mut clients.manager, region).await?;

@@ -243,6 +243,48 @@ pub(super) fn euros(cents: i64) -> String {
     format!("€{}{digits}{grouped}", if whole < 0 { "-" } else { "" })
 }
 
+/// Waits until reporting's project costs (from trajectories' events) agree with the
+/// books' own realisation. Both are the region's whole books, so they agree on a
+/// database with other data too, once reporting has applied every approval.
+pub async fn wait_for_books(
+    reporting: &mut Reporting,
+    region: &str,
+    books: &llo_proto::trajectories::v1::GetRealisationResponse,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        let project = reporting
+            .get_funding_status(pb::GetFundingStatusRequest {
+                region: region.to_owned(),
+            })
+            .await?
+            .into_inner()
+            .project
+            .unwrap_or_default();
+        let seen = (project.realised_cents, project.grant_cents);
+        if seen == (books.realised_cents, books.grant_cents) {
+            say!(
+                "Reporting's project costs agree with the books: {} realised, grant {} (in {:.1} s).",
+                euros(project.realised_cents),
+                euros(project.grant_cents),
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+        if started.elapsed() >= DEADLINE {
+            anyhow::bail!(
+                "reporting's project costs ({} realised, grant {}) did not reach the books'                  ({}, grant {}) within {} s; check `llo dead-letters list reporting`",
+                euros(seen.0),
+                euros(seen.1),
+                euros(books.realised_cents),
+                euros(books.grant_cents),
+                DEADLINE.as_secs()
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 /// The programme at a glance, the evaluation per dimension, the funding per source.
 pub async fn summary(reporting: &mut Reporting, region: &str) -> anyhow::Result<()> {
     let o = reporting

@@ -94,5 +94,11 @@ pub async fn funding(
     let snapshot = ctx.snapshot(&mut conn, &scope.region, None).await?;
     let rule = region_rule(caller, snapshot.min_group_size);
     let funding = figures::funding(&snapshot, &rule);
-    Ok(mapping::funding(&funding, &scope.region, &rule))
+    let project = figures::project_costs(&snapshot);
+    Ok(mapping::funding(
+        &funding,
+        project.as_ref(),
+        &scope.region,
+        &rule,
+    ))
 }

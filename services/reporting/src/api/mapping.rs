@@ -240,8 +240,14 @@ pub fn evaluation(
     }
 }
 
-pub fn funding(f: &figures::Funding, region: &str, rule: &Rule) -> pb::GetFundingStatusResponse {
+pub fn funding(
+    f: &figures::Funding,
+    project: Option<&figures::ProjectCosts>,
+    region: &str,
+    rule: &Rule,
+) -> pb::GetFundingStatusResponse {
     pb::GetFundingStatusResponse {
+        project: project.map(project_costs),
         region: region.to_owned(),
         sources: f
             .sources
@@ -273,5 +279,32 @@ pub fn funding(f: &figures::Funding, region: &str, rule: &Rule) -> pb::GetFundin
             })
             .collect(),
         suppression: notice(rule, &f.tally),
+    }
+}
+
+fn project_costs(p: &figures::ProjectCosts) -> pb::ProjectCosts {
+    pb::ProjectCosts {
+        grant: p.grant_name.clone(),
+        regulation: p.regulation.clone(),
+        work_packages: p
+            .work_packages
+            .iter()
+            .map(|w| pb::WorkPackageCosts {
+                work_package: w.id.clone(),
+                name: w.name.clone(),
+                phase: w.phase.clone().unwrap_or_default(),
+                budgeted_cents: w.budgeted_cents,
+                realised_cents: w.realised_cents,
+                eligible_cents: w.eligible_cents,
+            })
+            .collect(),
+        budgeted_cents: p.budgeted_cents,
+        realised_cents: p.realised_cents,
+        eligible_cents: p.eligible_cents,
+        grant_cents: p.grant_cents,
+        cap_cents: p.cap_cents,
+        participants: p.participants as i32,
+        sme_participants: p.smes as i32,
+        not_eligible_cents: p.not_eligible_cents,
     }
 }

@@ -21,7 +21,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     domain::{
-        model::{Dimension, Snapshot, Source},
+        model::{Dimension, ProjectRules, Snapshot, Source},
         suppression::Rule,
     },
     store,
@@ -73,9 +73,40 @@ impl Context {
             }
         }
         snapshot.sources = self.sources(region, &sectors);
+        snapshot.project = self.project(region);
         Ok(match sector {
             Some(sector) => snapshot.restrict_to_sector(sector),
             None => snapshot,
+        })
+    }
+
+    /// The region's work packages and the grant its project's books are realised
+    /// against (its budget of kind `grant`), if it has both.
+    pub fn project(&self, region: &str) -> Option<ProjectRules> {
+        let pack = self.packs.region(region)?;
+        let grant = pack.budgets.iter().find(|b| b.kind == "grant")?;
+        if pack.work_packages.is_empty() {
+            return None;
+        }
+        Some(ProjectRules {
+            work_packages: pack
+                .work_packages
+                .iter()
+                .map(|w| {
+                    // The phase by its name on the calendar, as the report shows phases.
+                    let phase = w.phase.as_deref().map(|id| {
+                        pack.calendar
+                            .as_ref()
+                            .and_then(|c| c.phase(id))
+                            .map_or_else(|| id.to_owned(), |p| p.name.clone())
+                    });
+                    (w.id.clone(), w.name.clone(), phase)
+                })
+                .collect(),
+            grant_name: grant.name.clone(),
+            percentage: grant.percentage.unwrap_or(100),
+            cap_cents: grant.budget_cents,
+            eligibility: grant.eligibility.clone(),
         })
     }
 

@@ -206,6 +206,40 @@ impl Feedback {
     }
 }
 
+/// A participant of the grant's project plan: an organisation, never a person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectParticipant {
+    pub key: String,
+    pub sme: bool,
+    /// Planned cost per work package, in euro cents.
+    pub budget: Vec<(String, i64)>,
+}
+
+/// An approved cost of the grant's books (negative: a reversal or a credit note).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectCost {
+    pub participant: String,
+    pub work_package: String,
+    pub cost_type: String,
+    pub minutes: i64,
+    pub hourly_rate_cents: i64,
+    pub invoiced_cents: i64,
+    pub date: chrono::NaiveDate,
+}
+
+/// What the region pack says of the project: its work packages (id, name, phase) and
+/// the grant its books are realised against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRules {
+    pub work_packages: Vec<(String, String, Option<String>)>,
+    pub grant_name: String,
+    /// Share of an eligible cost the grant pays, in percent.
+    pub percentage: u32,
+    /// The collaboration's cap.
+    pub cap_cents: i64,
+    pub eligibility: Option<llo_chassis::packs::Eligibility>,
+}
+
 /// A funding source of the region (budget from the region pack, or a sector rule).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
@@ -250,6 +284,9 @@ pub struct Snapshot {
     pub registrations: Vec<Registration>,
     pub feedback: Vec<Feedback>,
     pub knowledge_items: usize,
+    pub project: Option<ProjectRules>,
+    pub project_participants: Vec<ProjectParticipant>,
+    pub project_costs: Vec<ProjectCost>,
 }
 
 impl Snapshot {
@@ -274,6 +311,9 @@ impl Snapshot {
         self.registrations
             .retain(|r| ids.contains(&r.organisation_id));
         self.feedback.retain(|f| ids.contains(&f.organisation_id));
+        // The grant's books are the whole collaboration's, not a sector's.
+        self.project_participants.clear();
+        self.project_costs.clear();
         self.sector = Some(sector.to_owned());
         self
     }

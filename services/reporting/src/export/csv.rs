@@ -180,6 +180,16 @@ pub fn render(r: &Report) -> String {
             c.public_cents,
         );
     }
+    if let Some(p) = &r.project {
+        let s = "project_costs";
+        for w in &p.work_packages {
+            rows.plain(s, &w.id, "budgeted_cents", w.budgeted_cents as f64);
+            rows.plain(s, &w.id, "realised_cents", w.realised_cents as f64);
+            rows.plain(s, &w.id, "eligible_cents", w.eligible_cents as f64);
+        }
+        rows.plain(s, &r.region, "grant_cents", p.grant_cents as f64);
+        rows.plain(s, &r.region, "cap_cents", p.cap_cents as f64);
+    }
     for m in &r.months {
         let s = "participation_over_time";
         rows.fig(s, &m.month, "active_participants", m.active_participants);

@@ -23,4 +23,6 @@ pub const READ_MODELS: &[&str] = &[
     "rm_registrations",
     "rm_knowledge_items",
     "rm_feedback",
+    "rm_project_participants",
+    "rm_project_costs",
 ];

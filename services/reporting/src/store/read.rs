@@ -441,6 +441,76 @@ impl Table for FeedbackRow {
     }
 }
 
+#[derive(QueryableByName)]
+struct ProjectParticipantRow {
+    #[diesel(sql_type = Text)]
+    participant: String,
+    #[diesel(sql_type = Bool)]
+    sme: bool,
+    #[diesel(sql_type = Jsonb)]
+    budget: serde_json::Value,
+}
+
+impl Table for ProjectParticipantRow {
+    type Model = ProjectParticipant;
+    const SQL: &'static str = "SELECT participant, sme, budget FROM rm_project_participants \
+           WHERE region = $1 ORDER BY participant";
+    fn model(r: Self) -> Q<ProjectParticipant> {
+        let budget = r
+            .budget
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| {
+                Some((
+                    l.get("work_package")?.as_str()?.to_owned(),
+                    l.get("planned_cents")?.as_i64()?,
+                ))
+            })
+            .collect();
+        Ok(ProjectParticipant {
+            key: r.participant,
+            sme: r.sme,
+            budget,
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+struct ProjectCostRow {
+    #[diesel(sql_type = Text)]
+    participant: String,
+    #[diesel(sql_type = Text)]
+    work_package: String,
+    #[diesel(sql_type = Text)]
+    cost_type: String,
+    #[diesel(sql_type = BigInt)]
+    minutes: i64,
+    #[diesel(sql_type = BigInt)]
+    hourly_rate_cents: i64,
+    #[diesel(sql_type = BigInt)]
+    invoiced_cents: i64,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    cost_date: chrono::NaiveDate,
+}
+
+impl Table for ProjectCostRow {
+    type Model = ProjectCost;
+    const SQL: &'static str = "SELECT participant, work_package, cost_type, minutes, hourly_rate_cents, \
+           invoiced_cents, cost_date FROM rm_project_costs WHERE region = $1 ORDER BY id";
+    fn model(r: Self) -> Q<ProjectCost> {
+        Ok(ProjectCost {
+            participant: r.participant,
+            work_package: r.work_package,
+            cost_type: r.cost_type,
+            minutes: r.minutes,
+            hourly_rate_cents: r.hourly_rate_cents,
+            invoiced_cents: r.invoiced_cents,
+            date: r.cost_date,
+        })
+    }
+}
+
 /// Every read model of a region (the caller fills in packs: dimensions, sources, minimum).
 pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
     let organisations = all::<OrgRow>(conn, region).await?;
@@ -455,6 +525,8 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
     let workshops = all::<WorkshopRow>(conn, region).await?;
     let registrations = all::<RegistrationRow>(conn, region).await?;
     let feedback = all::<FeedbackRow>(conn, region).await?;
+    let project_participants = all::<ProjectParticipantRow>(conn, region).await?;
+    let project_costs = all::<ProjectCostRow>(conn, region).await?;
     let knowledge: CountRow =
         diesel::sql_query("SELECT count(*) AS n FROM rm_knowledge_items WHERE region = $1")
             .bind::<Text, _>(region)
@@ -478,6 +550,9 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
         workshops,
         registrations,
         feedback,
+        project: None,
+        project_participants,
+        project_costs,
         knowledge_items: usize::try_from(knowledge.n).unwrap_or(0),
     })
 }

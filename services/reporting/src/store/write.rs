@@ -448,3 +448,64 @@ pub async fn feedback(conn: &mut Conn, f: &Feedback) -> R {
     .await?;
     Ok(())
 }
+
+/// A project participant's plan; the latest by occur time replaces the earlier.
+pub struct ProjectParticipant<'a> {
+    pub region: &'a str,
+    pub participant: &'a str,
+    pub sme: bool,
+    /// `[{work_package, planned_cents}]`.
+    pub budget: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn project_participant(conn: &mut Conn, p: &ProjectParticipant<'_>) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_project_participants AS p (region, participant, sme, budget, set_time) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region, participant) DO UPDATE SET \
+         sme = EXCLUDED.sme, budget = EXCLUDED.budget, set_time = EXCLUDED.set_time \
+         WHERE (p.set_time, p.sme, p.budget::text) \
+             < (EXCLUDED.set_time, EXCLUDED.sme, EXCLUDED.budget::text)",
+    )
+    .bind::<Text, _>(p.region)
+    .bind::<Text, _>(p.participant)
+    .bind::<Bool, _>(p.sme)
+    .bind::<Jsonb, _>(&p.budget)
+    .bind::<Timestamptz, _>(p.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An approved cost of the grant's books, keyed by the entry's or invoice's id.
+pub struct ProjectCost<'a> {
+    pub id: Uuid,
+    pub region: &'a str,
+    pub participant: &'a str,
+    pub work_package: &'a str,
+    pub cost_type: &'a str,
+    pub minutes: i64,
+    pub hourly_rate_cents: i64,
+    pub invoiced_cents: i64,
+    pub cost_date: chrono::NaiveDate,
+}
+
+pub async fn project_cost(conn: &mut Conn, c: &ProjectCost<'_>) -> R {
+    diesel::sql_query(
+        "INSERT INTO rm_project_costs (id, region, participant, work_package, cost_type, minutes, \
+           hourly_rate_cents, invoiced_cents, cost_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(c.id)
+    .bind::<Text, _>(c.region)
+    .bind::<Text, _>(c.participant)
+    .bind::<Text, _>(c.work_package)
+    .bind::<Text, _>(c.cost_type)
+    .bind::<BigInt, _>(c.minutes)
+    .bind::<BigInt, _>(c.hourly_rate_cents)
+    .bind::<BigInt, _>(c.invoiced_cents)
+    .bind::<diesel::sql_types::Date, _>(c.cost_date)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

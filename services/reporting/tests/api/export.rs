@@ -7,7 +7,7 @@ use crate::{
     pilot::{Pilot, distinct},
 };
 
-async fn export(client: &mut Client, format: pb::ReportFormat) -> (String, String) {
+pub async fn export(client: &mut Client, format: pb::ReportFormat) -> (String, String) {
     let mut stream = client
         .export_report(pb::ExportReportRequest {
             region: REGION.into(),

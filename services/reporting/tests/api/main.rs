@@ -7,5 +7,6 @@ mod export;
 mod figures;
 mod helpers;
 mod pilot;
+mod project;
 mod service;
 mod suppression;

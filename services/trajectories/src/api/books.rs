@@ -8,6 +8,7 @@ use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use llo_chassis::{
     ApiError,
     auth::{Caller, Role},
+    bus,
     idempotency::{self, RequestKey},
     packs::{Budget, CostType, ProposedActivity, RegionPack},
     paging::Page,
@@ -18,9 +19,10 @@ use uuid::Uuid;
 use super::{Context, books_requests as requests, mapping::timestamp};
 use crate::{
     domain::{
-        books::{self as rules, EntryState, ProjectRole, RecordHours, SetParticipant},
+        books::{self as rules, EntryState, ProjectRole, RateMethod, RecordHours, SetParticipant},
         realisation,
     },
+    events,
     store::books::{self as store, BudgetLineRow, EntryFilter, EntryRow, ParticipantRow},
 };
 
@@ -71,6 +73,8 @@ pub async fn set_participant(
                     .map(|p| p.as_str().to_owned())
                     .collect(),
                 updated_at: Utc::now(),
+                rate_method: command.rate_method.as_str().to_owned(),
+                person_rates: command.person_rates.clone(),
             };
             let lines: Vec<BudgetLineRow> = command
                 .budget
@@ -90,6 +94,7 @@ pub async fn set_participant(
                     ..l
                 })
                 .collect();
+            bus::record(conn, &events::project_participant_set(&saved, &lines)).await?;
             Ok(pb::SetProjectParticipantResponse {
                 participant: Some(participant(&saved, &lines)),
             })
@@ -164,6 +169,7 @@ pub async fn record(
                     reviewed_by: None,
                     reviewed_at: None,
                     reason: String::new(),
+                    rate_cents: participant.rate_of(person),
                 },
             )
             .await?;
@@ -235,6 +241,9 @@ pub async fn review(
                 reason.as_str(),
             )
             .await?;
+            if state == EntryState::Approved {
+                bus::record(conn, &events::hours_approved(&reviewed, &participant.key)).await?;
+            }
             Ok(pb::ReviewHoursResponse {
                 entry: Some(entry(&reviewed, &participant.key)),
             })
@@ -372,7 +381,7 @@ fn participant(row: &ParticipantRow, lines: &[BudgetLineRow]) -> pb::ProjectPart
     let budget: Vec<pb::BudgetLine> = lines
         .iter()
         .map(|l| {
-            let line = budget_line(l);
+            let line = l.line();
             pb::BudgetLine {
                 work_package: l.work_package.clone(),
                 planned_hours: l.planned_hours,
@@ -401,6 +410,19 @@ fn participant(row: &ParticipantRow, lines: &[BudgetLineRow]) -> pb::ProjectPart
         planned_cost_cents: budget.iter().map(|l| l.planned_cost_cents).sum(),
         budget,
         update_time: Some(timestamp(row.updated_at)),
+        rate_method: match RateMethod::parse(&row.rate_method) {
+            Some(RateMethod::Personal) => pb::RateMethod::Personal,
+            _ => pb::RateMethod::Fixed,
+        } as i32,
+        person_rates: row
+            .people
+            .iter()
+            .zip(&row.person_rates)
+            .map(|(person, rate)| pb::PersonRate {
+                person_id: person.clone(),
+                hourly_rate_cents: *rate,
+            })
+            .collect(),
     }
 }
 
@@ -432,6 +454,7 @@ fn entry(row: &EntryRow, participant: &str) -> pb::TimeEntry {
         reviewed_by: row.reviewed_by.clone().unwrap_or_default(),
         review_time: row.reviewed_at.map(timestamp),
         reason: row.reason.clone(),
+        hourly_rate_cents: row.rate_cents,
     }
 }
 
@@ -471,11 +494,15 @@ pub(super) async fn realise(
             name: p.name.clone(),
             sme: p.sme,
             hourly_rate_cents: p.hourly_rate_cents,
-            budget: lines.iter().map(budget_line).collect(),
-            approved_minutes: minutes
+            budget: lines.iter().map(BudgetLineRow::line).collect(),
+            approved_hours: minutes
                 .iter()
                 .filter(|m| m.participant_id == p.id)
-                .map(|m| (m.work_package.clone(), m.minutes))
+                .map(|m| realisation::Hours {
+                    work_package: m.work_package.clone(),
+                    rate_cents: m.rate_cents,
+                    minutes: m.minutes,
+                })
                 .collect(),
             approved_invoices: invoiced
                 .iter()
@@ -554,14 +581,6 @@ pub async fn realisation(
     })
 }
 
-fn budget_line(l: &BudgetLineRow) -> rules::BudgetLine {
-    rules::BudgetLine {
-        work_package: l.work_package.clone(),
-        planned_hours: l.planned_hours,
-        planned_third_party_cents: l.planned_third_party_cents,
-    }
-}
-
 /// An activity done (a coaching session) as a proposed time entry for whoever did it:
 /// submitted, so that the programme manager approves it with one ReviewHours instead of
 /// a second typing. `None` when the books do not take it: no work package takes the
@@ -613,6 +632,7 @@ pub(super) async fn propose(
             reviewed_by: None,
             reviewed_at: None,
             reason: String::new(),
+            rate_cents: participant.rate_of(proposal.person),
         },
     )
     .await?;

@@ -11,7 +11,7 @@ use llo_proto::trajectories::v1 as pb;
 
 use crate::domain::books::{
     BudgetLine, Decision, InvoiceNumber, MINUTES_PER_DAY, Note, ParticipantKey, PersonId,
-    ProjectRole, RecordHours, RecordInvoice, SetParticipant,
+    ProjectRole, RateMethod, RecordHours, RecordInvoice, SetParticipant,
 };
 
 const MAX_PEOPLE: usize = 200;
@@ -147,8 +147,39 @@ impl SetParticipant {
                 }
             }
         }
-        let (key, name, role, organisation_id, hourly_rate_cents, people, budget) =
-            f.finish((key, name, role, organisation_id, rate, people, budget))?;
+        let rate_method = f.take(
+            "participant.rate_method",
+            match pb::RateMethod::try_from(p.rate_method) {
+                Ok(pb::RateMethod::Unspecified | pb::RateMethod::Fixed) => Ok(RateMethod::Fixed),
+                Ok(pb::RateMethod::Personal) => Ok(RateMethod::Personal),
+                Err(_) => Err("must be FIXED or PERSONAL".to_owned()),
+            },
+        );
+        let person_rates = match (&rate_method, &people) {
+            (Some(method), Some(people)) => person_rates(&mut f, *method, people, &p.person_rates),
+            _ => None,
+        };
+        let (
+            key,
+            name,
+            role,
+            organisation_id,
+            hourly_rate_cents,
+            rate_method,
+            people,
+            person_rates,
+            budget,
+        ) = f.finish((
+            key,
+            name,
+            role,
+            organisation_id,
+            rate,
+            rate_method,
+            people,
+            person_rates,
+            budget,
+        ))?;
         Ok(SetParticipant {
             region: region.id.clone(),
             key,
@@ -157,10 +188,70 @@ impl SetParticipant {
             organisation_id,
             sme: p.sme,
             hourly_rate_cents,
+            rate_method,
             people,
+            person_rates,
             budget,
         })
     }
+}
+
+/// Each person's own rate, in the order of `people`: one for every person with the
+/// personal method, none with the fixed one.
+fn person_rates(
+    f: &mut Fields,
+    method: RateMethod,
+    people: &[PersonId],
+    rates: &[pb::PersonRate],
+) -> Option<Vec<i64>> {
+    if method == RateMethod::Fixed {
+        if !rates.is_empty() {
+            f.add(
+                "participant.person_rates",
+                "only with the PERSONAL rate method",
+            );
+            return None;
+        }
+        return Some(Vec::new());
+    }
+    let mut ordered = vec![None; people.len()];
+    for (i, rate) in rates.iter().enumerate() {
+        let path = format!("participant.person_rates[{i}]");
+        match people.iter().position(|p| p.as_str() == rate.person_id) {
+            None => f.add(
+                format!("{path}.person_id"),
+                format!("{} is not one of the people", rate.person_id),
+            ),
+            Some(at) if ordered[at].is_some() => f.add(
+                format!("{path}.person_id"),
+                format!("{} has a rate already", rate.person_id),
+            ),
+            Some(at) if (0..=MAX_HOURLY_RATE_CENTS).contains(&rate.hourly_rate_cents) => {
+                ordered[at] = Some(rate.hourly_rate_cents);
+            }
+            Some(_) => f.add(
+                format!("{path}.hourly_rate_cents"),
+                format!("must be from 0 to {MAX_HOURLY_RATE_CENTS} (whole euro cents)"),
+            ),
+        }
+    }
+    let missing: Vec<&str> = people
+        .iter()
+        .zip(&ordered)
+        .filter(|(_, rate)| rate.is_none())
+        .map(|(p, _)| p.as_str())
+        .collect();
+    // Named only when every given rate was taken: a refused one is named already.
+    if !missing.is_empty() && rates.len() == ordered.iter().flatten().count() {
+        f.add(
+            "participant.person_rates",
+            format!(
+                "the PERSONAL rate method needs a rate for {}",
+                missing.join(", ")
+            ),
+        );
+    }
+    ordered.into_iter().collect()
 }
 
 impl RecordHours {

@@ -5,6 +5,7 @@ use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError, Refused,
     auth::Caller,
+    bus,
     idempotency::{self, RequestKey},
     paging::Page,
 };
@@ -19,6 +20,7 @@ use super::{
 };
 use crate::{
     domain::books::{self as rules, EntryState, RecordInvoice},
+    events,
     store::books::{self as store, InvoiceRow},
 };
 
@@ -110,6 +112,9 @@ pub async fn review(
             let reviewed =
                 store::review_invoice(conn, id, state.as_str(), &caller.subject, reason.as_str())
                     .await?;
+            if state == EntryState::Approved {
+                bus::record(conn, &events::invoice_approved(&reviewed, &participant.key)).await?;
+            }
             Ok(pb::ReviewInvoiceResponse {
                 invoice: Some(invoice(&reviewed, &participant.key)),
             })

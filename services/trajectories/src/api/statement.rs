@@ -41,8 +41,13 @@ pub async fn export(
         let Some(p) = participants.iter().find(|p| p.key == participant) else {
             return costs;
         };
-        let minutes: i64 = p.approved_minutes.iter().map(|(_, m)| m).sum();
-        costs.own_staff_hours = minutes * p.hourly_rate_cents / 60;
+        costs.own_staff_hours = realisation
+            .participants
+            .iter()
+            .filter(|r| r.key == participant)
+            .flat_map(|r| &r.lines)
+            .map(|l| l.hours_cents)
+            .sum();
         for (_, cost, cents) in &p.approved_invoices {
             match cost {
                 CostType::OwnStaffHours => costs.own_staff_hours += cents,
@@ -63,6 +68,7 @@ pub async fn export(
             day: d.day.to_string(),
             work_package: d.work_package,
             minutes: d.minutes,
+            hourly_rate_cents: d.rate_cents,
         })
         .collect();
     let invoices = store::approved_invoice_rows(&mut conn, &region)

@@ -30,6 +30,14 @@ llo_chassis::text_enum! {
 }
 
 llo_chassis::text_enum! {
+    /// How a participant's hours are priced: one fixed rate, or each person's own.
+    pub enum RateMethod {
+        Fixed => "fixed",
+        Personal => "personal",
+    }
+}
+
+llo_chassis::text_enum! {
     /// Where a time entry stands: only approved hours count.
     pub enum EntryState {
         Submitted => "submitted",
@@ -65,7 +73,10 @@ pub struct SetParticipant {
     pub organisation_id: Option<Uuid>,
     pub sme: bool,
     pub hourly_rate_cents: i64,
+    pub rate_method: RateMethod,
     pub people: Vec<PersonId>,
+    /// With the personal method, the rate of each of `people`, in their order.
+    pub person_rates: Vec<i64>,
     pub budget: Vec<BudgetLine>,
 }
 

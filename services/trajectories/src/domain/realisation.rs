@@ -3,7 +3,7 @@
 //! source's regulation, the grant that follows (its share of the eligible costs, within
 //! the caps per participant and per collaboration), and each rule of the regulation
 //! checked with its outcome.
-use llo_chassis::packs::{CostType, Eligibility};
+use llo_chassis::packs::{CostType, Eligibility, grant_shares};
 
 use super::{books::BudgetLine, funding::euros};
 
@@ -16,10 +16,11 @@ pub struct Participant {
     pub key: String,
     pub name: String,
     pub sme: bool,
+    /// The rate the plan's hours are budgeted at.
     pub hourly_rate_cents: i64,
     pub budget: Vec<BudgetLine>,
-    /// Approved minutes per work package (reversals included, so net).
-    pub approved_minutes: Vec<(String, i64)>,
+    /// Approved hours per work package and rate (reversals included, so net).
+    pub approved_hours: Vec<Hours>,
     /// Approved invoices per work package and cost type (credit notes included, so net),
     /// VAT included.
     pub approved_invoices: Vec<(String, CostType, i64)>,
@@ -36,11 +37,31 @@ pub struct Grant<'a> {
     pub eligibility: Option<&'a Eligibility>,
 }
 
+/// Approved minutes of one work package recorded at one rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hours {
+    pub work_package: String,
+    pub rate_cents: i64,
+    pub minutes: i64,
+}
+
+/// What hours cost: each at the rate it was recorded at, rounded down to the cent once
+/// (so the sum of a work package's hours is exact however they were recorded).
+pub fn hours_cost<'a>(hours: impl IntoIterator<Item = &'a Hours>) -> i64 {
+    let minute_cents: i128 = hours
+        .into_iter()
+        .map(|h| i128::from(h.minutes) * i128::from(h.rate_cents))
+        .sum();
+    (minute_cents / 60) as i64
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     pub work_package: String,
     pub budgeted_cents: i64,
     pub approved_minutes: i64,
+    /// The approved hours' cost.
+    pub hours_cents: i64,
     pub invoiced_cents: i64,
     pub realised_cents: i64,
     pub eligible_cents: i64,
@@ -80,9 +101,7 @@ pub struct Realisation {
 
 /// Does the source pay costs of this type?
 fn pays(grant: &Grant<'_>, cost: CostType) -> bool {
-    grant
-        .eligibility
-        .is_none_or(|e| e.eligible_costs.contains(&cost))
+    llo_chassis::packs::pays(grant.eligibility, cost)
 }
 
 pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
@@ -90,10 +109,18 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
     let mut shown: Vec<ParticipantRealisation> =
         participants.iter().map(|p| participant(p, grant)).collect();
     let mut checks = Vec::new();
+    let participant_max = rules.and_then(|r| r.participant_max_cents);
+    let eligible: Vec<i64> = shown.iter().map(|p| p.eligible_cents).collect();
+    let shares = grant_shares(
+        &eligible,
+        grant.percentage,
+        participant_max,
+        grant.budget_cents,
+    );
 
     // Each participant's share, within its maximum.
-    if let Some(max) = rules.and_then(|r| r.participant_max_cents) {
-        for p in &mut shown {
+    if let Some(max) = participant_max {
+        for p in &shown {
             if p.grant_cents > max {
                 checks.push(Check {
                     rule: format!("{}: at most {} per participant", grant.name, euros(max)),
@@ -105,7 +132,6 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
                         euros(max)
                     ),
                 });
-                p.grant_cents = max;
             } else if p.grant_cents * 100 >= max * WARN_AT_PERCENT {
                 // A warning before the cap is reached: more hours would not be paid.
                 checks.push(Check {
@@ -122,7 +148,10 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
         }
     }
     // The collaboration's cap, shared in proportion to what each would receive.
-    let wanted: i64 = shown.iter().map(|p| p.grant_cents).sum();
+    let wanted: i64 = shown
+        .iter()
+        .map(|p| participant_max.map_or(p.grant_cents, |max| p.grant_cents.min(max)))
+        .sum();
     if let Some(cap) = grant.budget_cents
         && wanted <= cap
         && wanted * 100 >= cap * WARN_AT_PERCENT
@@ -144,10 +173,6 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
     if let Some(cap) = grant.budget_cents
         && wanted > cap
     {
-        for p in &mut shown {
-            p.grant_cents =
-                (i128::from(p.grant_cents) * i128::from(cap) / i128::from(wanted)) as i64;
-        }
         checks.push(Check {
             rule: format!(
                 "{}: at most {} for the collaboration",
@@ -160,6 +185,9 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
                 euros(wanted)
             ),
         });
+    }
+    for (p, share) in shown.iter_mut().zip(shares) {
+        p.grant_cents = share;
     }
     if let Some(min) = rules.and_then(|r| r.participant_min_cents) {
         let below: Vec<String> = shown
@@ -247,9 +275,9 @@ pub fn realise(participants: &[Participant], grant: &Grant<'_>) -> Realisation {
 fn participant(p: &Participant, grant: &Grant<'_>) -> ParticipantRealisation {
     let mut packages: Vec<String> = p.budget.iter().map(|l| l.work_package.clone()).collect();
     let booked = p
-        .approved_minutes
+        .approved_hours
         .iter()
-        .map(|(wp, _)| wp)
+        .map(|h| &h.work_package)
         .chain(p.approved_invoices.iter().map(|(wp, _, _)| wp));
     for wp in booked {
         if !packages.contains(wp) {
@@ -264,13 +292,9 @@ fn participant(p: &Participant, grant: &Grant<'_>) -> ParticipantRealisation {
                 .iter()
                 .find(|l| l.work_package == wp)
                 .map_or(0, |l| l.planned_cost_cents(p.hourly_rate_cents));
-            let minutes: i64 = p
-                .approved_minutes
-                .iter()
-                .filter(|(w, _)| *w == wp)
-                .map(|(_, m)| m)
-                .sum();
-            let hours_cost = minutes * p.hourly_rate_cents / 60;
+            let hours = p.approved_hours.iter().filter(|h| h.work_package == wp);
+            let minutes: i64 = hours.clone().map(|h| h.minutes).sum();
+            let hours_cost = hours_cost(hours);
             let invoices = p.approved_invoices.iter().filter(|(w, _, _)| *w == wp);
             let invoiced: i64 = invoices.clone().map(|(_, _, c)| c).sum();
             let eligible_invoiced: i64 = invoices
@@ -286,6 +310,7 @@ fn participant(p: &Participant, grant: &Grant<'_>) -> ParticipantRealisation {
                 work_package: wp,
                 budgeted_cents: budgeted,
                 approved_minutes: minutes,
+                hours_cents: hours_cost,
                 invoiced_cents: invoiced,
                 realised_cents: hours_cost + invoiced,
                 eligible_cents: eligible_hours + eligible_invoiced,
@@ -336,7 +361,11 @@ mod tests {
                 planned_hours: 420,
                 planned_third_party_cents: 0,
             }],
-            approved_minutes: vec![("behoeftepeiling".into(), hours * 60)],
+            approved_hours: vec![Hours {
+                work_package: "behoeftepeiling".into(),
+                rate_cents: 60_00,
+                minutes: hours * 60,
+            }],
             approved_invoices: Vec::new(),
         }
     }

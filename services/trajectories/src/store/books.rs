@@ -8,6 +8,8 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::domain::books::BudgetLine;
+
 use super::schema::{
     invoices, locked_periods, project_budget_lines, project_participants, time_entries,
 };
@@ -25,6 +27,23 @@ pub struct ParticipantRow {
     pub hourly_rate_cents: i64,
     pub people: Vec<String>,
     pub updated_at: DateTime<Utc>,
+    pub rate_method: String,
+    /// With the personal rate method, the rate of `people[i]`.
+    pub person_rates: Vec<i64>,
+}
+
+impl ParticipantRow {
+    /// The rate an hour of this person is recorded at: their own with the personal
+    /// method, the participant's otherwise.
+    pub fn rate_of(&self, person: &str) -> i64 {
+        self.people
+            .iter()
+            .position(|p| p == person)
+            .and_then(|i| self.person_rates.get(i))
+            .copied()
+            .filter(|_| self.rate_method == "personal")
+            .unwrap_or(self.hourly_rate_cents)
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -34,6 +53,16 @@ pub struct BudgetLineRow {
     pub work_package: String,
     pub planned_hours: i32,
     pub planned_third_party_cents: i64,
+}
+
+impl BudgetLineRow {
+    pub fn line(&self) -> BudgetLine {
+        BudgetLine {
+            work_package: self.work_package.clone(),
+            planned_hours: self.planned_hours,
+            planned_third_party_cents: self.planned_third_party_cents,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -54,6 +83,8 @@ pub struct EntryRow {
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
     pub reason: String,
+    /// The hourly rate the entry was recorded at, in euro cents.
+    pub rate_cents: i64,
 }
 
 /// Inserts the participant or replaces what its key had (the id stays), with its lines.
@@ -74,6 +105,8 @@ pub async fn save_participant(
             project_participants::hourly_rate_cents.eq(row.hourly_rate_cents),
             project_participants::people.eq(&row.people),
             project_participants::updated_at.eq(row.updated_at),
+            project_participants::rate_method.eq(&row.rate_method),
+            project_participants::person_rates.eq(&row.person_rates),
         ))
         .returning(ParticipantRow::as_returning())
         .get_result(conn)
@@ -380,18 +413,20 @@ pub struct ApprovedMinutes {
     #[diesel(sql_type = Text)]
     pub work_package: String,
     #[diesel(sql_type = BigInt)]
+    pub rate_cents: i64,
+    #[diesel(sql_type = BigInt)]
     pub minutes: i64,
 }
 
-/// Approved minutes (net of approved reversals) per participant and work package.
+/// Approved minutes (net of approved reversals) per participant, work package and rate.
 pub async fn approved_minutes(
     conn: &mut AsyncPgConnection,
     region: &str,
 ) -> QueryResult<Vec<ApprovedMinutes>> {
     diesel::sql_query(
-        "SELECT participant_id, work_package, SUM(minutes)::bigint AS minutes \
+        "SELECT participant_id, work_package, rate_cents, SUM(minutes)::bigint AS minutes \
          FROM time_entries WHERE region = $1 AND state = 'approved' \
-         GROUP BY participant_id, work_package",
+         GROUP BY participant_id, work_package, rate_cents",
     )
     .bind::<Text, _>(region)
     .load(conn)
@@ -539,19 +574,23 @@ pub struct ApprovedDay {
     #[diesel(sql_type = Text)]
     pub work_package: String,
     #[diesel(sql_type = BigInt)]
+    pub rate_cents: i64,
+    #[diesel(sql_type = BigInt)]
     pub minutes: i64,
 }
 
-/// Approved minutes per participant, person, day and work package, net of reversals
+/// Approved minutes per participant, person, day, work package and rate, net of reversals
 /// (days a reversal cancelled are left out): the funder's evidence.
 pub async fn approved_days(
     conn: &mut AsyncPgConnection,
     region: &str,
 ) -> QueryResult<Vec<ApprovedDay>> {
     diesel::sql_query(
-        "SELECT participant_id, person_id, day, work_package, SUM(minutes)::bigint AS minutes \
+        "SELECT participant_id, person_id, day, work_package, rate_cents, \
+         SUM(minutes)::bigint AS minutes \
          FROM time_entries WHERE region = $1 AND state = 'approved' \
-         GROUP BY participant_id, person_id, day, work_package HAVING SUM(minutes) <> 0 \
+         GROUP BY participant_id, person_id, day, work_package, rate_cents \
+         HAVING SUM(minutes) <> 0 \
          ORDER BY participant_id, person_id, day, work_package",
     )
     .bind::<Text, _>(region)

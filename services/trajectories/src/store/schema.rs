@@ -155,6 +155,8 @@ diesel::table! {
         hourly_rate_cents -> Int8,
         people -> Array<Text>,
         updated_at -> Timestamptz,
+        rate_method -> Text,
+        person_rates -> Array<Int8>,
     }
 }
 
@@ -184,6 +186,7 @@ diesel::table! {
         reviewed_by -> Nullable<Text>,
         reviewed_at -> Nullable<Timestamptz>,
         reason -> Text,
+        rate_cents -> Int8,
     }
 }
 

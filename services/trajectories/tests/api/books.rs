@@ -882,12 +882,16 @@ async fn the_final_statement_adds_up_from_its_appendices_in_every_format() {
     assert_eq!(participants.len(), 2);
     for p in participants {
         let key = p["key"].as_str().unwrap();
-        let minutes: i64 = s["hours"]
+        // Each day's hours at the rate the appendix gives it: the participant's.
+        let minute_cents: i64 = s["hours"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|h| h["participant"] == key)
-            .map(|h| h["minutes"].as_i64().unwrap())
+            .map(|h| {
+                assert_eq!(h["hourly_rate_cents"].as_i64().unwrap(), rate(key), "{key}");
+                h["minutes"].as_i64().unwrap() * h["hourly_rate_cents"].as_i64().unwrap()
+            })
             .sum();
         let invoiced: i64 = s["invoices"]
             .as_array()
@@ -899,7 +903,7 @@ async fn the_final_statement_adds_up_from_its_appendices_in_every_format() {
         let costs = &p["costs"];
         assert_eq!(
             costs["own_staff_hours"].as_i64().unwrap(),
-            minutes * rate(key) / 60,
+            minute_cents / 60,
             "{key}"
         );
         let by_type: i64 = [
@@ -913,7 +917,7 @@ async fn the_final_statement_adds_up_from_its_appendices_in_every_format() {
         .map(|t| costs[t].as_i64().unwrap())
         .sum();
         assert_eq!(p["realised_cents"].as_i64().unwrap(), by_type, "{key}");
-        assert_eq!(by_type, minutes * rate(key) / 60 + invoiced, "{key}");
+        assert_eq!(by_type, minute_cents / 60 + invoiced, "{key}");
         // MKB!DEE pays hours and third parties at 100 %, never the school's fee.
         let eligible = by_type - costs["training_fees"].as_i64().unwrap();
         assert_eq!(p["eligible_cents"].as_i64().unwrap(), eligible, "{key}");
@@ -1167,4 +1171,148 @@ async fn a_first_lock_and_recordings_of_its_days_never_interleave() {
         .filter(|r| r.as_ref().is_err_and(|s| reason(s) == "PERIOD_LOCKED"))
         .count();
     assert_eq!(refused + on_the_day, 10);
+}
+
+fn personal(rates: &[(&str, i64)]) -> pb::ProjectParticipant {
+    pb::ProjectParticipant {
+        key: "han".into(),
+        name: "HAN University of Applied Sciences".into(),
+        role: pb::ProjectRole::Partner as i32,
+        hourly_rate_cents: 8_000,
+        rate_method: pb::RateMethod::Personal as i32,
+        people: vec!["han-1".into(), "han-2".into()],
+        person_rates: rates
+            .iter()
+            .map(|(person, rate)| pb::PersonRate {
+                person_id: (*person).into(),
+                hourly_rate_cents: *rate,
+            })
+            .collect(),
+        budget: vec![line("ontwikkeltrajecten", 100, 0)],
+        ..Default::default()
+    }
+}
+
+async fn set(
+    client: &mut Client,
+    participant: pb::ProjectParticipant,
+) -> Result<(), tonic::Status> {
+    client
+        .set_project_participant(pb::SetProjectParticipantRequest {
+            participant: Some(participant),
+            ..Default::default()
+        })
+        .await
+        .map(drop)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_personal_rate_prices_each_persons_hours_at_the_rate_they_were_recorded_at() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    // Refused, naming the field, and nothing is set.
+    for (participant, field) in [
+        (personal(&[("han-1", 9_500)]), "participant.person_rates"),
+        (
+            personal(&[("han-1", 9_500), ("stranger", 1)]),
+            "participant.person_rates[1].person_id",
+        ),
+        (
+            personal(&[("han-1", 9_500), ("han-1", 1)]),
+            "participant.person_rates[1].person_id",
+        ),
+        (
+            personal(&[("han-1", 9_500), ("han-2", -1)]),
+            "participant.person_rates[1].hourly_rate_cents",
+        ),
+        (
+            pb::ProjectParticipant {
+                rate_method: pb::RateMethod::Fixed as i32,
+                ..personal(&[("han-1", 9_500)])
+            },
+            "participant.person_rates",
+        ),
+    ] {
+        let status = set(&mut manager, participant).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(fields(&status), [field]);
+    }
+    let plan = manager
+        .get_project_plan(pb::GetProjectPlanRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(plan.participants.is_empty());
+
+    set(
+        &mut manager,
+        personal(&[("han-2", 7_000), ("han-1", 9_500)]),
+    )
+    .await
+    .unwrap();
+    let approve = async |person: &str, day: &str, minutes: i32| {
+        let entry = record(&mut manager.clone(), hours("han", person, day, minutes))
+            .await
+            .unwrap();
+        review(&mut manager.clone(), &entry, pb::ReviewDecision::Approve)
+            .await
+            .unwrap()
+    };
+    let first = approve("han-1", DAY, 90).await;
+    assert_eq!(first.hourly_rate_cents, 9_500);
+    assert_eq!(approve("han-2", DAY, 60).await.hourly_rate_cents, 7_000);
+    // A new rate prices the hours recorded after it, never those before.
+    set(
+        &mut manager.clone(),
+        personal(&[("han-1", 10_000), ("han-2", 7_000)]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        approve("han-1", "2021-05-04", 30).await.hourly_rate_cents,
+        10_000
+    );
+    let rejected = record(
+        &mut manager.clone(),
+        hours("han", "han-2", "2021-05-04", 15),
+    )
+    .await
+    .unwrap();
+    review(&mut manager.clone(), &rejected, pb::ReviewDecision::Reject)
+        .await
+        .unwrap();
+
+    let books = manager
+        .clone()
+        .get_realisation(pb::GetRealisationRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let han = books
+        .participants
+        .iter()
+        .find(|p| p.participant == "han")
+        .unwrap();
+    // 1.5 h at €95, 1 h at €70, 0.5 h at €100; the plan's 100 h at the plan's €80.
+    assert_eq!(han.realised_cents, 14_250 + 7_000 + 5_000);
+    assert_eq!(han.budgeted_cents, 100 * 8_000);
+    let shown = manager
+        .clone()
+        .get_project_plan(pb::GetProjectPlanRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let rates: Vec<(String, i64)> = shown.participants[0]
+        .person_rates
+        .iter()
+        .map(|r| (r.person_id.clone(), r.hourly_rate_cents))
+        .collect();
+    assert_eq!(rates, [("han-1".into(), 10_000), ("han-2".into(), 7_000)]);
+
+    // Reporting is told of each plan set and each approval, never of a rejection.
+    let count = |key: &str| {
+        format!("SELECT count(*) AS n FROM outbox WHERE routing_key = 'trajectories.{key}.v1'")
+    };
+    assert_eq!(app.count(&count("project_participant_set")).await, 2);
+    assert_eq!(app.count(&count("project_cost_approved")).await, 3);
 }

@@ -7,6 +7,7 @@ mod funding;
 mod overview;
 mod plans;
 mod progress;
+mod project;
 mod report;
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,7 @@ pub use funding::*;
 pub use overview::*;
 pub use plans::*;
 pub use progress::*;
+pub use project::*;
 pub use report::*;
 
 /// A figure and whether it may be shown (its value is 0 when it may not).

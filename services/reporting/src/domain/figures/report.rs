@@ -43,6 +43,8 @@ pub struct Report {
     pub overview: Overview,
     pub evaluation: Evaluation,
     pub funding: Funding,
+    /// The grant's books, when the region keeps them.
+    pub project: Option<ProjectCosts>,
     pub hours: Vec<CompanyHours>,
     pub months: Vec<MonthParticipation>,
     /// The programme's phases, in order, from the region's calendar.
@@ -146,6 +148,7 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
         overview,
         evaluation,
         funding,
+        project: project_costs(s),
         hours,
         months,
         phases: Vec::new(),

@@ -239,6 +239,7 @@ fn snapshot() -> Snapshot {
             feedback(63, None, B, 2),
         ],
         knowledge_items: 7,
+        ..Default::default()
     }
 }
 

@@ -1,5 +1,7 @@
 //! A self-contained HTML report: inline CSS, charts as inline SVG, no scripts and
 //! no external assets, so it opens anywhere and can be mailed on.
+mod project;
+
 use std::fmt::Write as _;
 
 use super::{SUPPRESSION_RULE, euro, mark, number, text};
@@ -8,7 +10,7 @@ use crate::domain::figures::{Fig, Report};
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:60rem;color:#1d2733;line-height:1.45;padding:0 1rem}\
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:2px solid #2a6f97;padding-bottom:.2rem}\
 table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border-bottom:1px solid #d8dee4;padding:.3rem .5rem;text-align:left}\
-td.n{text-align:right;font-variant-numeric:tabular-nums}.s{color:#8a6d3b;font-style:italic}.note{background:#f4f7fa;border-left:4px solid #2a6f97;padding:.6rem .9rem}\
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.s{color:#8a6d3b;font-style:italic}.note{background:#f4f7fa;border-left:4px solid #2a6f97;padding:.6rem .9rem}\
 .kpis{display:flex;flex-wrap:wrap;gap:.8rem}.kpi{background:#f4f7fa;border-radius:6px;padding:.5rem .8rem;min-width:9rem}.kpi b{display:block;font-size:1.3rem}\
 svg{max-width:100%;height:auto}.legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem;vertical-align:middle}";
 
@@ -119,6 +121,7 @@ pub fn render(r: &Report) -> String {
     levels(r, &mut h);
     hours(r, &mut h);
     funding(r, &mut h);
+    project::costs(r, &mut h);
     participation(r, &mut h);
     h.push_str("</body></html>\n");
     h

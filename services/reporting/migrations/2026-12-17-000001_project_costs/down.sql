@@ -1,0 +1,1 @@
+DROP TABLE rm_project_costs; DROP TABLE rm_project_participants;
