@@ -88,6 +88,7 @@ async fn attendance_in_the_community_lands_in_the_plan_once() {
             seats_per_company: 0,
             registration_cutoff_time: None,
             host_member_id: organisation.clone(),
+            facilitator_ids: Vec::new(),
         })
         .await
         .unwrap()

@@ -41,6 +41,7 @@ pub fn workshop_scheduled(row: &WorkshopRow) -> events::WorkshopScheduled {
         seats_per_company: row.seats_per_company.unwrap_or(0),
         registration_cutoff_time: Some(timestamp(row.registration_closes_at)),
         occur_time: Some(timestamp(row.created_at)),
+        facilitator_ids: row.facilitator_ids.clone(),
     }
 }
 
@@ -87,6 +88,8 @@ pub fn workshop_attended(
         hours_attended: crate::api::mapping::hours(row.minutes_attended),
         workshop_start_time: Some(timestamp(workshop.starts_at)),
         occur_time: Some(timestamp(row.updated_at)),
+        workshop_end_time: Some(timestamp(workshop.ends_at)),
+        facilitator_ids: workshop.facilitator_ids.clone(),
     }
 }
 

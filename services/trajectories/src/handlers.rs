@@ -8,14 +8,14 @@ use llo_chassis::{
         record, record_all,
     },
     idempotency,
-    packs::Packs,
+    packs::{Packs, ProposedActivity},
 };
 use llo_proto::{common::v1 as common, events::v1 as events};
 use uuid::Uuid;
 
 use crate::{
     domain::proposal,
-    events as out,
+    events as out, proposals,
     store::{
         plans,
         trajectories::{self, NewIntervention, NewTrajectory, OrganisationRow},
@@ -43,7 +43,56 @@ pub fn subscriptions(packs: &Packs) -> Subscriptions<Reactions> {
         Box::pin(learning_needs_recorded(conn, event))
     })
     .on::<events::ParticipantErased>(|_, conn, event| Box::pin(participant_erased(conn, event)))
-    .on::<events::WorkshopAttended>(|_, conn, event| Box::pin(workshop_attended(conn, event)))
+    .on::<events::WorkshopAttended>(|reactions, conn, event| {
+        Box::pin(reactions.workshop_attended(conn, event))
+    })
+}
+
+impl Reactions {
+    /// A workshop whose attendance is recorded was held: the grant's books propose the
+    /// time of the people who ran it (once each), and the attendee's plan gets it.
+    async fn workshop_attended(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: events::WorkshopAttended,
+    ) -> Result<(), HandleError> {
+        if let Some(pack) = self.packs.region(&event.region) {
+            propose_facilitation(conn, pack, &event).await?;
+        }
+        workshop_attended(conn, event).await
+    }
+}
+
+/// Each facilitator's time on the workshop, proposed on the work package that takes
+/// hosted workshops (see `proposals::propose` for when the books do not take it).
+async fn propose_facilitation(
+    conn: &mut AsyncPgConnection,
+    pack: &llo_chassis::packs::RegionPack,
+    event: &events::WorkshopAttended,
+) -> Result<(), HandleError> {
+    let time = |t: Option<&prost_types::Timestamp>| {
+        t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+    };
+    let (Some(start), Some(end)) = (
+        time(event.workshop_start_time.as_ref()),
+        time(event.workshop_end_time.as_ref()),
+    ) else {
+        return Ok(());
+    };
+    let minutes = i32::try_from((end - start).num_minutes()).unwrap_or(0);
+    for facilitator in &event.facilitator_ids {
+        let proposal = proposals::Proposal {
+            activity: ProposedActivity::HostedWorkshops,
+            person: facilitator,
+            at: start,
+            minutes,
+            note: &format!("Workshop: {}", event.workshop_title),
+            recorded_by: "community",
+            source: format!("workshop:{}", event.workshop_id),
+        };
+        proposals::propose(conn, pack, proposal).await?;
+    }
+    Ok(())
 }
 
 /// A workshop attended in the learning community lands in the participant's plan as a

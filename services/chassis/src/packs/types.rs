@@ -195,6 +195,9 @@ crate::text_enum! {
     pub enum ProposedActivity {
         /// A coaching session, for the trajectory's coach.
         CoachingSessions => "coaching_sessions",
+        /// A workshop of the learning community, for the people who ran it, once its
+        /// attendance is recorded.
+        HostedWorkshops => "hosted_workshops",
     }
 }
 

@@ -161,6 +161,43 @@ impl TestEnv {
         }
     }
 
+    /// Publishes an event on this environment's exchange, as its owner would; its id.
+    pub async fn publish<E: llo_proto::IntegrationEvent>(&self, event: &E) -> Uuid {
+        let id = Uuid::now_v7();
+        self.publish_raw(E::ROUTING_KEY, id, event.encode_to_vec())
+            .await;
+        id
+    }
+
+    /// Publishes a body under a routing key and message id (a redelivery, a poison message).
+    pub async fn publish_raw(&self, routing_key: &str, id: Uuid, body: Vec<u8>) {
+        let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("the test broker: {e}"));
+        let channel = connection
+            .create_channel()
+            .await
+            .unwrap_or_else(|e| panic!("a channel: {e}"));
+        let properties = lapin::BasicProperties::default()
+            .with_message_id(id.to_string().into())
+            .with_type(routing_key.into())
+            .with_content_type("application/x-protobuf".into())
+            .with_headers(FieldTable::default());
+        channel
+            .basic_publish(
+                self.exchange.as_str().into(),
+                routing_key.into(),
+                lapin::options::BasicPublishOptions::default(),
+                &body,
+                properties,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("published: {e}"))
+            .await
+            .unwrap_or_else(|e| panic!("confirmed: {e}"));
+        connection.close(200, "done".into()).await.ok();
+    }
+
     /// A queue bound to this environment's exchange, to watch what is published.
     pub async fn probe(&self, binding: &str) -> EventProbe {
         let name = format!("{}probe.{}", self.queue_prefix(), Uuid::new_v4().simple());

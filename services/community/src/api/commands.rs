@@ -5,7 +5,7 @@
 use chrono::Utc;
 use llo_chassis::{
     ApiError,
-    fields::{Fields, Name, Prose, bounded, check_id, instant, optional_instant},
+    fields::{Fields, Name, Prose, Text, bounded, check_id, instant, optional_instant},
     idempotency::MAX_REQUEST_ID,
     packs::{OTHER_THEME, Packs, brief},
 };
@@ -177,6 +177,7 @@ impl TryFrom<(pb::ScheduleWorkshopRequest, Installation<'_>)> for ScheduleWorksh
             seats_per_company(r.seats_per_company, r.capacity),
         );
         let host = f.take("host_member_id", check_id(&r.host_member_id));
+        let facilitators = facilitator_ids(&mut f, r.facilitator_ids);
         let (
             region,
             theme,
@@ -188,7 +189,7 @@ impl TryFrom<(pb::ScheduleWorkshopRequest, Installation<'_>)> for ScheduleWorksh
             venue,
             capacity,
             seats_per_company,
-            host_member_id,
+            (host_member_id, facilitator_ids),
         ) = f.finish((
             region,
             theme,
@@ -200,7 +201,7 @@ impl TryFrom<(pb::ScheduleWorkshopRequest, Installation<'_>)> for ScheduleWorksh
             venue,
             capacity,
             seats,
-            host,
+            host.zip(facilitators),
         ))?;
         Ok(ScheduleWorkshop {
             region,
@@ -214,8 +215,27 @@ impl TryFrom<(pb::ScheduleWorkshopRequest, Installation<'_>)> for ScheduleWorksh
             capacity,
             seats_per_company,
             host_member_id,
+            facilitator_ids,
         })
     }
+}
+
+/// The people who run a workshop: at most ten ids, each once.
+fn facilitator_ids(f: &mut Fields, ids: Vec<String>) -> Option<Vec<String>> {
+    const MAX_FACILITATORS: usize = 10;
+    let ids = f.list("facilitator_ids", ids, MAX_FACILITATORS, |f, path, id| {
+        f.take(path, Text::<128>::required(&id))
+            .map(|id| id.as_str().to_owned())
+    })?;
+    for (i, id) in ids.iter().enumerate() {
+        if ids[..i].contains(id) {
+            f.add(
+                format!("facilitator_ids[{i}]"),
+                format!("{id} is listed twice"),
+            );
+        }
+    }
+    Some(ids)
 }
 
 impl TryFrom<pb::CancelWorkshopRequest> for CancelWorkshop {

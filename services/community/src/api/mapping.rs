@@ -176,6 +176,7 @@ pub fn workshop(row: &WorkshopRow, figures: Figures) -> pb::Workshop {
         seats_per_company: row.seats_per_company.unwrap_or(0),
         registration_cutoff_time: Some(timestamp(row.registration_closes_at)),
         host_member_id: row.host_member_id.to_string(),
+        facilitator_ids: row.facilitator_ids.clone(),
         status: status as i32,
         cancel_reason: row.cancel_reason.clone().unwrap_or_default(),
         booked_count: count(figures.booked),

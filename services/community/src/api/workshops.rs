@@ -61,6 +61,7 @@ pub async fn schedule(
                 registration_closes_at: command.registration_closes_at,
                 host_member_id: host.id,
                 status: WorkshopStatus::Scheduled.as_str(),
+                facilitator_ids: &command.facilitator_ids,
             };
             let row = workshops::insert(conn, &new).await?;
             record(conn, &events::workshop_scheduled(&row)).await?;

@@ -49,6 +49,8 @@ pub struct ScheduleWorkshop {
     /// `None`: no limit per company.
     pub seats_per_company: Option<i32>,
     pub host_member_id: Uuid,
+    /// The people who run it: ids, never names.
+    pub facilitator_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

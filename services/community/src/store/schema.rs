@@ -42,6 +42,7 @@ diesel::table! {
         cancel_reason -> Nullable<Text>,
         created_at -> Timestamptz,
         cancelled_at -> Nullable<Timestamptz>,
+        facilitator_ids -> Array<Text>,
     }
 }
 

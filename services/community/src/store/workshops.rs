@@ -33,6 +33,7 @@ pub struct WorkshopRow {
     pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    pub facilitator_ids: Vec<String>,
 }
 
 impl WorkshopRow {
@@ -67,6 +68,7 @@ pub struct NewWorkshop<'a> {
     pub registration_closes_at: DateTime<Utc>,
     pub host_member_id: Uuid,
     pub status: &'a str,
+    pub facilitator_ids: &'a [String],
 }
 
 pub async fn insert(

@@ -142,6 +142,14 @@ async fn attendance_is_announced_with_what_a_plan_needs_and_feedback_comes_once_
     );
     assert_eq!(event.hours_attended, 3.0);
     assert!(event.occur_time.is_some());
+    // What the grant's books need to propose the facilitators' time.
+    assert_eq!(event.facilitator_ids, ["test-coach"]);
+    let seconds = |t: &Option<prost_types::Timestamp>| t.as_ref().unwrap().seconds;
+    assert_eq!(
+        seconds(&event.workshop_end_time) - seconds(&event.workshop_start_time),
+        3 * 3600
+    );
+    assert_eq!(workshop.facilitator_ids, ["test-coach"]);
     let partial = seen
         .iter()
         .find(|e| e.registration_id == part.registration_id)

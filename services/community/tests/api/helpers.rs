@@ -1,6 +1,5 @@
-use lapin::{BasicProperties, options::BasicPublishOptions, types::FieldTable};
 pub use llo_chassis::testing::app::{eventually, reason, violation_details, violations};
-use llo_chassis::{auth::Role, telemetry::ClientContext, testing, testing::AMQP_URL};
+use llo_chassis::{auth::Role, telemetry::ClientContext, testing};
 use llo_proto::{
     IntegrationEvent, common::v1 as common, community::v1 as pb,
     community::v1::community_service_client::CommunityServiceClient, events::v1 as events,
@@ -39,15 +38,7 @@ impl TestApp {
 
     /// Publishes an event on this test's exchange, as its owner would.
     pub async fn publish<E: IntegrationEvent>(&self, event: &E) -> uuid::Uuid {
-        let id = uuid::Uuid::now_v7();
-        publish_raw(
-            &self.env.exchange,
-            E::ROUTING_KEY,
-            id,
-            event.encode_to_vec(),
-        )
-        .await;
-        id
+        self.env.publish(event).await
     }
 
     /// A company registered in intake: a member here once its event arrived.
@@ -153,31 +144,6 @@ impl TestApp {
     }
 }
 
-pub async fn publish_raw(exchange: &str, routing_key: &str, id: uuid::Uuid, body: Vec<u8>) {
-    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
-        .await
-        .unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    let properties = BasicProperties::default()
-        .with_message_id(id.to_string().into())
-        .with_type(routing_key.into())
-        .with_content_type("application/x-protobuf".into())
-        .with_headers(FieldTable::default());
-    channel
-        .basic_publish(
-            exchange.into(),
-            routing_key.into(),
-            BasicPublishOptions::default(),
-            &body,
-            properties,
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-    connection.close(200, "done".into()).await.unwrap();
-}
-
 pub fn in_hours(hours: i64) -> prost_types::Timestamp {
     let at = chrono::Utc::now() + chrono::Duration::hours(hours);
     prost_types::Timestamp {
@@ -205,6 +171,7 @@ pub fn workshop_request(
         seats_per_company,
         registration_cutoff_time: Some(in_hours(24)),
         host_member_id: host.into(),
+        facilitator_ids: vec!["test-coach".into()],
     }
 }
 

@@ -334,6 +334,7 @@ async fn a_bad_workshop_gets_every_violation_and_changes_nothing() {
     request.registration_cutoff_time = Some(in_hours(5));
     request.location = String::new();
     request.online_url = "ftp://x".into();
+    request.facilitator_ids = vec!["test-coach".into(), "test-coach".into()];
     let status = coach.schedule_workshop(request).await.unwrap_err();
     let mut fields = violations(&status);
     fields.sort();
@@ -342,6 +343,7 @@ async fn a_bad_workshop_gets_every_violation_and_changes_nothing() {
         [
             "capacity",
             "end_time",
+            "facilitator_ids[1]",
             "host_member_id",
             "online_url",
             "registration_cutoff_time",

@@ -300,6 +300,7 @@ async fn schedule(
             seats_per_company: plan.seats_per_company,
             registration_cutoff_time: None,
             host_member_id: host.into(),
+            facilitator_ids: Vec::new(),
         })
         .await?
         .into_inner()

@@ -307,6 +307,7 @@ impl Pilot {
                 seats_per_company: 0,
                 registration_cutoff_time: at,
                 occur_time: at,
+                ..Default::default()
             });
         }
         let attendees: Vec<(String, String)> = p.companies[..2]
@@ -372,6 +373,7 @@ impl Pilot {
                 hours_attended: hours,
                 workshop_start_time: at,
                 occur_time: at,
+                ..Default::default()
             });
             // The seven who came rate it: 5, 4, 4, 5, 3, 4, 5 (mean 30 / 7 = 4.29).
             if let Some(rating) = [5, 4, 4, 5, 3, 4, 5].get(n) {

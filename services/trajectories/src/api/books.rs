@@ -10,7 +10,7 @@ use llo_chassis::{
     auth::{Caller, Role},
     bus,
     idempotency::{self, RequestKey},
-    packs::{Budget, CostType, ProposedActivity, RegionPack},
+    packs::{Budget, CostType, RegionPack},
     paging::Page,
 };
 use llo_proto::trajectories::v1 as pb;
@@ -170,6 +170,7 @@ pub async fn record(
                     reviewed_at: None,
                     reason: String::new(),
                     rate_cents: participant.rate_of(person),
+                    source: None,
                 },
             )
             .await?;
@@ -282,6 +283,8 @@ pub async fn reverse(
                     reviewed_by: None,
                     reviewed_at: None,
                     reason: reason.as_str().to_owned(),
+                    // The activity proposed the entry, not its correction.
+                    source: None,
                     ..row
                 },
             )
@@ -579,72 +582,4 @@ pub async fn realisation(
             })
             .collect(),
     })
-}
-
-/// An activity done (a coaching session) as a proposed time entry for whoever did it:
-/// submitted, so that the programme manager approves it with one ReviewHours instead of
-/// a second typing. `None` when the books do not take it: no work package takes the
-/// activity on that day, the day lies outside the programme or in a locked period, the
-/// person is on no project team, or their day is full. Never fails the activity itself.
-pub(super) async fn propose(
-    conn: &mut AsyncPgConnection,
-    pack: &RegionPack,
-    proposal: Proposal<'_>,
-) -> Result<Option<Uuid>, ApiError> {
-    let day = proposal.at.date_naive();
-    let Some(work_package) = pack.work_package_taking(proposal.activity, day) else {
-        return Ok(None);
-    };
-    let within = pack
-        .calendar
-        .as_ref()
-        .is_none_or(|c| c.check(proposal.at).is_ok());
-    if !within || proposal.at > Utc::now() {
-        return Ok(None);
-    }
-    let Some(participant) = store::participant_with_person(conn, &pack.id, proposal.person).await?
-    else {
-        return Ok(None);
-    };
-    if rules::open_day(day, store::locked_through(conn, &pack.id).await?).is_err() {
-        return Ok(None);
-    }
-    store::lock_person_day(conn, &pack.id, proposal.person, day).await?;
-    let already = store::minutes_on(conn, &pack.id, proposal.person, day).await?;
-    if rules::fits_the_day(already, proposal.minutes).is_err() {
-        return Ok(None);
-    }
-    let row = store::insert_entry(
-        conn,
-        &EntryRow {
-            id: Uuid::now_v7(),
-            region: pack.id.clone(),
-            participant_id: participant.id,
-            person_id: proposal.person.to_owned(),
-            work_package: work_package.id.clone(),
-            day,
-            minutes: proposal.minutes,
-            note: proposal.note.chars().take(500).collect(),
-            state: EntryState::Submitted.as_str().to_owned(),
-            reverses: None,
-            recorded_by: proposal.recorded_by.to_owned(),
-            recorded_at: Utc::now(),
-            reviewed_by: None,
-            reviewed_at: None,
-            reason: String::new(),
-            rate_cents: participant.rate_of(proposal.person),
-        },
-    )
-    .await?;
-    Ok(Some(row.id))
-}
-
-/// What an activity proposes to the books.
-pub(super) struct Proposal<'a> {
-    pub activity: ProposedActivity,
-    pub person: &'a str,
-    pub at: chrono::DateTime<Utc>,
-    pub minutes: i32,
-    pub note: &'a str,
-    pub recorded_by: &'a str,
 }

@@ -13,14 +13,14 @@ use llo_chassis::{
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
-use super::{Context, books, mapping, parse_id};
+use super::{Context, mapping, parse_id};
 use crate::{
     domain::{
         coaches,
         commands::{AssignCoach, ChangeTrajectoryStatus, PlanIntervention, RecordCoachingSession},
         lifecycle,
     },
-    events,
+    events, proposals,
     store::{
         coaches as coach_store,
         trajectories::{self as store, NewIntervention, NewSession, TrajectoryRow},
@@ -313,15 +313,16 @@ pub async fn record_coaching_session(
             let session = store::insert_session(conn, &new).await?;
             let proposed = match (ctx.packs.region(&row.region), row.coach_id.as_deref()) {
                 (Some(pack), Some(coach)) => {
-                    let proposal = books::Proposal {
+                    let proposal = proposals::Proposal {
                         activity: ProposedActivity::CoachingSessions,
                         person: coach,
                         at: command.held_at,
                         minutes: command.duration_minutes,
                         note: &format!("Coachgesprek: {}", command.topic.as_str()),
                         recorded_by: &caller.subject,
+                        source: format!("coaching_session:{session}"),
                     };
-                    books::propose(conn, pack, proposal).await?
+                    proposals::propose(conn, pack, proposal).await?
                 }
                 _ => None,
             };

@@ -85,6 +85,8 @@ pub struct EntryRow {
     pub reason: String,
     /// The hourly rate the entry was recorded at, in euro cents.
     pub rate_cents: i64,
+    /// The activity that proposed the entry (`workshop:<id>`); none for hours typed in.
+    pub source: Option<String>,
 }
 
 /// Inserts the participant or replaces what its key had (the id stays), with its lines.
@@ -355,6 +357,22 @@ pub async fn locked_through(
         .first(conn)
         .await
         .optional()
+}
+
+/// Has this activity proposed this person's time already (a redelivered event, a second
+/// registration of the same workshop)?
+pub async fn proposed_already(
+    conn: &mut AsyncPgConnection,
+    source: &str,
+    person: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        time_entries::table
+            .filter(time_entries::source.eq(source))
+            .filter(time_entries::person_id.eq(person)),
+    ))
+    .get_result(conn)
+    .await
 }
 
 /// Takes the region's books' lock exclusively until the transaction ends (`LockPeriod`).

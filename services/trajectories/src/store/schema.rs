@@ -187,6 +187,7 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamptz>,
         reason -> Text,
         rate_cents -> Int8,
+        source -> Nullable<Text>,
     }
 }
 

@@ -1316,3 +1316,94 @@ async fn a_personal_rate_prices_each_persons_hours_at_the_rate_they_were_recorde
     assert_eq!(app.count(&count("project_participant_set")).await, 2);
     assert_eq!(app.count(&count("project_cost_approved")).await, 3);
 }
+
+/// Community's word that a workshop's attendance was recorded, for one registration.
+fn attendance(
+    workshop: &str,
+    start: &str,
+    attended: llo_proto::common::v1::WorkshopAttendance,
+) -> llo_proto::events::v1::WorkshopAttended {
+    let at = |text: &str| {
+        let t = chrono::DateTime::parse_from_rfc3339(text).unwrap();
+        Some(prost_types::Timestamp {
+            seconds: t.timestamp(),
+            nanos: 0,
+        })
+    };
+    let start = at(start).unwrap();
+    llo_proto::events::v1::WorkshopAttended {
+        registration_id: Uuid::now_v7().to_string(),
+        workshop_id: workshop.into(),
+        participant_id: Uuid::now_v7().to_string(),
+        organisation_id: Uuid::now_v7().to_string(),
+        region: REGION.into(),
+        theme: "hr-netwerkcafe".into(),
+        workshop_title: "HR-netwerkcafé".into(),
+        attendance: attended as i32,
+        hours_attended: 2.5,
+        workshop_end_time: Some(prost_types::Timestamp {
+            seconds: start.seconds + 150 * 60,
+            nanos: 0,
+        }),
+        workshop_start_time: Some(start),
+        facilitator_ids: vec![COACH.into(), "not-on-a-team".into()],
+        occur_time: at("2021-11-16T09:00:00Z"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_workshop_proposes_each_facilitators_time_once() {
+    use llo_proto::{IntegrationEvent as _, common::v1::WorkshopAttendance};
+    use prost::Message as _;
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    plan(&mut manager, Uuid::now_v7()).await;
+    let workshop = Uuid::now_v7().to_string();
+    let held = "2021-11-15T13:00:00Z";
+    // Two registrations of the same workshop, the first delivered twice, a no-show too.
+    let first = attendance(&workshop, held, WorkshopAttendance::FullyAttended);
+    let id = app.env.publish(&first).await;
+    app.env
+        .publish_raw(
+            llo_proto::events::v1::WorkshopAttended::ROUTING_KEY,
+            id,
+            first.encode_to_vec(),
+        )
+        .await;
+    app.env
+        .publish(&attendance(&workshop, held, WorkshopAttendance::NoShow))
+        .await;
+    // A workshop after the programme's end proposes nothing.
+    let later = Uuid::now_v7().to_string();
+    app.env
+        .publish(&attendance(
+            &later,
+            "2026-11-15T13:00:00Z",
+            WorkshopAttendance::FullyAttended,
+        ))
+        .await;
+    llo_chassis::testing::app::eventually("the three events handled", || async {
+        (app.count(
+            "SELECT count(*) AS n FROM inbox WHERE routing_key = 'community.workshop_attended.v1'",
+        )
+        .await
+            == 3)
+            .then_some(())
+    })
+    .await;
+
+    let proposed = entries(&mut manager, pb::TimeEntryState::Submitted).await;
+    assert_eq!(proposed.len(), 1, "{proposed:?}");
+    let entry = &proposed[0];
+    assert_eq!(entry.person_id, COACH);
+    assert_eq!(entry.work_package, "leergemeenschap");
+    assert_eq!(entry.day, "2021-11-15");
+    assert_eq!(entry.minutes, 150);
+    assert!(entry.note.contains("HR-netwerkcafé"));
+    assert_eq!(entry.recorded_by, "community");
+    // One click to approve, not a second typing.
+    let approved = review(&mut manager, entry, pb::ReviewDecision::Approve)
+        .await
+        .unwrap();
+    assert_eq!(approved.state, pb::TimeEntryState::Approved as i32);
+}

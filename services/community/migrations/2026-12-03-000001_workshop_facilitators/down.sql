@@ -1,0 +1,1 @@
+ALTER TABLE workshops DROP COLUMN facilitator_ids;
