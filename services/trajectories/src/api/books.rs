@@ -117,7 +117,7 @@ pub async fn plan(
         .filter(|(p, _)| may_see(caller, p))
         .map(|(p, lines)| participant(p, lines))
         .collect();
-    let locked = store::locked_through(&mut conn, &region).await?;
+    let locked = store::shown_locked_through(&mut conn, &region).await?;
     Ok(pb::GetProjectPlanResponse {
         region,
         planned_cost_cents: participants.iter().map(|p| p.planned_cost_cents).sum(),
@@ -481,12 +481,18 @@ pub(super) fn grant_budget<'a>(pack: &'a RegionPack, source: &str) -> Result<&'a
 }
 
 /// The region's books realised against one source's grant, with the participants as
-/// the realisation read them (their approved hours and invoices).
+/// the realisation read them (their approved hours and invoices) and the plan's rows.
+pub(super) struct Books {
+    pub realisation: realisation::Realisation,
+    pub participants: Vec<realisation::Participant>,
+    pub plan: Vec<(ParticipantRow, Vec<BudgetLineRow>)>,
+}
+
 pub(super) async fn realise(
     conn: &mut AsyncPgConnection,
     region: &str,
     budget: &Budget,
-) -> Result<(realisation::Realisation, Vec<realisation::Participant>), ApiError> {
+) -> Result<Books, ApiError> {
     let plan = store::plan(conn, region).await?;
     let minutes = store::approved_minutes(conn, region).await?;
     let invoiced = store::approved_invoices(conn, region).await?;
@@ -523,7 +529,11 @@ pub(super) async fn realise(
         budget_cents: Some(budget.budget_cents),
         eligibility: budget.eligibility.as_ref(),
     };
-    Ok((realisation::realise(&participants, &grant), participants))
+    Ok(Books {
+        realisation: realisation::realise(&participants, &grant),
+        participants,
+        plan,
+    })
 }
 
 pub async fn realisation(
@@ -534,7 +544,7 @@ pub async fn realisation(
     let region = caller.region_or_only(&request.region)?;
     let budget = grant_budget(region_pack(ctx, &region)?, &request.source)?;
     let mut conn = ctx.pool.get().await?;
-    let (books, _) = realise(&mut conn, &region, budget).await?;
+    let books = realise(&mut conn, &region, budget).await?.realisation;
     Ok(pb::GetRealisationResponse {
         region,
         source: budget.source.clone(),

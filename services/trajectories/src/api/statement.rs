@@ -31,8 +31,8 @@ pub async fn export(
     let pack = region_pack(ctx, &region)?;
     let budget = grant_budget(pack, &request.source)?;
     let mut conn = ctx.pool.get().await?;
-    let (realisation, participants) = realise(&mut conn, &region, budget).await?;
-    let plan = store::plan(&mut conn, &region).await?;
+    let books = realise(&mut conn, &region, budget).await?;
+    let (realisation, participants, plan) = (books.realisation, books.participants, books.plan);
     let key_of: HashMap<Uuid, &str> = plan.iter().map(|(p, _)| (p.id, p.key.as_str())).collect();
     let key = |id: Uuid| key_of.get(&id).copied().unwrap_or_default().to_owned();
 

@@ -351,6 +351,14 @@ pub async fn locked_through(
         .bind::<Text, _>(books_key(region))
         .execute(conn)
         .await?;
+    shown_locked_through(conn, region).await
+}
+
+/// The day through which the region's books are locked, for a reader (no lock taken).
+pub async fn shown_locked_through(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+) -> QueryResult<Option<NaiveDate>> {
     locked_periods::table
         .find(region)
         .select(locked_periods::through)
