@@ -458,6 +458,7 @@ fn entry(row: &EntryRow, participant: &str) -> pb::TimeEntry {
         review_time: row.reviewed_at.map(timestamp),
         reason: row.reason.clone(),
         hourly_rate_cents: row.rate_cents,
+        proposed_by: row.source.clone().unwrap_or_default(),
     }
 }
 

@@ -1051,6 +1051,10 @@ async fn a_coaching_session_proposes_its_time_entry_for_the_coach() {
     );
     assert_eq!((entry.day.as_str(), entry.minutes), ("2022-01-10", 90));
     assert_eq!(entry.note, "Coachgesprek: Leiderschap");
+    assert!(
+        entry.proposed_by.starts_with("coaching_session:"),
+        "{entry:?}"
+    );
     review(&mut manager, entry, pb::ReviewDecision::Approve)
         .await
         .unwrap();
@@ -1401,6 +1405,7 @@ async fn a_held_workshop_proposes_each_facilitators_time_once() {
     assert_eq!(entry.minutes, 150);
     assert!(entry.note.contains("HR-netwerkcafé"));
     assert_eq!(entry.recorded_by, "community");
+    assert_eq!(entry.proposed_by, format!("workshop:{workshop}"));
     // One click to approve, not a second typing.
     let approved = review(&mut manager, entry, pb::ReviewDecision::Approve)
         .await
