@@ -90,18 +90,18 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
         // lead applicant's coach and project manager, the same figures on the second run;
         // every company reaches MKB!DEE's minimum of €25,000.
         assert!(
-            stdout.contains("total planned €199.900, approved hours' cost €177.555"),
+            stdout.contains("total planned € 199.900, approved hours' cost € 177.555"),
             "run {run}:\n{stdout}"
         );
         assert!(
-            stdout.contains("kept: MKB!DEE-subsidie (programmabudget): at least €25000.00")
+            stdout.contains("kept: MKB!DEE-subsidie (programmabudget): at least € 25.000,00")
                 && !stdout.contains("NOT kept"),
             "run {run}:\n{stdout}"
         );
         // With the €13,000 of HAN's and Gelders Vakmanschap's invoices, all of it eligible.
         assert!(
             stdout.contains(
-                "budgeted €199.900, realised €190.555, eligible €190.555, grant €190.555"
+                "budgeted € 199.900, realised € 190.555, eligible € 190.555, grant € 190.555"
             ),
             "run {run}:\n{stdout}"
         );

@@ -12,6 +12,7 @@ pub mod fields;
 pub mod host;
 pub mod idempotency;
 pub mod import;
+pub mod money;
 pub mod packs;
 pub mod paging;
 pub mod rpc_layer;

@@ -43,9 +43,7 @@ async fn channel(url: &str) -> anyhow::Result<Channel> {
     Ok(Channel::from_shared(url.to_owned())?.connect().await?)
 }
 
-fn euros(cents: i64) -> String {
-    format!("€{:.2}", cents as f64 / 100.0)
-}
+use llo_chassis::money::euros;
 
 pub async fn run(args: ClientArgs) -> anyhow::Result<()> {
     let token = match &args.token {

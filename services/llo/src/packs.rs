@@ -125,9 +125,7 @@ fn schema(kind: Option<Kind>, write: bool, dir: &std::path::Path) -> anyhow::Res
     Ok(())
 }
 
-fn euros(cents: i64) -> String {
-    format!("EUR {},{:02}", cents / 100, (cents % 100).abs())
-}
+use llo_chassis::money::euros;
 
 fn region_text(region: &RegionPack) -> String {
     let mut out = format!(
@@ -243,7 +241,7 @@ mod tests {
         let packs = Packs::load(&shipped()).unwrap();
         let region = region_text(packs.region("achterhoek").unwrap());
         assert!(region.contains("sectors: techniek-metaal"), "{region}");
-        assert!(region.contains("EUR 200000,00"), "{region}");
+        assert!(region.contains("€ 200.000,00"), "{region}");
         let sector = sector_text(packs.sector("techniek-metaal").unwrap());
         assert!(sector.contains("item leiderschap-3 (reversed)"), "{sector}");
         assert!(

@@ -201,19 +201,7 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `€ 1.234,56`, as a Dutch funder reads amounts.
-fn euro(cents: i64) -> String {
-    let whole = (cents / 100).abs().to_string();
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("€ {sign}{grouped},{:02}", (cents % 100).abs())
-}
+use llo_chassis::money::euros as euro;
 
 fn hours(minutes: i64) -> String {
     format!("{},{:02}", minutes / 60, (minutes % 60).abs() * 100 / 60)

@@ -232,16 +232,7 @@ fn signed(f: &Option<pb::Figure>) -> String {
     }
 }
 
-pub(super) fn euros(cents: i64) -> String {
-    let whole = cents / 100;
-    let mut digits = whole.abs().to_string();
-    let mut grouped = String::new();
-    while digits.len() > 3 {
-        let tail = digits.split_off(digits.len() - 3);
-        grouped = format!(".{tail}{grouped}");
-    }
-    format!("€{}{digits}{grouped}", if whole < 0 { "-" } else { "" })
-}
+pub(super) use llo_chassis::money::whole_euros as euros;
 
 /// Waits until reporting's project costs (from trajectories' events) agree with the
 /// books' own realisation. Both are the region's whole books, so they agree on a

@@ -75,21 +75,7 @@ pub fn number(value: f64) -> String {
 
 /// Euro from cents, as Dutch readers write it: `€ 200.000,00`.
 pub fn euro(cents: f64) -> String {
-    let cents = cents.round() as i64;
-    let (sign, cents) = if cents < 0 {
-        ("-", -cents)
-    } else {
-        ("", cents)
-    };
-    let euros = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (n, digit) in euros.chars().enumerate() {
-        if n > 0 && (euros.len() - n) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    format!("€ {sign}{grouped},{:02}", cents % 100)
+    llo_chassis::money::euros(cents.round() as i64)
 }
 
 /// A change, with its sign: `+0.23`, `-0.10`, `0`.

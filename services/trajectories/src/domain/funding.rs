@@ -163,10 +163,8 @@ pub struct Allocated {
     pub source_total: i64,
 }
 
-/// An amount for a message: `€1234.50`.
-pub fn euros(cents: i64) -> String {
-    format!("€{}.{:02}", cents / 100, (cents % 100).abs())
-}
+/// An amount for a message: `€ 1.234,50`.
+pub use llo_chassis::money::euros;
 
 /// May `amount` of this activity's `cost` come from `source`?
 pub fn check(
@@ -283,7 +281,7 @@ mod tests {
         };
         let refusal = check(&slim(), 100_00, 20, covered, 20_00).unwrap_err();
         assert!(
-            refusal.message.contains("€100.00") && refusal.message.contains("€90.50"),
+            refusal.message.contains("€ 100,00") && refusal.message.contains("€ 90,50"),
             "{}",
             refusal.message
         );

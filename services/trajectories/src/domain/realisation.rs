@@ -400,7 +400,7 @@ mod tests {
         assert_eq!(
             kept,
             [
-                (false, "below the minimum: b (€18000.00)"),
+                (false, "below the minimum: b (€ 18.000,00)"),
                 (true, "2 of 3 participants are SMEs (66 %)"),
             ]
         );
@@ -455,7 +455,7 @@ mod tests {
         let books = realise(&[company("a", 2_000, true)], &grant);
         let used: Vec<&str> = books.checks.iter().map(|c| c.detail.as_str()).collect();
         assert!(
-            used.contains(&"96 % of it is used (€120000.00); costs beyond it are not paid"),
+            used.contains(&"96 % of it is used (€ 120.000,00); costs beyond it are not paid"),
             "{used:?}"
         );
     }
@@ -481,7 +481,7 @@ mod tests {
         assert_eq!((books.eligible_cents, books.grant_cents), (0, 0));
         assert_eq!(
             books.checks[0].detail,
-            "€12000.00 of €25200.00 realised (47 %)"
+            "€ 12.000,00 of € 25.200,00 realised (47 %)"
         );
         assert!(!books.checks[0].kept);
     }

@@ -581,7 +581,7 @@ async fn the_realisation_adds_up_from_the_approved_hours_and_checks_the_rules() 
         checks,
         [
             (
-                "MKB!DEE-subsidie (programmabudget): at least €25000.00 per participant",
+                "MKB!DEE-subsidie (programmabudget): at least € 25.000,00 per participant",
                 false
             ),
             (
@@ -793,7 +793,7 @@ async fn invoices_and_credit_notes_count_when_approved_and_only_eligible_kinds_a
         books.checks.iter().any(|c| c
             .rule
             .ends_with("pays own staff hours, third-party services only")
-            && c.detail.starts_with("€1210.00")),
+            && c.detail.starts_with("€ 1.210,00")),
         "{:?}",
         books.checks
     );
@@ -1123,7 +1123,7 @@ async fn parallel_approvals_never_push_a_participant_past_its_maximum() {
         books
             .checks
             .iter()
-            .any(|c| !c.kept && c.rule.ends_with("at most €124999.00 per participant")),
+            .any(|c| !c.kept && c.rule.ends_with("at most € 124.999,00 per participant")),
         "{:?}",
         books.checks
     );
