@@ -32,3 +32,71 @@ macro_rules! unary_call {
             .map(::tonic::Response::new)
     }};
 }
+
+/// A download answered as a server stream: the chunks a handler rendered whole.
+pub type Download<T> =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<T, tonic::Status>> + Send>>;
+
+/// The rendered chunks as the stream a download method returns.
+pub fn download<T: Send + 'static>(chunks: Vec<T>) -> Download<T> {
+    Box::pin(futures_util::stream::iter(chunks.into_iter().map(Ok)))
+}
+
+/// A service's gRPC trait, one line per method: `fn name(Request) -> Response = handler;`
+/// for a unary call, `download fn name(Request) -> Stream of Chunk = handler;` for a
+/// file sent as a stream of chunks (the handler returns them all; both run as
+/// `unary_call!` does), and `upload fn name(Request) -> Response = handler;` for a client
+/// stream, which the handler `(context, caller, stream)` reads as it arrives. The impl is written whole here, since `async_trait` does not see
+/// methods that a macro inside the impl would write.
+#[macro_export]
+macro_rules! grpc_service {
+    (impl $service:ident for $api:ty { $($body:tt)* }) => {
+        $crate::grpc_service!(@munch [$service] [$api] [] $($body)*);
+    };
+    (@munch [$service:ident] [$api:ty] [$($done:tt)*]) => {
+        #[::tonic::async_trait]
+        impl $service for $api {
+            $($done)*
+        }
+    };
+    (@munch [$service:ident] [$api:ty] [$($done:tt)*]
+        fn $method:ident($request:ty) -> $response:ty = $handler:path; $($rest:tt)*) => {
+        $crate::grpc_service!(@munch [$service] [$api] [$($done)*
+            async fn $method(
+                &self,
+                request: ::tonic::Request<$request>,
+            ) -> ::std::result::Result<::tonic::Response<$response>, ::tonic::Status> {
+                $crate::unary_call!(self.ctx, request, $handler)
+            }
+        ] $($rest)*);
+    };
+    (@munch [$service:ident] [$api:ty] [$($done:tt)*]
+        upload fn $method:ident($request:ty) -> $response:ty = $handler:path; $($rest:tt)*) => {
+        $crate::grpc_service!(@munch [$service] [$api] [$($done)*
+            async fn $method(
+                &self,
+                request: ::tonic::Request<::tonic::Streaming<$request>>,
+            ) -> ::std::result::Result<::tonic::Response<$response>, ::tonic::Status> {
+                let caller = $crate::auth::caller(&request)?.clone();
+                $handler(self.ctx.clone(), caller, request.into_inner())
+                    .await
+                    .map(::tonic::Response::new)
+            }
+        ] $($rest)*);
+    };
+    (@munch [$service:ident] [$api:ty] [$($done:tt)*]
+        download fn $method:ident($request:ty) -> $stream:ident of $chunk:ty = $handler:path;
+        $($rest:tt)*) => {
+        $crate::grpc_service!(@munch [$service] [$api] [$($done)*
+            type $stream = $crate::call::Download<$chunk>;
+
+            async fn $method(
+                &self,
+                request: ::tonic::Request<$request>,
+            ) -> ::std::result::Result<::tonic::Response<Self::$stream>, ::tonic::Status> {
+                let chunks = $crate::unary_call!(self.ctx, request, $handler)?;
+                Ok(::tonic::Response::new($crate::call::download(chunks.into_inner())))
+            }
+        ] $($rest)*);
+    };
+}

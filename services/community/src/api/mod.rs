@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use llo_chassis::{ApiError, auth::Caller, db::PgPool, packs::Packs, paging::Page};
 use llo_proto::community::v1::{self as pb, community_service_server::CommunityService};
-use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::store::{members::MemberRow, workshops::WorkshopRow};
@@ -86,103 +85,21 @@ pub fn position_token(position: i64) -> Uuid {
     Uuid::from_u128(u128::try_from(position).unwrap_or(0))
 }
 
-#[tonic::async_trait]
-impl CommunityService for CommunityApi {
-    async fn register_partner(
-        &self,
-        request: Request<pb::RegisterPartnerRequest>,
-    ) -> Result<Response<pb::RegisterPartnerResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, members::register_partner)
-    }
-
-    async fn list_members(
-        &self,
-        request: Request<pb::ListMembersRequest>,
-    ) -> Result<Response<pb::ListMembersResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, members::list)
-    }
-
-    async fn get_member(
-        &self,
-        request: Request<pb::GetMemberRequest>,
-    ) -> Result<Response<pb::GetMemberResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, members::get)
-    }
-
-    async fn schedule_workshop(
-        &self,
-        request: Request<pb::ScheduleWorkshopRequest>,
-    ) -> Result<Response<pb::ScheduleWorkshopResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, workshops::schedule)
-    }
-
-    async fn get_workshop(
-        &self,
-        request: Request<pb::GetWorkshopRequest>,
-    ) -> Result<Response<pb::GetWorkshopResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, workshops::get)
-    }
-
-    async fn list_workshops(
-        &self,
-        request: Request<pb::ListWorkshopsRequest>,
-    ) -> Result<Response<pb::ListWorkshopsResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, workshops::list)
-    }
-
-    async fn cancel_workshop(
-        &self,
-        request: Request<pb::CancelWorkshopRequest>,
-    ) -> Result<Response<pb::CancelWorkshopResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, workshops::cancel)
-    }
-
-    async fn register_for_workshop(
-        &self,
-        request: Request<pb::RegisterForWorkshopRequest>,
-    ) -> Result<Response<pb::RegisterForWorkshopResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, registrations::register)
-    }
-
-    async fn cancel_registration(
-        &self,
-        request: Request<pb::CancelRegistrationRequest>,
-    ) -> Result<Response<pb::CancelRegistrationResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, registrations::cancel)
-    }
-
-    async fn list_registrations(
-        &self,
-        request: Request<pb::ListRegistrationsRequest>,
-    ) -> Result<Response<pb::ListRegistrationsResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, registrations::list)
-    }
-
-    async fn record_attendance(
-        &self,
-        request: Request<pb::RecordAttendanceRequest>,
-    ) -> Result<Response<pb::RecordAttendanceResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, registrations::record_attendance)
-    }
-
-    async fn submit_workshop_feedback(
-        &self,
-        request: Request<pb::SubmitWorkshopFeedbackRequest>,
-    ) -> Result<Response<pb::SubmitWorkshopFeedbackResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, registrations::submit_feedback)
-    }
-
-    async fn publish_knowledge_item(
-        &self,
-        request: Request<pb::PublishKnowledgeItemRequest>,
-    ) -> Result<Response<pb::PublishKnowledgeItemResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, knowledge::publish)
-    }
-
-    async fn search_knowledge(
-        &self,
-        request: Request<pb::SearchKnowledgeRequest>,
-    ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, knowledge::search)
+llo_chassis::grpc_service! {
+    impl CommunityService for CommunityApi {
+        fn register_partner(pb::RegisterPartnerRequest) -> pb::RegisterPartnerResponse = members::register_partner;
+        fn list_members(pb::ListMembersRequest) -> pb::ListMembersResponse = members::list;
+        fn get_member(pb::GetMemberRequest) -> pb::GetMemberResponse = members::get;
+        fn schedule_workshop(pb::ScheduleWorkshopRequest) -> pb::ScheduleWorkshopResponse = workshops::schedule;
+        fn get_workshop(pb::GetWorkshopRequest) -> pb::GetWorkshopResponse = workshops::get;
+        fn list_workshops(pb::ListWorkshopsRequest) -> pb::ListWorkshopsResponse = workshops::list;
+        fn cancel_workshop(pb::CancelWorkshopRequest) -> pb::CancelWorkshopResponse = workshops::cancel;
+        fn register_for_workshop(pb::RegisterForWorkshopRequest) -> pb::RegisterForWorkshopResponse = registrations::register;
+        fn cancel_registration(pb::CancelRegistrationRequest) -> pb::CancelRegistrationResponse = registrations::cancel;
+        fn list_registrations(pb::ListRegistrationsRequest) -> pb::ListRegistrationsResponse = registrations::list;
+        fn record_attendance(pb::RecordAttendanceRequest) -> pb::RecordAttendanceResponse = registrations::record_attendance;
+        fn submit_workshop_feedback(pb::SubmitWorkshopFeedbackRequest) -> pb::SubmitWorkshopFeedbackResponse = registrations::submit_feedback;
+        fn publish_knowledge_item(pb::PublishKnowledgeItemRequest) -> pb::PublishKnowledgeItemResponse = knowledge::publish;
+        fn search_knowledge(pb::SearchKnowledgeRequest) -> pb::SearchKnowledgeResponse = knowledge::search;
     }
 }

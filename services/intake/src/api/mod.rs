@@ -9,14 +9,8 @@ pub mod participants;
 
 use std::sync::Arc;
 
-use llo_chassis::{
-    ApiError,
-    auth::{self, Caller},
-    db::PgPool,
-    packs::Packs,
-};
+use llo_chassis::{ApiError, auth::Caller, db::PgPool, packs::Packs};
 use llo_proto::intake::v1::{self as pb, intake_service_server::IntakeService};
-use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 use crate::store::{organisations::OrganisationRow, participants::ParticipantRow};
@@ -88,100 +82,20 @@ async fn visible(
     Ok((participant, organisation))
 }
 
-#[tonic::async_trait]
-impl IntakeService for IntakeApi {
-    async fn register_organisation(
-        &self,
-        request: Request<pb::RegisterOrganisationRequest>,
-    ) -> Result<Response<pb::RegisterOrganisationResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, organisations::register)
-    }
-
-    async fn get_organisation(
-        &self,
-        request: Request<pb::GetOrganisationRequest>,
-    ) -> Result<Response<pb::GetOrganisationResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, organisations::get)
-    }
-
-    async fn list_organisations(
-        &self,
-        request: Request<pb::ListOrganisationsRequest>,
-    ) -> Result<Response<pb::ListOrganisationsResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, organisations::list)
-    }
-
-    async fn enrol_participant(
-        &self,
-        request: Request<pb::EnrolParticipantRequest>,
-    ) -> Result<Response<pb::EnrolParticipantResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, participants::enrol)
-    }
-
-    async fn get_participant(
-        &self,
-        request: Request<pb::GetParticipantRequest>,
-    ) -> Result<Response<pb::GetParticipantResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, participants::get)
-    }
-
-    async fn list_participants(
-        &self,
-        request: Request<pb::ListParticipantsRequest>,
-    ) -> Result<Response<pb::ListParticipantsResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, participants::list)
-    }
-
-    async fn import_participants(
-        &self,
-        request: Request<Streaming<pb::ImportParticipantsRequest>>,
-    ) -> Result<Response<pb::ImportParticipantsResponse>, Status> {
-        let caller = auth::caller(&request)?.clone();
-        let stream = request.into_inner();
-        import::import(self.ctx.clone(), caller, stream)
-            .await
-            .map(Response::new)
-    }
-
-    async fn start_assessment(
-        &self,
-        request: Request<pb::StartAssessmentRequest>,
-    ) -> Result<Response<pb::StartAssessmentResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, assessments::start)
-    }
-
-    async fn submit_assessment_response(
-        &self,
-        request: Request<pb::SubmitAssessmentResponseRequest>,
-    ) -> Result<Response<pb::SubmitAssessmentResponseResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, assessments::submit)
-    }
-
-    async fn complete_assessment(
-        &self,
-        request: Request<pb::CompleteAssessmentRequest>,
-    ) -> Result<Response<pb::CompleteAssessmentResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, assessments::complete)
-    }
-
-    async fn get_assessment(
-        &self,
-        request: Request<pb::GetAssessmentRequest>,
-    ) -> Result<Response<pb::GetAssessmentResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, assessments::get)
-    }
-
-    async fn record_learning_needs(
-        &self,
-        request: Request<pb::RecordLearningNeedsRequest>,
-    ) -> Result<Response<pb::RecordLearningNeedsResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, participants::record_learning_needs)
-    }
-
-    async fn erase_participant(
-        &self,
-        request: Request<pb::EraseParticipantRequest>,
-    ) -> Result<Response<pb::EraseParticipantResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, participants::erase)
+llo_chassis::grpc_service! {
+    impl IntakeService for IntakeApi {
+        fn register_organisation(pb::RegisterOrganisationRequest) -> pb::RegisterOrganisationResponse = organisations::register;
+        fn get_organisation(pb::GetOrganisationRequest) -> pb::GetOrganisationResponse = organisations::get;
+        fn list_organisations(pb::ListOrganisationsRequest) -> pb::ListOrganisationsResponse = organisations::list;
+        fn enrol_participant(pb::EnrolParticipantRequest) -> pb::EnrolParticipantResponse = participants::enrol;
+        fn get_participant(pb::GetParticipantRequest) -> pb::GetParticipantResponse = participants::get;
+        fn list_participants(pb::ListParticipantsRequest) -> pb::ListParticipantsResponse = participants::list;
+        fn start_assessment(pb::StartAssessmentRequest) -> pb::StartAssessmentResponse = assessments::start;
+        fn submit_assessment_response(pb::SubmitAssessmentResponseRequest) -> pb::SubmitAssessmentResponseResponse = assessments::submit;
+        fn complete_assessment(pb::CompleteAssessmentRequest) -> pb::CompleteAssessmentResponse = assessments::complete;
+        fn get_assessment(pb::GetAssessmentRequest) -> pb::GetAssessmentResponse = assessments::get;
+        fn record_learning_needs(pb::RecordLearningNeedsRequest) -> pb::RecordLearningNeedsResponse = participants::record_learning_needs;
+        fn erase_participant(pb::EraseParticipantRequest) -> pb::EraseParticipantResponse = participants::erase;
+        upload fn import_participants(pb::ImportParticipantsRequest) -> pb::ImportParticipantsResponse = import::import;
     }
 }

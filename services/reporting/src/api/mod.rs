@@ -6,10 +6,9 @@ pub mod mapping;
 pub mod queries;
 pub mod rebuild;
 
-use std::{pin::Pin, sync::Arc};
+use std::sync::Arc;
 
 use diesel_async::AsyncPgConnection;
-use futures_util::Stream;
 use llo_chassis::{
     ApiError,
     auth::{Caller, Role},
@@ -17,7 +16,6 @@ use llo_chassis::{
     packs::Packs,
 };
 use llo_proto::reporting::v1::{self as pb, reporting_service_server::ReportingService};
-use tonic::{Request, Response, Status};
 
 use crate::{
     domain::{
@@ -169,60 +167,13 @@ pub fn region_rule(caller: &Caller, min_group_size: u32) -> Rule {
     }
 }
 
-pub type ExportStream = Pin<Box<dyn Stream<Item = Result<pb::ExportReportChunk, Status>> + Send>>;
-
-#[tonic::async_trait]
-impl ReportingService for ReportingApi {
-    async fn get_programme_overview(
-        &self,
-        request: Request<pb::GetProgrammeOverviewRequest>,
-    ) -> Result<Response<pb::GetProgrammeOverviewResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, figures::overview)
-    }
-
-    async fn get_organisation_progress(
-        &self,
-        request: Request<pb::GetOrganisationProgressRequest>,
-    ) -> Result<Response<pb::GetOrganisationProgressResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, figures::progress)
-    }
-
-    async fn get_evaluation(
-        &self,
-        request: Request<pb::GetEvaluationRequest>,
-    ) -> Result<Response<pb::GetEvaluationResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, figures::evaluation)
-    }
-
-    async fn get_funding_status(
-        &self,
-        request: Request<pb::GetFundingStatusRequest>,
-    ) -> Result<Response<pb::GetFundingStatusResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, figures::funding)
-    }
-
-    type ExportReportStream = ExportStream;
-
-    async fn export_report(
-        &self,
-        request: Request<pb::ExportReportRequest>,
-    ) -> Result<Response<Self::ExportReportStream>, Status> {
-        let caller = llo_chassis::auth::caller(&request)?.clone();
-        let ctx = self.ctx.clone();
-        let message = request.into_inner();
-        let chunks =
-            llo_chassis::call::run_to_end(
-                async move { export::export(&ctx, &caller, message).await },
-            )
-            .await?;
-        let stream = futures_util::stream::iter(chunks.into_iter().map(Ok));
-        Ok(Response::new(Box::pin(stream)))
-    }
-
-    async fn rebuild_read_models(
-        &self,
-        request: Request<pb::RebuildReadModelsRequest>,
-    ) -> Result<Response<pb::RebuildReadModelsResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, rebuild::rebuild)
+llo_chassis::grpc_service! {
+    impl ReportingService for ReportingApi {
+        fn get_programme_overview(pb::GetProgrammeOverviewRequest) -> pb::GetProgrammeOverviewResponse = figures::overview;
+        fn get_organisation_progress(pb::GetOrganisationProgressRequest) -> pb::GetOrganisationProgressResponse = figures::progress;
+        fn get_evaluation(pb::GetEvaluationRequest) -> pb::GetEvaluationResponse = figures::evaluation;
+        fn get_funding_status(pb::GetFundingStatusRequest) -> pb::GetFundingStatusResponse = figures::funding;
+        fn rebuild_read_models(pb::RebuildReadModelsRequest) -> pb::RebuildReadModelsResponse = rebuild::rebuild;
+        download fn export_report(pb::ExportReportRequest) -> ExportReportStream of pb::ExportReportChunk = export::export;
     }
 }

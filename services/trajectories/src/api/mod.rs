@@ -17,13 +17,12 @@ use std::sync::Arc;
 use diesel_async::AsyncPgConnection;
 use llo_chassis::{
     ApiError,
-    auth::{self, Caller},
+    auth::Caller,
     db::PgPool,
     fields::check_id,
     packs::{LearningThemes, Packs},
 };
 use llo_proto::trajectories::v1::{self as pb, trajectory_service_server::TrajectoryService};
-use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
 use crate::store::{
@@ -113,238 +112,38 @@ pub async fn plan_themes(
     }))
 }
 
-#[tonic::async_trait]
-impl TrajectoryService for TrajectoryApi {
-    async fn get_trajectory(
-        &self,
-        request: Request<pb::GetTrajectoryRequest>,
-    ) -> Result<Response<pb::GetTrajectoryResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, trajectories::get)
-    }
-
-    async fn list_trajectories(
-        &self,
-        request: Request<pb::ListTrajectoriesRequest>,
-    ) -> Result<Response<pb::ListTrajectoriesResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, trajectories::list)
-    }
-
-    async fn assign_coach(
-        &self,
-        request: Request<pb::AssignCoachRequest>,
-    ) -> Result<Response<pb::AssignCoachResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, trajectories::assign_coach)
-    }
-
-    async fn register_coach(
-        &self,
-        request: Request<pb::RegisterCoachRequest>,
-    ) -> Result<Response<pb::RegisterCoachResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, coaches::register)
-    }
-
-    async fn list_coaches(
-        &self,
-        request: Request<pb::ListCoachesRequest>,
-    ) -> Result<Response<pb::ListCoachesResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, coaches::list)
-    }
-
-    async fn plan_intervention(
-        &self,
-        request: Request<pb::PlanInterventionRequest>,
-    ) -> Result<Response<pb::PlanInterventionResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, trajectories::plan_intervention)
-    }
-
-    async fn start_trajectory(
-        &self,
-        request: Request<pb::StartTrajectoryRequest>,
-    ) -> Result<Response<pb::StartTrajectoryResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, trajectories::start)
-    }
-
-    async fn complete_trajectory(
-        &self,
-        request: Request<pb::CompleteTrajectoryRequest>,
-    ) -> Result<Response<pb::CompleteTrajectoryResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, trajectories::complete)
-    }
-
-    async fn cancel_trajectory(
-        &self,
-        request: Request<pb::CancelTrajectoryRequest>,
-    ) -> Result<Response<pb::CancelTrajectoryResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, trajectories::cancel)
-    }
-
-    async fn record_coaching_session(
-        &self,
-        request: Request<pb::RecordCoachingSessionRequest>,
-    ) -> Result<Response<pb::RecordCoachingSessionResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, trajectories::record_coaching_session)
-    }
-
-    async fn get_development_plan(
-        &self,
-        request: Request<pb::GetDevelopmentPlanRequest>,
-    ) -> Result<Response<pb::GetDevelopmentPlanResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, plans::get)
-    }
-
-    async fn add_learning_goal(
-        &self,
-        request: Request<pb::AddLearningGoalRequest>,
-    ) -> Result<Response<pb::AddLearningGoalResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, plans::add_goal)
-    }
-
-    async fn plan_learning_activity(
-        &self,
-        request: Request<pb::PlanLearningActivityRequest>,
-    ) -> Result<Response<pb::PlanLearningActivityResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, plans::plan_activity)
-    }
-
-    async fn complete_learning_activity(
-        &self,
-        request: Request<pb::CompleteLearningActivityRequest>,
-    ) -> Result<Response<pb::CompleteLearningActivityResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, plans::complete_activity)
-    }
-
-    async fn allocate_funding(
-        &self,
-        request: Request<pb::AllocateFundingRequest>,
-    ) -> Result<Response<pb::AllocateFundingResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, funding::allocate)
-    }
-
-    async fn set_project_participant(
-        &self,
-        request: Request<pb::SetProjectParticipantRequest>,
-    ) -> Result<Response<pb::SetProjectParticipantResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, books::set_participant)
-    }
-
-    async fn get_project_plan(
-        &self,
-        request: Request<pb::GetProjectPlanRequest>,
-    ) -> Result<Response<pb::GetProjectPlanResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, books::plan)
-    }
-
-    async fn record_hours(
-        &self,
-        request: Request<pb::RecordHoursRequest>,
-    ) -> Result<Response<pb::RecordHoursResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, books::record)
-    }
-
-    async fn review_hours(
-        &self,
-        request: Request<pb::ReviewHoursRequest>,
-    ) -> Result<Response<pb::ReviewHoursResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, books::review)
-    }
-
-    async fn reverse_hours(
-        &self,
-        request: Request<pb::ReverseHoursRequest>,
-    ) -> Result<Response<pb::ReverseHoursResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, books::reverse)
-    }
-
-    async fn lock_period(
-        &self,
-        request: Request<pb::LockPeriodRequest>,
-    ) -> Result<Response<pb::LockPeriodResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, books::lock)
-    }
-
-    async fn list_time_entries(
-        &self,
-        request: Request<pb::ListTimeEntriesRequest>,
-    ) -> Result<Response<pb::ListTimeEntriesResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, books::list)
-    }
-
-    async fn record_invoice(
-        &self,
-        request: Request<pb::RecordInvoiceRequest>,
-    ) -> Result<Response<pb::RecordInvoiceResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, invoices::record)
-    }
-
-    async fn review_invoice(
-        &self,
-        request: Request<pb::ReviewInvoiceRequest>,
-    ) -> Result<Response<pb::ReviewInvoiceResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, invoices::review)
-    }
-
-    async fn list_invoices(
-        &self,
-        request: Request<pb::ListInvoicesRequest>,
-    ) -> Result<Response<pb::ListInvoicesResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, invoices::list)
-    }
-
-    type ExportStatementStream = std::pin::Pin<
-        Box<dyn futures_util::Stream<Item = Result<pb::ExportStatementResponse, Status>> + Send>,
-    >;
-
-    async fn export_statement(
-        &self,
-        request: Request<pb::ExportStatementRequest>,
-    ) -> Result<Response<Self::ExportStatementStream>, Status> {
-        let caller = auth::caller(&request)?.clone();
-        let ctx = self.ctx.clone();
-        let message = request.into_inner();
-        let chunks = llo_chassis::call::run_to_end(async move {
-            statement::export(&ctx, &caller, message).await
-        })
-        .await?;
-        Ok(Response::new(Box::pin(futures_util::stream::iter(
-            chunks.into_iter().map(Ok),
-        ))))
-    }
-
-    async fn get_realisation(
-        &self,
-        request: Request<pb::GetRealisationRequest>,
-    ) -> Result<Response<pb::GetRealisationResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, books::realisation)
-    }
-
-    async fn get_budget(
-        &self,
-        request: Request<pb::GetBudgetRequest>,
-    ) -> Result<Response<pb::GetBudgetResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, funding::budget)
-    }
-
-    async fn publish_course_offering(
-        &self,
-        request: Request<pb::PublishCourseOfferingRequest>,
-    ) -> Result<Response<pb::PublishCourseOfferingResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, offerings::publish)
-    }
-
-    async fn list_course_offerings(
-        &self,
-        request: Request<pb::ListCourseOfferingsRequest>,
-    ) -> Result<Response<pb::ListCourseOfferingsResponse>, Status> {
-        llo_chassis::unary_call!(self.ctx, request, offerings::list)
-    }
-
-    async fn import_course_offerings(
-        &self,
-        request: Request<Streaming<pb::ImportCourseOfferingsRequest>>,
-    ) -> Result<Response<pb::ImportCourseOfferingsResponse>, Status> {
-        let caller = auth::caller(&request)?.clone();
-        offerings::import(self.ctx.clone(), caller, request.into_inner())
-            .await
-            .map(Response::new)
+llo_chassis::grpc_service! {
+    impl TrajectoryService for TrajectoryApi {
+        fn get_trajectory(pb::GetTrajectoryRequest) -> pb::GetTrajectoryResponse = trajectories::get;
+        fn list_trajectories(pb::ListTrajectoriesRequest) -> pb::ListTrajectoriesResponse = trajectories::list;
+        fn assign_coach(pb::AssignCoachRequest) -> pb::AssignCoachResponse = trajectories::assign_coach;
+        fn register_coach(pb::RegisterCoachRequest) -> pb::RegisterCoachResponse = coaches::register;
+        fn list_coaches(pb::ListCoachesRequest) -> pb::ListCoachesResponse = coaches::list;
+        fn plan_intervention(pb::PlanInterventionRequest) -> pb::PlanInterventionResponse = trajectories::plan_intervention;
+        fn start_trajectory(pb::StartTrajectoryRequest) -> pb::StartTrajectoryResponse = trajectories::start;
+        fn complete_trajectory(pb::CompleteTrajectoryRequest) -> pb::CompleteTrajectoryResponse = trajectories::complete;
+        fn cancel_trajectory(pb::CancelTrajectoryRequest) -> pb::CancelTrajectoryResponse = trajectories::cancel;
+        fn record_coaching_session(pb::RecordCoachingSessionRequest) -> pb::RecordCoachingSessionResponse = trajectories::record_coaching_session;
+        fn get_development_plan(pb::GetDevelopmentPlanRequest) -> pb::GetDevelopmentPlanResponse = plans::get;
+        fn add_learning_goal(pb::AddLearningGoalRequest) -> pb::AddLearningGoalResponse = plans::add_goal;
+        fn plan_learning_activity(pb::PlanLearningActivityRequest) -> pb::PlanLearningActivityResponse = plans::plan_activity;
+        fn complete_learning_activity(pb::CompleteLearningActivityRequest) -> pb::CompleteLearningActivityResponse = plans::complete_activity;
+        fn allocate_funding(pb::AllocateFundingRequest) -> pb::AllocateFundingResponse = funding::allocate;
+        fn set_project_participant(pb::SetProjectParticipantRequest) -> pb::SetProjectParticipantResponse = books::set_participant;
+        fn get_project_plan(pb::GetProjectPlanRequest) -> pb::GetProjectPlanResponse = books::plan;
+        fn record_hours(pb::RecordHoursRequest) -> pb::RecordHoursResponse = books::record;
+        fn review_hours(pb::ReviewHoursRequest) -> pb::ReviewHoursResponse = books::review;
+        fn reverse_hours(pb::ReverseHoursRequest) -> pb::ReverseHoursResponse = books::reverse;
+        fn lock_period(pb::LockPeriodRequest) -> pb::LockPeriodResponse = books::lock;
+        fn list_time_entries(pb::ListTimeEntriesRequest) -> pb::ListTimeEntriesResponse = books::list;
+        fn record_invoice(pb::RecordInvoiceRequest) -> pb::RecordInvoiceResponse = invoices::record;
+        fn review_invoice(pb::ReviewInvoiceRequest) -> pb::ReviewInvoiceResponse = invoices::review;
+        fn list_invoices(pb::ListInvoicesRequest) -> pb::ListInvoicesResponse = invoices::list;
+        fn get_realisation(pb::GetRealisationRequest) -> pb::GetRealisationResponse = books::realisation;
+        fn get_budget(pb::GetBudgetRequest) -> pb::GetBudgetResponse = funding::budget;
+        fn publish_course_offering(pb::PublishCourseOfferingRequest) -> pb::PublishCourseOfferingResponse = offerings::publish;
+        fn list_course_offerings(pb::ListCourseOfferingsRequest) -> pb::ListCourseOfferingsResponse = offerings::list;
+        download fn export_statement(pb::ExportStatementRequest) -> ExportStatementStream of pb::ExportStatementResponse = statement::export;
+        upload fn import_course_offerings(pb::ImportCourseOfferingsRequest) -> pb::ImportCourseOfferingsResponse = offerings::import;
     }
 }
