@@ -198,6 +198,45 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// An `async fn(conn, id) -> QueryResult<Option<Row>>` that reads a row by its primary
+/// key; with `, locked` it also locks the row until the transaction ends (`FOR UPDATE`),
+/// so that the checks and the write that follow see no one else's change in between.
+/// `$table` is the diesel schema module, `$row` a `Selectable` row.
+#[macro_export]
+macro_rules! find_by_id {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($table:ident) -> $row:ty) => {
+        $(#[$meta])*
+        $vis async fn $name(
+            conn: &mut ::diesel_async::AsyncPgConnection,
+            id: ::uuid::Uuid,
+        ) -> ::diesel::QueryResult<::std::option::Option<$row>> {
+            use ::diesel::{OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
+            let query = $table::table
+                .find(id)
+                .select(<$row>::as_select());
+            ::diesel_async::RunQueryDsl::first(query, conn)
+                .await
+                .optional()
+        }
+    };
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($table:ident) -> $row:ty, locked) => {
+        $(#[$meta])*
+        $vis async fn $name(
+            conn: &mut ::diesel_async::AsyncPgConnection,
+            id: ::uuid::Uuid,
+        ) -> ::diesel::QueryResult<::std::option::Option<$row>> {
+            use ::diesel::{OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
+            let query = $table::table
+                .find(id)
+                .select(<$row>::as_select())
+                .for_update();
+            ::diesel_async::RunQueryDsl::first(query, conn)
+                .await
+                .optional()
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

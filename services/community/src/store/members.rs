@@ -111,19 +111,10 @@ pub async fn upsert_participant(
     Ok(())
 }
 
-/// The participant, locked until the transaction ends (an erasure waits for a
-/// registration about them, and the other way round).
-pub async fn participant_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<ParticipantRow>> {
-    participants::table
-        .find(id)
-        .select(ParticipantRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    /// The participant, locked until the transaction ends (an erasure waits for a
+    /// registration about them, and the other way round).
+    pub fn participant_for_update(participants) -> ParticipantRow, locked
 }
 
 /// Marks the participant erased, leaving a tombstone when the enrolment never came,

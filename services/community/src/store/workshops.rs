@@ -91,20 +91,11 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// The workshop, its row locked until the transaction ends: bookings, cancellations
-/// and promotions on one workshop happen one after the other, so seats are counted
-/// right and the wait list keeps its order.
-pub async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<WorkshopRow>> {
-    workshops::table
-        .find(id)
-        .select(WorkshopRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    /// The workshop, its row locked until the transaction ends: bookings, cancellations
+    /// and promotions on one workshop happen one after the other, so seats are counted
+    /// right and the wait list keeps its order.
+    pub fn find_for_update(workshops) -> WorkshopRow, locked
 }
 
 pub struct ListFilter<'a> {

@@ -66,18 +66,9 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// Locks the scan row so that answers and completion do not interleave.
-pub async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<AssessmentRow>> {
-    assessments::table
-        .find(id)
-        .select(AssessmentRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    /// Locks the scan row so that answers and completion do not interleave.
+    pub fn find_for_update(assessments) -> AssessmentRow, locked
 }
 
 pub async fn find_round(

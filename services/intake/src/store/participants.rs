@@ -97,18 +97,9 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-/// Locks the participant's row: erasure and writes about them do not interleave.
-pub async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<ParticipantRow>> {
-    participants::table
-        .find(id)
-        .select(ParticipantRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    /// Locks the participant's row: erasure and writes about them do not interleave.
+    pub fn find_for_update(participants) -> ParticipantRow, locked
 }
 
 /// Is this e-mail address already enrolled (and not erased) in the organisation?

@@ -180,16 +180,8 @@ pub async fn participant_for_update(
         .optional()
 }
 
-pub async fn participant(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<ParticipantRow>> {
-    project_participants::table
-        .find(id)
-        .select(ParticipantRow::as_select())
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    pub fn participant(project_participants) -> ParticipantRow
 }
 
 /// The ids of the region's participants with these keys.
@@ -254,18 +246,9 @@ pub async fn insert_entry(conn: &mut AsyncPgConnection, row: &EntryRow) -> Query
         .await
 }
 
-/// The entry, locked until the transaction ends (a review and a reversal do not race).
-pub async fn entry_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<EntryRow>> {
-    time_entries::table
-        .find(id)
-        .select(EntryRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    /// The entry, locked until the transaction ends (a review and a reversal do not race).
+    pub fn entry_for_update(time_entries) -> EntryRow, locked
 }
 
 /// Is there an entry that reverses this one?
@@ -496,18 +479,9 @@ pub async fn insert_invoice(
         .optional()
 }
 
-/// The invoice, locked until the transaction ends (a review and a credit do not race).
-pub async fn invoice_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<InvoiceRow>> {
-    invoices::table
-        .find(id)
-        .select(InvoiceRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    /// The invoice, locked until the transaction ends (a review and a credit do not race).
+    pub fn invoice_for_update(invoices) -> InvoiceRow, locked
 }
 
 /// Is there a credit note of this invoice?

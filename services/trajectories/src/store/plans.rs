@@ -62,18 +62,9 @@ pub async fn by_participant_for_update(
         .optional()
 }
 
-/// A plan by id, locked until the transaction ends (see `by_participant_for_update`).
-pub async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<PlanRow>> {
-    development_plans::table
-        .find(id)
-        .select(PlanRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    /// A plan by id, locked until the transaction ends (see `by_participant_for_update`).
+    pub fn find_for_update(development_plans) -> PlanRow, locked
 }
 
 /// The plan an activity belongs to (unlocked: the plan is locked before the activity).
@@ -248,17 +239,8 @@ pub async fn insert_attended_workshop(
         .optional()
 }
 
-pub async fn activity_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<ActivityRow>> {
-    learning_activities::table
-        .find(id)
-        .select(ActivityRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    pub fn activity_for_update(learning_activities) -> ActivityRow, locked
 }
 
 pub async fn activities(

@@ -36,16 +36,8 @@ pub async fn upsert_organisation(
     Ok(())
 }
 
-pub async fn find_organisation(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<OrganisationRow>> {
-    organisations::table
-        .find(id)
-        .select(OrganisationRow::as_select())
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    pub fn find_organisation(organisations) -> OrganisationRow
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -113,17 +105,8 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
         .optional()
 }
 
-pub async fn find_for_update(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> QueryResult<Option<TrajectoryRow>> {
-    trajectories::table
-        .find(id)
-        .select(TrajectoryRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
+llo_chassis::find_by_id! {
+    pub fn find_for_update(trajectories) -> TrajectoryRow, locked
 }
 
 pub struct ListFilter<'a> {
