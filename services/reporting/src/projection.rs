@@ -216,78 +216,72 @@ pub async fn apply(
             .await?;
         }
         SuiteEvent::InterventionPlanned(e) => {
-            write::intervention(
-                conn,
-                event_id("intervention_id", &e.intervention_id)?,
-                event_id("trajectory_id", &e.trajectory_id)?,
-                event_id("organisation_id", &e.organisation_id)?,
-                &e.region,
-                &e.kind,
-                &e.dimension_id,
-                e.planned_hours,
-            )
-            .await?;
+            let row = write::Intervention {
+                id: event_id("intervention_id", &e.intervention_id)?,
+                trajectory_id: event_id("trajectory_id", &e.trajectory_id)?,
+                organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                region: &e.region,
+                kind: &e.kind,
+                dimension_id: &e.dimension_id,
+                planned_hours: e.planned_hours,
+            };
+            write::intervention(conn, &row).await?;
         }
         SuiteEvent::CoachingSessionHeld(e) => {
-            write::coaching_session(
-                conn,
-                event_id("session_id", &e.session_id)?,
-                event_id("trajectory_id", &e.trajectory_id)?,
-                event_id("organisation_id", &e.organisation_id)?,
-                &e.region,
-                e.duration_minutes,
-            )
-            .await?;
+            let row = write::CoachingSession {
+                id: event_id("session_id", &e.session_id)?,
+                trajectory_id: event_id("trajectory_id", &e.trajectory_id)?,
+                organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                region: &e.region,
+                duration_minutes: e.duration_minutes,
+            };
+            write::coaching_session(conn, &row).await?;
         }
         SuiteEvent::DevelopmentPlanCreated(e) => {
-            write::development_plan(
-                conn,
-                event_id("plan_id", &e.plan_id)?,
-                event_id("participant_id", &e.participant_id)?,
-                event_id("organisation_id", &e.organisation_id)?,
-                &e.region,
-            )
-            .await?;
+            let row = write::DevelopmentPlan {
+                id: event_id("plan_id", &e.plan_id)?,
+                participant_id: event_id("participant_id", &e.participant_id)?,
+                organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                region: &e.region,
+            };
+            write::development_plan(conn, &row).await?;
         }
         SuiteEvent::LearningActivityPlanned(e) => {
-            write::activity_planned(
-                conn,
-                event_id("activity_id", &e.activity_id)?,
-                event_id("participant_id", &e.participant_id)?,
-                event_id("organisation_id", &e.organisation_id)?,
-                &e.region,
-                &e.kind,
-                e.planned_hours,
-                e.cost_cents,
-            )
-            .await?;
+            let activity = write::Activity {
+                id: event_id("activity_id", &e.activity_id)?,
+                participant_id: event_id("participant_id", &e.participant_id)?,
+                organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                region: &e.region,
+                kind: &e.kind,
+            };
+            write::activity_planned(conn, &activity, e.planned_hours, e.cost_cents).await?;
         }
         SuiteEvent::LearningActivityCompleted(e) => {
-            write::activity_completed(
-                conn,
-                event_id("activity_id", &e.activity_id)?,
-                event_id("participant_id", &e.participant_id)?,
-                event_id("organisation_id", &e.organisation_id)?,
-                &e.region,
-                &e.kind,
-                e.actual_hours,
-                e.credential_awarded,
+            let activity = write::Activity {
+                id: event_id("activity_id", &e.activity_id)?,
+                participant_id: event_id("participant_id", &e.participant_id)?,
+                organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                region: &e.region,
+                kind: &e.kind,
+            };
+            let completed = write::Completion {
+                actual_hours: e.actual_hours,
+                credential: e.credential_awarded,
                 at,
-            )
-            .await?;
+            };
+            write::activity_completed(conn, &activity, &completed).await?;
         }
         SuiteEvent::FundingAllocated(e) => {
-            write::funding(
-                conn,
-                event_id("allocation_id", &e.allocation_id)?,
-                event_id("activity_id", &e.activity_id)?,
-                event_id("participant_id", &e.participant_id)?,
-                event_id("organisation_id", &e.organisation_id)?,
-                &e.region,
-                &e.source,
-                e.amount_cents,
-            )
-            .await?;
+            let row = write::Allocation {
+                id: event_id("allocation_id", &e.allocation_id)?,
+                activity_id: event_id("activity_id", &e.activity_id)?,
+                participant_id: event_id("participant_id", &e.participant_id)?,
+                organisation_id: event_id("organisation_id", &e.organisation_id)?,
+                region: &e.region,
+                source: &e.source,
+                amount_cents: e.amount_cents,
+            };
+            write::funding(conn, &row).await?;
         }
         // Partners are not figures of the programme; companies come from intake.
         SuiteEvent::MemberJoined(_) => {}
@@ -330,13 +324,12 @@ pub async fn apply(
                 .await?;
         }
         SuiteEvent::KnowledgeItemPublished(e) => {
-            write::knowledge_item(
-                conn,
-                event_id("knowledge_item_id", &e.knowledge_item_id)?,
-                &e.region,
-                &e.kind,
-            )
-            .await?;
+            let row = write::KnowledgeItem {
+                id: event_id("knowledge_item_id", &e.knowledge_item_id)?,
+                region: &e.region,
+                kind: &e.kind,
+            };
+            write::knowledge_item(conn, &row).await?;
         }
         SuiteEvent::WorkshopFeedbackSubmitted(e) => {
             if !(1..=5).contains(&e.rating) {
@@ -349,7 +342,7 @@ pub async fn apply(
                 conn,
                 &write::Feedback {
                     id: event_id("feedback_id", &e.feedback_id)?,
-                    region: e.region.clone(),
+                    region: &e.region,
                     registration_id: event_id("registration_id", &e.registration_id)?,
                     workshop_id: event_id("workshop_id", &e.workshop_id)?,
                     participant_id: optional_participant(&e.participant_id),

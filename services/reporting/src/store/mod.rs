@@ -2,6 +2,7 @@
 //! models (`rm_*`). SQL only.
 pub mod copy;
 pub mod read;
+mod schema;
 pub mod write;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};

@@ -3,10 +3,13 @@
 //! are inserted once, state is the last writer by occur time (ties broken by a fixed
 //! rank of the states), and facts that arrive from two events fill different columns.
 use chrono::{DateTime, Utc};
+use diesel::Insertable;
 use diesel::sql_types::{
     BigInt, Bool, Double, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::schema;
 use uuid::Uuid;
 
 type Conn = AsyncPgConnection;
@@ -153,83 +156,25 @@ pub async fn coach_assigned(conn: &mut Conn, id: Uuid, organisation: Uuid, regio
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn intervention(
-    conn: &mut Conn,
-    id: Uuid,
-    trajectory: Uuid,
-    organisation: Uuid,
-    region: &str,
-    kind: &str,
-    dimension: &str,
-    planned_hours: i32,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_interventions (id, trajectory_id, organisation_id, region, kind, dimension_id, planned_hours) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(trajectory)
-    .bind::<SqlUuid, _>(organisation)
-    .bind::<Text, _>(region)
-    .bind::<Text, _>(kind)
-    .bind::<Text, _>(dimension)
-    .bind::<Integer, _>(planned_hours)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// A learning activity as both its events name it.
+pub struct Activity<'a> {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub organisation_id: Uuid,
+    pub region: &'a str,
+    pub kind: &'a str,
 }
 
-pub async fn coaching_session(
-    conn: &mut Conn,
-    id: Uuid,
-    trajectory: Uuid,
-    organisation: Uuid,
-    region: &str,
-    minutes: i32,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_coaching_sessions (id, trajectory_id, organisation_id, region, duration_minutes) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(trajectory)
-    .bind::<SqlUuid, _>(organisation)
-    .bind::<Text, _>(region)
-    .bind::<Integer, _>(minutes)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// What the completion of an activity adds.
+pub struct Completion {
+    pub actual_hours: i32,
+    pub credential: bool,
+    pub at: DateTime<Utc>,
 }
 
-pub async fn development_plan(
-    conn: &mut Conn,
-    id: Uuid,
-    participant: Uuid,
-    organisation: Uuid,
-    region: &str,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_development_plans (id, participant_id, organisation_id, region) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(participant)
-    .bind::<SqlUuid, _>(organisation)
-    .bind::<Text, _>(region)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
 pub async fn activity_planned(
     conn: &mut Conn,
-    id: Uuid,
-    participant: Uuid,
-    organisation: Uuid,
-    region: &str,
-    kind: &str,
+    a: &Activity<'_>,
     planned_hours: i32,
     cost_cents: i64,
 ) -> R {
@@ -239,11 +184,11 @@ pub async fn activity_planned(
          ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, planned = true, \
          planned_hours = EXCLUDED.planned_hours, cost_cents = EXCLUDED.cost_cents",
     )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(participant)
-    .bind::<SqlUuid, _>(organisation)
-    .bind::<Text, _>(region)
-    .bind::<Text, _>(kind)
+    .bind::<SqlUuid, _>(a.id)
+    .bind::<SqlUuid, _>(a.participant_id)
+    .bind::<SqlUuid, _>(a.organisation_id)
+    .bind::<Text, _>(a.region)
+    .bind::<Text, _>(a.kind)
     .bind::<Integer, _>(planned_hours)
     .bind::<BigInt, _>(cost_cents)
     .execute(conn)
@@ -251,18 +196,7 @@ pub async fn activity_planned(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn activity_completed(
-    conn: &mut Conn,
-    id: Uuid,
-    participant: Uuid,
-    organisation: Uuid,
-    region: &str,
-    kind: &str,
-    actual_hours: i32,
-    credential: bool,
-    at: DateTime<Utc>,
-) -> R {
+pub async fn activity_completed(conn: &mut Conn, a: &Activity<'_>, c: &Completion) -> R {
     diesel::sql_query(
         "INSERT INTO rm_learning_activities AS a (id, participant_id, organisation_id, region, kind, \
            completed, actual_hours, credential_awarded, completed_time) \
@@ -273,41 +207,14 @@ pub async fn activity_completed(
          WHERE a.completed_time IS NULL OR (a.completed_time, a.actual_hours, a.credential_awarded) \
              < (EXCLUDED.completed_time, EXCLUDED.actual_hours, EXCLUDED.credential_awarded)",
     )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(participant)
-    .bind::<SqlUuid, _>(organisation)
-    .bind::<Text, _>(region)
-    .bind::<Text, _>(kind)
-    .bind::<Integer, _>(actual_hours)
-    .bind::<Bool, _>(credential)
-    .bind::<Timestamptz, _>(at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn funding(
-    conn: &mut Conn,
-    id: Uuid,
-    activity: Uuid,
-    participant: Uuid,
-    organisation: Uuid,
-    region: &str,
-    source: &str,
-    amount_cents: i64,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_funding_allocations (id, activity_id, participant_id, organisation_id, region, source, amount_cents) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(activity)
-    .bind::<SqlUuid, _>(participant)
-    .bind::<SqlUuid, _>(organisation)
-    .bind::<Text, _>(region)
-    .bind::<Text, _>(source)
-    .bind::<BigInt, _>(amount_cents)
+    .bind::<SqlUuid, _>(a.id)
+    .bind::<SqlUuid, _>(a.participant_id)
+    .bind::<SqlUuid, _>(a.organisation_id)
+    .bind::<Text, _>(a.region)
+    .bind::<Text, _>(a.kind)
+    .bind::<Integer, _>(c.actual_hours)
+    .bind::<Bool, _>(c.credential)
+    .bind::<Timestamptz, _>(c.at)
     .execute(conn)
     .await?;
     Ok(())
@@ -409,46 +316,6 @@ pub async fn registration_attended(
     Ok(())
 }
 
-pub async fn knowledge_item(conn: &mut Conn, id: Uuid, region: &str, kind: &str) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_knowledge_items (id, region, kind) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(region)
-    .bind::<Text, _>(kind)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A workshop rating, keyed by the feedback's id.
-pub struct Feedback {
-    pub id: Uuid,
-    pub region: String,
-    pub registration_id: Uuid,
-    pub workshop_id: Uuid,
-    pub participant_id: Option<Uuid>,
-    pub organisation_id: Uuid,
-    pub rating: i32,
-}
-
-pub async fn feedback(conn: &mut Conn, f: &Feedback) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_feedback (id, region, registration_id, workshop_id, participant_id, \
-           organisation_id, rating) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(f.id)
-    .bind::<Text, _>(&f.region)
-    .bind::<SqlUuid, _>(f.registration_id)
-    .bind::<SqlUuid, _>(f.workshop_id)
-    .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(f.participant_id)
-    .bind::<SqlUuid, _>(f.organisation_id)
-    .bind::<diesel::sql_types::Integer, _>(f.rating)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// A project participant's plan; the latest by occur time replaces the earlier.
 pub struct ProjectParticipant<'a> {
     pub region: &'a str,
@@ -477,7 +344,98 @@ pub async fn project_participant(conn: &mut Conn, p: &ProjectParticipant<'_>) ->
     Ok(())
 }
 
-/// An approved cost of the grant's books, keyed by the entry's or invoice's id.
+/// Inserts an immutable fact once: a redelivery or a rebuild leaves its row as it was.
+macro_rules! facts {
+    ($($(#[$meta:meta])* $name:ident: $row:ident => $table:ident;)*) => {
+        $($(#[$meta])*
+        pub async fn $name(conn: &mut Conn, row: &$row<'_>) -> R {
+            diesel::insert_into(schema::$table::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await
+                .map(drop)
+        })*
+    };
+}
+
+facts! {
+    intervention: Intervention => rm_interventions;
+    coaching_session: CoachingSession => rm_coaching_sessions;
+    development_plan: DevelopmentPlan => rm_development_plans;
+    funding: Allocation => rm_funding_allocations;
+    knowledge_item: KnowledgeItem => rm_knowledge_items;
+    /// The comment never leaves community; the rating stays after an erasure.
+    feedback: Feedback => rm_feedback;
+    /// An approved cost of the grant's books, keyed by the entry's or invoice's id.
+    project_cost: ProjectCost => rm_project_costs;
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::rm_interventions)]
+pub struct Intervention<'a> {
+    pub id: Uuid,
+    pub trajectory_id: Uuid,
+    pub organisation_id: Uuid,
+    pub region: &'a str,
+    pub kind: &'a str,
+    pub dimension_id: &'a str,
+    pub planned_hours: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::rm_coaching_sessions)]
+pub struct CoachingSession<'a> {
+    pub id: Uuid,
+    pub trajectory_id: Uuid,
+    pub organisation_id: Uuid,
+    pub region: &'a str,
+    pub duration_minutes: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::rm_development_plans)]
+pub struct DevelopmentPlan<'a> {
+    pub id: Uuid,
+    pub participant_id: Uuid,
+    pub organisation_id: Uuid,
+    pub region: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::rm_funding_allocations)]
+pub struct Allocation<'a> {
+    pub id: Uuid,
+    pub activity_id: Uuid,
+    pub participant_id: Uuid,
+    pub organisation_id: Uuid,
+    pub region: &'a str,
+    pub source: &'a str,
+    pub amount_cents: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::rm_knowledge_items)]
+pub struct KnowledgeItem<'a> {
+    pub id: Uuid,
+    pub region: &'a str,
+    pub kind: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::rm_feedback)]
+pub struct Feedback<'a> {
+    pub id: Uuid,
+    pub region: &'a str,
+    pub registration_id: Uuid,
+    pub workshop_id: Uuid,
+    pub participant_id: Option<Uuid>,
+    pub organisation_id: Uuid,
+    pub rating: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = schema::rm_project_costs)]
 pub struct ProjectCost<'a> {
     pub id: Uuid,
     pub region: &'a str,
@@ -488,24 +446,4 @@ pub struct ProjectCost<'a> {
     pub hourly_rate_cents: i64,
     pub invoiced_cents: i64,
     pub cost_date: chrono::NaiveDate,
-}
-
-pub async fn project_cost(conn: &mut Conn, c: &ProjectCost<'_>) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_project_costs (id, region, participant, work_package, cost_type, minutes, \
-           hourly_rate_cents, invoiced_cents, cost_date) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(c.id)
-    .bind::<Text, _>(c.region)
-    .bind::<Text, _>(c.participant)
-    .bind::<Text, _>(c.work_package)
-    .bind::<Text, _>(c.cost_type)
-    .bind::<BigInt, _>(c.minutes)
-    .bind::<BigInt, _>(c.hourly_rate_cents)
-    .bind::<BigInt, _>(c.invoiced_cents)
-    .bind::<diesel::sql_types::Date, _>(c.cost_date)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
