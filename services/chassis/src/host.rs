@@ -281,6 +281,53 @@ impl ServiceHost {
     }
 }
 
+/// A service's `app.rs` in one call: its marker type, `SERVICE`, `GRPC_SERVICE_NAME`,
+/// `Application` and the chassis' `Service` impl, from the crate's `access::POLICY`,
+/// `store::MIGRATIONS` and `api::Context` (its pool and packs), the generated gRPC
+/// server around the api type, and the reactions to events when it consumes any.
+// `crate::` means the calling service's crate here, on purpose.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+macro_rules! hosted_service {
+    ($(#[$meta:meta])* $name:ident: $service:ident, $server:ident<$api:ident>
+        $(, reactions = $reactions:path)?) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        pub const SERVICE: $crate::ServiceName = $crate::ServiceName::$service;
+        /// Its full gRPC name, for health.
+        pub const GRPC_SERVICE_NAME: &str =
+            <$server<$api> as ::tonic::server::NamedService>::NAME;
+
+        /// The service built and bound, ready to run.
+        pub type Application = $crate::host::Application<$name>;
+
+        impl $crate::host::Service for $name {
+            const NAME: $crate::ServiceName = SERVICE;
+            const POLICY: $crate::auth::AccessPolicy = crate::access::POLICY;
+            const MIGRATIONS: ::diesel_migrations::EmbeddedMigrations = crate::store::MIGRATIONS;
+            type Server = $server<$api>;
+
+            $(fn consumes() -> Option<$crate::host::Consumes> {
+                Some($crate::host::Consumes {
+                    reactions: |packs| ::std::sync::Arc::new($reactions(packs)),
+                })
+            })?
+
+            fn routes(host: &$crate::host::ServiceHost) -> ::tonic::service::Routes {
+                let context = crate::api::Context {
+                    pool: host.pool().clone(),
+                    packs: host.packs().clone(),
+                };
+                ::tonic::service::Routes::new(
+                    $server::new($api::new(context))
+                        .max_decoding_message_size($crate::server::MAX_MESSAGE_BYTES),
+                )
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
