@@ -82,6 +82,24 @@ async fn visible(
     Ok((participant, organisation))
 }
 
+/// A write that broke a unique constraint: `constraint` is the entity that exists already
+/// (ALREADY_EXISTS with `reason`); any other means a concurrent call with the same
+/// request_id won the race, and the caller retries.
+fn conflict(
+    error: diesel::result::Error,
+    constraint: &str,
+    reason: &'static str,
+    message: &str,
+) -> ApiError {
+    match crate::store::unique_violation(&error) {
+        Some(name) if name == constraint => ApiError::exists(reason, message),
+        Some(_) => ApiError::Unavailable(
+            "a concurrent request with the same request_id is in progress".into(),
+        ),
+        None => error.into(),
+    }
+}
+
 llo_chassis::grpc_service! {
     impl IntakeService for IntakeApi {
         fn register_organisation(pb::RegisterOrganisationRequest) -> pb::RegisterOrganisationResponse = organisations::register;

@@ -11,10 +11,7 @@ use llo_proto::intake::v1 as pb;
 use uuid::Uuid;
 
 use super::{Context, commands, mapping, parse_id, visible_organisation};
-use crate::{
-    events,
-    store::{self, organisations},
-};
+use crate::{events, store::organisations};
 
 pub async fn register(
     ctx: &Context,
@@ -47,7 +44,14 @@ pub async fn register(
             }
             let row = organisations::insert(conn, Uuid::now_v7(), &draft)
                 .await
-                .map_err(conflict)?;
+                .map_err(|e| {
+                    super::conflict(
+                        e,
+                        "organisations_region_kvk",
+                        "ORGANISATION_ALREADY_REGISTERED",
+                        "the KvK number is already registered in this region",
+                    )
+                })?;
             record(conn, &events::organisation_registered(&row)).await?;
             Ok(pb::RegisterOrganisationResponse {
                 organisation: Some(mapping::organisation(&row)),
@@ -56,20 +60,6 @@ pub async fn register(
         .await
     })
     .await
-}
-
-/// A unique violation here means a concurrent call won the race: the caller retries.
-fn conflict(error: diesel::result::Error) -> ApiError {
-    match store::unique_violation(&error) {
-        Some("organisations_region_kvk") => ApiError::exists(
-            "ORGANISATION_ALREADY_REGISTERED",
-            "the KvK number is already registered in this region",
-        ),
-        Some(_) => ApiError::Unavailable(
-            "a concurrent request with the same request_id is in progress".into(),
-        ),
-        None => error.into(),
-    }
 }
 
 pub async fn get(

@@ -22,7 +22,7 @@ use crate::{
     },
     events,
     store::{
-        self, learning_needs,
+        learning_needs,
         participants::{self, NewParticipant, Origin},
     },
 };
@@ -55,7 +55,14 @@ pub async fn enrol(
             );
             let row = participants::insert(conn, &[new])
                 .await
-                .map_err(conflict)?
+                .map_err(|e| {
+                    super::conflict(
+                        e,
+                        "participants_email",
+                        "PARTICIPANT_ALREADY_ENROLLED",
+                        "this e-mail address is already enrolled in the organisation",
+                    )
+                })?
                 .remove(0);
             // The stored answer holds the person's name: their erasure must forget it.
             idempotency::concerns(conn, key.as_ref(), row.id).await?;
@@ -68,19 +75,6 @@ pub async fn enrol(
         .await
     })
     .await
-}
-
-fn conflict(error: diesel::result::Error) -> ApiError {
-    match store::unique_violation(&error) {
-        Some("participants_email") => ApiError::exists(
-            "PARTICIPANT_ALREADY_ENROLLED",
-            "this e-mail address is already enrolled in the organisation",
-        ),
-        Some(_) => ApiError::Unavailable(
-            "a concurrent request with the same request_id is in progress".into(),
-        ),
-        None => error.into(),
-    }
 }
 
 pub async fn get(
