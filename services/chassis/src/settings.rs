@@ -12,8 +12,9 @@ use std::{
 
 use anyhow::Context as _;
 use config::{Config, Environment, File, FileFormat};
+use secrecy::ExposeSecret as _;
 use secrecy::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// The four services of the suite, with their default ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,14 +57,14 @@ impl ServiceName {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum DeploymentEnvironment {
     Development,
     Production,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Settings {
     pub environment: DeploymentEnvironment,
     pub grpc: GrpcSettings,
@@ -76,7 +77,7 @@ pub struct Settings {
     pub packs: PacksSettings,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct GrpcSettings {
     pub address: SocketAddr,
     pub reflection: bool,
@@ -84,8 +85,9 @@ pub struct GrpcSettings {
     pub shutdown_grace_seconds: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct DatabaseSettings {
+    #[serde(serialize_with = "expose")]
     pub url: SecretString,
     pub max_connections: usize,
     pub acquire_timeout_ms: u64,
@@ -95,8 +97,9 @@ pub struct DatabaseSettings {
     pub request_id_retention_hours: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AmqpSettings {
+    #[serde(serialize_with = "expose")]
     pub url: SecretString,
     /// The durable topic exchange every integration event is published on.
     pub exchange: String,
@@ -134,7 +137,7 @@ pub struct AmqpSettings {
     pub outbox_retention_hours: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AuthSettings {
     pub issuer: String,
     pub audience: String,
@@ -153,7 +156,7 @@ pub struct AuthSettings {
     pub jwks_unknown_key_refresh_seconds: u64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct TlsSettings {
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
@@ -164,27 +167,83 @@ pub struct TlsSettings {
     pub health_port: Option<u16>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Pretty,
     Json,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct TelemetrySettings {
     pub log_format: LogFormat,
     /// `RUST_LOG`-style filter; `RUST_LOG` wins when set.
     pub log_filter: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct PacksSettings {
     /// Folder with `regions/*.toml` and `sectors/*.toml`.
     pub dir: PathBuf,
 }
 
 impl Settings {
+    /// Every setting's default for one service: what holds where no layer sets it.
+    pub fn defaults(service: ServiceName) -> Settings {
+        let name = service.as_str();
+        Settings {
+            environment: DeploymentEnvironment::Production,
+            grpc: GrpcSettings {
+                address: SocketAddr::from(([0, 0, 0, 0], service.default_port())),
+                reflection: false,
+                shutdown_grace_seconds: 20,
+            },
+            database: DatabaseSettings {
+                url: format!("postgres://postgres@127.0.0.1:5432/llo_{name}").into(),
+                max_connections: 16,
+                acquire_timeout_ms: 5_000,
+                create_if_missing: true,
+                request_id_retention_hours: 168,
+            },
+            amqp: AmqpSettings {
+                url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+                exchange: "llo.events".into(),
+                dead_letter_exchange: "llo.events.dlx".into(),
+                unrouted_exchange: "llo.events.unrouted".into(),
+                queue_prefix: String::new(),
+                prefetch: 32,
+                delivery_limit: 5,
+                max_attempts: 5,
+                retry_base_delay_ms: 200,
+                relay_batch_size: 200,
+                relay_poll_interval_ms: 1_000,
+                confirm_timeout_ms: 30_000,
+                operation_timeout_ms: 10_000,
+                heartbeat_seconds: 10,
+                stall_timeout_ms: 30_000,
+                outbox_retention_hours: 168,
+            },
+            auth: AuthSettings {
+                issuer: "llo".into(),
+                audience: "llo-suite".into(),
+                jwks_file: None,
+                public_key_pem: None,
+                public_key_algorithm: "RS256".into(),
+                allow_development_tokens: false,
+                jwks_refresh_seconds: 300,
+                jwks_unknown_key_refresh_seconds: 10,
+            },
+            tls: TlsSettings::default(),
+            telemetry: TelemetrySettings {
+                log_format: LogFormat::Pretty,
+                log_filter: "info".into(),
+            },
+            packs: PacksSettings {
+                dir: "infra/packs".into(),
+            },
+        }
+    }
+
     /// Loads the settings of one service from every layer.
     pub fn load(service: ServiceName) -> anyhow::Result<Settings> {
         Self::load_with(service, &[])
@@ -315,20 +374,17 @@ const NOT_SETTINGS: [&str; 5] = [
     "LLO_K8S_VENV",
 ];
 
-/// Settings without a default (absent means off); every other key has one in `defaults`.
-const OPTIONAL_KEYS: [&str; 6] = [
-    "auth.jwks_file",
-    "auth.public_key_pem",
-    "tls.cert_file",
-    "tls.key_file",
-    "tls.client_ca_file",
-    "tls.health_port",
-];
-
-/// Every settings key, e.g. `grpc.address`: the defaults' keys and the optional ones.
+/// Every settings key, e.g. `grpc.address`: the leaves of the defaults, those without a
+/// value (absent means off, e.g. `tls.cert_file`) included.
 fn known_keys(service: ServiceName) -> anyhow::Result<BTreeSet<String>> {
-    let defaults: serde_json::Value = defaults(service)?.build()?.try_deserialize()?;
-    fn leaves(prefix: &str, value: &serde_json::Value, keys: &mut BTreeSet<String>) {
+    Ok(leaf_keys(&serde_json::to_value(Settings::defaults(
+        service,
+    ))?))
+}
+
+/// The dotted paths of a table's leaves: `{"amqp": {"prefetch": 32}}` → `amqp.prefetch`.
+fn leaf_keys(value: &serde_json::Value) -> BTreeSet<String> {
+    fn walk(prefix: &str, value: &serde_json::Value, keys: &mut BTreeSet<String>) {
         match value {
             serde_json::Value::Object(table) => {
                 for (key, value) in table {
@@ -337,7 +393,7 @@ fn known_keys(service: ServiceName) -> anyhow::Result<BTreeSet<String>> {
                     } else {
                         format!("{prefix}.{key}")
                     };
-                    leaves(&path, value, keys);
+                    walk(&path, value, keys);
                 }
             }
             _ => {
@@ -346,9 +402,8 @@ fn known_keys(service: ServiceName) -> anyhow::Result<BTreeSet<String>> {
         }
     }
     let mut keys = BTreeSet::new();
-    leaves("", &defaults, &mut keys);
-    keys.extend(OPTIONAL_KEYS.map(str::to_owned));
-    Ok(keys)
+    walk("", value, &mut keys);
+    keys
 }
 
 fn did_you_mean(key: &str, known: &BTreeSet<String>) -> String {
@@ -436,52 +491,16 @@ fn env_layer(prefix: &str, prefix_separator: &str) -> Environment {
         .try_parsing(true)
 }
 
+/// The first layer: every setting's compiled-in default.
 fn defaults(
     service: ServiceName,
 ) -> anyhow::Result<config::ConfigBuilder<config::builder::DefaultState>> {
-    let name = service.as_str();
-    let builder = Config::builder()
-        .set_default("environment", "production")?
-        .set_default(
-            "grpc.address",
-            format!("0.0.0.0:{}", service.default_port()),
-        )?
-        .set_default("grpc.reflection", false)?
-        .set_default("grpc.shutdown_grace_seconds", 20)?
-        .set_default(
-            "database.url",
-            format!("postgres://postgres@127.0.0.1:5432/llo_{name}"),
-        )?
-        .set_default("database.max_connections", 16)?
-        .set_default("database.acquire_timeout_ms", 5_000)?
-        .set_default("database.create_if_missing", true)?
-        .set_default("database.request_id_retention_hours", 168)?
-        .set_default("amqp.url", "amqp://guest:guest@127.0.0.1:5672/%2f")?
-        .set_default("amqp.exchange", "llo.events")?
-        .set_default("amqp.dead_letter_exchange", "llo.events.dlx")?
-        .set_default("amqp.unrouted_exchange", "llo.events.unrouted")?
-        .set_default("amqp.queue_prefix", "")?
-        .set_default("amqp.prefetch", 32)?
-        .set_default("amqp.delivery_limit", 5)?
-        .set_default("amqp.max_attempts", 5)?
-        .set_default("amqp.retry_base_delay_ms", 200)?
-        .set_default("amqp.relay_batch_size", 200)?
-        .set_default("amqp.relay_poll_interval_ms", 1_000)?
-        .set_default("amqp.confirm_timeout_ms", 30_000)?
-        .set_default("amqp.operation_timeout_ms", 10_000)?
-        .set_default("amqp.heartbeat_seconds", 10)?
-        .set_default("amqp.stall_timeout_ms", 30_000)?
-        .set_default("amqp.outbox_retention_hours", 168)?
-        .set_default("auth.issuer", "llo")?
-        .set_default("auth.audience", "llo-suite")?
-        .set_default("auth.public_key_algorithm", "RS256")?
-        .set_default("auth.allow_development_tokens", false)?
-        .set_default("auth.jwks_refresh_seconds", 300)?
-        .set_default("auth.jwks_unknown_key_refresh_seconds", 10)?
-        .set_default("telemetry.log_format", "pretty")?
-        .set_default("telemetry.log_filter", "info")?
-        .set_default("packs.dir", "infra/packs")?;
-    Ok(builder)
+    Ok(Config::builder().add_source(Config::try_from(&Settings::defaults(service))?))
+}
+
+/// Secrets are written out only to give the defaults to the `config` layers.
+fn expose<S: Serializer>(secret: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose_secret())
 }
 
 /// Splits a settings file into its suite-wide keys and the `[<service>]` table, and
@@ -530,21 +549,7 @@ fn unknown_in_file(
     known: &BTreeSet<String>,
     unknown: &mut Vec<String>,
 ) {
-    fn walk(prefix: &str, table: &toml::Table, found: &mut Vec<String>) {
-        for (key, value) in table {
-            let path = if prefix.is_empty() {
-                key.clone()
-            } else {
-                format!("{prefix}.{key}")
-            };
-            match value {
-                toml::Value::Table(inner) => walk(&path, inner, found),
-                _ => found.push(path),
-            }
-        }
-    }
-    let mut keys = Vec::new();
-    walk("", table, &mut keys);
+    let keys = serde_json::to_value(table).map_or_else(|_| BTreeSet::new(), |v| leaf_keys(&v));
     for key in keys {
         if !known.contains(&key) {
             let shown = if service.is_empty() {
@@ -702,7 +707,15 @@ mod tests {
     /// The keys without a default are settings (a stale entry here would let a typo in).
     #[test]
     fn every_optional_key_is_a_setting() {
-        let overrides: Vec<(&str, String)> = OPTIONAL_KEYS
+        let optional = [
+            "auth.jwks_file",
+            "auth.public_key_pem",
+            "tls.cert_file",
+            "tls.key_file",
+            "tls.client_ca_file",
+            "tls.health_port",
+        ];
+        let overrides: Vec<(&str, String)> = optional
             .iter()
             .map(|key| {
                 let value = if *key == "tls.health_port" {
