@@ -5,6 +5,7 @@ pub mod auth;
 pub mod auth_matrix;
 pub mod bus;
 pub mod call;
+pub mod csv;
 pub mod db;
 pub mod download;
 pub mod error;

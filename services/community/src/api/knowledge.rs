@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{Context, mapping, position_after, position_token, visible_member};
 use crate::{
-    domain::{commands::PublishKnowledgeItem, model::KnowledgeKind, rules},
+    domain::{commands::PublishKnowledgeItem, model::KnowledgeKind, rules, snippet},
     events,
     store::knowledge::{self, NewKnowledgeItem},
 };
@@ -143,7 +143,7 @@ pub async fn search(
             knowledge::snippets(&mut conn, text, &ids)
                 .await?
                 .into_iter()
-                .map(|s| (s.id, s.snippet))
+                .map(|s| (s.id, snippet::html(&s.snippet, text)))
                 .collect()
         }
         _ => HashMap::new(),
@@ -153,10 +153,10 @@ pub async fn search(
             .iter()
             .map(|hit| pb::KnowledgeSearchResult {
                 item: Some(mapping::knowledge_item(&hit.item)),
-                snippet: snippets
-                    .get(&hit.item.id)
-                    .cloned()
-                    .unwrap_or_else(|| hit.item.body.chars().take(PREVIEW_CHARS).collect()),
+                snippet: snippets.get(&hit.item.id).cloned().unwrap_or_else(|| {
+                    let preview: String = hit.item.body.chars().take(PREVIEW_CHARS).collect();
+                    snippet::html(&preview, text.unwrap_or_default())
+                }),
                 score: hit.score,
             })
             .collect(),

@@ -4,4 +4,5 @@ pub mod commands;
 pub mod model;
 pub mod registration;
 pub mod rules;
+pub mod snippet;
 pub mod workshop;

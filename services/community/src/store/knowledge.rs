@@ -116,7 +116,7 @@ pub struct Snippet {
 }
 
 /// `ts_headline` for the given items only (it reads the whole text: never for rows
-/// that are not returned).
+/// that are not returned), its matches between `snippet::START` and `snippet::STOP`.
 pub async fn snippets(
     conn: &mut AsyncPgConnection,
     text: &str,
@@ -126,7 +126,8 @@ pub async fn snippets(
         "SELECT k.id,
                 ts_headline('llo_dutch', k.title || E'\\n' || k.body,
                             websearch_to_tsquery('llo_dutch', $1),
-                            'MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter= … ')
+                            'MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter= … , \
+                             StartSel=' || chr(2) || ', StopSel=' || chr(3))
                     AS snippet
            FROM knowledge_items k
           WHERE k.id = ANY($2)",

@@ -337,3 +337,31 @@ async fn themes_are_the_packs_community_themes_or_other_and_anything_else_stores
         .unwrap();
     assert_eq!(scheduled.theme, "other");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_snippet_is_the_items_text_escaped_with_only_the_matches_marked() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let author = app.company("Nijhuis Groep").await;
+    publish(
+        &mut coach,
+        &author,
+        "Lasrobots <img src=x onerror=alert(1)>",
+        "Onze lasrobots & <script>alert('x')</script> de vakmensen.",
+    )
+    .await;
+    // A full-text hit and a similar-word hit (a typo) alike.
+    for query in ["lasrobots", "lasrobbots"] {
+        let found = search(&mut coach, query, 10, "").await;
+        let snippet = &found.results[0].snippet;
+        assert!(
+            !snippet.contains("<script") && !snippet.contains("<img"),
+            "{snippet}"
+        );
+        assert!(
+            snippet.contains("&lt;script&gt;") || snippet.contains("&lt;img"),
+            "{snippet}"
+        );
+        assert!(snippet.contains("<b>"), "{query}: {snippet}");
+    }
+}

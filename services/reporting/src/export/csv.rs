@@ -1,24 +1,25 @@
 //! One table in long form, `section,subject,measure,value,status`, so that every
 //! section fits one CSV (RFC 4180 quoting).
+use llo_chassis::csv;
+
 use super::{SUPPRESSION_RULE, cell_name, number};
 use crate::domain::{
     figures::{Fig, Report},
     suppression::Cell,
 };
 
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
-}
-
 struct Rows(String);
 
 impl Rows {
     fn line(&mut self, section: &str, subject: &str, measure: &str, value: &str, status: &str) {
-        let fields = [section, subject, measure, value, status].map(quote);
+        // A subject may be a company's name as it was registered: never a live formula.
+        let fields = [
+            csv::plain(section),
+            csv::text(subject),
+            csv::plain(measure),
+            csv::plain(value),
+            csv::plain(status),
+        ];
         self.0.push_str(&fields.join(","));
         self.0.push_str("\r\n");
     }

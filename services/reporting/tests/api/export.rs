@@ -163,3 +163,40 @@ async fn the_report_exports_as_self_contained_html_json_and_csv_anonymised() {
         .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::PermissionDenied);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_company_named_like_a_formula_stays_text_in_the_csv() {
+    use llo_proto::{IntegrationEvent, events::v1 as ev};
+    let app = TestApp::spawn().await;
+    let name = "=HYPERLINK(\"http://x\",\"klik\")";
+    let event = ev::OrganisationRegistered {
+        organisation_id: uuid::Uuid::now_v7().to_string(),
+        region: REGION.into(),
+        sector: crate::pilot::SECTOR.into(),
+        organisation_name: name.into(),
+        municipality: "Aalten".into(),
+        employee_count: 12,
+        occur_time: None,
+    };
+    app.feed(
+        &[crate::pilot::Recorded {
+            id: uuid::Uuid::now_v7(),
+            routing_key: ev::OrganisationRegistered::ROUTING_KEY,
+            payload: prost::Message::encode_to_vec(&event),
+        }],
+        1,
+    )
+    .await;
+    let (_, csv) = export(&mut app.manager().await, pb::ReportFormat::Csv).await;
+    let rows: Vec<Vec<String>> = csv.lines().map(fields).collect();
+    let subjects: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0] == "learning_hours_per_company")
+        .map(|r| r[1].as_str())
+        .collect();
+    assert!(!subjects.is_empty(), "{csv}");
+    assert!(
+        subjects.iter().all(|s| *s == format!("'{name}")),
+        "{subjects:?}"
+    );
+}
