@@ -2,7 +2,9 @@
 //! `request_id`, the use case runs once inside its transaction and its response is
 //! stored; a retry gets that response, and a reused id with a different request gets
 //! `ALREADY_EXISTS` (`REQUEST_ID_REUSED`). A concurrent retry waits on the first
-//! call's row lock and then replays its answer.
+//! call's row lock and then replays its answer. The answer is replayed only to a token
+//! of the same scope (roles, regions, organisation) as the first call's: a narrower
+//! token of the same subject is refused, since the replay skips the handler's checks.
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -43,10 +45,13 @@ impl RequestKey {
         let Some(key) = crate::fields::scoped_request_id(caller, request_id)? else {
             return Ok(None);
         };
+        // The caller's scope first, then the request: a replay compares both.
+        let mut scoped = scope(caller);
+        scoped.extend(request.encode_to_vec());
         Ok(Some(RequestKey {
             key,
             method,
-            request: request.encode_to_vec(),
+            request: scoped,
             about: None,
         }))
     }
@@ -109,6 +114,12 @@ async fn replay<R: prost::Message + Default>(
             ))
             .first(conn)
             .await?;
+    if method == key.method && request != key.request && same_request(&request, &key.request) {
+        return Err(ApiError::denied(
+            "this request_id was first used with a token of another scope (roles, regions, \
+             organisation): retry with that token, or send a new request_id",
+        ));
+    }
     if method != key.method || request != key.request {
         return Err(request_id_reused());
     }
@@ -117,6 +128,30 @@ async fn replay<R: prost::Message + Default>(
     })?;
     R::decode(response.as_slice())
         .map_err(|error| ApiError::Unexpected(anyhow::anyhow!("stored response: {error}")))
+}
+
+/// What a token may do, as bytes ending in a separator no role, region or id holds.
+fn scope(caller: &Caller) -> Vec<u8> {
+    let mut roles: Vec<&str> = caller.roles.iter().map(|r| r.as_str()).collect();
+    roles.sort_unstable();
+    let mut regions: Vec<&str> = caller.regions.iter().map(String::as_str).collect();
+    regions.sort_unstable();
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1e}",
+        roles.join(","),
+        regions.join(","),
+        caller.organisation_id.as_deref().unwrap_or_default()
+    )
+    .into_bytes()
+}
+
+/// The same request under another scope: the parts after the scope are equal.
+fn same_request(stored: &[u8], asked: &[u8]) -> bool {
+    let body = |bytes: &[u8]| -> Option<Vec<u8>> {
+        let at = bytes.iter().position(|b| *b == 0x1e)?;
+        Some(bytes[at + 1..].to_vec())
+    };
+    matches!((body(stored), body(asked)), (Some(a), Some(b)) if a == b)
 }
 
 /// The answer when a request id comes back with a different request.

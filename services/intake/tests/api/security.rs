@@ -364,3 +364,34 @@ fn the_readme_matrix_is_what_the_server_applies() {
         llo_chassis::auth_matrix::from_policy(llo_intake::access::POLICY)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_with_a_narrower_token_is_refused_not_answered_from_the_first_call() {
+    let app = TestApp::spawn().await;
+    let mut coach = app.coach().await;
+    let ours = register(&mut coach, "27272727").await;
+    let theirs = register(&mut coach, "28282828").await;
+    // A region-wide integrator enrols someone of `theirs`, with a request id.
+    let mut regional = app.as_role(Role::Integrator, REGION, None).await;
+    let mut request = crate::helpers::participant_request(&theirs.organisation_id, 3);
+    request.request_id = "scoped-1".into();
+    let first = regional
+        .enrol_participant(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    // The same subject with a token for `ours` only retries it: the stored answer (a
+    // person of another company, with name and e-mail) is not theirs to see.
+    let mut narrow = app
+        .as_role(Role::Integrator, REGION, Some(&ours.organisation_id))
+        .await;
+    let status = narrow.enrol_participant(request.clone()).await.unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    // The first token's retry still gets its answer.
+    let again = regional
+        .enrol_participant(request)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again, first);
+}
