@@ -1,7 +1,7 @@
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError,
-    auth::Caller,
+    auth::{Caller, Role},
     bus::record,
     idempotency::{self, RequestKey},
     packs::CostType,
@@ -113,6 +113,16 @@ pub async fn budget(
 ) -> Result<pb::GetBudgetResponse, ApiError> {
     let region_id = caller.region_or_only(&request.region)?;
     let asked = super::optional_id("organisation_id", &request.organisation_id)?;
+    // One company's use of public money is that company's figure: an evaluator sees the
+    // region's, never a company's on its own (the report's rules decide what is shown).
+    if asked.is_some()
+        && caller.own_organisation().is_none()
+        && !caller.has_any(&[Role::ProgrammeManager, Role::Coach])
+    {
+        return Err(ApiError::denied(
+            "an evaluator sees the region's use of the sources, not one company's",
+        ));
+    }
     // A company sees its own use of the sources.
     let organisation = caller.own_organisation().or(asked);
     let region = ctx

@@ -1412,3 +1412,34 @@ async fn a_held_workshop_proposes_each_facilitators_time_once() {
         .unwrap();
     assert_eq!(approved.state, pb::TimeEntryState::Approved as i32);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_evaluator_sees_the_regions_use_of_the_sources_not_one_companys() {
+    let app = TestApp::spawn().await;
+    let mut evaluator = app.client(Role::Evaluator, REGION).await;
+    let company = Uuid::now_v7().to_string();
+    let status = evaluator
+        .get_budget(pb::GetBudgetRequest {
+            region: REGION.into(),
+            organisation_id: company.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    evaluator
+        .get_budget(pb::GetBudgetRequest {
+            region: REGION.into(),
+            organisation_id: String::new(),
+        })
+        .await
+        .unwrap();
+    // The programme manager may look at one company's use.
+    app.manager()
+        .await
+        .get_budget(pb::GetBudgetRequest {
+            region: REGION.into(),
+            organisation_id: company,
+        })
+        .await
+        .unwrap();
+}
