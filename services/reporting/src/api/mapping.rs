@@ -156,7 +156,13 @@ pub fn progress(
             .map(|i| pb::InterventionSummary {
                 intervention_id: i.id.to_string(),
                 kind: i.kind.clone(),
-                dimension_id: i.dimension_id.clone(),
+                // An anonymised view does not show which dimensions a company works on:
+                // its weakest, from which a small scan would be read.
+                dimension_id: if rule.applies {
+                    String::new()
+                } else {
+                    i.dimension_id.clone()
+                },
                 planned_hours: i.planned_hours,
             })
             .collect(),

@@ -264,3 +264,37 @@ async fn at_the_same_occur_time_the_later_state_wins_whatever_the_order() {
     assert_eq!(state_count(&overview, pb::TrajectoryState::Active), 0);
     assert_eq!(state_count(&overview, pb::TrajectoryState::Proposed), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_anonymised_view_does_not_name_the_dimensions_a_company_works_on() {
+    let app = TestApp::spawn().await;
+    let pilot = Pilot::new();
+    app.feed(&pilot.events, distinct(&pilot.events)).await;
+    let progress = |mut client: Client, id: String| async move {
+        client
+            .get_organisation_progress(pb::GetOrganisationProgressRequest {
+                organisation_id: id,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let mut named = 0;
+    for company in &pilot.companies {
+        let full = progress(app.manager().await, company.id.clone()).await;
+        named += full
+            .interventions
+            .iter()
+            .filter(|i| !i.dimension_id.is_empty())
+            .count();
+        let anonymised = progress(app.evaluator().await, company.id.clone()).await;
+        assert_eq!(anonymised.interventions.len(), full.interventions.len());
+        assert!(
+            anonymised
+                .interventions
+                .iter()
+                .all(|i| i.dimension_id.is_empty())
+        );
+    }
+    assert!(named > 0, "the manager sees them");
+}

@@ -67,6 +67,21 @@ async fn sector_of(
     }
 }
 
+/// A trajectory as this caller may see it: an evaluator does not get the company's
+/// weakest dimensions (its priorities, the dimension each intervention works on), since
+/// a small company's scan would be read from them, as `GetAssessment` withholds it.
+fn for_caller(caller: &Caller, mut t: pb::Trajectory) -> pb::Trajectory {
+    let sees_the_company = caller.own_organisation().is_some()
+        || caller.has_any(&[Role::ProgrammeManager, Role::Coach]);
+    if !sees_the_company {
+        t.priority_dimension_ids.clear();
+        for i in &mut t.interventions {
+            i.dimension_id.clear();
+        }
+    }
+    t
+}
+
 /// A whole trajectory, as the API shows it.
 async fn full(
     conn: &mut AsyncPgConnection,
@@ -94,7 +109,7 @@ pub async fn get(
         _ => return Err(ApiError::not_found(format!("trajectory {id}"))),
     };
     Ok(pb::GetTrajectoryResponse {
-        trajectory: Some(full(&mut conn, &row).await?),
+        trajectory: Some(for_caller(caller, full(&mut conn, &row).await?)),
     })
 }
 
@@ -142,7 +157,7 @@ pub async fn list(
                 .iter()
                 .find(|(id, _, _)| *id == row.id)
                 .map_or((0, 0), |(_, n, m)| (*n, m.unwrap_or(0)));
-            mapping::trajectory(row, &interventions, coaching)
+            mapping::trajectory(row, &interventions, coaching).map(|t| for_caller(caller, t))
         })
         .collect::<Result<_, _>>()?;
     Ok(pb::ListTrajectoriesResponse {

@@ -1443,3 +1443,45 @@ async fn an_evaluator_sees_the_regions_use_of_the_sources_not_one_companys() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_evaluator_does_not_see_a_companys_weakest_dimensions() {
+    let app = TestApp::spawn().await;
+    let seeded = app.seed().await;
+    let get = |client: Client| {
+        let id = seeded.trajectory_id.clone();
+        async move {
+            client
+                .clone()
+                .get_trajectory(pb::GetTrajectoryRequest { trajectory_id: id })
+                .await
+                .unwrap()
+                .into_inner()
+                .trajectory
+                .unwrap()
+        }
+    };
+    let shown = get(app.manager().await).await;
+    assert_eq!(shown.priority_dimension_ids, ["leiderschap"]);
+    let evaluator = app.client(Role::Evaluator, REGION).await;
+    assert!(
+        get(evaluator.clone())
+            .await
+            .priority_dimension_ids
+            .is_empty()
+    );
+    let listed = evaluator
+        .clone()
+        .list_trajectories(pb::ListTrajectoriesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!listed.trajectories.is_empty());
+    assert!(
+        listed
+            .trajectories
+            .iter()
+            .all(|t| t.priority_dimension_ids.is_empty()
+                && t.interventions.iter().all(|i| i.dimension_id.is_empty()))
+    );
+}
