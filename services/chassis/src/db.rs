@@ -204,36 +204,23 @@ pub fn redact(url: &str) -> String {
 /// `$table` is the diesel schema module, `$row` a `Selectable` row.
 #[macro_export]
 macro_rules! find_by_id {
-    ($(#[$meta:meta])* $vis:vis fn $name:ident($table:ident) -> $row:ty) => {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($table:ident) -> $row:ty $(, $locked:ident)?) => {
         $(#[$meta])*
         $vis async fn $name(
             conn: &mut ::diesel_async::AsyncPgConnection,
             id: ::uuid::Uuid,
         ) -> ::diesel::QueryResult<::std::option::Option<$row>> {
             use ::diesel::{OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
-            let query = $table::table
-                .find(id)
-                .select(<$row>::as_select());
+            let query = $table::table.find(id).select(<$row>::as_select());
+            // `, locked`: FOR UPDATE.
+            $(let query = $crate::find_by_id!(@$locked query);)?
             ::diesel_async::RunQueryDsl::first(query, conn)
                 .await
                 .optional()
         }
     };
-    ($(#[$meta:meta])* $vis:vis fn $name:ident($table:ident) -> $row:ty, locked) => {
-        $(#[$meta])*
-        $vis async fn $name(
-            conn: &mut ::diesel_async::AsyncPgConnection,
-            id: ::uuid::Uuid,
-        ) -> ::diesel::QueryResult<::std::option::Option<$row>> {
-            use ::diesel::{OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
-            let query = $table::table
-                .find(id)
-                .select(<$row>::as_select())
-                .for_update();
-            ::diesel_async::RunQueryDsl::first(query, conn)
-                .await
-                .optional()
-        }
+    (@locked $query:ident) => {
+        $query.for_update()
     };
 }
 

@@ -13,7 +13,7 @@ mod schema;
 mod structure;
 mod types;
 
-pub use eligibility::{CostType, Eligibility, Evidence, grant_shares, pays};
+pub use eligibility::{CostType, Eligibility, Evidence, grant_shares, hours_cost, pays};
 pub use load::{Packs, Problem, check_files};
 pub use schema::{PackKind, schema, schema_file, schema_text};
 pub use types::*;

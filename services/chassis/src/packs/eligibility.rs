@@ -96,6 +96,17 @@ pub fn pays(eligibility: Option<&Eligibility>, cost: CostType) -> bool {
     eligibility.is_none_or(|e| e.eligible_costs.contains(&cost))
 }
 
+/// What hours cost, `(minutes, hourly rate in cents)` each at its own rate, rounded down
+/// to the cent once over all of them: trajectories' realisation and reporting's figures
+/// both price hours here, so they agree to the cent.
+pub fn hours_cost(hours: impl IntoIterator<Item = (i64, i64)>) -> i64 {
+    let minute_cents: i128 = hours
+        .into_iter()
+        .map(|(minutes, rate)| i128::from(minutes) * i128::from(rate))
+        .sum();
+    (minute_cents / 60) as i64
+}
+
 /// What a grant pays each participant of the collaboration, from each one's eligible
 /// costs: `percentage` of them, at most `participant_max` each, and when those shares
 /// add up to more than the collaboration's `cap`, each lowered in proportion. Trajectories'

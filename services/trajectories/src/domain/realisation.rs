@@ -3,7 +3,7 @@
 //! source's regulation, the grant that follows (its share of the eligible costs, within
 //! the caps per participant and per collaboration), and each rule of the regulation
 //! checked with its outcome.
-use llo_chassis::packs::{CostType, Eligibility, grant_shares};
+use llo_chassis::packs::{CostType, Eligibility, grant_shares, hours_cost};
 
 use super::{books::BudgetLine, funding::euros};
 
@@ -43,16 +43,6 @@ pub struct Hours {
     pub work_package: String,
     pub rate_cents: i64,
     pub minutes: i64,
-}
-
-/// What hours cost: each at the rate it was recorded at, rounded down to the cent once
-/// (so the sum of a work package's hours is exact however they were recorded).
-pub fn hours_cost<'a>(hours: impl IntoIterator<Item = &'a Hours>) -> i64 {
-    let minute_cents: i128 = hours
-        .into_iter()
-        .map(|h| i128::from(h.minutes) * i128::from(h.rate_cents))
-        .sum();
-    (minute_cents / 60) as i64
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,7 +284,7 @@ fn participant(p: &Participant, grant: &Grant<'_>) -> ParticipantRealisation {
                 .map_or(0, |l| l.planned_cost_cents(p.hourly_rate_cents));
             let hours = p.approved_hours.iter().filter(|h| h.work_package == wp);
             let minutes: i64 = hours.clone().map(|h| h.minutes).sum();
-            let hours_cost = hours_cost(hours);
+            let hours_cost = hours_cost(hours.map(|h| (h.minutes, h.rate_cents)));
             let invoices = p.approved_invoices.iter().filter(|(w, _, _)| *w == wp);
             let invoiced: i64 = invoices.clone().map(|(_, _, c)| c).sum();
             let eligible_invoiced: i64 = invoices

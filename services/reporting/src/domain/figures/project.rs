@@ -5,7 +5,7 @@
 //! nothing is suppressed; no participant's or person's own figure is shown.
 use std::collections::BTreeMap;
 
-use llo_chassis::packs::{CostType, grant_shares, pays};
+use llo_chassis::packs::{CostType, grant_shares, hours_cost, pays};
 
 use crate::domain::model::*;
 
@@ -37,18 +37,18 @@ pub struct ProjectCosts {
     pub not_eligible_cents: i64,
 }
 
-/// Costs of one participant on one work package. Hours are summed as minute-cents
-/// and divided once, as trajectories' realisation does, so the two agree to the cent.
+/// Costs of one participant on one work package: its hours `(minutes, rate)`, priced
+/// as trajectories' realisation prices them, and its invoices.
 #[derive(Default)]
 struct Realised {
-    hour_minute_cents: i128,
+    hours: Vec<(i64, i64)>,
     invoiced: i64,
     eligible_invoiced: i64,
 }
 
 impl Realised {
     fn hours(&self) -> i64 {
-        (self.hour_minute_cents / 60) as i64
+        hours_cost(self.hours.iter().copied())
     }
 }
 
@@ -91,7 +91,7 @@ pub fn project_costs(s: &Snapshot) -> Option<ProjectCosts> {
         let r = realised
             .entry((c.participant.as_str(), c.work_package.as_str()))
             .or_default();
-        r.hour_minute_cents += i128::from(c.minutes) * i128::from(c.hourly_rate_cents);
+        r.hours.push((c.minutes, c.hourly_rate_cents));
         r.invoiced += c.invoiced_cents;
         let paid = CostType::parse(&c.cost_type).is_some_and(|t| pays(eligibility, t));
         if paid {
