@@ -8,13 +8,12 @@ use llo_proto::{common::v1 as common, community::v1 as community, trajectories::
 
 use crate::helpers::{Suite, company, eventually, plan};
 
-fn at(offset: Duration) -> prost_types::Timestamp {
-    let when = std::time::SystemTime::now() + offset;
-    let seconds = when
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    prost_types::Timestamp { seconds, nanos: 0 }
+fn at(rfc3339: &str) -> prost_types::Timestamp {
+    let at: chrono::DateTime<chrono::Utc> = rfc3339.parse().unwrap();
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    }
 }
 
 fn workshop_activities(plan: &pb::DevelopmentPlan) -> Vec<&pb::LearningActivity> {
@@ -72,7 +71,7 @@ async fn attendance_in_the_community_lands_in_the_plan_once() {
         }
     })
     .await;
-    // Starts in a few seconds: attendance is recorded once it has started.
+    // Recorded afterwards, on the programme's calendar: held on 17 March 2022.
     let workshop = coach
         .schedule_workshop(community::ScheduleWorkshopRequest {
             request_id: "ws-1".into(),
@@ -80,8 +79,8 @@ async fn attendance_in_the_community_lands_in_the_plan_once() {
             theme: "instrumenten-leercultuur".into(),
             title: "Instrumenten voor een leercultuur".into(),
             description: "Werkplaats over leerinstrumenten".into(),
-            start_time: Some(at(Duration::from_secs(3))),
-            end_time: Some(at(Duration::from_secs(3 + 2 * 3600))),
+            start_time: Some(at("2022-03-17T13:00:00Z")),
+            end_time: Some(at("2022-03-17T15:00:00Z")),
             location: "Doetinchem".into(),
             online_url: String::new(),
             capacity: 10,
@@ -89,6 +88,7 @@ async fn attendance_in_the_community_lands_in_the_plan_once() {
             registration_cutoff_time: None,
             host_member_id: organisation.clone(),
             facilitator_ids: Vec::new(),
+            already_held: true,
         })
         .await
         .unwrap()
@@ -122,7 +122,6 @@ async fn attendance_in_the_community_lands_in_the_plan_once() {
                 attendance: attendance as i32,
                 hours_attended: 0.0,
             };
-            // Refused (WORKSHOP_NOT_STARTED) until the start has passed.
             async move { coach.record_attendance(request).await.ok() }
         })
         .await;
@@ -152,6 +151,11 @@ async fn attendance_in_the_community_lands_in_the_plan_once() {
     assert_eq!(activity.title, "Instrumenten voor een leercultuur");
     assert_eq!(activity.theme, "instrumenten-leercultuur");
     assert_eq!(activity.actual_hours, 2, "the workshop's two hours");
+    assert_eq!(
+        activity.complete_time,
+        Some(at("2022-03-17T13:00:00Z")),
+        "completed on the day it was held, not the day it was recorded"
+    );
 
     // The same attendance delivered again, under its own id and under a new one.
     let deliveries = attended_events.drain(Duration::from_secs(2)).await;

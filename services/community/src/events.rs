@@ -42,6 +42,7 @@ pub fn workshop_scheduled(row: &WorkshopRow) -> events::WorkshopScheduled {
         registration_cutoff_time: Some(timestamp(row.registration_closes_at)),
         occur_time: Some(timestamp(row.created_at)),
         facilitator_ids: row.facilitator_ids.clone(),
+        already_held: row.already_held,
     }
 }
 

@@ -39,6 +39,23 @@ impl Installation<'_> {
         )
     }
 
+    /// A workshop recorded afterwards was held within the programme's calendar, when the
+    /// region has one (one scheduled ahead may lie after it: the community goes on).
+    fn within_calendar(
+        &self,
+        f: &mut Fields,
+        region: Option<&str>,
+        start: chrono::DateTime<Utc>,
+        end: chrono::DateTime<Utc>,
+    ) {
+        let calendar = region.and_then(|r| self.0.region(r)?.calendar.as_ref());
+        for (field, at) in [("start_time", start), ("end_time", end)] {
+            if let Some(Err(why)) = calendar.map(|c| c.check(at)) {
+                f.add(field, why);
+            }
+        }
+    }
+
     /// A region field: present and installed.
     fn region(&self, value: &str) -> Result<Region, String> {
         let region = Name::required(value)?;
@@ -150,10 +167,14 @@ impl TryFrom<(pb::ScheduleWorkshopRequest, Installation<'_>)> for ScheduleWorksh
             optional_instant(r.registration_cutoff_time.as_ref()),
         );
         if let (Some(start), Some(end)) = (starts_at, ends_at) {
+            let now = Utc::now();
             for (field, description) in
-                rules::workshop_times(Utc::now(), start, end, cutoff.flatten())
+                rules::workshop_times(now, start, end, cutoff.flatten(), r.already_held)
             {
                 f.add(field, description);
+            }
+            if r.already_held {
+                installation.within_calendar(&mut f, region.as_deref(), start, end);
             }
         }
         let location = f.take("location", Name::optional(&r.location));
@@ -216,6 +237,7 @@ impl TryFrom<(pb::ScheduleWorkshopRequest, Installation<'_>)> for ScheduleWorksh
             seats_per_company,
             host_member_id,
             facilitator_ids,
+            already_held: r.already_held,
         })
     }
 }

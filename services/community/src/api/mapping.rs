@@ -177,6 +177,7 @@ pub fn workshop(row: &WorkshopRow, figures: Figures) -> pb::Workshop {
         registration_cutoff_time: Some(timestamp(row.registration_closes_at)),
         host_member_id: row.host_member_id.to_string(),
         facilitator_ids: row.facilitator_ids.clone(),
+        already_held: row.already_held,
         status: status as i32,
         cancel_reason: row.cancel_reason.clone().unwrap_or_default(),
         booked_count: count(figures.booked),

@@ -62,6 +62,7 @@ pub async fn schedule(
                 host_member_id: host.id,
                 status: WorkshopStatus::Scheduled.as_str(),
                 facilitator_ids: &command.facilitator_ids,
+                already_held: command.already_held,
             };
             let row = workshops::insert(conn, &new).await?;
             record(conn, &events::workshop_scheduled(&row)).await?;

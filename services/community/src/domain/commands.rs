@@ -51,6 +51,8 @@ pub struct ScheduleWorkshop {
     pub host_member_id: Uuid,
     /// The people who run it: ids, never names.
     pub facilitator_ids: Vec<String>,
+    /// Recorded afterwards: held already, on a day of the programme's calendar.
+    pub already_held: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -11,16 +11,23 @@ pub const MAX_QUERY: usize = 200;
 /// The longest workshop (7 days), in minutes.
 pub const MAX_WORKSHOP_MINUTES: i64 = 7 * 24 * 60;
 
-/// The times of a workshop: start before end, in the future, at most 7 days long, the
-/// cut-off no later than the start. Returns the violations as (field, message).
+/// The times of a workshop: start before end, at most 7 days long, the cut-off no later
+/// than the start; one scheduled ahead starts in the future, one recorded afterwards
+/// (`already_held`) has ended. Returns the violations as (field, message).
 pub fn workshop_times(
     now: DateTime<Utc>,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     cutoff: Option<DateTime<Utc>>,
+    already_held: bool,
 ) -> Vec<(&'static str, String)> {
     let mut violations = Vec::new();
-    if start <= now {
+    if already_held && end > now {
+        violations.push((
+            "end_time",
+            "must lie in the past for a workshop recorded as held".to_owned(),
+        ));
+    } else if !already_held && start <= now {
         violations.push(("start_time", "must be in the future".to_owned()));
     }
     if end <= start {
@@ -95,9 +102,11 @@ mod tests {
     fn workshop_times_are_checked_together() {
         let now = Utc::now();
         let hour = chrono::Duration::hours(1);
-        assert!(workshop_times(now, now + hour, now + hour * 3, None).is_empty());
-        assert!(workshop_times(now, now + hour, now + hour * 3, Some(now + hour)).is_empty());
-        let fields: Vec<_> = workshop_times(now, now - hour, now - hour * 2, Some(now))
+        assert!(workshop_times(now, now + hour, now + hour * 3, None, false).is_empty());
+        assert!(
+            workshop_times(now, now + hour, now + hour * 3, Some(now + hour), false).is_empty()
+        );
+        let fields: Vec<_> = workshop_times(now, now - hour, now - hour * 2, Some(now), false)
             .into_iter()
             .map(|(f, _)| f)
             .collect();
@@ -106,9 +115,9 @@ mod tests {
             ["start_time", "end_time", "registration_cutoff_time"]
         );
         let week = chrono::Duration::minutes(MAX_WORKSHOP_MINUTES);
-        assert!(workshop_times(now, now + hour, now + hour + week, None).is_empty());
+        assert!(workshop_times(now, now + hour, now + hour + week, None, false).is_empty());
         assert_eq!(
-            workshop_times(now, now + hour, now + hour * 2 + week, None),
+            workshop_times(now, now + hour, now + hour * 2 + week, None, false),
             [("end_time", "a workshop lasts at most 7 days".to_owned())]
         );
     }
@@ -120,7 +129,7 @@ mod tests {
         let start = now + minute;
         let week = chrono::Duration::days(7);
         let fields = |start, end, cutoff| -> Vec<&'static str> {
-            workshop_times(now, start, end, cutoff)
+            workshop_times(now, start, end, cutoff, false)
                 .into_iter()
                 .map(|(f, _)| f)
                 .collect()
@@ -129,7 +138,7 @@ mod tests {
         assert!(fields(start, start + week, Some(start)).is_empty());
         assert_eq!(fields(start, start, None), ["end_time"]);
         assert_eq!(
-            workshop_times(now, start, start + week + minute, None),
+            workshop_times(now, start, start + week + minute, None, false),
             [("end_time", "a workshop lasts at most 7 days".to_owned())]
         );
         assert_eq!(
@@ -152,6 +161,28 @@ mod tests {
         assert_eq!(
             minutes_attended(Attendance::Fully, 0.0, i64::from(i32::MAX) + 1),
             Err("is too large".into())
+        );
+    }
+
+    #[test]
+    fn a_workshop_recorded_as_held_has_ended_and_may_lie_years_back() {
+        let now = Utc::now();
+        let hour = chrono::Duration::hours(1);
+        let years_back = now - chrono::Duration::days(700);
+        assert!(workshop_times(now, years_back, years_back + hour * 2, None, true).is_empty());
+        assert!(workshop_times(now, now - hour * 2, now, None, true).is_empty());
+        // Still going, or ahead: not held yet.
+        for (start, end) in [(now - hour, now + hour), (now + hour, now + hour * 2)] {
+            let fields: Vec<_> = workshop_times(now, start, end, None, true)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect();
+            assert_eq!(fields, ["end_time"]);
+        }
+        // The other rules hold as they do ahead.
+        assert_eq!(
+            workshop_times(now, years_back, years_back, None, true)[0].0,
+            "end_time"
         );
     }
 }

@@ -14,6 +14,9 @@ pub struct Workshop {
     pub status: WorkshopStatus,
     pub starts_at: DateTime<Utc>,
     pub registration_closes_at: DateTime<Utc>,
+    /// Recorded afterwards: its registrations and attendance are records of what
+    /// happened, so the clock's cut-off and start do not apply to them.
+    pub already_held: bool,
 }
 
 fn cancelled() -> Refused {
@@ -37,8 +40,8 @@ pub fn may_cancel(workshop: Workshop, now: DateTime<Utc>) -> Result<(), Refused>
     Ok(())
 }
 
-/// A registration needs a scheduled workshop, before its cut-off, in the participant's
-/// own region.
+/// A registration needs a scheduled workshop, before its cut-off (unless it is the record
+/// of one held already), in the participant's own region.
 pub fn may_register(
     workshop: Workshop,
     now: DateTime<Utc>,
@@ -47,7 +50,7 @@ pub fn may_register(
     if workshop.status == WorkshopStatus::Cancelled {
         return Err(cancelled());
     }
-    if now >= workshop.registration_closes_at {
+    if now >= workshop.registration_closes_at && !workshop.already_held {
         return Err(Refused::new(
             "REGISTRATION_CLOSED",
             "registration for this workshop has closed",
@@ -77,11 +80,13 @@ pub fn may_record_attendance(workshop: Workshop, now: DateTime<Utc>) -> Result<(
 }
 
 /// Does cancelling a registration that was `from` pass its seat on to the first one
-/// waiting? Only a booked seat of a scheduled workshop, before the cut-off and the start.
+/// waiting? Only a booked seat of a scheduled workshop, before the cut-off and the start
+/// (in a record of one held already, as it did then).
 pub fn passes_seat_on(workshop: Workshop, from: Status, now: DateTime<Utc>) -> bool {
     from == Status::Booked
         && workshop.status == WorkshopStatus::Scheduled
-        && promotes(now, workshop.registration_closes_at, workshop.starts_at)
+        && (workshop.already_held
+            || promotes(now, workshop.registration_closes_at, workshop.starts_at))
 }
 
 #[cfg(test)]
@@ -95,6 +100,7 @@ mod tests {
             status,
             starts_at: now + hour * 2,
             registration_closes_at: now + hour,
+            already_held: false,
         };
         (workshop, now)
     }
@@ -149,5 +155,32 @@ mod tests {
         assert!(!passes_seat_on(w, Status::Booked, w.registration_closes_at));
         let (w, now) = workshop(WorkshopStatus::Cancelled);
         assert!(!passes_seat_on(w, Status::Booked, now));
+    }
+
+    #[test]
+    fn a_workshop_recorded_as_held_takes_its_records_whatever_the_clock() {
+        let now = Utc::now();
+        let long_ago = now - chrono::Duration::days(600);
+        let held = Workshop {
+            status: WorkshopStatus::Scheduled,
+            starts_at: long_ago,
+            registration_closes_at: long_ago,
+            already_held: true,
+        };
+        assert!(may_register(held, now, true).is_ok());
+        assert!(may_record_attendance(held, now).is_ok());
+        assert!(passes_seat_on(held, Status::Booked, now));
+        assert!(!passes_seat_on(held, Status::WaitListed, now));
+        assert_eq!(reason(may_register(held, now, false)), "OTHER_REGION");
+        assert_eq!(reason(may_cancel(held, now)), "WORKSHOP_STARTED");
+        let as_scheduled_ahead = Workshop {
+            already_held: false,
+            ..held
+        };
+        assert_eq!(
+            reason(may_register(as_scheduled_ahead, now, true)),
+            "REGISTRATION_CLOSED"
+        );
+        assert!(!passes_seat_on(as_scheduled_ahead, Status::Booked, now));
     }
 }

@@ -43,6 +43,7 @@ diesel::table! {
         created_at -> Timestamptz,
         cancelled_at -> Nullable<Timestamptz>,
         facilitator_ids -> Array<Text>,
+        already_held -> Bool,
     }
 }
 

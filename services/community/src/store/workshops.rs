@@ -34,6 +34,7 @@ pub struct WorkshopRow {
     pub created_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub facilitator_ids: Vec<String>,
+    pub already_held: bool,
 }
 
 impl WorkshopRow {
@@ -47,6 +48,7 @@ impl WorkshopRow {
             status: self.status,
             starts_at: self.starts_at,
             registration_closes_at: self.registration_closes_at,
+            already_held: self.already_held,
         }
     }
 }
@@ -69,6 +71,7 @@ pub struct NewWorkshop<'a> {
     pub host_member_id: Uuid,
     pub status: &'a str,
     pub facilitator_ids: &'a [String],
+    pub already_held: bool,
 }
 
 pub async fn insert(

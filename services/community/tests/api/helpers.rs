@@ -172,6 +172,7 @@ pub fn workshop_request(
         registration_cutoff_time: Some(in_hours(24)),
         host_member_id: host.into(),
         facilitator_ids: vec!["test-coach".into()],
+        already_held: false,
     }
 }
 

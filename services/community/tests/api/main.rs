@@ -4,6 +4,7 @@
 //! would, so these tests need no other service.
 mod attendance;
 mod erasure;
+mod held;
 mod helpers;
 mod knowledge;
 mod members;

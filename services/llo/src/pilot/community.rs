@@ -1,16 +1,17 @@
 //! Phase three, the learning community: the programme's partners join (the companies
 //! joined by themselves when intake registered them), workshops on the sector pack's
-//! community themes, the one held during the demo full with a wait list, a cancellation
-//! that promotes the first one waiting, attendance and feedback, knowledge items from the
-//! companies and a search that finds part of a compound word. At the end, the
-//! development plan of one attendee as trajectories reports it.
+//! community themes: the one held on the programme's calendar is recorded afterwards,
+//! full with a wait list, a cancellation that promoted the first one waiting, attendance
+//! and feedback; the others are scheduled ahead. Then knowledge items from the companies
+//! and a search that finds part of a compound word. At the end, the development plan of
+//! one attendee as trajectories reports it.
 //!
 //! Every mutating call carries a request id, so a second run replays instead of
-//! failing. Workshops are looked up by title first: a workshop must start in the
-//! future when it is scheduled, so a second run reuses the first run's workshops.
+//! failing. Workshops are looked up by title first, so a second run reuses the first
+//! run's workshops (one scheduled ahead must start in the future when it is scheduled).
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use llo_chassis::telemetry::ClientContext;
 use llo_proto::{
     common::v1::{self as common, CommunityMemberType, WorkshopAttendance},
@@ -27,8 +28,8 @@ use super::{
 
 pub type Community = CommunityServiceClient<InterceptedService<Channel, ClientContext>>;
 
-/// How long after scheduling the held workshop starts (registration closes then).
-const HELD_LEAD: TimeDelta = TimeDelta::seconds(8);
+/// When a workshop starts on its day: 13:00 UTC.
+const START_HOUR: u32 = 13;
 /// How long a workshop lasts.
 const LENGTH: TimeDelta = TimeDelta::hours(2);
 /// The held workshop's attendees by turn: the fifth does not show up, the seventh
@@ -99,12 +100,13 @@ pub async fn run(
         workshops.push(workshop.workshop_id);
     }
 
-    // The workshop held now: more registrations than seats, one cancellation.
-    let plan = data
+    // The workshop held on the calendar, recorded afterwards: more registrations than
+    // seats, one cancellation.
+    let (plan, day) = data
         .held_workshop()
-        .ok_or_else(|| anyhow::anyhow!("the demo file has no workshop held now"))?;
+        .ok_or_else(|| anyhow::anyhow!("the demo file has no workshop with held_on"))?;
     let people = held_participants(enrolled, plan.registrations);
-    let held = held_workshop(community, region, plan, &host(&plan.host), people.len()).await?;
+    let held = held_workshop(community, region, plan, day, &host(&plan.host)).await?;
     let mut bookings: Vec<Booking> = Vec::new();
     for (person, company) in people {
         let registration = register(community, &held.workshop_id, person).await?;
@@ -114,7 +116,8 @@ pub async fn run(
         |r: &pb::Registration| r.status == common::WorkshopRegistrationStatus::Booked as i32;
     let booked = bookings.iter().filter(|(r, ..)| is_booked(r)).count();
     say!(
-        "\n{} (capacity {}): {} registrations, {booked} booked, {} wait-listed",
+        "\n{} (held {day}, recorded afterwards; capacity {}): {} registrations, {booked} \
+         booked, {} wait-listed",
         held.title,
         held.capacity,
         bookings.len(),
@@ -125,7 +128,6 @@ pub async fn run(
     } else {
         cancel_one(community, &bookings, &plan.cancellation_reason).await?
     };
-    wait_for_start(&held).await;
     let attendees: Vec<&Booking> = bookings
         .iter()
         .filter(|(r, ..)| {
@@ -277,13 +279,14 @@ async fn find_workshop(
         .collect())
 }
 
+/// Schedules the workshop (`already_held`: records it afterwards).
 async fn schedule(
     community: &mut Community,
     region: &str,
     plan: &WorkshopData,
     host: &str,
     request_id: String,
-    start: DateTime<Utc>,
+    (start, already_held): (DateTime<Utc>, bool),
 ) -> anyhow::Result<pb::Workshop> {
     community
         .schedule_workshop(pb::ScheduleWorkshopRequest {
@@ -301,6 +304,7 @@ async fn schedule(
             registration_cutoff_time: None,
             host_member_id: host.into(),
             facilitator_ids: Vec::new(),
+            already_held,
         })
         .await?
         .into_inner()
@@ -322,49 +326,34 @@ async fn later_workshop(
     {
         return Ok(existing);
     }
-    let today = Utc::now()
-        .date_naive()
-        .and_hms_opt(13, 0, 0)
-        .map(|t| t.and_utc())
-        .unwrap_or_else(Utc::now);
-    let start = today + TimeDelta::weeks(plan.weeks_ahead);
+    let start = at_start_hour(Utc::now().date_naive()) + TimeDelta::weeks(plan.weeks_ahead);
     let request_id = format!("demo-workshop-{region}-{}", plan.theme);
-    schedule(community, region, plan, host, request_id, start).await
+    schedule(community, region, plan, host, request_id, (start, false)).await
 }
 
-/// The workshop held during the demo: an earlier run's when it got its registrations
-/// (everything after replays), else a new one starting in a few seconds.
+fn at_start_hour(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() + TimeDelta::hours(START_HOUR.into())
+}
+
+/// The workshop held on `day`, recorded afterwards (an earlier run's record when there
+/// is one).
 async fn held_workshop(
     community: &mut Community,
     region: &str,
     plan: &WorkshopData,
+    day: NaiveDate,
     host: &str,
-    registrations_wanted: usize,
 ) -> anyhow::Result<pb::Workshop> {
-    for workshop in find_workshop(community, region, plan).await? {
-        let registrations = community
-            .list_registrations(pb::ListRegistrationsRequest {
-                workshop_id: workshop.workshop_id.clone(),
-                page_size: 100,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .registrations;
-        let open_long_enough = time(&workshop.registration_cutoff_time)
-            .is_some_and(|cutoff| cutoff > Utc::now() + TimeDelta::seconds(3));
-        if registrations.len() >= registrations_wanted || open_long_enough {
-            return Ok(workshop);
-        }
+    let start = at_start_hour(day);
+    let recorded = find_workshop(community, region, plan)
+        .await?
+        .into_iter()
+        .find(|w| w.already_held && time(&w.start_time) == Some(start));
+    if let Some(recorded) = recorded {
+        return Ok(recorded);
     }
-    let start = Utc::now() + HELD_LEAD;
-    // The start is part of the request: a new one each time one is needed.
-    let request_id = format!(
-        "demo-workshop-{region}-{}-{}",
-        plan.theme,
-        start.timestamp()
-    );
-    schedule(community, region, plan, host, request_id, start).await
+    let request_id = format!("demo-workshop-{region}-{}-{day}", plan.theme);
+    schedule(community, region, plan, host, request_id, (start, true)).await
 }
 
 /// `wanted` people for the held workshop (two per company when the file gives no
@@ -469,20 +458,6 @@ async fn cancel_one(
     )))
 }
 
-/// Attendance can only be recorded once the workshop has started.
-async fn wait_for_start(workshop: &pb::Workshop) {
-    let wait = time(&workshop.start_time).map_or(Duration::ZERO, |s| {
-        (s - Utc::now()).to_std().unwrap_or(Duration::ZERO)
-    });
-    if !wait.is_zero() {
-        say!(
-            "  (waiting {:.0} s for the workshop to start)",
-            wait.as_secs_f64().ceil()
-        );
-        tokio::time::sleep(wait + Duration::from_millis(300)).await;
-    }
-}
-
 /// Records everyone's attendance and the attendees' feedback. Returns who attended
 /// and the first one who stayed the whole workshop.
 async fn attend<'a>(
@@ -546,18 +521,8 @@ async fn record_attendance(
         attendance: attendance as i32,
         hours_attended: hours,
     };
-    let mut attempts = 0;
-    loop {
-        match community.record_attendance(request.clone()).await {
-            Ok(_) => return Ok(()),
-            // The clocks of the demo and the service may differ by a moment.
-            Err(status) if status.code() == Code::FailedPrecondition && attempts < 10 => {
-                attempts += 1;
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(status) => return Err(status.into()),
-        }
-    }
+    community.record_attendance(request).await?;
+    Ok(())
 }
 
 async fn get_workshop(community: &mut Community, id: &str) -> anyhow::Result<pb::Workshop> {

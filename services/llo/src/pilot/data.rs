@@ -171,12 +171,17 @@ pub struct WorkshopData {
     pub capacity: i32,
     #[serde(default)]
     pub seats_per_company: i32,
-    /// 0: held during the demo; else scheduled this many weeks ahead.
+    /// The day it was held (on the programme's calendar, in the past): the pilot records
+    /// it afterwards with its registrations, the cancellation, attendance and feedback.
+    #[serde(default)]
+    pub held_on: Option<chrono::NaiveDate>,
+    /// Else: scheduled this many weeks ahead of today, a few people registering.
+    #[serde(default)]
     pub weeks_ahead: i64,
-    /// How many people register for the workshop held during the demo.
+    /// How many people registered for the held workshop.
     #[serde(default)]
     pub registrations: usize,
-    /// Why one booked person cancels (the held workshop; none cancels when empty).
+    /// Why one booked person cancelled (the held workshop; none cancels when empty).
     #[serde(default)]
     pub cancellation_reason: String,
 }
@@ -202,9 +207,11 @@ pub struct KnowledgeData {
 }
 
 impl DemoData {
-    /// The workshop held during the demo.
-    pub fn held_workshop(&self) -> Option<&WorkshopData> {
-        self.workshops.iter().find(|w| w.weeks_ahead == 0)
+    /// The workshop held on the programme's calendar, recorded afterwards.
+    pub fn held_workshop(&self) -> Option<(&WorkshopData, chrono::NaiveDate)> {
+        self.workshops
+            .iter()
+            .find_map(|w| w.held_on.map(|day| (w, day)))
     }
 
     /// The synthetic name (given, family) of company `company`'s `n`th employee.
@@ -269,6 +276,7 @@ pub fn load(path: &Path, region: &str, packs_dir: &Path) -> anyhow::Result<Pilot
         .ok_or_else(|| anyhow::anyhow!("no sector pack {sector_id}"))?;
     let mut problems = shape_problems(&data);
     problems.extend(theme_problems(&data, &packs, region, &sector));
+    problems.extend(calendar_problems(&data, &region_pack));
     anyhow::ensure!(
         problems.is_empty(),
         "demo file {}: what the pilot or the services would refuse:\n  {}",
@@ -295,10 +303,19 @@ fn shape_problems(data: &DemoData) -> Vec<String> {
     require(!data.coaches.is_empty(), "coaches: none");
     require(!data.coaching_topics.is_empty(), "coaching_topics: none");
     require(
-        data.workshops.iter().filter(|w| w.weeks_ahead == 0).count() == 1,
-        "workshops: exactly one must have weeks_ahead = 0 (the one held during the demo)",
+        data.workshops
+            .iter()
+            .filter(|w| w.held_on.is_some())
+            .count()
+            == 1,
+        "workshops: exactly one must have held_on (the one recorded afterwards)",
     );
     for (i, workshop) in data.workshops.iter().enumerate() {
+        if workshop.held_on.is_none() && workshop.weeks_ahead < 1 {
+            problems.push(format!(
+                "workshops[{i}]: held_on (a day it was held) or weeks_ahead (1 or more)"
+            ));
+        }
         if !data.partners.iter().any(|p| p.key == workshop.host) {
             problems.push(format!(
                 "workshops[{i}].host: {:?} is not a partner's key",
@@ -324,6 +341,32 @@ fn shape_problems(data: &DemoData) -> Vec<String> {
             problems.push(format!(
                 "knowledge[{i}].company: {} is not an index in companies",
                 item.company
+            ));
+        }
+    }
+    problems
+}
+
+/// The days the services would refuse, as `key: reason`: a workshop is held in the past
+/// and within the region's programme calendar.
+fn calendar_problems(data: &DemoData, region: &RegionPack) -> Vec<String> {
+    let today = chrono::Utc::now().date_naive();
+    let mut problems = Vec::new();
+    for (i, workshop) in data.workshops.iter().enumerate() {
+        let Some(day) = workshop.held_on else {
+            continue;
+        };
+        let noon = day.and_hms_opt(12, 0, 0).map(|t| t.and_utc());
+        let outside = region
+            .calendar
+            .as_ref()
+            .zip(noon)
+            .and_then(|(calendar, noon)| calendar.check(noon).err());
+        if let Some(why) = outside {
+            problems.push(format!("workshops[{i}].held_on: {day} {why}"));
+        } else if day >= today {
+            problems.push(format!(
+                "workshops[{i}].held_on: {day} lies not in the past"
             ));
         }
     }
@@ -446,6 +489,19 @@ mod tests {
             regions.push(region);
         }
         assert!(regions.contains(&"achterhoek".to_owned()), "{regions:?}");
+    }
+
+    #[test]
+    fn a_workshop_held_outside_the_programme_is_refused_naming_it() {
+        let error = load_edited(
+            "achterhoek",
+            "held_on = \"2022-03-17\"",
+            "held_on = \"2023-03-17\"",
+        );
+        assert!(
+            error.contains("workshops[0].held_on: 2023-03-17 lies after the programme's end"),
+            "{error}"
+        );
     }
 
     #[test]
