@@ -146,10 +146,15 @@ impl TestEnv {
 
     /// A development token, as `llo token` mints it.
     pub fn token(&self, role: Role, region: &str, organisation_id: Option<&str>) -> String {
+        self.token_in(role, &[region], organisation_id)
+    }
+
+    /// A development token covering several regions.
+    pub fn token_in(&self, role: Role, regions: &[&str], organisation_id: Option<&str>) -> String {
         let request = TokenRequest {
             subject: format!("test-{}", role.as_str()),
             roles: vec![role],
-            regions: vec![region.to_owned()],
+            regions: regions.iter().map(|r| (*r).to_owned()).collect(),
             organisation_id: organisation_id.map(str::to_owned),
             issuer: "llo".into(),
             audience: "llo-suite".into(),

@@ -2,7 +2,7 @@ use chrono::Utc;
 use diesel_async::AsyncConnection as _;
 use llo_chassis::{
     ApiError, Violations,
-    auth::Caller,
+    auth::{Caller, Role},
     bus::{OutboxEvent, record, record_all},
     fields::{non_empty, optional_id, parse_id},
     idempotency::{self, RequestKey},
@@ -75,16 +75,29 @@ pub async fn schedule(
     .await
 }
 
-/// The workshop with its current figures.
+/// The workshop with its current figures, as `caller` may see them.
 pub async fn with_figures(
     conn: &mut diesel_async::AsyncPgConnection,
+    caller: &Caller,
     row: &WorkshopRow,
 ) -> Result<pb::Workshop, ApiError> {
     let figures = workshops::figures(conn, &[row.id]).await?;
-    Ok(mapping::workshop(
-        row,
-        figures.get(&row.id).copied().unwrap_or_default(),
+    Ok(for_caller(
+        caller,
+        mapping::workshop(row, figures.get(&row.id).copied().unwrap_or_default()),
     ))
+}
+
+/// The ratings are for those who run the programme: one rating is one person's, and
+/// polling the average as the count grows gives each new one, so company HR, integrators
+/// and evaluators get neither the average nor the count (the report's feedback figure is
+/// region-wide and anonymised).
+fn for_caller(caller: &Caller, mut workshop: pb::Workshop) -> pb::Workshop {
+    if !caller.has_any(&[Role::ProgrammeManager, Role::Coach]) {
+        workshop.average_rating = 0.0;
+        workshop.feedback_count = 0;
+    }
+    workshop
 }
 
 pub async fn get(
@@ -96,7 +109,7 @@ pub async fn get(
     let mut conn = ctx.pool.get().await?;
     let row = visible_workshop(&mut conn, caller, id, false).await?;
     Ok(pb::GetWorkshopResponse {
-        workshop: Some(with_figures(&mut conn, &row).await?),
+        workshop: Some(with_figures(&mut conn, caller, &row).await?),
     })
 }
 
@@ -142,7 +155,10 @@ pub async fn list(
     Ok(pb::ListWorkshopsResponse {
         workshops: rows
             .iter()
-            .map(|r| mapping::workshop(r, figures.get(&r.id).copied().unwrap_or_default()))
+            .map(|r| {
+                let figures = figures.get(&r.id).copied().unwrap_or_default();
+                for_caller(caller, mapping::workshop(r, figures))
+            })
             .collect(),
         next_page_token,
     })
@@ -189,7 +205,7 @@ pub async fn cancel(
             record_all(conn, &outbox).await?;
             debug_assert!(closed.iter().all(|r| r.status == Status::Cancelled));
             Ok(pb::CancelWorkshopResponse {
-                workshop: Some(with_figures(conn, &workshop).await?),
+                workshop: Some(with_figures(conn, caller, &workshop).await?),
                 cancelled_registration_ids: closed.iter().map(|r| r.id.to_string()).collect(),
             })
         })

@@ -1,3 +1,4 @@
+use llo_chassis::auth::Role;
 use llo_proto::{common::v1 as common, community::v1 as pb, events::v1 as events};
 use prost::Message as _;
 use tonic::Code;
@@ -194,6 +195,36 @@ async fn attendance_is_announced_with_what_a_plan_needs_and_feedback_comes_once_
         .unwrap();
     assert_eq!((figures.attended_count, figures.feedback_count), (2, 2));
     assert_eq!(figures.average_rating, 4.5);
+
+    // Issue 22, finding 6: one rating is one person's; those who do not run the
+    // programme see neither the average nor the count, in a workshop or a listing.
+    let mut others = vec![
+        app.as_role(Role::Evaluator, REGION, None).await,
+        app.as_role(Role::Integrator, REGION, None).await,
+    ];
+    others.push(app.as_role(Role::CompanyHr, REGION, Some(&company)).await);
+    for client in &mut others {
+        let one = client
+            .get_workshop(pb::GetWorkshopRequest {
+                workshop_id: workshop.workshop_id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .workshop
+            .unwrap();
+        let listed = client
+            .list_workshops(pb::ListWorkshopsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .workshops;
+        assert_eq!(listed.len(), 1);
+        for shown in [&one, &listed[0]] {
+            assert_eq!((shown.feedback_count, shown.average_rating), (0, 0.0));
+            assert_eq!(shown.attended_count, 2, "attendance is no one's rating");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

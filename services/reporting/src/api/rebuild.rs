@@ -20,6 +20,27 @@ fn failed(error: HandleError) -> ApiError {
     ApiError::Unexpected(anyhow::anyhow!("rebuild: {error}"))
 }
 
+/// A rebuild empties every region's read models at once, so only a programme manager
+/// of the whole installation may start it, not one of a single region.
+fn covers_every_region(ctx: &Context, caller: &Caller) -> Result<(), ApiError> {
+    let mut missing: Vec<&str> = ctx
+        .packs
+        .regions
+        .keys()
+        .map(String::as_str)
+        .filter(|r| !caller.may_see_region(r))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    missing.sort_unstable();
+    Err(ApiError::denied(format!(
+        "a rebuild empties every region's read models: the token must cover every region of \
+         this installation, and lacks {}",
+        missing.join(", ")
+    )))
+}
+
 pub async fn rebuild(
     ctx: &Context,
     caller: &Caller,
@@ -28,6 +49,7 @@ pub async fn rebuild(
     let key = RequestKey::new(caller, "RebuildReadModels", &request.request_id, &request);
     let RebuildReadModels = RebuildReadModels::try_from(request)?;
     let key = key?;
+    covers_every_region(ctx, caller)?;
     let mut conn = ctx.pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {

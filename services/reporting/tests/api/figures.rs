@@ -190,7 +190,24 @@ async fn a_rebuild_from_the_copy_gives_identical_figures() {
     .await;
     assert_ne!(all_figures(&app, &ids).await, before);
 
-    let mut manager = app.manager().await;
+    // Issue 22, finding 12: a manager of one region may not empty every region's.
+    let status = app
+        .manager()
+        .await
+        .rebuild_read_models(pb::RebuildReadModelsRequest {
+            request_id: "rebuild-0".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
+    assert!(status.message().contains("lacks twente"), "{status:?}");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM rm_organisations")
+            .await,
+        4
+    );
+
+    let mut manager = app.installation_manager().await;
     let answer = manager
         .rebuild_read_models(pb::RebuildReadModelsRequest {
             request_id: "rebuild-1".into(),

@@ -36,6 +36,14 @@ impl TestApp {
         self.as_role(Role::ProgrammeManager, REGION, None).await
     }
 
+    /// A programme manager of every region installed (what a rebuild needs).
+    pub async fn installation_manager(&self) -> Client {
+        let packs = llo_chassis::packs::Packs::load(&llo_chassis::testing::packs_dir()).unwrap();
+        let regions: Vec<&str> = packs.regions.keys().map(String::as_str).collect();
+        let token = self.env.token_in(Role::ProgrammeManager, &regions, None);
+        Client::new(self.authorised(Some(token)).await)
+    }
+
     pub async fn evaluator(&self) -> Client {
         self.as_role(Role::Evaluator, REGION, None).await
     }

@@ -198,7 +198,8 @@ async fn the_report_shows_the_project_costs_per_work_package_and_the_grant_they_
     );
 
     // A rebuild from reporting's copy gives the same section.
-    manager
+    app.installation_manager()
+        .await
         .rebuild_read_models(pb::RebuildReadModelsRequest {
             request_id: "rebuild-project".into(),
         })

@@ -20,6 +20,39 @@ pub struct Plans {
     pub participation_total: Cell,
     pub funding: HashMap<Uuid, Cell>,
     pub funding_total: Cell,
+    /// A company's figures about some of its people, planned by the people each
+    /// describes (the region's totals of each are published): its UWV referrals, its
+    /// planned learning (people with a planned activity) and its completed learning
+    /// (people who completed one). One person's hours are never a company's row.
+    pub referrals: HashMap<Uuid, Cell>,
+    pub planning: HashMap<Uuid, Cell>,
+    pub completion: HashMap<Uuid, Cell>,
+}
+
+impl Plans {
+    /// The state of a company's row in one of the plans (shown when it has none).
+    pub fn of(plan: &HashMap<Uuid, Cell>, organisation: Uuid) -> Cell {
+        plan.get(&organisation).copied().unwrap_or(Cell::Shown)
+    }
+}
+
+/// People of `organisation` for whom `counts` holds, over its activities.
+fn learners_of(s: &Snapshot, organisation: Uuid, counts: impl Fn(&Activity) -> bool) -> u64 {
+    people(
+        s.activities
+            .iter()
+            .filter(|a| a.organisation_id == organisation && counts(a))
+            .map(|a| a.participant_id),
+    )
+}
+
+fn referred_of(s: &Snapshot, organisation: Uuid) -> u64 {
+    people(
+        s.participants
+            .iter()
+            .filter(|p| p.enrolled && p.uwv_referral && p.organisation_id == organisation)
+            .map(|p| p.id),
+    )
 }
 
 /// Companies that have both a baseline and a follow-up, in a fixed order.
@@ -75,6 +108,14 @@ pub fn plans(s: &Snapshot, rule: &Rule) -> Plans {
     let part_plan = rule.rows(&part_people);
     let fund_people: Vec<u64> = orgs.iter().map(|o| funded_of(s, o.id)).collect();
     let fund_plan = rule.rows(&fund_people);
+    // A table per figure, its rows the companies, planned by the people each row describes.
+    let by_company = |count: &dyn Fn(Uuid) -> u64| -> HashMap<Uuid, Cell> {
+        let counts: Vec<u64> = orgs.iter().map(|o| count(o.id)).collect();
+        orgs.iter()
+            .zip(rule.rows(&counts).rows)
+            .map(|(o, c)| (o.id, c))
+            .collect()
+    };
     Plans {
         scans: compared
             .iter()
@@ -94,5 +135,8 @@ pub fn plans(s: &Snapshot, rule: &Rule) -> Plans {
             .map(|(o, c)| (o.id, *c))
             .collect(),
         funding_total: fund_plan.total,
+        referrals: by_company(&|o| referred_of(s, o)),
+        planning: by_company(&|o| learners_of(s, o, |a| a.planned)),
+        completion: by_company(&|o| learners_of(s, o, |a| a.completed)),
     }
 }

@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::*;
 use crate::domain::{
     model::*,
-    suppression::{Cell, Rule, Tally},
+    suppression::{Rule, Tally},
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,8 +56,12 @@ pub fn progress(s: &Snapshot, organisation: &Organisation, rule: &Rule) -> Progr
         }
     };
     let dimensions = dimension_rows(s, id, baseline_cell, follow_up_cell, &mut t);
-    let part = plans.participation.get(&id).copied().unwrap_or(Cell::Shown);
-    let fund = plans.funding.get(&id).copied().unwrap_or(Cell::Shown);
+    let part = Plans::of(&plans.participation, id);
+    let fund = Plans::of(&plans.funding, id);
+    // Figures about some of the company's people follow their own plans as well.
+    let referred = part.and(Plans::of(&plans.referrals, id));
+    let planning = part.and(Plans::of(&plans.planning, id));
+    let completion = part.and(Plans::of(&plans.completion, id));
     let mine = |p: &Uuid| *p == id;
     let enrolled: Vec<&Participant> = s
         .participants
@@ -121,7 +125,7 @@ pub fn progress(s: &Snapshot, organisation: &Organisation, rule: &Rule) -> Progr
         trajectory,
         interventions,
         participants: Fig::new(n(enrolled.len()), part, &mut t),
-        uwv_referrals: Fig::new(n(uwv), part.and(rule.single(uwv as u64)), &mut t),
+        uwv_referrals: Fig::new(n(uwv), referred, &mut t),
         development_plans: Fig::new(
             n(s.plans.iter().filter(|p| mine(&p.organisation_id)).count()),
             part,
@@ -129,13 +133,13 @@ pub fn progress(s: &Snapshot, organisation: &Organisation, rule: &Rule) -> Progr
         ),
         activities_planned: Fig::new(
             n(activities.iter().filter(|a| a.planned).count()),
-            part,
+            planning,
             &mut t,
         ),
-        activities_completed: Fig::new(n(completed.len()), part, &mut t),
+        activities_completed: Fig::new(n(completed.len()), completion, &mut t),
         credentials: Fig::new(
             n(completed.iter().filter(|a| a.credential).count()),
-            part,
+            completion,
             &mut t,
         ),
         hours_planned: Fig::new(
@@ -144,12 +148,12 @@ pub fn progress(s: &Snapshot, organisation: &Organisation, rule: &Rule) -> Progr
                 .filter(|a| a.planned)
                 .map(|a| f64::from(a.planned_hours))
                 .sum(),
-            part,
+            planning,
             &mut t,
         ),
         hours_attended: Fig::new(
             completed.iter().map(|a| f64::from(a.actual_hours)).sum(),
-            part,
+            completion,
             &mut t,
         ),
         coaching_sessions: sessions.len() as u32,

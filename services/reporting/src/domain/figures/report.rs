@@ -70,17 +70,20 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
     let hours = sorted_organisations(s)
         .into_iter()
         .map(|o| {
-            let cell = plans
-                .participation
-                .get(&o.id)
-                .copied()
-                .unwrap_or(Cell::Shown);
+            let cell = Plans::of(&plans.participation, o.id);
+            let planning = cell.and(Plans::of(&plans.planning, o.id));
+            let completion = cell.and(Plans::of(&plans.completion, o.id));
             let acts: Vec<&Activity> = s
                 .activities
                 .iter()
                 .filter(|a| a.organisation_id == o.id)
                 .collect();
             t.count(cell);
+            if cell.is_shown() {
+                // A shown row may still hide a column about fewer people.
+                t.count(planning);
+                t.count(completion);
+            }
             let mut row = Tally::default();
             CompanyHours {
                 organisation_name: o.name.clone(),
@@ -91,7 +94,7 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
                         .filter(|a| a.planned)
                         .map(|a| f64::from(a.planned_hours))
                         .sum(),
-                    cell,
+                    planning,
                     &mut row,
                 ),
                 hours_attended: Fig::new(
@@ -99,7 +102,7 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
                         .filter(|a| a.completed)
                         .map(|a| f64::from(a.actual_hours))
                         .sum(),
-                    cell,
+                    completion,
                     &mut row,
                 ),
             }

@@ -1010,3 +1010,102 @@ fn the_reports_timeline_follows_the_programmes_calendar() {
         ]
     );
 }
+
+/// Companies of 10 enrolled each, `referred[i]` of them referred by UWV and
+/// `completers[i]` of them having completed one 6-hour activity with a credential.
+fn companies_with(referred: &[u128], completers: &[u128]) -> Snapshot {
+    let mut s = Snapshot {
+        region: "achterhoek".into(),
+        min_group_size: 3,
+        ..Default::default()
+    };
+    for (c, (&uwv, &done)) in referred.iter().zip(completers).enumerate() {
+        let org = 100 + c as u128;
+        s.organisations.push(Organisation {
+            id: id(org),
+            name: format!("Bedrijf {c}"),
+            sector: "metal".into(),
+            employee_count: 40,
+        });
+        for p in 0..10 {
+            let person = org * 1000 + p;
+            s.participants.push(Participant {
+                id: id(person),
+                organisation_id: id(org),
+                uwv_referral: p < uwv,
+                enrolled: true,
+            });
+            if p < done {
+                s.activities.push(activity(
+                    person * 10,
+                    person,
+                    org,
+                    Some(8),
+                    Some(6),
+                    true,
+                    Some("2022-03"),
+                ));
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn a_companys_uwv_referrals_cannot_be_subtracted_from_the_regions() {
+    // Issue 22, finding 2: referrals of 6, 0 and 2 with the region's 8 published.
+    let s = companies_with(&[6, 0, 2], &[0, 0, 0]);
+    let rule = anonymised();
+    let total = overview(&s, &rule).uwv_referrals;
+    assert_eq!(v(total), (8.0, Shown));
+    let referrals: Vec<(f64, Cell)> = s
+        .organisations
+        .iter()
+        .map(|o| v(progress(&s, o, &rule).uwv_referrals))
+        .collect();
+    assert_eq!(
+        referrals,
+        [(0.0, Complementary), (0.0, Shown), (0.0, SmallGroup)],
+        "the company of 6 is hidden with the one of 2: 8 − 6 − 0 no longer gives 2"
+    );
+    // The company itself, and the programme manager, see their figure in full.
+    assert_eq!(
+        v(progress(&s, &s.organisations[2], &full()).uwv_referrals),
+        (2.0, Shown)
+    );
+}
+
+#[test]
+fn a_companys_learning_is_suppressed_by_the_people_it_describes() {
+    // Issue 22, finding 5: one person of 10 completed an activity in the first company.
+    let s = companies_with(&[0, 0, 0], &[1, 5, 4]);
+    let rule = anonymised();
+    let one = progress(&s, &s.organisations[0], &rule);
+    assert_eq!(v(one.participants), (10.0, Shown), "ten enrolled: shown");
+    assert_eq!(
+        figs([
+            one.hours_attended,
+            one.credentials,
+            one.activities_completed
+        ]),
+        [(0.0, SmallGroup); 3],
+        "one person's hours and credential are that person's"
+    );
+    // The partner with the fewest completers goes too, against the region's total.
+    let partner = progress(&s, &s.organisations[2], &rule);
+    assert_eq!(v(partner.hours_attended), (0.0, Complementary));
+    assert_eq!(
+        v(progress(&s, &s.organisations[1], &rule).hours_attended),
+        (30.0, Shown)
+    );
+    assert_eq!(v(overview(&s, &rule).hours_attended), (60.0, Shown));
+    // The report's hours table: the row shows its people, not the one learner's hours.
+    let report = report(&s, "Achterhoek", "LLO");
+    let row = &report.hours[0];
+    assert_eq!(
+        (v(row.participants), v(row.hours_attended)),
+        ((10.0, Shown), (0.0, SmallGroup))
+    );
+    assert_eq!(v(report.hours[2].hours_attended), (0.0, Complementary));
+    assert!(report.tally.small_group >= 1 && report.tally.complementary >= 1);
+}
