@@ -389,18 +389,30 @@ pub async fn summary(reporting: &mut Reporting, region: &str) -> anyhow::Result<
         "spent",
         "remaining"
     );
+    let shown = |status: i32| status == CellStatus::Shown as i32;
     for s in &f.sources {
+        let amount = |cents: i64| {
+            if shown(s.status) {
+                euros(cents)
+            } else {
+                "hidden".into()
+            }
+        };
         let (budget, remaining) = if s.has_budget {
-            (euros(s.budget_cents), euros(s.remaining_cents))
+            (euros(s.budget_cents), amount(s.remaining_cents))
         } else {
             ("—".into(), "—".into())
         };
         say!(
             "  {:<40} {budget:>12} {:>12} {:>12} {remaining:>12}",
             s.name,
-            euros(s.committed_cents),
-            euros(s.spent_cents)
+            amount(s.committed_cents),
+            amount(s.spent_cents)
         );
+    }
+    if !shown(f.totals_status) {
+        say!("  total, participants funded and cost per participant hidden (a small group)");
+        return Ok(());
     }
     let per_participant = match &f.cost_per_participant {
         Some(a) if a.status == CellStatus::Shown as i32 => euros(a.cents),

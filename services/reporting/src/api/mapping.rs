@@ -268,10 +268,12 @@ pub fn funding(
                 spent_cents: s.spent_cents,
                 remaining_cents: s.remaining_cents.unwrap_or(0),
                 public_source: s.source.is_public(),
+                status: cell(s.cell),
             })
             .collect(),
         total_funding_cents: f.total_cents,
         participants_funded: f.participants_funded as i32,
+        totals_status: cell(f.totals_cell),
         cost_per_participant: amount(f.cost_per_participant_cents),
         companies: f
             .companies

@@ -156,15 +156,15 @@ pub fn render(r: &Report) -> String {
         if let Some(budget) = src.source.budget_cents {
             rows.plain(s, &src.source.id, "budget_cents", budget as f64);
         }
-        rows.plain(
-            s,
-            &src.source.id,
-            "committed_cents",
-            src.committed_cents as f64,
-        );
-        rows.plain(s, &src.source.id, "spent_cents", src.spent_cents as f64);
+        let amount = |cents: i64| Fig {
+            value: cents as f64,
+            cell: src.cell,
+        };
+        let id = &src.source.id;
+        rows.fig(s, id, "committed_cents", amount(src.committed_cents));
+        rows.fig(s, id, "spent_cents", amount(src.spent_cents));
         if let Some(remaining) = src.remaining_cents {
-            rows.plain(s, &src.source.id, "remaining_cents", remaining as f64);
+            rows.fig(s, id, "remaining_cents", amount(remaining));
         }
     }
     rows.fig(

@@ -1,7 +1,10 @@
 use serde_json::{Value, json};
 
 use super::{SUPPRESSION_RULE, cell_name};
-use crate::domain::figures::{Fig, Report};
+use crate::domain::{
+    figures::{Fig, Report},
+    suppression::Cell,
+};
 
 fn fig(f: Fig) -> Value {
     if f.cell.is_shown() {
@@ -9,6 +12,11 @@ fn fig(f: Fig) -> Value {
     } else {
         json!({ "value": null, "status": cell_name(f.cell) })
     }
+}
+
+/// An amount of a row that may be hidden: null when it is.
+fn shown_cents(cell: Cell, cents: i64) -> Option<i64> {
+    cell.is_shown().then_some(cents)
 }
 
 pub fn render(r: &Report) -> String {
@@ -97,13 +105,15 @@ pub fn render(r: &Report) -> String {
             "kind": s.source.kind,
             "public": s.source.is_public(),
             "budget_cents": s.source.budget_cents,
-            "committed_cents": s.committed_cents,
-            "spent_cents": s.spent_cents,
-            "remaining_cents": s.remaining_cents,
+            "status": cell_name(s.cell),
+            "committed_cents": shown_cents(s.cell, s.committed_cents),
+            "spent_cents": shown_cents(s.cell, s.spent_cents),
+            "remaining_cents": s.remaining_cents.and_then(|c| shown_cents(s.cell, c)),
         })).collect::<Vec<_>>(),
         "funding": {
-            "total_cents": f.total_cents,
-            "participants_funded": f.participants_funded,
+            "status": cell_name(f.totals_cell),
+            "total_cents": shown_cents(f.totals_cell, f.total_cents),
+            "participants_funded": shown_cents(f.totals_cell, i64::from(f.participants_funded)),
             "cost_per_participant_cents": fig(f.cost_per_participant_cents),
         },
         "public_funding_per_company": f.companies.iter().map(|c| json!({

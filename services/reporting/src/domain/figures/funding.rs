@@ -12,6 +12,9 @@ use crate::domain::{
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceStatus {
     pub source: Source,
+    /// Whether the amounts are shown (they are 0 when hidden): a source's money
+    /// describes the participants it funds.
+    pub cell: Cell,
     pub committed_cents: i64,
     pub spent_cents: i64,
     pub remaining_cents: Option<i64>,
@@ -29,6 +32,9 @@ pub struct CompanyFunding {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Funding {
     pub sources: Vec<SourceStatus>,
+    /// Whether the region's total and the number funded are shown (they are 0 when
+    /// hidden): hidden with the cost per participant, which they would give back.
+    pub totals_cell: Cell,
     pub total_cents: i64,
     pub participants_funded: u32,
     pub cost_per_participant_cents: Fig,
@@ -55,9 +61,24 @@ pub fn funding(s: &Snapshot, rule: &Rule) -> Funding {
             });
         }
     }
+    // The sources are a table whose total (all funding) is published: planned by the
+    // participants each funds, a second source hidden where one would follow.
+    let funded_by: Vec<u64> = sources
+        .iter()
+        .map(|x| {
+            people(
+                s.allocations
+                    .iter()
+                    .filter(|a| a.source == x.id)
+                    .map(|a| a.participant_id),
+            )
+        })
+        .collect();
+    let source_plan = rule.rows(&funded_by);
     let sources: Vec<SourceStatus> = sources
         .into_iter()
-        .map(|source| {
+        .zip(source_plan.rows)
+        .map(|(source, cell)| {
             let (mut committed, mut spent) = (0i64, 0i64);
             for a in s.allocations.iter().filter(|a| a.source == source.id) {
                 if completed.contains(&a.activity_id) {
@@ -66,11 +87,14 @@ pub fn funding(s: &Snapshot, rule: &Rule) -> Funding {
                     committed += a.amount_cents;
                 }
             }
+            let cell = t.count(cell);
+            let shown = |cents: i64| if cell.is_shown() { cents } else { 0 };
             SourceStatus {
-                remaining_cents: source.budget_cents.map(|b| b - committed - spent),
+                remaining_cents: source.budget_cents.map(|b| shown(b - committed - spent)),
                 source,
-                committed_cents: committed,
-                spent_cents: spent,
+                cell,
+                committed_cents: shown(committed),
+                spent_cents: shown(spent),
             }
         })
         .collect();
@@ -103,10 +127,13 @@ pub fn funding(s: &Snapshot, rule: &Rule) -> Funding {
             }
         })
         .collect();
+    let totals_cell = t.count(rule.single(funded));
+    let shown = |value: i64| if totals_cell.is_shown() { value } else { 0 };
     Funding {
         sources,
-        total_cents,
-        participants_funded: funded as u32,
+        totals_cell,
+        total_cents: shown(total_cents),
+        participants_funded: shown(funded as i64) as u32,
         cost_per_participant_cents: Fig::new(
             if funded > 0 {
                 (total_cents as f64 / funded as f64).round()

@@ -757,15 +757,70 @@ fn funding_by_source_and_company() {
         ]),
         [(0.0, SmallGroup); 3]
     );
+    // Issue 22, finding 4: two people funded in all, so the total and their number go
+    // with the cost per participant (38,000 / 2 would give it back); and each source
+    // funds fewer than three, so its amounts are hidden too (finding 13).
+    assert_eq!(
+        (f.totals_cell, f.total_cents, f.participants_funded),
+        (SmallGroup, 0, 0)
+    );
+    for source in &f.sources {
+        assert_eq!(
+            (source.cell, source.committed_cents, source.spent_cents),
+            (SmallGroup, 0, 0),
+            "{}",
+            source.source.id
+        );
+    }
+    assert_eq!(
+        f.sources[0].remaining_cents,
+        Some(0),
+        "budget − spent is spent"
+    );
     assert_eq!(
         f.tally,
         Tally {
-            small_group: 4,
+            small_group: 8,
             complementary: 0
         }
     );
-    // Totals are not suppressed: they are about money, not people.
-    assert_eq!(f.total_cents, 38_000);
+}
+
+#[test]
+fn a_source_used_by_few_is_hidden_with_a_partner_against_the_published_total() {
+    // Issue 22, finding 13 (funding): ten people funded from SLIM, one from the sector
+    // fund, four from the employer: the fund's amount is one person's.
+    let mut s = companies_with(&[0, 0], &[0, 0]);
+    let people: Vec<Uuid> = s.participants.iter().map(|p| p.id).collect();
+    let org = s.participants[0].organisation_id;
+    let allocate = |n: usize, source: &str, cents: i64| Allocation {
+        activity_id: id(9000 + n as u128),
+        participant_id: people[n],
+        organisation_id: org,
+        source: source.into(),
+        amount_cents: cents,
+    };
+    s.allocations = (0..10).map(|n| allocate(n, "slim", 100_000)).collect();
+    s.allocations.push(allocate(10, "ooa-fonds", 250_000));
+    s.allocations
+        .extend((11..15).map(|n| allocate(n, "eigen", 20_000)));
+    let f = funding(&s, &anonymised());
+    let by_source: Vec<(&str, Cell, i64)> = f
+        .sources
+        .iter()
+        .map(|x| (x.source.id.as_str(), x.cell, x.committed_cents))
+        .collect();
+    assert_eq!(
+        by_source,
+        [
+            ("slim", Shown, 1_000_000),
+            ("ooa-fonds", SmallGroup, 0),
+            ("eigen", Complementary, 0)
+        ],
+        "total − slim = fund + employer: two amounts, neither given back"
+    );
+    assert_eq!((f.totals_cell, f.total_cents), (Shown, 1_330_000));
+    assert_eq!(funding(&s, &full()).sources[1].committed_cents, 250_000);
 }
 
 #[test]
@@ -817,11 +872,12 @@ fn the_report_adds_hours_per_company_and_month_and_sums_the_tallies() {
             ("2026-04", (0.0, SmallGroup), (0.0, SmallGroup))
         ]
     );
-    // 5 (overview) + 3 (evaluation) + 4 (funding) + 2 companies + 2 months.
+    // 5 (overview) + 3 (evaluation) + 8 (funding: 4 + 3 sources + its totals) + 2
+    // companies + 2 months.
     assert_eq!(
         r.tally,
         Tally {
-            small_group: 16,
+            small_group: 20,
             complementary: 1
         }
     );
@@ -932,7 +988,8 @@ fn a_dimension_nobody_answered_has_a_mean_of_zero_not_nan() {
 #[test]
 fn the_reports_tally_adds_every_tables_complementary_cells() {
     // Groups of one are small: Beta's one funded and one enrolled person, April's one
-    // active person; each takes the smallest shown row of its table with it.
+    // active person; each takes the smallest shown row of its table with it. The sources
+    // "own" and "extra" fund one person each: two small rows, no partner needed.
     let mut s = snapshot();
     s.min_group_size = 2;
     s.allocations.push(allocation(43, 13, B, "slim", 500));
@@ -942,7 +999,7 @@ fn the_reports_tally_adds_every_tables_complementary_cells() {
     assert_eq!(
         r.funding.tally,
         Tally {
-            small_group: 3,
+            small_group: 5,
             complementary: 3
         }
     );
@@ -953,7 +1010,7 @@ fn the_reports_tally_adds_every_tables_complementary_cells() {
     assert_eq!(
         r.tally,
         Tally {
-            small_group: 5,
+            small_group: 7,
             complementary: 5
         }
     );

@@ -367,7 +367,10 @@ fn funding(r: &Report, h: &mut String) {
                 DARK,
                 f.sources
                     .iter()
-                    .map(|s| Fig::shown((s.committed_cents + s.spent_cents) as f64 / 100.0))
+                    .map(|s| Fig {
+                        value: (s.committed_cents + s.spent_cents) as f64 / 100.0,
+                        cell: s.cell,
+                    })
                     .collect(),
             ),
         ],
@@ -376,29 +379,49 @@ fn funding(r: &Report, h: &mut String) {
     ));
     h.push_str("<table><tr><th>Source</th><th>Budget</th><th>Committed</th><th>Spent</th><th>Remaining</th></tr>");
     for s in &f.sources {
+        let amount = |cents: i64| {
+            td_euro(Fig {
+                value: cents as f64,
+                cell: s.cell,
+            })
+        };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{}</td>{}{}{}</tr>",
             esc(&s.source.name),
             s.source
                 .budget_cents
                 .map_or("no ceiling".into(), |b| euro(b as f64)),
-            euro(s.committed_cents as f64),
-            euro(s.spent_cents as f64),
-            s.remaining_cents.map_or("—".into(), |b| euro(b as f64)),
+            amount(s.committed_cents),
+            amount(s.spent_cents),
+            s.remaining_cents
+                .map_or("<td class=\"n\">—</td>".into(), amount),
         );
     }
-    let _ = write!(
-        h,
-        "</table><p>Total funding {} for {} participant(s); cost per participant: {}.</p>",
-        euro(f.total_cents as f64),
-        f.participants_funded,
-        if f.cost_per_participant_cents.cell.is_shown() {
-            euro(f.cost_per_participant_cents.value)
+    let figure = |f: Fig| {
+        if f.cell.is_shown() {
+            euro(f.value)
         } else {
-            mark(f.cost_per_participant_cents.cell).to_owned()
+            mark(f.cell).to_owned()
         }
-    );
+    };
+    if f.totals_cell.is_shown() {
+        let _ = write!(
+            h,
+            "</table><p>Total funding {} for {} participant(s); cost per participant: {}.</p>",
+            euro(f.total_cents as f64),
+            f.participants_funded,
+            figure(f.cost_per_participant_cents)
+        );
+    } else {
+        let _ = write!(
+            h,
+            "</table><p>Total funding, participants funded and cost per participant: {} \
+             (fewer than {} participants were funded).</p>",
+            mark(f.totals_cell),
+            r.min_group_size
+        );
+    }
     h.push_str(
         "<table><tr><th>Company</th><th>Public funding received</th><th>All funding</th></tr>",
     );
