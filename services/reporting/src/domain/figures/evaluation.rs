@@ -55,10 +55,12 @@ pub fn evaluation(s: &Snapshot, rule: &Rule) -> Evaluation {
         .dimensions
         .iter()
         .map(|d| {
-            let pairs: Vec<(&DimensionScore, &DimensionScore)> = compared
+            let answered: Vec<(Uuid, &DimensionScore, &DimensionScore)> = compared
                 .iter()
-                .filter_map(|(_, b, f)| Some((b.score(&d.id)?, f.score(&d.id)?)))
+                .filter_map(|(o, b, f)| Some((o.id, b.score(&d.id)?, f.score(&d.id)?)))
                 .collect();
+            let pairs: Vec<(&DimensionScore, &DimensionScore)> =
+                answered.iter().map(|(_, b, f)| (*b, *f)).collect();
             let weighted = |follow_up: bool| {
                 let pick = |p: &(&DimensionScore, &DimensionScore)| {
                     if follow_up { p.1.clone() } else { p.0.clone() }
@@ -79,10 +81,20 @@ pub fn evaluation(s: &Snapshot, rule: &Rule) -> Evaluation {
             };
             let (b, b_n) = weighted(false);
             let (f, f_n) = weighted(true);
+            // The dimension's total covers only the companies that answered it: with
+            // exactly one of them hidden, the total minus the shown rows gives it back.
+            let hidden = answered
+                .iter()
+                .filter(|(o, ..)| !Plans::of(&plans.scans, *o).is_shown())
+                .count();
             let cell = if pairs.is_empty() {
                 Cell::NotAvailable
-            } else {
+            } else if !total.is_shown() {
                 total
+            } else if rule.applies && hidden == 1 {
+                Cell::Complementary
+            } else {
+                rule.single(b_n.min(f_n).max(0) as u64)
             };
             DimensionEvaluation {
                 dimension_id: d.id.clone(),

@@ -680,6 +680,24 @@ fn the_anonymised_evaluation_hides_small_companies_and_small_groups() {
         ]
     );
     assert_eq!(v(e.dimensions[0].mean_baseline), (3.56, Shown));
+    // Issue 22, finding 13: only Alfa (hidden) and Gamma (shown) answered "b", so its
+    // total less Gamma's row would be Alfa's: the total of "b" is hidden, all five cells.
+    let b = &e.dimensions[1];
+    assert_eq!(
+        figs([
+            b.mean_baseline,
+            b.mean_follow_up,
+            b.change,
+            b.baseline_respondents,
+            b.follow_up_respondents
+        ]),
+        [(0.0, Complementary); 5]
+    );
+    assert_eq!(
+        v(e.mean_change),
+        (0.5, Shown),
+        "the shown change of \"a\" alone"
+    );
     assert_eq!(
         figs([e.workshop_participants, e.attendance_rate, e.feedback_count]),
         [(0.0, SmallGroup), (0.0, SmallGroup), (3.0, Shown)]
@@ -688,7 +706,7 @@ fn the_anonymised_evaluation_hides_small_companies_and_small_groups() {
         e.tally,
         Tally {
             small_group: 3,
-            complementary: 1
+            complementary: 6
         }
     );
     // Only Beta compared: its table's total is a small group, so is every mean.
@@ -873,12 +891,12 @@ fn the_report_adds_hours_per_company_and_month_and_sums_the_tallies() {
         ]
     );
     // 5 (overview) + 3 (evaluation) + 8 (funding: 4 + 3 sources + its totals) + 2
-    // companies + 2 months.
+    // companies + 2 months; the evaluation's Alfa and its dimension "b" (five cells).
     assert_eq!(
         r.tally,
         Tally {
             small_group: 20,
-            complementary: 1
+            complementary: 6
         }
     );
 
