@@ -206,6 +206,7 @@ pub fn evaluation(
             .map(|d| pb::DimensionEvaluation {
                 dimension_id: d.dimension_id.clone(),
                 dimension_name: d.dimension_name.clone(),
+                sector: d.sector.clone().unwrap_or_default(),
                 mean_baseline: fig(d.mean_baseline),
                 mean_follow_up: fig(d.mean_follow_up),
                 change: fig(d.change),

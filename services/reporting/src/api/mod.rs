@@ -19,7 +19,7 @@ use llo_proto::reporting::v1::{self as pb, reporting_service_server::ReportingSe
 
 use crate::{
     domain::{
-        model::{Dimension, ProjectRules, Snapshot, Source},
+        model::{ProjectRules, SectorScan, Snapshot, Source, scan_dimensions},
         suppression::Rule,
     },
     store,
@@ -58,18 +58,26 @@ impl Context {
             (None, Some(pack)) => pack.sectors.clone(),
             (None, None) => Vec::new(),
         };
-        for sector in &sectors {
-            if let Some(pack) = self.packs.sector(sector) {
-                for d in &pack.dimensions {
-                    if !snapshot.dimensions.iter().any(|x| x.id == d.id) {
-                        snapshot.dimensions.push(Dimension {
-                            id: d.id.clone(),
-                            name: d.name.clone(),
-                        });
-                    }
-                }
-            }
-        }
+        let scans: Vec<SectorScan> = sectors
+            .iter()
+            .filter_map(|s| self.packs.sector(s))
+            .map(|pack| {
+                let dimensions = pack.dimensions.iter();
+                (
+                    pack.id.as_str(),
+                    pack.name.as_str(),
+                    dimensions
+                        .map(|d| (d.id.as_str(), d.name.as_str()))
+                        .collect(),
+                )
+            })
+            .collect();
+        let taking_part: Vec<&str> = snapshot
+            .organisations
+            .iter()
+            .map(|o| o.sector.as_str())
+            .collect();
+        snapshot.dimensions = scan_dimensions(&scans, &taking_part);
         snapshot.sources = self.sources(region, &sectors);
         snapshot.project = self.project(region);
         Ok(match sector {

@@ -261,6 +261,60 @@ impl Source {
 pub struct Dimension {
     pub id: String,
     pub name: String,
+    /// The sector whose scan has it, where the region's sectors do not share it: its
+    /// companies alone are evaluated on it. `None`: every sector that has the id names
+    /// it alike, so it is one region-wide row.
+    pub sector: Option<String>,
+}
+
+/// A sector's scan as the packs give it: (sector id, sector name, its dimensions as
+/// (id, name)).
+pub type SectorScan<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+
+/// The dimensions a view evaluates, from the scans of its sectors, leaving out the
+/// sectors none of whose companies take part (when one does): an id that every sector
+/// having it names alike is one row; an id named differently is a row per sector, its
+/// name followed by the sector's, so "loopbaan" of two sectors is never averaged into one.
+pub fn scan_dimensions(scans: &[SectorScan<'_>], taking_part: &[&str]) -> Vec<Dimension> {
+    let any_taking_part = scans.iter().any(|(s, ..)| taking_part.contains(s));
+    let scans: Vec<&SectorScan> = scans
+        .iter()
+        .filter(|(s, ..)| !any_taking_part || taking_part.contains(s))
+        .collect();
+    let mut dimensions: Vec<Dimension> = Vec::new();
+    for (sector, sector_name, own) in &scans {
+        for (id, name) in own {
+            let named_alike = scans.iter().all(|(_, _, other)| {
+                other
+                    .iter()
+                    .all(|(o_id, o_name)| o_id != id || o_name == name)
+            });
+            let dimension = if named_alike {
+                Dimension {
+                    id: (*id).to_owned(),
+                    name: (*name).to_owned(),
+                    sector: None,
+                }
+            } else {
+                Dimension {
+                    id: (*id).to_owned(),
+                    name: format!("{name} ({sector_name})"),
+                    sector: Some((*sector).to_owned()),
+                }
+            };
+            if !dimensions.contains(&dimension) {
+                dimensions.push(dimension);
+            }
+        }
+    }
+    dimensions
+}
+
+impl Dimension {
+    /// Is a company of `sector` evaluated on this dimension?
+    pub fn applies_to(&self, sector: &str) -> bool {
+        self.sector.as_deref().is_none_or(|s| s == sector)
+    }
 }
 
 /// Everything the read models hold for one region (optionally one sector).

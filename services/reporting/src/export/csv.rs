@@ -115,10 +115,15 @@ pub fn render(r: &Report) -> String {
     }
     for d in &r.evaluation.dimensions {
         let s = "baseline_vs_follow_up";
-        rows.fig(s, &d.dimension_id, "mean_baseline", d.mean_baseline);
-        rows.fig(s, &d.dimension_id, "mean_follow_up", d.mean_follow_up);
-        rows.fig(s, &d.dimension_id, "change", d.change);
-        rows.plain(s, &d.dimension_id, "companies", f64::from(d.companies));
+        // A sector's own dimension is named with its sector: `zorg-welzijn/loopbaan`.
+        let id = match &d.sector {
+            Some(sector) => format!("{sector}/{}", d.dimension_id),
+            None => d.dimension_id.clone(),
+        };
+        rows.fig(s, &id, "mean_baseline", d.mean_baseline);
+        rows.fig(s, &id, "mean_follow_up", d.mean_follow_up);
+        rows.fig(s, &id, "change", d.change);
+        rows.plain(s, &id, "companies", f64::from(d.companies));
     }
     for c in &r.evaluation.companies {
         let s = "company_scan_change";

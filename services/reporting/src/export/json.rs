@@ -56,6 +56,7 @@ pub fn render(r: &Report) -> String {
         "baseline_vs_follow_up": e.dimensions.iter().map(|d| json!({
             "dimension_id": d.dimension_id,
             "dimension_name": d.dimension_name,
+            "sector": d.sector,
             "mean_baseline": fig(d.mean_baseline),
             "mean_follow_up": fig(d.mean_follow_up),
             "change": fig(d.change),

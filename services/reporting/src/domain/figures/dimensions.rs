@@ -28,8 +28,14 @@ pub(super) fn dimension_rows(
 ) -> Vec<DimensionRow> {
     let baseline = s.scan(organisation, Round::Baseline);
     let follow_up = s.scan(organisation, Round::FollowUp);
+    let sector = s
+        .organisations
+        .iter()
+        .find(|o| o.id == organisation)
+        .map_or("", |o| o.sector.as_str());
     s.dimensions
         .iter()
+        .filter(|d| d.applies_to(sector))
         .map(|d| {
             let b = baseline.and_then(|x| x.score(&d.id));
             let f = follow_up.and_then(|x| x.score(&d.id));

@@ -11,6 +11,8 @@ use crate::domain::{
 pub struct DimensionEvaluation {
     pub dimension_id: String,
     pub dimension_name: String,
+    /// The sector whose companies alone it evaluates (see `Dimension::sector`).
+    pub sector: Option<String>,
     pub mean_baseline: Fig,
     pub mean_follow_up: Fig,
     pub change: Fig,
@@ -57,6 +59,7 @@ pub fn evaluation(s: &Snapshot, rule: &Rule) -> Evaluation {
         .map(|d| {
             let answered: Vec<(Uuid, &DimensionScore, &DimensionScore)> = compared
                 .iter()
+                .filter(|(o, ..)| d.applies_to(&o.sector))
                 .filter_map(|(o, b, f)| Some((o.id, b.score(&d.id)?, f.score(&d.id)?)))
                 .collect();
             let pairs: Vec<(&DimensionScore, &DimensionScore)> =
@@ -99,6 +102,7 @@ pub fn evaluation(s: &Snapshot, rule: &Rule) -> Evaluation {
             DimensionEvaluation {
                 dimension_id: d.id.clone(),
                 dimension_name: d.name.clone(),
+                sector: d.sector.clone(),
                 mean_baseline: Fig::new(round2(b), cell, &mut t),
                 mean_follow_up: Fig::new(round2(f), cell, &mut t),
                 change: Fig::new(round2(round2(f) - round2(b)), cell, &mut t),

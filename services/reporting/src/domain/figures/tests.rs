@@ -136,10 +136,12 @@ fn snapshot() -> Snapshot {
             Dimension {
                 id: "a".into(),
                 name: "Leiderschap".into(),
+                sector: None,
             },
             Dimension {
                 id: "b".into(),
                 name: "Delen".into(),
+                sector: None,
             },
         ],
         sources: vec![
@@ -969,6 +971,7 @@ fn improved_and_declined_dimensions_are_counted_apart_from_unchanged_ones() {
             .map(|d| Dimension {
                 id: (*d).into(),
                 name: d.to_uppercase(),
+                sector: None,
             })
             .collect(),
         organisations: vec![Organisation {
@@ -1183,4 +1186,128 @@ fn a_companys_learning_is_suppressed_by_the_people_it_describes() {
     );
     assert_eq!(v(report.hours[2].hours_attended), (0.0, Complementary));
     assert!(report.tally.small_group >= 1 && report.tally.complementary >= 1);
+}
+
+#[test]
+fn two_sectors_are_evaluated_each_on_its_own_scan() {
+    // Issue 22, finding 14: "loopbaan" means one thing in metal and another in care;
+    // "leiderschap" is named alike in both; a sector without companies adds no rows.
+    let metal = (
+        "techniek-metaal",
+        "Techniek en metaal",
+        vec![
+            ("leiderschap", "Leiderschap"),
+            ("loopbaan", "Loopbaan en ontwikkelgesprekken"),
+        ],
+    );
+    let care = (
+        "zorg-welzijn",
+        "Zorg en welzijn",
+        vec![
+            ("leiderschap", "Leiderschap"),
+            ("loopbaan", "Loopbaan en duurzame inzetbaarheid"),
+        ],
+    );
+    let bouw = ("bouw", "Bouw", vec![("veiligheid", "Veiligheid")]);
+    let scans = [metal, care, bouw];
+    let dimensions = scan_dimensions(&scans, &["techniek-metaal", "zorg-welzijn"]);
+    let rows: Vec<(&str, &str, Option<&str>)> = dimensions
+        .iter()
+        .map(|d| (d.id.as_str(), d.name.as_str(), d.sector.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("leiderschap", "Leiderschap", None),
+            (
+                "loopbaan",
+                "Loopbaan en ontwikkelgesprekken (Techniek en metaal)",
+                Some("techniek-metaal")
+            ),
+            (
+                "loopbaan",
+                "Loopbaan en duurzame inzetbaarheid (Zorg en welzijn)",
+                Some("zorg-welzijn")
+            ),
+        ]
+    );
+    // Nobody taking part yet: every sector's rows, as not available.
+    assert_eq!(scan_dimensions(&scans, &[]).len(), 4);
+
+    // One company per sector, each answering "loopbaan" on its own scale.
+    let org = |n, sector: &str| Organisation {
+        id: id(n),
+        name: format!("Bedrijf {n}"),
+        sector: sector.into(),
+        employee_count: 50,
+    };
+    let s = Snapshot {
+        min_group_size: 3,
+        dimensions,
+        organisations: vec![org(A, "techniek-metaal"), org(B, "zorg-welzijn")],
+        scans: vec![
+            scan(
+                A,
+                Round::Baseline,
+                10,
+                &[("leiderschap", 3.0, 10), ("loopbaan", 2.0, 10)],
+            ),
+            scan(
+                A,
+                Round::FollowUp,
+                10,
+                &[("leiderschap", 3.5, 10), ("loopbaan", 3.0, 10)],
+            ),
+            scan(
+                B,
+                Round::Baseline,
+                10,
+                &[("leiderschap", 2.0, 10), ("loopbaan", 4.0, 10)],
+            ),
+            scan(
+                B,
+                Round::FollowUp,
+                10,
+                &[("leiderschap", 2.5, 10), ("loopbaan", 4.5, 10)],
+            ),
+        ],
+        ..Snapshot::default()
+    };
+    let e = evaluation(&s, &full());
+    let means: Vec<(&str, (f64, Cell), u32)> = e
+        .dimensions
+        .iter()
+        .map(|d| (d.dimension_name.as_str(), v(d.mean_baseline), d.companies))
+        .collect();
+    assert_eq!(
+        means,
+        [
+            ("Leiderschap", (2.5, Shown), 2),
+            (
+                "Loopbaan en ontwikkelgesprekken (Techniek en metaal)",
+                (2.0, Shown),
+                1
+            ),
+            (
+                "Loopbaan en duurzame inzetbaarheid (Zorg en welzijn)",
+                (4.0, Shown),
+                1
+            ),
+        ],
+        "never (2 + 4) / 2 under one name"
+    );
+    // A company's own rows are its sector's dimensions only.
+    let care_company = progress(&s, &s.organisations[1], &full());
+    let names: Vec<&str> = care_company
+        .dimensions
+        .iter()
+        .map(|d| d.dimension_name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Leiderschap",
+            "Loopbaan en duurzame inzetbaarheid (Zorg en welzijn)"
+        ]
+    );
 }
