@@ -53,11 +53,13 @@ impl Context {
     ) -> Result<Snapshot, ApiError> {
         let mut snapshot = store::read::snapshot(conn, region).await?;
         snapshot.min_group_size = self.min_group_size(region);
-        let sectors: Vec<String> = match (sector, self.packs.region(region)) {
-            (Some(sector), _) => vec![sector.to_owned()],
-            (None, Some(pack)) => pack.sectors.clone(),
-            (None, None) => Vec::new(),
-        };
+        // The region's dimensions whichever view asks, so that a sector's rows are named
+        // as the region's are (a sector's view keeps those of its own sector).
+        let sectors: Vec<String> = self
+            .packs
+            .region(region)
+            .map(|pack| pack.sectors.clone())
+            .unwrap_or_default();
         let scans: Vec<SectorScan> = sectors
             .iter()
             .filter_map(|s| self.packs.sector(s))
@@ -78,7 +80,8 @@ impl Context {
             .map(|o| o.sector.as_str())
             .collect();
         snapshot.dimensions = scan_dimensions(&scans, &taking_part);
-        snapshot.sources = self.sources(region, &sectors);
+        let own: Vec<String> = sector.map_or_else(|| sectors.clone(), |s| vec![s.to_owned()]);
+        snapshot.sources = self.sources(region, &own);
         snapshot.project = self.project(region);
         Ok(match sector {
             Some(sector) => snapshot.restrict_to_sector(sector),

@@ -341,12 +341,19 @@ pub struct Snapshot {
     pub project: Option<ProjectRules>,
     pub project_participants: Vec<ProjectParticipant>,
     pub project_costs: Vec<ProjectCost>,
+    /// A sector's view keeps the region it was cut from: the suppression plans are made
+    /// over the whole region, and a sector's figure is held against its siblings'.
+    pub whole_region: Option<Box<Snapshot>>,
 }
 
 impl Snapshot {
     /// Keeps only what belongs to the sector's companies (workshops and knowledge
     /// items are the region's learning community and stay).
     pub fn restrict_to_sector(mut self, sector: &str) -> Snapshot {
+        let mut whole = self.clone();
+        whole.whole_region = None;
+        self.whole_region = Some(Box::new(whole));
+        self.dimensions.retain(|d| d.applies_to(sector));
         self.organisations.retain(|o| o.sector == sector);
         let ids: std::collections::HashSet<Uuid> =
             self.organisations.iter().map(|o| o.id).collect();
@@ -370,6 +377,20 @@ impl Snapshot {
         self.project_costs.clear();
         self.sector = Some(sector.to_owned());
         self
+    }
+
+    /// The sectors of the whole region's companies other than this view's, in order.
+    pub fn sibling_sectors(&self) -> Vec<String> {
+        let whole = self.whole_region.as_deref().unwrap_or(self);
+        let mut sectors: Vec<String> = whole
+            .organisations
+            .iter()
+            .map(|o| o.sector.clone())
+            .filter(|s| Some(s) != self.sector.as_ref())
+            .collect();
+        sectors.sort();
+        sectors.dedup();
+        sectors
     }
 
     pub fn scan(&self, organisation: Uuid, round: Round) -> Option<&Scan> {

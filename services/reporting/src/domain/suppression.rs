@@ -133,6 +133,47 @@ pub struct RowPlan {
     pub total: Cell,
 }
 
+impl Rule {
+    /// A table whose rows fall into groups (the companies of a region by sector) with a
+    /// total per group published as well (a sector's view): `rows` over all, then in
+    /// each group whose total is shown and holds exactly one hidden row, the group's
+    /// shown row with the fewest people is hidden too. Adding a hidden row never leaves
+    /// another total with exactly one, so one pass settles it. Returns the plan and
+    /// each group's total state, in `groups`' order of first appearance.
+    pub fn rows_in_groups<'g>(
+        &self,
+        people: &[u64],
+        groups: &[&'g str],
+    ) -> (RowPlan, Vec<(&'g str, Cell)>) {
+        let mut plan = self.rows(people);
+        let mut totals: Vec<(&str, Cell)> = Vec::new();
+        for &group in groups {
+            if totals.iter().any(|(g, _)| *g == group) {
+                continue;
+            }
+            let members: Vec<usize> = (0..people.len()).filter(|i| groups[*i] == group).collect();
+            let sum: u64 = members.iter().map(|i| people[*i]).sum();
+            let total = self.single(sum);
+            totals.push((group, total));
+            let hidden = members
+                .iter()
+                .filter(|i| !plan.rows[**i].is_shown())
+                .count();
+            if !self.applies || !total.is_shown() || hidden != 1 {
+                continue;
+            }
+            let partner = members
+                .iter()
+                .filter(|i| plan.rows[**i].is_shown() && people[**i] > 0)
+                .min_by_key(|i| (people[**i], **i));
+            if let Some(&i) = partner {
+                plan.rows[i] = Cell::Complementary;
+            }
+        }
+        (plan, totals)
+    }
+}
+
 /// How many cells a view hid, and why: what a response and the report say.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -246,6 +287,39 @@ mod tests {
         let plan = RULE.rows(&[2, 0, 30]);
         assert_eq!(plan.rows, vec![SmallGroup, Shown, Complementary]);
         assert_eq!(plan.total, Shown);
+    }
+
+    #[test]
+    fn a_sectors_total_with_one_hidden_company_takes_a_partner_from_the_sector() {
+        // The region pairs metal's small 3 with its smallest shown row, metal's 9:
+        // metal already holds two hidden rows, care none.
+        let groups = ["metal", "metal", "metal", "care", "care"];
+        let (plan, totals) = RULE.rows_in_groups(&[3, 20, 9, 30, 40], &groups);
+        assert_eq!(
+            plan.rows,
+            vec![SmallGroup, Shown, Complementary, Shown, Shown]
+        );
+        assert_eq!(totals, vec![("metal", Shown), ("care", Shown)]);
+        // Care's 8 is the region's smallest: metal's total less its 20 would give the
+        // 3 back, so metal's 9 goes; care's total less its 40 would give the 8, so 40.
+        let (plan, _) = RULE.rows_in_groups(&[3, 20, 9, 8, 40], &groups);
+        assert_eq!(
+            plan.rows,
+            vec![
+                SmallGroup,
+                Shown,
+                Complementary,
+                Complementary,
+                Complementary
+            ]
+        );
+        // A small sector hides its own total; nothing to pair within it.
+        let (plan, totals) = RULE.rows_in_groups(&[2, 0, 9, 30], &["bouw", "bouw", "care", "care"]);
+        assert_eq!(
+            plan.rows,
+            vec![SmallGroup, Shown, Complementary, Complementary]
+        );
+        assert_eq!(totals, vec![("bouw", SmallGroup), ("care", Shown)]);
     }
 
     /// The property the rule exists for: whatever is shown, no hidden small row can

@@ -48,7 +48,16 @@ pub struct Evaluation {
     pub tally: Tally,
 }
 
+/// The evaluation of a view; a sector's is held against the region and its siblings.
 pub fn evaluation(s: &Snapshot, rule: &Rule) -> Evaluation {
+    let mut added = Tally::default();
+    let mut e = siblings::held(s, rule, evaluation_of, &mut added);
+    e.tally.small_group += added.small_group;
+    e.tally.complementary += added.complementary;
+    e
+}
+
+fn evaluation_of(s: &Snapshot, rule: &Rule) -> Evaluation {
     let mut t = Tally::default();
     let plans = plans(s, rule);
     let compared = compared(s);

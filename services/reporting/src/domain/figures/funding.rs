@@ -42,7 +42,12 @@ pub struct Funding {
     pub tally: Tally,
 }
 
+/// Funding of a view; a sector's is held against the region and its siblings.
 pub fn funding(s: &Snapshot, rule: &Rule) -> Funding {
+    siblings::held_funding(s, rule, funding_of)
+}
+
+fn funding_of(s: &Snapshot, rule: &Rule) -> Funding {
     let mut t = Tally::default();
     let completed: BTreeSet<Uuid> = s
         .activities

@@ -9,6 +9,7 @@ mod plans;
 mod progress;
 mod project;
 mod report;
+mod siblings;
 #[cfg(test)]
 mod tests;
 

@@ -40,7 +40,16 @@ pub(super) fn counts_as_registration(r: &Registration) -> bool {
     r.attendance.is_some() || r.status.is_some_and(RegistrationStatus::held_a_seat)
 }
 
+/// The overview of a view; a sector's is held against the region and its siblings.
 pub fn overview(s: &Snapshot, rule: &Rule) -> Overview {
+    let mut added = Tally::default();
+    let mut o = siblings::held(s, rule, overview_of, &mut added);
+    o.tally.small_group += added.small_group;
+    o.tally.complementary += added.complementary;
+    o
+}
+
+fn overview_of(s: &Snapshot, rule: &Rule) -> Overview {
     let mut t = Tally::default();
     let mut companies = BTreeMap::new();
     for o in &s.organisations {

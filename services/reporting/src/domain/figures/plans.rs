@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::*;
 use crate::domain::{
     model::*,
-    suppression::{Cell, Rule},
+    suppression::{Cell, RowPlan, Rule},
 };
 
 /// The region's suppression plans: which company rows each table hides. Shared by
@@ -96,45 +96,53 @@ pub(super) fn funded_of(s: &Snapshot, organisation: Uuid) -> u64 {
     )
 }
 
-pub fn plans(s: &Snapshot, rule: &Rule) -> Plans {
+/// The plans of a view. They are made over the whole region with each sector's total as
+/// a margin (a sector's view publishes it), whichever view asks, so a company's row is
+/// hidden alike in the region's view and its sector's, and neither view's total less
+/// the other's shown rows gives a hidden one back.
+pub fn plans(view: &Snapshot, rule: &Rule) -> Plans {
+    let s = view.whole_region.as_deref().unwrap_or(view);
+    // A view's total is the region's, or its sector's.
+    let total_of = |(plan, totals): (RowPlan, Vec<(&str, Cell)>)| {
+        let total = match &view.sector {
+            Some(sector) => totals
+                .iter()
+                .find(|(g, _)| *g == sector.as_str())
+                .map_or(Cell::Shown, |(_, c)| *c),
+            None => plan.total,
+        };
+        (plan.rows, total)
+    };
     let compared = compared(s);
     let scan_people: Vec<u64> = compared
         .iter()
         .map(|(_, b, f)| b.respondent_count.min(f.respondent_count).max(0) as u64)
         .collect();
-    let scan_plan = rule.rows(&scan_people);
+    let scan_sectors: Vec<&str> = compared.iter().map(|(o, ..)| o.sector.as_str()).collect();
+    let (scan_rows, scans_total) = total_of(rule.rows_in_groups(&scan_people, &scan_sectors));
     let orgs = sorted_organisations(s);
-    let part_people: Vec<u64> = orgs.iter().map(|o| participants_of(s, o.id)).collect();
-    let part_plan = rule.rows(&part_people);
-    let fund_people: Vec<u64> = orgs.iter().map(|o| funded_of(s, o.id)).collect();
-    let fund_plan = rule.rows(&fund_people);
+    let sectors: Vec<&str> = orgs.iter().map(|o| o.sector.as_str()).collect();
     // A table per figure, its rows the companies, planned by the people each row describes.
-    let by_company = |count: &dyn Fn(Uuid) -> u64| -> HashMap<Uuid, Cell> {
+    let table = |count: &dyn Fn(Uuid) -> u64| -> (HashMap<Uuid, Cell>, Cell) {
         let counts: Vec<u64> = orgs.iter().map(|o| count(o.id)).collect();
-        orgs.iter()
-            .zip(rule.rows(&counts).rows)
-            .map(|(o, c)| (o.id, c))
-            .collect()
+        let (rows, total) = total_of(rule.rows_in_groups(&counts, &sectors));
+        let rows = orgs.iter().zip(rows).map(|(o, c)| (o.id, c)).collect();
+        (rows, total)
     };
+    let by_company = |count: &dyn Fn(Uuid) -> u64| table(count).0;
+    let (participation, participation_total) = table(&|o| participants_of(s, o));
+    let (funding, funding_total) = table(&|o| funded_of(s, o));
     Plans {
         scans: compared
             .iter()
-            .zip(&scan_plan.rows)
-            .map(|((o, _, _), c)| (o.id, *c))
+            .zip(scan_rows)
+            .map(|((o, _, _), c)| (o.id, c))
             .collect(),
-        scans_total: scan_plan.total,
-        participation: orgs
-            .iter()
-            .zip(&part_plan.rows)
-            .map(|(o, c)| (o.id, *c))
-            .collect(),
-        participation_total: part_plan.total,
-        funding: orgs
-            .iter()
-            .zip(&fund_plan.rows)
-            .map(|(o, c)| (o.id, *c))
-            .collect(),
-        funding_total: fund_plan.total,
+        scans_total,
+        participation,
+        participation_total,
+        funding,
+        funding_total,
         referrals: by_company(&|o| referred_of(s, o)),
         planning: by_company(&|o| learners_of(s, o, |a| a.planned)),
         completion: by_company(&|o| learners_of(s, o, |a| a.completed)),

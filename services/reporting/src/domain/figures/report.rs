@@ -108,30 +108,11 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
             }
         })
         .collect();
-    let mut by_month: BTreeMap<String, (BTreeSet<Uuid>, f64)> = BTreeMap::new();
-    for a in s.activities.iter().filter(|a| a.completed) {
-        if let Some(month) = &a.completed_month {
-            let entry = by_month.entry(month.clone()).or_default();
-            entry.0.insert(a.participant_id);
-            entry.1 += f64::from(a.actual_hours);
-        }
+    // A month's row is hidden whole (its people and hours): counted once per row.
+    let months = siblings::held(s, &rule, months_of, &mut Tally::default());
+    for month in &months {
+        t.count(month.active_participants.cell);
     }
-    let month_people: Vec<u64> = by_month.values().map(|v| v.0.len() as u64).collect();
-    let month_plan = rule.rows(&month_people);
-    let months = by_month
-        .into_iter()
-        .zip(month_plan.rows)
-        .map(|((month, (active, hours)), cell)| {
-            t.count(cell);
-            let mut row = Tally::default();
-            MonthParticipation {
-                month,
-                phase: None,
-                active_participants: Fig::new(n(active.len()), cell, &mut row),
-                hours_attended: Fig::new(hours, cell, &mut row),
-            }
-        })
-        .collect();
     let tally = Tally {
         small_group: overview.tally.small_group
             + evaluation.tally.small_group
@@ -157,6 +138,34 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
         phases: Vec::new(),
         tally,
     }
+}
+
+/// Learning per month of completion, the months a table whose total (the hours
+/// attended) is published.
+fn months_of(s: &Snapshot, rule: &Rule) -> Vec<MonthParticipation> {
+    let mut by_month: BTreeMap<String, (BTreeSet<Uuid>, f64)> = BTreeMap::new();
+    for a in s.activities.iter().filter(|a| a.completed) {
+        if let Some(month) = &a.completed_month {
+            let entry = by_month.entry(month.clone()).or_default();
+            entry.0.insert(a.participant_id);
+            entry.1 += f64::from(a.actual_hours);
+        }
+    }
+    let month_people: Vec<u64> = by_month.values().map(|v| v.0.len() as u64).collect();
+    let month_plan = rule.rows(&month_people);
+    by_month
+        .into_iter()
+        .zip(month_plan.rows)
+        .map(|((month, (active, hours)), cell)| {
+            let mut row = Tally::default();
+            MonthParticipation {
+                month,
+                phase: None,
+                active_participants: Fig::new(n(active.len()), cell, &mut row),
+                hours_attended: Fig::new(hours, cell, &mut row),
+            }
+        })
+        .collect()
 }
 
 /// Puts the report's timeline on the programme's calendar: its phases, and the phase of

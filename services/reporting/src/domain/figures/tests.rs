@@ -1311,3 +1311,124 @@ fn two_sectors_are_evaluated_each_on_its_own_scan() {
         ]
     );
 }
+
+/// A region of two sectors: (sector, enrolled people) per company, each person having
+/// completed one 4-hour activity in March 2022.
+fn two_sector_region(companies: &[(&str, u128)]) -> Snapshot {
+    let mut s = Snapshot {
+        region: "twente".into(),
+        min_group_size: 3,
+        ..Default::default()
+    };
+    for (c, (sector, people)) in companies.iter().enumerate() {
+        let org = 200 + c as u128;
+        s.organisations.push(Organisation {
+            id: id(org),
+            name: format!("Bedrijf {c}"),
+            sector: (*sector).into(),
+            employee_count: 40,
+        });
+        for p in 0..*people {
+            let person = org * 1000 + p;
+            s.participants.push(Participant {
+                id: id(person),
+                organisation_id: id(org),
+                uwv_referral: false,
+                enrolled: true,
+            });
+            s.activities.push(activity(
+                person * 10,
+                person,
+                org,
+                Some(4),
+                Some(4),
+                false,
+                Some("2022-03"),
+            ));
+        }
+    }
+    s
+}
+
+#[test]
+fn a_sectors_figure_is_not_the_region_less_the_other_sector() {
+    // Issue 22, finding 1: metal has one company of 2 people, care 10 and 8. The region
+    // shows 20 reached; care's 18 would give metal's hidden 2 back.
+    let s = two_sector_region(&[("metal", 2), ("care", 10), ("care", 8)]);
+    let rule = anonymised();
+    let region = overview(&s, &rule);
+    let metal = overview(&s.clone().restrict_to_sector("metal"), &rule);
+    let care = overview(&s.clone().restrict_to_sector("care"), &rule);
+    assert_eq!(v(region.employees_reached), (20.0, Shown));
+    assert_eq!(v(metal.employees_reached), (0.0, SmallGroup));
+    assert_eq!(
+        v(care.employees_reached),
+        (0.0, Complementary),
+        "20 − 18 would be metal's 2"
+    );
+    assert_eq!(v(care.hours_attended), (0.0, Complementary));
+    assert!(care.tally.complementary >= 2);
+    // Funding alike: everyone funded from SLIM, 500 euros each.
+    let mut s = s;
+    s.allocations = s
+        .participants
+        .iter()
+        .map(|p| Allocation {
+            activity_id: id(p.id.as_u128() * 10),
+            participant_id: p.id,
+            organisation_id: p.organisation_id,
+            source: "slim".into(),
+            amount_cents: 50_000,
+        })
+        .collect();
+    let region = funding(&s, &rule);
+    let care = funding(&s.clone().restrict_to_sector("care"), &rule);
+    assert_eq!((region.totals_cell, region.total_cents), (Shown, 1_000_000));
+    assert_eq!(
+        (care.totals_cell, care.total_cents, care.sources[0].cell),
+        (Complementary, 0, Complementary),
+        "10,000 − 9,000 would be metal's two people's"
+    );
+    // Nothing to protect when every sector's figure is shown.
+    let s = two_sector_region(&[("metal", 5), ("care", 10)]);
+    let care = overview(&s.clone().restrict_to_sector("care"), &rule);
+    assert_eq!(v(care.employees_reached), (10.0, Shown));
+    // The timeline too: March of care alone would be the region's March less metal's.
+    let s = two_sector_region(&[("metal", 2), ("care", 10), ("care", 8)]);
+    let care = report(&s.clone().restrict_to_sector("care"), "Twente", "LLO");
+    assert_eq!(
+        v(care.months[0].hours_attended),
+        (0.0, Complementary),
+        "{:?}",
+        care.months
+    );
+}
+
+#[test]
+fn a_companys_row_is_hidden_alike_in_the_region_and_its_sector() {
+    // Metal: 2 (small) and 20; care: 9 and 30. The region pairs the 2 with care's 9;
+    // metal's total less its 20 would give the 2, care's less its 30 the 9.
+    let s = two_sector_region(&[("metal", 2), ("metal", 20), ("care", 9), ("care", 30)]);
+    let cells = |view: &Snapshot| -> Vec<(String, Cell)> {
+        report(view, "Twente", "LLO")
+            .hours
+            .iter()
+            .map(|h| (h.organisation_name.clone(), h.cell))
+            .collect()
+    };
+    let region = cells(&s);
+    assert_eq!(
+        region,
+        [
+            ("Bedrijf 0".to_owned(), SmallGroup),
+            ("Bedrijf 1".to_owned(), Complementary),
+            ("Bedrijf 2".to_owned(), Complementary),
+            ("Bedrijf 3".to_owned(), Complementary),
+        ]
+    );
+    // Each sector's view hides its companies exactly as the region's does.
+    let metal = cells(&s.clone().restrict_to_sector("metal"));
+    let care = cells(&s.clone().restrict_to_sector("care"));
+    assert_eq!(metal, region[..2]);
+    assert_eq!(care, region[2..]);
+}

@@ -1,0 +1,167 @@
+//! A sector's view held against the region and its sibling sectors. The region's figure
+//! is the sum of its sectors' (people, hours, counts; a mean with its count), so where
+//! the region or another sector hides a figure, a sector's own would let the region less
+//! the shown sectors give the hidden one back: it is hidden too (complementary). Company
+//! rows need no such step: their plans are made over the whole region (`plans`).
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::domain::suppression::Rule;
+
+/// A view's figures, each under a key that names the same figure in every view.
+pub trait Keyed {
+    fn keyed(&mut self) -> Vec<(String, &mut Fig)>;
+}
+
+/// `figure` of a sector's view `s`, held against the same figure of the region and of
+/// each sibling sector; hidden cells it adds are counted in `tally`. A region's view
+/// (no sector) is left as it is.
+pub fn held<T: Keyed>(
+    s: &Snapshot,
+    rule: &Rule,
+    figure: impl Fn(&Snapshot, &Rule) -> T,
+    tally: &mut Tally,
+) -> T {
+    let mut view = figure(s, rule);
+    let Some(mut others) = around(s, rule, figure) else {
+        return view;
+    };
+    let hidden_elsewhere = hidden(others.iter_mut().flat_map(|other| other.keyed()));
+    for (key, fig) in view.keyed() {
+        if fig.cell.is_shown() && hidden_elsewhere.contains(&key) {
+            *fig = Fig {
+                value: 0.0,
+                cell: tally.count(Cell::Complementary),
+            };
+        }
+    }
+    view
+}
+
+/// The same figure of the region and of each sibling sector; `None` for a region's view.
+fn around<T>(s: &Snapshot, rule: &Rule, figure: impl Fn(&Snapshot, &Rule) -> T) -> Option<Vec<T>> {
+    let whole = s.whole_region.as_deref()?;
+    let mut others = vec![figure(whole, rule)];
+    for sector in s.sibling_sectors() {
+        others.push(figure(&whole.clone().restrict_to_sector(&sector), rule));
+    }
+    Some(others)
+}
+
+/// The keys of the hidden figures among `figures` (not those no data holds).
+fn hidden<'a>(figures: impl Iterator<Item = (String, &'a mut Fig)>) -> BTreeSet<String> {
+    figures
+        .filter(|(_, f)| !f.cell.is_shown() && f.cell != Cell::NotAvailable)
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// Funding held alike: a source's amounts, the region's total with the number funded,
+/// and the cost per participant, each hidden where the region or a sibling hides it.
+pub fn held_funding(s: &Snapshot, rule: &Rule, figure: fn(&Snapshot, &Rule) -> Funding) -> Funding {
+    let mut view = figure(s, rule);
+    let Some(others) = around(s, rule, figure) else {
+        return view;
+    };
+    let hidden_source = |id: &str| {
+        others.iter().any(|o| {
+            o.sources
+                .iter()
+                .any(|x| x.source.id == id && !x.cell.is_shown())
+        })
+    };
+    let t = &mut view.tally;
+    for source in &mut view.sources {
+        if source.cell.is_shown() && hidden_source(&source.source.id) {
+            source.cell = t.count(Cell::Complementary);
+            source.committed_cents = 0;
+            source.spent_cents = 0;
+            source.remaining_cents = source.remaining_cents.map(|_| 0);
+        }
+    }
+    if view.totals_cell.is_shown() && others.iter().any(|o| !o.totals_cell.is_shown()) {
+        view.totals_cell = t.count(Cell::Complementary);
+        view.total_cents = 0;
+        view.participants_funded = 0;
+    }
+    let cost_hidden = others
+        .iter()
+        .any(|o| !o.cost_per_participant_cents.cell.is_shown());
+    if view.cost_per_participant_cents.cell.is_shown() && cost_hidden {
+        view.cost_per_participant_cents = Fig::new(0.0, Cell::Complementary, t);
+    }
+    view
+}
+
+impl Keyed for Overview {
+    fn keyed(&mut self) -> Vec<(String, &mut Fig)> {
+        [
+            ("employees_reached", &mut self.employees_reached),
+            ("uwv_referrals", &mut self.uwv_referrals),
+            ("development_plans", &mut self.development_plans),
+            ("activities_planned", &mut self.activities_planned),
+            ("activities_completed", &mut self.activities_completed),
+            ("hours_planned", &mut self.hours_planned),
+            ("hours_attended", &mut self.hours_attended),
+            ("registrations", &mut self.registrations),
+            ("attendance_rate", &mut self.attendance_rate),
+            ("average_feedback", &mut self.average_feedback),
+        ]
+        .into_iter()
+        .map(|(key, fig)| (format!("overview/{key}"), fig))
+        .collect()
+    }
+}
+
+impl Keyed for Evaluation {
+    fn keyed(&mut self) -> Vec<(String, &mut Fig)> {
+        let mut keyed: Vec<(String, &mut Fig)> = [
+            ("workshop_participants", &mut self.workshop_participants),
+            ("attendance_rate", &mut self.attendance_rate),
+            ("average_feedback", &mut self.average_feedback),
+            ("feedback_count", &mut self.feedback_count),
+            ("participants_completed", &mut self.participants_completed),
+            ("activities_completed", &mut self.activities_completed),
+            ("credentials", &mut self.credentials),
+            ("hours_attended", &mut self.hours_attended),
+            ("mean_change", &mut self.mean_change),
+        ]
+        .into_iter()
+        .map(|(key, fig)| (format!("evaluation/{key}"), fig))
+        .collect();
+        for d in &mut self.dimensions {
+            let key = format!(
+                "dimension/{}/{}",
+                d.sector.as_deref().unwrap_or(""),
+                d.dimension_id
+            );
+            for (field, fig) in [
+                ("mean_baseline", &mut d.mean_baseline),
+                ("mean_follow_up", &mut d.mean_follow_up),
+                ("change", &mut d.change),
+                ("baseline_respondents", &mut d.baseline_respondents),
+                ("follow_up_respondents", &mut d.follow_up_respondents),
+            ] {
+                keyed.push((format!("{key}/{field}"), fig));
+            }
+        }
+        keyed
+    }
+}
+
+/// The report's timeline: each month's active people and hours.
+impl Keyed for Vec<MonthParticipation> {
+    fn keyed(&mut self) -> Vec<(String, &mut Fig)> {
+        self.iter_mut()
+            .flat_map(|m| {
+                [
+                    (
+                        format!("month/{}/active", m.month),
+                        &mut m.active_participants,
+                    ),
+                    (format!("month/{}/hours", m.month), &mut m.hours_attended),
+                ]
+            })
+            .collect()
+    }
+}
