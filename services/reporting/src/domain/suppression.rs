@@ -170,6 +170,30 @@ impl Rule {
                 plan.rows[i] = Cell::Complementary;
             }
         }
+        // The groups' totals are a table of their own, whose total is the region's: with
+        // one group's total hidden, the region's less the others' gives it back. So every
+        // other group with people hides its total too (as a sector's view does beside a
+        // hidden sibling), and at least one of its rows, or its rows would add up to it.
+        let any_hidden = totals.iter().any(|(_, c)| !c.is_shown());
+        if self.applies && plan.total.is_shown() && any_hidden {
+            for (group, total) in &mut totals {
+                let members: Vec<usize> =
+                    (0..people.len()).filter(|i| groups[*i] == *group).collect();
+                if !total.is_shown() || members.iter().all(|i| people[*i] == 0) {
+                    continue;
+                }
+                *total = Cell::Complementary;
+                if members.iter().all(|i| plan.rows[*i].is_shown()) {
+                    let smallest = members
+                        .iter()
+                        .filter(|i| people[**i] > 0)
+                        .min_by_key(|i| (people[**i], **i));
+                    if let Some(&i) = smallest {
+                        plan.rows[i] = Cell::Complementary;
+                    }
+                }
+            }
+        }
         (plan, totals)
     }
 }
@@ -319,7 +343,15 @@ mod tests {
             plan.rows,
             vec![SmallGroup, Shown, Complementary, Complementary]
         );
-        assert_eq!(totals, vec![("bouw", SmallGroup), ("care", Shown)]);
+        // Care's total would be the region's less bouw's hidden one: it goes too.
+        assert_eq!(totals, vec![("bouw", SmallGroup), ("care", Complementary)]);
+        // A sector left with all rows shown hides its smallest, or they would add up.
+        let (plan, totals) = RULE.rows_in_groups(&[1, 1, 9, 30], &["bouw", "bouw", "care", "care"]);
+        assert_eq!(
+            plan.rows,
+            vec![SmallGroup, SmallGroup, Complementary, Shown]
+        );
+        assert_eq!(totals, vec![("bouw", SmallGroup), ("care", Complementary)]);
     }
 
     /// The property the rule exists for: whatever is shown, no hidden small row can

@@ -1,6 +1,8 @@
 //! The figures, computed from a region's read models, with the suppression rule of
 //! the view applied. Pure: the api maps these to proto, the export renders them. One
 //! module per figure; what they share is here.
+#[cfg(test)]
+mod attack;
 mod dimensions;
 mod evaluation;
 mod funding;

@@ -1,0 +1,343 @@
+//! An attacker who sees every figure an evaluator can get for a region of two sectors —
+//! the region's and each sector's overview, evaluation, report (hours per company and
+//! month, funding per source and company) and every company's progress — and who knows
+//! how they add up: a view's total is the sum of its companies' rows, of its months and
+//! of its sources; the region's figure is the sum of its sectors'. Starting from what is
+//! shown, the attacker solves every sum with one unknown part, again and again, until
+//! nothing new follows. On random small programmes no figure hidden as a small group
+//! may be among what it recovers.
+//!
+//! Deterministic (a seeded xorshift, no new dependency): a failure names its seed.
+use std::collections::{BTreeMap, BTreeSet};
+
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::suppression::Rule;
+
+/// A tiny xorshift generator: the same seed, the same programme.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+const SECTORS: [&str; 2] = ["metal", "care"];
+const MONTHS: [&str; 3] = ["2022-02", "2022-03", "2022-04"];
+const SOURCES: [&str; 3] = ["slim", "fonds", "eigen"];
+
+/// 1–8 companies of 0–12 people in two sectors; people enrolled (mostly), some
+/// referred by UWV, completing 0–2 activities in one of three months, funded from one
+/// of three sources.
+fn programme(seed: u64) -> Snapshot {
+    let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut s = Snapshot {
+        region: "twente".into(),
+        min_group_size: [3, 5][dice.below(2) as usize],
+        ..Default::default()
+    };
+    for c in 0..=dice.below(8) {
+        let org = Uuid::from_u128(1000 + u128::from(c));
+        s.organisations.push(Organisation {
+            id: org,
+            name: format!("Bedrijf {c}"),
+            sector: SECTORS[dice.below(2) as usize].into(),
+            employee_count: 50,
+        });
+        for p in 0..dice.below(13) {
+            let person = Uuid::from_u128(u128::from(c) * 1000 + u128::from(p) + 10_000);
+            s.participants.push(Participant {
+                id: person,
+                organisation_id: org,
+                uwv_referral: dice.below(4) == 0,
+                enrolled: dice.below(10) > 0,
+            });
+            for a in 0..dice.below(3) {
+                let activity = Uuid::from_u128(person.as_u128() * 10 + u128::from(a));
+                let hours = 1 + dice.below(8) as i32;
+                s.activities.push(Activity {
+                    id: activity,
+                    participant_id: person,
+                    organisation_id: org,
+                    planned: true,
+                    planned_hours: hours,
+                    completed: true,
+                    actual_hours: hours,
+                    credential: dice.below(2) == 0,
+                    completed_month: Some(MONTHS[dice.below(3) as usize].into()),
+                });
+                s.allocations.push(Allocation {
+                    activity_id: activity,
+                    participant_id: person,
+                    organisation_id: org,
+                    source: SOURCES[dice.below(3) as usize].into(),
+                    amount_cents: 10_000 * (1 + dice.below(20) as i64),
+                });
+            }
+        }
+    }
+    s
+}
+
+/// Every figure the attacker may see, under a key naming it alike in every view; which
+/// of them describe a small group (0 < people < minimum); and the sums between them.
+#[derive(Default)]
+struct Ledger {
+    shown: BTreeSet<String>,
+    small: BTreeSet<String>,
+    sums: Vec<(String, Vec<String>)>,
+}
+
+impl Ledger {
+    /// A figure as shown (`cell`), about `people` persons (`min`: the group size).
+    fn see(&mut self, key: &str, cell: Cell, people: usize, min: u32) {
+        if cell == Cell::Shown {
+            self.shown.insert(key.to_owned());
+        }
+        if people > 0 && people < min as usize {
+            self.small.insert(key.to_owned());
+        }
+    }
+
+    fn sum(&mut self, total: String, parts: Vec<String>) {
+        self.sums.push((total, parts));
+    }
+
+    /// What follows from the shown figures by solving sums with one unknown, each with
+    /// the sum it was solved from.
+    fn recovered(&self) -> BTreeMap<String, String> {
+        let mut known: BTreeMap<String, String> = self
+            .shown
+            .iter()
+            .map(|k| (k.clone(), "shown".to_owned()))
+            .collect();
+        loop {
+            let before = known.len();
+            for (total, parts) in &self.sums {
+                let unknown: Vec<&String> = std::iter::once(total)
+                    .chain(parts)
+                    .filter(|k| !known.contains_key(*k))
+                    .collect();
+                if let [one] = unknown.as_slice() {
+                    known.insert((*one).clone(), format!("{total} = {}", parts.join(" + ")));
+                }
+            }
+            if known.len() == before {
+                return known;
+            }
+        }
+    }
+}
+
+/// The people a figure describes, over the companies in `of`: the ground truth the
+/// attacker is judged by.
+struct Truth<'a>(&'a Snapshot);
+
+impl Truth<'_> {
+    fn people(&self, of: &BTreeSet<Uuid>, what: &str) -> usize {
+        let s = self.0;
+        let enrolled = |p: &&Participant| p.enrolled && of.contains(&p.organisation_id);
+        let ids: BTreeSet<Uuid> = match what {
+            "reached" => s
+                .participants
+                .iter()
+                .filter(enrolled)
+                .map(|p| p.id)
+                .collect(),
+            "uwv" => s
+                .participants
+                .iter()
+                .filter(enrolled)
+                .filter(|p| p.uwv_referral)
+                .map(|p| p.id)
+                .collect(),
+            "hours_planned" | "hours_attended" | "activities_completed" => s
+                .activities
+                .iter()
+                .filter(|a| of.contains(&a.organisation_id))
+                .map(|a| a.participant_id)
+                .collect(),
+            "funding" => s
+                .allocations
+                .iter()
+                .filter(|a| of.contains(&a.organisation_id))
+                .map(|a| a.participant_id)
+                .collect(),
+            month if month.starts_with("month/") => s
+                .activities
+                .iter()
+                .filter(|a| of.contains(&a.organisation_id))
+                .filter(|a| a.completed_month.as_deref() == month.strip_prefix("month/"))
+                .map(|a| a.participant_id)
+                .collect(),
+            source => s
+                .allocations
+                .iter()
+                .filter(|a| of.contains(&a.organisation_id))
+                .filter(|a| Some(a.source.as_str()) == source.strip_prefix("source/"))
+                .map(|a| a.participant_id)
+                .collect(),
+        };
+        ids.len()
+    }
+}
+
+const TOTALS: [&str; 6] = [
+    "reached",
+    "uwv",
+    "hours_planned",
+    "hours_attended",
+    "activities_completed",
+    "funding",
+];
+
+/// One view (the region, or a sector) as the attacker reads it.
+fn read_view(ledger: &mut Ledger, view: &str, s: &Snapshot, truth: &Truth) {
+    let rule = Rule::anonymised(s.min_group_size);
+    let min = s.min_group_size;
+    let o = overview(s, &rule);
+    let r = report(s, "Twente", "LLO");
+    let f = funding(s, &rule);
+    let key = |what: &str| format!("{view}/{what}");
+    let all: BTreeSet<Uuid> = s.organisations.iter().map(|o| o.id).collect();
+    let see =
+        |ledger: &mut Ledger, key: String, cell: Cell, of: &BTreeSet<Uuid>, what: &str| {
+            ledger.see(&key, cell, truth.people(of, what), min);
+        };
+    for (what, cell) in [
+        ("reached", o.employees_reached.cell),
+        ("uwv", o.uwv_referrals.cell),
+        ("hours_planned", o.hours_planned.cell),
+        ("hours_attended", o.hours_attended.cell),
+        ("activities_completed", o.activities_completed.cell),
+        ("funding", f.totals_cell),
+    ] {
+        see(ledger, key(what), cell, &all, what);
+    }
+    // The companies' rows: the report's hours table, funding, each company's progress.
+    for c in &s.organisations {
+        let one = BTreeSet::from([c.id]);
+        let p = progress(s, c, &rule);
+        see(
+            ledger,
+            format!("{}/uwv", c.id),
+            p.uwv_referrals.cell,
+            &one,
+            "uwv",
+        );
+        let completed = p.activities_completed.cell;
+        see(
+            ledger,
+            format!("{}/activities_completed", c.id),
+            completed,
+            &one,
+            "activities_completed",
+        );
+    }
+    for (h, c) in r.hours.iter().zip(sorted_organisations(s)) {
+        let one = BTreeSet::from([c.id]);
+        for (what, fig) in [
+            ("reached", h.participants),
+            ("hours_planned", h.hours_planned),
+            ("hours_attended", h.hours_attended),
+        ] {
+            see(ledger, format!("{}/{what}", c.id), fig.cell, &one, what);
+        }
+    }
+    for company in &f.companies {
+        let one = BTreeSet::from([company.organisation_id]);
+        let cell = company.total_cents.cell;
+        see(
+            ledger,
+            format!("{}/funding", company.organisation_id),
+            cell,
+            &one,
+            "funding",
+        );
+    }
+    for what in TOTALS {
+        let parts = s
+            .organisations
+            .iter()
+            .map(|c| format!("{}/{what}", c.id))
+            .collect();
+        ledger.sum(key(what), parts);
+    }
+    // Its months and its sources add up to its totals too; one not listed is nobody's
+    // and known to be zero.
+    for m in MONTHS {
+        let what = format!("month/{m}");
+        let listed = r.months.iter().find(|x| x.month == m);
+        let cell = listed.map_or(Cell::Shown, |x| x.hours_attended.cell);
+        see(ledger, key(&what), cell, &all, &what);
+    }
+    ledger.sum(
+        key("hours_attended"),
+        MONTHS.iter().map(|m| key(&format!("month/{m}"))).collect(),
+    );
+    for x in SOURCES {
+        let what = format!("source/{x}");
+        let listed = f.sources.iter().find(|y| y.source.id == x);
+        see(
+            ledger,
+            key(&what),
+            listed.map_or(Cell::Shown, |y| y.cell),
+            &all,
+            &what,
+        );
+    }
+    ledger.sum(
+        key("funding"),
+        SOURCES
+            .iter()
+            .map(|x| key(&format!("source/{x}")))
+            .collect(),
+    );
+}
+
+#[test]
+fn no_small_group_is_recovered_from_every_view_and_sum_an_evaluator_has() {
+    for seed in 1..=400 {
+        let s = programme(seed);
+        let truth = Truth(&s);
+        let mut ledger = Ledger::default();
+        read_view(&mut ledger, "region", &s, &truth);
+        let mut per_sector = Vec::new();
+        for sector in SECTORS {
+            read_view(
+                &mut ledger,
+                sector,
+                &s.clone().restrict_to_sector(sector),
+                &truth,
+            );
+            per_sector.push(sector);
+        }
+        // The region's figure is its sectors' together, month by month too.
+        let mut across: Vec<String> = TOTALS.map(str::to_owned).to_vec();
+        across.extend(MONTHS.iter().map(|m| format!("month/{m}")));
+        across.extend(SOURCES.iter().map(|x| format!("source/{x}")));
+        for what in across {
+            let parts = per_sector.iter().map(|x| format!("{x}/{what}")).collect();
+            ledger.sum(format!("region/{what}"), parts);
+        }
+        let recovered = ledger.recovered();
+        let leaked: Vec<(&String, &String)> = ledger
+            .small
+            .iter()
+            .filter_map(|k| recovered.get(k).map(|how| (k, how)))
+            .collect();
+        assert!(
+            leaked.is_empty(),
+            "seed {seed}: small groups recovered: {leaked:#?}\nfrom {:#?}",
+            recovered
+                .iter()
+                .filter(|(_, how)| *how != "shown")
+                .collect::<Vec<_>>()
+        );
+    }
+}
