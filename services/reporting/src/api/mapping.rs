@@ -20,6 +20,7 @@ pub fn cell(cell: Cell) -> i32 {
         Cell::Shown => pb::CellStatus::Shown,
         Cell::SmallGroup => pb::CellStatus::SuppressedSmallGroup,
         Cell::Complementary => pb::CellStatus::SuppressedComplementary,
+        Cell::Dominance => pb::CellStatus::SuppressedDominance,
         Cell::NotAvailable => pb::CellStatus::NotAvailable,
     }) as i32
 }
@@ -43,6 +44,7 @@ pub fn notice(rule: &Rule, tally: &Tally) -> Option<pb::SuppressionNotice> {
         min_group_size: i32::try_from(rule.min_group_size).unwrap_or(i32::MAX),
         small_group_cells: i32::try_from(tally.small_group).unwrap_or(i32::MAX),
         complementary_cells: i32::try_from(tally.complementary).unwrap_or(i32::MAX),
+        dominance_cells: i32::try_from(tally.dominance).unwrap_or(i32::MAX),
         applied: rule.applies,
         explanation: tally.explanation(rule),
     })

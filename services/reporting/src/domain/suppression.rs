@@ -13,7 +13,13 @@
 //!   (`Complementary`). Such a row always exists: were every other row empty, the
 //!   total would be the small row itself, and hidden as the next rule says.
 //! - A total that itself describes fewer than `min` people is hidden (`SmallGroup`).
+//! - Money has a dominance rule as well: an amount to which one company contributes more
+//!   than `DOMINANT_SHARE` of it tells that company's own amount nearly exactly, and is
+//!   hidden (`Dominance`), with a partner where a published total would give it back.
 //! - Nothing is hidden from a caller who may see the figures in full (`Rule::full`).
+
+/// An amount is dominated when one company contributes more than this share of it.
+pub const DOMINANT_SHARE: f64 = 0.85;
 
 /// Whether one figure is shown, and if not, why.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -24,6 +30,8 @@ pub enum Cell {
     SmallGroup,
     /// Hidden so that a total cannot give a small-group cell back.
     Complementary,
+    /// An amount one company makes up most of.
+    Dominance,
     /// No event carries the data.
     NotAvailable,
 }
@@ -39,6 +47,7 @@ impl Cell {
         match (self, other) {
             (NotAvailable, _) | (_, NotAvailable) => NotAvailable,
             (SmallGroup, _) | (_, SmallGroup) => SmallGroup,
+            (Dominance, _) | (_, Dominance) => Dominance,
             (Complementary, _) | (_, Complementary) => Complementary,
             _ => Shown,
         }
@@ -81,6 +90,32 @@ impl Rule {
         }
     }
 
+    /// Is an amount made of these companies' `parts` (in cents) one that a single
+    /// company dominates? Never for a caller who sees everything, nor for nothing, nor
+    /// in a region whose minimum group is one (it publishes everything).
+    pub fn dominated(&self, parts: &[i64]) -> bool {
+        let total: i64 = parts.iter().map(|p| p.max(&0)).sum();
+        let largest = parts.iter().copied().max().unwrap_or(0);
+        self.applies
+            && self.min_group_size > 1
+            && total > 0
+            && largest as f64 > DOMINANT_SHARE * total as f64
+    }
+
+    /// Where exactly one row of a table with a published total is hidden, hides the shown
+    /// row with the fewest people (at least one) as well.
+    pub fn pair_single_hidden(&self, people: &[u64], rows: &mut [Cell]) {
+        if !self.applies || rows.iter().filter(|c| !c.is_shown()).count() != 1 {
+            return;
+        }
+        let partner = (0..rows.len())
+            .filter(|i| rows[*i].is_shown() && people[*i] > 0)
+            .min_by_key(|i| (people[*i], *i));
+        if let Some(i) = partner {
+            rows[i] = Cell::Complementary;
+        }
+    }
+
     /// A table of rows (each about `people[i]` persons) whose total is published.
     pub fn rows(&self, people: &[u64]) -> RowPlan {
         if !self.applies {
@@ -106,19 +141,8 @@ impl Rule {
                 total: Cell::SmallGroup,
             };
         }
-        let hidden = rows.iter().filter(|c| **c == Cell::SmallGroup).count();
-        if hidden == 1 {
-            // The total is not small, so another row has people: a partner exists.
-            let partner = people
-                .iter()
-                .enumerate()
-                .filter(|(i, n)| rows[*i] == Cell::Shown && **n > 0)
-                .min_by_key(|(i, n)| (**n, *i))
-                .map(|(i, _)| i);
-            if let Some(i) = partner {
-                rows[i] = Cell::Complementary;
-            }
-        }
+        // The total is not small, so another row has people: a partner exists.
+        self.pair_single_hidden(people, &mut rows);
         RowPlan {
             rows,
             total: Cell::Shown,
@@ -203,6 +227,7 @@ impl Rule {
 pub struct Tally {
     pub small_group: u32,
     pub complementary: u32,
+    pub dominance: u32,
 }
 
 impl Tally {
@@ -210,13 +235,14 @@ impl Tally {
         match cell {
             Cell::SmallGroup => self.small_group += 1,
             Cell::Complementary => self.complementary += 1,
+            Cell::Dominance => self.dominance += 1,
             Cell::Shown | Cell::NotAvailable => {}
         }
         cell
     }
 
     pub fn any(&self) -> bool {
-        self.small_group + self.complementary > 0
+        self.small_group + self.complementary + self.dominance > 0
     }
 
     /// The sentence a response and the report carry.
@@ -230,11 +256,20 @@ impl Tally {
                 "No figure describes fewer than {min} people, so nothing was suppressed."
             );
         }
-        format!(
+        let mut text = format!(
             "{} cell(s) describe fewer than {min} people and are suppressed; {} more cell(s) \
              are suppressed so that a published total cannot give a hidden one back.",
             self.small_group, self.complementary
-        )
+        );
+        if self.dominance > 0 {
+            text.push_str(&format!(
+                " {} amount(s) are suppressed because one company makes up more than {:.0} % \
+                 of each.",
+                self.dominance,
+                DOMINANT_SHARE * 100.0
+            ));
+        }
+        text
     }
 }
 
@@ -394,7 +429,8 @@ mod tests {
             tally,
             Tally {
                 small_group: 1,
-                complementary: 1
+                complementary: 1,
+                dominance: 0,
             }
         );
         let text = tally.explanation(&RULE);
@@ -424,12 +460,14 @@ mod tests {
         let one_small = Tally {
             small_group: 1,
             complementary: 0,
+            dominance: 0,
         };
         assert!(one_small.any());
         assert!(
             Tally {
                 small_group: 0,
-                complementary: 2
+                complementary: 2,
+                dominance: 0,
             }
             .any()
         );
@@ -452,7 +490,8 @@ mod tests {
             counted,
             Tally {
                 small_group: 1,
-                complementary: 2
+                complementary: 2,
+                dominance: 0,
             }
         );
         assert_eq!(

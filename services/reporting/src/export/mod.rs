@@ -43,6 +43,7 @@ pub fn mark(cell: Cell) -> &'static str {
         Cell::Shown => "",
         Cell::SmallGroup => "suppressed (small group)",
         Cell::Complementary => "suppressed (protects another cell)",
+        Cell::Dominance => "suppressed (one company makes up most of it)",
         Cell::NotAvailable => "not available",
     }
 }
@@ -52,6 +53,7 @@ pub fn cell_name(cell: Cell) -> &'static str {
         Cell::Shown => "shown",
         Cell::SmallGroup => "suppressed_small_group",
         Cell::Complementary => "suppressed_complementary",
+        Cell::Dominance => "suppressed_dominance",
         Cell::NotAvailable => "not_available",
     }
 }
@@ -87,7 +89,7 @@ pub fn signed(value: f64) -> String {
     }
 }
 
-pub const SUPPRESSION_RULE: &str = "Figures that describe fewer people than the region's minimum group size are suppressed; where a published total would let a reader subtract a suppressed figure back, a second figure is suppressed too.";
+pub const SUPPRESSION_RULE: &str = "Figures that describe fewer people than the region's minimum group size are suppressed, and so are amounts one company makes up more than 85 % of; where a published total, or the region beside a sector, would let a reader subtract a suppressed figure back, a second figure is suppressed too.";
 
 #[cfg(test)]
 mod tests {

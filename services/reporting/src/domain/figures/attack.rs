@@ -205,10 +205,9 @@ fn read_view(ledger: &mut Ledger, view: &str, s: &Snapshot, truth: &Truth) {
     let f = funding(s, &rule);
     let key = |what: &str| format!("{view}/{what}");
     let all: BTreeSet<Uuid> = s.organisations.iter().map(|o| o.id).collect();
-    let see =
-        |ledger: &mut Ledger, key: String, cell: Cell, of: &BTreeSet<Uuid>, what: &str| {
-            ledger.see(&key, cell, truth.people(of, what), min);
-        };
+    let see = |ledger: &mut Ledger, key: String, cell: Cell, of: &BTreeSet<Uuid>, what: &str| {
+        ledger.see(&key, cell, truth.people(of, what), min);
+    };
     for (what, cell) in [
         ("reached", o.employees_reached.cell),
         ("uwv", o.uwv_referrals.cell),

@@ -1,5 +1,5 @@
 //! Funding per source and per company.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
@@ -79,10 +79,25 @@ fn funding_of(s: &Snapshot, rule: &Rule) -> Funding {
             )
         })
         .collect();
-    let source_plan = rule.rows(&funded_by);
+    // Money per company, per source and in all: what the dominance rule looks at.
+    let by_company = |source: Option<&str>| -> Vec<i64> {
+        let mut amounts: BTreeMap<Uuid, i64> = BTreeMap::new();
+        let taken = s.allocations.iter();
+        for a in taken.filter(|a| source.is_none_or(|x| a.source == x)) {
+            *amounts.entry(a.organisation_id).or_default() += a.amount_cents;
+        }
+        amounts.into_values().collect()
+    };
+    let mut source_cells = rule.rows(&funded_by).rows;
+    for (cell, source) in source_cells.iter_mut().zip(&sources) {
+        if cell.is_shown() && rule.dominated(&by_company(Some(&source.id))) {
+            *cell = Cell::Dominance;
+        }
+    }
+    rule.pair_single_hidden(&funded_by, &mut source_cells);
     let sources: Vec<SourceStatus> = sources
         .into_iter()
-        .zip(source_plan.rows)
+        .zip(source_cells)
         .map(|(source, cell)| {
             let (mut committed, mut spent) = (0i64, 0i64);
             for a in s.allocations.iter().filter(|a| a.source == source.id) {
@@ -132,7 +147,11 @@ fn funding_of(s: &Snapshot, rule: &Rule) -> Funding {
             }
         })
         .collect();
-    let totals_cell = t.count(rule.single(funded));
+    let totals_cell = match rule.single(funded) {
+        Cell::Shown if rule.dominated(&by_company(None)) => Cell::Dominance,
+        cell => cell,
+    };
+    let totals_cell = t.count(totals_cell);
     let shown = |value: i64| if totals_cell.is_shown() { value } else { 0 };
     Funding {
         sources,
@@ -145,7 +164,7 @@ fn funding_of(s: &Snapshot, rule: &Rule) -> Funding {
             } else {
                 0.0
             },
-            rule.single(funded),
+            totals_cell,
             &mut t,
         ),
         companies,

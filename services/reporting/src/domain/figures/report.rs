@@ -122,6 +122,7 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
             + evaluation.tally.complementary
             + funding.tally.complementary
             + t.complementary,
+        dominance: funding.tally.dominance,
     };
     Report {
         region: s.region.clone(),

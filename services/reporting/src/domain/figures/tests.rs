@@ -349,7 +349,8 @@ fn the_anonymised_overview_hides_figures_about_fewer_than_three_people() {
         o.tally,
         Tally {
             small_group: 5,
-            complementary: 0
+            complementary: 0,
+            dominance: 0,
         }
     );
 }
@@ -549,7 +550,8 @@ fn a_companys_progress_follows_the_regions_plans_when_anonymised() {
         p.tally,
         Tally {
             small_group: 12,
-            complementary: 10
+            complementary: 10,
+            dominance: 0,
         }
     );
     // Gamma: three participants, shown; its one uwv referral is a group of one.
@@ -708,7 +710,8 @@ fn the_anonymised_evaluation_hides_small_companies_and_small_groups() {
         e.tally,
         Tally {
             small_group: 3,
-            complementary: 6
+            complementary: 6,
+            dominance: 0,
         }
     );
     // Only Beta compared: its table's total is a small group, so is every mean.
@@ -801,7 +804,8 @@ fn funding_by_source_and_company() {
         f.tally,
         Tally {
             small_group: 8,
-            complementary: 0
+            complementary: 0,
+            dominance: 0,
         }
     );
 }
@@ -810,20 +814,27 @@ fn funding_by_source_and_company() {
 fn a_source_used_by_few_is_hidden_with_a_partner_against_the_published_total() {
     // Issue 22, finding 13 (funding): ten people funded from SLIM, one from the sector
     // fund, four from the employer: the fund's amount is one person's.
+    // Two companies of ten; each source shared between them (no company dominates).
     let mut s = companies_with(&[0, 0], &[0, 0]);
-    let people: Vec<Uuid> = s.participants.iter().map(|p| p.id).collect();
-    let org = s.participants[0].organisation_id;
+    let people: Vec<(Uuid, Uuid)> = s
+        .participants
+        .iter()
+        .map(|p| (p.id, p.organisation_id))
+        .collect();
     let allocate = |n: usize, source: &str, cents: i64| Allocation {
         activity_id: id(9000 + n as u128),
-        participant_id: people[n],
-        organisation_id: org,
+        participant_id: people[n].0,
+        organisation_id: people[n].1,
         source: source.into(),
         amount_cents: cents,
     };
-    s.allocations = (0..10).map(|n| allocate(n, "slim", 100_000)).collect();
-    s.allocations.push(allocate(10, "ooa-fonds", 250_000));
+    s.allocations = (0..5)
+        .chain(10..15)
+        .map(|n| allocate(n, "slim", 100_000))
+        .collect();
+    s.allocations.push(allocate(5, "ooa-fonds", 250_000));
     s.allocations
-        .extend((11..15).map(|n| allocate(n, "eigen", 20_000)));
+        .extend([6, 7, 15, 16].map(|n| allocate(n, "eigen", 20_000)));
     let f = funding(&s, &anonymised());
     let by_source: Vec<(&str, Cell, i64)> = f
         .sources
@@ -898,7 +909,8 @@ fn the_report_adds_hours_per_company_and_month_and_sums_the_tallies() {
         r.tally,
         Tally {
             small_group: 20,
-            complementary: 6
+            complementary: 6,
+            dominance: 0,
         }
     );
 
@@ -1010,7 +1022,9 @@ fn a_dimension_nobody_answered_has_a_mean_of_zero_not_nan() {
 fn the_reports_tally_adds_every_tables_complementary_cells() {
     // Groups of one are small: Beta's one funded and one enrolled person, April's one
     // active person; each takes the smallest shown row of its table with it. The sources
-    // "own" and "extra" fund one person each: two small rows, no partner needed.
+    // "own" and "extra" fund one person each: two small rows, no partner needed. Alfa
+    // makes up 98 % of SLIM and of all funding: SLIM, the total and the cost per
+    // participant are dominated.
     let mut s = snapshot();
     s.min_group_size = 2;
     s.allocations.push(allocation(43, 13, B, "slim", 500));
@@ -1021,7 +1035,8 @@ fn the_reports_tally_adds_every_tables_complementary_cells() {
         r.funding.tally,
         Tally {
             small_group: 5,
-            complementary: 3
+            complementary: 3,
+            dominance: 3,
         }
     );
     let hours: Vec<_> = r.hours.iter().map(|h| h.cell).collect();
@@ -1032,7 +1047,8 @@ fn the_reports_tally_adds_every_tables_complementary_cells() {
         r.tally,
         Tally {
             small_group: 7,
-            complementary: 5
+            complementary: 5,
+            dominance: 3,
         }
     );
 }
@@ -1431,4 +1447,59 @@ fn a_companys_row_is_hidden_alike_in_the_region_and_its_sector() {
     let care = cells(&s.clone().restrict_to_sector("care"));
     assert_eq!(metal, region[..2]);
     assert_eq!(care, region[2..]);
+}
+
+#[test]
+fn an_amount_one_company_makes_up_most_of_is_hidden_with_a_partner() {
+    // Issue 22, dominance: SLIM funds five people in each of two companies, but one
+    // company's courses cost nine times the other's; the fund and the employer are
+    // shared evenly.
+    let mut s = companies_with(&[0, 0], &[0, 0]);
+    let people: Vec<(Uuid, Uuid)> = s
+        .participants
+        .iter()
+        .map(|p| (p.id, p.organisation_id))
+        .collect();
+    let allocate = |n: usize, source: &str, cents: i64| Allocation {
+        activity_id: id(9000 + n as u128),
+        participant_id: people[n].0,
+        organisation_id: people[n].1,
+        source: source.into(),
+        amount_cents: cents,
+    };
+    s.allocations = (0..5).map(|n| allocate(n, "slim", 180_000)).collect();
+    s.allocations
+        .extend((10..15).map(|n| allocate(n, "slim", 20_000)));
+    s.allocations
+        .extend([5, 6, 7, 15, 16, 17].map(|n| allocate(n, "fonds", 50_000)));
+    s.allocations
+        .extend([8, 9, 18, 19].map(|n| allocate(n, "eigen", 10_000)));
+    let f = funding(&s, &anonymised());
+    let cells: Vec<(&str, Cell)> = f
+        .sources
+        .iter()
+        .map(|x| (x.source.id.as_str(), x.cell))
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            ("slim", Dominance),
+            ("fonds", Shown),
+            ("eigen", Complementary)
+        ],
+        "SLIM is 90 % one company's; the smallest other source keeps it from the total"
+    );
+    assert_eq!(f.sources[0].committed_cents, 0);
+    assert_eq!(f.tally.dominance, 1);
+    // The total is not dominated (1,04 of 1,34 million: 78 %), and is shown.
+    assert_eq!(f.totals_cell, Shown);
+    // A programme manager sees it all.
+    assert_eq!(funding(&s, &full()).sources[0].cell, Shown);
+    // Nine tenths of everything from one company: the total goes too.
+    s.allocations.retain(|a| a.source == "slim");
+    let f = funding(&s, &anonymised());
+    assert_eq!(
+        (f.totals_cell, f.cost_per_participant_cents.cell),
+        (Dominance, Dominance)
+    );
 }

@@ -416,10 +416,8 @@ fn funding(r: &Report, h: &mut String) {
     } else {
         let _ = write!(
             h,
-            "</table><p>Total funding, participants funded and cost per participant: {} \
-             (fewer than {} participants were funded).</p>",
+            "</table><p>Total funding, participants funded and cost per participant: {}.</p>",
             mark(f.totals_cell),
-            r.min_group_size
         );
     }
     h.push_str(
