@@ -1,6 +1,6 @@
 //! An attacker who sees every figure an evaluator can get for a region of two sectors —
-//! the region's and each sector's overview, evaluation, report (hours per company and
-//! month, funding per source and company) and every company's progress — and who knows
+//! the region's and each sector's overview, report (hours per company and month,
+//! funding per source and company) and every company's progress — and who knows
 //! how they add up: a view's total is the sum of its companies' rows, of its months and
 //! of its sources; the region's figure is the sum of its sectors'. Starting from what is
 //! shown, the attacker solves every sum with one unknown part, again and again, until
@@ -57,7 +57,14 @@ fn programme(seed: u64) -> Snapshot {
                 uwv_referral: dice.below(4) == 0,
                 enrolled: dice.below(10) > 0,
             });
-            for a in 0..dice.below(3) {
+            let activities = dice.below(3);
+            if activities > 0 {
+                s.plans.push(Plan {
+                    participant_id: person,
+                    organisation_id: org,
+                });
+            }
+            for a in 0..activities {
                 let activity = Uuid::from_u128(person.as_u128() * 10 + u128::from(a));
                 let hours = 1 + dice.below(8) as i32;
                 s.activities.push(Activity {
@@ -162,6 +169,12 @@ impl Truth<'_> {
                 .filter(|a| of.contains(&a.organisation_id))
                 .map(|a| a.participant_id)
                 .collect(),
+            "plans" => s
+                .plans
+                .iter()
+                .filter(|p| of.contains(&p.organisation_id))
+                .map(|p| p.participant_id)
+                .collect(),
             "funding" => s
                 .allocations
                 .iter()
@@ -187,9 +200,10 @@ impl Truth<'_> {
     }
 }
 
-const TOTALS: [&str; 6] = [
+const TOTALS: [&str; 7] = [
     "reached",
     "uwv",
+    "plans",
     "hours_planned",
     "hours_attended",
     "activities_completed",
@@ -211,6 +225,7 @@ fn read_view(ledger: &mut Ledger, view: &str, s: &Snapshot, truth: &Truth) {
     for (what, cell) in [
         ("reached", o.employees_reached.cell),
         ("uwv", o.uwv_referrals.cell),
+        ("plans", o.development_plans.cell),
         ("hours_planned", o.hours_planned.cell),
         ("hours_attended", o.hours_attended.cell),
         ("activities_completed", o.activities_completed.cell),
@@ -229,6 +244,8 @@ fn read_view(ledger: &mut Ledger, view: &str, s: &Snapshot, truth: &Truth) {
             &one,
             "uwv",
         );
+        let plans = p.development_plans.cell;
+        see(ledger, format!("{}/plans", c.id), plans, &one, "plans");
         let completed = p.activities_completed.cell;
         see(
             ledger,

@@ -25,6 +25,8 @@ pub struct Plans {
     /// planned learning (people with a planned activity) and its completed learning
     /// (people who completed one). One person's hours are never a company's row.
     pub referrals: HashMap<Uuid, Cell>,
+    /// People with a development plan.
+    pub development: HashMap<Uuid, Cell>,
     pub planning: HashMap<Uuid, Cell>,
     pub completion: HashMap<Uuid, Cell>,
 }
@@ -144,6 +146,14 @@ pub fn plans(view: &Snapshot, rule: &Rule) -> Plans {
         funding,
         funding_total,
         referrals: by_company(&|o| referred_of(s, o)),
+        development: by_company(&|o| {
+            people(
+                s.plans
+                    .iter()
+                    .filter(|p| p.organisation_id == o)
+                    .map(|p| p.participant_id),
+            )
+        }),
         planning: by_company(&|o| learners_of(s, o, |a| a.planned)),
         completion: by_company(&|o| learners_of(s, o, |a| a.completed)),
     }

@@ -128,7 +128,7 @@ pub fn progress(s: &Snapshot, organisation: &Organisation, rule: &Rule) -> Progr
         uwv_referrals: Fig::new(n(uwv), referred, &mut t),
         development_plans: Fig::new(
             n(s.plans.iter().filter(|p| mine(&p.organisation_id)).count()),
-            part,
+            part.and(Plans::of(&plans.development, id)),
             &mut t,
         ),
         activities_planned: Fig::new(
