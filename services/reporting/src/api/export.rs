@@ -5,7 +5,7 @@ use llo_proto::reporting::v1 as pb;
 
 use super::Context;
 use crate::{
-    domain::{figures, queries::ExportReport},
+    domain::{figures, queries::ExportReport, suppression::Rule},
     export,
 };
 
@@ -28,6 +28,8 @@ pub async fn export(
     if let Some(calendar) = region.and_then(|r| r.calendar.as_ref()) {
         figures::on_calendar(&mut report, calendar);
     }
+    let rule = Rule::anonymised(snapshot.min_group_size);
+    ctx.remember(&mut conn, &snapshot, &rule).await?;
     let bytes = export::render(&report, format).into_bytes();
     let file_name = format!(
         "llo-report-{}{}.{}",

@@ -22,6 +22,7 @@ pub async fn overview(
     let as_of = store::read::as_of(&mut conn, &scope.region).await?;
     let rule = region_rule(caller, snapshot.min_group_size);
     let figures = figures::overview(&snapshot, &rule);
+    ctx.remember(&mut conn, &snapshot, &rule).await?;
     Ok(mapping::overview(
         &figures,
         &scope.region,
@@ -59,6 +60,7 @@ pub async fn progress(
         region_rule(caller, snapshot.min_group_size)
     };
     let progress = figures::progress(&snapshot, &organisation, &rule);
+    ctx.remember(&mut conn, &snapshot, &rule).await?;
     Ok(mapping::progress(&progress, &region, &rule))
 }
 
@@ -75,6 +77,7 @@ pub async fn evaluation(
         .await?;
     let rule = region_rule(caller, snapshot.min_group_size);
     let evaluation = figures::evaluation(&snapshot, &rule);
+    ctx.remember(&mut conn, &snapshot, &rule).await?;
     Ok(mapping::evaluation(
         &evaluation,
         &scope.region,
@@ -95,6 +98,7 @@ pub async fn funding(
     let rule = region_rule(caller, snapshot.min_group_size);
     let funding = figures::funding(&snapshot, &rule);
     let project = figures::project_costs(&snapshot);
+    ctx.remember(&mut conn, &snapshot, &rule).await?;
     Ok(mapping::funding(
         &funding,
         project.as_ref(),

@@ -53,6 +53,7 @@ impl Context {
     ) -> Result<Snapshot, ApiError> {
         let mut snapshot = store::read::snapshot(conn, region).await?;
         snapshot.min_group_size = self.min_group_size(region);
+        snapshot.remembered = store::memory::load(conn, region).await?;
         // The region's dimensions whichever view asks, so that a sector's rows are named
         // as the region's are (a sector's view keeps those of its own sector).
         let sectors: Vec<String> = self
@@ -87,6 +88,21 @@ impl Context {
             Some(sector) => snapshot.restrict_to_sector(sector),
             None => snapshot,
         })
+    }
+
+    /// After an anonymised answer: remembers what it hid, so that later answers hide it
+    /// too and the difference between two of them gives nothing back.
+    pub async fn remember(
+        &self,
+        conn: &mut AsyncPgConnection,
+        snapshot: &Snapshot,
+        rule: &Rule,
+    ) -> Result<(), ApiError> {
+        if rule.applies {
+            let keys = crate::domain::figures::hidden_keys(snapshot);
+            store::memory::remember(conn, &snapshot.region, &keys).await?;
+        }
+        Ok(())
     }
 
     /// The region's work packages and the grant its project's books are realised

@@ -344,6 +344,10 @@ pub struct Snapshot {
     /// A sector's view keeps the region it was cut from: the suppression plans are made
     /// over the whole region, and a sector's figure is held against its siblings'.
     pub whole_region: Option<Box<Snapshot>>,
+    /// The keys of the cells hidden in earlier anonymised answers about the region (its
+    /// company rows, and each view's figures): they stay hidden, so that two answers
+    /// apart in time cannot be subtracted either.
+    pub remembered: std::collections::BTreeSet<String>,
 }
 
 impl Snapshot {

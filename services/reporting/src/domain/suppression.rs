@@ -118,6 +118,12 @@ impl Rule {
 
     /// A table of rows (each about `people[i]` persons) whose total is published.
     pub fn rows(&self, people: &[u64]) -> RowPlan {
+        self.rows_keeping(people, &[])
+    }
+
+    /// `rows`, with the rows `kept[i]` hidden as well (hidden in an earlier answer) before
+    /// any partner is chosen, so that they protect the small rows first.
+    fn rows_keeping(&self, people: &[u64], kept: &[bool]) -> RowPlan {
         if !self.applies {
             return RowPlan {
                 rows: vec![Cell::Shown; people.len()],
@@ -140,6 +146,11 @@ impl Rule {
                 rows,
                 total: Cell::SmallGroup,
             };
+        }
+        for (row, _) in rows.iter_mut().zip(kept).filter(|(_, k)| **k) {
+            if row.is_shown() {
+                *row = Cell::Complementary;
+            }
         }
         // The total is not small, so another row has people: a partner exists.
         self.pair_single_hidden(people, &mut rows);
@@ -164,12 +175,16 @@ impl Rule {
     /// shown row with the fewest people is hidden too. Adding a hidden row never leaves
     /// another total with exactly one, so one pass settles it. Returns the plan and
     /// each group's total state, in `groups`' order of first appearance.
+    ///
+    /// `kept[i]`: row `i` was hidden in an earlier answer and stays hidden (so that the
+    /// difference between two answers does not give it back), counted as complementary.
     pub fn rows_in_groups<'g>(
         &self,
         people: &[u64],
         groups: &[&'g str],
+        kept: &[bool],
     ) -> (RowPlan, Vec<(&'g str, Cell)>) {
-        let mut plan = self.rows(people);
+        let mut plan = self.rows_keeping(people, kept);
         let mut totals: Vec<(&str, Cell)> = Vec::new();
         for &group in groups {
             if totals.iter().any(|(g, _)| *g == group) {
@@ -353,7 +368,7 @@ mod tests {
         // The region pairs metal's small 3 with its smallest shown row, metal's 9:
         // metal already holds two hidden rows, care none.
         let groups = ["metal", "metal", "metal", "care", "care"];
-        let (plan, totals) = RULE.rows_in_groups(&[3, 20, 9, 30, 40], &groups);
+        let (plan, totals) = RULE.rows_in_groups(&[3, 20, 9, 30, 40], &groups, &[]);
         assert_eq!(
             plan.rows,
             vec![SmallGroup, Shown, Complementary, Shown, Shown]
@@ -361,7 +376,7 @@ mod tests {
         assert_eq!(totals, vec![("metal", Shown), ("care", Shown)]);
         // Care's 8 is the region's smallest: metal's total less its 20 would give the
         // 3 back, so metal's 9 goes; care's total less its 40 would give the 8, so 40.
-        let (plan, _) = RULE.rows_in_groups(&[3, 20, 9, 8, 40], &groups);
+        let (plan, _) = RULE.rows_in_groups(&[3, 20, 9, 8, 40], &groups, &[]);
         assert_eq!(
             plan.rows,
             vec![
@@ -373,7 +388,8 @@ mod tests {
             ]
         );
         // A small sector hides its own total; nothing to pair within it.
-        let (plan, totals) = RULE.rows_in_groups(&[2, 0, 9, 30], &["bouw", "bouw", "care", "care"]);
+        let (plan, totals) =
+            RULE.rows_in_groups(&[2, 0, 9, 30], &["bouw", "bouw", "care", "care"], &[]);
         assert_eq!(
             plan.rows,
             vec![SmallGroup, Shown, Complementary, Complementary]
@@ -381,12 +397,27 @@ mod tests {
         // Care's total would be the region's less bouw's hidden one: it goes too.
         assert_eq!(totals, vec![("bouw", SmallGroup), ("care", Complementary)]);
         // A sector left with all rows shown hides its smallest, or they would add up.
-        let (plan, totals) = RULE.rows_in_groups(&[1, 1, 9, 30], &["bouw", "bouw", "care", "care"]);
+        let (plan, totals) =
+            RULE.rows_in_groups(&[1, 1, 9, 30], &["bouw", "bouw", "care", "care"], &[]);
         assert_eq!(
             plan.rows,
             vec![SmallGroup, SmallGroup, Complementary, Shown]
         );
         assert_eq!(totals, vec![("bouw", SmallGroup), ("care", Complementary)]);
+    }
+
+    #[test]
+    fn a_row_hidden_before_stays_hidden_and_never_alone() {
+        let groups = ["metal"; 4];
+        // Nothing small today, but the 6 and the 9 were hidden in an earlier answer.
+        let (plan, _) = RULE.rows_in_groups(&[12, 6, 9, 20], &groups, &[false, true, true]);
+        assert_eq!(plan.rows, vec![Shown, Complementary, Complementary, Shown]);
+        // One kept row alone (its partner has left) takes a partner again.
+        let (plan, _) = RULE.rows_in_groups(&[12, 6, 20], &groups[..3], &[false, true]);
+        assert_eq!(plan.rows, vec![Complementary, Complementary, Shown]);
+        // A caller who sees everything sees everything.
+        let (plan, _) = Rule::full(5).rows_in_groups(&[12, 6], &groups[..2], &[true, true]);
+        assert_eq!(plan.rows, vec![Shown, Shown]);
     }
 
     /// The property the rule exists for: whatever is shown, no hidden small row can

@@ -1,6 +1,7 @@
 //! Reporting's PostgreSQL tables: its copy of the events (`events`) and the read
 //! models (`rm_*`). SQL only.
 pub mod copy;
+pub mod memory;
 pub mod read;
 mod schema;
 pub mod write;

@@ -555,6 +555,7 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
         project_costs,
         knowledge_items: usize::try_from(knowledge.n).unwrap_or(0),
         whole_region: None,
+        remembered: Default::default(),
     })
 }
 

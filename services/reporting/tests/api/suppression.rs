@@ -190,3 +190,77 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
         .unwrap_err();
     assert_eq!(other.code(), tonic::Code::NotFound);
 }
+
+/// Issue 22, finding 8: the partner hidden to protect Wiggers stays hidden when the data
+/// change: were it chosen anew, Nijhuis (now the smallest) would take its place and
+/// Lensink's row, shown, would give Wiggers back from the earlier answer's totals.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_row_hidden_in_one_answer_stays_hidden_in_the_next() {
+    let app = TestApp::spawn().await;
+    let pilot = Pilot::new();
+    app.feed(&pilot.events, distinct(&pilot.events)).await;
+    let statuses = |e: &pb::GetEvaluationResponse| -> Vec<(String, i32)> {
+        e.companies
+            .iter()
+            .map(|c| (c.organisation_name.clone(), c.status))
+            .collect()
+    };
+    let evaluate = || async {
+        app.evaluator()
+            .await
+            .get_evaluation(pb::GetEvaluationRequest {
+                region: REGION.into(),
+                sector: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    };
+    let (lensink, nijhuis) = (&pilot.companies[0].id, &pilot.companies[1].id);
+    let hidden = pb::CellStatus::SuppressedComplementary as i32;
+    let first = evaluate().await;
+    assert_eq!(statuses(&first)[0], ("Lensink Constructie".into(), hidden));
+    let remembered =
+        format!("SELECT count(*) AS n FROM suppression_memory WHERE cell_key = 'scans/{lensink}'");
+    assert_eq!(app.count(&remembered).await, 1);
+
+    // Nijhuis' follow-up now has 5 respondents: fewer than Lensink's, still not small.
+    app.execute(&format!(
+        "UPDATE rm_scans SET respondent_count = 5 WHERE organisation_id = '{nijhuis}'"
+    ))
+    .await;
+    let second = evaluate().await;
+    let shown = pb::CellStatus::Shown as i32;
+    assert_eq!(
+        statuses(&second),
+        [
+            ("Lensink Constructie".into(), hidden),
+            ("Nijhuis Groep".into(), shown),
+            (
+                "Wiggers".into(),
+                pb::CellStatus::SuppressedSmallGroup as i32
+            ),
+        ],
+        "Lensink stays hidden, and hiding it with Wiggers already keeps the totals safe"
+    );
+    // Forgotten, the partner would be chosen anew: what the memory prevents.
+    app.execute("DELETE FROM suppression_memory").await;
+    let fresh = evaluate().await;
+    assert_eq!(statuses(&fresh)[0], ("Lensink Constructie".into(), shown));
+    assert_eq!(statuses(&fresh)[1], ("Nijhuis Groep".into(), hidden));
+    // A programme manager's answer remembers nothing.
+    app.execute("DELETE FROM suppression_memory").await;
+    app.manager()
+        .await
+        .get_evaluation(pb::GetEvaluationRequest {
+            region: REGION.into(),
+            sector: String::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM suppression_memory")
+            .await,
+        0
+    );
+}

@@ -32,6 +32,7 @@ pub use plans::*;
 pub use progress::*;
 pub use project::*;
 pub use report::*;
+pub use siblings::hidden_keys;
 
 /// A figure and whether it may be shown (its value is 0 when it may not).
 #[derive(Debug, Clone, Copy, PartialEq)]

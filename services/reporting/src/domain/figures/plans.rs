@@ -36,6 +36,26 @@ impl Plans {
     pub fn of(plan: &HashMap<Uuid, Cell>, organisation: Uuid) -> Cell {
         plan.get(&organisation).copied().unwrap_or(Cell::Shown)
     }
+
+    /// The keys of every hidden company row, to be remembered.
+    pub fn hidden_keys(&self) -> Vec<String> {
+        [
+            ("scans", &self.scans),
+            ("participation", &self.participation),
+            ("funding", &self.funding),
+            ("referrals", &self.referrals),
+            ("development", &self.development),
+            ("planning", &self.planning),
+            ("completion", &self.completion),
+        ]
+        .into_iter()
+        .flat_map(|(table, rows)| {
+            rows.iter()
+                .filter(|(_, cell)| !cell.is_shown() && **cell != Cell::NotAvailable)
+                .map(move |(o, _)| row_key(table, *o))
+        })
+        .collect()
+    }
 }
 
 /// People of `organisation` for whom `counts` holds, over its activities.
@@ -121,19 +141,27 @@ pub fn plans(view: &Snapshot, rule: &Rule) -> Plans {
         .map(|(_, b, f)| b.respondent_count.min(f.respondent_count).max(0) as u64)
         .collect();
     let scan_sectors: Vec<&str> = compared.iter().map(|(o, ..)| o.sector.as_str()).collect();
-    let (scan_rows, scans_total) = total_of(rule.rows_in_groups(&scan_people, &scan_sectors));
+    // Rows hidden in an earlier answer stay hidden (`Snapshot::remembered`).
+    let kept = |table: &str, orgs: &mut dyn Iterator<Item = Uuid>| -> Vec<bool> {
+        orgs.map(|o| s.remembered.contains(&row_key(table, o)))
+            .collect()
+    };
+    let scan_kept = kept("scans", &mut compared.iter().map(|(o, ..)| o.id));
+    let (scan_rows, scans_total) =
+        total_of(rule.rows_in_groups(&scan_people, &scan_sectors, &scan_kept));
     let orgs = sorted_organisations(s);
     let sectors: Vec<&str> = orgs.iter().map(|o| o.sector.as_str()).collect();
     // A table per figure, its rows the companies, planned by the people each row describes.
-    let table = |count: &dyn Fn(Uuid) -> u64| -> (HashMap<Uuid, Cell>, Cell) {
+    let table = |name: &str, count: &dyn Fn(Uuid) -> u64| -> (HashMap<Uuid, Cell>, Cell) {
         let counts: Vec<u64> = orgs.iter().map(|o| count(o.id)).collect();
-        let (rows, total) = total_of(rule.rows_in_groups(&counts, &sectors));
+        let kept = kept(name, &mut orgs.iter().map(|o| o.id));
+        let (rows, total) = total_of(rule.rows_in_groups(&counts, &sectors, &kept));
         let rows = orgs.iter().zip(rows).map(|(o, c)| (o.id, c)).collect();
         (rows, total)
     };
-    let by_company = |count: &dyn Fn(Uuid) -> u64| table(count).0;
-    let (participation, participation_total) = table(&|o| participants_of(s, o));
-    let (funding, funding_total) = table(&|o| funded_of(s, o));
+    let by_company = |name: &str, count: &dyn Fn(Uuid) -> u64| table(name, count).0;
+    let (participation, participation_total) = table("participation", &|o| participants_of(s, o));
+    let (funding, funding_total) = table("funding", &|o| funded_of(s, o));
     Plans {
         scans: compared
             .iter()
@@ -145,8 +173,8 @@ pub fn plans(view: &Snapshot, rule: &Rule) -> Plans {
         participation_total,
         funding,
         funding_total,
-        referrals: by_company(&|o| referred_of(s, o)),
-        development: by_company(&|o| {
+        referrals: by_company("referrals", &|o| referred_of(s, o)),
+        development: by_company("development", &|o| {
             people(
                 s.plans
                     .iter()
@@ -154,7 +182,12 @@ pub fn plans(view: &Snapshot, rule: &Rule) -> Plans {
                     .map(|p| p.participant_id),
             )
         }),
-        planning: by_company(&|o| learners_of(s, o, |a| a.planned)),
-        completion: by_company(&|o| learners_of(s, o, |a| a.completed)),
+        planning: by_company("planning", &|o| learners_of(s, o, |a| a.planned)),
+        completion: by_company("completion", &|o| learners_of(s, o, |a| a.completed)),
     }
+}
+
+/// The key under which a company's row of a table is remembered when hidden.
+fn row_key(table: &str, organisation: Uuid) -> String {
+    format!("{table}/{organisation}")
 }

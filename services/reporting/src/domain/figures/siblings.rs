@@ -13,9 +13,9 @@ pub trait Keyed {
     fn keyed(&mut self) -> Vec<(String, &mut Fig)>;
 }
 
-/// `figure` of a sector's view `s`, held against the same figure of the region and of
-/// each sibling sector; hidden cells it adds are counted in `tally`. A region's view
-/// (no sector) is left as it is.
+/// `figure` of the view `s`, with what an earlier answer hid kept hidden and, for a
+/// sector's view, held against the same figure of the region and of each sibling sector;
+/// hidden cells it adds are counted in `tally`.
 pub fn held<T: Keyed>(
     s: &Snapshot,
     rule: &Rule,
@@ -23,12 +23,13 @@ pub fn held<T: Keyed>(
     tally: &mut Tally,
 ) -> T {
     let mut view = figure(s, rule);
-    let Some(mut others) = around(s, rule, figure) else {
-        return view;
+    let hidden_elsewhere = match around(s, rule, figure) {
+        Some(mut others) => hidden(others.iter_mut().flat_map(|other| other.keyed())),
+        None => BTreeSet::new(),
     };
-    let hidden_elsewhere = hidden(others.iter_mut().flat_map(|other| other.keyed()));
     for (key, fig) in view.keyed() {
-        if fig.cell.is_shown() && hidden_elsewhere.contains(&key) {
+        let kept = rule.applies && s.remembered.contains(&view_key(s, &key));
+        if fig.cell.is_shown() && (kept || hidden_elsewhere.contains(&key)) {
             *fig = Fig {
                 value: 0.0,
                 cell: tally.count(Cell::Complementary),
@@ -36,6 +37,38 @@ pub fn held<T: Keyed>(
         }
     }
     view
+}
+
+/// A view's figure as remembered: the view (`region`, or the sector) and the figure.
+fn view_key(s: &Snapshot, key: &str) -> String {
+    format!("{}:{key}", s.sector.as_deref().unwrap_or("region"))
+}
+
+/// The keys to remember of what an anonymised answer about the view `s` hides: the
+/// company rows of the region's plans and the view's own hidden figures.
+pub fn hidden_keys(s: &Snapshot) -> BTreeSet<String> {
+    let rule = Rule::anonymised(s.min_group_size);
+    let mut keys: BTreeSet<String> = plans(s, &rule).hidden_keys().into_iter().collect();
+    let mut r = report(s, "", "");
+    let figures = (r.overview.keyed().into_iter())
+        .chain(r.evaluation.keyed())
+        .chain(r.months.keyed());
+    keys.extend(hidden(figures).iter().map(|key| view_key(s, key)));
+    let f = &r.funding;
+    let money = f
+        .sources
+        .iter()
+        .map(|x| (format!("funding/source/{}", x.source.id), x.cell))
+        .chain([
+            ("funding/totals".to_owned(), f.totals_cell),
+            ("funding/cost".to_owned(), f.cost_per_participant_cents.cell),
+        ]);
+    for (key, cell) in money {
+        if !cell.is_shown() && cell != Cell::NotAvailable {
+            keys.insert(view_key(s, &key));
+        }
+    }
+    keys
 }
 
 /// The same figure of the region and of each sibling sector; `None` for a region's view.
@@ -60,15 +93,15 @@ fn hidden<'a>(figures: impl Iterator<Item = (String, &'a mut Fig)>) -> BTreeSet<
 /// and the cost per participant, each hidden where the region or a sibling hides it.
 pub fn held_funding(s: &Snapshot, rule: &Rule, figure: fn(&Snapshot, &Rule) -> Funding) -> Funding {
     let mut view = figure(s, rule);
-    let Some(others) = around(s, rule, figure) else {
-        return view;
-    };
+    let others = around(s, rule, figure).unwrap_or_default();
+    let kept = |key: &str| rule.applies && s.remembered.contains(&view_key(s, key));
     let hidden_source = |id: &str| {
-        others.iter().any(|o| {
-            o.sources
-                .iter()
-                .any(|x| x.source.id == id && !x.cell.is_shown())
-        })
+        kept(&format!("funding/source/{id}"))
+            || others.iter().any(|o| {
+                o.sources
+                    .iter()
+                    .any(|x| x.source.id == id && !x.cell.is_shown())
+            })
     };
     let t = &mut view.tally;
     for source in &mut view.sources {
@@ -79,14 +112,16 @@ pub fn held_funding(s: &Snapshot, rule: &Rule, figure: fn(&Snapshot, &Rule) -> F
             source.remaining_cents = source.remaining_cents.map(|_| 0);
         }
     }
-    if view.totals_cell.is_shown() && others.iter().any(|o| !o.totals_cell.is_shown()) {
+    let totals_hidden = kept("funding/totals") || others.iter().any(|o| !o.totals_cell.is_shown());
+    if view.totals_cell.is_shown() && totals_hidden {
         view.totals_cell = t.count(Cell::Complementary);
         view.total_cents = 0;
         view.participants_funded = 0;
     }
-    let cost_hidden = others
-        .iter()
-        .any(|o| !o.cost_per_participant_cents.cell.is_shown());
+    let cost_hidden = kept("funding/cost")
+        || others
+            .iter()
+            .any(|o| !o.cost_per_participant_cents.cell.is_shown());
     if view.cost_per_participant_cents.cell.is_shown() && cost_hidden {
         view.cost_per_participant_cents = Fig::new(0.0, Cell::Complementary, t);
     }
