@@ -135,6 +135,16 @@ pub struct AmqpSettings {
     pub stall_timeout_ms: u64,
     /// Published outbox rows are kept this long (for audits and re-publishing), then pruned.
     pub outbox_retention_hours: u64,
+    /// Who may publish an event, as `service=broker user` pairs separated by commas
+    /// (`intake=x7f…,trajectories=k2a…`): an event whose routing key a service owns is
+    /// taken only from that service's broker user (or the operators'). The broker vouches
+    /// for the publisher (`user_id` must be the connection's user); a consumer
+    /// dead-letters an event from anyone else. Empty: not checked (one shared broker
+    /// user, as in local runs).
+    pub publisher_users: String,
+    /// A broker user trusted for every routing key besides (the operators' `llo-ops`,
+    /// which re-drives dead letters); empty: none.
+    pub operator_user: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -222,6 +232,8 @@ impl Settings {
                 heartbeat_seconds: 10,
                 stall_timeout_ms: 30_000,
                 outbox_retention_hours: 168,
+                publisher_users: String::new(),
+                operator_user: String::new(),
             },
             auth: AuthSettings {
                 issuer: "llo".into(),

@@ -540,6 +540,51 @@ async fn a_malformed_message_lands_in_the_dead_letter_queue_at_once_with_its_rea
     assert_eq!(harness.applied_total().await, 0);
 }
 
+/// Issue 22, finding 12: with `amqp.publisher_users`, an event is taken only from
+/// the broker user of the service that owns its routing key (or the operators'); the
+/// broker itself vouches for `user_id`.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_from_a_publisher_other_than_its_owner_is_dead_lettered() {
+    let mut harness = Harness::new(None).await;
+    harness.settings.amqp.publisher_users = "test=llo-test,intake=llo-intake".into();
+    let recorder = harness.start_consumer(0);
+    let (anonymous, as_guest) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    harness
+        .publish_raw("test.ping.v1", &ping(), event_properties(anonymous))
+        .await;
+    let guest = event_properties(as_guest).with_user_id("guest".into());
+    harness.publish_raw("test.ping.v1", &ping(), guest).await;
+    let letters = harness.wait_dead_letters(2).await;
+    let reasons: Vec<&str> = letters.iter().map(|(r, _)| r.as_str()).collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("carries no user_id")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("published by broker user \"guest\", not test's \"llo-test\"")),
+        "{reasons:?}"
+    );
+    assert_eq!(recorder.attempts(as_guest), 0, "the handler never saw it");
+    assert_eq!(harness.applied_total().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_and_the_operators_may_publish() {
+    let mut harness = Harness::new(None).await;
+    harness.settings.amqp.publisher_users = "test=llo-test".into();
+    harness.settings.amqp.operator_user = "guest".into();
+    harness.start_consumer(0);
+    let redriven = uuid::Uuid::now_v7();
+    let properties = event_properties(redriven).with_user_id("guest".into());
+    harness
+        .publish_raw("test.ping.v1", &ping(), properties)
+        .await;
+    harness.wait_applied(redriven).await;
+    assert!(harness.dead_letters().await.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_handler_is_retried_and_then_dead_lettered() {
     let harness = Harness::new(None).await;
@@ -983,6 +1028,11 @@ async fn the_relay_publishes_each_row_with_its_id_type_region_time_and_trace() {
     assert_eq!(
         p.app_id().as_ref().map(|a| a.to_string()).as_deref(),
         Some("testsvc")
+    );
+    assert_eq!(
+        p.user_id().as_ref().map(|u| u.to_string()).as_deref(),
+        Some("guest"),
+        "the broker user it published as, which the broker checks"
     );
     assert_eq!(
         p.content_type().as_ref().map(|c| c.to_string()).as_deref(),

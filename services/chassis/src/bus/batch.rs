@@ -87,7 +87,7 @@ impl Consumer {
             let headers = delivery.properties.headers().clone().unwrap_or_default();
             let before = delivered_before(&delivery, &headers);
             redelivered += usize::from(before);
-            match parse_envelope(&delivery, &headers) {
+            match parse_envelope(&delivery, &headers, &self.publishers) {
                 Ok(event) if !before => together.push((delivery, event)),
                 _ => alone.push((delivery, 0)),
             }

@@ -111,6 +111,8 @@ pub struct Consumer {
     pub deadlines: super::BrokerDeadlines,
     /// Messages ready in the queue and none delivered for this long: restart.
     pub stall_timeout: Duration,
+    /// Who may publish which events.
+    pub publishers: Publishers,
     pub readiness: Readiness,
     pub shutdown: CancellationToken,
 }
@@ -175,6 +177,10 @@ impl Consumer {
             retry_base_delay: Duration::from_millis(settings.amqp.retry_base_delay_ms),
             deadlines: super::BrokerDeadlines::from_settings(&settings.amqp),
             stall_timeout: Duration::from_millis(settings.amqp.stall_timeout_ms),
+            publishers: Publishers::new(
+                &settings.amqp.publisher_users,
+                &settings.amqp.operator_user,
+            ),
             readiness,
             shutdown: CancellationToken::new(),
         }
@@ -498,7 +504,7 @@ impl Consumer {
                 .await?;
             return Ok(Outcome::DeadLettered);
         }
-        let event = match parse_envelope(delivery, headers) {
+        let event = match parse_envelope(delivery, headers, &self.publishers) {
             Ok(event) => event,
             Err(reason) => {
                 self.dead_letter(channel, dead_letter_key, delivery, &reason)
@@ -690,9 +696,69 @@ pub fn retry_delay(base: Duration, failed_attempt: u32) -> Duration {
     base.saturating_mul(2u32.saturating_pow(failed_attempt - 1))
 }
 
+/// Who may publish which events (`amqp.publisher_users`, `amqp.operator_user`).
+#[derive(Debug, Clone, Default)]
+pub struct Publishers {
+    /// (service, broker user); empty: not checked.
+    owners: Vec<(String, String)>,
+    operator: String,
+}
+
+impl Publishers {
+    /// From `service=user,service=user` (blanks around the parts are ignored; a pair
+    /// without `=` names no one and trusts no one).
+    pub fn new(publisher_users: &str, operator: &str) -> Publishers {
+        let owners = publisher_users
+            .split(',')
+            .map(str::trim)
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| match pair.split_once('=') {
+                Some((service, user)) => (service.trim().to_owned(), user.trim().to_owned()),
+                None => (pair.to_owned(), String::new()),
+            })
+            .collect();
+        Publishers {
+            owners,
+            operator: operator.trim().to_owned(),
+        }
+    }
+
+    /// Refuses an event whose broker-vouched publisher is not the user of the service
+    /// that owns its routing key (nor the operators').
+    pub fn check(&self, routing_key: &str, user_id: Option<&str>) -> Result<(), String> {
+        if self.owners.is_empty() {
+            return Ok(());
+        }
+        let owner = routing_key.split('.').next().unwrap_or_default();
+        let expected = self
+            .owners
+            .iter()
+            .find(|(service, _)| service == owner)
+            .map(|(_, user)| user.as_str())
+            .filter(|user| !user.is_empty());
+        match (user_id, expected) {
+            (Some(user), Some(expected)) if user == expected => Ok(()),
+            (Some(user), _) if !self.operator.is_empty() && user == self.operator => Ok(()),
+            (Some(user), Some(expected)) => Err(format!(
+                "{routing_key} was published by broker user {user:?}, not {owner}'s \
+                 {expected:?} (amqp.publisher_users)"
+            )),
+            (Some(user), None) => Err(format!(
+                "{routing_key} was published by broker user {user:?}; no publisher is \
+                 trusted for {owner:?} (amqp.publisher_users)"
+            )),
+            (None, _) => Err(format!(
+                "{routing_key} carries no user_id: its publisher is not vouched for \
+                 (amqp.publisher_users)"
+            )),
+        }
+    }
+}
+
 pub(super) fn parse_envelope(
     delivery: &Delivery,
     headers: &FieldTable,
+    publishers: &Publishers,
 ) -> Result<IncomingEvent, String> {
     let properties = &delivery.properties;
     let id = properties
@@ -710,6 +776,8 @@ pub(super) fn parse_envelope(
         .as_ref()
         .map(|t| t.to_string())
         .unwrap_or_else(|| delivery.routing_key.to_string());
+    let user_id = properties.user_id().as_ref().map(|u| u.as_str());
+    publishers.check(&routing_key, user_id)?;
     Ok(IncomingEvent {
         id,
         routing_key,
@@ -802,6 +870,37 @@ mod tests {
             "trajectories.events"
         );
         assert_eq!(consumer_destination("llo.events", "", "q"), "llo.events:q");
+    }
+
+    #[test]
+    fn an_event_is_taken_from_its_owners_broker_user_or_the_operators() {
+        let open = Publishers::default();
+        assert!(open.check("intake.participant_erased.v1", None).is_ok());
+        let strict = Publishers::new("intake = llo-intake, community=llo-community", "llo-ops");
+        let key = "intake.participant_erased.v1";
+        assert!(strict.check(key, Some("llo-intake")).is_ok());
+        assert!(strict.check(key, Some("llo-ops")).is_ok());
+        assert!(strict.check(key, Some("llo-community")).is_err());
+        assert!(strict.check(key, None).is_err());
+        assert!(
+            strict
+                .check("trajectories.plan_set.v1", Some("llo-intake"))
+                .is_err()
+        );
+        assert!(
+            strict
+                .check("trajectories.plan_set.v1", Some("llo-ops"))
+                .is_ok()
+        );
+        let no_operator = Publishers::new("intake=llo-intake", "");
+        assert!(no_operator.check(key, Some("")).is_err());
+        assert_eq!(
+            super::super::broker_user("amqp://llo-intake:secret@rabbit:5672/%2f"),
+            "llo-intake"
+        );
+        assert_eq!(super::super::broker_user("amqp://localhost:5672"), "guest");
+        let external = "amqps://rabbit:5671/%2f?auth_mechanism=external";
+        assert_eq!(super::super::broker_user(external), "");
     }
 
     #[test]

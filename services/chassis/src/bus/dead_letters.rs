@@ -1,7 +1,6 @@
 //! What an operator does with dead letters: look at them, and re-drive them into
 //! the service's queue once the cause is fixed (`llo dead-letters`).
 use lapin::{
-    BasicProperties,
     options::{BasicAckOptions, BasicGetOptions, BasicNackOptions, ConfirmSelectOptions},
     types::FieldTable,
 };
@@ -91,7 +90,9 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
         // often (a crash loop, since fixed) would otherwise be refused again at once.
         inner.remove(DELIVERY_COUNT_HEADER);
         headers = FieldTable::from(inner);
-        let properties: BasicProperties = delivery.properties.clone().with_headers(headers);
+        // Sent again as the operators' user: the broker takes no other (consumers trust
+        // `amqp.operator_user` for any routing key).
+        let properties = super::stamped(delivery.properties.clone().with_headers(headers), url);
         // Straight into this service's queue, not the exchange: others have it already.
         super::publish_confirmed(
             DEADLINE,
@@ -133,7 +134,7 @@ pub async fn redrive_unrouted(
             &topology.exchange,
             delivery.routing_key.as_str(),
             &delivery.data,
-            delivery.properties.clone(),
+            super::stamped(delivery.properties.clone(), url),
         )
         .await?;
         ack(&delivery).await?;

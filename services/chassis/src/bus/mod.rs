@@ -123,6 +123,28 @@ pub fn broker_address(url: &str) -> Option<(String, u16)> {
     Some((host.to_owned(), port))
 }
 
+/// The broker user a URL logs in as (`guest` when it names none, as the broker's own
+/// default): what a publish carries as `user_id`, which the broker checks against the
+/// connection's user and a consumer then trusts. Empty when the broker takes the user
+/// from a client certificate (`auth_mechanism=external`): nothing to stamp then.
+pub fn broker_user(url: &str) -> String {
+    match url.parse::<lapin::uri::AMQPUri>() {
+        Ok(uri) if uri.query.auth_mechanism == Some(lapin::uri::SASLMechanism::External) => {
+            String::new()
+        }
+        Ok(uri) => uri.authority.userinfo.username,
+        Err(_) => "guest".to_owned(),
+    }
+}
+
+/// `properties` stamped with the broker user `url` logs in as, when there is one.
+pub fn stamped(properties: BasicProperties, url: &str) -> BasicProperties {
+    match broker_user(url) {
+        user if user.is_empty() => properties,
+        user => properties.with_user_id(user.into()),
+    }
+}
+
 /// Publishes and waits until the broker took the message, both within `deadline`.
 pub async fn publish_confirmed(
     deadline: Duration,

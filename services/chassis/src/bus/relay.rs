@@ -235,6 +235,7 @@ impl Relay {
         let app_id = self.app_id.clone();
         let confirm_timeout = self.confirm_timeout;
         let broker = super::broker_address(&self.amqp_url);
+        let url = self.amqp_url.clone();
         // Row locks (SKIP LOCKED) let several replicas relay without publishing twice.
         let confirmed = conn
             .transaction::<_, anyhow::Error, _>(async |conn| {
@@ -276,7 +277,7 @@ impl Relay {
                 // transaction and its row locks forever.
                 let (published, failure) = match tokio::time::timeout(
                     confirm_timeout,
-                    publish_rows(channel, &exchange, &app_id, &rows, broker.as_ref()),
+                    publish_rows(channel, &exchange, (&app_id, &url), &rows, broker.as_ref()),
                 )
                 .await
                 {
@@ -349,7 +350,7 @@ fn record_outbox(app_id: &str, state: super::outbox::OutboxState) {
 async fn publish_rows(
     channel: &Channel,
     exchange: &str,
-    app_id: &str,
+    (app_id, url): (&str, &str),
     rows: &[PendingRow],
     broker: Option<&(String, u16)>,
 ) -> (Vec<Uuid>, Option<(Uuid, String)>) {
@@ -364,7 +365,7 @@ async fn publish_rows(
             _ => None,
         });
         let headers = sending.span.in_scope(telemetry::current_trace_headers);
-        let properties = properties(row, app_id, headers);
+        let properties = super::stamped(properties(row, app_id, headers), url);
         let published = super::publish_mandatory(
             channel,
             exchange,

@@ -188,6 +188,7 @@ impl TestEnv {
             .with_type(routing_key.into())
             .with_content_type("application/x-protobuf".into())
             .with_headers(FieldTable::default());
+        let properties = crate::bus::stamped(properties, &AMQP_URL);
         channel
             .basic_publish(
                 self.exchange.as_str().into(),
