@@ -63,6 +63,10 @@ impl Recorder {
     }
 }
 
+/// The erasure every service consumes (the consumer then drops its dead letters about
+/// the person).
+const ERASED: &str = "intake.participant_erased.v1";
+
 impl EventHandler for Recorder {
     fn handle<'a>(
         &'a self,
@@ -75,6 +79,9 @@ impl EventHandler for Recorder {
                     .entry(event.id)
                     .or_default()
                     .push(std::time::Instant::now());
+            }
+            if event.routing_key == ERASED {
+                return Ok(()); // what a service purges is its own business
             }
             if event.routing_key == "test.poison.v1" {
                 return Err(HandleError::Retry(anyhow::anyhow!(
@@ -184,7 +191,8 @@ impl Harness {
         let pool = db::connect(&settings.database, TEST_MIGRATIONS)
             .await
             .unwrap();
-        let topology = Topology::for_service(&settings.amqp, "testsvc", &["test.#".to_owned()]);
+        let bindings = ["test.#".to_owned(), ERASED.to_owned()];
+        let topology = Topology::for_service(&settings.amqp, "testsvc", &bindings);
         let queue = topology.queue.clone().unwrap();
         env.track_queue(&queue.name);
         env.track_queue(&queue.dead_letter_queue);
@@ -1163,6 +1171,94 @@ async fn an_idle_relay_keeps_its_connection_and_prunes_only_every_ten_minutes() 
     }
 }
 
+/// Issue 22, finding 12: an erasure drops the service's dead letters about the person
+/// (their learning-need texts among them), and keeps every other letter, in order.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_erasure_drops_the_dead_letters_about_the_person_only() {
+    use llo_proto::{IntegrationEvent as _, events::v1 as events};
+    let harness = Harness::new(None).await;
+    let queue = harness.topology.queue.clone().unwrap();
+    let (erased, other) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    let needs = |participant: &str| events::LearningNeedsRecorded {
+        participant_id: participant.to_owned(),
+        region: "achterhoek".into(),
+        ..Default::default()
+    };
+    let letters: Vec<(&str, Vec<u8>)> = vec![
+        (
+            events::LearningNeedsRecorded::ROUTING_KEY,
+            prost::Message::encode_to_vec(&needs(&erased)),
+        ),
+        (
+            events::LearningNeedsRecorded::ROUTING_KEY,
+            prost::Message::encode_to_vec(&needs(&other)),
+        ),
+        ("test.ping.v1", ping()),
+        (
+            events::LearningNeedsRecorded::ROUTING_KEY,
+            prost::Message::encode_to_vec(&needs(&erased)),
+        ),
+    ];
+    let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .confirm_select(lapin::options::ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    for (n, (routing_key, body)) in letters.iter().enumerate() {
+        let mut headers = FieldTable::default();
+        headers.insert(
+            bus::ORIGINAL_ROUTING_KEY_HEADER.into(),
+            AMQPValue::LongString((*routing_key).into()),
+        );
+        let properties = BasicProperties::default()
+            .with_message_id(format!("letter-{n}").into())
+            .with_headers(headers);
+        bus::publish_confirmed(
+            Duration::from_secs(10),
+            &channel,
+            &harness.topology.dead_letter_exchange,
+            &queue.dead_letter_routing_key,
+            body,
+            properties,
+        )
+        .await
+        .unwrap();
+    }
+    connection.close(200, "done".into()).await.unwrap();
+    eventually("the dead letters are queued", || async {
+        (queue_depth(&queue.dead_letter_queue).await.0 == 4).then_some(())
+    })
+    .await;
+
+    // The consumer applies the erasure, then looks through its dead letters.
+    harness.start_consumer(0);
+    let erasure = llo_proto::events::v1::ParticipantErased {
+        participant_id: erased.clone(),
+        region: "achterhoek".into(),
+        ..Default::default()
+    };
+    let properties = event_properties(uuid::Uuid::now_v7()).with_type(ERASED.into());
+    harness
+        .publish_raw(ERASED, &prost::Message::encode_to_vec(&erasure), properties)
+        .await;
+    eventually("the dead letters about the person are dropped", || async {
+        (queue_depth(&queue.dead_letter_queue).await.0 == 2).then_some(())
+    })
+    .await;
+    let left: Vec<String> = take_all(&queue.dead_letter_queue)
+        .await
+        .iter()
+        .map(|d| d.properties.message_id().as_ref().unwrap().to_string())
+        .collect();
+    assert_eq!(left, ["letter-1", "letter-2"], "the others stay, in order");
+}
+
 /// Publishes to the dead-letter exchange as the consumer does. (Headers are long
 /// strings: RabbitMQ reads the AMQP short-string field type `s` as a 16-bit integer and
 /// closes the connection on one, so no header can arrive as a short string.)
@@ -1323,7 +1419,7 @@ async fn the_topology_is_durable_and_declared_before_anything_is_sent() {
     };
     let harness = Harness::new(None).await;
     let queue = harness.topology.queue.clone().unwrap();
-    assert_eq!(queue.bindings, ["test.#"]);
+    assert_eq!(queue.bindings, ["test.#", ERASED]);
     assert!(queue.name.ends_with("testsvc.events"), "{}", queue.name);
     let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
         .await

@@ -115,7 +115,8 @@ impl Consumer {
             {
                 match outcome {
                     Together::Done(outcome) => {
-                        finish(&delivery, outcome, &processing, self.deadlines.operation).await?
+                        finish(&delivery, outcome, &processing, self.deadlines.operation).await?;
+                        self.after(&delivery, outcome).await;
                     }
                     Together::Failed => alone.push((delivery, 1)),
                     Together::Malformed(reason) => {

@@ -409,7 +409,35 @@ impl Consumer {
             processing.span.clone(),
         )
         .await?;
-        finish(&delivery, outcome, &processing, self.deadlines.operation).await
+        finish(&delivery, outcome, &processing, self.deadlines.operation).await?;
+        self.after(&delivery, outcome).await;
+        Ok(())
+    }
+
+    /// After an erasure was applied, the service's dead letters about the person go too
+    /// (best effort: a failure is logged, and the next erasure or an operator's purge
+    /// finds them).
+    pub(super) async fn after(&self, delivery: &Delivery, outcome: Outcome) {
+        use llo_proto::IntegrationEvent as _;
+        type Erased = llo_proto::events::v1::ParticipantErased;
+        if outcome != Outcome::Applied || delivery.routing_key.as_str() != Erased::ROUTING_KEY {
+            return;
+        }
+        let Ok(erased) = <Erased as prost::Message>::decode(delivery.data.as_slice()) else {
+            return;
+        };
+        let purge = super::dead_letters::purge_about(
+            &self.amqp_url,
+            &self.topology,
+            &erased.participant_id,
+        );
+        match purge.await {
+            Ok(0) => {}
+            Ok(dropped) => {
+                tracing::info!(dropped, "erasure: dead letters about the person dropped")
+            }
+            Err(error) => tracing::warn!(%error, "erasure: dead letters not looked at"),
+        }
     }
 
     /// The RabbitMQ destination of a delivery: `<exchange>:<routing key>:<queue>`.

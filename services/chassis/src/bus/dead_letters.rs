@@ -110,6 +110,56 @@ pub async fn redrive(url: &str, topology: &Topology, limit: usize) -> anyhow::Re
     Ok(moved)
 }
 
+/// Drops the service's dead letters that are about `participant` (an event of the suite
+/// naming them, whatever text it carries): an erasure must not leave them waiting there
+/// until someone re-drives or purges the queue. Returns how many it dropped; the others
+/// stay, in their order.
+pub async fn purge_about(
+    url: &str,
+    topology: &Topology,
+    participant: &str,
+) -> anyhow::Result<usize> {
+    let Some(queue) = topology.queue.as_ref() else {
+        return Ok(0);
+    };
+    let (connection, channel) = confirming(url, "llo-erasure").await?;
+    let waiting = waiting(&channel, queue.dead_letter_queue.as_str()).await?;
+    let (mut dropped, mut kept) = (0, Vec::new());
+    for _ in 0..waiting {
+        let Some(message) = get(&channel, queue.dead_letter_queue.as_str()).await? else {
+            break;
+        };
+        let delivery = message.delivery;
+        if is_about(&delivery, participant) {
+            ack(&delivery).await?;
+            dropped += 1;
+        } else {
+            kept.push(delivery);
+        }
+    }
+    // Held unacknowledged until here, so each letter is looked at once.
+    for delivery in kept {
+        let requeue = BasicNackOptions {
+            requeue: true,
+            ..Default::default()
+        };
+        within(DEADLINE, "the nack", delivery.acker.nack(requeue)).await?;
+    }
+    super::close_quietly(&connection, "done").await;
+    Ok(dropped)
+}
+
+/// Is a dead letter an event of the suite about this participant?
+fn is_about(delivery: &lapin::message::Delivery, participant: &str) -> bool {
+    let headers = delivery.properties.headers().clone().unwrap_or_default();
+    let routing_key = header_str(&headers, ORIGINAL_ROUTING_KEY_HEADER)
+        .map(str::to_owned)
+        .or_else(|| delivery.properties.kind().as_ref().map(|k| k.to_string()))
+        .unwrap_or_else(|| delivery.routing_key.to_string());
+    llo_proto::SuiteEvent::decode(&routing_key, &delivery.data)
+        .is_ok_and(|event| event.participant_id() == Some(participant))
+}
+
 /// Publishes up to `limit` events from the unrouted queue again, with their original
 /// routing keys: after a consumer's queue was created, it receives what it missed.
 /// What is still unroutable returns to the unrouted queue.
