@@ -235,6 +235,37 @@ impl Rule {
         }
         (plan, totals)
     }
+
+    /// A sub-table over some of the rows (the companies that answered one dimension),
+    /// with a total per group published too: where one group's total is small, every
+    /// other group with people keeps at least one of its rows hidden, or its rows would
+    /// add up to its total and the region's less it give the small one back.
+    pub fn beside_small_groups(&self, people: &[u64], groups: &[&str], rows: &mut [Cell]) {
+        let sum = |group: &str| -> u64 {
+            (0..people.len())
+                .filter(|i| groups[*i] == group)
+                .map(|i| people[i])
+                .sum()
+        };
+        let all: u64 = people.iter().sum();
+        let any_small = groups.iter().any(|g| self.small(sum(g)));
+        if !self.applies || self.small(all) || !any_small {
+            return;
+        }
+        for &group in groups {
+            let members: Vec<usize> = (0..people.len()).filter(|i| groups[*i] == group).collect();
+            if self.small(sum(group)) || members.iter().any(|i| !rows[*i].is_shown()) {
+                continue;
+            }
+            let smallest = members
+                .iter()
+                .filter(|i| people[**i] > 0)
+                .min_by_key(|i| (people[**i], **i));
+            if let Some(&i) = smallest {
+                rows[i] = Cell::Complementary;
+            }
+        }
+    }
 }
 
 /// How many cells a view hid, and why: what a response and the report say.
@@ -404,6 +435,19 @@ mod tests {
             vec![SmallGroup, SmallGroup, Complementary, Shown]
         );
         assert_eq!(totals, vec![("bouw", SmallGroup), ("care", Complementary)]);
+    }
+
+    #[test]
+    fn beside_a_small_sector_of_one_dimension_each_other_sector_hides_a_row() {
+        // Care's 2 answered this dimension: metal's 9 and 30 would add up to metal's
+        // total, and the region's less it to care's.
+        let mut rows = vec![SmallGroup, Shown, Shown];
+        RULE.beside_small_groups(&[2, 9, 30], &["care", "metal", "metal"], &mut rows);
+        assert_eq!(rows, vec![SmallGroup, Complementary, Shown]);
+        // Metal already hides one: nothing more.
+        let mut rows = vec![SmallGroup, Shown, Complementary];
+        RULE.beside_small_groups(&[2, 9, 30], &["care", "metal", "metal"], &mut rows);
+        assert_eq!(rows, vec![SmallGroup, Shown, Complementary]);
     }
 
     #[test]

@@ -30,6 +30,7 @@ impl Dice {
 const SECTORS: [&str; 2] = ["metal", "care"];
 const MONTHS: [&str; 3] = ["2022-02", "2022-03", "2022-04"];
 const SOURCES: [&str; 3] = ["slim", "fonds", "eigen"];
+const DIMENSIONS: [&str; 2] = ["a", "b"];
 
 /// 1–8 companies of 0–12 people in two sectors; people enrolled (mostly), some
 /// referred by UWV, completing 0–2 activities in one of three months, funded from one
@@ -39,6 +40,14 @@ fn programme(seed: u64) -> Snapshot {
     let mut s = Snapshot {
         region: "twente".into(),
         min_group_size: [3, 5][dice.below(2) as usize],
+        dimensions: DIMENSIONS
+            .iter()
+            .map(|d| Dimension {
+                id: (*d).into(),
+                name: d.to_uppercase(),
+                sector: None,
+            })
+            .collect(),
         ..Default::default()
     };
     for c in 0..=dice.below(8) {
@@ -69,6 +78,28 @@ fn add_company(s: &mut Snapshot, dice: &mut Dice, c: u64) {
         sector: SECTORS[dice.below(2) as usize].into(),
         employee_count: 50,
     });
+    // Both scans, by 0–11 respondents; a third of the companies skip dimension "b".
+    let respondents = dice.below(12) as i32;
+    let skips_b = dice.below(3) == 0;
+    if respondents > 0 {
+        for round in [Round::Baseline, Round::FollowUp] {
+            let scores = DIMENSIONS
+                .iter()
+                .filter(|d| !(skips_b && **d == "b"))
+                .map(|d| DimensionScore {
+                    dimension_id: (*d).into(),
+                    mean: 1.0 + dice.below(40) as f64 / 10.0,
+                    respondents,
+                })
+                .collect();
+            s.scans.push(Scan {
+                organisation_id: org,
+                round,
+                respondent_count: respondents,
+                scores,
+            });
+        }
+    }
     for p in 0..dice.below(13) {
         let person = Uuid::from_u128(u128::from(c) * 1000 + u128::from(p) + 10_000);
         s.participants.push(Participant {
@@ -199,6 +230,15 @@ impl Truth<'_> {
                 .filter(|a| of.contains(&a.organisation_id))
                 .map(|a| a.participant_id)
                 .collect(),
+            dimension if dimension.starts_with("dim/") => {
+                let id = dimension.trim_start_matches("dim/");
+                let answered = s
+                    .scans
+                    .iter()
+                    .filter(|x| of.contains(&x.organisation_id) && x.round == Round::Baseline)
+                    .filter_map(|x| x.score(id));
+                return answered.map(|d| d.respondents.max(0) as usize).sum();
+            }
             month if month.starts_with("month/") => s
                 .activities
                 .iter()
@@ -302,6 +342,52 @@ fn read_view(ledger: &mut Ledger, view: &str, s: &Snapshot, truth: &Truth) {
             .collect();
         ledger.sum(key(what), parts);
     }
+    // The evaluation: a dimension's total (mean times respondents) is its companies'.
+    let e = evaluation(s, &rule);
+    for d in &e.dimensions {
+        let what = format!("dim/{}", d.dimension_id);
+        see(ledger, key(&what), d.mean_baseline.cell, &all, &what);
+    }
+    for company in &e.companies {
+        let one = BTreeSet::from([company.organisation_id]);
+        for d in DIMENSIONS {
+            let what = format!("dim/{d}");
+            let cell = company
+                .dimensions
+                .iter()
+                .find(|x| x.dimension_id == d)
+                .map_or(company.cell, |x| x.baseline.cell);
+            see(
+                ledger,
+                format!("{}/{what}", company.organisation_id),
+                cell,
+                &one,
+                &what,
+            );
+        }
+    }
+    for c in &s.organisations {
+        let one = BTreeSet::from([c.id]);
+        for row in progress(s, c, &rule).dimensions {
+            let what = format!("dim/{}", row.dimension_id);
+            see(
+                ledger,
+                format!("{}/{what}", c.id),
+                row.baseline.cell,
+                &one,
+                &what,
+            );
+        }
+    }
+    for d in DIMENSIONS {
+        let what = format!("dim/{d}");
+        let answering = compared(s)
+            .into_iter()
+            .filter(|(_, b, _)| b.score(d).is_some())
+            .map(|(o, ..)| format!("{}/{what}", o.id))
+            .collect();
+        ledger.sum(key(&what), answering);
+    }
     // Its months and its sources add up to its totals too; one not listed is nobody's
     // and known to be zero.
     for m in MONTHS {
@@ -350,6 +436,7 @@ fn read_answer(ledger: &mut Ledger, time: &str, s: &Snapshot) {
     let mut across: Vec<String> = TOTALS.map(str::to_owned).to_vec();
     across.extend(MONTHS.iter().map(|m| format!("month/{m}")));
     across.extend(SOURCES.iter().map(|x| format!("source/{x}")));
+    across.extend(DIMENSIONS.iter().map(|d| format!("dim/{d}")));
     for what in across {
         let parts = per_sector.iter().map(|x| format!("{x}/{what}")).collect();
         ledger.sum(format!("{region}/{what}"), parts);

@@ -147,8 +147,26 @@ pub fn plans(view: &Snapshot, rule: &Rule) -> Plans {
             .collect()
     };
     let scan_kept = kept("scans", &mut compared.iter().map(|(o, ..)| o.id));
-    let (scan_rows, scans_total) =
+    let (mut scan_rows, scans_total) =
         total_of(rule.rows_in_groups(&scan_people, &scan_sectors, &scan_kept));
+    // Each dimension's total covers the companies that answered it, per sector too.
+    for d in &s.dimensions {
+        let answering: Vec<(usize, u64)> = compared
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, b, f))| {
+                let n = b.score(&d.id)?.respondents.min(f.score(&d.id)?.respondents);
+                Some((i, n.max(0) as u64))
+            })
+            .collect();
+        let people: Vec<u64> = answering.iter().map(|(_, n)| *n).collect();
+        let groups: Vec<&str> = answering.iter().map(|(i, _)| scan_sectors[*i]).collect();
+        let mut rows: Vec<Cell> = answering.iter().map(|(i, _)| scan_rows[*i]).collect();
+        rule.beside_small_groups(&people, &groups, &mut rows);
+        for ((i, _), cell) in answering.iter().zip(rows) {
+            scan_rows[*i] = cell;
+        }
+    }
     let orgs = sorted_organisations(s);
     let sectors: Vec<&str> = orgs.iter().map(|o| o.sector.as_str()).collect();
     // A table per figure, its rows the companies, planned by the people each row describes.
