@@ -41,6 +41,11 @@ impl Cell {
         self == Cell::Shown
     }
 
+    /// Hidden by a rule (not merely without data): what a later answer must keep hidden.
+    pub fn is_suppressed(self) -> bool {
+        !matches!(self, Cell::Shown | Cell::NotAvailable)
+    }
+
     /// The stricter of two states (a row hidden hides each cell of it).
     pub fn and(self, other: Cell) -> Cell {
         use Cell::*;
@@ -108,10 +113,8 @@ impl Rule {
         if !self.applies || rows.iter().filter(|c| !c.is_shown()).count() != 1 {
             return;
         }
-        let partner = (0..rows.len())
-            .filter(|i| rows[*i].is_shown() && people[*i] > 0)
-            .min_by_key(|i| (people[*i], *i));
-        if let Some(i) = partner {
+        let all: Vec<usize> = (0..rows.len()).collect();
+        if let Some(i) = smallest_shown(&all, people, rows) {
             rows[i] = Cell::Complementary;
         }
     }
@@ -186,26 +189,19 @@ impl Rule {
     ) -> (RowPlan, Vec<(&'g str, Cell)>) {
         let mut plan = self.rows_keeping(people, kept);
         let mut totals: Vec<(&str, Cell)> = Vec::new();
-        for &group in groups {
-            if totals.iter().any(|(g, _)| *g == group) {
-                continue;
-            }
-            let members: Vec<usize> = (0..people.len()).filter(|i| groups[*i] == group).collect();
-            let sum: u64 = members.iter().map(|i| people[*i]).sum();
-            let total = self.single(sum);
+        for group in distinct(groups) {
+            let members = members_of(groups, group);
+            let total = self.single(members.iter().map(|i| people[*i]).sum());
             totals.push((group, total));
             let hidden = members
                 .iter()
                 .filter(|i| !plan.rows[**i].is_shown())
                 .count();
-            if !self.applies || !total.is_shown() || hidden != 1 {
-                continue;
-            }
-            let partner = members
-                .iter()
-                .filter(|i| plan.rows[**i].is_shown() && people[**i] > 0)
-                .min_by_key(|i| (people[**i], **i));
-            if let Some(&i) = partner {
+            if self.applies
+                && total.is_shown()
+                && hidden == 1
+                && let Some(i) = smallest_shown(&members, people, &plan.rows)
+            {
                 plan.rows[i] = Cell::Complementary;
             }
         }
@@ -215,21 +211,11 @@ impl Rule {
         // hidden sibling), and at least one of its rows, or its rows would add up to it.
         let any_hidden = totals.iter().any(|(_, c)| !c.is_shown());
         if self.applies && plan.total.is_shown() && any_hidden {
+            self.beside_small_groups(people, groups, &mut plan.rows);
             for (group, total) in &mut totals {
-                let members: Vec<usize> =
-                    (0..people.len()).filter(|i| groups[*i] == *group).collect();
-                if !total.is_shown() || members.iter().all(|i| people[*i] == 0) {
-                    continue;
-                }
-                *total = Cell::Complementary;
-                if members.iter().all(|i| plan.rows[*i].is_shown()) {
-                    let smallest = members
-                        .iter()
-                        .filter(|i| people[**i] > 0)
-                        .min_by_key(|i| (people[**i], **i));
-                    if let Some(&i) = smallest {
-                        plan.rows[i] = Cell::Complementary;
-                    }
+                let has_people = members_of(groups, group).iter().any(|i| people[*i] > 0);
+                if total.is_shown() && has_people {
+                    *total = Cell::Complementary;
                 }
             }
         }
@@ -241,31 +227,50 @@ impl Rule {
     /// other group with people keeps at least one of its rows hidden, or its rows would
     /// add up to its total and the region's less it give the small one back.
     pub fn beside_small_groups(&self, people: &[u64], groups: &[&str], rows: &mut [Cell]) {
-        let sum = |group: &str| -> u64 {
-            (0..people.len())
-                .filter(|i| groups[*i] == group)
-                .map(|i| people[i])
-                .sum()
-        };
-        let all: u64 = people.iter().sum();
-        let any_small = groups.iter().any(|g| self.small(sum(g)));
-        if !self.applies || self.small(all) || !any_small {
+        let sum = |members: &[usize]| -> u64 { members.iter().map(|i| people[*i]).sum() };
+        let by_group: Vec<Vec<usize>> = distinct(groups)
+            .into_iter()
+            .map(|g| members_of(groups, g))
+            .collect();
+        let any_small = by_group.iter().any(|m| self.small(sum(m)));
+        if !self.applies || self.small(people.iter().sum()) || !any_small {
             return;
         }
-        for &group in groups {
-            let members: Vec<usize> = (0..people.len()).filter(|i| groups[*i] == group).collect();
-            if self.small(sum(group)) || members.iter().any(|i| !rows[*i].is_shown()) {
+        for members in &by_group {
+            if self.small(sum(members)) || members.iter().any(|i| !rows[*i].is_shown()) {
                 continue;
             }
-            let smallest = members
-                .iter()
-                .filter(|i| people[**i] > 0)
-                .min_by_key(|i| (people[**i], **i));
-            if let Some(&i) = smallest {
+            if let Some(i) = smallest_shown(members, people, rows) {
                 rows[i] = Cell::Complementary;
             }
         }
     }
+}
+
+/// The shown row among `members` with the fewest people (at least one; the first of
+/// equals): the partner a hidden row takes with it.
+fn smallest_shown(members: &[usize], people: &[u64], rows: &[Cell]) -> Option<usize> {
+    members
+        .iter()
+        .copied()
+        .filter(|i| rows[*i].is_shown() && people[*i] > 0)
+        .min_by_key(|i| (people[*i], *i))
+}
+
+/// The groups of `groups`, each once, in order of first appearance.
+fn distinct<'g>(groups: &[&'g str]) -> Vec<&'g str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for group in groups {
+        if !seen.contains(group) {
+            seen.push(group);
+        }
+    }
+    seen
+}
+
+/// The rows of one group.
+fn members_of(groups: &[&str], group: &str) -> Vec<usize> {
+    (0..groups.len()).filter(|i| groups[*i] == group).collect()
 }
 
 /// How many cells a view hid, and why: what a response and the report say.

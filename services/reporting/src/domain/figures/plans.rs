@@ -51,7 +51,7 @@ impl Plans {
         .into_iter()
         .flat_map(|(table, rows)| {
             rows.iter()
-                .filter(|(_, cell)| !cell.is_shown() && **cell != Cell::NotAvailable)
+                .filter(|(_, cell)| cell.is_suppressed())
                 .map(move |(o, _)| row_key(table, *o))
         })
         .collect()

@@ -54,20 +54,12 @@ pub fn hidden_keys(s: &Snapshot) -> BTreeSet<String> {
         .chain(r.evaluation.keyed())
         .chain(r.months.keyed());
     keys.extend(hidden(figures).iter().map(|key| view_key(s, key)));
-    let f = &r.funding;
-    let money = f
-        .sources
-        .iter()
-        .map(|x| (format!("funding/source/{}", x.source.id), x.cell))
-        .chain([
-            ("funding/totals".to_owned(), f.totals_cell),
-            ("funding/cost".to_owned(), f.cost_per_participant_cents.cell),
-        ]);
-    for (key, cell) in money {
-        if !cell.is_shown() && cell != Cell::NotAvailable {
-            keys.insert(view_key(s, &key));
-        }
-    }
+    let money = money_cells(&r.funding).into_iter();
+    keys.extend(
+        money
+            .filter(|(_, c)| c.is_suppressed())
+            .map(|(k, _)| view_key(s, &k)),
+    );
     keys
 }
 
@@ -84,48 +76,76 @@ fn around<T>(s: &Snapshot, rule: &Rule, figure: impl Fn(&Snapshot, &Rule) -> T) 
 /// The keys of the hidden figures among `figures` (not those no data holds).
 fn hidden<'a>(figures: impl Iterator<Item = (String, &'a mut Fig)>) -> BTreeSet<String> {
     figures
-        .filter(|(_, f)| !f.cell.is_shown() && f.cell != Cell::NotAvailable)
+        .filter(|(_, f)| f.cell.is_suppressed())
         .map(|(key, _)| key)
         .collect()
 }
 
 /// Funding held alike: a source's amounts, the region's total with the number funded,
-/// and the cost per participant, each hidden where the region or a sibling hides it.
+/// and the cost per participant, each hidden where the region or a sibling hides it
+/// (or an earlier answer did). Its amounts are whole cents, not figures, so it has its
+/// own keys (`money_cells`) rather than `Keyed`.
 pub fn held_funding(s: &Snapshot, rule: &Rule, figure: fn(&Snapshot, &Rule) -> Funding) -> Funding {
     let mut view = figure(s, rule);
     let others = around(s, rule, figure).unwrap_or_default();
-    let kept = |key: &str| rule.applies && s.remembered.contains(&view_key(s, key));
-    let hidden_source = |id: &str| {
-        kept(&format!("funding/source/{id}"))
-            || others.iter().any(|o| {
-                o.sources
-                    .iter()
-                    .any(|x| x.source.id == id && !x.cell.is_shown())
-            })
-    };
-    let t = &mut view.tally;
-    for source in &mut view.sources {
-        if source.cell.is_shown() && hidden_source(&source.source.id) {
-            source.cell = t.count(Cell::Complementary);
-            source.committed_cents = 0;
-            source.spent_cents = 0;
-            source.remaining_cents = source.remaining_cents.map(|_| 0);
+    let hidden_elsewhere: BTreeSet<String> = others
+        .iter()
+        .flat_map(money_cells)
+        .filter(|(_, c)| c.is_suppressed())
+        .map(|(key, _)| key)
+        .collect();
+    for (key, cell) in money_cells(&view) {
+        let kept = rule.applies && s.remembered.contains(&view_key(s, &key));
+        if cell.is_shown() && (kept || hidden_elsewhere.contains(&key)) {
+            hide_money(&mut view, &key);
         }
     }
-    let totals_hidden = kept("funding/totals") || others.iter().any(|o| !o.totals_cell.is_shown());
-    if view.totals_cell.is_shown() && totals_hidden {
-        view.totals_cell = t.count(Cell::Complementary);
-        view.total_cents = 0;
-        view.participants_funded = 0;
-    }
-    let cost_hidden = kept("funding/cost")
-        || others
-            .iter()
-            .any(|o| !o.cost_per_participant_cents.cell.is_shown());
-    if view.cost_per_participant_cents.cell.is_shown() && cost_hidden {
-        view.cost_per_participant_cents = Fig::new(0.0, Cell::Complementary, t);
-    }
     view
+}
+
+const TOTALS_KEY: &str = "funding/totals";
+const COST_KEY: &str = "funding/cost";
+const SOURCE_PREFIX: &str = "funding/source/";
+
+/// Funding's cells by key: each source's amounts, the total with the number funded, and
+/// the cost per participant.
+fn money_cells(f: &Funding) -> Vec<(String, Cell)> {
+    let sources = f
+        .sources
+        .iter()
+        .map(|x| (format!("{SOURCE_PREFIX}{}", x.source.id), x.cell));
+    sources
+        .chain([
+            (TOTALS_KEY.to_owned(), f.totals_cell),
+            (COST_KEY.to_owned(), f.cost_per_participant_cents.cell),
+        ])
+        .collect()
+}
+
+/// Hides the funding cell under `key` (see `money_cells`), as complementary.
+fn hide_money(f: &mut Funding, key: &str) {
+    let t = &mut f.tally;
+    match key {
+        TOTALS_KEY => {
+            f.totals_cell = t.count(Cell::Complementary);
+            f.total_cents = 0;
+            f.participants_funded = 0;
+        }
+        COST_KEY => f.cost_per_participant_cents = Fig::new(0.0, Cell::Complementary, t),
+        _ => {
+            let id = key.strip_prefix(SOURCE_PREFIX);
+            if let Some(source) = f
+                .sources
+                .iter_mut()
+                .find(|x| Some(x.source.id.as_str()) == id)
+            {
+                source.cell = t.count(Cell::Complementary);
+                source.committed_cents = 0;
+                source.spent_cents = 0;
+                source.remaining_cents = source.remaining_cents.map(|_| 0);
+            }
+        }
+    }
 }
 
 impl Keyed for Overview {
