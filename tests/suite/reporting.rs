@@ -122,6 +122,7 @@ async fn the_programme_overview_adds_up_what_the_services_recorded() {
                 .get_programme_overview(rpb::GetProgrammeOverviewRequest {
                     region: "achterhoek".into(),
                     sector: String::new(),
+                    release: 0,
                 })
                 .await
                 .ok()?
@@ -153,13 +154,26 @@ async fn the_programme_overview_adds_up_what_the_services_recorded() {
         .map_or(0, |t| t.count);
     assert_eq!(active, 1);
 
-    // An evaluator sees the same figures where they describe enough people: the six
-    // reached are shown, the three who completed are too few and are suppressed.
+    // The programme manager publishes a release; an evaluator sees the same figures
+    // there where they describe enough people: the six reached are shown, the three who
+    // completed are too few and are suppressed.
+    let release = manager
+        .clone()
+        .publish_release(rpb::PublishReleaseRequest {
+            region: "achterhoek".into(),
+            note: "Tussenrapportage".into(),
+            request_id: "r-release".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(release.number, 1);
     let mut evaluator = suite.reporting(Role::Evaluator, None).await;
     let anonymised = evaluator
         .get_programme_overview(rpb::GetProgrammeOverviewRequest {
             region: "achterhoek".into(),
             sector: String::new(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -171,4 +185,8 @@ async fn the_programme_overview_adds_up_what_the_services_recorded() {
         "three people are fewer than the region's minimum of five"
     );
     assert!(anonymised.suppression.unwrap().applied);
+    assert_eq!(
+        anonymised.release.map(|r| r.note),
+        Some("Tussenrapportage".into())
+    );
 }

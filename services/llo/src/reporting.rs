@@ -1,8 +1,10 @@
 //! `llo reporting`: the operator's side of the reporting service. `rebuild` empties
 //! every read model and applies reporting's copy of the events again (a programme
-//! manager's call) and prints the counts; `export` saves the shareable report (always
-//! anonymised) as HTML, JSON or CSV. A token comes from `--token`/`LLO_TOKEN`, else a
-//! development token of a programme manager (trusted only in development settings).
+//! manager's call) and prints the counts; `publish` publishes the region's next release
+//! (its anonymised figures, frozen) and `releases` lists them; `export` saves a release's
+//! report (always anonymised), or a draft of the live figures, as HTML, JSON or CSV. A
+//! token comes from `--token`/`LLO_TOKEN`, else a development token of a programme
+//! manager (trusted only in development settings).
 use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
@@ -34,7 +36,19 @@ enum Command {
         #[arg(long)]
         request_id: Option<String>,
     },
-    /// Save the region's report (anonymised) to a file.
+    /// Publish the region's next release: its anonymised figures, frozen and numbered.
+    Publish {
+        /// What the release is for, e.g. "Tussenrapportage fase 2".
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Makes a retry return the first release; a fresh one each time when omitted.
+        #[arg(long)]
+        request_id: Option<String>,
+    },
+    /// List the region's releases, newest first.
+    Releases,
+    /// Save a release's report (anonymised) to a file; with a programme manager's token
+    /// and no --release, a draft of the live figures.
     Export {
         #[arg(long, value_enum, default_value_t = Format::Html)]
         format: Format,
@@ -44,6 +58,9 @@ enum Command {
         /// One sector of the region; all when omitted.
         #[arg(long, default_value = "")]
         sector: String,
+        /// A release number; the latest (or a manager's draft) when omitted.
+        #[arg(long, default_value_t = 0)]
+        release: i32,
     },
 }
 
@@ -80,20 +97,72 @@ pub fn dev_token(role: Role, region: &str, subject: &str) -> anyhow::Result<Stri
     llo_chassis::auth::mint_development_token(&request)
 }
 
+/// Publishes the region's next release and returns it.
+pub async fn publish(
+    reporting: &mut Reporting,
+    region: &str,
+    note: &str,
+    request_id: &str,
+) -> anyhow::Result<pb::Release> {
+    Ok(reporting
+        .publish_release(pb::PublishReleaseRequest {
+            region: region.to_owned(),
+            note: note.to_owned(),
+            request_id: request_id.to_owned(),
+        })
+        .await?
+        .into_inner())
+}
+
+/// One line about a release: number, date, what it covers.
+pub fn describe(release: &pb::Release) -> String {
+    let at = |t: &Option<prost_types::Timestamp>| {
+        t.as_ref()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+            .map_or_else(
+                || "—".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+            )
+    };
+    format!(
+        "release {} of {}, published {} by {}; figures as of {}; {} companies, sectors {}{}",
+        release.number,
+        release.region,
+        at(&release.published_time),
+        release.published_by,
+        at(&release.as_of_time),
+        release.organisations,
+        release.sectors.join(", "),
+        if release.note.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", release.note)
+        }
+    )
+}
+
+/// Which report `export` fetches: a sector (or the whole region), a format, a release
+/// (0: the latest, or a manager's draft).
+pub struct ReportRequest<'a> {
+    pub sector: &'a str,
+    pub format: pb::ReportFormat,
+    pub release: i32,
+}
+
 /// Streams the region's report and writes it to `out`; returns the bytes written and
 /// the file name the service proposed.
 pub async fn export(
     reporting: &mut Reporting,
     region: &str,
-    sector: &str,
-    format: pb::ReportFormat,
+    request: ReportRequest<'_>,
     out: &Path,
 ) -> anyhow::Result<(usize, String)> {
     let mut stream = reporting
         .export_report(pb::ExportReportRequest {
             region: region.to_owned(),
-            sector: sector.to_owned(),
-            format: format as i32,
+            sector: request.sector.to_owned(),
+            format: request.format as i32,
+            release: request.release,
         })
         .await?
         .into_inner();
@@ -152,14 +221,44 @@ pub async fn run(args: ReportingArgs) -> anyhow::Result<()> {
                 println!("  {what:<22} {n:>8}");
             }
         }
+        Command::Publish { note, request_id } => {
+            let request_id = request_id.unwrap_or_else(|| {
+                format!(
+                    "llo-cli-release-{}",
+                    chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+                )
+            });
+            let release = publish(&mut reporting, &args.region, &note, &request_id).await?;
+            println!("published {}", describe(&release));
+        }
+        Command::Releases => {
+            let releases = reporting
+                .list_releases(pb::ListReleasesRequest {
+                    region: args.region.clone(),
+                })
+                .await?
+                .into_inner()
+                .releases;
+            if releases.is_empty() {
+                println!("no release of {} published yet", args.region);
+            }
+            for release in &releases {
+                println!("{}", describe(release));
+            }
+        }
         Command::Export {
             format,
             out,
             sector,
+            release,
         } => {
-            let (bytes, _) =
-                export(&mut reporting, &args.region, &sector, format.proto(), &out).await?;
-            println!("wrote {} ({bytes} bytes)", out.display());
+            let request = ReportRequest {
+                sector: &sector,
+                format: format.proto(),
+                release,
+            };
+            let (bytes, file_name) = export(&mut reporting, &args.region, request, &out).await?;
+            println!("wrote {} ({bytes} bytes; {file_name})", out.display());
         }
     }
     Ok(())

@@ -298,8 +298,9 @@ async fn run(
 
     bar.phase(7, "summary and report");
     reporting::summary(&mut clients.manager, region).await?;
+    let release = reporting::publish_release(&mut clients.manager, region).await?;
     let report =
-        reporting::write_report(&mut clients.evaluator, region, &options.report_dir).await?;
+        reporting::write_report(&mut clients.evaluator, &release, &options.report_dir).await?;
     let statement = if books.is_empty() {
         None
     } else {
@@ -308,7 +309,8 @@ async fn run(
     let took = bar.elapsed();
     drop(bar);
     say!(
-        "\nThe report (anonymised, self-contained HTML): {}",
+        "\nThe report of release {} (anonymised, self-contained HTML): {}",
+        release.number,
         report.display()
     );
     if let Some(statement) = statement {

@@ -94,6 +94,7 @@ async fn compare(reporting: &mut Reporting, company: &CompanyExpected) -> anyhow
     let progress = match reporting
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: company.organisation_id.clone(),
+            release: 0,
         })
         .await
     {
@@ -247,6 +248,7 @@ pub async fn wait_for_books(
         let project = reporting
             .get_funding_status(pb::GetFundingStatusRequest {
                 region: region.to_owned(),
+                release: 0,
             })
             .await?
             .into_inner()
@@ -282,6 +284,7 @@ pub async fn summary(reporting: &mut Reporting, region: &str) -> anyhow::Result<
         .get_programme_overview(pb::GetProgrammeOverviewRequest {
             region: region.to_owned(),
             sector: String::new(),
+            release: 0,
         })
         .await?
         .into_inner();
@@ -338,6 +341,7 @@ pub async fn summary(reporting: &mut Reporting, region: &str) -> anyhow::Result<
         .get_evaluation(pb::GetEvaluationRequest {
             region: region.to_owned(),
             sector: String::new(),
+            release: 0,
         })
         .await?
         .into_inner();
@@ -377,6 +381,7 @@ pub async fn summary(reporting: &mut Reporting, region: &str) -> anyhow::Result<
     let f = reporting
         .get_funding_status(pb::GetFundingStatusRequest {
             region: region.to_owned(),
+            release: 0,
         })
         .await?
         .into_inner();
@@ -426,15 +431,35 @@ pub async fn summary(reporting: &mut Reporting, region: &str) -> anyhow::Result<
     Ok(())
 }
 
-/// Writes the region's HTML report to `dir/llo-report-<region>.html`; returns its path.
+/// The programme manager publishes a release of the region's figures. Like every call
+/// of the demo it has a fixed request id: a second run gets the first release back.
+pub async fn publish_release(manager: &mut Reporting, region: &str) -> anyhow::Result<pb::Release> {
+    let release = crate::reporting::publish(
+        manager,
+        region,
+        "Eindrapportage pilot",
+        &format!("llo-demo-release-{region}"),
+    )
+    .await?;
+    say!("\nPublished {}.", crate::reporting::describe(&release));
+    Ok(release)
+}
+
+/// Writes the release's HTML report, as an evaluator gets it, to
+/// `dir/llo-report-<region>.html`; returns its path.
 pub async fn write_report(
-    reporting: &mut Reporting,
-    region: &str,
+    evaluator: &mut Reporting,
+    release: &pb::Release,
     dir: &Path,
 ) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let out = dir.join(format!("llo-report-{region}.html"));
-    crate::reporting::export(reporting, region, "", pb::ReportFormat::Html, &out).await?;
+    let out = dir.join(format!("llo-report-{}.html", release.region));
+    let request = crate::reporting::ReportRequest {
+        sector: "",
+        format: pb::ReportFormat::Html,
+        release: release.number,
+    };
+    crate::reporting::export(evaluator, &release.region, request, &out).await?;
     Ok(std::fs::canonicalize(&out).unwrap_or(out))
 }

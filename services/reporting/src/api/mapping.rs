@@ -5,8 +5,23 @@ use llo_proto::reporting::v1 as pb;
 use crate::domain::{
     figures::{self, Fig},
     model::{SizeClass, TrajectoryStatus},
+    release::Release,
     suppression::{Cell, Rule, Tally},
 };
+
+pub fn release(r: &Release) -> pb::Release {
+    pb::Release {
+        region: r.region.clone(),
+        number: r.number,
+        published_time: Some(timestamp(r.published_at)),
+        as_of_time: r.as_of.map(timestamp),
+        note: r.note.clone(),
+        published_by: r.published_by.clone(),
+        min_group_size: r.min_group_size,
+        sectors: r.sectors.clone(),
+        organisations: r.organisations,
+    }
+}
 
 pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
@@ -126,6 +141,7 @@ pub fn overview(
         .collect(),
         suppression: notice(rule, &o.tally),
         as_of_time: as_of.map(timestamp),
+        release: None,
     }
 }
 
@@ -190,6 +206,7 @@ pub fn progress(
             })
             .collect(),
         suppression: notice(rule, &p.tally),
+        release: None,
     }
 }
 
@@ -246,6 +263,7 @@ pub fn evaluation(
             dimensions_declined: e.dimensions_declined as i32,
         }),
         suppression: notice(rule, &e.tally),
+        release: None,
     }
 }
 
@@ -290,6 +308,7 @@ pub fn funding(
             })
             .collect(),
         suppression: notice(rule, &f.tally),
+        release: None,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod figures;
 pub mod mapping;
 pub mod queries;
 pub mod rebuild;
+pub mod releases;
 
 use std::sync::Arc;
 
@@ -90,8 +91,8 @@ impl Context {
         })
     }
 
-    /// After an anonymised answer: remembers what it hid, so that later answers hide it
-    /// too and the difference between two of them gives nothing back.
+    /// After a release: remembers what its view hid, so that later releases hide it too
+    /// and the difference between two of them gives nothing back.
     pub async fn remember(
         &self,
         conn: &mut AsyncPgConnection,
@@ -201,6 +202,8 @@ llo_chassis::grpc_service! {
         fn get_evaluation(pb::GetEvaluationRequest) -> pb::GetEvaluationResponse = figures::evaluation;
         fn get_funding_status(pb::GetFundingStatusRequest) -> pb::GetFundingStatusResponse = figures::funding;
         fn rebuild_read_models(pb::RebuildReadModelsRequest) -> pb::RebuildReadModelsResponse = rebuild::rebuild;
+        fn publish_release(pb::PublishReleaseRequest) -> pb::Release = releases::publish;
+        fn list_releases(pb::ListReleasesRequest) -> pb::ListReleasesResponse = releases::list;
         download fn export_report(pb::ExportReportRequest) -> ExportReportStream of pb::ExportReportChunk = export::export;
     }
 }

@@ -47,6 +47,10 @@ impl Rows {
 pub fn render(r: &Report) -> String {
     let mut rows = Rows(String::new());
     rows.line("section", "subject", "measure", "value", "status");
+    rows.line("release", &r.region, "edition", &super::edition(r), "");
+    if let Some(release) = &r.release {
+        rows.plain("release", &r.region, "number", f64::from(release.number));
+    }
     rows.line("suppression", &r.region, "rule", SUPPRESSION_RULE, "");
     rows.plain(
         "suppression",

@@ -28,6 +28,13 @@ pub fn render(r: &Report) -> String {
         "region_name": r.region_name,
         "programme": r.programme,
         "sector": r.sector,
+        "release": r.release.as_ref().map(|release| json!({
+            "number": release.number,
+            "published_time": release.published_at.to_rfc3339(),
+            "as_of_time": release.as_of.map(|t| t.to_rfc3339()),
+            "note": release.note,
+        })),
+        "edition": super::edition(r),
         "suppression": {
             "min_group_size": r.min_group_size,
             "small_group_cells": r.tally.small_group,

@@ -19,14 +19,6 @@ impl Format {
             Format::Html => "text/html; charset=utf-8",
         }
     }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Html => "html",
-        }
-    }
 }
 
 pub fn render(report: &Report, format: Format) -> String {
@@ -34,6 +26,33 @@ pub fn render(report: &Report, format: Format) -> String {
         Format::Json => json(report),
         Format::Csv => csv(report),
         Format::Html => html(report),
+    }
+}
+
+/// Which publication the report is, in a sentence: its release, or a draft.
+pub fn edition(report: &Report) -> String {
+    const MINUTE: &str = "%Y-%m-%d %H:%M UTC";
+    match &report.release {
+        Some(r) => {
+            let as_of = r
+                .as_of
+                .map(|t| format!("; figures as of {}", t.format(MINUTE)))
+                .unwrap_or_default();
+            let note = if r.note.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", r.note)
+            };
+            format!(
+                "Release {} of {}, published {}{as_of}{note}",
+                r.number,
+                r.region,
+                r.published_at.format(MINUTE)
+            )
+        }
+        None => "Draft of the live figures, not a release: they change as events arrive; \
+                 share a release instead"
+            .to_owned(),
     }
 }
 

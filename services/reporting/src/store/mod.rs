@@ -1,8 +1,9 @@
-//! Reporting's PostgreSQL tables: its copy of the events (`events`) and the read
-//! models (`rm_*`). SQL only.
+//! Reporting's PostgreSQL tables: its copy of the events (`events`), the read models
+//! (`rm_*`), the suppression memory and the releases. SQL only.
 pub mod copy;
 pub mod memory;
 pub mod read;
+pub mod releases;
 mod schema;
 pub mod write;
 

@@ -7,12 +7,22 @@ use crate::{
     pilot::{Pilot, distinct},
 };
 
+/// The report: a manager's draft or the latest release (release 0), or a release.
 pub async fn export(client: &mut Client, format: pb::ReportFormat) -> (String, String) {
+    export_release(client, format, 0).await
+}
+
+pub async fn export_release(
+    client: &mut Client,
+    format: pb::ReportFormat,
+    release: i32,
+) -> (String, String) {
     let mut stream = client
         .export_report(pb::ExportReportRequest {
             region: REGION.into(),
             sector: String::new(),
             format: format as i32,
+            release,
         })
         .await
         .unwrap()
@@ -83,7 +93,8 @@ async fn the_report_exports_as_self_contained_html_json_and_csv_anonymised() {
     let app = TestApp::spawn().await;
     let pilot = Pilot::new();
     app.feed(&pilot.events, distinct(&pilot.events)).await;
-    // Even the programme manager's export is the shareable, anonymised one.
+    // Even the programme manager's export is the shareable, anonymised one: a draft of
+    // the live figures, marked so, until a release is asked for.
     let mut manager = app.manager().await;
 
     let (content_type, html) = export(&mut manager, pb::ReportFormat::Html).await;
@@ -95,6 +106,7 @@ async fn the_report_exports_as_self_contained_html_json_and_csv_anonymised() {
         assert!(!html.contains(external), "{external} in the report");
     }
     check_well_formed(&html);
+    assert!(html.contains("<p class=\"draft\">Draft of the live figures, not a release"));
     for section in [
         "id=\"scan\"",
         "id=\"hours\"",
@@ -148,16 +160,45 @@ async fn the_report_exports_as_self_contained_html_json_and_csv_anonymised() {
         && l[3].is_empty()
         && l[4] == "suppressed_small_group"));
 
-    // An evaluator may export; an integrator may not.
+    // An evaluator may export, a release only: none yet, then the latest; an integrator
+    // may not.
     let mut evaluator = app.evaluator().await;
+    let none = evaluator
+        .export_report(pb::ExportReportRequest {
+            region: REGION.into(),
+            sector: String::new(),
+            format: pb::ReportFormat::Html as i32,
+            release: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(none.code(), tonic::Code::FailedPrecondition, "{none:?}");
+    let release = app.release().await;
     let (_, evaluator_html) = export(&mut evaluator, pb::ReportFormat::Html).await;
-    assert_eq!(evaluator_html, html, "one report, whoever asks");
+    let (_, managers_copy) = export_release(&mut manager, pb::ReportFormat::Html, 1).await;
+    assert_eq!(evaluator_html, managers_copy, "one release, whoever asks");
+    let edition = |page: &str| {
+        let start = page.find("<p class=\"").unwrap();
+        let end = start + page[start..].find("</p>").unwrap() + 4;
+        (
+            page[start..end].to_owned(),
+            format!("{}{}", &page[..start], &page[end..]),
+        )
+    };
+    let (stamp, rest) = edition(&evaluator_html);
+    assert!(
+        stamp.starts_with("<p class=\"release\">Release 1 of achterhoek, published "),
+        "{stamp}"
+    );
+    assert_eq!(release.number, 1);
+    assert_eq!(rest, edition(&html).1, "the draft was the release to be");
     let mut integrator = app.as_role(Role::Integrator, REGION, None).await;
     let refused = integrator
         .export_report(pb::ExportReportRequest {
             region: REGION.into(),
             sector: String::new(),
             format: pb::ReportFormat::Html as i32,
+            release: 0,
         })
         .await
         .unwrap_err();

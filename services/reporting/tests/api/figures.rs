@@ -287,10 +287,12 @@ async fn an_anonymised_view_does_not_name_the_dimensions_a_company_works_on() {
     let app = TestApp::spawn().await;
     let pilot = Pilot::new();
     app.feed(&pilot.events, distinct(&pilot.events)).await;
+    app.release().await;
     let progress = |mut client: Client, id: String| async move {
         client
             .get_organisation_progress(pb::GetOrganisationProgressRequest {
                 organisation_id: id,
+                release: 0,
             })
             .await
             .unwrap()

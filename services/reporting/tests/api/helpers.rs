@@ -48,6 +48,20 @@ impl TestApp {
         self.as_role(Role::Evaluator, REGION, None).await
     }
 
+    /// A programme manager publishes the region's next release (what evaluators read).
+    pub async fn release(&self) -> pb::Release {
+        self.manager()
+            .await
+            .publish_release(pb::PublishReleaseRequest {
+                region: REGION.into(),
+                note: String::new(),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     /// Publishes the events on this test's exchange (one connection, confirmed).
     pub async fn publish_all(&self, events: &[Recorded]) {
         let connection = lapin::Connection::connect(&AMQP_URL, Default::default())
@@ -120,12 +134,14 @@ pub struct AllFigures {
 pub async fn all_figures(app: &TestApp, organisations: &[String]) -> AllFigures {
     let mut manager = app.manager().await;
     let mut evaluator = app.evaluator().await;
+    app.release().await;
     let mut progress = Vec::new();
     for id in organisations {
         progress.push(
             manager
                 .get_organisation_progress(pb::GetOrganisationProgressRequest {
                     organisation_id: id.clone(),
+                    release: 0,
                 })
                 .await
                 .unwrap()
@@ -137,6 +153,7 @@ pub async fn all_figures(app: &TestApp, organisations: &[String]) -> AllFigures 
             .get_programme_overview(pb::GetProgrammeOverviewRequest {
                 region: REGION.into(),
                 sector: String::new(),
+                release: 0,
             })
             .await
             .unwrap()
@@ -145,6 +162,7 @@ pub async fn all_figures(app: &TestApp, organisations: &[String]) -> AllFigures 
             .get_evaluation(pb::GetEvaluationRequest {
                 region: REGION.into(),
                 sector: String::new(),
+                release: 0,
             })
             .await
             .unwrap()
@@ -152,19 +170,25 @@ pub async fn all_figures(app: &TestApp, organisations: &[String]) -> AllFigures 
         funding: manager
             .get_funding_status(pb::GetFundingStatusRequest {
                 region: REGION.into(),
+                release: 0,
             })
             .await
             .unwrap()
             .into_inner(),
         progress,
-        anonymised: evaluator
-            .get_evaluation(pb::GetEvaluationRequest {
-                region: REGION.into(),
-                sector: String::new(),
-            })
-            .await
-            .unwrap()
-            .into_inner(),
+        // The latest release's, without its stamp (number and time differ by design).
+        anonymised: pb::GetEvaluationResponse {
+            release: None,
+            ..evaluator
+                .get_evaluation(pb::GetEvaluationRequest {
+                    region: REGION.into(),
+                    sector: String::new(),
+                    release: 0,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+        },
     }
 }
 

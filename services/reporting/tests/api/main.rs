@@ -8,5 +8,6 @@ mod figures;
 mod helpers;
 mod pilot;
 mod project;
+mod releases;
 mod service;
 mod suppression;

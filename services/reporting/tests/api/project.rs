@@ -180,6 +180,7 @@ async fn the_report_shows_the_project_costs_per_work_package_and_the_grant_they_
     let status = manager
         .get_funding_status(pb::GetFundingStatusRequest {
             region: REGION.into(),
+            release: 0,
         })
         .await
         .unwrap()

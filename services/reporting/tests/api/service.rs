@@ -39,6 +39,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
         .get_programme_overview(pb::GetProgrammeOverviewRequest {
             region: String::new(),
             sector: String::new(),
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -47,6 +48,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
         .get_evaluation(pb::GetEvaluationRequest {
             region: REGION.into(),
             sector: "zorg-welzijn".into(),
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -58,6 +60,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
     let bad = manager
         .get_funding_status(pb::GetFundingStatusRequest {
             region: "atlantis".into(),
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -67,6 +70,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
             region: String::new(),
             sector: String::new(),
             format: 0,
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -76,6 +80,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
             region: REGION.into(),
             sector: String::new(),
             format: 42,
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -83,6 +88,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
     let bad = manager
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: "not-an-id".into(),
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -100,6 +106,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
         .get_programme_overview(pb::GetProgrammeOverviewRequest {
             region: OTHER_REGION.into(),
             sector: String::new(),
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -122,6 +129,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
         let missing = manager
             .get_organisation_progress(pb::GetOrganisationProgressRequest {
                 organisation_id: id,
+                release: 0,
             })
             .await
             .unwrap_err();
@@ -133,6 +141,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
     let found = twente_manager
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: twente,
+            release: 0,
         })
         .await
         .unwrap()
@@ -155,6 +164,7 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
         .get_programme_overview(pb::GetProgrammeOverviewRequest {
             region: REGION.into(),
             sector: String::new(),
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -164,12 +174,14 @@ async fn bad_fields_are_named_and_regions_are_scoped() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_empty_region_has_zero_figures() {
     let app = TestApp::spawn().await;
+    app.release().await;
     let overview = app
         .evaluator()
         .await
         .get_programme_overview(pb::GetProgrammeOverviewRequest {
             region: REGION.into(),
             sector: "techniek-metaal".into(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -188,6 +200,7 @@ async fn every_bad_field_of_a_request_is_named_at_once_with_its_bound() {
             region: "r".repeat(201),
             sector: "s".repeat(201),
             format: 42,
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -204,6 +217,7 @@ async fn every_bad_field_of_a_request_is_named_at_once_with_its_bound() {
         .get_evaluation(pb::GetEvaluationRequest {
             region: "atlantis".into(),
             sector: "a\u{7}bell".into(),
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -236,6 +250,7 @@ async fn a_stored_status_the_code_does_not_know_is_an_error_not_a_default() {
     let overview = || pb::GetProgrammeOverviewRequest {
         region: REGION.into(),
         sector: String::new(),
+        release: 0,
     };
     manager.get_programme_overview(overview()).await.unwrap();
     // Read as "proposed", a trajectory of a newer status would be counted wrong and

@@ -14,11 +14,13 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
     let app = TestApp::spawn().await;
     let pilot = Pilot::new();
     app.feed(&pilot.events, distinct(&pilot.events)).await;
+    app.release().await;
     let mut evaluator = app.evaluator().await;
     let evaluation = evaluator
         .get_evaluation(pb::GetEvaluationRequest {
             region: REGION.into(),
             sector: String::new(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -71,6 +73,7 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
         .get_programme_overview(pb::GetProgrammeOverviewRequest {
             region: REGION.into(),
             sector: String::new(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -87,6 +90,7 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
     let progress = evaluator
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: wiggers_id.clone(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -102,6 +106,7 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
     let lensink = evaluator
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: pilot.companies[0].id.clone(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -114,6 +119,7 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
     let funding = evaluator
         .get_funding_status(pb::GetFundingStatusRequest {
             region: REGION.into(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -146,6 +152,7 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
     let seen_by_uwv = uwv
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: wiggers_id.clone(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -159,6 +166,7 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
     let seen_by_coach = coach
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: wiggers_id.clone(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -172,6 +180,7 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
     let own = hr
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: wiggers_id.clone(),
+            release: 0,
         })
         .await
         .unwrap()
@@ -185,6 +194,7 @@ async fn a_small_company_is_hidden_from_an_evaluator_and_cannot_be_recovered() {
     let other = hr
         .get_organisation_progress(pb::GetOrganisationProgressRequest {
             organisation_id: pilot.companies[0].id.clone(),
+            release: 0,
         })
         .await
         .unwrap_err();
@@ -206,11 +216,13 @@ async fn a_row_hidden_in_one_answer_stays_hidden_in_the_next() {
             .collect()
     };
     let evaluate = || async {
+        app.release().await;
         app.evaluator()
             .await
             .get_evaluation(pb::GetEvaluationRequest {
                 region: REGION.into(),
                 sector: String::new(),
+                release: 0,
             })
             .await
             .unwrap()
@@ -255,6 +267,7 @@ async fn a_row_hidden_in_one_answer_stays_hidden_in_the_next() {
         .get_evaluation(pb::GetEvaluationRequest {
             region: REGION.into(),
             sector: String::new(),
+            release: 0,
         })
         .await
         .unwrap();

@@ -50,6 +50,8 @@ pub struct Report {
     /// The programme's phases, in order, from the region's calendar.
     pub phases: Vec<PhaseSpan>,
     pub tally: Tally,
+    /// The release it is part of; none for a programme manager's draft of live figures.
+    pub release: Option<crate::domain::release::Release>,
 }
 
 /// A phase of the programme as the report shows it.
@@ -138,6 +140,7 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
         months,
         phases: Vec::new(),
         tally,
+        release: None,
     }
 }
 

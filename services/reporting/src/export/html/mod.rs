@@ -12,7 +12,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2.2rem;bo
 table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border-bottom:1px solid #d8dee4;padding:.3rem .5rem;text-align:left}\
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.s{color:#8a6d3b;font-style:italic}.note{background:#f4f7fa;border-left:4px solid #2a6f97;padding:.6rem .9rem}\
 .kpis{display:flex;flex-wrap:wrap;gap:.8rem}.kpi{background:#f4f7fa;border-radius:6px;padding:.5rem .8rem;min-width:9rem}.kpi b{display:block;font-size:1.3rem}\
-svg{max-width:100%;height:auto}.legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem;vertical-align:middle}";
+svg{max-width:100%;height:auto}.release{color:#4a5968}.draft{background:#fff4e5;border-left:4px solid #c77c02;padding:.6rem .9rem}.legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem;vertical-align:middle}";
 
 const BLUE: &str = "#9ec5e0";
 const DARK: &str = "#2a6f97";
@@ -151,6 +151,12 @@ fn header(r: &Report, h: &mut String) {
         h,
         "<h1>{title}</h1><p>Evaluation report of the programme: what changed in the companies' learning culture, who took part, how the learning went and how it was funded.</p>"
     );
+    let class = if r.release.is_some() {
+        "release"
+    } else {
+        "draft"
+    };
+    let _ = write!(h, "<p class=\"{class}\">{}</p>", esc(&super::edition(r)));
     let _ = write!(
         h,
         "<section id=\"anonymity\"><h2>About the figures</h2><p class=\"note\">{} Minimum group size: {}. In this report {} figure(s) were suppressed for describing too few people and {} more to protect them.</p></section>",

@@ -1,0 +1,3 @@
+DROP TABLE release_answers;
+DROP TABLE releases;
+DROP FUNCTION refuse_release_change();
