@@ -43,10 +43,14 @@ pub fn edition(report: &Report) -> String {
             } else {
                 format!(" — {}", r.note)
             };
+            let region = if report.region_name.is_empty() {
+                &r.region
+            } else {
+                &report.region_name
+            };
             format!(
-                "Release {} of {}, published {}{as_of}{note}",
+                "Release {} of {region}, published {}{as_of}{note}",
                 r.number,
-                r.region,
                 r.published_at.format(MINUTE)
             )
         }

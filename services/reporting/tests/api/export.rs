@@ -187,7 +187,7 @@ async fn the_report_exports_as_self_contained_html_json_and_csv_anonymised() {
     };
     let (stamp, rest) = edition(&evaluator_html);
     assert!(
-        stamp.starts_with("<p class=\"release\">Release 1 of achterhoek, published "),
+        stamp.starts_with("<p class=\"release\">Release 1 of Achterhoek, published "),
         "{stamp}"
     );
     assert_eq!(release.number, 1);
