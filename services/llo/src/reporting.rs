@@ -125,13 +125,21 @@ pub fn describe(release: &pb::Release) -> String {
             )
     };
     format!(
-        "release {} of {}, published {} by {}; figures as of {}; {} companies, sectors {}{}",
+        "release {} of {}, published {} by {}; figures as of {}; {} companies{}, sectors {}{}",
         release.number,
         release.region,
         at(&release.published_time),
         release.published_by,
         at(&release.as_of_time),
         release.organisations,
+        if release.held_back > 0 {
+            format!(
+                " ({} that joined held back: too few people yet)",
+                release.held_back
+            )
+        } else {
+            String::new()
+        },
         release.sectors.join(", "),
         if release.note.is_empty() {
             String::new()

@@ -12,7 +12,11 @@ CREATE TABLE releases (
     as_of timestamptz,
     min_group_size integer NOT NULL,
     sectors text[] NOT NULL,
-    organisations integer NOT NULL,
+    -- The companies its figures are about; a company that joined since is new to the next.
+    organisation_ids uuid[] NOT NULL,
+    -- Companies that had joined but were held back: too few people to be told apart by
+    -- the difference from the release before.
+    held_back integer NOT NULL,
     PRIMARY KEY (region, number)
 );
 

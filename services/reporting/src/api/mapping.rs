@@ -19,7 +19,8 @@ pub fn release(r: &Release) -> pb::Release {
         published_by: r.published_by.clone(),
         min_group_size: r.min_group_size,
         sectors: r.sectors.clone(),
-        organisations: r.organisations,
+        organisations: r.organisation_ids.len() as i32,
+        held_back: r.held_back,
     }
 }
 

@@ -82,13 +82,20 @@ impl Context {
             .map(|o| o.sector.as_str())
             .collect();
         snapshot.dimensions = scan_dimensions(&scans, &taking_part);
-        let own: Vec<String> = sector.map_or_else(|| sectors.clone(), |s| vec![s.to_owned()]);
-        snapshot.sources = self.sources(region, &own);
+        snapshot.sources = self.sources(region, &sectors);
         snapshot.project = self.project(region);
         Ok(match sector {
-            Some(sector) => snapshot.restrict_to_sector(sector),
+            Some(sector) => self.view(&snapshot, sector),
             None => snapshot,
         })
+    }
+
+    /// A sector's view of the region's snapshot: the sector's funding sources and
+    /// companies, with the region kept beside it.
+    pub fn view(&self, whole: &Snapshot, sector: &str) -> Snapshot {
+        let mut view = whole.clone();
+        view.sources = self.sources(&whole.region, &[sector.to_owned()]);
+        view.restrict_to_sector(sector)
     }
 
     /// After a release: remembers what its view hid, so that later releases hide it too

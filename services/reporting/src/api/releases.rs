@@ -15,7 +15,7 @@ use super::{Context, figures, mapping};
 use crate::{
     domain::{
         queries::{Format, PublishRelease, Scope},
-        release::{Answer, Release},
+        release::{Answer, Release, held_back},
         suppression::Rule,
     },
     export, store,
@@ -37,7 +37,8 @@ pub async fn publish(
             tracing::info!(
                 region = %release.region,
                 release = release.number,
-                organisations = release.organisations,
+                organisations = release.organisation_ids.len(),
+                held_back = release.held_back,
                 "release published"
             );
             Ok(mapping::release(&release))
@@ -61,12 +62,18 @@ async fn publish_next(
         .region(region)
         .map(|pack| pack.sectors.clone())
         .unwrap_or_default();
-    // Every view read from the same memory first, then what they hid remembered: the
-    // views of one release are planned together (see `domain::figures::siblings`).
+    let previous = store::releases::find(conn, region, None).await?;
     let whole = ctx.snapshot(conn, region, None).await?;
+    let held = held_back(
+        &whole,
+        previous.as_ref().map(|p| p.organisation_ids.as_slice()),
+    );
+    let whole = whole.without(&held);
+    // Every view from the same snapshot and memory, then what they hid remembered: the
+    // views of one release are planned together (see `domain::figures::siblings`).
     let mut views = vec![whole.clone()];
     for sector in &sectors {
-        views.push(ctx.snapshot(conn, region, Some(sector)).await?);
+        views.push(ctx.view(&whole, sector));
     }
     let release = Release {
         region: region.to_owned(),
@@ -78,7 +85,8 @@ async fn publish_next(
         as_of: store::read::as_of(conn, region).await?,
         min_group_size: whole.min_group_size as i32,
         sectors,
-        organisations: whole.organisations.len() as i32,
+        organisation_ids: whole.organisations.iter().map(|o| o.id).collect(),
+        held_back: held.len() as i32,
     };
     let stamp = Some(mapping::release(&release));
     let rule = Rule::anonymised(whole.min_group_size);

@@ -358,7 +358,24 @@ impl Snapshot {
         whole.whole_region = None;
         self.whole_region = Some(Box::new(whole));
         self.dimensions.retain(|d| d.applies_to(sector));
-        self.organisations.retain(|o| o.sector == sector);
+        self.keep_organisations(|o| o.sector == sector);
+        // The grant's books are the whole collaboration's, not a sector's.
+        self.project_participants.clear();
+        self.project_costs.clear();
+        self.sector = Some(sector.to_owned());
+        self
+    }
+
+    /// Leaves these companies out, with everything about them: what a release holds
+    /// back (see `release::held_back`).
+    pub fn without(mut self, left_out: &std::collections::BTreeSet<Uuid>) -> Snapshot {
+        self.keep_organisations(|o| !left_out.contains(&o.id));
+        self
+    }
+
+    /// Keeps only the companies `keep` accepts and what belongs to them.
+    fn keep_organisations(&mut self, keep: impl Fn(&Organisation) -> bool) {
+        self.organisations.retain(keep);
         let ids: std::collections::HashSet<Uuid> =
             self.organisations.iter().map(|o| o.id).collect();
         self.participants
@@ -376,11 +393,6 @@ impl Snapshot {
         self.registrations
             .retain(|r| ids.contains(&r.organisation_id));
         self.feedback.retain(|f| ids.contains(&f.organisation_id));
-        // The grant's books are the whole collaboration's, not a sector's.
-        self.project_participants.clear();
-        self.project_costs.clear();
-        self.sector = Some(sector.to_owned());
-        self
     }
 
     /// The sectors of the whole region's companies other than this view's, in order.

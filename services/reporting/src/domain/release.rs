@@ -1,10 +1,17 @@
 //! Releases: a dated, numbered publication of a region's anonymised figures, which
 //! answers it holds, and which callers read one rather than live figures. Pure; the
 //! store keeps releases, the api publishes and serves them.
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::queries::Format;
+use super::{
+    figures,
+    model::Snapshot,
+    queries::Format,
+    suppression::{Cell, Rule},
+};
 
 /// A published release, as the store keeps it and the report prints it.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,8 +26,96 @@ pub struct Release {
     pub min_group_size: i32,
     /// The sectors it has a view of, besides the whole region.
     pub sectors: Vec<String>,
-    /// The companies it holds an anonymised progress answer for.
-    pub organisations: i32,
+    /// The companies its figures are about (each has an anonymised progress answer).
+    pub organisation_ids: Vec<Uuid>,
+    /// The companies that had joined but were held back (see `held_back`).
+    pub held_back: i32,
+}
+
+/// The companies a release holds back: those that joined since the previous release,
+/// when together (in their sector, or in the region) they are about fewer people than
+/// the minimum group. With every earlier company unchanged, the difference between the
+/// two releases' totals would be exactly their figures, whatever the new release hides
+/// inside its tables. They wait, with all their figures, until enough have joined; a
+/// first release has nothing to be subtracted from and holds nothing back.
+pub fn held_back(s: &Snapshot, published_before: Option<&[Uuid]>) -> BTreeSet<Uuid> {
+    let mut held = BTreeSet::new();
+    let Some(before) = published_before else {
+        return held;
+    };
+    if s.min_group_size <= 1 {
+        return held;
+    }
+    let newcomers: Vec<_> = s
+        .organisations
+        .iter()
+        .filter(|o| !before.contains(&o.id))
+        .collect();
+    let sectors: BTreeSet<&str> = newcomers.iter().map(|o| o.sector.as_str()).collect();
+    for sector in sectors {
+        let group: BTreeSet<Uuid> = newcomers
+            .iter()
+            .filter(|o| o.sector == sector)
+            .map(|o| o.id)
+            .collect();
+        if too_few(s, &group) {
+            held.extend(group);
+        }
+    }
+    let rest: BTreeSet<Uuid> = newcomers
+        .iter()
+        .map(|o| o.id)
+        .filter(|id| !held.contains(id))
+        .collect();
+    if too_few(s, &rest) {
+        held.extend(rest);
+    }
+    held
+}
+
+/// Whether a group of companies, published on its own, would have a figure hidden for
+/// describing too few people (or one company's money): what the difference between two
+/// releases would publish about it.
+fn too_few(s: &Snapshot, group: &BTreeSet<Uuid>) -> bool {
+    if group.is_empty() {
+        return false;
+    }
+    let others: BTreeSet<Uuid> = s
+        .organisations
+        .iter()
+        .map(|o| o.id)
+        .filter(|id| !group.contains(id))
+        .collect();
+    let mut only = s.clone().without(&others);
+    only.whole_region = None;
+    only.remembered.clear();
+    let rule = Rule::anonymised(s.min_group_size);
+    let hidden = |cell: Cell| matches!(cell, Cell::SmallGroup | Cell::Dominance);
+    let o = figures::overview(&only, &rule);
+    let e = figures::evaluation(&only, &rule);
+    let f = figures::funding(&only, &rule);
+    let totals = [
+        o.employees_reached,
+        o.uwv_referrals,
+        o.development_plans,
+        o.activities_planned,
+        o.activities_completed,
+        o.hours_planned,
+        o.hours_attended,
+        o.registrations,
+        o.attendance_rate,
+        o.average_feedback,
+        e.participants_completed,
+        e.credentials,
+        e.hours_attended,
+        e.feedback_count,
+    ];
+    totals.iter().any(|fig| hidden(fig.cell))
+        || e.dimensions
+            .iter()
+            .any(|d| hidden(d.baseline_respondents.cell) || hidden(d.follow_up_respondents.cell))
+        || f.sources.iter().any(|x| hidden(x.cell))
+        || hidden(f.totals_cell)
 }
 
 /// Where a caller's figures come from.
@@ -101,6 +196,50 @@ impl Format {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::{Organisation, Participant};
+
+    fn company(s: &mut Snapshot, n: u128, sector: &str, people: usize) -> Uuid {
+        let id = Uuid::from_u128(n);
+        s.organisations.push(Organisation {
+            id,
+            name: format!("Bedrijf {n}"),
+            sector: sector.into(),
+            employee_count: 50,
+        });
+        for p in 0..people {
+            s.participants.push(Participant {
+                id: Uuid::from_u128(n * 1000 + p as u128),
+                organisation_id: id,
+                uwv_referral: false,
+                enrolled: true,
+            });
+        }
+        id
+    }
+
+    #[test]
+    fn a_small_group_of_newcomers_waits_for_more_and_a_first_release_holds_nothing_back() {
+        let mut s = Snapshot {
+            min_group_size: 5,
+            ..Default::default()
+        };
+        let old = company(&mut s, 1, "metaal", 8);
+        let small = company(&mut s, 2, "metaal", 3);
+        assert!(held_back(&s, None).is_empty(), "nothing to subtract from");
+        assert_eq!(held_back(&s, Some(&[old])), BTreeSet::from([small]));
+        // A second newcomer of the same sector makes the group large enough.
+        let other = company(&mut s, 3, "metaal", 2);
+        assert!(held_back(&s, Some(&[old])).is_empty());
+        // In another sector, three newcomers alone would show in that sector's totals.
+        let care = company(&mut s, 4, "zorg", 3);
+        assert_eq!(held_back(&s, Some(&[old])), BTreeSet::from([care]));
+        // A newcomer about nobody reveals nothing.
+        let empty = company(&mut s, 5, "zorg", 0);
+        assert!(!held_back(&s, Some(&[old, small, other, care])).contains(&empty));
+        // Without a minimum everything is published.
+        s.min_group_size = 1;
+        assert!(held_back(&s, Some(&[old])).is_empty());
+    }
 
     #[test]
     fn only_full_views_read_live_figures_and_only_when_no_release_is_named() {

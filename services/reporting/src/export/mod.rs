@@ -48,8 +48,18 @@ pub fn edition(report: &Report) -> String {
             } else {
                 &report.region_name
             };
+            let waiting = match r.held_back {
+                0 => String::new(),
+                1 => ". 1 company that joined since the previous release is not in it yet: \
+                      too few people to publish apart"
+                    .to_owned(),
+                n => format!(
+                    ". {n} companies that joined since the previous release are not in it \
+                     yet: too few people to publish apart"
+                ),
+            };
             format!(
-                "Release {} of {region}, published {}{as_of}{note}",
+                "Release {} of {region}, published {}{as_of}{note}{waiting}",
                 r.number,
                 r.published_at.format(MINUTE)
             )

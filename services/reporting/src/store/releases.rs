@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::{
     QueryableByName,
-    sql_types::{Array, Bytea, Integer, Nullable, Text, Timestamptz},
+    sql_types::{Array, Bytea, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -31,8 +31,10 @@ struct ReleaseRow {
     min_group_size: i32,
     #[diesel(sql_type = Array<Text>)]
     sectors: Vec<String>,
+    #[diesel(sql_type = Array<SqlUuid>)]
+    organisation_ids: Vec<uuid::Uuid>,
     #[diesel(sql_type = Integer)]
-    organisations: i32,
+    held_back: i32,
 }
 
 impl From<ReleaseRow> for Release {
@@ -46,13 +48,14 @@ impl From<ReleaseRow> for Release {
             as_of: r.as_of,
             min_group_size: r.min_group_size,
             sectors: r.sectors,
-            organisations: r.organisations,
+            organisation_ids: r.organisation_ids,
+            held_back: r.held_back,
         }
     }
 }
 
 const COLUMNS: &str = "region, number, published_at, published_by, note, as_of, \
-                       min_group_size, sectors, organisations";
+                       min_group_size, sectors, organisation_ids, held_back";
 
 /// Holds the region's publishing lock until the transaction ends: one publication at a
 /// time per region, so numbers follow each other and each release sees the suppression
@@ -84,7 +87,7 @@ pub async fn next_number(conn: &mut Conn, region: &str) -> Q<i32> {
 /// Stores a release with its answers (key, body).
 pub async fn insert(conn: &mut Conn, release: &Release, answers: &[(String, Vec<u8>)]) -> Q<()> {
     diesel::sql_query(format!(
-        "INSERT INTO releases ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO releases ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     ))
     .bind::<Text, _>(&release.region)
     .bind::<Integer, _>(release.number)
@@ -94,7 +97,8 @@ pub async fn insert(conn: &mut Conn, release: &Release, answers: &[(String, Vec<
     .bind::<Nullable<Timestamptz>, _>(release.as_of)
     .bind::<Integer, _>(release.min_group_size)
     .bind::<Array<Text>, _>(&release.sectors)
-    .bind::<Integer, _>(release.organisations)
+    .bind::<Array<SqlUuid>, _>(&release.organisation_ids)
+    .bind::<Integer, _>(release.held_back)
     .execute(conn)
     .await?;
     let (keys, bodies): (Vec<&str>, Vec<&[u8]>) = answers

@@ -307,3 +307,90 @@ async fn a_draft_remembers_nothing_and_a_release_remembers_what_it_hid() {
     app.release().await;
     assert!(app.count(remembered).await > 0);
 }
+
+/// A company that joins small between two releases would be the difference of their
+/// totals: the next release holds it back (and says so) until enough have joined.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_newcomer_waits_for_the_release_that_can_hide_it() {
+    let app = TestApp::spawn().await;
+    let pilot = Pilot::new();
+    app.feed(&pilot.events, distinct(&pilot.events)).await;
+    let first = app.release().await;
+    assert_eq!(
+        first.held_back, 0,
+        "a first release has nothing to subtract from"
+    );
+    let app = &app;
+    let join = |id: uuid::Uuid, people: usize| async move {
+        app.execute(&format!(
+            "INSERT INTO rm_organisations (id, region, sector, name, employee_count, version_time) \
+             VALUES ('{id}', '{REGION}', 'techniek-metaal', 'Nieuwkomer {id}', 12, now())"
+        ))
+        .await;
+        app.execute(&format!(
+            "INSERT INTO rm_participants (id, organisation_id, region, enrolled) \
+             SELECT gen_random_uuid(), '{id}', '{REGION}', true FROM generate_series(1, {people})"
+        ))
+        .await;
+    };
+    let small = uuid::Uuid::now_v7();
+    join(small, 2).await;
+    let second = app.release().await;
+    assert_eq!(second.held_back, 1);
+    assert_eq!(second.organisations, first.organisations);
+    let mut evaluator = app.evaluator().await;
+    let reached = |o: pb::GetProgrammeOverviewResponse| value(&o.employees_reached);
+    let overview = |release| pb::GetProgrammeOverviewRequest {
+        region: REGION.into(),
+        sector: String::new(),
+        release,
+    };
+    assert_eq!(
+        reached(
+            evaluator
+                .get_programme_overview(overview(2))
+                .await
+                .unwrap()
+                .into_inner()
+        ),
+        reached(
+            evaluator
+                .get_programme_overview(overview(1))
+                .await
+                .unwrap()
+                .into_inner()
+        ),
+        "the two people are not in release 2's totals"
+    );
+    let waiting = evaluator
+        .get_organisation_progress(pb::GetOrganisationProgressRequest {
+            organisation_id: small.to_string(),
+            release: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(waiting.code(), Code::NotFound, "{waiting:?}");
+    let (_, html) = crate::export::export_release(&mut evaluator, pb::ReportFormat::Html, 2).await;
+    assert!(html.contains("1 company that joined"), "the report says so");
+
+    // A second newcomer of four: six people together, published in release 3.
+    join(uuid::Uuid::now_v7(), 4).await;
+    let third = app.release().await;
+    assert_eq!(third.held_back, 0);
+    assert_eq!(third.organisations, first.organisations + 2);
+    let in_third = reached(
+        evaluator
+            .get_programme_overview(overview(3))
+            .await
+            .unwrap()
+            .into_inner(),
+    );
+    let in_first = reached(
+        evaluator
+            .get_programme_overview(overview(1))
+            .await
+            .unwrap()
+            .into_inner(),
+    );
+    assert_eq!(in_third, in_first + 6.0);
+}
