@@ -81,6 +81,14 @@ pub const POLICY: AccessPolicy = &[
         &[ProgrammeManager, Integrator],
     ),
     (
+        "/llo.trajectories.v1.TrajectoryService/RegisterCatalogueSource",
+        &[ProgrammeManager],
+    ),
+    (
+        "/llo.trajectories.v1.TrajectoryService/SyncCatalogue",
+        &[ProgrammeManager],
+    ),
+    (
         "/llo.trajectories.v1.TrajectoryService/SetProjectParticipant",
         &[ProgrammeManager],
     ),

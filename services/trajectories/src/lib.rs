@@ -7,6 +7,7 @@ pub mod app;
 pub mod domain;
 pub mod events;
 pub mod handlers;
+pub mod ooapi;
 pub mod proposals;
 pub mod statement;
 pub mod store;

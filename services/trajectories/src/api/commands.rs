@@ -458,3 +458,72 @@ pub fn import_row(
         Err(other) => Err(other),
     }
 }
+
+/// Where a provider publishes its catalogue over OOAPI, as registered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogueSource {
+    pub region: String,
+    pub provider: String,
+    pub base_url: String,
+    pub default_themes: Vec<String>,
+}
+
+/// The longest OOAPI base URL accepted.
+const MAX_URL: usize = 2_000;
+
+/// An OOAPI base URL: http or https, a host, no credentials (they would be logged).
+fn base_url(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("is required".into());
+    }
+    if value.chars().count() > MAX_URL {
+        return Err(format!("must be at most {MAX_URL} characters"));
+    }
+    let url = reqwest::Url::parse(value).map_err(|e| format!("is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("must be an http or https URL with a host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must be the API's base, without a query or fragment".into());
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+pub fn register_source(
+    r: pb::RegisterCatalogueSourceRequest,
+    packs: &Packs,
+) -> Result<CatalogueSource, ApiError> {
+    let mut f = Fields::new();
+    let region = f.take(
+        "region",
+        Name::required(&r.region).and_then(|region| match packs.region(&region) {
+            Some(_) => Ok(region),
+            None => Err(format!("unknown region {:?}", region.as_str())),
+        }),
+    );
+    let provider = f.take("provider", Name::required(&r.provider));
+    let url = f.take("base_url", base_url(&r.base_url));
+    if r.default_themes.is_empty() {
+        f.add("default_themes", "name at least one theme");
+    }
+    let known = region
+        .as_deref()
+        .and_then(|region| LearningThemes::of_region(packs, region));
+    let themes = f.list(
+        "default_themes",
+        r.default_themes,
+        MAX_THEMES,
+        |f, path, theme| f.take(path, learning_theme(&theme, known.as_ref())),
+    );
+    let (region, provider, base_url, themes) = f.finish((region, provider, url, themes))?;
+    Ok(CatalogueSource {
+        region: region.into_string(),
+        provider: provider.into_string(),
+        base_url,
+        default_themes: themes.iter().map(|t| t.to_string()).collect(),
+    })
+}

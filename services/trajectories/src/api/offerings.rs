@@ -83,13 +83,41 @@ pub async fn list(
     })
 }
 
+/// The answer of an import (or a catalogue sync) as it is built: the count per outcome
+/// and the results worth reporting, bounded whatever the number of rows.
+#[derive(Default)]
+pub struct ImportReport {
+    response: pb::ImportCourseOfferingsResponse,
+    results: BoundedResults<pb::OfferingImportResult>,
+}
+
+impl ImportReport {
+    pub fn add(&mut self, result: pb::OfferingImportResult) {
+        let outcome = pb::OfferingImportOutcome::try_from(result.outcome);
+        let counts = &mut self.response;
+        match outcome {
+            Ok(pb::OfferingImportOutcome::Created) => counts.created_count += 1,
+            Ok(pb::OfferingImportOutcome::Updated) => counts.updated_count += 1,
+            Ok(pb::OfferingImportOutcome::Unchanged) => counts.unchanged_count += 1,
+            _ => counts.rejected_count += 1,
+        }
+        let noteworthy = outcome == Ok(pb::OfferingImportOutcome::Rejected);
+        self.results.add(result.row_number, noteworthy, result);
+    }
+
+    pub fn finish(self) -> pb::ImportCourseOfferingsResponse {
+        let mut response = self.response;
+        (response.results, response.omitted_result_count) = self.results.finish();
+        response
+    }
+}
+
 pub async fn import(
     ctx: Arc<Context>,
     caller: Caller,
     mut stream: Streaming<pb::ImportCourseOfferingsRequest>,
 ) -> Result<pb::ImportCourseOfferingsResponse, Status> {
-    let mut response = pb::ImportCourseOfferingsResponse::default();
-    let mut results = BoundedResults::default();
+    let mut report = ImportReport::default();
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     let mut row_number = 0_i64;
     loop {
@@ -112,35 +140,47 @@ pub async fn import(
                 llo_chassis::call::run_to_end(async move { import_chunk(&ctx, rows).await })
                     .await?;
             for result in chunk_results {
-                let outcome = pb::OfferingImportOutcome::try_from(result.outcome);
-                match outcome {
-                    Ok(pb::OfferingImportOutcome::Created) => response.created_count += 1,
-                    Ok(pb::OfferingImportOutcome::Updated) => response.updated_count += 1,
-                    Ok(pb::OfferingImportOutcome::Unchanged) => response.unchanged_count += 1,
-                    _ => response.rejected_count += 1,
-                }
-                let noteworthy = outcome == Ok(pb::OfferingImportOutcome::Rejected);
-                results.add(result.row_number, noteworthy, result);
+                report.add(result);
             }
         }
         if done {
             break;
         }
     }
-    (response.results, response.omitted_result_count) = results.finish();
-    Ok(response)
+    Ok(report.finish())
 }
 
 /// A row as it arrived: the offering to write, or its rejection.
-type Arrived = (i64, Result<PublishOffering, pb::OfferingImportResult>);
+pub type Arrived = (i64, Result<PublishOffering, pb::OfferingImportResult>);
 
-fn arrive(
+/// A row refused before it could be read as an offering.
+pub fn refused(row_number: i64, course_code: &str, violations: Vec<FieldViolation>) -> Arrived {
+    (
+        row_number,
+        Err(pb::OfferingImportResult {
+            row_number,
+            course_code: course_code.chars().take(ECHOED_CODE).collect(),
+            outcome: pb::OfferingImportOutcome::Rejected as i32,
+            offering_id: String::new(),
+            violations: violations
+                .into_iter()
+                .map(|v| common::FieldViolation {
+                    field: v.field,
+                    description: v.description,
+                })
+                .collect(),
+        }),
+    )
+}
+
+/// Checks a row and the caller's right to write it: the offering, or its rejection.
+pub fn arrive(
     ctx: &Context,
     caller: &Caller,
     row_number: i64,
     request: pb::PublishCourseOfferingRequest,
 ) -> Result<Arrived, ApiError> {
-    let course_code: String = request.course_code.chars().take(ECHOED_CODE).collect();
+    let course_code = request.course_code.clone();
     let checked = commands::import_row(request, &ctx.packs)?.and_then(|data| {
         match authorise(caller, &data) {
             Ok(()) => Ok(data),
@@ -155,28 +195,17 @@ fn arrive(
             }]),
         }
     });
-    Ok((
-        row_number,
-        checked.map_err(|violations| pb::OfferingImportResult {
-            row_number,
-            course_code,
-            outcome: pb::OfferingImportOutcome::Rejected as i32,
-            offering_id: String::new(),
-            violations: violations
-                .into_iter()
-                .map(|v| common::FieldViolation {
-                    field: v.field,
-                    description: v.description,
-                })
-                .collect(),
-        }),
-    ))
+    Ok(match checked {
+        Ok(data) => (row_number, Ok(data)),
+        Err(violations) => refused(row_number, &course_code, violations),
+    })
 }
 
 /// A course code echoed back in a result is cut to this many characters.
 const ECHOED_CODE: usize = 100;
 
-async fn import_chunk(
+/// Writes the valid rows of a chunk in one transaction; every row's result, in order.
+pub async fn import_chunk(
     ctx: &Context,
     rows: Vec<Arrived>,
 ) -> Result<Vec<pb::OfferingImportResult>, ApiError> {

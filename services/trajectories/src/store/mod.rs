@@ -1,5 +1,6 @@
 //! Trajectories' PostgreSQL tables and the queries on them (diesel-async).
 pub mod books;
+pub mod catalogue_sources;
 pub mod coaches;
 pub mod funding;
 pub mod offerings;

@@ -9,4 +9,5 @@ mod commands;
 mod erasure;
 mod helpers;
 mod offerings;
+mod ooapi;
 mod pack_data;

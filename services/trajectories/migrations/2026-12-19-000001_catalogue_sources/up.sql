@@ -1,0 +1,10 @@
+-- Where an education provider publishes its catalogue over the Open Education API
+-- (OOAPI v5), registered by a programme manager; a sync reads /courses under base_url.
+CREATE TABLE catalogue_sources (
+    region text NOT NULL,
+    provider text NOT NULL,
+    base_url text NOT NULL,
+    default_themes text[] NOT NULL,
+    update_time timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (region, provider)
+);

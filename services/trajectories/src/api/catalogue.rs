@@ -1,0 +1,212 @@
+//! Catalogues read from the schools' own Open Education API (OOAPI v5): a programme
+//! manager registers where a provider publishes (`RegisterCatalogueSource`), and a sync
+//! reads its courses page by page, each with its offerings, and writes them as an import
+//! does (`offerings::arrive`, `import_chunk`): idempotent by course code, one page in
+//! memory at a time. A page that still fails after its retries ends the sync and is
+//! reported; a course whose offerings cannot be read is reported and left as it was.
+use chrono::Utc;
+use llo_chassis::{
+    ApiError, FieldViolation,
+    auth::Caller,
+    fields::{Fields, Name},
+};
+use llo_proto::trajectories::v1 as pb;
+use serde_json::Value;
+
+use super::{
+    Context, commands,
+    mapping::timestamp,
+    offerings::{ImportReport, arrive, import_chunk, refused},
+};
+use crate::{
+    ooapi::{
+        client::{Client, Failure, MAX_PAGES, Patience},
+        mapping::{self, Destination},
+        model::{Course, Offering},
+    },
+    store::catalogue_sources::{self as store, SourceRow},
+};
+
+fn source(row: &SourceRow) -> pb::CatalogueSource {
+    pb::CatalogueSource {
+        region: row.region.clone(),
+        provider: row.provider.clone(),
+        base_url: row.base_url.clone(),
+        default_themes: row.default_themes.clone(),
+        update_time: Some(timestamp(row.update_time)),
+    }
+}
+
+pub async fn register(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::RegisterCatalogueSourceRequest,
+) -> Result<pb::CatalogueSource, ApiError> {
+    let data = commands::register_source(request, &ctx.packs)?;
+    caller.require_region(&data.region)?;
+    let mut conn = ctx.pool.get().await?;
+    let row = store::upsert(&mut conn, &data).await?;
+    Ok(source(&row))
+}
+
+pub async fn sync(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::SyncCatalogueRequest,
+) -> Result<pb::SyncCatalogueResponse, ApiError> {
+    let mut f = Fields::new();
+    let region = f.take("region", Name::required(&request.region));
+    let provider = f.take("provider", Name::required(&request.provider));
+    let (region, provider) = f.finish((region, provider))?;
+    caller.require_region(&region)?;
+    let row = {
+        let mut conn = ctx.pool.get().await?;
+        store::find(&mut conn, &region, &provider).await?
+    };
+    let Some(row) = row else {
+        return Err(ApiError::not_found(format!(
+            "catalogue source {provider} of region {region} (register it with \
+             RegisterCatalogueSource)"
+        )));
+    };
+    let client = Client::new(&row.base_url, Patience::default())
+        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!(e)))?;
+    sync_source(ctx, caller, &row, &client).await
+}
+
+/// Reads the source's catalogue through `client` and writes it; the report.
+pub async fn sync_source(
+    ctx: &Context,
+    caller: &Caller,
+    row: &SourceRow,
+    client: &Client,
+) -> Result<pb::SyncCatalogueResponse, ApiError> {
+    let start = Utc::now();
+    let to = Destination {
+        region: &row.region,
+        provider: &row.provider,
+        default_themes: &row.default_themes,
+    };
+    let mut report = ImportReport::default();
+    let mut failures = Vec::new();
+    let mut pages_read = 0;
+    let mut row_number = 0_i64;
+    for number in 1..=MAX_PAGES {
+        let page = match client.page("courses", number).await {
+            Ok(page) => page,
+            Err(failure) => {
+                failures.push(failure);
+                break;
+            }
+        };
+        pages_read += 1;
+        let mut chunk = Vec::with_capacity(page.items.len());
+        for item in page.items {
+            row_number += 1;
+            let course = match read_course(item) {
+                Ok(course) => course,
+                Err((code, violation)) => {
+                    chunk.push(refused(row_number, &code, vec![violation]));
+                    continue;
+                }
+            };
+            let runs = match offerings(client, &course, &mut failures).await {
+                Ok(runs) => runs,
+                Err(failure) => {
+                    failures.push(failure);
+                    continue;
+                }
+            };
+            chunk.push(match mapping::offering(&to, &course, &runs) {
+                Ok(request) => arrive(ctx, caller, row_number, request)?,
+                Err(violations) => refused(row_number, &course.primary_code.code, violations),
+            });
+        }
+        for result in import_chunk(ctx, chunk).await? {
+            report.add(result);
+        }
+        if !page.has_next_page {
+            break;
+        }
+    }
+    let rows = report.finish();
+    tracing::info!(
+        region = %row.region,
+        provider = %row.provider,
+        pages = pages_read,
+        created = rows.created_count,
+        updated = rows.updated_count,
+        unchanged = rows.unchanged_count,
+        refused = rows.rejected_count,
+        failures = failures.len(),
+        "catalogue synced over OOAPI"
+    );
+    Ok(pb::SyncCatalogueResponse {
+        rows: Some(rows),
+        pages_read,
+        failures: failures
+            .into_iter()
+            .map(|f| pb::SyncFailure {
+                url: f.url,
+                reason: f.reason,
+            })
+            .collect(),
+        start_time: Some(timestamp(start)),
+        end_time: Some(timestamp(Utc::now())),
+    })
+}
+
+/// A course record, or its code (if it has one) and why it cannot be read.
+fn read_course(item: Value) -> Result<Course, (String, FieldViolation)> {
+    let code = item
+        .pointer("/primaryCode/code")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let course: Course = serde_json::from_value(item).map_err(|e| {
+        let violation = FieldViolation {
+            field: "ooapi".into(),
+            description: format!("not an OOAPI course: {e}"),
+        };
+        (code.clone(), violation)
+    })?;
+    // The id goes into a path: only the characters of an unreserved URL segment.
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~');
+    if course.course_id.is_empty() || !course.course_id.chars().all(safe) {
+        let violation = FieldViolation {
+            field: "courseId".into(),
+            description: "must be letters, digits, '-', '_', '.' or '~'".into(),
+        };
+        return Err((code, violation));
+    }
+    Ok(course)
+}
+
+/// Every offering of a course, page by page; a malformed one is reported and skipped.
+async fn offerings(
+    client: &Client,
+    course: &Course,
+    failures: &mut Vec<Failure>,
+) -> Result<Vec<Offering>, Failure> {
+    let path = format!("courses/{}/offerings", course.course_id);
+    let mut runs = Vec::new();
+    for number in 1..=MAX_PAGES {
+        let page = client.page(&path, number).await?;
+        for item in page.items {
+            match serde_json::from_value::<Offering>(item) {
+                Ok(run) => runs.push(run),
+                Err(e) => failures.push(Failure {
+                    url: format!("{path} (page {number})"),
+                    reason: format!(
+                        "an offering of course {} is skipped: {e}",
+                        course.primary_code.code
+                    ),
+                }),
+            }
+        }
+        if !page.has_next_page {
+            break;
+        }
+    }
+    Ok(runs)
+}

@@ -1,0 +1,128 @@
+//! An OOAPI v5 client (reqwest): one page of a list at a time, each request with a
+//! deadline, retried with back-off when the school's server fails or is slow, and a
+//! bounded body, so that a sync's memory does not grow with the catalogue.
+use std::time::Duration;
+
+use super::model::Page;
+
+/// How a client waits: per request, and between attempts (doubled each time).
+#[derive(Debug, Clone, Copy)]
+pub struct Patience {
+    pub timeout: Duration,
+    pub attempts: u32,
+    pub backoff: Duration,
+}
+
+impl Default for Patience {
+    fn default() -> Self {
+        Patience {
+            timeout: Duration::from_secs(15),
+            attempts: 3,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Items asked for per page (OOAPI's `pageSize`).
+pub const PAGE_SIZE: u32 = 100;
+/// The largest page body read; a school's page of 100 records is far smaller.
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Pages read of one list at most: a server that always has a next page ends here.
+pub const MAX_PAGES: u32 = 10_000;
+
+/// A request that failed after its attempts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub url: String,
+    pub reason: String,
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    patience: Patience,
+}
+
+impl Client {
+    pub fn new(base_url: &str, patience: Patience) -> Result<Client, String> {
+        let http = reqwest::Client::builder()
+            .timeout(patience.timeout)
+            .connect_timeout(patience.timeout)
+            .user_agent(concat!("llo-trajectories/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        Ok(Client {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            patience,
+        })
+    }
+
+    /// Page `number` (from 1) of the list at `path`, e.g. `courses` or
+    /// `courses/{id}/offerings`.
+    pub async fn page(&self, path: &str, number: u32) -> Result<Page, Failure> {
+        let url = format!(
+            "{}/{path}?pageSize={PAGE_SIZE}&pageNumber={number}",
+            self.base_url
+        );
+        let mut wait = self.patience.backoff;
+        let mut attempt = 1;
+        loop {
+            match self.get(&url).await {
+                Ok(page) => return Ok(page),
+                Err((reason, retry)) if retry && attempt < self.patience.attempts => {
+                    tracing::warn!(%url, attempt, %reason, "OOAPI request failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    attempt += 1;
+                }
+                Err((reason, _)) => {
+                    let reason = if attempt > 1 {
+                        format!("{reason} after {attempt} attempts")
+                    } else {
+                        reason
+                    };
+                    return Err(Failure { url, reason });
+                }
+            }
+        }
+    }
+
+    /// One attempt; the error says whether another may succeed (a timeout, a refused
+    /// connection, a 5xx or 429), or not (any other answer).
+    async fn get(&self, url: &str) -> Result<Page, (String, bool)> {
+        let mut response = self
+            .http
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| (describe(&e), true))?;
+        let status = response.status();
+        if !status.is_success() {
+            let retry = status.is_server_error() || status.as_u16() == 429;
+            return Err((format!("HTTP {status}"), retry));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| (describe(&e), true))? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err((
+                    format!("the page is larger than {MAX_BODY_BYTES} bytes"),
+                    false,
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        serde_json::from_slice(&body).map_err(|e| (format!("not an OOAPI page: {e}"), false))
+    }
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        error.to_string()
+    }
+}

@@ -1,0 +1,7 @@
+//! Reading a school's catalogue over the Open Education API (OOAPI v5): the records as
+//! the specification shapes them (`model`), an HTTP client that pages, times out and
+//! retries (`client`), and how a course and its offerings become an offering of this
+//! suite's catalogue (`mapping`). The sync itself is `api::catalogue`.
+pub mod client;
+pub mod mapping;
+pub mod model;
