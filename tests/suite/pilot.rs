@@ -86,6 +86,22 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
             stdout.contains("HR-netwerkcafé") && stdout.contains("moved up and is booked"),
             "run {run}:\n{stdout}"
         );
+        // Graafschap College's catalogue over OOAPI (three pages of two), created on the
+        // first run and unchanged on the second; release 1 both times (the same request).
+        let synced = if run == 1 {
+            "synced 3 page(s): 5 created, 0 unchanged"
+        } else {
+            "synced 3 page(s): 0 created, 5 unchanged"
+        };
+        assert!(
+            stdout.contains("Graafschap College publishes its catalogue over OOAPI")
+                && stdout.contains(synced),
+            "run {run}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains("Published release 1 of achterhoek"),
+            "run {run}:\n{stdout}"
+        );
         // The grant's books: each company's own hours (95 % of 440 planned) approved, the
         // lead applicant's coach and project manager, the same figures on the second run;
         // every company reaches MKB!DEE's minimum of €25,000.
@@ -131,7 +147,7 @@ async fn the_second_regions_pilot_runs_from_its_data_alone() {
     assert!(output.status.success(), "{stderr}\n{stdout}");
     for line in [
         "== The Twente pilot",
-        "ROC van Twente synced its catalogue",
+        "ROC van Twente publishes its catalogue over OOAPI",
         "moved up and is booked",
         "for the pilot's own companies: companies 3 of 3, employees reached 14 of 14",
     ] {

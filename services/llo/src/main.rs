@@ -3,6 +3,7 @@
 #[macro_use]
 mod progress;
 mod bench;
+mod catalogue;
 mod client;
 mod dead_letters;
 mod packs;
@@ -40,7 +41,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Look at a running suite: health, organisations, trajectories, budget.
     Show(client::ClientArgs),
-    /// Reporting: rebuild the read models, export the report.
+    /// A school's catalogue over the Open Education API: register where it is, sync it.
+    Catalogue(catalogue::CatalogueArgs),
+    /// Reporting: rebuild the read models, publish and list releases, export a report.
     Reporting(reporting::ReportingArgs),
     /// Region and sector packs: check files before deploying them, show one, write the schema.
     Packs(packs::PacksArgs),
@@ -68,6 +71,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DeadLetters(args) => dead_letters::run(args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Show(args) => client::run(args).await,
+        Command::Catalogue(args) => catalogue::run(args).await,
         Command::Reporting(args) => reporting::run(args).await,
         Command::Packs(args) => packs::run(args),
     }

@@ -115,7 +115,7 @@ pub struct Need {
     pub description: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Provider {
     pub id: String,
@@ -124,7 +124,7 @@ pub struct Provider {
     pub courses: Vec<Course>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Course {
     pub code: String,

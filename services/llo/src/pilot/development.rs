@@ -1,4 +1,5 @@
-//! Phase two, development: the education provider's system syncs its catalogue, the
+//! Phase two, development: the education provider's catalogue is synced (over OOAPI,
+//! see `ooapi`, or imported by its own system when the suite runs elsewhere), the
 //! region's coaches are registered, each company's proposed trajectory gets a coach, is
 //! started and its coaching logged, every employee gets a course from the catalogue,
 //! funded from the packs' sources (chosen by their kind), and half of the courses are
@@ -69,6 +70,20 @@ pub async fn publish_catalogue(
         "catalogue rows rejected: {:?}",
         response.results
     );
+    say!(
+        "{} synced its catalogue: {} created, {} unchanged",
+        provider.name,
+        response.created_count,
+        response.unchanged_count
+    );
+    list_catalogue(school, provider).await
+}
+
+/// The provider's courses as the catalogue lists them.
+pub async fn list_catalogue(
+    school: &mut Trajectories,
+    provider: &Provider,
+) -> anyhow::Result<Vec<pb::CourseOffering>> {
     let listed = school
         .list_course_offerings(pb::ListCourseOfferingsRequest {
             provider: provider.id.clone(),
@@ -77,12 +92,12 @@ pub async fn publish_catalogue(
         })
         .await?
         .into_inner();
-    say!(
-        "{} synced its catalogue: {} created, {} unchanged; {} courses listed",
+    anyhow::ensure!(
+        listed.offerings.len() >= provider.courses.len(),
+        "{} courses listed of {}'s {}",
+        listed.offerings.len(),
         provider.name,
-        response.created_count,
-        response.unchanged_count,
-        listed.offerings.len()
+        provider.courses.len()
     );
     Ok(listed.offerings)
 }

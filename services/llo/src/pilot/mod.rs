@@ -9,8 +9,9 @@
 mod books;
 mod community;
 mod data;
-mod development;
+pub mod development;
 mod needs;
+mod ooapi;
 mod reporting;
 
 use std::path::PathBuf;
@@ -198,6 +199,9 @@ struct Clients {
     community: Community,
     manager: crate::reporting::Reporting,
     evaluator: crate::reporting::Reporting,
+    /// Whether trajectories runs on this machine, so that it reaches the provider's OOAPI
+    /// endpoint the demo starts; a suite elsewhere gets the catalogue imported instead.
+    local_trajectories: bool,
 }
 
 impl Clients {
@@ -217,6 +221,9 @@ impl Clients {
             manager: crate::reporting::client(&endpoints.reporting, tokens.manager.clone()).await?,
             evaluator: crate::reporting::client(&endpoints.reporting, tokens.evaluator.clone())
                 .await?,
+            local_trajectories: ["://127.0.0.1:", "://localhost:", "://[::1]:"]
+                .iter()
+                .any(|host| trajectories.contains(host)),
         })
     }
 }
@@ -384,9 +391,20 @@ async fn develop(
     bar: &progress::Bar,
 ) -> anyhow::Result<Vec<String>> {
     let data = &pilot.data;
-    let catalogue =
-        development::publish_catalogue(&mut clients.school, &pilot.region.id, &data.provider)
-            .await?;
+    let region = &pilot.region.id;
+    let catalogue = if clients.local_trajectories {
+        let endpoint = ooapi::serve(data.provider.clone()).await?;
+        ooapi::sync(
+            &mut clients.coach,
+            region,
+            &data.provider,
+            &endpoint.base_url,
+        )
+        .await?;
+        development::list_catalogue(&mut clients.school, &data.provider).await?
+    } else {
+        development::publish_catalogue(&mut clients.school, region, &data.provider).await?
+    };
     development::register_coaches(&mut clients.coach, pilot).await?;
     let mut trajectories = Vec::new();
     for (index, e) in enrolled.iter().enumerate() {

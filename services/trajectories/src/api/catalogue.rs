@@ -41,12 +41,14 @@ pub async fn register(
     ctx: &Context,
     caller: &Caller,
     request: pb::RegisterCatalogueSourceRequest,
-) -> Result<pb::CatalogueSource, ApiError> {
+) -> Result<pb::RegisterCatalogueSourceResponse, ApiError> {
     let data = commands::register_source(request, &ctx.packs)?;
     caller.require_region(&data.region)?;
     let mut conn = ctx.pool.get().await?;
     let row = store::upsert(&mut conn, &data).await?;
-    Ok(source(&row))
+    Ok(pb::RegisterCatalogueSourceResponse {
+        source: Some(source(&row)),
+    })
 }
 
 pub async fn sync(

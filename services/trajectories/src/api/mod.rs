@@ -146,7 +146,7 @@ llo_chassis::grpc_service! {
         fn list_course_offerings(pb::ListCourseOfferingsRequest) -> pb::ListCourseOfferingsResponse = offerings::list;
         download fn export_statement(pb::ExportStatementRequest) -> ExportStatementStream of pb::ExportStatementResponse = statement::export;
         upload fn import_course_offerings(pb::ImportCourseOfferingsRequest) -> pb::ImportCourseOfferingsResponse = offerings::import;
-        fn register_catalogue_source(pb::RegisterCatalogueSourceRequest) -> pb::CatalogueSource = catalogue::register;
+        fn register_catalogue_source(pb::RegisterCatalogueSourceRequest) -> pb::RegisterCatalogueSourceResponse = catalogue::register;
         fn sync_catalogue(pb::SyncCatalogueRequest) -> pb::SyncCatalogueResponse = catalogue::sync;
     }
 }

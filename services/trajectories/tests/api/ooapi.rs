@@ -204,7 +204,9 @@ async fn a_schools_ooapi_catalogue_syncs_page_by_page_and_a_second_sync_changes_
         .register_catalogue_source(register(&base_url))
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+        .source
+        .unwrap();
     assert_eq!(source.base_url, base_url);
 
     let first = manager.sync_catalogue(sync()).await.unwrap().into_inner();

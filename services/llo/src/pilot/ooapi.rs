@@ -1,0 +1,158 @@
+//! The education provider as a Dutch school publishes its courses: an Open Education
+//! API (OOAPI v5) endpoint, here a local one the demo starts from the demo file's
+//! courses (two to a page, each course with one offering), which the programme manager
+//! registers and trajectories syncs, as it would Graafschap College's own.
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+use super::{
+    data::{Course, Provider},
+    development::Trajectories,
+};
+
+/// Courses per page, small so that the sync follows `hasNextPage`.
+const PAGE_SIZE: usize = 2;
+/// The first synthetic start date (2027-01-01), then a month apart per course.
+const FIRST_START: i64 = 1_798_761_600;
+
+#[derive(serde::Deserialize)]
+struct Paging {
+    #[serde(rename = "pageNumber")]
+    page_number: Option<usize>,
+}
+
+fn course_id(course: &Course) -> String {
+    course.code.to_ascii_lowercase()
+}
+
+fn course(course: &Course) -> Value {
+    json!({
+        "courseId": course_id(course),
+        "primaryCode": { "codeType": "identifier", "code": course.code },
+        "name": [{ "language": "nl-NL", "value": course.title }],
+        "studyLoad": { "studyLoadUnit": "hour", "value": course.hours },
+        "teachingLanguage": "nld",
+        "modeOfDelivery": ["situated"],
+        "consumers": [{ "consumerKey": "llo", "themes": [course.theme] }]
+    })
+}
+
+fn offering(index: usize, course: &Course) -> Value {
+    let start = chrono::DateTime::from_timestamp(FIRST_START + index as i64 * 30 * 86_400, 0)
+        .unwrap_or_default()
+        .date_naive();
+    json!({
+        "offeringId": format!("{}-1", course_id(course)),
+        "offeringType": "course",
+        "startDate": start.to_string(),
+        "priceInformation": [{
+            "costType": "total costs",
+            "amount": course.price_cents as f64 / 100.0,
+            "currency": "EUR"
+        }]
+    })
+}
+
+async fn courses(State(p): State<Arc<Provider>>, Query(q): Query<Paging>) -> Response {
+    let number = q.page_number.unwrap_or(1).max(1);
+    let items: Vec<Value> = p
+        .courses
+        .iter()
+        .skip((number - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .map(course)
+        .collect();
+    Json(json!({
+        "pageSize": PAGE_SIZE,
+        "pageNumber": number,
+        "hasPreviousPage": number > 1,
+        "hasNextPage": number * PAGE_SIZE < p.courses.len(),
+        "items": items
+    }))
+    .into_response()
+}
+
+async fn offerings(State(p): State<Arc<Provider>>, Path(id): Path<String>) -> Response {
+    match p.courses.iter().position(|c| course_id(c) == id) {
+        Some(index) => Json(json!({
+            "pageSize": 1,
+            "pageNumber": 1,
+            "hasPreviousPage": false,
+            "hasNextPage": false,
+            "items": [offering(index, &p.courses[index])]
+        }))
+        .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Serves the provider's catalogue over OOAPI on a free local port until dropped.
+pub struct Endpoint {
+    pub base_url: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub async fn serve(provider: Provider) -> anyhow::Result<Endpoint> {
+    let router = Router::new()
+        .route("/ooapi/v5/courses", get(courses))
+        .route("/ooapi/v5/courses/{course}/offerings", get(offerings))
+        .with_state(Arc::new(provider));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let server = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::warn!(%error, "the demo's OOAPI endpoint stopped");
+        }
+    });
+    Ok(Endpoint {
+        base_url: format!("http://127.0.0.1:{port}/ooapi/v5"),
+        server,
+    })
+}
+
+/// The programme manager registers the provider's OOAPI endpoint and trajectories
+/// syncs it; every course must arrive.
+pub async fn sync(
+    manager: &mut Trajectories,
+    region: &str,
+    provider: &Provider,
+    base_url: &str,
+) -> anyhow::Result<()> {
+    crate::catalogue::register(
+        manager,
+        region,
+        &provider.id,
+        base_url,
+        vec!["other".into()],
+    )
+    .await?;
+    let report = crate::catalogue::sync(manager, region, &provider.id).await?;
+    let rows = report.rows.clone().unwrap_or_default();
+    anyhow::ensure!(
+        rows.rejected_count == 0 && report.failures.is_empty(),
+        "the OOAPI sync of {} did not take every course: {}",
+        provider.name,
+        crate::catalogue::describe(&provider.id, &report).join("\n")
+    );
+    say!(
+        "{} publishes its catalogue over OOAPI ({base_url}); synced {} page(s): {} created, {} unchanged",
+        provider.name,
+        report.pages_read,
+        rows.created_count,
+        rows.unchanged_count
+    );
+    Ok(())
+}
