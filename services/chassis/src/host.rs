@@ -35,7 +35,15 @@ pub trait Service: Send + 'static {
     }
     /// Its gRPC routes, on the host's pool and packs.
     fn routes(host: &ServiceHost) -> tonic::service::Routes;
+    /// Work it runs beside serving until `shutdown`, e.g. a sync on a schedule; none by
+    /// default.
+    fn workers(_host: &ServiceHost, _shutdown: CancellationToken) -> Vec<Worker> {
+        Vec::new()
+    }
 }
+
+/// A task a service runs beside serving; it ends when the shutdown token is cancelled.
+pub type Worker = futures_util::future::BoxFuture<'static, ()>;
 
 /// The full gRPC name of `S`, e.g. `llo.intake.v1.IntakeService`.
 pub fn grpc_name<S: Service>() -> &'static str {
@@ -78,7 +86,8 @@ impl<S: Service> Application<S> {
     /// what is left, last.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let routes = S::routes(&self.host);
-        self.host.run(routes, shutdown).await
+        let workers = S::workers(&self.host, shutdown.clone());
+        self.host.run(routes, workers, shutdown).await
     }
 }
 
@@ -257,10 +266,16 @@ impl ServiceHost {
         &self.packs
     }
 
-    /// Serves `routes` with the relay (and consumer) beside it until `shutdown`.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Serves `routes` with the relay (and consumer) and the service's own `workers`
+    /// beside it until `shutdown`.
     pub async fn run(
         self,
         routes: tonic::service::Routes,
+        workers: Vec<Worker>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, service = self.service.as_str(), "serving");
@@ -273,7 +288,8 @@ impl ServiceHost {
             readiness: self.readiness,
             shutdown: shutdown.clone(),
         };
-        let mut workers = vec![Box::pin(self.relay.run(shutdown.clone())) as _];
+        let mut workers: Vec<Worker> = workers;
+        workers.push(Box::pin(self.relay.run(shutdown.clone())));
         if let Some(consumer) = self.consumer {
             workers.push(Box::pin(consumer.run(shutdown)) as _);
         }
@@ -290,7 +306,7 @@ impl ServiceHost {
 #[macro_export]
 macro_rules! hosted_service {
     ($(#[$meta:meta])* $name:ident: $service:ident, $server:ident<$api:ident>
-        $(, reactions = $reactions:path)?) => {
+        $(, reactions = $reactions:path)? $(, workers = $workers:path)?) => {
         $(#[$meta])*
         pub struct $name;
 
@@ -312,6 +328,13 @@ macro_rules! hosted_service {
                 Some($crate::host::Consumes {
                     reactions: |packs| ::std::sync::Arc::new($reactions(packs)),
                 })
+            })?
+
+            $(fn workers(
+                host: &$crate::host::ServiceHost,
+                shutdown: ::tokio_util::sync::CancellationToken,
+            ) -> Vec<$crate::host::Worker> {
+                $workers(host, shutdown)
             })?
 
             fn routes(host: &$crate::host::ServiceHost) -> ::tonic::service::Routes {

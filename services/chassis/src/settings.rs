@@ -75,6 +75,22 @@ pub struct Settings {
     pub tls: TlsSettings,
     pub telemetry: TelemetrySettings,
     pub packs: PacksSettings,
+    pub catalogue: CatalogueSettings,
+}
+
+/// Schools' catalogues read over OOAPI (trajectories).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct CatalogueSettings {
+    /// How often every registered source is synced, in seconds; 0: only when asked
+    /// (`SyncCatalogue`).
+    pub sync_every_seconds: u64,
+}
+
+impl CatalogueSettings {
+    pub fn sync_every(&self) -> Option<std::time::Duration> {
+        (self.sync_every_seconds > 0)
+            .then(|| std::time::Duration::from_secs(self.sync_every_seconds))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -252,6 +268,9 @@ impl Settings {
             },
             packs: PacksSettings {
                 dir: "infra/packs".into(),
+            },
+            catalogue: CatalogueSettings {
+                sync_every_seconds: 21_600,
             },
         }
     }

@@ -6,5 +6,9 @@ CREATE TABLE catalogue_sources (
     base_url text NOT NULL,
     default_themes text[] NOT NULL,
     update_time timestamptz NOT NULL DEFAULT now(),
+    -- The scheduled sync: when it last started (a replica claims a due source by
+    -- setting it) and what it reported.
+    synced_at timestamptz,
+    sync_summary text NOT NULL DEFAULT '',
     PRIMARY KEY (region, provider)
 );

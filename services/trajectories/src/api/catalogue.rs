@@ -4,14 +4,18 @@
 //! does (`offerings::arrive`, `import_chunk`): idempotent by course code, one page in
 //! memory at a time. A page that still fails after its retries ends the sync and is
 //! reported; a course whose offerings cannot be read is reported and left as it was.
+//! Beside calls, every source is synced on a schedule (`catalogue.sync_every_seconds`).
+use std::time::Duration;
+
 use chrono::Utc;
 use llo_chassis::{
     ApiError, FieldViolation,
-    auth::Caller,
+    auth::{Caller, Role},
     fields::{Fields, Name},
 };
 use llo_proto::trajectories::v1 as pb;
 use serde_json::Value;
+use tokio_util::sync::CancellationToken;
 
 use super::{
     Context, commands,
@@ -211,4 +215,83 @@ async fn offerings(
         }
     }
     Ok(runs)
+}
+
+/// The scheduled sync: every registered source once per `every`, claimed by one replica
+/// at a time, each sync within a deadline; what it did is logged and kept on the source.
+pub async fn sync_on_schedule(ctx: Context, every: Duration, shutdown: CancellationToken) {
+    // Due sources are looked for every minute at most: a newly registered one is read
+    // soon after, without a sync for every replica.
+    let tick = every.min(Duration::from_secs(60));
+    let deadline = every.clamp(Duration::from_secs(60), Duration::from_secs(3_600));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(tick) => {}
+        }
+        let due = match ctx.pool.get().await {
+            Ok(mut conn) => store::claim_due(&mut conn, every.as_secs() as i64).await,
+            Err(error) => {
+                tracing::warn!(%error, "scheduled catalogue sync: no database connection");
+                continue;
+            }
+        };
+        let due = match due {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::warn!(%error, "scheduled catalogue sync: cannot claim due sources");
+                continue;
+            }
+        };
+        for row in due {
+            let summary = tokio::select! {
+                () = shutdown.cancelled() => return,
+                summary = scheduled_sync(&ctx, &row, deadline) => summary,
+            };
+            if let Ok(mut conn) = ctx.pool.get().await
+                && let Err(error) =
+                    store::record_sync(&mut conn, &row.region, &row.provider, &summary).await
+            {
+                tracing::warn!(%error, "scheduled catalogue sync: cannot record its summary");
+            }
+        }
+    }
+}
+
+/// One scheduled sync, as the region's programme manager would run it; a line saying
+/// what it did.
+async fn scheduled_sync(ctx: &Context, row: &SourceRow, deadline: Duration) -> String {
+    let caller = Caller {
+        subject: "llo-trajectories-schedule".into(),
+        roles: [Role::ProgrammeManager].into(),
+        regions: [row.region.clone()].into(),
+        organisation_id: None,
+    };
+    let client = match Client::new(&row.base_url, Patience::default()) {
+        Ok(client) => client,
+        Err(error) => return error,
+    };
+    let at = Utc::now().format("%Y-%m-%d %H:%M UTC");
+    match tokio::time::timeout(deadline, sync_source(ctx, &caller, row, &client)).await {
+        Ok(Ok(report)) => {
+            let rows = report.rows.unwrap_or_default();
+            format!(
+                "{at}: {} page(s); {} created, {} updated, {} unchanged, {} refused; {} failure(s)",
+                report.pages_read,
+                rows.created_count,
+                rows.updated_count,
+                rows.unchanged_count,
+                rows.rejected_count,
+                report.failures.len()
+            )
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(provider = %row.provider, %error, "scheduled catalogue sync failed");
+            format!("{at}: failed: {error}")
+        }
+        Err(_) => {
+            tracing::warn!(provider = %row.provider, "scheduled catalogue sync passed its deadline");
+            format!("{at}: passed its deadline of {} s", deadline.as_secs())
+        }
+    }
 }

@@ -22,6 +22,41 @@ pub struct SourceRow {
     pub update_time: DateTime<Utc>,
 }
 
+/// The sources whose scheduled sync is due (never synced, or last started longer than
+/// `every_seconds` ago), claimed: their `synced_at` is set now, so that another replica
+/// skips them.
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    every_seconds: i64,
+) -> diesel::QueryResult<Vec<SourceRow>> {
+    diesel::sql_query(
+        "UPDATE catalogue_sources SET synced_at = now() \
+         WHERE synced_at IS NULL OR synced_at < now() - make_interval(secs => $1) \
+         RETURNING region, provider, base_url, default_themes, update_time",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(every_seconds)
+    .load(conn)
+    .await
+}
+
+/// What the last scheduled sync of a source reported.
+pub async fn record_sync(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+    provider: &str,
+    summary: &str,
+) -> diesel::QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE catalogue_sources SET sync_summary = $3 WHERE region = $1 AND provider = $2",
+    )
+    .bind::<Text, _>(region)
+    .bind::<Text, _>(provider)
+    .bind::<Text, _>(summary)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Registers the source, or changes what was registered for the provider.
 pub async fn upsert(
     conn: &mut AsyncPgConnection,
@@ -31,7 +66,7 @@ pub async fn upsert(
         "INSERT INTO catalogue_sources (region, provider, base_url, default_themes) \
          VALUES ($1, $2, $3, $4) \
          ON CONFLICT (region, provider) DO UPDATE SET base_url = excluded.base_url, \
-         default_themes = excluded.default_themes, update_time = now() \
+         default_themes = excluded.default_themes, update_time = now(), synced_at = NULL \
          RETURNING region, provider, base_url, default_themes, update_time",
     )
     .bind::<Text, _>(&source.region)

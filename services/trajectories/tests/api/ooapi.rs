@@ -338,3 +338,40 @@ async fn a_slow_page_times_out_and_is_asked_again() {
     let failure = gone.page("courses", 1).await.unwrap_err();
     assert_eq!(failure.reason, "cannot connect after 2 attempts");
 }
+
+/// Without anyone asking: a registered source is synced on the schedule
+/// (`catalogue.sync_every_seconds`), and what the sync did is kept on the source.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registered_source_is_synced_on_the_schedule() {
+    let app = TestApp::spawn_with(&[("catalogue.sync_every_seconds", "1".into())]).await;
+    let base_url = serve(Fixture::default()).await;
+    let mut manager = app.manager().await;
+    manager
+        .register_catalogue_source(register(&base_url))
+        .await
+        .unwrap();
+    let listed = llo_chassis::testing::app::eventually("the scheduled sync", || {
+        let mut manager = manager.clone();
+        async move {
+            let listed = manager
+                .list_course_offerings(pb::ListCourseOfferingsRequest {
+                    region: REGION.into(),
+                    provider: "graafschap-college".into(),
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .offerings;
+            (listed.len() == 3).then_some(listed)
+        }
+    })
+    .await;
+    assert!(listed.iter().any(|o| o.course_code == "GC-VCA-05"));
+    let summarised = "SELECT count(*) AS n FROM catalogue_sources \
+                      WHERE sync_summary LIKE '%3 page(s); 3 created%'";
+    llo_chassis::testing::app::eventually("the summary kept", || async {
+        (app.count(summarised).await == 1).then_some(())
+    })
+    .await;
+}
