@@ -393,14 +393,8 @@ async fn develop(
     let data = &pilot.data;
     let region = &pilot.region.id;
     let catalogue = if clients.local_trajectories {
-        let endpoint = ooapi::serve(data.provider.clone()).await?;
-        ooapi::sync(
-            &mut clients.coach,
-            region,
-            &data.provider,
-            &endpoint.base_url,
-        )
-        .await?;
+        let base_url = ooapi::serve(data.provider.clone()).await?;
+        ooapi::sync(&mut clients.coach, region, &data.provider, &base_url).await?;
         development::list_catalogue(&mut clients.school, &data.provider).await?
     } else {
         development::publish_catalogue(&mut clients.school, region, &data.provider).await?

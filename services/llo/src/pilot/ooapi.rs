@@ -93,34 +93,22 @@ async fn offerings(State(p): State<Arc<Provider>>, Path(id): Path<String>) -> Re
     }
 }
 
-/// Serves the provider's catalogue over OOAPI on a free local port until dropped.
-pub struct Endpoint {
-    pub base_url: String,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-pub async fn serve(provider: Provider) -> anyhow::Result<Endpoint> {
+/// Serves the provider's catalogue over OOAPI on a free local port for as long as the
+/// process runs (with `llo up`, as long as the suite, whose scheduled sync reads it
+/// again); its base URL.
+pub async fn serve(provider: Provider) -> anyhow::Result<String> {
     let router = Router::new()
         .route("/ooapi/v5/courses", get(courses))
         .route("/ooapi/v5/courses/{course}/offerings", get(offerings))
         .with_state(Arc::new(provider));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
-    let server = tokio::spawn(async move {
+    tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
             tracing::warn!(%error, "the demo's OOAPI endpoint stopped");
         }
     });
-    Ok(Endpoint {
-        base_url: format!("http://127.0.0.1:{port}/ooapi/v5"),
-        server,
-    })
+    Ok(format!("http://127.0.0.1:{port}/ooapi/v5"))
 }
 
 /// The programme manager registers the provider's OOAPI endpoint and trajectories
