@@ -20,6 +20,7 @@ fn offering(provider: &str, n: usize) -> pb::PublishCourseOfferingRequest {
         esco_skill_uris: vec![
             "http://data.europa.eu/esco/skill/0f6bd5d8-1b83-4b4c-9d52-3e3a5b8f2e5a".into(),
         ],
+        ..Default::default()
     }
 }
 

@@ -179,6 +179,7 @@ fn offering(n: usize) -> pb::ImportCourseOfferingsRequest {
                 nanos: 0,
             }],
             esco_skill_uris: Vec::new(),
+            ..Default::default()
         }),
     }
 }

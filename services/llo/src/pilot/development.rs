@@ -58,6 +58,7 @@ pub async fn publish_catalogue(
                     nanos: 0,
                 }],
                 esco_skill_uris: Vec::new(),
+                ..Default::default()
             }),
         })
         .collect();

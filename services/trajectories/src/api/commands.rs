@@ -8,7 +8,7 @@ use llo_chassis::{
     ApiError, FieldViolation,
     fields::{
         Cents, Email, Fields, Name, Parsed, Prose, Text, bounded, check_id, instant, non_empty,
-        occurred,
+        occurred, optional_instant,
     },
     packs::{LearningThemes, Packs, SectorPack},
 };
@@ -19,7 +19,7 @@ use super::mapping;
 use crate::domain::{
     commands::{
         ActivityOrigin, AddLearningGoal, AllocateFunding, AssignCoach, ChangeTrajectoryStatus,
-        CoachId, CompleteLearningActivity, Credential, KindId, Link, PlanIntervention,
+        CoachId, CompleteLearningActivity, CourseRun, Credential, KindId, Link, PlanIntervention,
         PlanLearningActivity, PublishOffering, RecordCoachingSession, RegisterCoach, Theme, Topic,
     },
     lifecycle::Transition,
@@ -421,18 +421,55 @@ pub fn publish_offering(
         MAX_SKILLS,
         |f, path, uri| f.take(path, esco_uri(&uri)),
     );
-    let (region, provider, course_code, title, themes, hours, price, mut start_times, skills) =
-        f.finish((
-            region,
-            provider,
-            course_code,
-            title,
-            themes,
-            hours,
-            price,
-            start_times,
-            skills,
-        ))?;
+    if !r.runs.is_empty() && start_times.as_ref().is_some_and(|s| !s.is_empty()) {
+        f.add(
+            "start_times",
+            "give either start_times or runs (their starts)",
+        );
+    }
+    let runs = f.list("runs", r.runs, MAX_START_TIMES, |f, path, run| {
+        course_run(f, &path, &run)
+    });
+    let language = f.take("teaching_language", teaching_language(&r.teaching_language));
+    let modes = f.list(
+        "modes_of_delivery",
+        r.modes_of_delivery,
+        MAX_MODES,
+        |f, path, mode| f.take(path, Text::<50>::required(&mode).map(Text::into_string)),
+    );
+    let (
+        region,
+        provider,
+        course_code,
+        title,
+        themes,
+        hours,
+        price,
+        start_times,
+        skills,
+        mut runs,
+        teaching_language,
+        modes_of_delivery,
+    ) = f.finish((
+        region,
+        provider,
+        course_code,
+        title,
+        themes,
+        hours,
+        price,
+        start_times,
+        skills,
+        runs,
+        language,
+        modes,
+    ))?;
+    runs.sort_by_key(|r| r.start);
+    let mut start_times = if runs.is_empty() {
+        start_times
+    } else {
+        runs.iter().map(|r| r.start).collect()
+    };
     start_times.sort();
     Ok(PublishOffering {
         region,
@@ -444,6 +481,67 @@ pub fn publish_offering(
         price,
         start_times,
         esco_skill_uris: skills,
+        runs,
+        teaching_language,
+        modes_of_delivery,
+    })
+}
+
+/// Modes of delivery a course may name.
+const MAX_MODES: usize = 10;
+
+/// A teaching language: ISO 639 (`nld`) or BCP 47 (`nl-NL`), or empty.
+fn teaching_language(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.len() > 35 || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err("must be a language code such as nld or nl-NL (letters and hyphens)".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// One run: its start (required), end (not before it) and enrolment window.
+fn course_run(f: &mut Fields, path: &str, run: &pb::CourseRun) -> Option<CourseRun> {
+    let start = f.take(
+        format!("{path}.start_time"),
+        instant(run.start_time.as_ref()),
+    );
+    let end = f.take(
+        format!("{path}.end_time"),
+        optional_instant(run.end_time.as_ref()),
+    );
+    let enrol_from = f.take(
+        format!("{path}.enrol_start_time"),
+        optional_instant(run.enrol_start_time.as_ref()),
+    );
+    let enrol_until = f.take(
+        format!("{path}.enrol_end_time"),
+        optional_instant(run.enrol_end_time.as_ref()),
+    );
+    let external_id = f.take(
+        format!("{path}.external_id"),
+        Text::<200>::optional(&run.external_id).map(Text::into_string),
+    );
+    let (start, end, enrol_from, enrol_until, external_id) =
+        (start?, end?, enrol_from?, enrol_until?, external_id?);
+    if end.is_some_and(|end| end < start) {
+        f.add(format!("{path}.end_time"), "must not lie before the start");
+        return None;
+    }
+    if let (Some(from), Some(until)) = (enrol_from, enrol_until)
+        && until < from
+    {
+        f.add(
+            format!("{path}.enrol_end_time"),
+            "must not lie before enrol_start_time",
+        );
+        return None;
+    }
+    Some(CourseRun {
+        start,
+        end,
+        enrol_from,
+        enrol_until,
+        external_id,
     })
 }
 

@@ -238,6 +238,19 @@ pub fn offering(row: &OfferingRow) -> Result<pb::CourseOffering, ApiError> {
         esco_skill_uris: row.esco_skill_uris()?,
         region: row.region.clone(),
         update_time: Some(timestamp(row.updated_at)),
+        runs: row
+            .runs()?
+            .into_iter()
+            .map(|r| pb::CourseRun {
+                start_time: Some(timestamp(r.start)),
+                end_time: r.end.map(timestamp),
+                enrol_start_time: r.enrol_from.map(timestamp),
+                enrol_end_time: r.enrol_until.map(timestamp),
+                external_id: r.external_id,
+            })
+            .collect(),
+        teaching_language: row.teaching_language.clone(),
+        modes_of_delivery: row.modes_of_delivery()?,
     })
 }
 

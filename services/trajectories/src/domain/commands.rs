@@ -116,7 +116,8 @@ pub struct AllocateFunding {
     pub amount: Cents,
 }
 
-/// A course as a provider publishes it; start times sorted.
+/// A course as a provider publishes it; start times sorted (the runs' starts when it
+/// gives runs), runs sorted by start.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishOffering {
     pub region: Text<100>,
@@ -128,4 +129,18 @@ pub struct PublishOffering {
     pub price: Cents,
     pub start_times: Vec<DateTime<Utc>>,
     pub esco_skill_uris: Vec<Link>,
+    pub runs: Vec<CourseRun>,
+    pub teaching_language: String,
+    pub modes_of_delivery: Vec<String>,
+}
+
+/// One run of a course: its start, and its end and enrolment window when given.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CourseRun {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub enrol_from: Option<DateTime<Utc>>,
+    pub enrol_until: Option<DateTime<Utc>>,
+    /// The provider's own id of the run (OOAPI's offeringId); may be empty.
+    pub external_id: String,
 }

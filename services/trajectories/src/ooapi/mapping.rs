@@ -1,7 +1,9 @@
 //! An OOAPI course with its offerings as an offering of the suite's catalogue: its
 //! primary code is the course code, its Dutch name the title, its study load the hours
 //! (1 EC = 28 hours, the Dutch norm), its offerings' start dates the start moments and
-//! their lowest total price in euros the price. Themes and ESCO skills come from the
+//! their lowest total price in euros the price; each offering is a run with its end and
+//! enrolment window (dates at 00:00 UTC), and the course's teaching language and modes
+//! of delivery (else its first offering's) are kept. Themes and ESCO skills come from the
 //! suite's consumer entry on the course (`consumers[consumerKey = "llo"]`), else the
 //! source's default themes. The suite's own rules (`api::commands`) then check it.
 use chrono::{NaiveTime, TimeZone as _, Utc};
@@ -96,9 +98,21 @@ pub fn offering(
         Some(c) if !c.themes.is_empty() => c.themes.clone(),
         _ => to.default_themes.to_vec(),
     };
-    let mut starts: Vec<chrono::NaiveDate> = offerings.iter().map(|o| o.start_date).collect();
-    starts.sort_unstable();
-    starts.dedup();
+    let mut runs: Vec<&Offering> = offerings.iter().collect();
+    runs.sort_by_key(|o| o.start_date);
+    let first = runs.first();
+    let teaching_language = course
+        .teaching_language
+        .clone()
+        .or_else(|| first.and_then(|o| o.teaching_language.clone()))
+        .unwrap_or_default();
+    let modes_of_delivery = if course.mode_of_delivery.is_empty() {
+        first
+            .map(|o| o.mode_of_delivery.clone())
+            .unwrap_or_default()
+    } else {
+        course.mode_of_delivery.clone()
+    };
     Ok(pb::PublishCourseOfferingRequest {
         region: to.region.to_owned(),
         provider: to.provider.to_owned(),
@@ -107,18 +121,31 @@ pub fn offering(
         themes,
         hours,
         price_cents: price_cents(offerings),
-        start_times: starts
+        // The runs' starts become the start times.
+        start_times: Vec::new(),
+        esco_skill_uris: ours.map(|c| c.esco_skills.clone()).unwrap_or_default(),
+        runs: runs
             .into_iter()
-            .map(|day| {
-                let at = Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN));
-                prost_types::Timestamp {
-                    seconds: at.timestamp(),
-                    nanos: 0,
-                }
+            .map(|o| pb::CourseRun {
+                start_time: Some(midnight(o.start_date)),
+                end_time: o.end_date.map(midnight),
+                enrol_start_time: o.enroll_start_date.map(midnight),
+                enrol_end_time: o.enroll_end_date.map(midnight),
+                external_id: o.offering_id.clone(),
             })
             .collect(),
-        esco_skill_uris: ours.map(|c| c.esco_skills.clone()).unwrap_or_default(),
+        teaching_language,
+        modes_of_delivery,
     })
+}
+
+/// A date as the catalogue keeps moments: 00:00 UTC.
+fn midnight(day: chrono::NaiveDate) -> prost_types::Timestamp {
+    let at = Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN));
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    }
 }
 
 #[cfg(test)]
@@ -162,8 +189,10 @@ mod tests {
         assert_eq!(row.price_cents, 119_550);
         assert_eq!(row.themes, ["lassen"]);
         assert_eq!(row.esco_skill_uris.len(), 1);
-        assert_eq!(row.start_times.len(), 2);
-        assert!(row.start_times[0].seconds < row.start_times[1].seconds);
+        assert_eq!(row.runs.len(), 2);
+        assert_eq!(row.runs[0].external_id, "o1", "in the order they start");
+        let start = |i: usize| row.runs[i].start_time.as_ref().map(|t| t.seconds);
+        assert!(start(0) < start(1));
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub struct Course {
     #[serde(default)]
     pub teaching_language: Option<String>,
     #[serde(default)]
+    pub mode_of_delivery: Vec<String>,
+    #[serde(default)]
     pub consumers: Vec<Consumer>,
 }
 
@@ -91,4 +93,8 @@ pub struct Offering {
     pub enroll_start_date: Option<chrono::NaiveDate>,
     #[serde(default)]
     pub enroll_end_date: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    pub teaching_language: Option<String>,
+    #[serde(default)]
+    pub mode_of_delivery: Vec<String>,
 }

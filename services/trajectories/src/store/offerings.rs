@@ -4,7 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::{from_json, schema::course_offerings};
-use crate::domain::commands::PublishOffering;
+use crate::domain::commands::{CourseRun, PublishOffering};
 
 #[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
 #[diesel(table_name = course_offerings)]
@@ -21,9 +21,18 @@ pub struct OfferingRow {
     pub start_times: Vec<DateTime<Utc>>,
     pub esco_skill_uris: serde_json::Value,
     pub updated_at: DateTime<Utc>,
+    pub runs: serde_json::Value,
+    pub teaching_language: String,
+    pub modes_of_delivery: serde_json::Value,
 }
 
 impl OfferingRow {
+    pub fn runs(&self) -> QueryResult<Vec<CourseRun>> {
+        from_json("runs", &self.runs)
+    }
+    pub fn modes_of_delivery(&self) -> QueryResult<Vec<String>> {
+        from_json("modes_of_delivery", &self.modes_of_delivery)
+    }
     pub fn themes(&self) -> QueryResult<Vec<String>> {
         from_json("themes", &self.themes)
     }
@@ -36,6 +45,8 @@ impl OfferingRow {
 struct Lists {
     themes: serde_json::Value,
     esco_skill_uris: serde_json::Value,
+    runs: serde_json::Value,
+    modes_of_delivery: serde_json::Value,
 }
 
 impl Lists {
@@ -45,6 +56,8 @@ impl Lists {
         Ok(Lists {
             themes: json(&themes)?,
             esco_skill_uris: json(&uris)?,
+            runs: json(&data.runs)?,
+            modes_of_delivery: json(&data.modes_of_delivery)?,
         })
     }
 }
@@ -80,6 +93,9 @@ pub async fn upsert(
             course_offerings::price_cents.eq(data.price.get()),
             course_offerings::start_times.eq(&data.start_times),
             course_offerings::esco_skill_uris.eq(&lists.esco_skill_uris),
+            course_offerings::runs.eq(&lists.runs),
+            course_offerings::teaching_language.eq(&data.teaching_language),
+            course_offerings::modes_of_delivery.eq(&lists.modes_of_delivery),
         ))
         .on_conflict_do_nothing()
         .returning(OfferingRow::as_returning())
@@ -106,7 +122,10 @@ pub async fn upsert(
         && row.hours == data.hours
         && row.price_cents == data.price.get()
         && row.start_times == data.start_times
-        && row.esco_skill_uris == lists.esco_skill_uris;
+        && row.esco_skill_uris == lists.esco_skill_uris
+        && row.runs == lists.runs
+        && row.teaching_language == data.teaching_language
+        && row.modes_of_delivery == lists.modes_of_delivery;
     if unchanged {
         return Ok((row, Upserted::Unchanged));
     }
@@ -118,6 +137,9 @@ pub async fn upsert(
             course_offerings::price_cents.eq(data.price.get()),
             course_offerings::start_times.eq(&data.start_times),
             course_offerings::esco_skill_uris.eq(&lists.esco_skill_uris),
+            course_offerings::runs.eq(&lists.runs),
+            course_offerings::teaching_language.eq(&data.teaching_language),
+            course_offerings::modes_of_delivery.eq(&lists.modes_of_delivery),
             course_offerings::updated_at.eq(Utc::now()),
         ))
         .returning(OfferingRow::as_returning())

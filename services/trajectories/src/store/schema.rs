@@ -84,6 +84,9 @@ diesel::table! {
         start_times -> Array<Timestamptz>,
         esco_skill_uris -> Jsonb,
         updated_at -> Timestamptz,
+        runs -> Jsonb,
+        teaching_language -> Text,
+        modes_of_delivery -> Jsonb,
     }
 }
 

@@ -61,6 +61,7 @@ fn offering() -> pb::PublishCourseOfferingRequest {
         price_cents: 95_000,
         start_times: vec![at(1_800_000_000)],
         esco_skill_uris: vec!["http://data.europa.eu/esco/skill/tig".into()],
+        ..Default::default()
     }
 }
 
@@ -293,6 +294,7 @@ async fn an_offering_names_every_bad_field_and_bounds_its_lists_and_times() {
         price_cents: -1,
         start_times: vec![at(YEAR_10000)],
         esco_skill_uris: vec!["https://example.com/skill".into()],
+        ..Default::default()
     };
     let status = client
         .publish_course_offering(everything_wrong)

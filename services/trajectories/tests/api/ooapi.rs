@@ -266,6 +266,11 @@ async fn a_schools_ooapi_catalogue_syncs_page_by_page_and_a_second_sync_changes_
     assert_eq!(welding.hours, 42, "1.5 EC");
     assert_eq!(welding.price_cents, 125_000);
     assert_eq!(welding.start_times.len(), 2, "offerings over two pages");
+    assert_eq!(welding.runs.len(), 2);
+    assert_eq!(welding.runs[0].external_id, "o-las-1");
+    assert!(welding.runs[0].enrol_end_time.is_some() && welding.runs[0].end_time.is_some());
+    assert_eq!(welding.teaching_language, "nld");
+    assert_eq!(welding.modes_of_delivery, ["situated"]);
     let vca = listed
         .iter()
         .find(|o| o.course_code == "GC-VCA-05")
@@ -374,4 +379,44 @@ async fn a_registered_source_is_synced_on_the_schedule() {
         (app.count(summarised).await == 1).then_some(())
     })
     .await;
+}
+
+/// Runs are read like every time the suite takes: each named by its place.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_course_run_is_checked_like_every_other_time() {
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    let at = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let bad = manager
+        .publish_course_offering(pb::PublishCourseOfferingRequest {
+            region: REGION.into(),
+            provider: "graafschap-college".into(),
+            course_code: "GC-RUN".into(),
+            title: "Lassen".into(),
+            themes: vec!["lassen".into()],
+            hours: 8,
+            start_times: vec![prost_types::Timestamp {
+                seconds: 1_800_000_000,
+                nanos: 0,
+            }],
+            runs: vec![pb::CourseRun {
+                start_time: at(1_800_000_000),
+                end_time: at(1_700_000_000),
+                ..Default::default()
+            }],
+            teaching_language: "nl NL".into(),
+            modes_of_delivery: vec![String::new()],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        fields(&bad),
+        [
+            "start_times",
+            "runs[0].end_time",
+            "teaching_language",
+            "modes_of_delivery[0]"
+        ]
+    );
 }

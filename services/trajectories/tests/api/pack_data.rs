@@ -263,6 +263,7 @@ fn offering(code: &str, themes: &[&str]) -> pb::PublishCourseOfferingRequest {
         price_cents: 95_000,
         start_times: Vec::new(),
         esco_skill_uris: Vec::new(),
+        ..Default::default()
     }
 }
 
