@@ -40,6 +40,8 @@ enum Command {
         /// The provider's id.
         provider: String,
     },
+    /// The region's registered sources and what their last scheduled sync did.
+    List,
 }
 
 /// Registers the provider's OOAPI endpoint.
@@ -134,6 +136,26 @@ pub async fn run(args: CatalogueArgs) -> anyhow::Result<()> {
                 source.base_url,
                 source.default_themes.join(", ")
             );
+        }
+        Command::List => {
+            let sources = trajectories
+                .list_catalogue_sources(pb::ListCatalogueSourcesRequest {
+                    region: args.region.clone(),
+                })
+                .await?
+                .into_inner()
+                .sources;
+            if sources.is_empty() {
+                println!("no catalogue source registered in {}", args.region);
+            }
+            for source in sources {
+                let last = if source.sync_summary.is_empty() {
+                    "not synced on the schedule yet".to_owned()
+                } else {
+                    source.sync_summary
+                };
+                println!("{} {} — {last}", source.provider, source.base_url);
+            }
         }
         Command::Sync { provider } => {
             let report = sync(&mut trajectories, &args.region, &provider).await?;

@@ -89,6 +89,10 @@ pub const POLICY: AccessPolicy = &[
         &[ProgrammeManager],
     ),
     (
+        "/llo.trajectories.v1.TrajectoryService/ListCatalogueSources",
+        &[ProgrammeManager],
+    ),
+    (
         "/llo.trajectories.v1.TrajectoryService/SetProjectParticipant",
         &[ProgrammeManager],
     ),

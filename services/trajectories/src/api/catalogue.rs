@@ -38,7 +38,25 @@ fn source(row: &SourceRow) -> pb::CatalogueSource {
         base_url: row.base_url.clone(),
         default_themes: row.default_themes.clone(),
         update_time: Some(timestamp(row.update_time)),
+        sync_time: row.synced_at.map(timestamp),
+        sync_summary: row.sync_summary.clone(),
     }
+}
+
+pub async fn list(
+    ctx: &Context,
+    caller: &Caller,
+    request: pb::ListCatalogueSourcesRequest,
+) -> Result<pb::ListCatalogueSourcesResponse, ApiError> {
+    let mut f = Fields::new();
+    let region = f.take("region", Name::required(&request.region));
+    let region = f.finish(region)?;
+    caller.require_region(&region)?;
+    let mut conn = ctx.pool.get().await?;
+    let rows = store::list(&mut conn, &region).await?;
+    Ok(pb::ListCatalogueSourcesResponse {
+        sources: rows.iter().map(source).collect(),
+    })
 }
 
 pub async fn register(

@@ -148,5 +148,6 @@ llo_chassis::grpc_service! {
         upload fn import_course_offerings(pb::ImportCourseOfferingsRequest) -> pb::ImportCourseOfferingsResponse = offerings::import;
         fn register_catalogue_source(pb::RegisterCatalogueSourceRequest) -> pb::RegisterCatalogueSourceResponse = catalogue::register;
         fn sync_catalogue(pb::SyncCatalogueRequest) -> pb::SyncCatalogueResponse = catalogue::sync;
+        fn list_catalogue_sources(pb::ListCatalogueSourcesRequest) -> pb::ListCatalogueSourcesResponse = catalogue::list;
     }
 }

@@ -20,6 +20,26 @@ pub struct SourceRow {
     pub default_themes: Vec<String>,
     #[diesel(sql_type = Timestamptz)]
     pub update_time: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamptz>)]
+    pub synced_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Text)]
+    pub sync_summary: String,
+}
+
+const COLUMNS: &str =
+    "region, provider, base_url, default_themes, update_time, synced_at, sync_summary";
+
+/// The region's sources, by provider.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+) -> diesel::QueryResult<Vec<SourceRow>> {
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM catalogue_sources WHERE region = $1 ORDER BY provider"
+    ))
+    .bind::<Text, _>(region)
+    .load(conn)
+    .await
 }
 
 /// The sources whose scheduled sync is due (never synced, or last started longer than
@@ -29,11 +49,11 @@ pub async fn claim_due(
     conn: &mut AsyncPgConnection,
     every_seconds: i64,
 ) -> diesel::QueryResult<Vec<SourceRow>> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "UPDATE catalogue_sources SET synced_at = now() \
          WHERE synced_at IS NULL OR synced_at < now() - make_interval(secs => $1) \
-         RETURNING region, provider, base_url, default_themes, update_time",
-    )
+         RETURNING {COLUMNS}"
+    ))
     .bind::<diesel::sql_types::BigInt, _>(every_seconds)
     .load(conn)
     .await
@@ -62,13 +82,13 @@ pub async fn upsert(
     conn: &mut AsyncPgConnection,
     source: &CatalogueSource,
 ) -> diesel::QueryResult<SourceRow> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "INSERT INTO catalogue_sources (region, provider, base_url, default_themes) \
          VALUES ($1, $2, $3, $4) \
          ON CONFLICT (region, provider) DO UPDATE SET base_url = excluded.base_url, \
          default_themes = excluded.default_themes, update_time = now(), synced_at = NULL \
-         RETURNING region, provider, base_url, default_themes, update_time",
-    )
+         RETURNING {COLUMNS}"
+    ))
     .bind::<Text, _>(&source.region)
     .bind::<Text, _>(&source.provider)
     .bind::<Text, _>(&source.base_url)
@@ -82,10 +102,9 @@ pub async fn find(
     region: &str,
     provider: &str,
 ) -> diesel::QueryResult<Option<SourceRow>> {
-    let rows: Vec<SourceRow> = diesel::sql_query(
-        "SELECT region, provider, base_url, default_themes, update_time \
-         FROM catalogue_sources WHERE region = $1 AND provider = $2",
-    )
+    let rows: Vec<SourceRow> = diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM catalogue_sources WHERE region = $1 AND provider = $2"
+    ))
     .bind::<Text, _>(region)
     .bind::<Text, _>(provider)
     .load(conn)
