@@ -85,17 +85,16 @@ impl Context {
         snapshot.sources = self.sources(region, &sectors);
         snapshot.project = self.project(region);
         Ok(match sector {
-            Some(sector) => self.view(&snapshot, sector),
+            Some(sector) => self.view(snapshot, sector),
             None => snapshot,
         })
     }
 
     /// A sector's view of the region's snapshot: the sector's funding sources and
     /// companies, with the region kept beside it.
-    pub fn view(&self, whole: &Snapshot, sector: &str) -> Snapshot {
-        let mut view = whole.clone();
-        view.sources = self.sources(&whole.region, &[sector.to_owned()]);
-        view.restrict_to_sector(sector)
+    pub fn view(&self, mut whole: Snapshot, sector: &str) -> Snapshot {
+        whole.sources = self.sources(&whole.region, &[sector.to_owned()]);
+        whole.restrict_to_sector(sector)
     }
 
     /// After a release: remembers what its view hid, so that later releases hide it too

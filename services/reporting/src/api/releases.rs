@@ -73,7 +73,7 @@ async fn publish_next(
     // views of one release are planned together (see `domain::figures::siblings`).
     let mut views = vec![whole.clone()];
     for sector in &sectors {
-        views.push(ctx.view(&whole, sector));
+        views.push(ctx.view(whole.clone(), sector));
     }
     let release = Release {
         region: region.to_owned(),

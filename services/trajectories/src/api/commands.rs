@@ -381,32 +381,46 @@ impl TryFrom<pb::AllocateFundingRequest> for AllocateFunding {
     }
 }
 
+/// `region`: one a pack describes.
+fn installed_region(f: &mut Fields, packs: &Packs, value: &str) -> Option<Text<100>> {
+    f.take(
+        "region",
+        Text::required(value).and_then(|region| match packs.region(&region) {
+            Some(_) => Ok(region),
+            None => Err(format!("unknown region {:?}", region.as_str())),
+        }),
+    )
+}
+
+/// A course's themes (1 to 20): it may serve any sector of its region, so a theme of any
+/// of their packs.
+fn course_themes(
+    f: &mut Fields,
+    field: &str,
+    themes: Vec<String>,
+    packs: &Packs,
+    region: Option<&str>,
+) -> Option<Vec<Theme>> {
+    if themes.is_empty() {
+        f.add(field, "name at least one theme");
+    }
+    let known = region.and_then(|region| LearningThemes::of_region(packs, region));
+    f.list(field, themes, MAX_THEMES, |f, path, theme| {
+        f.take(path, learning_theme(&theme, known.as_ref()))
+    })
+}
+
 /// An offering to publish, in a region a pack describes.
 pub fn publish_offering(
     r: pb::PublishCourseOfferingRequest,
     packs: &Packs,
 ) -> Result<PublishOffering, ApiError> {
     let mut f = Fields::new();
-    let region = f.take(
-        "region",
-        Text::required(&r.region).and_then(|region| match packs.region(&region) {
-            Some(_) => Ok(region),
-            None => Err(format!("unknown region {:?}", region.as_str())),
-        }),
-    );
+    let region = installed_region(&mut f, packs, &r.region);
     let provider = f.take("provider", Text::required(&r.provider));
     let course_code = f.take("course_code", Text::required(&r.course_code));
     let title = f.take("title", Text::required(&r.title));
-    if r.themes.is_empty() {
-        f.add("themes", "name at least one theme");
-    }
-    // A course may serve any sector of its region: a theme of any of their packs.
-    let known = region
-        .as_deref()
-        .and_then(|region| LearningThemes::of_region(packs, region));
-    let themes = f.list("themes", r.themes, MAX_THEMES, |f, path, theme| {
-        f.take(path, learning_theme(&theme, known.as_ref()))
-    });
+    let themes = course_themes(&mut f, "themes", r.themes, packs, region.as_deref());
     let hours = f.take("hours", bounded(r.hours, 1..=5_000));
     let price = f.take("price_cents", cents(r.price_cents, 0));
     let start_times = f.list(
@@ -596,26 +610,15 @@ pub fn register_source(
     packs: &Packs,
 ) -> Result<CatalogueSource, ApiError> {
     let mut f = Fields::new();
-    let region = f.take(
-        "region",
-        Name::required(&r.region).and_then(|region| match packs.region(&region) {
-            Some(_) => Ok(region),
-            None => Err(format!("unknown region {:?}", region.as_str())),
-        }),
-    );
+    let region = installed_region(&mut f, packs, &r.region);
     let provider = f.take("provider", Name::required(&r.provider));
     let url = f.take("base_url", base_url(&r.base_url));
-    if r.default_themes.is_empty() {
-        f.add("default_themes", "name at least one theme");
-    }
-    let known = region
-        .as_deref()
-        .and_then(|region| LearningThemes::of_region(packs, region));
-    let themes = f.list(
+    let themes = course_themes(
+        &mut f,
         "default_themes",
         r.default_themes,
-        MAX_THEMES,
-        |f, path, theme| f.take(path, learning_theme(&theme, known.as_ref())),
+        packs,
+        region.as_deref(),
     );
     let (region, provider, base_url, themes) = f.finish((region, provider, url, themes))?;
     Ok(CatalogueSource {
