@@ -114,6 +114,7 @@ integration_events! {
     LearningActivityPlanned => "trajectories.learning_activity_planned.v1" person,
     LearningActivityCompleted => "trajectories.learning_activity_completed.v1" person,
     FundingAllocated => "trajectories.funding_allocated.v1" person,
+    SchoolEnrolmentChanged => "trajectories.school_enrolment_changed.v1" person,
     ProjectParticipantSet => "trajectories.project_participant_set.v1",
     ProjectCostApproved => "trajectories.project_cost_approved.v1",
     MemberJoined => "community.member_joined.v1",

@@ -16,6 +16,7 @@ async fn activity(trajectories: &mut Trajectories, participant: &str, cost_cents
             planned_hours: 40,
             cost_cents,
             offering_id: String::new(),
+            run_id: String::new(),
         })
         .await
         .unwrap()

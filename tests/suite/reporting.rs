@@ -66,6 +66,7 @@ async fn the_programme_overview_adds_up_what_the_services_recorded() {
                 planned_hours: 40,
                 cost_cents: 100_000,
                 offering_id: String::new(),
+                run_id: String::new(),
             })
             .await
             .unwrap()

@@ -189,6 +189,7 @@ async fn a_retried_course_completion_returns_its_first_answer() {
             planned_hours: 40,
             cost_cents: 100_000,
             offering_id: String::new(),
+            run_id: String::new(),
         })
         .await
         .unwrap()

@@ -76,20 +76,51 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub packs: PacksSettings,
     pub catalogue: CatalogueSettings,
+    pub credentials: CredentialsSettings,
 }
 
-/// Schools' catalogues read over OOAPI (trajectories).
+/// Open Badges 3.0 credentials (intake): the signing keys and the public HTTP surface a
+/// verifier reads (issuer profiles, JWKS, status lists).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct CredentialsSettings {
+    /// A folder of PEM RSA private keys (2048 bits or more) named
+    /// `<region>.<key name>.pem`; per region the greatest key name signs, the others stay
+    /// in its JWKS so that earlier credentials still verify. Unset: no credentials are
+    /// issued and no HTTP listener runs.
+    pub keys_dir: Option<PathBuf>,
+    /// Where the public HTTP surface listens (no authentication: it serves public keys and
+    /// status bits only).
+    pub http_listen: SocketAddr,
+    /// The surface's URL as verifiers reach it, without a trailing slash; every URL in a
+    /// credential (issuer, keys, status list) starts with it.
+    pub public_base_url: String,
+}
+
+/// Schools' catalogues read, and places asked, over OOAPI (trajectories).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct CatalogueSettings {
     /// How often every registered source is synced, in seconds; 0: only when asked
     /// (`SyncCatalogue`).
     pub sync_every_seconds: u64,
+    /// How often the school is asked where an open enrolment (association) stands, in
+    /// seconds; 0: places are neither asked nor followed.
+    #[serde(default = "CatalogueSettings::default_follow_enrolments_every_seconds")]
+    pub follow_enrolments_every_seconds: u64,
 }
 
 impl CatalogueSettings {
     pub fn sync_every(&self) -> Option<std::time::Duration> {
         (self.sync_every_seconds > 0)
             .then(|| std::time::Duration::from_secs(self.sync_every_seconds))
+    }
+
+    pub fn follow_enrolments_every(&self) -> Option<std::time::Duration> {
+        (self.follow_enrolments_every_seconds > 0)
+            .then(|| std::time::Duration::from_secs(self.follow_enrolments_every_seconds))
+    }
+
+    fn default_follow_enrolments_every_seconds() -> u64 {
+        300
     }
 }
 
@@ -269,8 +300,15 @@ impl Settings {
             packs: PacksSettings {
                 dir: "infra/packs".into(),
             },
+            credentials: CredentialsSettings {
+                keys_dir: None,
+                http_listen: SocketAddr::from(([0, 0, 0, 0], 8090)),
+                public_base_url: "http://127.0.0.1:8090".into(),
+            },
             catalogue: CatalogueSettings {
                 sync_every_seconds: 21_600,
+                follow_enrolments_every_seconds:
+                    CatalogueSettings::default_follow_enrolments_every_seconds(),
             },
         }
     }
@@ -371,6 +409,13 @@ impl Settings {
         {
             anyhow::bail!(
                 "{}: auth.allow_development_tokens is only allowed when environment = \"development\"",
+                service.as_str()
+            );
+        }
+        let base = &self.credentials.public_base_url;
+        if !(base.starts_with("https://") || base.starts_with("http://")) || base.ends_with('/') {
+            anyhow::bail!(
+                "{}: credentials.public_base_url must be an http(s) URL without a trailing slash, not {base:?}",
                 service.as_str()
             );
         }

@@ -11,19 +11,29 @@ llo_chassis::hosted_service! {
     workers = workers
 }
 
-/// Beside serving: the schools' catalogues synced over OOAPI on a schedule.
+/// Beside serving: the schools' catalogues synced over OOAPI on a schedule, and the
+/// places asked of schools sent and followed.
 fn workers(
     host: &llo_chassis::host::ServiceHost,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> Vec<llo_chassis::host::Worker> {
-    let Some(every) = host.settings().catalogue.sync_every() else {
-        return Vec::new();
-    };
     let ctx = crate::api::Context {
         pool: host.pool().clone(),
         packs: host.packs().clone(),
     };
-    vec![Box::pin(crate::api::catalogue::sync_on_schedule(
-        ctx, every, shutdown,
-    ))]
+    let settings = &host.settings().catalogue;
+    let mut workers: Vec<llo_chassis::host::Worker> = Vec::new();
+    if let Some(every) = settings.sync_every() {
+        workers.push(Box::pin(crate::api::catalogue::sync_on_schedule(
+            ctx.clone(),
+            every,
+            shutdown.clone(),
+        )));
+    }
+    if let Some(every) = settings.follow_enrolments_every() {
+        workers.push(Box::pin(crate::api::enrolments::follow_on_schedule(
+            ctx, every, shutdown,
+        )));
+    }
+    workers
 }

@@ -119,6 +119,13 @@ pub fn activity_completed(plan: &PlanRow, a: &ActivityRow) -> events::LearningAc
         kind: a.kind.clone(),
         theme: a.theme.clone(),
         occur_time: a.completed_at.map(timestamp).or_else(now),
+        credential_name: a.credential_name.clone().unwrap_or_default(),
+        credential_issuer: a.credential_issuer.clone().unwrap_or_default(),
+        credential_url: a.credential_url.clone().unwrap_or_default(),
+        title: a.title.clone(),
+        provider: a.provider.clone(),
+        // The caller adds the offering's skills (`esco_skill_uris`) when it took one.
+        esco_skill_uris: Vec::new(),
     }
 }
 
@@ -185,6 +192,23 @@ pub fn invoice_approved(i: &InvoiceRow, participant: &str) -> events::ProjectCos
         hourly_rate_cents: 0,
         invoiced_cents: i.incl_vat_cents,
         cost_date: i.day.to_string(),
+        occur_time: now(),
+    }
+}
+
+pub fn school_enrolment_changed(
+    plan: &PlanRow,
+    e: &crate::store::enrolments::EnrolmentRow,
+    to_state: &str,
+) -> events::SchoolEnrolmentChanged {
+    events::SchoolEnrolmentChanged {
+        activity_id: e.activity_id.to_string(),
+        participant_id: plan.participant_id.to_string(),
+        organisation_id: plan.organisation_id.to_string(),
+        region: plan.region.clone(),
+        provider: e.provider.clone(),
+        from_state: e.state.clone(),
+        to_state: to_state.to_owned(),
         occur_time: now(),
     }
 }

@@ -17,7 +17,7 @@ use crate::{
     domain::proposal,
     events as out, proposals,
     store::{
-        plans,
+        enrolments, plans,
         trajectories::{self, NewIntervention, NewTrajectory, OrganisationRow},
     },
 };
@@ -176,6 +176,9 @@ async fn participant_erased(
     )
     .await?;
     plans::purge(conn, erased.participant_id).await?;
+    if let Some(plan) = plans::by_participant(conn, erased.participant_id).await? {
+        enrolments::forget_plan(conn, plan.id).await?;
+    }
     idempotency::forget_about(conn, erased.participant_id).await?;
     Ok(())
 }

@@ -297,14 +297,22 @@ impl PlanLearningActivity {
                     None => Ok(None),
                 },
             );
-            offering_id
-                .zip(theme)
-                .map(|(offering_id, theme)| ActivityOrigin::Offering {
+            let run_id = f.take(
+                "run_id",
+                Text::<200>::optional(&r.run_id).map(|run| (!run.is_empty()).then_some(run)),
+            );
+            (offering_id, theme, run_id)
+                .all()
+                .map(|(offering_id, theme, run_id)| ActivityOrigin::Offering {
                     offering_id,
                     kind: mapping::activity_kind(r.kind),
                     theme,
+                    run_id,
                 })
         } else {
+            if non_empty(&r.run_id).is_some() {
+                f.add("run_id", "is only for an activity from an offering");
+            }
             let kind = f.take(
                 "kind",
                 mapping::activity_kind(r.kind).ok_or_else(|| {

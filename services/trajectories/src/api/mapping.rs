@@ -9,11 +9,13 @@ use uuid::Uuid;
 
 use crate::{
     domain::{
+        enrolment::EnrolmentState,
         lifecycle::Status,
         plan::{ActivityKind, ActivityStatus},
     },
     store::{
         coaches::CoachRow,
+        enrolments::EnrolmentRow,
         offerings::OfferingRow,
         plans::{ActivityRow, GoalRow, PlanRow},
         trajectories::{InterventionRow, TrajectoryRow},
@@ -202,6 +204,41 @@ pub fn activity(row: &ActivityRow, funded_cents: i64) -> Result<pb::LearningActi
         }),
         create_time: Some(timestamp(row.created_at)),
         complete_time: row.completed_at.map(timestamp),
+        school_enrolment: None,
+    })
+}
+
+/// An activity with the place asked of its school, when one was.
+pub fn activity_enrolled(
+    row: &ActivityRow,
+    funded_cents: i64,
+    enrolment: Option<&EnrolmentRow>,
+) -> Result<pb::LearningActivity, ApiError> {
+    Ok(pb::LearningActivity {
+        school_enrolment: enrolment.map(school_enrolment).transpose()?,
+        ..activity(row, funded_cents)?
+    })
+}
+
+pub fn school_enrolment(row: &EnrolmentRow) -> Result<pb::SchoolEnrolment, ApiError> {
+    let state = match stored("enrolment state", &row.state, EnrolmentState::parse)? {
+        EnrolmentState::Requested => pb::SchoolEnrolmentState::Requested,
+        EnrolmentState::Pending => pb::SchoolEnrolmentState::Pending,
+        EnrolmentState::Associated => pb::SchoolEnrolmentState::Associated,
+        EnrolmentState::Queued => pb::SchoolEnrolmentState::Queued,
+        EnrolmentState::Denied => pb::SchoolEnrolmentState::Denied,
+        EnrolmentState::Canceled => pb::SchoolEnrolmentState::Canceled,
+        EnrolmentState::Completed => pb::SchoolEnrolmentState::Completed,
+    };
+    Ok(pb::SchoolEnrolment {
+        provider: row.provider.clone(),
+        run_id: row.run_id.clone(),
+        state: state as i32,
+        association_id: row.association_id.clone().unwrap_or_default(),
+        pass: row.pass.clone(),
+        score: row.score.clone(),
+        last_error: row.last_error.clone(),
+        update_time: Some(timestamp(row.update_time)),
     })
 }
 
@@ -210,6 +247,7 @@ pub fn plan(
     goals: &[GoalRow],
     activities: &[ActivityRow],
     funded: &HashMap<Uuid, i64>,
+    enrolments: &HashMap<Uuid, EnrolmentRow>,
 ) -> Result<pb::DevelopmentPlan, ApiError> {
     Ok(pb::DevelopmentPlan {
         plan_id: row.id.to_string(),
@@ -219,7 +257,10 @@ pub fn plan(
         goals: goals.iter().map(goal).collect(),
         activities: activities
             .iter()
-            .map(|a| activity(a, funded.get(&a.id).copied().unwrap_or(0)))
+            .map(|a| {
+                let funded = funded.get(&a.id).copied().unwrap_or(0);
+                activity_enrolled(a, funded, enrolments.get(&a.id))
+            })
             .collect::<Result<_, _>>()?,
         erased: row.erased_at.is_some(),
     })

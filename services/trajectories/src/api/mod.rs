@@ -5,6 +5,7 @@ pub mod books_requests;
 pub mod catalogue;
 pub mod coaches;
 pub mod commands;
+pub mod enrolments;
 pub mod funding;
 pub mod invoices;
 pub mod mapping;
@@ -31,6 +32,7 @@ use crate::store::{
     trajectories as trajectory_store,
 };
 
+#[derive(Clone)]
 pub struct Context {
     pub pool: PgPool,
     pub packs: Packs,

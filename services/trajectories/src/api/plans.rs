@@ -11,7 +11,9 @@ use llo_chassis::{
 };
 use llo_proto::trajectories::v1 as pb;
 
-use super::{Context, mapping, parse_id, plan_themes, visible_plan, visible_plan_for_update};
+use super::{
+    Context, enrolments, mapping, parse_id, plan_themes, visible_plan, visible_plan_for_update,
+};
 use crate::{
     domain::{
         commands::{
@@ -21,7 +23,7 @@ use crate::{
     },
     events,
     store::{
-        offerings,
+        enrolments as enrolment_store, offerings,
         plans::{self as store, Completion, NewActivity, PlanRow},
     },
 };
@@ -38,8 +40,19 @@ pub async fn get(
     let activities = store::activities(&mut conn, plan.id).await?;
     let ids: Vec<_> = activities.iter().map(|a| a.id).collect();
     let funded: HashMap<_, _> = store::funded(&mut conn, &ids).await?.into_iter().collect();
+    let enrolled: HashMap<_, _> = enrolment_store::of_activities(&mut conn, &ids)
+        .await?
+        .into_iter()
+        .map(|e| (e.activity_id, e))
+        .collect();
     Ok(pb::GetDevelopmentPlanResponse {
-        plan: Some(mapping::plan(&plan, &goals, &activities, &funded)?),
+        plan: Some(mapping::plan(
+            &plan,
+            &goals,
+            &activities,
+            &funded,
+            &enrolled,
+        )?),
     })
 }
 
@@ -100,6 +113,8 @@ pub async fn plan_activity(
                     f.add("goal_id", "is not a goal of this plan");
                 }
             }
+            // The school's run to ask a place in, for an offering of an OOAPI school.
+            let mut school_run = None;
             let planned = match &command.origin {
                 ActivityOrigin::Own {
                     kind,
@@ -123,8 +138,15 @@ pub async fn plan_activity(
                     offering_id,
                     kind,
                     theme,
+                    run_id,
                 } => match offerings::find(conn, *offering_id).await? {
                     Some(o) if o.region == plan.region => {
+                        let wanted = run_id.as_ref().map(|r| r.as_str());
+                        let run = enrolments::run_to_enrol(conn, &o, wanted).await?;
+                        school_run = f
+                            .take("run_id", run)
+                            .flatten()
+                            .map(|run| (o.provider.clone(), run));
                         let offering = Catalogued {
                             themes: o.themes()?,
                             title: o.title,
@@ -154,8 +176,18 @@ pub async fn plan_activity(
             let activity = store::insert_activity(conn, &new).await?;
             let event = events::activity_planned(&plan, &activity);
             record(conn, &event).await?;
+            let enrolment = match &school_run {
+                Some((provider, run)) => {
+                    Some(enrolments::ask_for_place(conn, activity.id, &plan, provider, run).await?)
+                }
+                None => None,
+            };
             Ok(pb::PlanLearningActivityResponse {
-                activity: Some(mapping::activity(&activity, 0)?),
+                activity: Some(mapping::activity_enrolled(
+                    &activity,
+                    0,
+                    enrolment.as_ref(),
+                )?),
             })
         })
         .await
@@ -229,8 +261,7 @@ pub async fn complete_activity(
                 },
             )
             .await?;
-            let event = events::activity_completed(&plan, &completed);
-            record(conn, &event).await?;
+            record_completion(conn, &plan, &completed).await?;
             let funded = store::funded(conn, &[id])
                 .await?
                 .first()
@@ -242,4 +273,21 @@ pub async fn complete_activity(
         .await
     })
     .await
+}
+
+/// Records that an activity was completed. The offering's ESCO skills travel with the
+/// event: intake aligns the credential it issues to them.
+pub async fn record_completion(
+    conn: &mut diesel_async::AsyncPgConnection,
+    plan: &PlanRow,
+    completed: &store::ActivityRow,
+) -> Result<(), ApiError> {
+    let mut event = events::activity_completed(plan, completed);
+    if let Some(offering) = completed.offering_id
+        && let Some(row) = offerings::find(conn, offering).await?
+    {
+        event.esco_skill_uris = row.esco_skill_uris()?;
+    }
+    record(conn, &event).await?;
+    Ok(())
 }

@@ -81,6 +81,8 @@ pub enum ActivityOrigin {
         offering_id: Uuid,
         kind: Option<ActivityKind>,
         theme: Option<Theme>,
+        /// The school's run to enrol in; the next open one when `None`.
+        run_id: Option<Text<200>>,
     },
     Own {
         kind: ActivityKind,

@@ -4,6 +4,7 @@
 pub mod books;
 pub mod coaches;
 pub mod commands;
+pub mod enrolment;
 pub mod funding;
 pub mod lifecycle;
 pub mod plan;

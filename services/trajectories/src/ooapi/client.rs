@@ -1,9 +1,12 @@
-//! An OOAPI v5 client (reqwest): one page of a list at a time, each request with a
-//! deadline, retried with back-off when the school's server fails or is slow, and a
-//! bounded body, so that a sync's memory does not grow with the catalogue.
+//! An OOAPI v5 client (reqwest): one page of a list at a time, and associations asked
+//! and read; each request with a deadline, retried with back-off when the school's
+//! server fails or is slow, and a bounded body, so that a sync's memory does not grow
+//! with the catalogue.
 use std::time::Duration;
 
-use super::model::Page;
+use serde::de::DeserializeOwned;
+
+use super::model::{Association, Page};
 
 /// How a client waits: per request, and between attempts (doubled each time).
 #[derive(Debug, Clone, Copy)]
@@ -65,11 +68,45 @@ impl Client {
             "{}/{path}?pageSize={PAGE_SIZE}&pageNumber={number}",
             self.base_url
         );
+        self.with_retries(url, |url| self.http.get(url)).await
+    }
+
+    /// Asks the school for a place (`POST /associations/external/me`). Retried like a
+    /// read: `key` goes as the `Idempotency-Key` header, so that a school seeing the
+    /// same request twice (an answer lost on the way) keeps one association.
+    pub async fn associate(
+        &self,
+        body: &serde_json::Value,
+        key: &str,
+    ) -> Result<Association, Failure> {
+        let url = format!("{}/associations/external/me", self.base_url);
+        self.with_retries(url, |url| {
+            self.http
+                .post(url)
+                .header("Idempotency-Key", key)
+                .json(body)
+        })
+        .await
+    }
+
+    /// Where an association stands (`GET /associations/{id}`).
+    pub async fn association(&self, id: &str) -> Result<Association, Failure> {
+        let url = format!("{}/associations/{id}", self.base_url);
+        self.with_retries(url, |url| self.http.get(url)).await
+    }
+
+    /// Sends the request `build` makes until it answers, or fails for good, or the
+    /// attempts are spent.
+    async fn with_retries<T: DeserializeOwned>(
+        &self,
+        url: String,
+        build: impl Fn(&str) -> reqwest::RequestBuilder,
+    ) -> Result<T, Failure> {
         let mut wait = self.patience.backoff;
         let mut attempt = 1;
         loop {
-            match self.get(&url).await {
-                Ok(page) => return Ok(page),
+            match self.once(build(&url)).await {
+                Ok(answer) => return Ok(answer),
                 Err((reason, retry)) if retry && attempt < self.patience.attempts => {
                     tracing::warn!(%url, attempt, %reason, "OOAPI request failed; retrying");
                     tokio::time::sleep(wait).await;
@@ -90,10 +127,11 @@ impl Client {
 
     /// One attempt; the error says whether another may succeed (a timeout, a refused
     /// connection, a 5xx or 429), or not (any other answer).
-    async fn get(&self, url: &str) -> Result<Page, (String, bool)> {
-        let mut response = self
-            .http
-            .get(url)
+    async fn once<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, (String, bool)> {
+        let mut response = request
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
@@ -107,13 +145,13 @@ impl Client {
         while let Some(chunk) = response.chunk().await.map_err(|e| (describe(&e), true))? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err((
-                    format!("the page is larger than {MAX_BODY_BYTES} bytes"),
+                    format!("the answer is larger than {MAX_BODY_BYTES} bytes"),
                     false,
                 ));
             }
             body.extend_from_slice(&chunk);
         }
-        serde_json::from_slice(&body).map_err(|e| (format!("not an OOAPI page: {e}"), false))
+        serde_json::from_slice(&body).map_err(|e| (format!("not an OOAPI answer: {e}"), false))
     }
 }
 

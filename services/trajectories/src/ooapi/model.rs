@@ -98,3 +98,29 @@ pub struct Offering {
     #[serde(default)]
     pub mode_of_delivery: Vec<String>,
 }
+
+/// An association of a person with an offering (`POST /associations/external/me`,
+/// `GET /associations/{id}`): a place asked for, and the school's answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Association {
+    pub association_id: String,
+    pub state: String,
+    #[serde(default)]
+    pub result: Option<AssociationResult>,
+}
+
+/// The result of an association: `state` "completed" once final, `pass` "passed",
+/// "failed" or "unknown", the grade as a string (or number) and its date.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssociationResult {
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub pass: String,
+    #[serde(default)]
+    pub score: Option<serde_json::Value>,
+    #[serde(default)]
+    pub result_date: Option<chrono::NaiveDate>,
+}

@@ -2,6 +2,7 @@
 pub mod books;
 pub mod catalogue_sources;
 pub mod coaches;
+pub mod enrolments;
 pub mod funding;
 pub mod offerings;
 pub mod plans;

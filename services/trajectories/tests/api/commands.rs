@@ -190,6 +190,7 @@ async fn a_plan_command_names_every_bad_field_at_once_and_changes_nothing() {
             offering_id: String::new(),
             planned_hours: 0,
             cost_cents: -1,
+            run_id: String::new(),
         })
         .await
         .unwrap_err();

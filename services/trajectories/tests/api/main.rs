@@ -6,6 +6,7 @@ mod books;
 mod calendar;
 mod coaches;
 mod commands;
+mod enrolments;
 mod erasure;
 mod helpers;
 mod offerings;
