@@ -102,6 +102,14 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
             stdout.contains("Published release 1 of achterhoek"),
             "run {run}:\n{stdout}"
         );
+        // Every course planned from the school's catalogue asked it a place over OOAPI
+        // (one association per activity, also on the second run), and it gave them.
+        assert!(
+            stdout.contains(
+                "Graafschap College was asked 48 places over OOAPI (associations); it gave 48"
+            ),
+            "run {run}:\n{stdout}"
+        );
         // The grant's books: each company's own hours (95 % of 440 planned) approved, the
         // lead applicant's coach and project manager, the same figures on the second run;
         // every company reaches MKB!DEE's minimum of €25,000.

@@ -285,6 +285,8 @@ pub async fn apply(
         }
         // Partners are not figures of the programme; companies come from intake.
         SuiteEvent::MemberJoined(_) => {}
+        // A school's answer on a place is not a figure; the completion it may bring is.
+        SuiteEvent::SchoolEnrolmentChanged(_) => {}
         SuiteEvent::WorkshopScheduled(e) => {
             write::workshop_scheduled(
                 conn,

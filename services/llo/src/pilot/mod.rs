@@ -439,5 +439,12 @@ async fn develop(
         own.coaching_sessions = topics.len();
         trajectories.push(trajectory.trajectory_id);
     }
+    if clients.local_trajectories {
+        let participants: Vec<&str> = enrolled
+            .iter()
+            .flat_map(|e| e.people.iter().map(|p| p.participant_id.as_str()))
+            .collect();
+        ooapi::places(&mut clients.coach, &data.provider, &participants).await?;
+    }
     Ok(trajectories)
 }

@@ -1,16 +1,20 @@
 //! The education provider as a Dutch school publishes its courses: an Open Education
 //! API (OOAPI v5) endpoint, here a local one the demo starts from the demo file's
 //! courses (two to a page, each course with one offering), which the programme manager
-//! registers and trajectories syncs, as it would Graafschap College's own.
+//! registers and trajectories syncs, as it would Graafschap College's own. The school
+//! also takes the places trajectories asks for (associations) and grants them.
 use axum::{
     Json, Router,
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use super::{
     data::{Course, Provider},
@@ -60,7 +64,14 @@ fn offering(index: usize, course: &Course) -> Value {
     })
 }
 
-async fn courses(State(p): State<Arc<Provider>>, Query(q): Query<Paging>) -> Response {
+/// The demo school: its catalogue, and the associations it holds by id.
+struct School {
+    provider: Provider,
+    associations: Mutex<HashMap<String, Value>>,
+}
+
+async fn courses(State(school): State<Arc<School>>, Query(q): Query<Paging>) -> Response {
+    let p = &school.provider;
     let number = q.page_number.unwrap_or(1).max(1);
     let items: Vec<Value> = p
         .courses
@@ -79,7 +90,8 @@ async fn courses(State(p): State<Arc<Provider>>, Query(q): Query<Paging>) -> Res
     .into_response()
 }
 
-async fn offerings(State(p): State<Arc<Provider>>, Path(id): Path<String>) -> Response {
+async fn offerings(State(school): State<Arc<School>>, Path(id): Path<String>) -> Response {
+    let p = &school.provider;
     match p.courses.iter().position(|c| course_id(c) == id) {
         Some(index) => Json(json!({
             "pageSize": 1,
@@ -93,14 +105,57 @@ async fn offerings(State(p): State<Arc<Provider>>, Path(id): Path<String>) -> Re
     }
 }
 
-/// Serves the provider's catalogue over OOAPI on a free local port for as long as the
-/// process runs (with `llo up`, as long as the suite, whose scheduled sync reads it
-/// again); its base URL.
+/// A place asked for: the school grants it at once, and keeps one association per
+/// `Idempotency-Key` (the suite's activity), however often it is asked.
+async fn associate(
+    State(school): State<Arc<School>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let Ok(mut associations) = school.associations.lock() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let association = associations.entry(key.to_owned()).or_insert_with(|| {
+        json!({
+            "associationId": key,
+            "associationType": "courseOfferingAssociation",
+            "role": "student",
+            "state": "associated",
+            "offering": body["offering"],
+        })
+    });
+    Json(association.clone()).into_response()
+}
+
+async fn association(State(school): State<Arc<School>>, Path(id): Path<String>) -> Response {
+    let found = school
+        .associations
+        .lock()
+        .ok()
+        .and_then(|a| a.get(&id).cloned());
+    match found {
+        Some(association) => Json(association).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Serves the provider's catalogue and associations over OOAPI on a free local port for
+/// as long as the process runs (with `llo up`, as long as the suite, whose scheduled
+/// sync reads it again); its base URL.
 pub async fn serve(provider: Provider) -> anyhow::Result<String> {
+    let school = School {
+        provider,
+        associations: Mutex::new(HashMap::new()),
+    };
     let router = Router::new()
         .route("/ooapi/v5/courses", get(courses))
         .route("/ooapi/v5/courses/{course}/offerings", get(offerings))
-        .with_state(Arc::new(provider));
+        .route("/ooapi/v5/associations/external/me", post(associate))
+        .route("/ooapi/v5/associations/{id}", get(association))
+        .with_state(Arc::new(school));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     tokio::spawn(async move {
@@ -143,4 +198,55 @@ pub async fn sync(
         rows.unchanged_count
     );
     Ok(())
+}
+
+/// Waits (20 s at most) until the school has answered every place trajectories asked of
+/// it for these participants' plans, and says how they stand.
+pub async fn places(
+    manager: &mut Trajectories,
+    provider: &Provider,
+    participants: &[&str],
+) -> anyhow::Result<()> {
+    use llo_proto::trajectories::v1::{self as pb, SchoolEnrolmentState as State};
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let mut states = Vec::new();
+        for participant in participants {
+            let plan = manager
+                .get_development_plan(pb::GetDevelopmentPlanRequest {
+                    participant_id: (*participant).to_owned(),
+                })
+                .await?
+                .into_inner()
+                .plan
+                .unwrap_or_default();
+            states.extend(
+                plan.activities
+                    .iter()
+                    .filter_map(|a| a.school_enrolment.as_ref())
+                    .filter(|e| e.provider == provider.id)
+                    .map(|e| e.state()),
+            );
+        }
+        let waiting = states
+            .iter()
+            .filter(|s| matches!(s, State::Requested | State::Pending))
+            .count();
+        if waiting == 0 || tokio::time::Instant::now() >= deadline {
+            let given = states.iter().filter(|s| **s == State::Associated).count();
+            anyhow::ensure!(
+                waiting == 0,
+                "{} has not answered {waiting} of {} places asked over OOAPI",
+                provider.name,
+                states.len()
+            );
+            say!(
+                "{} was asked {} places over OOAPI (associations); it gave {given}",
+                provider.name,
+                states.len()
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }

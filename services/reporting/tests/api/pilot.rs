@@ -272,6 +272,7 @@ impl Pilot {
                         kind: "course".into(),
                         theme: "lasrobot".into(),
                         occur_time: at,
+                        ..Default::default()
                     });
                 }
             }

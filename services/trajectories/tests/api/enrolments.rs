@@ -20,7 +20,7 @@ use llo_proto::trajectories::v1 as pb;
 use serde_json::{Value, json};
 use tonic::Code;
 
-use crate::helpers::{Client, REGION, TestApp, violations};
+use crate::helpers::{Client, REGION, TestApp, serve_ooapi, violations};
 
 const SCHOOL: &str = "graafschap-college";
 
@@ -102,10 +102,7 @@ async fn serve(school: School) -> String {
         .route("/ooapi/v5/associations/external/me", post(associate))
         .route("/ooapi/v5/associations/{id}", get(association))
         .with_state(school);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://127.0.0.1:{port}/ooapi/v5")
+    serve_ooapi(router).await
 }
 
 fn at(days: i64) -> Option<prost_types::Timestamp> {

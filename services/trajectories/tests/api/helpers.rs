@@ -90,3 +90,12 @@ impl TestApp {
         }
     }
 }
+
+/// Serves `router` (a school's OOAPI server) on a free local port for the test's life;
+/// its base URL (the router answers under `/ooapi/v5`).
+pub async fn serve_ooapi(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://127.0.0.1:{port}/ooapi/v5")
+}

@@ -20,7 +20,7 @@ use llo_trajectories::ooapi::client::{Client, Patience};
 use serde_json::{Value, json};
 use tonic::Code;
 
-use crate::helpers::{REGION, TestApp, fields};
+use crate::helpers::{REGION, TestApp, fields, serve_ooapi};
 
 /// How often each path was asked for, to fail or dawdle the first time only.
 #[derive(Clone, Default)]
@@ -171,10 +171,7 @@ async fn serve(fixture: Fixture) -> String {
         .route("/ooapi/v5/courses", get(courses))
         .route("/ooapi/v5/courses/{course}/offerings", get(offerings))
         .with_state(fixture);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://127.0.0.1:{port}/ooapi/v5")
+    serve_ooapi(router).await
 }
 
 fn register(base_url: &str) -> pb::RegisterCatalogueSourceRequest {
