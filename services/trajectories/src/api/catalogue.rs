@@ -1,9 +1,10 @@
 //! Catalogues read from the schools' own Open Education API (OOAPI v5): a programme
 //! manager registers where a provider publishes (`RegisterCatalogueSource`), and a sync
-//! reads its courses page by page, each with its offerings, and writes them as an import
-//! does (`offerings::arrive`, `import_chunk`): idempotent by course code, one page in
-//! memory at a time. A page that still fails after its retries ends the sync and is
-//! reported; a course whose offerings cannot be read is reported and left as it was.
+//! reads its courses and then its programmes (when it serves them) page by page, each
+//! with its offerings, and writes them as an import does (`offerings::arrive`,
+//! `import_chunk`): idempotent by code, one page in memory at a time. A page that still
+//! fails after its retries ends that list and is reported; a course whose offerings
+//! cannot be read is reported and left as it was.
 //! Beside calls, every source is synced on a schedule (`catalogue.sync_every_seconds`).
 use std::time::Duration;
 
@@ -98,6 +99,25 @@ pub async fn sync(
     sync_source(ctx, caller, &row, &client).await
 }
 
+/// What a school lists: its courses, and its programmes (which a school need not serve).
+const LISTS: [(&str, Listed); 2] = [("courses", Listed::Always), ("programs", Listed::IfServed)];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Listed {
+    Always,
+    /// A 404 or 501 on the first page says the school publishes none: not a failure.
+    IfServed,
+}
+
+/// What a sync has read so far.
+#[derive(Default)]
+struct Progress {
+    report: ImportReport,
+    failures: Vec<Failure>,
+    pages_read: i32,
+    row_number: i64,
+}
+
 /// Reads the source's catalogue through `client` and writes it; the report.
 pub async fn sync_source(
     ctx: &Context,
@@ -111,48 +131,16 @@ pub async fn sync_source(
         provider: &row.provider,
         default_themes: &row.default_themes,
     };
-    let mut report = ImportReport::default();
-    let mut failures = Vec::new();
-    let mut pages_read = 0;
-    let mut row_number = 0_i64;
-    for number in 1..=MAX_PAGES {
-        let page = match client.page("courses", number).await {
-            Ok(page) => page,
-            Err(failure) => {
-                failures.push(failure);
-                break;
-            }
-        };
-        pages_read += 1;
-        let mut chunk = Vec::with_capacity(page.items.len());
-        for item in page.items {
-            row_number += 1;
-            let course = match read_course(item) {
-                Ok(course) => course,
-                Err((code, violation)) => {
-                    chunk.push(refused(row_number, &code, vec![violation]));
-                    continue;
-                }
-            };
-            let runs = match offerings(client, &course, &mut failures).await {
-                Ok(runs) => runs,
-                Err(failure) => {
-                    failures.push(failure);
-                    continue;
-                }
-            };
-            chunk.push(match mapping::offering(&to, &course, &runs) {
-                Ok(request) => arrive(ctx, caller, row_number, request)?,
-                Err(violations) => refused(row_number, &course.primary_code.code, violations),
-            });
-        }
-        for result in import_chunk(ctx, chunk).await? {
-            report.add(result);
-        }
-        if !page.has_next_page {
-            break;
-        }
+    let mut progress = Progress::default();
+    for (list, listed) in LISTS {
+        sync_list(ctx, caller, client, &to, (list, listed), &mut progress).await?;
     }
+    let Progress {
+        report,
+        failures,
+        pages_read,
+        ..
+    } = progress;
     let rows = report.finish();
     tracing::info!(
         region = %row.region,
@@ -178,6 +166,62 @@ pub async fn sync_source(
         start_time: Some(timestamp(start)),
         end_time: Some(timestamp(Utc::now())),
     })
+}
+
+/// Reads one list (`courses` or `programs`) page by page, each record with its
+/// offerings, and writes each page's rows.
+async fn sync_list(
+    ctx: &Context,
+    caller: &Caller,
+    client: &Client,
+    to: &Destination<'_>,
+    (list, listed): (&str, Listed),
+    progress: &mut Progress,
+) -> Result<(), ApiError> {
+    for number in 1..=MAX_PAGES {
+        let page = match client.page(list, number).await {
+            Ok(page) => page,
+            Err(failure) => {
+                let unserved = matches!(failure.status, Some(404 | 501));
+                if !(listed == Listed::IfServed && number == 1 && unserved) {
+                    progress.failures.push(failure);
+                }
+                return Ok(());
+            }
+        };
+        progress.pages_read += 1;
+        let mut chunk = Vec::with_capacity(page.items.len());
+        for item in page.items {
+            progress.row_number += 1;
+            let row_number = progress.row_number;
+            let course = match read_course(item) {
+                Ok(course) => course,
+                Err((code, violation)) => {
+                    chunk.push(refused(row_number, &code, vec![violation]));
+                    continue;
+                }
+            };
+            let path = format!("{list}/{}/offerings", course.course_id);
+            let runs = match offerings(client, &path, &course, &mut progress.failures).await {
+                Ok(runs) => runs,
+                Err(failure) => {
+                    progress.failures.push(failure);
+                    continue;
+                }
+            };
+            chunk.push(match mapping::offering(to, &course, &runs) {
+                Ok(request) => arrive(ctx, caller, row_number, request)?,
+                Err(violations) => refused(row_number, &course.primary_code.code, violations),
+            });
+        }
+        for result in import_chunk(ctx, chunk).await? {
+            progress.report.add(result);
+        }
+        if !page.has_next_page {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A course record, or its code (if it has one) and why it cannot be read.
@@ -206,25 +250,27 @@ fn read_course(item: Value) -> Result<Course, (String, FieldViolation)> {
     Ok(course)
 }
 
-/// Every offering of a course, page by page; a malformed one is reported and skipped.
+/// Every offering of a course (or programme) at `path`, page by page; a malformed one
+/// is reported and skipped.
 async fn offerings(
     client: &Client,
+    path: &str,
     course: &Course,
     failures: &mut Vec<Failure>,
 ) -> Result<Vec<Offering>, Failure> {
-    let path = format!("courses/{}/offerings", course.course_id);
     let mut runs = Vec::new();
     for number in 1..=MAX_PAGES {
-        let page = client.page(&path, number).await?;
+        let page = client.page(path, number).await?;
         for item in page.items {
             match serde_json::from_value::<Offering>(item) {
                 Ok(run) => runs.push(run),
                 Err(e) => failures.push(Failure {
                     url: format!("{path} (page {number})"),
                     reason: format!(
-                        "an offering of course {} is skipped: {e}",
+                        "an offering of {} is skipped: {e}",
                         course.primary_code.code
                     ),
+                    status: None,
                 }),
             }
         }

@@ -38,6 +38,25 @@ pub const MAX_PAGES: u32 = 10_000;
 pub struct Failure {
     pub url: String,
     pub reason: String,
+    /// The HTTP status the server answered with, when it answered.
+    pub status: Option<u16>,
+}
+
+/// One failed attempt: why, whether another may succeed, and the HTTP status if any.
+struct Attempt {
+    reason: String,
+    retry: bool,
+    status: Option<u16>,
+}
+
+impl Attempt {
+    fn failed(reason: impl Into<String>, retry: bool) -> Attempt {
+        Attempt {
+            reason: reason.into(),
+            retry,
+            status: None,
+        }
+    }
 }
 
 pub struct Client {
@@ -107,19 +126,24 @@ impl Client {
         loop {
             match self.once(build(&url)).await {
                 Ok(answer) => return Ok(answer),
-                Err((reason, retry)) if retry && attempt < self.patience.attempts => {
+                Err(failed) if failed.retry && attempt < self.patience.attempts => {
+                    let reason = &failed.reason;
                     tracing::warn!(%url, attempt, %reason, "OOAPI request failed; retrying");
                     tokio::time::sleep(wait).await;
                     wait *= 2;
                     attempt += 1;
                 }
-                Err((reason, _)) => {
+                Err(failed) => {
                     let reason = if attempt > 1 {
-                        format!("{reason} after {attempt} attempts")
+                        format!("{} after {attempt} attempts", failed.reason)
                     } else {
-                        reason
+                        failed.reason
                     };
-                    return Err(Failure { url, reason });
+                    return Err(Failure {
+                        url,
+                        reason,
+                        status: failed.status,
+                    });
                 }
             }
         }
@@ -130,28 +154,34 @@ impl Client {
     async fn once<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<T, (String, bool)> {
+    ) -> Result<T, Attempt> {
         let mut response = request
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| (describe(&e), true))?;
+            .map_err(|e| Attempt::failed(describe(&e), true))?;
         let status = response.status();
         if !status.is_success() {
-            let retry = status.is_server_error() || status.as_u16() == 429;
-            return Err((format!("HTTP {status}"), retry));
+            return Err(Attempt {
+                reason: format!("HTTP {status}"),
+                retry: status.is_server_error() || status.as_u16() == 429,
+                status: Some(status.as_u16()),
+            });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| (describe(&e), true))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Attempt::failed(describe(&e), true))?
+        {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err((
-                    format!("the answer is larger than {MAX_BODY_BYTES} bytes"),
-                    false,
-                ));
+                let reason = format!("the answer is larger than {MAX_BODY_BYTES} bytes");
+                return Err(Attempt::failed(reason, false));
             }
             body.extend_from_slice(&chunk);
         }
-        serde_json::from_slice(&body).map_err(|e| (format!("not an OOAPI answer: {e}"), false))
+        serde_json::from_slice(&body)
+            .map_err(|e| Attempt::failed(format!("not an OOAPI answer: {e}"), false))
     }
 }
 

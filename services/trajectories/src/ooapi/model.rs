@@ -51,10 +51,12 @@ pub struct Consumer {
 /// The consumer key the suite's own data on an OOAPI record is under.
 pub const CONSUMER_KEY: &str = "llo";
 
-/// A course (`GET /courses`).
+/// A course (`GET /courses`), or a programme (`GET /programs`), which the catalogue
+/// reads alike: its `programId` is read as the id.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Course {
+    #[serde(alias = "programId")]
     pub course_id: String,
     pub primary_code: IdentifierEntry,
     pub name: Vec<LanguageTypedString>,
@@ -79,7 +81,8 @@ pub struct Cost {
     pub currency: String,
 }
 
-/// An offering of a course: one run with its dates (`GET /courses/{id}/offerings`).
+/// An offering of a course or programme: one run with its dates
+/// (`GET /courses/{id}/offerings`, `GET /programs/{id}/offerings`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Offering {

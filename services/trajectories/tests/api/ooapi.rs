@@ -429,3 +429,60 @@ async fn a_course_run_is_checked_like_every_other_time() {
         ]
     );
 }
+
+/// A school's programmes (`/programs`, each with `/programs/{id}/offerings`) are read
+/// like its courses; a school serving no programmes (a 404, as the fixtures above) is no
+/// failure.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_schools_programmes_are_read_like_its_courses() {
+    async fn no_courses(Query(p): Query<Paging>) -> Response {
+        page(p.page_number.unwrap_or(1), true, Vec::new())
+    }
+    async fn programs(Query(p): Query<Paging>) -> Response {
+        let mut programme = course(
+            "",
+            "GC-MT-BBL3",
+            "Monteur mechatronica BBL niveau 3",
+            json!({ "studyLoadUnit": "ects", "value": 60 }),
+            json!([{ "consumerKey": "llo", "themes": ["lassen"] }]),
+        );
+        programme["programId"] = json!("p-mt");
+        programme.as_object_mut().unwrap().remove("courseId");
+        page(p.page_number.unwrap_or(1), true, vec![programme])
+    }
+    async fn program_offerings(Path(id): Path<String>) -> Response {
+        assert_eq!(id, "p-mt");
+        page(1, true, vec![run("o-mt-2027", "2027-09-01", 4200.0)])
+    }
+    let router = Router::new()
+        .route("/ooapi/v5/courses", get(no_courses))
+        .route("/ooapi/v5/programs", get(programs))
+        .route("/ooapi/v5/programs/{id}/offerings", get(program_offerings));
+    let base_url = serve_ooapi(router).await;
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    manager
+        .register_catalogue_source(register(&base_url))
+        .await
+        .unwrap();
+    let report = manager.sync_catalogue(sync()).await.unwrap().into_inner();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.pages_read, 2);
+    assert_eq!(report.rows.unwrap().created_count, 1);
+    let listed = manager
+        .list_course_offerings(pb::ListCourseOfferingsRequest {
+            region: REGION.into(),
+            provider: "graafschap-college".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .offerings;
+    assert_eq!(listed.len(), 1);
+    let programme = &listed[0];
+    assert_eq!(programme.course_code, "GC-MT-BBL3");
+    assert_eq!(programme.hours, 1_680, "60 EC of 28 hours");
+    assert_eq!(programme.price_cents, 420_000);
+    assert_eq!(programme.runs[0].external_id, "o-mt-2027");
+}
