@@ -33,12 +33,14 @@ pub trait Service: Send + 'static {
     fn consumes() -> Option<Consumes> {
         None
     }
-    /// Its gRPC routes, on the host's pool and packs.
-    fn routes(host: &ServiceHost) -> tonic::service::Routes;
-    /// Work it runs beside serving until `shutdown`, e.g. a sync on a schedule; none by
+    /// Its gRPC routes, on the host's pool and packs (and what its settings name, e.g.
+    /// keys, which may fail to load).
+    fn routes(host: &ServiceHost) -> anyhow::Result<tonic::service::Routes>;
+    /// Work it runs beside serving until `shutdown`, e.g. a sync on a schedule or a
+    /// listener of its own (bound here, so that a taken port fails the start); none by
     /// default.
-    fn workers(_host: &ServiceHost, _shutdown: CancellationToken) -> Vec<Worker> {
-        Vec::new()
+    fn workers(_host: &ServiceHost, _shutdown: CancellationToken) -> anyhow::Result<Vec<Worker>> {
+        Ok(Vec::new())
     }
 }
 
@@ -85,8 +87,8 @@ impl<S: Service> Application<S> {
     /// Serves until `shutdown`; the consumer stops between events, the relay publishes
     /// what is left, last.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let routes = S::routes(&self.host);
-        let workers = S::workers(&self.host, shutdown.clone());
+        let routes = S::routes(&self.host)?;
+        let workers = S::workers(&self.host, shutdown.clone())?;
         self.host.run(routes, workers, shutdown).await
     }
 }
@@ -176,10 +178,11 @@ pub struct ServiceSpec {
     pub consumes: Option<Consumes>,
 }
 
-/// How a consuming service makes its reactions (its `Subscriptions`) from the packs;
-/// the queue's bindings are the routing keys of the event types it reacts to.
+/// How a consuming service makes its reactions (its `Subscriptions`) from its settings
+/// and the packs (failing, e.g., on a key its settings name that cannot be read); the
+/// queue's bindings are the routing keys of the event types it reacts to.
 pub struct Consumes {
-    pub reactions: fn(&Packs) -> Arc<dyn EventHandler>,
+    pub reactions: fn(&Settings, &Packs) -> anyhow::Result<Arc<dyn EventHandler>>,
 }
 
 /// A service built and bound, ready to run.
@@ -208,13 +211,19 @@ impl ServiceHost {
         // Usually a no-op: the init container (`migrate`) got there first.
         let pool = db::connect(&settings.database, spec.migrations).await?;
         let name = spec.service.as_str();
-        let reactions = spec.consumes.as_ref().map(|c| (c.reactions)(&packs));
+        let reactions = spec
+            .consumes
+            .as_ref()
+            .map(|c| (c.reactions)(&settings, &packs))
+            .transpose()?
+            // Reactions that bind nothing (a feature its settings leave off): no consumer.
+            .filter(|r| !r.routing_keys().is_empty());
         let bindings = reactions
             .as_ref()
             .map(|r| r.routing_keys())
             .unwrap_or_default();
         let topology = Topology::for_service(&settings.amqp, name, &bindings);
-        let readiness = if spec.consumes.is_some() {
+        let readiness = if reactions.is_some() {
             Readiness::with_consumer()
         } else {
             Readiness::default()
@@ -326,26 +335,26 @@ macro_rules! hosted_service {
 
             $(fn consumes() -> Option<$crate::host::Consumes> {
                 Some($crate::host::Consumes {
-                    reactions: |packs| ::std::sync::Arc::new($reactions(packs)),
+                    reactions: |_settings, packs| Ok(::std::sync::Arc::new($reactions(packs))),
                 })
             })?
 
             $(fn workers(
                 host: &$crate::host::ServiceHost,
                 shutdown: ::tokio_util::sync::CancellationToken,
-            ) -> Vec<$crate::host::Worker> {
-                $workers(host, shutdown)
+            ) -> ::anyhow::Result<Vec<$crate::host::Worker>> {
+                Ok($workers(host, shutdown))
             })?
 
-            fn routes(host: &$crate::host::ServiceHost) -> ::tonic::service::Routes {
+            fn routes(host: &$crate::host::ServiceHost) -> ::anyhow::Result<::tonic::service::Routes> {
                 let context = crate::api::Context {
                     pool: host.pool().clone(),
                     packs: host.packs().clone(),
                 };
-                ::tonic::service::Routes::new(
+                Ok(::tonic::service::Routes::new(
                     $server::new($api::new(context))
                         .max_decoding_message_size($crate::server::MAX_MESSAGE_BYTES),
-                )
+                ))
             }
         }
     };

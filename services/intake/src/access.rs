@@ -57,4 +57,17 @@ pub const POLICY: AccessPolicy = &[
         "/llo.intake.v1.IntakeService/EraseParticipant",
         &[ProgrammeManager, CompanyHr],
     ),
+    (
+        "/llo.intake.v1.IntakeService/ListCredentials",
+        &[ProgrammeManager, Coach, CompanyHr],
+    ),
+    (
+        "/llo.intake.v1.IntakeService/VerifyCredential",
+        // Anyone authenticated: a credential is its holder's to show to whomever.
+        &[ProgrammeManager, Coach, CompanyHr, Integrator, Evaluator],
+    ),
+    (
+        "/llo.intake.v1.IntakeService/RevokeCredential",
+        &[ProgrammeManager],
+    ),
 ];

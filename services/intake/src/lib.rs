@@ -3,8 +3,10 @@
 pub mod access;
 pub mod api;
 pub mod app;
+pub mod credentials;
 pub mod domain;
 pub mod events;
+pub mod handlers;
 pub mod store;
 
 pub use app::Application;

@@ -2,6 +2,7 @@
 //! task (see `llo_chassis::call`), as the caller proven by the auth gate.
 pub mod assessments;
 pub mod commands;
+pub mod credentials;
 pub mod import;
 pub mod mapping;
 pub mod organisations;
@@ -19,6 +20,8 @@ use crate::store::{organisations::OrganisationRow, participants::ParticipantRow}
 pub struct Context {
     pub pool: PgPool,
     pub packs: Packs,
+    /// The credential issuer's keys and URLs; `None` when `credentials.keys_dir` is unset.
+    pub issuer: Option<Arc<crate::credentials::Issuer>>,
 }
 
 #[derive(Clone)]
@@ -114,6 +117,9 @@ llo_chassis::grpc_service! {
         fn get_assessment(pb::GetAssessmentRequest) -> pb::GetAssessmentResponse = assessments::get;
         fn record_learning_needs(pb::RecordLearningNeedsRequest) -> pb::RecordLearningNeedsResponse = participants::record_learning_needs;
         fn erase_participant(pb::EraseParticipantRequest) -> pb::EraseParticipantResponse = participants::erase;
+        fn list_credentials(pb::ListCredentialsRequest) -> pb::ListCredentialsResponse = credentials::list;
+        fn verify_credential(pb::VerifyCredentialRequest) -> pb::VerifyCredentialResponse = credentials::verify;
+        fn revoke_credential(pb::RevokeCredentialRequest) -> pb::RevokeCredentialResponse = credentials::revoke;
         upload fn import_participants(pb::ImportParticipantsRequest) -> pb::ImportParticipantsResponse = import::import;
     }
 }

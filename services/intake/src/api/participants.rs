@@ -197,6 +197,8 @@ pub async fn erase(
                 participants::erase(conn, &participant, &caller.subject, reason.as_str()).await?;
             // Answers kept for retries of earlier calls about this person go too.
             idempotency::forget_about(conn, participant_id).await?;
+            // The issuer forgets whom it gave credentials; they stay valid for their holder.
+            crate::store::credentials::forget_participant(conn, participant_id).await?;
             let event = events::participant_erased(&participant, &organisation.region, at);
             record(conn, &event).await?;
             Ok(answer(at))

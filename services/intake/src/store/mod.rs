@@ -1,5 +1,6 @@
 //! Intake's PostgreSQL tables and the queries on them (diesel-async).
 pub mod assessments;
+pub mod credentials;
 pub mod learning_needs;
 pub mod organisations;
 pub mod participants;

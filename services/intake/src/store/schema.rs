@@ -93,3 +93,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessment_responses,
     assessment_answers
 );
+
+diesel::table! {
+    credentials (id) {
+        id -> Uuid,
+        participant_id -> Nullable<Uuid>,
+        organisation_id -> Uuid,
+        region -> Text,
+        activity_id -> Uuid,
+        achievement_name -> Text,
+        jwt -> Nullable<Text>,
+        key_id -> Text,
+        status_index -> Int4,
+        issue_time -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoke_reason -> Text,
+    }
+}
+
+diesel::table! {
+    status_lists (region) {
+        region -> Text,
+        next_index -> Int4,
+    }
+}

@@ -27,6 +27,11 @@ impl TestApp {
         TestApp(testing::TestApp::spawn().await)
     }
 
+    /// With other settings, e.g. `credentials.keys_dir`.
+    pub async fn spawn_with(settings: &[(&str, String)]) -> TestApp {
+        TestApp(testing::TestApp::spawn_with(settings).await)
+    }
+
     pub async fn client_with(&self, token: Option<String>) -> Client {
         Client::new(self.authorised(token).await)
     }
