@@ -543,8 +543,20 @@ fn course_run(f: &mut Fields, path: &str, run: &pb::CourseRun) -> Option<CourseR
         format!("{path}.external_id"),
         Text::<200>::optional(&run.external_id).map(Text::into_string),
     );
-    let (start, end, enrol_from, enrol_until, external_id) =
-        (start?, end?, enrol_from?, enrol_until?, external_id?);
+    let price_cents = f.take(
+        format!("{path}.price_cents"),
+        run.price_cents
+            .map(|value| cents(value, 0).map(|c| c.get()))
+            .transpose(),
+    );
+    let (start, end, enrol_from, enrol_until, external_id, price_cents) = (
+        start?,
+        end?,
+        enrol_from?,
+        enrol_until?,
+        external_id?,
+        price_cents?,
+    );
     if end.is_some_and(|end| end < start) {
         f.add(format!("{path}.end_time"), "must not lie before the start");
         return None;
@@ -564,6 +576,7 @@ fn course_run(f: &mut Fields, path: &str, run: &pb::CourseRun) -> Option<CourseR
         enrol_from,
         enrol_until,
         external_id,
+        price_cents,
     })
 }
 

@@ -20,8 +20,9 @@ use uuid::Uuid;
 
 use super::Context;
 use crate::{
-    domain::enrolment::{
-        EnrolmentState, SchoolAnswer, SchoolResult, choose_run, retry_after, step,
+    domain::{
+        commands::CourseRun,
+        enrolment::{EnrolmentState, SchoolAnswer, SchoolResult, choose_run, retry_after, step},
     },
     events,
     ooapi::{
@@ -49,7 +50,7 @@ pub async fn run_to_enrol(
     conn: &mut AsyncPgConnection,
     offering: &OfferingRow,
     wanted: Option<&str>,
-) -> Result<Result<Option<String>, String>, ApiError> {
+) -> Result<Result<Option<CourseRun>, String>, ApiError> {
     let source = catalogue_sources::find(conn, &offering.region, &offering.provider).await?;
     if source.is_none() {
         return Ok(match wanted {
@@ -61,7 +62,7 @@ pub async fn run_to_enrol(
         });
     }
     let runs = offering.runs()?;
-    Ok(choose_run(&runs, wanted, Utc::now()).map(|run| run.map(|r| r.external_id.clone())))
+    Ok(choose_run(&runs, wanted, Utc::now()).map(|run| run.cloned()))
 }
 
 /// Stores the place to ask for; the worker sends it within seconds.

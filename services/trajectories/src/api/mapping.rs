@@ -288,6 +288,7 @@ pub fn offering(row: &OfferingRow) -> Result<pb::CourseOffering, ApiError> {
                 enrol_start_time: r.enrol_from.map(timestamp),
                 enrol_end_time: r.enrol_until.map(timestamp),
                 external_id: r.external_id,
+                price_cents: r.price_cents,
             })
             .collect(),
         teaching_language: row.teaching_language.clone(),

@@ -171,14 +171,22 @@ pub async fn plan_activity(
                 theme: &planned.theme,
                 offering_id,
                 planned_hours: planned.planned_hours,
-                cost_cents: planned.cost_cents,
+                // A run with its own price costs that; else the course's price.
+                cost_cents: school_run
+                    .as_ref()
+                    .and_then(|(_, run)| run.price_cents)
+                    .unwrap_or(planned.cost_cents),
             };
             let activity = store::insert_activity(conn, &new).await?;
             let event = events::activity_planned(&plan, &activity);
             record(conn, &event).await?;
             let enrolment = match &school_run {
                 Some((provider, run)) => {
-                    Some(enrolments::ask_for_place(conn, activity.id, &plan, provider, run).await?)
+                    let run_id = &run.external_id;
+                    Some(
+                        enrolments::ask_for_place(conn, activity.id, &plan, provider, run_id)
+                            .await?,
+                    )
                 }
                 None => None,
             };

@@ -145,4 +145,7 @@ pub struct CourseRun {
     pub enrol_until: Option<DateTime<Utc>>,
     /// The provider's own id of the run (OOAPI's offeringId); may be empty.
     pub external_id: String,
+    /// The run's own price, when it has one; else the course's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_cents: Option<i64>,
 }

@@ -172,6 +172,7 @@ mod tests {
             enrol_from: enrol.map(|(from, _)| at(from)),
             enrol_until: enrol.map(|(_, until)| at(until)),
             external_id: id.into(),
+            price_cents: None,
         }
     }
 

@@ -71,6 +71,11 @@ fn title(course: &Course) -> String {
 
 /// The lowest total price in euros over the offerings, in cents; 0 when none is given.
 fn price_cents(offerings: &[Offering]) -> i64 {
+    lowest_euro_cents(offerings).unwrap_or(0)
+}
+
+/// The lowest price in euros of cost type "total costs" (else of any type), in cents.
+fn lowest_euro_cents(offerings: &[Offering]) -> Option<i64> {
     let euros = |total_only: bool| {
         offerings
             .iter()
@@ -80,7 +85,7 @@ fn price_cents(offerings: &[Offering]) -> i64 {
             .map(|c| (c.amount * 100.0).round() as i64)
             .min()
     };
-    euros(true).or_else(|| euros(false)).unwrap_or(0)
+    euros(true).or_else(|| euros(false))
 }
 
 /// The course as a catalogue row, or what in its OOAPI record cannot be read.
@@ -132,6 +137,7 @@ pub fn offering(
                 enrol_start_time: o.enroll_start_date.map(midnight),
                 enrol_end_time: o.enroll_end_date.map(midnight),
                 external_id: o.offering_id.clone(),
+                price_cents: lowest_euro_cents(std::slice::from_ref(o)),
             })
             .collect(),
         teaching_language,
@@ -191,6 +197,12 @@ mod tests {
         assert_eq!(row.esco_skill_uris.len(), 1);
         assert_eq!(row.runs.len(), 2);
         assert_eq!(row.runs[0].external_id, "o1", "in the order they start");
+        let prices: Vec<_> = row.runs.iter().map(|r| r.price_cents).collect();
+        assert_eq!(
+            prices,
+            [Some(119_550), Some(125_000)],
+            "each run's own total"
+        );
         let start = |i: usize| row.runs[i].start_time.as_ref().map(|t| t.seconds);
         assert!(start(0) < start(1));
     }

@@ -120,6 +120,8 @@ fn run(id: &str, start: i64, enrol_until: i64) -> pb::CourseRun {
         enrol_start_time: at(-30),
         enrol_end_time: at(enrol_until),
         external_id: id.into(),
+        // The open run is dearer than the course's price; the others cost that.
+        price_cents: (id == "o-open").then_some(139_500),
     }
 }
 
@@ -239,6 +241,7 @@ async fn a_place_is_asked_of_the_school_and_its_states_and_result_reach_the_plan
         (enrolment.run_id.as_str(), enrolment.provider.as_str()),
         ("o-open", SCHOOL)
     );
+    assert_eq!(planned.cost_cents, 139_500, "the run's own price");
 
     let pending = reaches(&app, participant, pb::SchoolEnrolmentState::Pending).await;
     assert_eq!(pending.school_enrolment.unwrap().association_id, "as-1");
@@ -357,6 +360,10 @@ async fn a_run_asked_for_is_checked_and_a_refused_plan_changes_nothing() {
         .activity
         .unwrap();
     assert_eq!(later.school_enrolment.unwrap().run_id, "o-later");
+    assert_eq!(
+        later.cost_cents, 125_000,
+        "a run without a price costs the course's"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -408,11 +408,18 @@ async fn a_course_run_is_checked_like_every_other_time() {
                 seconds: 1_800_000_000,
                 nanos: 0,
             }],
-            runs: vec![pb::CourseRun {
-                start_time: at(1_800_000_000),
-                end_time: at(1_700_000_000),
-                ..Default::default()
-            }],
+            runs: vec![
+                pb::CourseRun {
+                    start_time: at(1_800_000_000),
+                    end_time: at(1_700_000_000),
+                    ..Default::default()
+                },
+                pb::CourseRun {
+                    start_time: at(1_800_000_000),
+                    price_cents: Some(-1),
+                    ..Default::default()
+                },
+            ],
             teaching_language: "nl NL".into(),
             modes_of_delivery: vec![String::new()],
             ..Default::default()
@@ -424,6 +431,7 @@ async fn a_course_run_is_checked_like_every_other_time() {
         [
             "start_times",
             "runs[0].end_time",
+            "runs[1].price_cents",
             "teaching_language",
             "modes_of_delivery[0]"
         ]
