@@ -38,6 +38,31 @@ impl Drop for Suite {
     }
 }
 
+/// Intake issues credentials as in a deployment: a test-only RSA key per region pack
+/// (made by openssl in a temporary folder) and its HTTP surface on a free port.
+fn credential_settings(id: &str) -> Vec<(&'static str, String)> {
+    let dir = std::env::temp_dir().join(format!("llo-suite-keys-{id}"));
+    llo_intake::credentials::keys::generate_for_regions(
+        &dir,
+        &llo_chassis::testing::packs_dir(),
+        "test",
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    vec![
+        ("credentials.keys_dir", dir.display().to_string()),
+        ("credentials.http_listen", format!("127.0.0.1:{port}")),
+        (
+            "credentials.public_base_url",
+            format!("http://127.0.0.1:{port}"),
+        ),
+    ]
+}
+
 async fn channel(port: u16) -> Channel {
     Channel::from_shared(format!("http://127.0.0.1:{port}"))
         .unwrap()
@@ -50,9 +75,11 @@ impl Suite {
     pub async fn spawn() -> Suite {
         let env = TestEnv::new();
         let shutdown = CancellationToken::new();
-        let intake = llo_intake::Application::build(env.settings(ServiceName::Intake))
-            .await
-            .unwrap();
+        let intake = llo_intake::Application::build(
+            env.settings_with(ServiceName::Intake, &credential_settings(&env.id)),
+        )
+        .await
+        .unwrap();
         let trajectories =
             llo_trajectories::Application::build(env.settings(ServiceName::Trajectories))
                 .await

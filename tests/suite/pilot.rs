@@ -102,6 +102,24 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
             stdout.contains("Published release 1 of achterhoek"),
             "run {run}:\n{stdout}"
         );
+        // Intake issued an Open Badge for every course completed with a credential, and
+        // each verifies with a standard JWT library against the JWKS it serves.
+        let credentials = stdout
+            .lines()
+            .find(|l| l.starts_with("Credentials: "))
+            .unwrap_or_else(|| panic!("run {run}: no credentials line:\n{stdout}"));
+        let counts: Vec<usize> = credentials
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        assert!(
+            counts[0] > 0 && credentials.contains(&format!("{} verified over JWKS", counts[0])),
+            "run {run}: {credentials}"
+        );
+        assert!(
+            credentials.ends_with(&format!("{} valid by intake's VerifyCredential", counts[0])),
+            "run {run}: {credentials}"
+        );
         // Every course planned from the school's catalogue asked it a place over OOAPI
         // (one association per activity, also on the second run), and it gave them.
         assert!(

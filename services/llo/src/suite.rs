@@ -40,7 +40,36 @@ pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settin
             format!("127.0.0.1:{}", service.default_port()),
         ));
     }
-    Settings::load_with(service, &overrides)
+    let mut settings = Settings::load_with(service, &overrides)?;
+    if !production && service == ServiceName::Intake {
+        development_credentials(&mut settings)?;
+    }
+    Ok(settings)
+}
+
+/// Locally, intake issues credentials with development keys made once per region pack
+/// (`openssl genpkey`, RSA 2048) in the user's state folder, unless settings name keys;
+/// its credentials' HTTP surface listens on loopback.
+fn development_credentials(settings: &mut Settings) -> anyhow::Result<()> {
+    if std::env::var("LLO_INTAKE__CREDENTIALS__HTTP_LISTEN").is_err()
+        && std::env::var("LLO_CREDENTIALS__HTTP_LISTEN").is_err()
+    {
+        let port = settings.credentials.http_listen.port();
+        settings.credentials.http_listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    }
+    if settings.credentials.keys_dir.is_some() {
+        return Ok(());
+    }
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/state")))
+        .ok_or_else(|| {
+            anyhow::anyhow!("neither XDG_STATE_HOME nor HOME is set: set credentials.keys_dir")
+        })?;
+    let dir = state.join("llo/credential-keys");
+    llo_intake::credentials::keys::generate_for_regions(&dir, &settings.packs.dir, "dev")?;
+    settings.credentials.keys_dir = Some(dir);
+    Ok(())
 }
 
 /// The services this build contains.

@@ -78,6 +78,51 @@ impl Keyring {
     }
 }
 
+/// Makes an RSA private key of `bits` at `path` with `openssl genpkey`, readable by its
+/// owner alone: for development (`llo up`) and tests; a deployment brings its own keys.
+pub fn generate(path: &Path, bits: u32) -> anyhow::Result<()> {
+    let made = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt"])
+        .arg(format!("rsa_keygen_bits:{bits}"))
+        .arg("-out")
+        .arg(path)
+        .output()
+        .context("openssl, to make a credential key (or set credentials.keys_dir)")?;
+    if !made.status.success() {
+        anyhow::bail!(
+            "openssl could not make {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+/// A key named `name` (2048 bits) in `dir` for every region pack in `packs_dir` that has
+/// none by that name yet.
+pub fn generate_for_regions(dir: &Path, packs_dir: &Path, name: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let regions = std::fs::read_dir(packs_dir.join("regions"))
+        .with_context(|| format!("{}: no regions folder", packs_dir.display()))?;
+    for entry in regions {
+        let path = entry?.path();
+        let Some(region) = path
+            .file_name()
+            .and_then(|f| f.to_str())
+            .and_then(|f| f.strip_suffix(".toml"))
+        else {
+            continue;
+        };
+        let key = dir.join(format!("{region}.{name}.pem"));
+        if !key.exists() {
+            generate(&key, 2048)?;
+        }
+    }
+    Ok(())
+}
+
 impl SigningKey {
     /// A PEM RSA private key (PKCS#1 or PKCS#8), of 2048 bits or more.
     pub fn from_pem(name: &str, pem: &[u8]) -> anyhow::Result<SigningKey> {
@@ -110,28 +155,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn generate(dir: &Path, file: &str) {
-        let status = std::process::Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-            ])
-            .arg(dir.join(file))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
     #[test]
     fn the_newest_key_signs_and_the_older_stay() {
         let dir = std::env::temp_dir().join(format!("llo-keyring-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        generate(&dir, "achterhoek.2027-06.pem");
-        generate(&dir, "achterhoek.2026-12.pem");
+        generate(&dir.join("achterhoek.2027-06.pem"), 2048).unwrap();
+        generate(&dir.join("achterhoek.2026-12.pem"), 2048).unwrap();
         std::fs::write(dir.join("README"), "not a key").unwrap();
         let keys = Keyring::load(&dir);
         let _ = std::fs::remove_dir_all(&dir);

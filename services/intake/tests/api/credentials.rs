@@ -45,18 +45,7 @@ impl Drop for KeysDir {
 }
 
 fn generate_key(path: &Path, bits: u32) {
-    let output = Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt"])
-        .arg(format!("rsa_keygen_bits:{bits}"))
-        .arg("-out")
-        .arg(path)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    llo_intake::credentials::keys::generate(path, bits).unwrap();
 }
 
 fn free_port() -> u16 {

@@ -8,6 +8,7 @@
 //! external reference, so running the pilot twice changes nothing the second time.
 mod books;
 mod community;
+mod credentials;
 mod data;
 pub mod development;
 mod needs;
@@ -263,7 +264,8 @@ async fn run(
     }
 
     bar.phase(2, "trajectories, coaching, courses and funding");
-    let trajectories = develop(&mut clients, pilot, &enrolled, &mut expected, &bar).await?;
+    let (trajectories, earned) =
+        develop(&mut clients, pilot, &enrolled, &mut expected, &bar).await?;
 
     bar.phase(3, "the learning community");
     let attended =
@@ -305,6 +307,7 @@ async fn run(
 
     bar.phase(7, "summary and report");
     reporting::summary(&mut clients.manager, region).await?;
+    print_credentials(credentials::check(&mut clients.intake, &enrolled, earned).await?);
     let release = reporting::publish_release(&mut clients.manager, region).await?;
     let report =
         reporting::write_report(&mut clients.evaluator, &release, &options.report_dir).await?;
@@ -328,6 +331,21 @@ async fn run(
     }
     say!("The pilot took {:.1} s.", took.as_secs_f64());
     Ok(())
+}
+
+/// The Open Badges intake issued for the completed courses, and how they verified.
+fn print_credentials(found: Option<credentials::Found>) {
+    say!("\n== Credentials: Open Badges 3.0 for completed courses (VC-JWT, RS256) ==");
+    match found {
+        Some(f) => say!(
+            "Credentials: {} issued, {} verified over JWKS ({}), {} valid by intake's VerifyCredential",
+            f.issued,
+            f.verified_over_jwks,
+            f.jwks_url,
+            f.valid
+        ),
+        None => say!("Credentials: none issued (intake has no credentials.keys_dir)"),
+    }
 }
 
 /// The grant's books as the pilot left them: planned and approved per participant.
@@ -382,14 +400,15 @@ fn print_grant(grant: &llo_proto::trajectories::v1::GetRealisationResponse) {
 }
 
 /// Phase two for every company: its trajectory coached and its people's courses planned,
-/// funded and half completed. Returns the trajectories' ids, in the companies' order.
+/// funded and half completed. Returns the trajectories' ids, in the companies' order, and
+/// how many courses were completed with a credential.
 async fn develop(
     clients: &mut Clients,
     pilot: &Pilot,
     enrolled: &[Enrolled<'_>],
     expected: &mut reporting::Expected,
     bar: &progress::Bar,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<(Vec<String>, usize)> {
     let data = &pilot.data;
     let region = &pilot.region.id;
     let catalogue = if clients.local_trajectories {
@@ -401,6 +420,7 @@ async fn develop(
     };
     development::register_coaches(&mut clients.coach, pilot).await?;
     let mut trajectories = Vec::new();
+    let mut earned = 0;
     for (index, e) in enrolled.iter().enumerate() {
         bar.step(index, enrolled.len(), &e.company.name);
         let organisation_id = &e.organisation.organisation_id;
@@ -436,6 +456,7 @@ async fn develop(
         );
         let own = expected.company(organisation_id)?;
         own.courses_completed = completed;
+        earned += completed;
         own.coaching_sessions = topics.len();
         trajectories.push(trajectory.trajectory_id);
     }
@@ -446,5 +467,5 @@ async fn develop(
             .collect();
         ooapi::places(&mut clients.coach, &data.provider, &participants).await?;
     }
-    Ok(trajectories)
+    Ok((trajectories, earned))
 }
