@@ -34,6 +34,8 @@ enum Command {
         /// A theme for courses that name none (repeat for more).
         #[arg(long = "theme", required = true)]
         themes: Vec<String>,
+        #[command(flatten)]
+        login: LoginArgs,
     },
     /// Read a registered provider's OOAPI catalogue now and sync the course catalogue.
     Sync {
@@ -44,6 +46,35 @@ enum Command {
     List,
 }
 
+/// How trajectories logs in to the school's API (OAuth 2.0 client credentials).
+#[derive(clap::Args)]
+struct LoginArgs {
+    /// The school's token endpoint; with it, every call carries a bearer token.
+    #[arg(long, requires_all = ["client_id", "client_secret_env"])]
+    token_url: Option<String>,
+    /// The client id the school gave the region.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// The scope to ask for.
+    #[arg(long, default_value = "")]
+    scope: String,
+    /// The environment variable of trajectories holding the client secret
+    /// (OOAPI_CLIENT_SECRET_…).
+    #[arg(long)]
+    client_secret_env: Option<String>,
+}
+
+impl LoginArgs {
+    fn login(self) -> Option<pb::SchoolLogin> {
+        Some(pb::SchoolLogin {
+            token_url: self.token_url?,
+            client_id: self.client_id.unwrap_or_default(),
+            scope: self.scope,
+            client_secret_env: self.client_secret_env.unwrap_or_default(),
+        })
+    }
+}
+
 /// Registers the provider's OOAPI endpoint.
 pub async fn register(
     trajectories: &mut Trajectories,
@@ -51,6 +82,7 @@ pub async fn register(
     provider: &str,
     base_url: &str,
     themes: Vec<String>,
+    login: Option<pb::SchoolLogin>,
 ) -> anyhow::Result<pb::CatalogueSource> {
     trajectories
         .register_catalogue_source(pb::RegisterCatalogueSourceRequest {
@@ -58,6 +90,7 @@ pub async fn register(
             provider: provider.to_owned(),
             base_url: base_url.to_owned(),
             default_themes: themes,
+            login,
         })
         .await?
         .into_inner()
@@ -126,15 +159,25 @@ pub async fn run(args: CatalogueArgs) -> anyhow::Result<()> {
             provider,
             ooapi,
             themes,
+            login,
         } => {
-            let source =
-                register(&mut trajectories, &args.region, &provider, &ooapi, themes).await?;
+            let login = login.login();
+            let source = register(
+                &mut trajectories,
+                &args.region,
+                &provider,
+                &ooapi,
+                themes,
+                login,
+            )
+            .await?;
             println!(
-                "registered {} of {}: {} (default themes {})",
+                "registered {} of {}: {} (default themes {}){}",
                 source.provider,
                 source.region,
                 source.base_url,
-                source.default_themes.join(", ")
+                source.default_themes.join(", "),
+                logs_in(source.login.as_ref())
             );
         }
         Command::List => {
@@ -154,7 +197,8 @@ pub async fn run(args: CatalogueArgs) -> anyhow::Result<()> {
                 } else {
                     source.sync_summary
                 };
-                println!("{} {} — {last}", source.provider, source.base_url);
+                let login = logs_in(source.login.as_ref());
+                println!("{} {}{login} — {last}", source.provider, source.base_url);
             }
         }
         Command::Sync { provider } => {
@@ -170,4 +214,14 @@ pub async fn run(args: CatalogueArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How a source logs in, as a clause; empty without a login.
+fn logs_in(login: Option<&pb::SchoolLogin>) -> String {
+    login.map_or_else(String::new, |l| {
+        format!(
+            "; logs in at {} as {} (secret in {})",
+            l.token_url, l.client_id, l.client_secret_env
+        )
+    })
 }

@@ -180,6 +180,7 @@ pub async fn sync(
         &provider.id,
         base_url,
         vec!["other".into()],
+        None,
     )
     .await?;
     let report = crate::catalogue::sync(manager, region, &provider.id).await?;

@@ -41,6 +41,12 @@ fn source(row: &SourceRow) -> pb::CatalogueSource {
         update_time: Some(timestamp(row.update_time)),
         sync_time: row.synced_at.map(timestamp),
         sync_summary: row.sync_summary.clone(),
+        login: row.login().ok().flatten().map(|l| pb::SchoolLogin {
+            token_url: l.token_url,
+            client_id: l.client_id,
+            scope: l.scope,
+            client_secret_env: l.client_secret_env,
+        }),
     }
 }
 
@@ -94,9 +100,14 @@ pub async fn sync(
              RegisterCatalogueSource)"
         )));
     };
-    let client = Client::new(&row.base_url, Patience::default())
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!(e)))?;
+    let client = school_client(&row).map_err(|e| ApiError::Unexpected(anyhow::anyhow!(e)))?;
     sync_source(ctx, caller, &row, &client).await
+}
+
+/// A client for the source's school, logged in as registered.
+fn school_client(row: &SourceRow) -> Result<Client, String> {
+    let login = row.login().map_err(|e| e.to_string())?;
+    Ok(Client::new(&row.base_url, Patience::default())?.with_login(login))
 }
 
 /// What a school lists: its courses, and its programmes (which a school need not serve).
@@ -331,7 +342,7 @@ async fn scheduled_sync(ctx: &Context, row: &SourceRow, deadline: Duration) -> S
         regions: [row.region.clone()].into(),
         organisation_id: None,
     };
-    let client = match Client::new(&row.base_url, Patience::default()) {
+    let client = match school_client(row) {
         Ok(client) => client,
         Err(error) => return error,
     };

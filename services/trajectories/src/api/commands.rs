@@ -24,6 +24,7 @@ use crate::domain::{
     },
     lifecycle::Transition,
 };
+use crate::ooapi::login::{Login, SECRET_ENV_PREFIX};
 
 /// The most euro cents one amount of this service may carry (a million euros).
 const MAX_CENTS: i64 = 100_000_000;
@@ -599,6 +600,7 @@ pub struct CatalogueSource {
     pub provider: String,
     pub base_url: String,
     pub default_themes: Vec<String>,
+    pub login: Option<Login>,
 }
 
 /// The longest OOAPI base URL accepted.
@@ -641,11 +643,45 @@ pub fn register_source(
         packs,
         region.as_deref(),
     );
-    let (region, provider, base_url, themes) = f.finish((region, provider, url, themes))?;
+    let login = match r.login {
+        Some(login) => school_login(&mut f, login).map(Some),
+        None => Some(None),
+    };
+    let (region, provider, base_url, themes, login) =
+        f.finish((region, provider, url, themes, login))?;
     Ok(CatalogueSource {
         region: region.into_string(),
         provider: provider.into_string(),
         base_url,
         default_themes: themes.iter().map(|t| t.to_string()).collect(),
+        login,
+    })
+}
+
+/// A school's login: its token URL as any URL the suite calls, and the secret's
+/// environment variable under the suite's own prefix.
+fn school_login(f: &mut Fields, r: pb::SchoolLogin) -> Option<Login> {
+    let token_url = f.take("login.token_url", base_url(&r.token_url));
+    let client_id = f.take("login.client_id", Name::required(&r.client_id));
+    let scope = f.take("login.scope", Text::<500>::optional(&r.scope));
+    let env = r.client_secret_env.trim();
+    let plain = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_';
+    let secret_env = f.take(
+        "login.client_secret_env",
+        match env.strip_prefix(SECRET_ENV_PREFIX) {
+            Some(rest) if !rest.is_empty() && env.len() <= 200 && rest.chars().all(plain) => {
+                Ok(env.to_owned())
+            }
+            _ => Err(format!(
+                "must be an environment variable named {SECRET_ENV_PREFIX}… in capitals, \
+                 digits and underscores"
+            )),
+        },
+    );
+    Some(Login {
+        token_url: token_url?,
+        client_id: client_id?.into_string(),
+        scope: scope?.into_string(),
+        client_secret_env: secret_env?,
     })
 }

@@ -27,6 +27,7 @@ use crate::{
     events,
     ooapi::{
         client::{Client, Patience},
+        login::Login,
         model::{Association, CONSUMER_KEY},
     },
     store::{
@@ -96,10 +97,12 @@ pub async fn follow_on_schedule(ctx: Context, every: Duration, shutdown: Cancell
                 }
             };
             for due in due {
-                let client = match clients.get(&due.base_url) {
+                // One client per school and login, so that a changed login takes effect.
+                let key = format!("{} {:?}", due.base_url, due.login);
+                let client = match clients.get(&key) {
                     Some(client) => client,
-                    None => match Client::new(&due.base_url, Patience::default()) {
-                        Ok(client) => clients.entry(due.base_url.clone()).or_insert(client),
+                    None => match school_client(&due) {
+                        Ok(client) => clients.entry(key).or_insert(client),
                         Err(error) => {
                             tracing::warn!(%error, "school enrolments: no HTTP client");
                             continue;
@@ -113,6 +116,16 @@ pub async fn follow_on_schedule(ctx: Context, every: Duration, shutdown: Cancell
             }
         }
     }
+}
+
+fn school_client(due: &DueEnrolment) -> Result<Client, String> {
+    let login = due
+        .login
+        .as_ref()
+        .map(|value| serde_json::from_value::<Login>(value.clone()))
+        .transpose()
+        .map_err(|e| format!("the school's login cannot be read: {e}"))?;
+    Ok(Client::new(&due.base_url, Patience::default())?.with_login(login))
 }
 
 async fn claim(ctx: &Context) -> Result<Vec<DueEnrolment>, ApiError> {

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::model::{Association, Page};
+use super::{
+    login::{Login, Session},
+    model::{Association, Page},
+};
 
 /// How a client waits: per request, and between attempts (doubled each time).
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +66,8 @@ pub struct Client {
     http: reqwest::Client,
     base_url: String,
     patience: Patience,
+    /// The school's login, when its API asks for a token.
+    session: Option<Session>,
 }
 
 impl Client {
@@ -77,7 +82,14 @@ impl Client {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
             patience,
+            session: None,
         })
+    }
+
+    /// Every request with a bearer token got through `login`.
+    pub fn with_login(mut self, login: Option<Login>) -> Client {
+        self.session = login.map(Session::new);
+        self
     }
 
     /// Page `number` (from 1) of the list at `path`, e.g. `courses` or
@@ -124,8 +136,33 @@ impl Client {
         let mut wait = self.patience.backoff;
         let mut attempt = 1;
         loop {
-            match self.once(build(&url)).await {
+            let mut request = build(&url);
+            if let Some(session) = &self.session {
+                match session.token(&self.http).await {
+                    Ok(token) => request = request.bearer_auth(token),
+                    Err(reason) => {
+                        let status = None;
+                        return Err(Failure {
+                            url,
+                            reason,
+                            status,
+                        });
+                    }
+                }
+            }
+            match self.once(request).await {
                 Ok(answer) => return Ok(answer),
+                // A token the school no longer takes: a new one, at once.
+                Err(failed)
+                    if failed.status == Some(401)
+                        && attempt < self.patience.attempts
+                        && self.session.is_some() =>
+                {
+                    if let Some(session) = &self.session {
+                        session.forget().await;
+                    }
+                    attempt += 1;
+                }
                 Err(failed) if failed.retry && attempt < self.patience.attempts => {
                     let reason = &failed.reason;
                     tracing::warn!(%url, attempt, %reason, "OOAPI request failed; retrying");

@@ -4,5 +4,6 @@
 //! suite's catalogue (`mapping`). The sync itself is `api::catalogue`; places asked of
 //! a school (associations) are `api::enrolments`.
 pub mod client;
+pub mod login;
 pub mod mapping;
 pub mod model;

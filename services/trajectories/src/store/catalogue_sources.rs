@@ -6,7 +6,7 @@ use diesel::{
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::api::commands::CatalogueSource;
+use crate::{api::commands::CatalogueSource, ooapi::login::Login};
 
 #[derive(QueryableByName)]
 pub struct SourceRow {
@@ -24,10 +24,22 @@ pub struct SourceRow {
     pub synced_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Text)]
     pub sync_summary: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    pub login: Option<serde_json::Value>,
+}
+
+impl SourceRow {
+    /// How the suite logs in to the school, if it does.
+    pub fn login(&self) -> diesel::QueryResult<Option<Login>> {
+        self.login
+            .as_ref()
+            .map(|value| super::from_json("login", value))
+            .transpose()
+    }
 }
 
 const COLUMNS: &str =
-    "region, provider, base_url, default_themes, update_time, synced_at, sync_summary";
+    "region, provider, base_url, default_themes, update_time, synced_at, sync_summary, login";
 
 /// The region's sources, by provider.
 pub async fn list(
@@ -83,16 +95,18 @@ pub async fn upsert(
     source: &CatalogueSource,
 ) -> diesel::QueryResult<SourceRow> {
     diesel::sql_query(format!(
-        "INSERT INTO catalogue_sources (region, provider, base_url, default_themes) \
-         VALUES ($1, $2, $3, $4) \
+        "INSERT INTO catalogue_sources (region, provider, base_url, default_themes, login) \
+         VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (region, provider) DO UPDATE SET base_url = excluded.base_url, \
-         default_themes = excluded.default_themes, update_time = now(), synced_at = NULL \
+         default_themes = excluded.default_themes, login = excluded.login, \
+         update_time = now(), synced_at = NULL \
          RETURNING {COLUMNS}"
     ))
     .bind::<Text, _>(&source.region)
     .bind::<Text, _>(&source.provider)
     .bind::<Text, _>(&source.base_url)
     .bind::<Array<Text>, _>(&source.default_themes)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Jsonb>, _>(login_json(source)?)
     .get_result(conn)
     .await
 }
@@ -110,4 +124,13 @@ pub async fn find(
     .load(conn)
     .await?;
     Ok(rows.into_iter().next())
+}
+
+fn login_json(source: &CatalogueSource) -> diesel::QueryResult<Option<serde_json::Value>> {
+    source
+        .login
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }

@@ -92,6 +92,8 @@ pub struct DueEnrolment {
     pub enrolment: EnrolmentRow,
     #[diesel(sql_type = Text)]
     pub base_url: String,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Jsonb>)]
+    pub login: Option<serde_json::Value>,
 }
 
 /// Up to `limit` due open enrolments, claimed for `lease_seconds` (their `due_at` moves
@@ -108,7 +110,7 @@ pub async fn claim_due(
                  WHERE state IN {OPEN} AND due_at <= now() \
                  ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
            AND s.region = e.region AND s.provider = e.provider \
-         RETURNING {COLUMNS}, s.base_url"
+         RETURNING {COLUMNS}, s.base_url, s.login"
     ))
     .bind::<BigInt, _>(limit)
     .bind::<BigInt, _>(lease_seconds)

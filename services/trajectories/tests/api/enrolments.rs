@@ -135,6 +135,7 @@ async fn school_with_a_course(app: &TestApp, base_url: &str) -> String {
             provider: SCHOOL.into(),
             base_url: base_url.into(),
             default_themes: vec!["lassen".into()],
+            login: None,
         })
         .await
         .unwrap();
@@ -390,6 +391,7 @@ async fn a_refusal_closes_the_place_and_a_school_out_of_reach_is_asked_again_lat
             provider: SCHOOL.into(),
             base_url: "http://127.0.0.1:9/ooapi/v5".into(),
             default_themes: vec!["lassen".into()],
+            login: None,
         })
         .await
         .unwrap();

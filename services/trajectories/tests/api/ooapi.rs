@@ -11,7 +11,7 @@ use std::{
 use axum::{
     Json, Router,
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -180,6 +180,7 @@ fn register(base_url: &str) -> pb::RegisterCatalogueSourceRequest {
         provider: "graafschap-college".into(),
         base_url: base_url.into(),
         default_themes: vec!["veiligheid".into()],
+        login: None,
     }
 }
 
@@ -297,6 +298,7 @@ async fn a_source_is_checked_before_it_is_registered() {
             provider: String::new(),
             base_url: "ftp://user:secret@school.example/ooapi".into(),
             default_themes: vec!["breien".into()],
+            login: None,
         })
         .await
         .unwrap_err();
@@ -493,4 +495,96 @@ async fn a_schools_programmes_are_read_like_its_courses() {
     assert_eq!(programme.hours, 1_680, "60 EC of 28 hours");
     assert_eq!(programme.price_cents, 420_000);
     assert_eq!(programme.runs[0].external_id, "o-mt-2027");
+}
+
+/// A school whose API asks for a token: the suite logs in with OAuth 2.0 client
+/// credentials (HTTP Basic at the token endpoint), sends the bearer token, and asks for
+/// a new one when the school stops taking the old.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_school_that_asks_for_a_token_gets_one_and_a_new_one_when_it_lapses() {
+    #[derive(Clone, Default)]
+    struct Gate(Arc<Mutex<u32>>);
+    async fn token(State(gate): State<Gate>, headers: HeaderMap, body: String) -> Response {
+        // base64 of "llo-achterhoek:test-only-secret"
+        let basic = "bGxvLWFjaHRlcmhvZWs6dGVzdC1vbmx5LXNlY3JldA==";
+        let authorised = headers.get("authorization").and_then(|v| v.to_str().ok());
+        if authorised != Some(format!("Basic {basic}").as_str())
+            || !body.contains("grant_type=client_credentials")
+            || !body.contains("scope=ooapi")
+        {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        let mut issued = gate.0.lock().unwrap();
+        *issued += 1;
+        Json(json!({ "access_token": format!("t-{issued}"), "token_type": "Bearer", "expires_in": 3600 }))
+            .into_response()
+    }
+    /// Page 1 takes the first token; page 2 only a later one (the first lapsed).
+    async fn courses(headers: HeaderMap, Query(p): Query<Paging>) -> Response {
+        let bearer = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let number = p.page_number.unwrap_or(1);
+        let fresh = bearer.starts_with("Bearer t-") && (number == 1 || bearer != "Bearer t-1");
+        if !fresh {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        page(number, number == 2, Vec::new())
+    }
+    let gate = Gate::default();
+    let router = Router::new()
+        .route("/ooapi/v5/courses", get(courses))
+        .route("/ooapi/v5/oauth/token", axum::routing::post(token))
+        .with_state(gate.clone());
+    let base_url = serve_ooapi(router).await;
+    let app = TestApp::spawn().await;
+    let mut manager = app.manager().await;
+    let login = |env: &str, url: &str| pb::SchoolLogin {
+        token_url: url.into(),
+        client_id: "llo-achterhoek".into(),
+        scope: "ooapi".into(),
+        client_secret_env: env.into(),
+    };
+
+    // Only the suite's own variables may hold a school's secret.
+    let mut bad = register(&base_url);
+    bad.login = Some(login("DATABASE_URL", "ftp://example.org/token"));
+    let refused = manager.register_catalogue_source(bad).await.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(
+        fields(&refused),
+        ["login.token_url", "login.client_secret_env"]
+    );
+
+    let mut request = register(&base_url);
+    let token_url = format!("{base_url}/oauth/token");
+    request.login = Some(login("OOAPI_CLIENT_SECRET_TEST_SCHOOL", &token_url));
+    let source = manager
+        .register_catalogue_source(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .source
+        .unwrap();
+    assert_eq!(source.login.unwrap().client_id, "llo-achterhoek");
+    let report = manager.sync_catalogue(sync()).await.unwrap().into_inner();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.pages_read, 2);
+    assert_eq!(*gate.0.lock().unwrap(), 2, "a new token for the lapsed one");
+
+    // A secret the process does not have: the sync says so, and sends nothing.
+    let mut missing = register(&base_url);
+    missing.login = Some(login("OOAPI_CLIENT_SECRET_NOT_SET", &token_url));
+    manager.register_catalogue_source(missing).await.unwrap();
+    let report = manager.sync_catalogue(sync()).await.unwrap().into_inner();
+    assert_eq!(report.pages_read, 0);
+    assert!(
+        report.failures[0]
+            .reason
+            .contains("OOAPI_CLIENT_SECRET_NOT_SET"),
+        "{:?}",
+        report.failures
+    );
+    assert_eq!(*gate.0.lock().unwrap(), 2);
 }

@@ -1,0 +1,1 @@
+ALTER TABLE catalogue_sources DROP COLUMN login;
