@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod community;
+mod credentials;
 mod erasure;
 mod flow;
 mod funding;
