@@ -94,6 +94,9 @@ pub struct CredentialsSettings {
     /// The surface's URL as verifiers reach it, without a trailing slash; every URL in a
     /// credential (issuer, keys, status list) starts with it.
     pub public_base_url: String,
+    /// The keys folder is read again this often, so that a rotated Secret (a key added)
+    /// signs without a restart.
+    pub keys_refresh_seconds: u64,
 }
 
 /// Schools' catalogues read, and places asked, over OOAPI (trajectories).
@@ -304,6 +307,7 @@ impl Settings {
                 keys_dir: None,
                 http_listen: SocketAddr::from(([0, 0, 0, 0], 8090)),
                 public_base_url: "http://127.0.0.1:8090".into(),
+                keys_refresh_seconds: 300,
             },
             catalogue: CatalogueSettings {
                 sync_every_seconds: 21_600,

@@ -128,7 +128,7 @@ impl Reactions {
                 status_index,
             },
         );
-        let jwt = sign::sign(&credential, key, &kid)?;
+        let jwt = sign::sign(&credential, &key, &kid)?;
         credentials::insert(
             conn,
             &NewCredential {

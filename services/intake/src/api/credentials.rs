@@ -81,7 +81,7 @@ async fn check(
             format!("signed with a key of another issuer: {kid}"),
         );
     };
-    let Some(key) = issuer.keys.key(&region, &name) else {
+    let Some(key) = issuer.key(&region, &name) else {
         return refused(
             answer,
             format!("signed with a key this issuer does not hold: {kid}"),
@@ -89,7 +89,7 @@ async fn check(
     };
     let issuer_id = issuer.urls.issuer(&region);
     let now = Utc::now();
-    let payload = match sign::verify(jwt, key, &issuer_id, now) {
+    let payload = match sign::verify(jwt, &key, &issuer_id, now) {
         Ok(payload) => payload,
         Err(reason) => return refused(answer, reason),
     };

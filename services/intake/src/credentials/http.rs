@@ -74,7 +74,7 @@ fn not_found() -> Response {
 impl Surface {
     /// The region's programme name, for regions this issuer has keys for.
     fn programme(&self, region: &str) -> Option<String> {
-        self.issuer.keys.signing(region)?;
+        self.issuer.signing(region)?;
         Some(
             self.packs
                 .region(region)
@@ -93,21 +93,21 @@ async fn profile(State(s): State<Surface>, Path(region): Path<String>) -> Respon
 }
 
 async fn jwks(State(s): State<Surface>, Path(region): Path<String>) -> Response {
-    if s.issuer.keys.keys(&region).is_empty() {
-        return not_found();
+    match s.issuer.jwks(&region) {
+        Some(jwks) => (
+            [(header::CONTENT_TYPE, "application/jwk-set+json")],
+            Json(jwks),
+        )
+            .into_response(),
+        None => not_found(),
     }
-    (
-        [(header::CONTENT_TYPE, "application/jwk-set+json")],
-        Json(s.issuer.jwks(&region)),
-    )
-        .into_response()
 }
 
 async fn key(State(s): State<Surface>, Path((region, name)): Path<(String, String)>) -> Response {
-    match s.issuer.keys.key(&region, &name) {
+    match s.issuer.key(&region, &name) {
         Some(key) => (
             [(header::CONTENT_TYPE, "application/jwk+json")],
-            Json(s.issuer.jwk(&region, key)),
+            Json(s.issuer.jwk(&region, &key)),
         )
             .into_response(),
         None => not_found(),
@@ -125,7 +125,7 @@ async fn status_list(State(s): State<Surface>, Path(region): Path<String>) -> Re
         let mut conn = s.pool.get().await?;
         let revoked = store::revoked_indexes(&mut conn, &region).await?;
         let list = status::credential(&s.issuer.urls, &region, &programme, &revoked, Utc::now())?;
-        sign::sign(&list, key, &kid)
+        sign::sign(&list, &key, &kid)
     };
     match signed.await {
         Ok(jwt) => (

@@ -1,9 +1,10 @@
 //! The issuer's RS256 signing keys, a set per region, read from `credentials.keys_dir`:
 //! files named `<region>.<key name>.pem`. Per region the greatest key name signs (name
 //! keys by date, e.g. `achterhoek.2026-12.pem`); the older ones stay in the region's JWKS,
-//! so that credentials signed with them still verify. Rotating is adding a file (and
-//! restarting); retiring a key is removing it, which makes its credentials unverifiable.
-use std::{collections::BTreeMap, path::Path};
+//! so that credentials signed with them still verify. Rotating is adding a file (read
+//! again within `credentials.keys_refresh_seconds`); retiring a key is removing it, which
+//! makes its credentials unverifiable.
+use std::{collections::BTreeMap, path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, jwk::Jwk};
@@ -25,7 +26,7 @@ pub struct SigningKey {
 /// Every region's keys, each region's sorted by name (the last signs).
 #[derive(Default)]
 pub struct Keyring {
-    regions: BTreeMap<String, Vec<SigningKey>>,
+    regions: BTreeMap<String, Vec<Arc<SigningKey>>>,
 }
 
 impl Keyring {
@@ -34,7 +35,7 @@ impl Keyring {
     pub fn load(dir: &Path) -> anyhow::Result<Keyring> {
         let entries = std::fs::read_dir(dir)
             .with_context(|| format!("credentials.keys_dir: cannot read {}", dir.display()))?;
-        let mut regions: BTreeMap<String, Vec<SigningKey>> = BTreeMap::new();
+        let mut regions: BTreeMap<String, Vec<Arc<SigningKey>>> = BTreeMap::new();
         for entry in entries {
             let path = entry?.path();
             let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
@@ -50,7 +51,10 @@ impl Keyring {
                 .with_context(|| format!("credentials.keys_dir: cannot read {file}"))?;
             let key = SigningKey::from_pem(name, &pem)
                 .with_context(|| format!("credentials.keys_dir: {file}"))?;
-            regions.entry(region.to_owned()).or_default().push(key);
+            regions
+                .entry(region.to_owned())
+                .or_default()
+                .push(Arc::new(key));
         }
         for keys in regions.values_mut() {
             keys.sort_by(|a, b| a.name.cmp(&b.name));
@@ -59,17 +63,17 @@ impl Keyring {
     }
 
     /// The key that signs the region's new credentials: its newest.
-    pub fn signing(&self, region: &str) -> Option<&SigningKey> {
+    pub fn signing(&self, region: &str) -> Option<&Arc<SigningKey>> {
         self.regions.get(region).and_then(|keys| keys.last())
     }
 
     /// One of the region's keys, by name.
-    pub fn key(&self, region: &str, name: &str) -> Option<&SigningKey> {
+    pub fn key(&self, region: &str, name: &str) -> Option<&Arc<SigningKey>> {
         self.keys(region).iter().find(|k| k.name == name)
     }
 
     /// The region's keys, oldest first; none for a region without keys.
-    pub fn keys(&self, region: &str) -> &[SigningKey] {
+    pub fn keys(&self, region: &str) -> &[Arc<SigningKey>] {
         self.regions.get(region).map_or(&[], Vec::as_slice)
     }
 

@@ -10,7 +10,11 @@ pub mod model;
 pub mod sign;
 pub mod status;
 
-use std::sync::Arc;
+use std::{
+    path::PathBuf,
+    sync::{Arc, PoisonError, RwLock},
+    time::{Duration, Instant},
+};
 
 use llo_chassis::Settings;
 
@@ -61,7 +65,15 @@ impl Urls {
 /// The issuer: its keys and URLs. Absent (`None` where it is held) when no keys are set.
 pub struct Issuer {
     pub urls: Urls,
-    pub keys: Keyring,
+    dir: PathBuf,
+    refresh: Duration,
+    loaded: RwLock<Loaded>,
+}
+
+/// The keys as last read, and when.
+struct Loaded {
+    at: Instant,
+    keys: Arc<Keyring>,
 }
 
 impl Issuer {
@@ -70,35 +82,65 @@ impl Issuer {
         let Some(dir) = &settings.credentials.keys_dir else {
             return Ok(None);
         };
-        let keys = Keyring::load(dir)?;
-        if keys.is_empty() {
-            anyhow::bail!(
-                "credentials.keys_dir: {} holds no <region>.<key name>.pem",
-                dir.display()
-            );
-        }
+        let keys = load(dir)?;
         Ok(Some(Arc::new(Issuer {
             urls: Urls::new(&settings.credentials.public_base_url),
-            keys,
+            dir: dir.clone(),
+            refresh: Duration::from_secs(settings.credentials.keys_refresh_seconds),
+            loaded: RwLock::new(Loaded {
+                at: Instant::now(),
+                keys: Arc::new(keys),
+            }),
         })))
     }
 
-    /// The region's signing key and its `kid`.
-    pub fn signing(&self, region: &str) -> Option<(&SigningKey, String)> {
-        self.keys
-            .signing(region)
-            .map(|key| (key, self.urls.key(region, &key.name)))
+    /// The keys, read again from the folder once they are older than
+    /// `credentials.keys_refresh_seconds`, so that a rotated Secret is used without a
+    /// restart (as the token keys are). A folder that cannot be read, or holds no key,
+    /// keeps the keys read before (a warning in the log).
+    pub fn keys(&self) -> Arc<Keyring> {
+        {
+            let loaded = self.loaded.read().unwrap_or_else(PoisonError::into_inner);
+            if loaded.at.elapsed() < self.refresh {
+                return loaded.keys.clone();
+            }
+        }
+        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        if loaded.at.elapsed() >= self.refresh {
+            match load(&self.dir) {
+                Ok(keys) => loaded.keys = Arc::new(keys),
+                Err(error) => tracing::warn!(
+                    error = %format!("{error:#}"),
+                    "credential keys not read again; the keys read before stay"
+                ),
+            }
+            loaded.at = Instant::now();
+        }
+        loaded.keys.clone()
     }
 
-    /// The region's public keys as a JWKS document, each with its URL as `kid`.
-    pub fn jwks(&self, region: &str) -> serde_json::Value {
-        let keys: Vec<serde_json::Value> = self
-            .keys
+    /// The region's signing key and its `kid`.
+    pub fn signing(&self, region: &str) -> Option<(Arc<SigningKey>, String)> {
+        self.keys()
+            .signing(region)
+            .map(|key| (key.clone(), self.urls.key(region, &key.name)))
+    }
+
+    /// One of the region's keys, by name.
+    pub fn key(&self, region: &str, name: &str) -> Option<Arc<SigningKey>> {
+        self.keys().key(region, name).cloned()
+    }
+
+    /// The region's public keys as a JWKS document, each with its URL as `kid`; `None` for
+    /// a region without keys.
+    pub fn jwks(&self, region: &str) -> Option<serde_json::Value> {
+        let keyring = self.keys();
+        let keys: Vec<serde_json::Value> = keyring
             .keys(region)
             .iter()
             .map(|key| self.jwk(region, key))
             .collect();
-        serde_json::json!({ "keys": keys })
+        (!keys.is_empty()).then(|| serde_json::json!({ "keys": keys }))
     }
 
     /// One public key as a JWK with its `kid`, `use` and `alg`.
@@ -109,6 +151,18 @@ impl Issuer {
         jwk["alg"] = "RS256".into();
         jwk
     }
+}
+
+/// The folder's keys; none at all is an error (a mount that went wrong).
+fn load(dir: &std::path::Path) -> anyhow::Result<Keyring> {
+    let keys = Keyring::load(dir)?;
+    if keys.is_empty() {
+        anyhow::bail!(
+            "credentials.keys_dir: {} holds no <region>.<key name>.pem",
+            dir.display()
+        );
+    }
+    Ok(keys)
 }
 
 #[cfg(test)]
