@@ -15,7 +15,7 @@ use llo_proto::events::v1 as events;
 use uuid::Uuid;
 
 use crate::{
-    credentials::{Issuer, model, sign},
+    credentials::{Issuer, model, sign, status},
     store::{
         credentials::{self, NewCredential},
         organisations, participants,
@@ -106,7 +106,7 @@ impl Reactions {
             &event.title
         };
         let credential_id = Uuid::now_v7();
-        let status_index = credentials::allocate_index(conn, region).await?;
+        let status_index = status_index(conn, region).await?;
         let salt = model::new_salt();
         let credential = model::credential(
             &self.issuer.urls,
@@ -148,6 +148,19 @@ impl Reactions {
         tracing::info!(%credential_id, %activity_id, region, "credential issued");
         Ok(())
     }
+}
+
+/// A free index of the region's status list, chosen at random (the region's row is locked
+/// meanwhile, see `count_issue`).
+async fn status_index(conn: &mut AsyncPgConnection, region: &str) -> Result<i32, HandleError> {
+    let capacity = status::capacity(credentials::count_issue(conn, region).await?);
+    for _ in 0..32 {
+        let index = status::random_index(capacity);
+        if !credentials::index_taken(conn, region, index).await? {
+            return Ok(index);
+        }
+    }
+    Ok(credentials::index_after_highest(conn, region).await?)
 }
 
 fn id(field: &str, value: &str) -> Result<Uuid, HandleError> {

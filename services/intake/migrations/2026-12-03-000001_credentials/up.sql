@@ -20,7 +20,9 @@ CREATE TABLE credentials (
 );
 CREATE INDEX credentials_participant ON credentials (participant_id, id);
 
--- The next free index of each region's revocation status list.
+-- How many credentials each region's revocation status list has taken (its indexes are
+-- chosen at random below a capacity that grows with it); the row is also the lock that
+-- makes one region's issues take their indexes in turn.
 CREATE TABLE status_lists (
     region text PRIMARY KEY,
     next_index integer NOT NULL

@@ -13,6 +13,22 @@ use super::{Urls, model};
 /// The spec's minimum length (16 KiB), so that one list hides each holder among many.
 pub const MIN_BITS: usize = 131_072;
 
+/// How many entries the region's list offers once it has issued `issued`: the minimum,
+/// doubled in steps while more than half would be taken, so that a random free index is
+/// found in a few tries.
+pub fn capacity(issued: i32) -> i32 {
+    let min = MIN_BITS as i64;
+    let steps = (i64::from(issued.max(0)) * 2) / min + 1;
+    i32::try_from(steps * min).unwrap_or(i32::MAX)
+}
+
+/// A random index below `capacity`: the spec's advice, so that an index tells nothing of
+/// when a credential was issued or which others were issued with it.
+pub fn random_index(capacity: i32) -> i32 {
+    let capacity = u128::from(capacity.max(1).unsigned_abs());
+    i32::try_from(uuid::Uuid::new_v4().as_u128() % capacity).unwrap_or(0)
+}
+
 /// The bitstring with the given indexes set: index 0 is the left-most (most significant)
 /// bit of the first byte; at least `MIN_BITS` long, longer in steps of it.
 pub fn bitstring(set: &[i32]) -> Vec<u8> {
@@ -86,6 +102,16 @@ mod tests {
         assert_eq!(bits[1], 0b0100_0000);
         assert!(is_set(&bits, 131_071) && !is_set(&bits, 1));
         assert_eq!(bitstring(&[MIN_BITS as i32]).len() * 8, 2 * MIN_BITS);
+    }
+
+    #[test]
+    fn the_list_stays_at_most_half_full_and_indexes_fall_within_it() {
+        assert_eq!(capacity(0), MIN_BITS as i32);
+        assert_eq!(capacity(65_535), MIN_BITS as i32);
+        assert_eq!(capacity(65_536), 2 * MIN_BITS as i32);
+        for _ in 0..1_000 {
+            assert!((0..MIN_BITS as i32).contains(&random_index(capacity(10))));
+        }
     }
 
     #[test]

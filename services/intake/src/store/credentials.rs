@@ -53,10 +53,11 @@ pub async fn issued_for(conn: &mut AsyncPgConnection, activity_id: Uuid) -> Quer
     .await
 }
 
-/// The region's next status list index, taken in the caller's transaction (given back
-/// if it rolls back; the row lock orders concurrent issues of one region).
-pub async fn allocate_index(conn: &mut AsyncPgConnection, region: &str) -> QueryResult<i32> {
-    let next: i32 = diesel::insert_into(status_lists::table)
+/// Counts one more credential of the region and returns how many it has issued; the
+/// region's row stays locked until the caller's transaction ends, so that issues of one
+/// region take their status list indexes in turn.
+pub async fn count_issue(conn: &mut AsyncPgConnection, region: &str) -> QueryResult<i32> {
+    diesel::insert_into(status_lists::table)
         .values((
             status_lists::region.eq(region),
             status_lists::next_index.eq(1),
@@ -69,8 +70,32 @@ pub async fn allocate_index(conn: &mut AsyncPgConnection, region: &str) -> Query
         )
         .returning(status_lists::next_index)
         .get_result(conn)
+        .await
+}
+
+/// Whether a credential of the region holds the status list index.
+pub async fn index_taken(
+    conn: &mut AsyncPgConnection,
+    region: &str,
+    index: i32,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        credentials::table
+            .filter(credentials::region.eq(region))
+            .filter(credentials::status_index.eq(index)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// The index after the region's highest, for when random picks keep hitting taken ones.
+pub async fn index_after_highest(conn: &mut AsyncPgConnection, region: &str) -> QueryResult<i32> {
+    let highest: Option<i32> = credentials::table
+        .filter(credentials::region.eq(region))
+        .select(diesel::dsl::max(credentials::status_index))
+        .get_result(conn)
         .await?;
-    Ok(next - 1)
+    Ok(highest.map_or(0, |h| h + 1))
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewCredential<'_>) -> QueryResult<()> {
