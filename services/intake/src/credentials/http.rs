@@ -65,6 +65,16 @@ fn router(surface: Surface) -> Router {
         .route("/issuers/{region}/keys/{name}", get(key))
         .route("/status/{region}", get(status_list))
         .with_state(surface)
+        .layer(axum::middleware::map_response(any_origin))
+}
+
+/// Public data for any verifier, a web wallet in someone's browser too.
+async fn any_origin(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    response
 }
 
 fn not_found() -> Response {

@@ -539,7 +539,9 @@ async fn an_independent_verifier_accepts_the_credential_over_the_served_jwks() {
     let kid = key["kid"].as_str().unwrap();
     let served: Value = get(kid).await.json().await.unwrap();
     assert_eq!(served["n"], key["n"]);
-    let profile: Value = get(&issuer).await.json().await.unwrap();
+    let response = get(&issuer).await;
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let profile: Value = response.json().await.unwrap();
     assert_eq!(profile["id"], issuer);
     assert_eq!(profile["type"], serde_json::json!(["Profile"]));
     assert_eq!(
