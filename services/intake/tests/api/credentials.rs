@@ -740,3 +740,60 @@ async fn a_short_or_unreadable_key_stops_the_start_naming_the_file() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_learners_credentials_page_for_those_who_may_see_the_learner() {
+    let issuing = spawn_issuing().await;
+    let app = &issuing.app;
+    let mut client = app.coach().await;
+    let learner = learner(&mut client, "81000009").await;
+    app.env.publish(&completed(&learner, true)).await;
+    app.env.publish(&completed(&learner, true)).await;
+    let all = credentials(&client, &learner.participant.participant_id, 2).await;
+
+    let request = |page_token: String| pb::ListCredentialsRequest {
+        participant_id: learner.participant.participant_id.clone(),
+        page_size: 1,
+        page_token,
+    };
+    let first = client
+        .list_credentials(request(String::new()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.credentials, all[..1]);
+    let second = client
+        .list_credentials(request(first.next_page_token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.credentials, all[1..]);
+    assert!(second.next_page_token.is_empty());
+
+    // The company's own HR sees them; another company's HR does not learn they exist;
+    // an integrator may not ask.
+    let mut own = app
+        .as_role(Role::CompanyHr, REGION, Some(&learner.organisation_id))
+        .await;
+    assert_eq!(
+        list(&mut own, &learner.participant.participant_id)
+            .await
+            .len(),
+        2
+    );
+    let other = register(&mut client, "81000010").await;
+    let mut other_hr = app
+        .as_role(Role::CompanyHr, REGION, Some(&other.organisation_id))
+        .await;
+    let status = other_hr
+        .list_credentials(request(String::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    let mut integrator = app.as_role(Role::Integrator, REGION, None).await;
+    let status = integrator
+        .list_credentials(request(String::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+}
