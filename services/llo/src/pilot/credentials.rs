@@ -10,11 +10,14 @@ use tonic::Code;
 
 use super::{Enrolled, needs::Intake};
 
-/// How long intake may take to issue what the courses earned (it consumes the events).
-const ISSUE_WITHIN: Duration = Duration::from_secs(60);
+/// How long the pilot waits for the next credential while fewer are issued than the
+/// courses earned (intake issues as it consumes the completions).
+const QUIET_FOR: Duration = Duration::from_secs(15);
 
 /// What the pilot's people hold.
 pub struct Found {
+    /// Courses completed with a credential.
+    pub earned: usize,
     pub issued: usize,
     pub valid: usize,
     pub verified_over_jwks: usize,
@@ -41,15 +44,23 @@ pub async fn check(
         .iter()
         .flat_map(|e| e.people.iter().map(|p| p.participant_id.as_str()))
         .collect();
-    let started = std::time::Instant::now();
+    // Until all are there, or none came for a while: courses completed before this intake
+    // had keys (an earlier run on the same databases) earn none afterwards.
+    let mut last_change = std::time::Instant::now();
+    let mut seen = 0;
     let credentials = loop {
         let held = held(intake, &people).await?;
-        if held.len() >= expected || started.elapsed() > ISSUE_WITHIN {
+        if held.len() != seen {
+            seen = held.len();
+            last_change = std::time::Instant::now();
+        }
+        if held.len() >= expected || last_change.elapsed() > QUIET_FOR {
             break held;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     let mut found = Found {
+        earned: expected,
         issued: credentials.len(),
         valid: 0,
         verified_over_jwks: 0,

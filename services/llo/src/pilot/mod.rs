@@ -337,13 +337,21 @@ async fn run(
 fn print_credentials(found: Option<credentials::Found>) {
     say!("\n== Credentials: Open Badges 3.0 for completed courses (VC-JWT, RS256) ==");
     match found {
-        Some(f) => say!(
-            "Credentials: {} issued, {} verified over JWKS ({}), {} valid by intake's VerifyCredential",
-            f.issued,
-            f.verified_over_jwks,
-            f.jwks_url,
-            f.valid
-        ),
+        Some(f) => {
+            say!(
+                "Credentials: {} issued for {} courses completed with a credential, {} verified over JWKS ({}), {} valid by intake's VerifyCredential",
+                f.issued,
+                f.earned,
+                f.verified_over_jwks,
+                f.jwks_url,
+                f.valid
+            );
+            if f.issued < f.earned {
+                say!(
+                    "  (intake issues a credential as it takes a completion in: courses completed before it had signing keys, e.g. by an earlier run on these databases, have none)"
+                );
+            }
+        }
         None => say!("Credentials: none issued (intake has no credentials.keys_dir)"),
     }
 }
