@@ -7,11 +7,13 @@ use llo_chassis::{bus::EventHandler, packs::Packs, testing::packs_dir};
 
 fn declared_by_code() -> BTreeSet<(String, String)> {
     let packs = Packs::load(&packs_dir()).unwrap();
-    // Intake binds completions when it has keys to sign credentials with, as deployed.
+    // Intake binds completions when it has keys to sign credentials with, and workshops
+    // and registrations when notices go somewhere, as deployed.
     let keys = std::env::temp_dir().join(format!("llo-topology-keys-{}", uuid::Uuid::new_v4()));
     llo_intake::credentials::keys::generate_for_regions(&keys, &packs_dir(), "test").unwrap();
     let mut settings = llo_chassis::Settings::defaults(llo_chassis::ServiceName::Intake);
     settings.credentials.keys_dir = Some(keys.clone());
+    settings.notices.mail_dir = Some(std::env::temp_dir().join("llo-topology-mail"));
     let intake = llo_intake::handlers::subscriptions(&settings, &packs)
         .unwrap()
         .routing_keys();

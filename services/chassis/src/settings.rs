@@ -77,6 +77,56 @@ pub struct Settings {
     pub packs: PacksSettings,
     pub catalogue: CatalogueSettings,
     pub credentials: CredentialsSettings,
+    #[serde(default)]
+    pub notices: NoticesSettings,
+}
+
+/// E-mail notices (intake, docs/notices.md): sent over SMTP when `smtp_host` is set, else
+/// written as one `.eml` file per notice to `mail_dir`; neither: no notices are made.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct NoticesSettings {
+    /// The SMTP server; unset: no SMTP.
+    pub smtp_host: Option<String>,
+    /// Its port (587: submission with STARTTLS).
+    pub smtp_port: u16,
+    /// `starttls` (required), `tls` (implicit TLS, port 465) or `none` (a local sink only).
+    pub smtp_tls: String,
+    /// The user to authenticate as; unset: no authentication.
+    pub smtp_user: Option<String>,
+    /// The name of the environment variable that holds the SMTP password (filled from a
+    /// Secret), never the password itself.
+    pub smtp_password_env: String,
+    /// The sender, e.g. `LLO Achterhoek <noreply@example.nl>`.
+    pub from: String,
+    /// Without `smtp_host`: the folder each notice is written to as an `.eml` file.
+    pub mail_dir: Option<PathBuf>,
+    /// Sending attempts after which a notice is given up (`failed`).
+    pub max_attempts: u32,
+    /// The first retry's delay in seconds; doubled per attempt, at most an hour.
+    pub retry_base_seconds: u64,
+    /// How often the outbox is looked at, in milliseconds.
+    pub poll_ms: u64,
+    /// The deadline of each SMTP exchange, in seconds.
+    pub timeout_seconds: u64,
+}
+
+impl Default for NoticesSettings {
+    fn default() -> Self {
+        NoticesSettings {
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_tls: "starttls".into(),
+            smtp_user: None,
+            smtp_password_env: "SMTP_PASSWORD".into(),
+            from: "LLO <noreply@localhost>".into(),
+            mail_dir: None,
+            max_attempts: 8,
+            retry_base_seconds: 30,
+            poll_ms: 1_000,
+            timeout_seconds: 30,
+        }
+    }
 }
 
 /// Open Badges 3.0 credentials (intake): the signing keys and the public HTTP surface a
@@ -309,6 +359,7 @@ impl Settings {
                 public_base_url: "http://127.0.0.1:8090".into(),
                 keys_refresh_seconds: 300,
             },
+            notices: NoticesSettings::default(),
             catalogue: CatalogueSettings {
                 sync_every_seconds: 21_600,
                 follow_enrolments_every_seconds:

@@ -24,7 +24,8 @@ impl llo_chassis::host::Service for Intake {
     const MIGRATIONS: diesel_migrations::EmbeddedMigrations = crate::store::MIGRATIONS;
     type Server = IntakeServiceServer<IntakeApi>;
 
-    /// Completions with a credential, when keys are set.
+    /// Completions with a credential, when keys are set; workshops and registrations, when
+    /// notices are sent.
     fn consumes() -> Option<llo_chassis::host::Consumes> {
         Some(llo_chassis::host::Consumes {
             reactions: crate::handlers::subscriptions,
@@ -43,18 +44,28 @@ impl llo_chassis::host::Service for Intake {
         ))
     }
 
-    /// The credentials' public HTTP surface, when keys are set.
+    /// The credentials' public HTTP surface, when keys are set; the notices' sender, when
+    /// notices go somewhere.
     fn workers(host: &ServiceHost, shutdown: CancellationToken) -> anyhow::Result<Vec<Worker>> {
-        let Some(issuer) = Issuer::from_settings(host.settings())? else {
-            return Ok(Vec::new());
-        };
-        let http = crate::credentials::http::serve(
-            host.settings().credentials.http_listen,
-            issuer,
-            host.pool().clone(),
-            host.packs().clone(),
-            shutdown,
-        )?;
-        Ok(vec![http])
+        let mut workers = Vec::new();
+        if let Some(issuer) = Issuer::from_settings(host.settings())? {
+            workers.push(crate::credentials::http::serve(
+                host.settings().credentials.http_listen,
+                issuer,
+                host.pool().clone(),
+                host.packs().clone(),
+                shutdown.clone(),
+            )?);
+        }
+        let notices = &host.settings().notices;
+        if let Some(transport) = crate::notices::mail::Transport::from_settings(notices)? {
+            workers.push(Box::pin(crate::notices::mail::send_due_notices(
+                host.pool().clone(),
+                transport,
+                notices.clone(),
+                shutdown,
+            )));
+        }
+        Ok(workers)
     }
 }

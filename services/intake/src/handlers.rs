@@ -1,5 +1,6 @@
 //! Intake's reactions to events: a completed learning activity with a credential becomes
-//! an Open Badges 3.0 credential. Runs in the consumer's transaction with the inbox row
+//! an Open Badges 3.0 credential; a workshop registration's change becomes an e-mail
+//! notice (`crate::notices`). Runs in the consumer's transaction with the inbox row
 //! (a redelivered event is applied once), and is idempotent by activity id besides (an
 //! event published twice under two ids issues one credential).
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 
 use crate::{
     credentials::{Issuer, model, sign, status},
+    notices::Notifier,
     store::{
         credentials::{self, NewCredential},
         organisations, participants,
@@ -23,28 +25,52 @@ use crate::{
 };
 
 pub struct Reactions {
-    issuer: Arc<Issuer>,
+    issuer: Option<Arc<Issuer>>,
+    notifier: Option<Notifier>,
     packs: Packs,
 }
 
 /// What intake reacts to: completions, when it has keys to sign with
-/// (`credentials.keys_dir`); without keys its queue binds nothing.
+/// (`credentials.keys_dir`); workshops and registrations, when notices go somewhere
+/// (`notices.smtp_host` or `notices.mail_dir`). Neither: its queue binds nothing.
 pub fn subscriptions(
     settings: &Settings,
     packs: &Packs,
 ) -> anyhow::Result<Arc<dyn llo_chassis::bus::EventHandler>> {
-    let Some(issuer) = Issuer::from_settings(settings)? else {
-        return Ok(Arc::new(Subscriptions::new(())));
-    };
-    let reactions = Reactions {
+    let issuer = Issuer::from_settings(settings)?;
+    let notifier = Notifier::from_settings(settings);
+    let (credentials, notices) = (issuer.is_some(), notifier.is_some());
+    let mut subscriptions = Subscriptions::new(Reactions {
         issuer,
+        notifier,
         packs: packs.clone(),
-    };
-    Ok(Arc::new(
-        Subscriptions::new(reactions).on::<events::LearningActivityCompleted>(
-            |reactions, conn, event| Box::pin(reactions.activity_completed(conn, event)),
-        ),
-    ))
+    });
+    if credentials {
+        subscriptions =
+            subscriptions.on::<events::LearningActivityCompleted>(|reactions, conn, event| {
+                Box::pin(reactions.activity_completed(conn, event))
+            });
+    }
+    if notices {
+        subscriptions = subscriptions
+            .on::<events::WorkshopScheduled>(|reactions, conn, event| {
+                Box::pin(async move {
+                    match &reactions.notifier {
+                        Some(notifier) => notifier.workshop_scheduled(conn, event).await,
+                        None => Ok(()),
+                    }
+                })
+            })
+            .on::<events::WorkshopRegistrationChanged>(|reactions, conn, event| {
+                Box::pin(async move {
+                    match &reactions.notifier {
+                        Some(notifier) => notifier.registration_changed(conn, event).await,
+                        None => Ok(()),
+                    }
+                })
+            });
+    }
+    Ok(Arc::new(subscriptions))
 }
 
 impl Reactions {
@@ -53,6 +79,9 @@ impl Reactions {
         conn: &mut AsyncPgConnection,
         event: events::LearningActivityCompleted,
     ) -> Result<(), HandleError> {
+        let Some(issuer) = &self.issuer else {
+            return Ok(());
+        };
         if !event.credential_awarded {
             return Ok(());
         }
@@ -82,7 +111,7 @@ impl Reactions {
         };
         let region = organisation.region.as_str();
         // Retried, then dead-lettered: an operator adds the key and re-drives.
-        let (key, kid) = self.issuer.signing(region).ok_or_else(|| {
+        let (key, kid) = issuer.signing(region).ok_or_else(|| {
             HandleError::Retry(anyhow::anyhow!(
                 "no credential signing key for region {region} in credentials.keys_dir"
             ))
@@ -109,7 +138,7 @@ impl Reactions {
         let status_index = status_index(conn, region).await?;
         let salt = model::new_salt();
         let credential = model::credential(
-            &self.issuer.urls,
+            &issuer.urls,
             &model::Award {
                 credential_id,
                 activity_id,

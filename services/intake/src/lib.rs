@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod domain;
 pub mod events;
 pub mod handlers;
+pub mod notices;
 pub mod store;
 
 pub use app::Application;

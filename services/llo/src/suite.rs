@@ -43,8 +43,27 @@ pub fn settings(service: ServiceName, production: bool) -> anyhow::Result<Settin
     let mut settings = Settings::load_with(service, &overrides)?;
     if !production && service == ServiceName::Intake {
         development_credentials(&mut settings)?;
+        development_mail(&mut settings)?;
     }
     Ok(settings)
+}
+
+/// Locally, intake's e-mail notices are written as `.eml` files to `llo/mail` in the
+/// user's state folder, unless settings name an SMTP server or another folder.
+fn development_mail(settings: &mut Settings) -> anyhow::Result<()> {
+    if settings.notices.smtp_host.is_some() || settings.notices.mail_dir.is_some() {
+        return Ok(());
+    }
+    settings.notices.mail_dir = Some(state_dir("notices.mail_dir")?.join("llo/mail"));
+    Ok(())
+}
+
+/// `$XDG_STATE_HOME`, else `~/.local/state`; the error names the setting to set instead.
+fn state_dir(setting: &str) -> anyhow::Result<std::path::PathBuf> {
+    std::env::var_os("XDG_STATE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/state")))
+        .ok_or_else(|| anyhow::anyhow!("neither XDG_STATE_HOME nor HOME is set: set {setting}"))
 }
 
 /// Locally, intake issues credentials with development keys made once per region pack
@@ -60,13 +79,7 @@ fn development_credentials(settings: &mut Settings) -> anyhow::Result<()> {
     if settings.credentials.keys_dir.is_some() {
         return Ok(());
     }
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/state")))
-        .ok_or_else(|| {
-            anyhow::anyhow!("neither XDG_STATE_HOME nor HOME is set: set credentials.keys_dir")
-        })?;
-    let dir = state.join("llo/credential-keys");
+    let dir = state_dir("credentials.keys_dir")?.join("llo/credential-keys");
     llo_intake::credentials::keys::generate_for_regions(&dir, &settings.packs.dir, "dev")?;
     settings.credentials.keys_dir = Some(dir);
     Ok(())

@@ -199,6 +199,8 @@ pub async fn erase(
             idempotency::forget_about(conn, participant_id).await?;
             // The issuer forgets whom it gave credentials; they stay valid for their holder.
             crate::store::credentials::forget_participant(conn, participant_id).await?;
+            // Queued and sent notices go with their texts and address.
+            crate::store::notices::forget_participant(conn, participant_id).await?;
             let event = events::participant_erased(&participant, &organisation.region, at);
             record(conn, &event).await?;
             Ok(answer(at))

@@ -2,6 +2,7 @@
 pub mod assessments;
 pub mod credentials;
 pub mod learning_needs;
+pub mod notices;
 pub mod organisations;
 pub mod participants;
 pub mod schema;

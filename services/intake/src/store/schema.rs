@@ -117,3 +117,34 @@ diesel::table! {
         next_index -> Int4,
     }
 }
+
+diesel::table! {
+    notices (id) {
+        id -> Uuid,
+        source_key -> Text,
+        participant_id -> Uuid,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        ics -> Nullable<Text>,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Text,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notice_workshops (workshop_id) {
+        workshop_id -> Uuid,
+        region -> Text,
+        title -> Text,
+        start_time -> Timestamptz,
+        end_time -> Timestamptz,
+        sequence -> Int4,
+    }
+}

@@ -7,6 +7,7 @@ mod helpers;
 mod import;
 mod keys;
 mod migrate;
+mod notices;
 mod organisations;
 mod participants;
 mod retries;

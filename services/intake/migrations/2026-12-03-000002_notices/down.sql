@@ -1,0 +1,2 @@
+DROP TABLE notice_workshops;
+DROP TABLE notices;

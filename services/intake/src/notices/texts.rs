@@ -1,0 +1,239 @@
+//! The notices' Dutch texts: one template per kind (`templates/notices/nl/<kind>.txt`, the
+//! first line the subject, then an empty line, then the body), `{placeholders}` filled in;
+//! the HTML part is the same text escaped, in paragraphs.
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+
+/// What a notice is about; its name is its template's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Booked,
+    WaitListed,
+    Promoted,
+    Cancelled,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Booked,
+        Kind::WaitListed,
+        Kind::Promoted,
+        Kind::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Booked => "booked",
+            Kind::WaitListed => "wait_listed",
+            Kind::Promoted => "promoted",
+            Kind::Cancelled => "cancelled",
+        }
+    }
+
+    fn template(self) -> &'static str {
+        match self {
+            Kind::Booked => include_str!("../../templates/notices/nl/booked.txt"),
+            Kind::WaitListed => include_str!("../../templates/notices/nl/wait_listed.txt"),
+            Kind::Promoted => include_str!("../../templates/notices/nl/promoted.txt"),
+            Kind::Cancelled => include_str!("../../templates/notices/nl/cancelled.txt"),
+        }
+    }
+}
+
+/// The placeholders a template may use.
+pub const PLACEHOLDERS: [&str; 5] = ["naam", "workshop", "wanneer", "regio", "positie"];
+
+/// A notice's texts.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The kind's template filled in with `values` (placeholder, value).
+pub fn compose(kind: Kind, values: &[(&str, &str)]) -> anyhow::Result<Composed> {
+    let rendered = render(kind.template(), values)
+        .map_err(|e| anyhow::anyhow!("notice template {}: {e}", kind.as_str()))?;
+    let (subject, body) = rendered.split_once("\n\n").ok_or_else(|| {
+        anyhow::anyhow!(
+            "notice template {}: no empty line after the subject",
+            kind.as_str()
+        )
+    })?;
+    let text = body.trim_end().to_owned();
+    let html = html(subject.trim(), &text);
+    Ok(Composed {
+        subject: subject.trim().to_owned(),
+        text,
+        html,
+    })
+}
+
+/// `{name}` replaced by its value; a placeholder without a value (misspelt) is an error
+/// that names it.
+fn render(template: &str, values: &[(&str, &str)]) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| "a '{' without its '}'".to_owned())?;
+        let name = &after[..close];
+        let value = values
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| *value)
+            .ok_or_else(|| {
+                format!(
+                    "unknown placeholder {{{name}}} (known: {})",
+                    PLACEHOLDERS.join(", ")
+                )
+            })?;
+        out.push_str(value);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn html(subject: &str, text: &str) -> String {
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br>\n")))
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{}\n</body>\n</html>\n",
+        escape(subject),
+        paragraphs.join("\n")
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// When, in Dutch and Dutch time: `dinsdag 8 december 2026, 13:00 – 16:00`.
+pub fn when(start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    const DAYS: [&str; 7] = [
+        "maandag",
+        "dinsdag",
+        "woensdag",
+        "donderdag",
+        "vrijdag",
+        "zaterdag",
+        "zondag",
+    ];
+    const MONTHS: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    let (s, e) = (amsterdam(start), amsterdam(end));
+    let day = |d: &NaiveDateTime| {
+        format!(
+            "{} {} {} {}",
+            DAYS[d.weekday().num_days_from_monday() as usize],
+            d.day(),
+            MONTHS[d.month0() as usize],
+            d.year()
+        )
+    };
+    if s.date() == e.date() {
+        format!("{}, {} – {}", day(&s), s.format("%H:%M"), e.format("%H:%M"))
+    } else {
+        format!(
+            "{}, {} – {}, {}",
+            day(&s),
+            s.format("%H:%M"),
+            day(&e),
+            e.format("%H:%M")
+        )
+    }
+}
+
+/// Europe/Amsterdam: CET, and CEST from the last Sunday of March to the last Sunday of
+/// October (01:00 UTC both).
+fn amsterdam(at: DateTime<Utc>) -> NaiveDateTime {
+    let last_sunday = |month: u32| {
+        let first_next = NaiveDate::from_ymd_opt(at.year(), month + 1, 1).unwrap_or_default();
+        let mut day = first_next - Duration::days(1);
+        while day.weekday() != Weekday::Sun {
+            day -= Duration::days(1);
+        }
+        Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).unwrap_or_default())
+    };
+    let summer = at >= last_sunday(3) && at < last_sunday(10);
+    (at + Duration::hours(if summer { 2 } else { 1 })).naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("naam", "Anna <de> Vries & co"),
+            ("workshop", "Samen leren"),
+            ("wanneer", "morgen"),
+            ("regio", "achterhoek"),
+            ("positie", "2"),
+        ]
+    }
+
+    #[test]
+    fn every_default_template_fills_in_and_escapes_its_html() {
+        for kind in Kind::ALL {
+            let composed = compose(kind, &values()).unwrap_or_else(|e| panic!("{e}"));
+            assert!(composed.subject.contains("Samen leren"), "{kind:?}");
+            assert!(composed.text.contains("Anna <de> Vries & co"));
+            assert!(composed.html.contains("Anna &lt;de&gt; Vries &amp; co"));
+            assert!(!composed.html.contains("<de>"));
+        }
+    }
+
+    #[test]
+    fn an_unknown_placeholder_is_named() {
+        let error = render("Hallo {nam}", &values()).err().unwrap_or_default();
+        assert!(error.contains("{nam}"), "{error}");
+    }
+
+    #[test]
+    fn times_are_dutch() {
+        let start = Utc
+            .with_ymd_and_hms(2026, 12, 8, 12, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let end = start + Duration::hours(3);
+        assert_eq!(when(start, end), "dinsdag 8 december 2026, 13:00 – 16:00");
+        let summer = Utc
+            .with_ymd_and_hms(2026, 6, 1, 7, 30, 0)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(
+            when(summer, summer + Duration::hours(1)),
+            "maandag 1 juni 2026, 09:30 – 10:30"
+        );
+    }
+}

@@ -1,0 +1,417 @@
+//! E-mail notices: a workshop registration's change told to its person once, over a real
+//! SMTP exchange with a small sink started here; retried while the server refuses; nothing
+//! for an erased person, and their queued notices deleted.
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use llo_chassis::{auth::Role, testing::app::eventually};
+use llo_proto::{
+    IntegrationEvent as _, common::v1::WorkshopRegistrationStatus as Status, events::v1 as events,
+    intake::v1 as pb,
+};
+use tokio::{
+    io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader},
+    net::TcpListener,
+};
+use uuid::Uuid;
+
+use crate::helpers::{REGION, TestApp, enrol, register};
+
+/// One message as the sink received it.
+#[derive(Debug, Clone)]
+struct Received {
+    recipients: Vec<String>,
+    data: String,
+}
+
+/// An SMTP server that speaks just enough: 220, EHLO/HELO, MAIL, RCPT, DATA, QUIT; it
+/// refuses the first `refuse` messages with 451.
+#[derive(Clone)]
+struct Sink {
+    port: u16,
+    received: Arc<Mutex<Vec<Received>>>,
+    refuse: Arc<Mutex<usize>>,
+}
+
+impl Sink {
+    async fn start(refuse: usize) -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sink = Sink {
+            port: listener.local_addr().unwrap().port(),
+            received: Arc::default(),
+            refuse: Arc::new(Mutex::new(refuse)),
+        };
+        let server = sink.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let server = server.clone();
+                tokio::spawn(async move { server.session(socket).await });
+            }
+        });
+        sink
+    }
+
+    async fn session(&self, socket: tokio::net::TcpStream) {
+        let (read, mut write) = socket.into_split();
+        let mut lines = BufReader::new(read).lines();
+        let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+        let mut recipients = Vec::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let command = line.to_ascii_uppercase();
+            let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+                b"250 sink\r\n"
+            } else if command.starts_with("MAIL") {
+                recipients.clear();
+                let mut refuse = self.refuse.lock().unwrap();
+                if *refuse > 0 {
+                    *refuse -= 1;
+                    b"451 4.3.0 try again later\r\n"
+                } else {
+                    b"250 OK\r\n"
+                }
+            } else if command.starts_with("RCPT") {
+                recipients.push(
+                    line.split_once(':')
+                        .map(|(_, to)| to.trim().trim_matches(['<', '>']).to_owned())
+                        .unwrap_or_default(),
+                );
+                b"250 OK\r\n"
+            } else if command == "DATA" {
+                let _ = write.write_all(b"354 go ahead\r\n").await;
+                let mut data = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if line == "." {
+                        break;
+                    }
+                    data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                    data.push('\n');
+                }
+                self.received.lock().unwrap().push(Received {
+                    recipients: std::mem::take(&mut recipients),
+                    data,
+                });
+                b"250 OK queued\r\n"
+            } else if command == "QUIT" {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                return;
+            } else {
+                b"250 OK\r\n"
+            };
+            if write.write_all(reply).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
+        eventually(&format!("{n} mails"), || async {
+            let received = self.received();
+            (received.len() >= n).then_some(received)
+        })
+        .await
+    }
+}
+
+async fn spawn(sink: &Sink) -> TestApp {
+    TestApp::spawn_with(&[
+        ("notices.smtp_host", "127.0.0.1".into()),
+        ("notices.smtp_port", sink.port.to_string()),
+        ("notices.smtp_tls", "none".into()),
+        ("notices.from", "LLO Achterhoek <noreply@llo.test>".into()),
+        ("notices.poll_ms", "50".into()),
+        ("notices.retry_base_seconds", "0".into()),
+        ("notices.timeout_seconds", "5".into()),
+    ])
+    .await
+}
+
+fn at(seconds_from_now: i64) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp {
+        seconds: chrono::Utc::now().timestamp() + seconds_from_now,
+        nanos: 0,
+    })
+}
+
+/// A workshop scheduled, and intake holding its copy.
+async fn workshop(app: &TestApp) -> String {
+    let workshop_id = Uuid::now_v7().to_string();
+    app.env
+        .publish(&events::WorkshopScheduled {
+            workshop_id: workshop_id.clone(),
+            region: REGION.into(),
+            workshop_title: "Samen leren op de werkvloer".into(),
+            start_time: at(7 * 86_400),
+            end_time: at(7 * 86_400 + 3 * 3600),
+            capacity: 1,
+            occur_time: at(0),
+            ..Default::default()
+        })
+        .await;
+    eventually("the workshop kept", || async {
+        (app.count(&format!(
+            "SELECT count(*) AS n FROM notice_workshops WHERE workshop_id = '{workshop_id}'"
+        ))
+        .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    workshop_id
+}
+
+fn changed(
+    workshop_id: &str,
+    registration_id: &str,
+    participant: &pb::Participant,
+    from: Status,
+    to: Status,
+    position: i32,
+) -> events::WorkshopRegistrationChanged {
+    events::WorkshopRegistrationChanged {
+        registration_id: registration_id.into(),
+        workshop_id: workshop_id.into(),
+        participant_id: participant.participant_id.clone(),
+        organisation_id: participant.organisation_id.clone(),
+        region: REGION.into(),
+        from_status: from as i32,
+        to_status: to as i32,
+        wait_list_position: position,
+        occur_time: at(0),
+    }
+}
+
+/// A new registration of the person, booked.
+fn new_booking(workshop_id: &str, person: &pb::Participant) -> events::WorkshopRegistrationChanged {
+    changed(
+        workshop_id,
+        &Uuid::now_v7().to_string(),
+        person,
+        Status::Unspecified,
+        Status::Booked,
+        0,
+    )
+}
+
+fn header<'a>(mail: &'a Received, name: &str) -> &'a str {
+    mail.data
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+        .unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_booking_is_told_once_with_a_calendar_invitation() {
+    let sink = Sink::start(0).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000001").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let bert = enrol(&mut client, &organisation.organisation_id, 2).await;
+    let workshop_id = workshop(&app).await;
+
+    let registration = Uuid::now_v7().to_string();
+    let booked = changed(
+        &workshop_id,
+        &registration,
+        &anna,
+        Status::Unspecified,
+        Status::Booked,
+        0,
+    );
+    let id = app.env.publish(&booked).await;
+    let mails = sink.wait_for(1).await;
+    let mail = &mails[0];
+    assert_eq!(mail.recipients, vec!["medewerker1@bedrijf.nl".to_owned()]);
+    assert_eq!(
+        header(mail, "Subject"),
+        "Je bent ingeschreven: Samen leren op de werkvloer"
+    );
+    assert!(header(mail, "From").contains("noreply@llo.test"));
+    assert!(mail.data.contains("text/plain"));
+    assert!(mail.data.contains("text/html"));
+    assert!(mail.data.contains("method=REQUEST"), "{}", mail.data);
+    assert!(mail.data.contains("BEGIN:VCALENDAR"));
+    assert!(mail.data.contains(&format!("UID:{registration}@llo")));
+
+    // Redelivered under the same message id, and published again under a new one.
+    app.env
+        .publish_raw(
+            events::WorkshopRegistrationChanged::ROUTING_KEY,
+            id,
+            prost::Message::encode_to_vec(&booked),
+        )
+        .await;
+    app.env.publish(&booked).await;
+    // Another person wait-listed: told too, with the position and no invitation.
+    app.env
+        .publish(&changed(
+            &workshop_id,
+            &Uuid::now_v7().to_string(),
+            &bert,
+            Status::Unspecified,
+            Status::WaitListed,
+            2,
+        ))
+        .await;
+    let mails = sink.wait_for(2).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.received().len(), 2, "{mails:?}");
+    let waiting = &sink.received()[1];
+    assert_eq!(
+        waiting.recipients,
+        vec!["medewerker2@bedrijf.nl".to_owned()]
+    );
+    assert_eq!(
+        header(waiting, "Subject"),
+        "Je staat op de wachtlijst: Samen leren op de werkvloer"
+    );
+    assert!(!waiting.data.contains("VCALENDAR"));
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM notices WHERE state = 'sent'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_promotion_invites_and_a_cancellation_withdraws_the_invitation() {
+    let sink = Sink::start(0).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000002").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let workshop_id = workshop(&app).await;
+    let registration = Uuid::now_v7().to_string();
+
+    for (from, to) in [
+        (Status::Unspecified, Status::WaitListed),
+        (Status::WaitListed, Status::Booked),
+        (Status::Booked, Status::Cancelled),
+    ] {
+        let before = sink.received().len();
+        app.env
+            .publish(&changed(&workshop_id, &registration, &anna, from, to, 1))
+            .await;
+        sink.wait_for(before + 1).await;
+    }
+    let mails = sink.received();
+    assert_eq!(mails.len(), 3);
+    assert!(header(&mails[0], "Subject").starts_with("Je staat op de wachtlijst"));
+    let promoted = &mails[1];
+    assert_eq!(
+        header(promoted, "Subject"),
+        "Er is een plek vrijgekomen: Samen leren op de werkvloer"
+    );
+    assert!(promoted.data.contains("METHOD:REQUEST"));
+    let cancelled = &mails[2];
+    assert!(header(cancelled, "Subject").starts_with("Je inschrijving is geannuleerd"));
+    assert!(cancelled.data.contains("METHOD:CANCEL"));
+    assert!(cancelled.data.contains(&format!("UID:{registration}@llo")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_refuses_for_a_while_gets_every_notice_later_and_none_twice() {
+    let sink = Sink::start(3).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000003").await;
+    let workshop_id = workshop(&app).await;
+    let mut people = Vec::new();
+    for n in 1..=2 {
+        let person = enrol(&mut client, &organisation.organisation_id, n).await;
+        app.env.publish(&new_booking(&workshop_id, &person)).await;
+        people.push(person);
+    }
+    sink.wait_for(2).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut recipients: Vec<String> = sink
+        .received()
+        .iter()
+        .flat_map(|m| m.recipients.clone())
+        .collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        vec![
+            "medewerker1@bedrijf.nl".to_owned(),
+            "medewerker2@bedrijf.nl".to_owned()
+        ]
+    );
+    assert_eq!(*sink.refuse.lock().unwrap(), 0, "the refusals were met");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM notices WHERE state = 'sent' AND attempts > 1")
+            .await,
+        app.count("SELECT count(*) AS n FROM notices WHERE attempts > 1")
+            .await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notice_given_up_is_failed_and_an_erased_person_gets_nothing() {
+    // A server that never takes a message: the notice is given up, visibly.
+    let sink = Sink::start(usize::MAX).await;
+    let app = TestApp::spawn_with(&[
+        ("notices.smtp_host", "127.0.0.1".into()),
+        ("notices.smtp_port", sink.port.to_string()),
+        ("notices.smtp_tls", "none".into()),
+        ("notices.poll_ms", "50".into()),
+        ("notices.retry_base_seconds", "0".into()),
+        ("notices.max_attempts", "2".into()),
+    ])
+    .await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000004").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let bert = enrol(&mut client, &organisation.organisation_id, 2).await;
+    let workshop_id = workshop(&app).await;
+    app.env.publish(&new_booking(&workshop_id, &anna)).await;
+    eventually("the notice given up", || async {
+        (app.count("SELECT count(*) AS n FROM notices WHERE state = 'failed' AND attempts = 2")
+            .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+
+    // Anna erased: her notices and their texts go.
+    let mut manager = app.as_role(Role::ProgrammeManager, REGION, None).await;
+    manager
+        .erase_participant(pb::EraseParticipantRequest {
+            participant_id: anna.participant_id.clone(),
+            reason: "AVG-verzoek".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 0);
+
+    // A later booking of hers makes none; Bert's does (the marker the events were handled).
+    app.env.publish(&new_booking(&workshop_id, &anna)).await;
+    app.env.publish(&new_booking(&workshop_id, &bert)).await;
+    eventually("Bert's notice", || async {
+        (app.count(&format!(
+            "SELECT count(*) AS n FROM notices WHERE participant_id = '{}'",
+            bert.participant_id
+        ))
+        .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM notices WHERE participant_id = '{}'",
+            anna.participant_id
+        ))
+        .await,
+        0
+    );
+    assert!(sink.received().is_empty());
+}
