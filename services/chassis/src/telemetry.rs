@@ -192,6 +192,8 @@ pub struct Metrics {
     pub outbox_oldest_age: Gauge<f64>,
     pub consumer_lag: Gauge<u64>,
     pub consumer_restarts: Counter<u64>,
+    /// `llo.notices`: e-mail notices (intake), by `outcome`: `sent`, `retried`, `failed`.
+    pub notices: Counter<u64>,
 }
 
 pub fn metrics() -> &'static Metrics {
@@ -262,6 +264,11 @@ pub fn metrics() -> &'static Metrics {
                     "Consumer connections given up and reopened, by reason \
                      (stalled, connection_lost, broker_timeout, stream_failed)",
                 )
+                .build(),
+            notices: meter
+                .u64_counter("llo.notices")
+                .with_unit("{notice}")
+                .with_description("E-mail notices by outcome: sent, retried (not sent, tried again), failed (given up)")
                 .build(),
         }
     })

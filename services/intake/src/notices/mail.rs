@@ -123,6 +123,7 @@ async fn send_batch(
                 match outcome {
                     Ok(()) => {
                         notices::mark_sent(conn, notice.id, Utc::now()).await?;
+                        count("sent");
                         tracing::info!(notice_id = %notice.id, "notice sent");
                     }
                     Err(error) => {
@@ -137,8 +138,10 @@ async fn send_batch(
                         });
                         notices::mark_attempt_failed(conn, notice.id, &error, retry_at).await?;
                         if retry_at.is_some() {
+                            count("retried");
                             tracing::warn!(notice_id = %notice.id, attempts, %error, "notice not sent; tried again later");
                         } else {
+                            count("failed");
                             tracing::error!(notice_id = %notice.id, attempts, %error, "notice given up: failed");
                         }
                     }
@@ -148,6 +151,13 @@ async fn send_batch(
         }
     })
     .await
+}
+
+/// `llo.notices{outcome}`: what operators alert on (`failed`).
+fn count(outcome: &'static str) {
+    llo_chassis::telemetry::metrics()
+        .notices
+        .add(1, &[opentelemetry::KeyValue::new("outcome", outcome)]);
 }
 
 /// The e-mail: text and HTML alternatives, with the invitation attached when there is one.
