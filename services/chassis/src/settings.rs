@@ -101,6 +101,9 @@ pub struct NoticesSettings {
     pub from: String,
     /// Without `smtp_host`: the folder each notice is written to as an `.eml` file.
     pub mail_dir: Option<PathBuf>,
+    /// A folder of a region's own texts, `<region>/<kind>.txt`, in place of the shipped
+    /// ones; unset: the shipped texts only.
+    pub templates_dir: Option<PathBuf>,
     /// Sending attempts after which a notice is given up (`failed`).
     pub max_attempts: u32,
     /// The first retry's delay in seconds; doubled per attempt, at most an hour.
@@ -121,6 +124,7 @@ impl Default for NoticesSettings {
             smtp_password_env: "SMTP_PASSWORD".into(),
             from: "LLO <noreply@localhost>".into(),
             mail_dir: None,
+            templates_dir: None,
             max_attempts: 8,
             retry_base_seconds: 30,
             poll_ms: 1_000,

@@ -38,7 +38,7 @@ pub fn subscriptions(
     packs: &Packs,
 ) -> anyhow::Result<Arc<dyn llo_chassis::bus::EventHandler>> {
     let issuer = Issuer::from_settings(settings)?;
-    let notifier = Notifier::from_settings(settings);
+    let notifier = Notifier::from_settings(settings)?;
     let (credentials, notices) = (issuer.is_some(), notifier.is_some());
     let mut subscriptions = Subscriptions::new(Reactions {
         issuer,

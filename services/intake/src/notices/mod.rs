@@ -8,6 +8,8 @@ pub mod ics;
 pub mod mail;
 pub mod texts;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use llo_chassis::{Settings, bus::HandleError};
@@ -19,27 +21,33 @@ use crate::store::{
     participants,
 };
 
-use self::texts::Kind;
+use self::texts::{Kind, Templates};
 
-/// What composing needs: the sender address (the invitation's organiser).
+/// What composing needs: the sender address (the invitation's organiser) and the texts.
 #[derive(Debug, Clone)]
 pub struct Notifier {
     from_address: String,
+    templates: Arc<Templates>,
 }
 
 impl Notifier {
-    /// `None` when notices go nowhere (neither `notices.smtp_host` nor `notices.mail_dir`).
-    pub fn from_settings(settings: &Settings) -> Option<Notifier> {
+    /// `None` when notices go nowhere (neither `notices.smtp_host` nor `notices.mail_dir`);
+    /// an error when a region's template in `notices.templates_dir` does not read.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Notifier>> {
         let notices = &settings.notices;
         if notices.smtp_host.is_none() && notices.mail_dir.is_none() {
-            return None;
+            return Ok(None);
         }
+        let templates = Arc::new(Templates::load(notices.templates_dir.as_deref())?);
         let from = notices.from.trim();
         let from_address = match (from.rfind('<'), from.rfind('>')) {
             (Some(open), Some(close)) if open < close => from[open + 1..close].to_owned(),
             _ => from.to_owned(),
         };
-        Some(Notifier { from_address })
+        Ok(Some(Notifier {
+            from_address,
+            templates,
+        }))
     }
 
     /// A workshop scheduled or changed: its title, times and region kept.
@@ -118,7 +126,8 @@ impl Notifier {
             |w| texts::when(w.start_time, w.end_time),
         );
         let position = event.wait_list_position.to_string();
-        let composed = texts::compose(
+        let composed = self.templates.compose(
+            &event.region,
             kind,
             &[
                 ("naam", name),

@@ -1,6 +1,9 @@
 //! The notices' Dutch texts: one template per kind (`templates/notices/nl/<kind>.txt`, the
 //! first line the subject, then an empty line, then the body), `{placeholders}` filled in;
 //! the HTML part is the same text escaped, in paragraphs.
+use std::{collections::HashMap, path::Path};
+
+use anyhow::Context as _;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 
 /// What a notice is about; its name is its template's.
@@ -29,6 +32,10 @@ impl Kind {
         }
     }
 
+    fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
     fn template(self) -> &'static str {
         match self {
             Kind::Booked => include_str!("../../templates/notices/nl/booked.txt"),
@@ -50,9 +57,86 @@ pub struct Composed {
     pub html: String,
 }
 
-/// The kind's template filled in with `values` (placeholder, value).
+/// The templates: the shipped defaults, and a region's own where `notices.templates_dir`
+/// holds `<region>/<kind>.txt`.
+#[derive(Debug, Default)]
+pub struct Templates {
+    regions: HashMap<(String, &'static str), String>,
+}
+
+impl Templates {
+    /// Reads a region's templates from `dir`; each is checked at once, so that a misspelt
+    /// placeholder or file name stops the start with the file named.
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Templates> {
+        let mut templates = Templates::default();
+        let Some(dir) = dir else {
+            return Ok(templates);
+        };
+        let regions = std::fs::read_dir(dir)
+            .with_context(|| format!("notices.templates_dir {}", dir.display()))?;
+        for region in regions {
+            let region = region?.path();
+            if !region.is_dir() {
+                continue;
+            }
+            let name = region
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            for file in std::fs::read_dir(&region)? {
+                let path = file?.path();
+                let stem = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default();
+                let kind = Kind::parse(stem)
+                    .filter(|_| path.extension().is_some_and(|e| e == "txt"))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{}: not a notice template (one of {})",
+                            path.display(),
+                            Kind::ALL.map(|k| format!("{}.txt", k.as_str())).join(", ")
+                        )
+                    })?;
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("{}", path.display()))?;
+                fill(kind, &text, &sample()).with_context(|| format!("{}", path.display()))?;
+                templates
+                    .regions
+                    .insert((name.clone(), kind.as_str()), text);
+            }
+        }
+        Ok(templates)
+    }
+
+    /// The region's template of the kind, else the shipped one, filled in.
+    pub fn compose(
+        &self,
+        region: &str,
+        kind: Kind,
+        values: &[(&str, &str)],
+    ) -> anyhow::Result<Composed> {
+        let template = self
+            .regions
+            .get(&(region.to_owned(), kind.as_str()))
+            .map_or(kind.template(), String::as_str);
+        fill(kind, template, values)
+    }
+}
+
+/// Values for every placeholder: what a template is checked with.
+fn sample() -> Vec<(&'static str, &'static str)> {
+    PLACEHOLDERS.iter().map(|p| (*p, "x")).collect()
+}
+
+/// The kind's shipped template filled in with `values` (placeholder, value).
 pub fn compose(kind: Kind, values: &[(&str, &str)]) -> anyhow::Result<Composed> {
-    let rendered = render(kind.template(), values)
+    fill(kind, kind.template(), values)
+}
+
+fn fill(kind: Kind, template: &str, values: &[(&str, &str)]) -> anyhow::Result<Composed> {
+    let rendered = render(template, values)
         .map_err(|e| anyhow::anyhow!("notice template {}: {e}", kind.as_str()))?;
     let (subject, body) = rendered.split_once("\n\n").ok_or_else(|| {
         anyhow::anyhow!(
@@ -211,6 +295,43 @@ mod tests {
             assert!(composed.html.contains("Anna &lt;de&gt; Vries &amp; co"));
             assert!(!composed.html.contains("<de>"));
         }
+    }
+
+    #[test]
+    fn a_regions_own_template_wins_and_a_misspelt_one_is_named_at_load() {
+        let dir =
+            std::env::temp_dir().join(format!("llo-notice-templates-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("twente")).unwrap();
+        std::fs::write(
+            dir.join("twente/booked.txt"),
+            "Welkom in Twente: {workshop}\n\nHoi {naam}.\n",
+        )
+        .unwrap();
+        let templates = Templates::load(Some(&dir)).unwrap();
+        let own = templates
+            .compose("twente", Kind::Booked, &values())
+            .unwrap();
+        assert_eq!(own.subject, "Welkom in Twente: Samen leren");
+        let shipped = templates
+            .compose("achterhoek", Kind::Booked, &values())
+            .unwrap();
+        assert!(shipped.subject.starts_with("Je bent ingeschreven"));
+
+        std::fs::write(
+            dir.join("twente/cancelled.txt"),
+            "Weg: {werkshop}\n\nJammer.\n",
+        )
+        .unwrap();
+        let error = format!("{:#}", Templates::load(Some(&dir)).unwrap_err());
+        assert!(
+            error.contains("cancelled.txt") && error.contains("{werkshop}"),
+            "{error}"
+        );
+        std::fs::remove_file(dir.join("twente/cancelled.txt")).unwrap();
+        std::fs::write(dir.join("twente/geboekt.txt"), "x\n\ny\n").unwrap();
+        let error = format!("{:#}", Templates::load(Some(&dir)).unwrap_err());
+        assert!(error.contains("geboekt.txt"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
