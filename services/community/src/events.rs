@@ -66,6 +66,9 @@ pub fn registration_changed(
         to_status: status_to_proto(row.status) as i32,
         wait_list_position: i32::try_from(position).unwrap_or(i32::MAX),
         occur_time: Some(timestamp(row.updated_at)),
+        // Set by CancelWorkshop only.
+        workshop_cancelled: false,
+        cancel_reason: String::new(),
     }
 }
 
@@ -125,6 +128,8 @@ pub fn workshop_cancelled(
         region: workshop.region.clone(),
         cancelled_registration_ids: registrations.iter().map(|r| r.id.to_string()).collect(),
         occur_time: Some(timestamp(workshop.cancelled_at.unwrap_or_else(Utc::now))),
+        // Set by CancelWorkshop, which has it.
+        reason: String::new(),
     }
 }
 

@@ -194,14 +194,19 @@ pub async fn cancel(
                     None,
                 )
                 .await?;
-                outbox.push(OutboxEvent::of(&events::registration_changed(
-                    &workshop, &row, from, 0,
-                )));
+                outbox.push(OutboxEvent::of(
+                    &llo_proto::events::v1::WorkshopRegistrationChanged {
+                        workshop_cancelled: true,
+                        cancel_reason: command.reason.as_str().to_owned(),
+                        ..events::registration_changed(&workshop, &row, from, 0)
+                    },
+                ));
                 closed.push(row);
             }
-            outbox.push(OutboxEvent::of(&events::workshop_cancelled(
-                &workshop, &closed,
-            )));
+            outbox.push(OutboxEvent::of(&llo_proto::events::v1::WorkshopCancelled {
+                reason: command.reason.as_str().to_owned(),
+                ..events::workshop_cancelled(&workshop, &closed)
+            }));
             record_all(conn, &outbox).await?;
             debug_assert!(closed.iter().all(|r| r.status == Status::Cancelled));
             Ok(pb::CancelWorkshopResponse {

@@ -296,6 +296,10 @@ async fn a_cancelled_workshop_tells_everyone() {
         };
         let key = delivery.routing_key.as_str().to_owned();
         if key == "community.workshop_cancelled.v1" {
+            use prost::Message as _;
+            let event =
+                llo_proto::events::v1::WorkshopCancelled::decode(delivery.data.as_slice()).unwrap();
+            assert_eq!(event.reason, "te weinig aanmeldingen");
             cancelled_events += 1;
         }
         if key == "community.workshop_registration_changed.v1" {
@@ -305,6 +309,9 @@ async fn a_cancelled_workshop_tells_everyone() {
             )
             .unwrap();
             if event.to_status == CANCELLED {
+                // With the workshop, and why: intake's notice says so (docs/notices.md).
+                assert!(event.workshop_cancelled);
+                assert_eq!(event.cancel_reason, "te weinig aanmeldingen");
                 told.insert(event.registration_id);
             }
         }

@@ -89,6 +89,11 @@ impl Notifier {
             (Status::WaitListed, Status::Booked) => Kind::Promoted,
             (_, Status::Booked) if from != Status::Booked => Kind::Booked,
             (_, Status::WaitListed) if from != Status::WaitListed => Kind::WaitListed,
+            (Status::Booked | Status::WaitListed, Status::Cancelled)
+                if event.workshop_cancelled =>
+            {
+                Kind::WorkshopCancelled
+            }
             (Status::Booked | Status::WaitListed, Status::Cancelled) => Kind::Cancelled,
             // Attendance, or nothing a person needs to hear of.
             _ => return Ok(()),
@@ -126,6 +131,10 @@ impl Notifier {
             |w| texts::when(w.start_time, w.end_time),
         );
         let position = event.wait_list_position.to_string();
+        let reason = match event.cancel_reason.trim() {
+            "" => "niet opgegeven",
+            reason => reason,
+        };
         let composed = self.templates.compose(
             &event.region,
             kind,
@@ -135,12 +144,13 @@ impl Notifier {
                 ("wanneer", &when),
                 ("regio", &event.region),
                 ("positie", &position),
+                ("reden", reason),
             ],
         )?;
         let now = Utc::now();
         let method = match kind {
             Kind::Booked | Kind::Promoted => Some(ics::Method::Request),
-            Kind::Cancelled => Some(ics::Method::Cancel),
+            Kind::Cancelled | Kind::WorkshopCancelled => Some(ics::Method::Cancel),
             Kind::WaitListed => None,
         };
         let ics = method.zip(workshop.as_ref()).map(|(method, w)| {

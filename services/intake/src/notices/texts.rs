@@ -13,14 +13,17 @@ pub enum Kind {
     WaitListed,
     Promoted,
     Cancelled,
+    /// Cancelled with its workshop.
+    WorkshopCancelled,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::Booked,
         Kind::WaitListed,
         Kind::Promoted,
         Kind::Cancelled,
+        Kind::WorkshopCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +32,7 @@ impl Kind {
             Kind::WaitListed => "wait_listed",
             Kind::Promoted => "promoted",
             Kind::Cancelled => "cancelled",
+            Kind::WorkshopCancelled => "workshop_cancelled",
         }
     }
 
@@ -42,12 +46,15 @@ impl Kind {
             Kind::WaitListed => include_str!("../../templates/notices/nl/wait_listed.txt"),
             Kind::Promoted => include_str!("../../templates/notices/nl/promoted.txt"),
             Kind::Cancelled => include_str!("../../templates/notices/nl/cancelled.txt"),
+            Kind::WorkshopCancelled => {
+                include_str!("../../templates/notices/nl/workshop_cancelled.txt")
+            }
         }
     }
 }
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 5] = ["naam", "workshop", "wanneer", "regio", "positie"];
+pub const PLACEHOLDERS: [&str; 6] = ["naam", "workshop", "wanneer", "regio", "positie", "reden"];
 
 /// A notice's texts.
 #[derive(Debug, Clone)]
@@ -283,6 +290,7 @@ mod tests {
             ("wanneer", "morgen"),
             ("regio", "achterhoek"),
             ("positie", "2"),
+            ("reden", "te weinig aanmeldingen"),
         ]
     }
 

@@ -183,6 +183,7 @@ fn changed(
         to_status: to as i32,
         wait_list_position: position,
         occur_time: at(0),
+        ..Default::default()
     }
 }
 
@@ -313,6 +314,41 @@ async fn a_promotion_invites_and_a_cancellation_withdraws_the_invitation() {
     assert!(header(cancelled, "Subject").starts_with("Je inschrijving is geannuleerd"));
     assert!(cancelled.data.contains("METHOD:CANCEL"));
     assert!(cancelled.data.contains(&format!("UID:{registration}@llo")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_workshop_tells_its_people_why_and_withdraws_the_invitation() {
+    let sink = Sink::start(0).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000005").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let workshop_id = workshop(&app).await;
+    let registration = Uuid::now_v7().to_string();
+    app.env
+        .publish(&events::WorkshopRegistrationChanged {
+            workshop_cancelled: true,
+            cancel_reason: "De trainer is ziek <helaas>".into(),
+            ..changed(
+                &workshop_id,
+                &registration,
+                &anna,
+                Status::Booked,
+                Status::Cancelled,
+                0,
+            )
+        })
+        .await;
+    let mails = sink.wait_for(1).await;
+    let mail = &mails[0];
+    assert_eq!(mail.recipients, vec!["medewerker1@bedrijf.nl".to_owned()]);
+    assert_eq!(
+        header(mail, "Subject"),
+        "De workshop gaat niet door: Samen leren op de werkvloer"
+    );
+    assert!(mail.data.contains("METHOD:CANCEL"));
+    assert!(mail.data.contains(&format!("UID:{registration}@llo")));
+    assert!(mail.data.contains("De trainer is ziek"), "{}", mail.data);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -332,6 +332,7 @@ impl Pilot {
                 to_status: common::WorkshopRegistrationStatus::Booked as i32,
                 wait_list_position: 0,
                 occur_time: at,
+                ..Default::default()
             });
             let (attendance, status, hours) = match n {
                 0..6 => (
@@ -361,6 +362,7 @@ impl Pilot {
                 to_status: status as i32,
                 wait_list_position: 0,
                 occur_time: at,
+                ..Default::default()
             });
             p.push(ev::WorkshopAttended {
                 registration_id: registration.clone(),
@@ -398,6 +400,7 @@ impl Pilot {
             region: REGION.into(),
             cancelled_registration_ids: vec![],
             occur_time: at,
+            ..Default::default()
         });
         for kind in ["learning_experience", "instrument"] {
             let at = p.at();
