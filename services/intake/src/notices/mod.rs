@@ -106,12 +106,10 @@ impl Notifier {
             tracing::warn!(%participant_id, "a registration of a participant intake does not know: no notice");
             return Ok(());
         };
-        // Erased, or without an address: nothing is sent.
-        let Some(email) = participant
-            .email
-            .as_deref()
-            .filter(|e| participant.erased_at.is_none() && !e.trim().is_empty())
-        else {
+        // Erased, without consent, or without an address: nothing is sent.
+        let Some(email) = participant.email.as_deref().filter(|e| {
+            participant.erased_at.is_none() && participant.consent_given && !e.trim().is_empty()
+        }) else {
             return Ok(());
         };
         let workshop = notices::workshop(conn, workshop_id).await?;

@@ -451,3 +451,37 @@ async fn a_notice_given_up_is_failed_and_an_erased_person_gets_nothing() {
     );
     assert!(sink.received().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_without_consent_or_address_gets_nothing() {
+    let sink = Sink::start(0).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000006").await;
+    let withdrawn = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let unknown = enrol(&mut client, &organisation.organisation_id, 2).await;
+    let told = enrol(&mut client, &organisation.organisation_id, 3).await;
+    app.execute(&format!(
+        "UPDATE participants SET consent_given = false WHERE id = '{}'",
+        withdrawn.participant_id
+    ))
+    .await;
+    app.execute(&format!(
+        "UPDATE participants SET email = NULL WHERE id = '{}'",
+        unknown.participant_id
+    ))
+    .await;
+    let workshop_id = workshop(&app).await;
+    for person in [&withdrawn, &unknown, &told] {
+        app.env.publish(&new_booking(&workshop_id, person)).await;
+    }
+    sink.wait_for(1).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let received = sink.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_eq!(
+        received[0].recipients,
+        vec!["medewerker3@bedrijf.nl".to_owned()]
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 1);
+}
