@@ -485,3 +485,34 @@ async fn a_person_without_consent_or_address_gets_nothing() {
     );
     assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_server_each_notice_is_an_eml_file_in_the_mail_folder() {
+    let dir = std::env::temp_dir().join(format!("llo-mail-{}", Uuid::new_v4()));
+    let app = TestApp::spawn_with(&[
+        ("notices.mail_dir", dir.display().to_string()),
+        ("notices.poll_ms", "50".into()),
+    ])
+    .await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000007").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let workshop_id = workshop(&app).await;
+    app.env.publish(&new_booking(&workshop_id, &anna)).await;
+    let files = eventually("an .eml file", || async {
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        (!files.is_empty()).then_some(files)
+    })
+    .await;
+    assert_eq!(files.len(), 1);
+    let mail = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(mail.contains("To: medewerker1@bedrijf.nl"), "{mail}");
+    assert!(mail.contains("Subject: Je bent ingeschreven: Samen leren op de werkvloer"));
+    assert!(mail.contains("BEGIN:VCALENDAR"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
