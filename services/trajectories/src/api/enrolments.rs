@@ -66,17 +66,6 @@ pub async fn run_to_enrol(
     Ok(choose_run(&runs, wanted, Utc::now()).map(|run| run.cloned()))
 }
 
-/// Stores the place to ask for; the worker sends it within seconds.
-pub async fn ask_for_place(
-    conn: &mut AsyncPgConnection,
-    activity_id: Uuid,
-    plan: &PlanRow,
-    provider: &str,
-    run_id: &str,
-) -> Result<EnrolmentRow, ApiError> {
-    Ok(store::insert(conn, activity_id, &plan.region, provider, run_id).await?)
-}
-
 /// Sends the places asked for and follows the open ones, every `every` for each open
 /// association; new requests go out within seconds.
 pub async fn follow_on_schedule(ctx: Context, every: Duration, shutdown: CancellationToken) {
@@ -119,10 +108,10 @@ pub async fn follow_on_schedule(ctx: Context, every: Duration, shutdown: Cancell
 }
 
 fn school_client(due: &DueEnrolment) -> Result<Client, String> {
-    let login = due
+    let login: Option<Login> = due
         .login
         .as_ref()
-        .map(|value| serde_json::from_value::<Login>(value.clone()))
+        .map(|value| crate::store::from_json("login", value))
         .transpose()
         .map_err(|e| format!("the school's login cannot be read: {e}"))?;
     Ok(Client::new(&due.base_url, Patience::default())?.with_login(login))

@@ -180,14 +180,18 @@ pub async fn plan_activity(
             let activity = store::insert_activity(conn, &new).await?;
             let event = events::activity_planned(&plan, &activity);
             record(conn, &event).await?;
+            // The place to ask for, in this transaction; the worker sends it within seconds.
             let enrolment = match &school_run {
-                Some((provider, run)) => {
-                    let run_id = &run.external_id;
-                    Some(
-                        enrolments::ask_for_place(conn, activity.id, &plan, provider, run_id)
-                            .await?,
+                Some((provider, run)) => Some(
+                    enrolment_store::insert(
+                        conn,
+                        activity.id,
+                        &plan.region,
+                        provider,
+                        &run.external_id,
                     )
-                }
+                    .await?,
+                ),
                 None => None,
             };
             Ok(pb::PlanLearningActivityResponse {
