@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::Utc;
-use diesel_async::AsyncConnection as _;
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
@@ -14,6 +13,7 @@ use lettre::{
 };
 use llo_chassis::{db::PgPool, settings::NoticesSettings};
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 use crate::store::notices::{self, NoticeRow};
 
@@ -99,7 +99,13 @@ pub async fn send_due_notices(
     }
 }
 
-/// One batch of due notices, locked while they are sent (another replica skips them).
+/// How many notices one sender claims at a time: their lease covers sending them all.
+const BATCH: usize = 10;
+
+/// One batch of due notices: claimed in one short statement, sent with no transaction
+/// open, each outcome recorded in its own short statement. The lease outlasts the sends
+/// (each has `deadline`), so no other sender takes a notice while this one is sending it;
+/// only a sender that dies between sending and recording sends that notice again.
 async fn send_batch(
     pool: &PgPool,
     transport: &Transport,
@@ -107,50 +113,60 @@ async fn send_batch(
     from: &Mailbox,
     deadline: Duration,
 ) -> anyhow::Result<()> {
-    let mut conn = pool.get().await?;
-    conn.transaction::<_, anyhow::Error, _>(async |conn| {
-        {
-            for notice in notices::due(conn, Utc::now(), 20).await? {
-                let outcome = match message(from, &notice) {
-                    Ok(message) => {
-                        match tokio::time::timeout(deadline, transport.send(message)).await {
-                            Ok(result) => result,
-                            Err(_) => Err(anyhow::anyhow!("no answer within {deadline:?}")),
-                        }
-                    }
-                    Err(error) => Err(error),
-                };
-                match outcome {
-                    Ok(()) => {
-                        notices::mark_sent(conn, notice.id, Utc::now()).await?;
-                        count("sent");
-                        tracing::info!(notice_id = %notice.id, "notice sent");
-                    }
-                    Err(error) => {
-                        let error = format!("{error:#}");
-                        let attempts = notice.attempts + 1;
-                        let retry_at = (attempts < settings.max_attempts as i32).then(|| {
-                            let delay = settings
-                                .retry_base_seconds
-                                .saturating_mul(1 << (attempts - 1).clamp(0, 16))
-                                .min(3600);
-                            Utc::now() + chrono::Duration::seconds(delay as i64)
-                        });
-                        notices::mark_attempt_failed(conn, notice.id, &error, retry_at).await?;
-                        if retry_at.is_some() {
-                            count("retried");
-                            tracing::warn!(notice_id = %notice.id, attempts, %error, "notice not sent; tried again later");
-                        } else {
-                            count("failed");
-                            tracing::error!(notice_id = %notice.id, attempts, %error, "notice given up: failed");
-                        }
-                    }
+    let token = Uuid::now_v7();
+    let lease = deadline * BATCH as u32 + Duration::from_secs(30);
+    let claimed = {
+        let mut conn = pool.get().await?;
+        let now = Utc::now();
+        notices::claim(
+            &mut conn,
+            now,
+            BATCH as i64,
+            now + chrono::Duration::from_std(lease)?,
+            token,
+        )
+        .await?
+    };
+    for notice in claimed {
+        let outcome = match message(from, &notice) {
+            Ok(message) => match tokio::time::timeout(deadline, transport.send(message)).await {
+                Ok(result) => result,
+                Err(_) => Err(anyhow::anyhow!("no answer within {deadline:?}")),
+            },
+            Err(error) => Err(error),
+        };
+        let mut conn = pool.get().await?;
+        match outcome {
+            Ok(()) => {
+                if notices::mark_sent(&mut conn, notice.id, token, Utc::now()).await? {
+                    count("sent");
+                    tracing::info!(notice_id = %notice.id, "notice sent");
+                } else {
+                    tracing::warn!(notice_id = %notice.id, "notice sent after its claim lapsed or its person was erased");
                 }
             }
-            Ok(())
+            Err(error) => {
+                let error = format!("{error:#}");
+                let attempts = notice.attempts + 1;
+                let retry_at = (attempts < settings.max_attempts as i32).then(|| {
+                    let delay = settings
+                        .retry_base_seconds
+                        .saturating_mul(1 << (attempts - 1).clamp(0, 16))
+                        .min(3600);
+                    Utc::now() + chrono::Duration::seconds(delay as i64)
+                });
+                notices::mark_attempt_failed(&mut conn, notice.id, token, &error, retry_at).await?;
+                if retry_at.is_some() {
+                    count("retried");
+                    tracing::warn!(notice_id = %notice.id, attempts, %error, "notice not sent; tried again later");
+                } else {
+                    count("failed");
+                    tracing::error!(notice_id = %notice.id, attempts, %error, "notice given up: failed");
+                }
+            }
         }
-    })
-    .await
+    }
+    Ok(())
 }
 
 /// `llo.notices{outcome}`: what operators alert on (`failed`).

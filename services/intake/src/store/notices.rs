@@ -1,7 +1,7 @@
 //! The notices outbox and the workshops notices speak of (docs/notices.md).
 use chrono::{DateTime, Utc};
 use diesel::{prelude::*, upsert::excluded};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{notice_workshops, notices};
@@ -45,53 +45,78 @@ pub async fn insert(conn: &mut AsyncPgConnection, notice: &NewNotice<'_>) -> Que
     Ok(rows == 1)
 }
 
-/// The pending notices due now, locked (skipped by another worker), oldest first.
-pub async fn due(
+/// Claims up to `limit` pending notices due at `now` for one sender: their next attempt
+/// moves to `lease_until` and `claim` holds the sender's token, so no other sender takes
+/// them until the lease runs out (a sender that died mid-send leaves them to the next).
+/// Locked only for this short transaction (`SKIP LOCKED`: concurrent claims share).
+pub async fn claim(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
     limit: i64,
+    lease_until: DateTime<Utc>,
+    token: Uuid,
 ) -> QueryResult<Vec<NoticeRow>> {
-    notices::table
-        .filter(notices::state.eq("pending"))
-        .filter(notices::next_attempt_at.le(now))
-        .order(notices::next_attempt_at.asc())
-        .limit(limit)
-        .for_update()
-        .skip_locked()
-        .select(NoticeRow::as_select())
-        .load(conn)
-        .await
+    conn.transaction(async |conn| {
+        let due: Vec<Uuid> = notices::table
+            .filter(notices::state.eq("pending"))
+            .filter(notices::next_attempt_at.le(now))
+            .order(notices::next_attempt_at.asc())
+            .limit(limit)
+            .for_update()
+            .skip_locked()
+            .select(notices::id)
+            .load(conn)
+            .await?;
+        diesel::update(notices::table.filter(notices::id.eq_any(due)))
+            .set((
+                notices::next_attempt_at.eq(lease_until),
+                notices::claim.eq(Some(token)),
+            ))
+            .returning(NoticeRow::as_select())
+            .get_results(conn)
+            .await
+    })
+    .await
 }
 
+/// Sent, if the claim is still the sender's (false: the lease ran out, or the person was
+/// erased meanwhile).
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
     id: Uuid,
+    token: Uuid,
     at: DateTime<Utc>,
-) -> QueryResult<usize> {
-    diesel::update(notices::table.find(id))
+) -> QueryResult<bool> {
+    let rows = diesel::update(claimed(id, token))
         .set((
             notices::state.eq("sent"),
             notices::attempts.eq(notices::attempts + 1),
             notices::sent_at.eq(Some(at)),
             notices::last_error.eq(""),
+            notices::claim.eq(None::<Uuid>),
         ))
         .execute(conn)
-        .await
+        .await?;
+    Ok(rows == 1)
 }
 
 /// One failed attempt: tried again at `retry_at`, or given up (`failed`) when `None`.
 pub async fn mark_attempt_failed(
     conn: &mut AsyncPgConnection,
     id: Uuid,
+    token: Uuid,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> QueryResult<usize> {
-    let target = diesel::update(notices::table.find(id));
+    let target = diesel::update(claimed(id, token));
+    let attempts = notices::attempts.eq(notices::attempts + 1);
+    let released = notices::claim.eq(None::<Uuid>);
     match retry_at {
         Some(at) => {
             target
                 .set((
-                    notices::attempts.eq(notices::attempts + 1),
+                    attempts,
+                    released,
                     notices::next_attempt_at.eq(at),
                     notices::last_error.eq(error),
                 ))
@@ -101,7 +126,8 @@ pub async fn mark_attempt_failed(
         None => {
             target
                 .set((
-                    notices::attempts.eq(notices::attempts + 1),
+                    attempts,
+                    released,
                     notices::state.eq("failed"),
                     notices::last_error.eq(error),
                 ))
@@ -109,6 +135,23 @@ pub async fn mark_attempt_failed(
                 .await
         }
     }
+}
+
+/// The notice while the sender's claim on it holds.
+fn claimed(
+    id: Uuid,
+    token: Uuid,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<notices::table, Uuid>,
+        diesel::dsl::Eq<notices::claim, Uuid>,
+    >,
+    diesel::dsl::Eq<notices::state, &'static str>,
+> {
+    notices::table
+        .find(id)
+        .filter(notices::claim.eq(token))
+        .filter(notices::state.eq("pending"))
 }
 
 /// Erasure: the participant's notices, queued or sent, and their texts are deleted.

@@ -135,6 +135,7 @@ diesel::table! {
         last_error -> Text,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        claim -> Nullable<Uuid>,
     }
 }
 

@@ -33,15 +33,22 @@ struct Sink {
     port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     refuse: Arc<Mutex<usize>>,
+    /// How long the answer to a message's data is held back (a slow server).
+    stall: Duration,
 }
 
 impl Sink {
     async fn start(refuse: usize) -> Sink {
+        Sink::start_stalling(refuse, Duration::ZERO).await
+    }
+
+    async fn start_stalling(refuse: usize, stall: Duration) -> Sink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let sink = Sink {
             port: listener.local_addr().unwrap().port(),
             received: Arc::default(),
             refuse: Arc::new(Mutex::new(refuse)),
+            stall,
         };
         let server = sink.clone();
         tokio::spawn(async move {
@@ -88,6 +95,7 @@ impl Sink {
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                     data.push('\n');
                 }
+                tokio::time::sleep(self.stall).await;
                 self.received.lock().unwrap().push(Received {
                     recipients: std::mem::take(&mut recipients),
                     data,
@@ -515,4 +523,44 @@ async fn without_a_server_each_notice_is_an_eml_file_in_the_mail_folder() {
     assert!(mail.contains("Subject: Je bent ingeschreven: Samen leren op de werkvloer"));
     assert!(mail.contains("BEGIN:VCALENDAR"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_mail_server_holds_no_lock_and_nothing_is_sent_twice() {
+    let sink = Sink::start_stalling(0, Duration::from_secs(3)).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000008").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let workshop_id = workshop(&app).await;
+    app.env.publish(&new_booking(&workshop_id, &anna)).await;
+    eventually("the notice claimed", || async {
+        (app.count("SELECT count(*) AS n FROM notices WHERE claim IS NOT NULL")
+            .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    // The sender is waiting for the server now: an erasure, which deletes the notice,
+    // waits for no lock of the sender's.
+    let mut manager = app.as_role(Role::ProgrammeManager, REGION, None).await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(
+        Duration::from_millis(1500),
+        manager.erase_participant(pb::EraseParticipantRequest {
+            participant_id: anna.participant_id.clone(),
+            reason: "AVG-verzoek".into(),
+            ..Default::default()
+        }),
+    )
+    .await
+    .expect("the erasure waited for the mail server")
+    .unwrap();
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert!(sink.received().is_empty(), "the server was still answering");
+    // The mail in flight arrives once; its erased notice is not recorded, nor sent again.
+    sink.wait_for(1).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.received().len(), 1);
+    assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 0);
 }
