@@ -112,6 +112,11 @@ impl ServiceProcess {
         Ok(())
     }
 
+    /// The process id (the benchmarks read its CPU time).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Resident memory now, in KiB.
     pub fn resident_kib(&self) -> u64 {
         status_field(self.child.id(), "VmRSS:")

@@ -123,7 +123,7 @@ fn request(kvk: usize) -> pb::RegisterOrganisationRequest {
     }
 }
 
-fn row(organisation_id: &str, n: usize) -> pb::ImportParticipantsRequest {
+pub(super) fn row(organisation_id: &str, n: usize) -> pb::ImportParticipantsRequest {
     pb::ImportParticipantsRequest {
         external_reference: format!("bench-{n}"),
         organisation_id: organisation_id.into(),

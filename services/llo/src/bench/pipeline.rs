@@ -6,10 +6,15 @@
 //! → reporting's copy and read models (one transaction). The delays come from the
 //! databases themselves: the outbox row's `created_at` (and `published_at`) in the
 //! producing service, joined by event id with `received_at` in reporting's copy.
-//! First at full load, then paced at half the rate the pipeline sustained; then the
-//! raw broker ceiling on the same machine. Prints the numbers; asserts nothing.
+//! First at full load, then paced at half the rate the pipeline sustained, then one
+//! large ImportParticipants while the consumers apply its events; then the raw broker
+//! ceiling on the same machine. The headline is CPU per end-to-end event (per process
+//! and in total), which moves little when other work shares the machine; events/s
+//! does. Prints the numbers; asserts nothing.
 mod broker;
+mod cpu;
 mod flow;
+mod import;
 mod load;
 mod suite;
 
@@ -45,6 +50,9 @@ pub struct PipelineArgs {
     /// workshops use.
     #[arg(long, default_value_t = 400)]
     pub seeds: usize,
+    /// Rows of the ImportParticipants after the load phases (0: none).
+    #[arg(long, default_value_t = 10_000)]
+    pub import_rows: usize,
     /// Messages in the raw broker measurement.
     #[arg(long, default_value_t = 100_000)]
     pub broker_messages: usize,
@@ -60,6 +68,11 @@ pub async fn run(args: PipelineArgs) -> anyhow::Result<()> {
     // Declared after `env`: dropped (killed) first, even on an error.
     let suite = Suite::start(&env).await?;
     let flow = Flow::open(&env).await?;
+    let processes = cpu::Processes::new(&env, suite.pids());
+    println!(
+        "load average (1, 5, 15 min) at the start: {}",
+        cpu::load_average()
+    );
     println!(
         "four services as processes on a private database set and exchange; idle: {}",
         suite.memory_line(|p| p.resident_kib())
@@ -70,9 +83,11 @@ pub async fn run(args: PipelineArgs) -> anyhow::Result<()> {
 
     // Full load: every client as fast as it can.
     println!("\n== full load: {} clients ==", args.clients);
-    let (full_calls, mut full) = phase(&suite, &flow, &shared, &args, None, args.events).await?;
+    let (full_calls, mut full, full_cpu) =
+        phase(&suite, &flow, &processes, &shared, &args, None, args.events).await?;
     full_calls.print();
     full.print();
+    print_cpu(&full_cpu, full.arrived());
 
     // Half load: the same mix, paced at half of what the pipeline sustained.
     let events_per_call = full.events as f64 / full_calls.total().max(1) as f64;
@@ -84,9 +99,10 @@ pub async fn run(args: PipelineArgs) -> anyhow::Result<()> {
         args.clients
     );
     let pacer = Arc::new(Pacer::new(calls_per_second));
-    let (half_calls, mut half) = phase(
+    let (half_calls, mut half, half_cpu) = phase(
         &suite,
         &flow,
+        &processes,
         &shared,
         &args,
         Some(pacer),
@@ -95,6 +111,21 @@ pub async fn run(args: PipelineArgs) -> anyhow::Result<()> {
     .await?;
     half_calls.print();
     half.print();
+    print_cpu(&half_cpu, half.arrived());
+
+    if args.import_rows > 0 {
+        println!("\n== ImportParticipants while the consumers apply its events ==");
+        let (mut import, import_cpu) = import::run(
+            &suite.endpoints,
+            &shared,
+            &flow,
+            &processes,
+            args.import_rows,
+        )
+        .await?;
+        import.print();
+        print_cpu(&import_cpu, import.arrived());
+    }
 
     println!(
         "\npeak resident memory (VmHWM): {}",
@@ -102,6 +133,10 @@ pub async fn run(args: PipelineArgs) -> anyhow::Result<()> {
     );
     let payload = flow.mean_payload_bytes().await?;
     suite.stop();
+    println!(
+        "load average (1, 5, 15 min) at the end: {}",
+        cpu::load_average()
+    );
 
     println!("\n== raw broker ceiling ==");
     let ceiling = broker::ceiling(&env, args.broker_messages, payload).await?;
@@ -113,17 +148,34 @@ pub async fn run(args: PipelineArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// CPU per event of a phase, and reporting's own figure: its process and its
+/// database's backends per event it applied (it applies every event).
+fn print_cpu(spent: &cpu::Spent, events: usize) {
+    spent.print("from the start of the phase until drained", events);
+    let (process, backends) = spent.of_service(llo_chassis::ServiceName::Reporting);
+    println!(
+        "  reporting per applied event: {:.3} ms in its process + {:.3} ms in its \
+         PostgreSQL backends = {:.3} ms",
+        process * 1e3 / events.max(1) as f64,
+        backends * 1e3 / events.max(1) as f64,
+        (process + backends) * 1e3 / events.max(1) as f64
+    );
+}
+
 /// One load phase: drives the clients until --seconds pass (or `events` are committed),
-/// waits until every event reached reporting, and reads the delays.
+/// waits until every event reached reporting, and reads the delays and the CPU spent
+/// from the start of the load until drained.
 async fn phase(
     suite: &Suite,
     flow: &Flow,
+    processes: &cpu::Processes,
     shared: &Arc<Shared>,
     args: &PipelineArgs,
     pacer: Option<Arc<Pacer>>,
     events: Option<u64>,
-) -> anyhow::Result<(Calls, PhaseFlow)> {
+) -> anyhow::Result<(Calls, PhaseFlow, cpu::Spent)> {
     let stop = CancellationToken::new();
+    let cpu_start = processes.sample();
     let started_at = flow::now_micros();
     let started = Instant::now();
     let baseline = flow.totals().await?.0;
@@ -154,11 +206,12 @@ async fn phase(
     let ended_at = flow::now_micros();
     let drain = Instant::now();
     flow.wait_until_drained(DRAIN_LIMIT).await?;
+    let spent = cpu::Spent::between(&cpu_start, &processes.sample());
     println!(
         "load {:.1} s; the pipeline drained {:.1} s after the load stopped",
         calls.elapsed.as_secs_f64(),
         drain.elapsed().as_secs_f64()
     );
     let figures = flow.phase(started_at, ended_at).await?;
-    Ok((calls, figures))
+    Ok((calls, figures, spent))
 }

@@ -260,6 +260,11 @@ struct Applied {
 }
 
 impl PhaseFlow {
+    /// Events of the phase that reached reporting's read model.
+    pub fn arrived(&self) -> usize {
+        self.arrived
+    }
+
     /// Events per second from the start of the load until the last one was in
     /// reporting's read model.
     pub fn end_to_end_rate(&self) -> f64 {

@@ -45,6 +45,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// An organisation of the setup.
+    pub fn organisation(&self) -> &str {
+        &self.organisations[0]
+    }
+
     fn next(&self) -> usize {
         self.next.fetch_add(1, Ordering::Relaxed)
     }

@@ -94,6 +94,11 @@ impl Suite {
             .join(", ")
     }
 
+    /// Each service's process id.
+    pub fn pids(&self) -> Vec<(ServiceName, u32)> {
+        self.processes.iter().map(|(s, p)| (*s, p.pid())).collect()
+    }
+
     /// Stops every service (SIGTERM), intake first.
     pub fn stop(self) {
         for (_, process) in self.processes.into_iter().rev() {
