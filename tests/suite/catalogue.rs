@@ -18,7 +18,7 @@ fn offering(provider: &str, n: usize) -> pb::PublishCourseOfferingRequest {
             nanos: 0,
         }],
         esco_skill_uris: vec![
-            "http://data.europa.eu/esco/skill/0f6bd5d8-1b83-4b4c-9d52-3e3a5b8f2e5a".into(),
+            "http://data.europa.eu/esco/skill/60ff3eac-7d4d-4e51-87b8-74c3b5d62498".into(),
         ],
         ..Default::default()
     }

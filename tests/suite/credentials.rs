@@ -7,7 +7,7 @@ use llo_proto::{intake::v1 as intake, trajectories::v1 as pb};
 
 use crate::helpers::{Suite, company, eventually, plan};
 
-const SKILL: &str = "http://data.europa.eu/esco/skill/0f6bd5d8-1b83-4b4c-9d52-3e3a5b8f2e5a";
+const SKILL: &str = "http://data.europa.eu/esco/skill/60ff3eac-7d4d-4e51-87b8-74c3b5d62498";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_course_completed_with_a_credential_becomes_an_open_badge_with_its_skills() {

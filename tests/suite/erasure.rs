@@ -81,6 +81,7 @@ async fn after_an_erasure_no_database_of_the_suite_holds_the_persons_data() {
             participant_id: id.clone(),
             theme: "vitaliteit".into(),
             description: goal.into(),
+            skill_uris: Vec::new(),
         })
         .await
         .unwrap();

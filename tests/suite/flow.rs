@@ -144,6 +144,7 @@ async fn erasure_in_intake_purges_the_plan_in_trajectories() {
             participant_id: participant,
             theme: "lassen".into(),
             description: "y".into(),
+            skill_uris: Vec::new(),
         })
         .await
         .unwrap_err();

@@ -102,6 +102,17 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
             stdout.contains("Published release 1 of achterhoek"),
             "run {run}:\n{stdout}"
         );
+        // Skills: the coach finds them by a Dutch word, and every goal names its course's
+        // ESCO skills (synced over OOAPI with the course, checked against the list).
+        assert!(
+            stdout.contains("SearchSkills \"lassen\" in the skills lists (ESCO v1.2.0")
+                && stdout.contains("MAG-lassen; TIG-lassen"),
+            "run {run}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains("development plans: 8 goals naming 23 ESCO skills, 8 courses planned"),
+            "run {run}:\n{stdout}"
+        );
         // Intake issued an Open Badge for every course completed with a credential, and
         // each verifies with a standard JWT library against the JWKS it serves.
         let credentials = stdout
@@ -180,6 +191,9 @@ async fn the_second_regions_pilot_runs_from_its_data_alone() {
         "ROC van Twente publishes its catalogue over OOAPI",
         "moved up and is booked",
         "for the pilot's own companies: companies 3 of 3, employees reached 14 of 14",
+        // Without the accent, in the care sector's skills list.
+        "SearchSkills \"client\" in the skills lists",
+        "cliënten",
     ] {
         assert!(stdout.contains(line), "{line:?} missing:\n{stdout}");
     }

@@ -2,7 +2,7 @@
 //! suite reads it, and write the packs' JSON Schema (generated from the pack types).
 use std::path::PathBuf;
 
-use llo_chassis::packs::{self, PackKind, Packs, RegionPack, SectorPack};
+use llo_chassis::packs::{self, PackKind, Packs, RegionPack, SectorPack, SkillsList};
 
 #[derive(clap::Args)]
 pub struct PacksArgs {
@@ -18,20 +18,21 @@ enum Action {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Show a region or sector pack by its id, as the services read it.
+    /// Show a region pack, sector pack or skills list by its id, as the services read it.
     Show {
-        /// A region id (e.g. achterhoek) or a sector id (e.g. techniek-metaal).
+        /// A region id (e.g. achterhoek), a sector id (e.g. techniek-metaal) or a skills
+        /// list id (e.g. esco-techniek-metaal).
         id: String,
         /// The packs folder (regions/ and sectors/).
         #[arg(long, env = "LLO_PACKS__DIR", default_value = "infra/packs")]
         dir: PathBuf,
     },
-    /// Print the JSON Schema of a kind of pack, or write both into <dir>/schema/.
+    /// Print the JSON Schema of a kind of pack, or write them all into <dir>/schema/.
     Schema {
-        /// region or sector (omit with --write).
+        /// region, sector or skills (omit with --write).
         #[arg(required_unless_present = "write")]
         kind: Option<Kind>,
-        /// Write region.schema.json and sector.schema.json into <dir>/schema/.
+        /// Write region, sector and skills .schema.json into <dir>/schema/.
         #[arg(long)]
         write: bool,
         #[arg(long, default_value = "infra/packs")]
@@ -43,6 +44,7 @@ enum Action {
 enum Kind {
     Region,
     Sector,
+    Skills,
 }
 
 impl From<Kind> for PackKind {
@@ -50,6 +52,7 @@ impl From<Kind> for PackKind {
         match kind {
             Kind::Region => PackKind::Region,
             Kind::Sector => PackKind::Sector,
+            Kind::Skills => PackKind::Skills,
         }
     }
 }
@@ -95,8 +98,15 @@ fn show(id: &str, dir: &std::path::Path) -> anyhow::Result<()> {
         print!("{}", region_text(region));
     } else if let Some(sector) = packs.sector(id) {
         print!("{}", sector_text(sector));
+    } else if let Some(list) = packs.skills.get(id) {
+        print!("{}", skills_text(list));
     } else {
-        let mut known: Vec<&String> = packs.regions.keys().chain(packs.sectors.keys()).collect();
+        let mut known: Vec<&String> = packs
+            .regions
+            .keys()
+            .chain(packs.sectors.keys())
+            .chain(packs.skills.keys())
+            .collect();
         known.sort();
         let known: Vec<&str> = known.into_iter().map(String::as_str).collect();
         anyhow::bail!(
@@ -117,7 +127,7 @@ fn schema(kind: Option<Kind>, write: bool, dir: &std::path::Path) -> anyhow::Res
     }
     let folder = dir.join("schema");
     std::fs::create_dir_all(&folder)?;
-    for kind in [PackKind::Region, PackKind::Sector] {
+    for kind in PackKind::ALL {
         let path = folder.join(packs::schema_file(kind));
         std::fs::write(&path, packs::schema_text(kind))?;
         println!("wrote {}", path.display());
@@ -126,6 +136,22 @@ fn schema(kind: Option<Kind>, write: bool, dir: &std::path::Path) -> anyhow::Res
 }
 
 use llo_chassis::money::euros;
+
+fn skills_text(list: &SkillsList) -> String {
+    let mut out = format!(
+        "skills list {} — {}\nversion: {}\nsource: {}\nlicence: {}\n{} skills:\n",
+        list.id,
+        list.name,
+        list.version,
+        list.source,
+        list.licence,
+        list.skills.len()
+    );
+    for skill in &list.skills {
+        out.push_str(&format!("  {}  {} ({})\n", skill.uri, skill.nl, skill.en));
+    }
+    out
+}
 
 fn region_text(region: &RegionPack) -> String {
     let mut out = format!(
@@ -156,6 +182,9 @@ fn sector_text(sector: &SectorPack) -> String {
         "sector {} — {}\nscale: {} to {}; the {} weakest dimension(s) become priorities\n",
         sector.id, sector.name, sector.likert_min, sector.likert_max, sector.priority_dimensions
     );
+    if let Some(list) = &sector.skills {
+        out.push_str(&format!("skills list: {list}\n"));
+    }
     out.push_str("intervention kinds:\n");
     for kind in &sector.intervention_kinds {
         out.push_str(&format!("  {:<32} {}\n", kind.id, kind.name));
@@ -261,7 +290,7 @@ mod tests {
     #[test]
     fn check_fails_on_a_broken_pack_and_passes_the_shipped_ones() {
         let mut files: Vec<PathBuf> = Vec::new();
-        for folder in ["regions", "sectors"] {
+        for folder in ["regions", "sectors", "skills"] {
             for entry in std::fs::read_dir(shipped().join(folder)).unwrap() {
                 files.push(entry.unwrap().path());
             }

@@ -77,6 +77,10 @@ pub const POLICY: AccessPolicy = &[
         &[ProgrammeManager, Coach, CompanyHr, Integrator, Evaluator],
     ),
     (
+        "/llo.trajectories.v1.TrajectoryService/SearchSkills",
+        &[ProgrammeManager, Coach, CompanyHr, Integrator, Evaluator],
+    ),
+    (
         "/llo.trajectories.v1.TrajectoryService/ImportCourseOfferings",
         &[ProgrammeManager, Integrator],
     ),

@@ -293,7 +293,15 @@ async fn learning_needs_recorded(
     }
     for need in &event.needs {
         let need_id = id("need_id", &need.need_id)?;
-        plans::insert_goal(conn, plan.id, &need.theme, &need.description, Some(need_id)).await?;
+        plans::insert_goal(
+            conn,
+            plan.id,
+            &need.theme,
+            &need.description,
+            Some(need_id),
+            &[],
+        )
+        .await?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::{
 
 use anyhow::Context as _;
 
-use super::{PackKind, RegionPack, SectorPack, rules, schema, structure};
+use super::{PackKind, RegionPack, SectorPack, SkillsList, rules, schema, structure};
 
 /// One mistake in a pack file: `file:line: key.path: reason`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +67,8 @@ impl PackFile {
 pub struct Packs {
     pub sectors: HashMap<String, Arc<SectorPack>>,
     pub regions: HashMap<String, Arc<RegionPack>>,
+    /// Skills lists (`skills/`), by id; sector packs name theirs.
+    pub skills: HashMap<String, Arc<SkillsList>>,
 }
 
 impl Packs {
@@ -74,12 +76,17 @@ impl Packs {
     /// every problem of every file in the error.
     pub fn load(dir: &Path) -> anyhow::Result<Packs> {
         let mut files = Vec::new();
-        for kind in [PackKind::Sector, PackKind::Region] {
-            for path in toml_files(&dir.join(kind.folder()))? {
+        for kind in [PackKind::Sector, PackKind::Region, PackKind::Skills] {
+            let folder = dir.join(kind.folder());
+            // Skills lists are optional: an installation without them has no `skills/`.
+            if kind == PackKind::Skills && !folder.exists() {
+                continue;
+            }
+            for path in toml_files(&folder)? {
                 files.push(PackFile::read(path, kind));
             }
         }
-        let (problems, packs) = validate(&files, &[]);
+        let (problems, packs) = validate(&files, &Known::default());
         if !problems.is_empty() {
             let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
             anyhow::bail!(
@@ -128,9 +135,10 @@ impl Packs {
 }
 
 /// Checks pack files as a partner hands them in (`llo packs check`): each file's kind
-/// follows from its folder (`regions/`, `sectors/`), else from its keys. A region's
-/// sectors resolve against the sector packs given and those in its `../sectors/`; files of
-/// different packs folders are separate installations.
+/// follows from its folder (`regions/`, `sectors/`, `skills/`), else from its keys. A
+/// region's sectors resolve against the sector packs given and those in its `../sectors/`
+/// (a sector's skills list likewise in `../skills/`); files of different packs folders
+/// are separate installations.
 pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut files = Vec::new();
@@ -148,8 +156,9 @@ pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
                 line: None,
                 key: String::new(),
                 reason: value.err().unwrap_or_else(|| {
-                    "neither a region pack (programme, sectors) nor a sector pack \
-                     (dimensions, items): put it under regions/ or sectors/"
+                    "neither a region pack (programme, sectors), a sector pack \
+                     (dimensions, items) nor a skills list (skills, licence): put it under \
+                     regions/, sectors/ or skills/"
                         .into()
                 }),
             }),
@@ -171,33 +180,55 @@ pub fn check_files(paths: &[PathBuf]) -> Vec<Problem> {
         }
     }
     for (root, files) in folders {
-        let known_sectors: Vec<String> = toml_files(&root.join("sectors"))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|path| {
-                PackFile::read(path, PackKind::Sector)
-                    .id()
-                    .map(str::to_owned)
-            })
-            .collect();
-        problems.extend(validate(&files, &known_sectors).0);
+        let ids_in = |kind: PackKind| -> Vec<String> {
+            toml_files(&root.join(kind.folder()))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|path| PackFile::read(path, kind).id().map(str::to_owned))
+                .collect()
+        };
+        let known = Known {
+            sectors: ids_in(PackKind::Sector),
+            skills: ids_in(PackKind::Skills),
+        };
+        problems.extend(validate(&files, &known).0);
     }
     problems
 }
 
-/// Validates a set of files together (ids unique across files, regions' sectors known)
-/// and, when nothing is wrong, returns them as packs.
-fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Packs) {
-    let mut sector_ids: Vec<String> = other_sectors.to_vec();
-    sector_ids.extend(
-        files
-            .iter()
-            .filter(|f| f.kind == PackKind::Sector)
-            .filter_map(|f| f.id().map(str::to_owned)),
+/// Ids of packs beside the files being validated, that they may reference.
+#[derive(Default)]
+struct Known {
+    sectors: Vec<String>,
+    skills: Vec<String>,
+}
+
+impl Known {
+    /// These ids and those of `files` of `kind`, sorted and once each.
+    fn with(files: &[PackFile], kind: PackKind, beside: &[String]) -> Vec<String> {
+        let mut ids: Vec<String> = beside.to_vec();
+        ids.extend(
+            files
+                .iter()
+                .filter(|f| f.kind == kind)
+                .filter_map(|f| f.id().map(str::to_owned)),
+        );
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+/// Validates a set of files together (ids unique across files, regions' sectors and
+/// sectors' skills lists known) and, when nothing is wrong, returns them as packs.
+fn validate(files: &[PackFile], beside: &Known) -> (Vec<Problem>, Packs) {
+    let sector_ids = Known::with(files, PackKind::Sector, &beside.sectors);
+    let skills_ids = Known::with(files, PackKind::Skills, &beside.skills);
+    let schemas = (
+        schema(PackKind::Region),
+        schema(PackKind::Sector),
+        schema(PackKind::Skills),
     );
-    sector_ids.sort();
-    sector_ids.dedup();
-    let schemas = (schema(PackKind::Region), schema(PackKind::Sector));
     let mut problems = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let value = match &file.value {
@@ -216,7 +247,11 @@ fn validate(files: &[PackFile], other_sectors: &[String]) -> (Vec<Problem>, Pack
         match file.kind {
             PackKind::Sector => {
                 structure::check(&schemas.1, value, &mut found);
-                rules::sector(value, &mut found);
+                rules::sector(value, &skills_ids, &mut found);
+            }
+            PackKind::Skills => {
+                structure::check(&schemas.2, value, &mut found);
+                rules::skills(value, &mut found);
             }
             PackKind::Region => {
                 structure::check(&schemas.0, value, &mut found);
@@ -322,6 +357,12 @@ fn deserialise(files: &[PackFile]) -> (Vec<Problem>, Packs) {
                 }
                 Err(e) => problems.push(error(e)),
             },
+            PackKind::Skills => match value.try_into::<SkillsList>() {
+                Ok(list) => {
+                    packs.skills.insert(list.id.clone(), Arc::new(list));
+                }
+                Err(e) => problems.push(error(e)),
+            },
         }
     }
     (problems, packs)
@@ -386,6 +427,7 @@ fn kind_of(path: &Path, value: Option<&toml::Value>) -> Option<PackKind> {
     match folder {
         Some("regions") => return Some(PackKind::Region),
         Some("sectors") => return Some(PackKind::Sector),
+        Some("skills") => return Some(PackKind::Skills),
         _ => {}
     }
     let has = |key: &str| value.is_some_and(|v| v.get(key).is_some());
@@ -393,6 +435,8 @@ fn kind_of(path: &Path, value: Option<&toml::Value>) -> Option<PackKind> {
         Some(PackKind::Region)
     } else if has("dimensions") || has("items") {
         Some(PackKind::Sector)
+    } else if has("skills") && has("licence") {
+        Some(PackKind::Skills)
     } else {
         None
     }

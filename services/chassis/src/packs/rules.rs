@@ -111,7 +111,13 @@ fn ids<'v>(root: &'v Value, list: &str) -> Vec<&'v str> {
         .collect()
 }
 
-pub(super) fn sector(root: &Value, found: &mut Vec<(String, String)>) {
+pub(super) fn sector(root: &Value, skills_lists: &[String], found: &mut Vec<(String, String)>) {
+    if let Some(list) = root.get("skills").and_then(Value::as_str) {
+        let known: Vec<&str> = skills_lists.iter().map(String::as_str).collect();
+        if !known.contains(&list) {
+            found.push(("skills".into(), unknown("skills list", list, &known)));
+        }
+    }
     let dimensions = ids(root, "dimensions");
     let kinds = ids(root, "intervention_kinds");
     unique(root, "dimensions", "id", found);
@@ -275,6 +281,24 @@ pub(super) fn region(root: &Value, sectors: &[String], found: &mut Vec<(String, 
         &phases,
         found,
     );
+}
+
+/// A skills list: each skill once, by an ESCO skill URI.
+pub(super) fn skills(root: &Value, found: &mut Vec<(String, String)>) {
+    const ESCO_SKILL: &str = "http://data.europa.eu/esco/skill/";
+    unique(root, "skills", "uri", found);
+    for (index, skill) in tables(root, "skills") {
+        let Some(uri) = text(skill, "uri") else {
+            continue;
+        };
+        let id = uri.strip_prefix(ESCO_SKILL).unwrap_or_default();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            found.push((
+                format!("skills[{index}].uri"),
+                format!("\"{uri}\" is not an ESCO skill URI ({ESCO_SKILL}<id>)"),
+            ));
+        }
+    }
 }
 
 /// A source's eligibility rules hold together: each cost type once, the least a

@@ -1,11 +1,17 @@
-//! The two kinds of pack and their JSON Schema, as committed under `infra/packs/schema/`.
-use super::{RegionPack, SectorPack};
+//! The kinds of pack and their JSON Schema, as committed under `infra/packs/schema/`.
+use super::{RegionPack, SectorPack, SkillsList};
 
-/// Which of the two kinds of pack a file is.
+/// Which kind of pack a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackKind {
     Region,
     Sector,
+    /// A skills list sector packs reference.
+    Skills,
+}
+
+impl PackKind {
+    pub const ALL: [PackKind; 3] = [PackKind::Region, PackKind::Sector, PackKind::Skills];
 }
 
 impl PackKind {
@@ -13,6 +19,7 @@ impl PackKind {
         match self {
             PackKind::Region => "region",
             PackKind::Sector => "sector",
+            PackKind::Skills => "skills",
         }
     }
 
@@ -21,6 +28,7 @@ impl PackKind {
         match self {
             PackKind::Region => "regions",
             PackKind::Sector => "sectors",
+            PackKind::Skills => "skills",
         }
     }
 }
@@ -30,6 +38,7 @@ pub fn schema(kind: PackKind) -> serde_json::Value {
     match kind {
         PackKind::Region => schemars::schema_for!(RegionPack).to_value(),
         PackKind::Sector => schemars::schema_for!(SectorPack).to_value(),
+        PackKind::Skills => schemars::schema_for!(SkillsList).to_value(),
     }
 }
 
@@ -38,6 +47,7 @@ pub fn schema_file(kind: PackKind) -> &'static str {
     match kind {
         PackKind::Region => "region.schema.json",
         PackKind::Sector => "sector.schema.json",
+        PackKind::Skills => "skills.schema.json",
     }
 }
 

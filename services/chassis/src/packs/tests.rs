@@ -156,7 +156,114 @@ fn the_test_packs_and_the_shipped_packs_are_valid() {
     assert!(packs.offers("achterhoek", "techniek-metaal"));
     let mut files = toml_files(&shipped.join("sectors")).unwrap();
     files.extend(toml_files(&shipped.join("regions")).unwrap());
+    files.extend(toml_files(&shipped.join("skills")).unwrap());
     assert_eq!(check_files(&files), vec![]);
+    // Every shipped sector names a skills list, and its skills are checked against it.
+    for sector in packs.sectors.values() {
+        let list = sector.skills.as_deref().expect("a skills list");
+        assert!(packs.skills[list].skills.len() >= 20, "{list}");
+    }
+}
+
+const SKILLS: &str = r#"
+id = "esco-bouw"
+name = "ESCO-vaardigheden bouw"
+version = "ESCO v1.2.0"
+source = "https://esco.ec.europa.eu"
+licence = "© European Union"
+
+[[skills]]
+uri = "http://data.europa.eu/esco/skill/b07daddc-8625-4360-946e-ad2b0e56ebf6"
+en = "read engineering drawings"
+nl = "technische tekeningen lezen"
+
+[[skills]]
+uri = "http://data.europa.eu/esco/skill/b34e2ba1-9080-48c9-9b42-ee9192a4d3f1"
+en = "use CAD software"
+nl = "CAD-software gebruiken"
+"#;
+
+/// A sector names its skills list; the list's skills are ESCO URIs, each once. The
+/// region's skills are the union of its sectors' lists, and only those pass.
+#[test]
+fn a_sector_names_a_skills_list_that_exists_and_its_skills_are_esco_uris_once() {
+    let sector = replaced(
+        SECTOR,
+        "priority_dimensions = 1",
+        "priority_dimensions = 1\nskills = \"esco-bouw\"",
+    );
+    let folder = Folder::new(&sector, REGION);
+    let list = folder.0.join("skills/esco-bouw.toml");
+    std::fs::create_dir_all(folder.0.join("skills")).unwrap();
+    std::fs::write(&list, SKILLS).unwrap();
+    assert_eq!(folder.check(), vec![]);
+    let packs = Packs::load(&folder.0).unwrap();
+    let skills = Skills::of_region(&packs, "veluwe").unwrap();
+    assert_eq!(skills.all().len(), 2);
+    assert!(
+        skills
+            .check("http://data.europa.eu/esco/skill/b34e2ba1-9080-48c9-9b42-ee9192a4d3f1")
+            .is_ok()
+    );
+    let refused = skills
+        .check("http://data.europa.eu/esco/skill/0000")
+        .unwrap_err();
+    assert!(
+        refused.contains("not in the sector's skills list"),
+        "{refused}"
+    );
+
+    // A list the sector names that is not there, with the nearest one offered.
+    let misspelt = replaced(
+        SECTOR,
+        "priority_dimensions = 1",
+        "priority_dimensions = 1\nskills = \"esco-bow\"",
+    );
+    std::fs::write(folder.sector(), misspelt).unwrap();
+    let problems = folder.check();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(problems[0].key, "skills");
+    assert!(
+        problems[0].reason.contains("did you mean \"esco-bouw\""),
+        "{problems:#?}"
+    );
+
+    // A URI that is not ESCO's, and one twice.
+    std::fs::write(folder.sector(), &sector).unwrap();
+    let broken = SKILLS
+        .replacen(
+            "http://data.europa.eu/esco/skill/b07d",
+            "https://example.org/b07d",
+            1,
+        )
+        .replacen(
+            "b34e2ba1-9080-48c9-9b42-ee9192a4d3f1",
+            "b07daddc-8625-4360-946e-ad2b0e56ebf6",
+            1,
+        )
+        .replacen(
+            "https://example.org/b07d",
+            "http://data.europa.eu/esco/skill/b07d",
+            1,
+        )
+        + "\n[[skills]]\nuri = \"https://example.org/skill\"\nen = \"x\"\nnl = \"x\"\n";
+    std::fs::write(&list, broken).unwrap();
+    let mut files = vec![folder.sector(), folder.region(), list.clone()];
+    files.sort();
+    let problems: Vec<(String, String)> = check_files(&files)
+        .into_iter()
+        .map(|p| (p.key, p.reason))
+        .collect();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert_eq!(problems[0].0, "skills[1].uri");
+    assert!(problems[0].1.starts_with("duplicate uri"), "{problems:#?}");
+    assert_eq!(problems[1].0, "skills[2].uri");
+    assert!(
+        problems[1].1.contains("is not an ESCO skill URI"),
+        "{problems:#?}"
+    );
+    // A service refuses to start on it.
+    assert!(Packs::load(&folder.0).is_err());
 }
 
 /// Each kind of mistake a partner can make, the key it is reported at and words of the
@@ -558,7 +665,7 @@ fn every_mistake_of_a_file_is_reported_at_once() {
         format!(
             "{}:6: scale: unknown key; known here: dimensions, funding_rules, id, \
              intervention_kinds, interventions, items, learning_themes, likert_max, likert_min, \
-             name, priority_dimensions, themes",
+             name, priority_dimensions, skills, themes",
             s.display()
         )
     );
@@ -620,7 +727,7 @@ fn a_file_that_is_not_toml_is_named() {
 #[test]
 fn the_committed_schemas_are_the_generated_ones() {
     let dir = crate::testing::packs_dir().join("schema");
-    for kind in [PackKind::Region, PackKind::Sector] {
+    for kind in PackKind::ALL {
         let path = dir.join(schema_file(kind));
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(

@@ -44,6 +44,10 @@ pub struct SectorPack {
     pub themes: Vec<Theme>,
     #[serde(default)]
     pub funding_rules: Vec<FundingRule>,
+    /// The skills list (`skills/<id>.toml` beside `sectors/`) whose skills the sector's
+    /// learning goals and course offerings may name; none: any ESCO skill URI.
+    #[serde(default)]
+    pub skills: Option<String>,
 }
 
 /// A dimension of the learning-culture scan.
@@ -369,6 +373,115 @@ impl LearningThemes {
         Err(format!(
             "{theme:?} is not a learning theme of the sector pack; one of: {}, or {OTHER_THEME:?}",
             brief(&ids)
+        ))
+    }
+}
+
+/// A list of skills (a subset of ESCO) shipped as data with its version and licence;
+/// sector packs name it under `skills`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SkillsList {
+    /// Stable identifier, the file's name, e.g. `esco-techniek-metaal`.
+    #[schemars(length(min = 1))]
+    pub id: String,
+    pub name: String,
+    /// Which release of the classification the subset is from.
+    #[schemars(length(min = 1))]
+    pub version: String,
+    /// Where the classification is published.
+    pub source: String,
+    /// The licence and the acknowledgement it asks for.
+    #[schemars(length(min = 1))]
+    pub licence: String,
+    #[serde(default)]
+    pub licence_url: Option<String>,
+    #[schemars(length(min = 1))]
+    pub skills: Vec<Skill>,
+}
+
+/// One skill of a list.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Skill {
+    /// The ESCO concept URI (`http://data.europa.eu/esco/skill/…`); unique in the list.
+    #[schemars(length(min = 1))]
+    pub uri: String,
+    /// The English preferred label.
+    #[schemars(length(min = 1))]
+    pub en: String,
+    /// The Dutch label.
+    #[schemars(length(min = 1))]
+    pub nl: String,
+}
+
+/// The skills a request may name: those of the lists of one or more sector packs. When
+/// none of the sectors has a list, any ESCO skill URI is accepted (`restricted` false).
+#[derive(Debug, Clone, Default)]
+pub struct Skills {
+    skills: Vec<ListedSkill>,
+    restricted: bool,
+}
+
+/// A skill with the list it is from.
+#[derive(Debug, Clone)]
+pub struct ListedSkill {
+    pub skill: Skill,
+    pub list_id: String,
+    pub list_version: String,
+}
+
+impl Skills {
+    pub fn of<'a>(packs: &Packs, sectors: impl IntoIterator<Item = &'a SectorPack>) -> Skills {
+        let mut found = Skills::default();
+        for sector in sectors {
+            let Some(list) = sector.skills.as_deref().and_then(|id| packs.skills.get(id)) else {
+                continue;
+            };
+            found.restricted = true;
+            for skill in &list.skills {
+                if found.get(&skill.uri).is_none() {
+                    found.skills.push(ListedSkill {
+                        skill: skill.clone(),
+                        list_id: list.id.clone(),
+                        list_version: list.version.clone(),
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// Every sector pack of a region (`None`: no such region).
+    pub fn of_region(packs: &Packs, region: &str) -> Option<Skills> {
+        let region = packs.region(region)?;
+        Some(Skills::of(
+            packs,
+            region
+                .sectors
+                .iter()
+                .filter_map(|s| packs.sector(s))
+                .map(|s| &**s),
+        ))
+    }
+
+    pub fn all(&self) -> &[ListedSkill] {
+        &self.skills
+    }
+
+    pub fn get(&self, uri: &str) -> Option<&ListedSkill> {
+        self.skills.iter().find(|s| s.skill.uri == uri)
+    }
+
+    /// Is `uri` one of them (or are they unrestricted)? When not, the reason: the field
+    /// violation's description.
+    pub fn check(&self, uri: &str) -> Result<(), String> {
+        if !self.restricted || self.get(uri).is_some() {
+            return Ok(());
+        }
+        Err(format!(
+            "{uri:?} is not in the sector's skills list ({} skills; find them with SearchSkills)",
+            self.skills.len()
         ))
     }
 }

@@ -10,7 +10,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use llo_chassis::packs::{LearningThemes, OTHER_THEME, Packs, RegionPack, SectorPack};
+use llo_chassis::packs::{LearningThemes, OTHER_THEME, Packs, RegionPack, SectorPack, Skills};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -20,6 +20,9 @@ pub struct DemoData {
     #[serde(default)]
     pub sector: Option<String>,
     pub search: String,
+    /// What a coach types to find a skill in the sector's skills list (SearchSkills).
+    #[serde(default)]
+    pub skill_search: Option<String>,
     pub given_names: Vec<String>,
     pub family_names: Vec<String>,
     pub supervisor_title: String,
@@ -132,6 +135,9 @@ pub struct Course {
     pub theme: String,
     pub hours: i32,
     pub price_cents: i64,
+    /// ESCO skill URIs of the region's skills lists the course teaches.
+    #[serde(default)]
+    pub skills: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -390,9 +396,15 @@ fn theme_problems(
         }
     }
     let courses = LearningThemes::of_region(packs, region).unwrap_or_default();
+    let skills = Skills::of_region(packs, region).unwrap_or_default();
     for (i, course) in data.provider.courses.iter().enumerate() {
         if let Err(reason) = courses.check(&course.theme) {
             problems.push(format!("provider.courses[{i}].theme: {reason}"));
+        }
+        for (j, uri) in course.skills.iter().enumerate() {
+            if let Err(reason) = skills.check(uri) {
+                problems.push(format!("provider.courses[{i}].skills[{j}]: {reason}"));
+            }
         }
     }
     let community: Vec<&str> = packs

@@ -57,7 +57,7 @@ pub async fn publish_catalogue(
                     seconds: 1_798_761_600 + n as i64 * 30 * 86_400,
                     nanos: 0,
                 }],
-                esco_skill_uris: Vec::new(),
+                esco_skill_uris: course.skills.clone(),
                 ..Default::default()
             }),
         })
@@ -301,27 +301,78 @@ impl Sources {
     }
 }
 
-/// A course for every employee, funded from the sources, half completed by the school.
-/// Returns (planned, completed).
+/// A coach looks up skills in the region's skills lists by a word, as in a goal's form.
+pub async fn search_skills(coach: &mut Trajectories, pilot: &Pilot) -> anyhow::Result<()> {
+    let Some(words) = &pilot.data.skill_search else {
+        return Ok(());
+    };
+    let found = coach
+        .search_skills(pb::SearchSkillsRequest {
+            region: pilot.region.id.clone(),
+            query: words.clone(),
+            page_size: 5,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .skills;
+    let labels: Vec<&str> = found.iter().map(|s| s.label_nl.as_str()).collect();
+    say!(
+        "SearchSkills {words:?} in the skills lists ({}): {}",
+        found.first().map_or("none", |s| s.list_version.as_str()),
+        labels.join("; ")
+    );
+    Ok(())
+}
+
+/// What the development plans of a company's people hold.
+#[derive(Debug, Default)]
+pub struct Developed {
+    pub planned: usize,
+    pub completed: usize,
+    /// Learning goals that name ESCO skills, and how many skills they name.
+    pub goals_with_skills: usize,
+    pub skills_named: usize,
+}
+
+/// A goal and a course for every employee (the goal names the course's skills), funded
+/// from the sources, half completed by the school.
 pub async fn develop_people(
     coach: &mut Trajectories,
     school: &mut Trajectories,
     pilot: &Pilot,
     catalogue: &[pb::CourseOffering],
     enrolled: &Enrolled<'_>,
-) -> anyhow::Result<(usize, usize)> {
+) -> anyhow::Result<Developed> {
     let sources = Sources::of(pilot);
     let provider = &pilot.data.provider;
-    let (mut planned, mut completed) = (0, 0);
+    let mut developed = Developed::default();
     for (n, person) in enrolled.people.iter().enumerate() {
         let Some(offering) = catalogue.get(n % catalogue.len().max(1)) else {
             continue;
         };
+        let goal = coach
+            .add_learning_goal(pb::AddLearningGoalRequest {
+                request_id: format!("demo-goal-{}", person.participant_id),
+                participant_id: person.participant_id.clone(),
+                theme: offering.themes.first().cloned().unwrap_or_default(),
+                description: format!("Vakbekwaam in: {}", offering.title),
+                skill_uris: offering.esco_skill_uris.clone(),
+            })
+            .await?
+            .into_inner()
+            .goal
+            .ok_or_else(|| anyhow::anyhow!("no goal returned"))?;
+        if !goal.skill_uris.is_empty() {
+            developed.goals_with_skills += 1;
+            developed.skills_named += goal.skill_uris.len();
+        }
         let planned_activity = coach
             .plan_learning_activity(pb::PlanLearningActivityRequest {
                 request_id: format!("demo-activity-{}", person.participant_id),
                 participant_id: person.participant_id.clone(),
                 offering_id: offering.offering_id.clone(),
+                goal_id: goal.goal_id,
                 ..Default::default()
             })
             .await?
@@ -330,7 +381,7 @@ pub async fn develop_people(
             .ok_or_else(|| anyhow::anyhow!("no activity returned"))?;
         // A rerun gets the first answer (as planned); the plan tells how it stands now.
         let activity = current(coach, &person.participant_id, planned_activity).await?;
-        planned += 1;
+        developed.planned += 1;
         if activity.funded_cents == 0 {
             let remaining = remaining_per_source(coach, &pilot.region.id).await?;
             let left = |source: &str| {
@@ -366,10 +417,10 @@ pub async fn develop_people(
                     complete_time: completion_day(pilot, enrolled.index),
                 })
                 .await?;
-            completed += 1;
+            developed.completed += 1;
         }
     }
-    Ok((planned, completed))
+    Ok(developed)
 }
 
 /// When the school records a course as completed, on the programme's calendar: the 15th

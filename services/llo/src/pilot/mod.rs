@@ -427,6 +427,7 @@ async fn develop(
         development::publish_catalogue(&mut clients.school, region, &data.provider).await?
     };
     development::register_coaches(&mut clients.coach, pilot).await?;
+    development::search_skills(&mut clients.coach, pilot).await?;
     let mut trajectories = Vec::new();
     let mut earned = 0;
     for (index, e) in enrolled.iter().enumerate() {
@@ -438,7 +439,7 @@ async fn develop(
         let topics = &data.coaching_topics;
         let trajectory =
             development::run_trajectory(&mut clients.coach, &proposed, coach_id, topics).await?;
-        let (planned, completed) = development::develop_people(
+        let developed = development::develop_people(
             &mut clients.coach,
             &mut clients.school,
             pilot,
@@ -460,11 +461,16 @@ async fn develop(
             trajectory.coaching_minutes
         );
         say!(
-            "  development plans: {planned} courses planned and funded, {completed} completed with a credential"
+            "  development plans: {} goals naming {} ESCO skills, {} courses planned and funded, \
+             {} completed with a credential",
+            developed.goals_with_skills,
+            developed.skills_named,
+            developed.planned,
+            developed.completed
         );
         let own = expected.company(organisation_id)?;
-        own.courses_completed = completed;
-        earned += completed;
+        own.courses_completed = developed.completed;
+        earned += developed.completed;
         own.coaching_sessions = topics.len();
         trajectories.push(trajectory.trajectory_id);
     }

@@ -44,7 +44,7 @@ fn course(course: &Course) -> Value {
         "studyLoad": { "studyLoadUnit": "hour", "value": course.hours },
         "teachingLanguage": "nld",
         "modeOfDelivery": ["situated"],
-        "consumers": [{ "consumerKey": "llo", "themes": [course.theme] }]
+        "consumers": [{ "consumerKey": "llo", "themes": [course.theme], "escoSkills": course.skills }]
     })
 }
 

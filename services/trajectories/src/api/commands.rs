@@ -10,12 +10,12 @@ use llo_chassis::{
         Cents, Email, Fields, Name, Parsed, Prose, Text, bounded, check_id, instant, non_empty,
         occurred, optional_instant,
     },
-    packs::{LearningThemes, Packs, SectorPack},
+    packs::{LearningThemes, Packs, SectorPack, Skills},
 };
 use llo_proto::trajectories::v1 as pb;
 use uuid::Uuid;
 
-use super::mapping;
+use super::{PlanTerms, mapping};
 use crate::domain::{
     commands::{
         ActivityOrigin, AddLearningGoal, AllocateFunding, AssignCoach, ChangeTrajectoryStatus,
@@ -32,6 +32,8 @@ const MAX_THEMES: usize = 20;
 const MAX_COACH_REGIONS: usize = 20;
 const MAX_START_TIMES: usize = 200;
 const MAX_SKILLS: usize = 50;
+/// Skills a learning goal may name.
+const MAX_GOAL_SKILLS: usize = 20;
 const ESCO_PREFIX: &str = "http://data.europa.eu/esco/";
 
 fn cents(value: i64, least: i64) -> Result<Cents, String> {
@@ -119,6 +121,15 @@ fn esco_uri(value: &str) -> Result<Link, String> {
     let uri = Link::optional(value)?;
     if !uri.starts_with(ESCO_PREFIX) {
         return Err(format!("must be an ESCO URI ({ESCO_PREFIX}…)"));
+    }
+    Ok(uri)
+}
+
+/// An ESCO URI that is in `skills` (the sector's skills lists) when they are known.
+fn listed_skill(value: &str, skills: Option<&Skills>) -> Result<Link, String> {
+    let uri = esco_uri(value)?;
+    if let Some(skills) = skills {
+        skills.check(&uri)?;
     }
     Ok(uri)
 }
@@ -255,22 +266,30 @@ impl TryFrom<pb::RecordCoachingSessionRequest> for RecordCoachingSession {
 }
 
 impl AddLearningGoal {
-    /// `themes`: the learning themes of the plan's company's sector, when the plan was
-    /// found.
+    /// `terms`: the learning themes and skills of the plan's company's sector, when the
+    /// plan was found.
     pub fn parse(
         r: pb::AddLearningGoalRequest,
-        themes: Option<&LearningThemes>,
+        terms: Option<&PlanTerms>,
     ) -> Result<Self, ApiError> {
         let mut f = Fields::new();
         let participant_id = f.take("participant_id", check_id(&r.participant_id));
-        let theme = f.take("theme", learning_theme(&r.theme, themes));
+        let theme = f.take("theme", learning_theme(&r.theme, terms.map(|t| &t.themes)));
         let description = f.take("description", Prose::required(&r.description));
-        let (participant_id, theme, description) =
-            f.finish((participant_id, theme, description))?;
+        let skills = terms.map(|t| &t.skills);
+        let skill_uris = f.list(
+            "skill_uris",
+            r.skill_uris,
+            MAX_GOAL_SKILLS,
+            |f, path, uri| f.take(path, listed_skill(&uri, skills)),
+        );
+        let (participant_id, theme, description, skill_uris) =
+            f.finish((participant_id, theme, description, skill_uris))?;
         Ok(AddLearningGoal {
             participant_id,
             theme,
             description,
+            skill_uris: skill_uris.into_iter().map(Link::into_string).collect(),
         })
     }
 }
@@ -438,11 +457,12 @@ pub fn publish_offering(
         MAX_START_TIMES,
         |f, path, at| f.take(path, instant(Some(&at))),
     );
+    let listed = region.as_deref().and_then(|r| Skills::of_region(packs, r));
     let skills = f.list(
         "esco_skill_uris",
         r.esco_skill_uris,
         MAX_SKILLS,
-        |f, path, uri| f.take(path, esco_uri(&uri)),
+        |f, path, uri| f.take(path, listed_skill(&uri, listed.as_ref())),
     );
     if !r.runs.is_empty() && start_times.as_ref().is_some_and(|s| !s.is_empty()) {
         f.add(

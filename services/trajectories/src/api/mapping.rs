@@ -176,6 +176,7 @@ pub fn goal(row: &GoalRow) -> pb::LearningGoal {
         description: row.description.clone(),
         need_id: row.need_id.map(|n| n.to_string()).unwrap_or_default(),
         create_time: Some(timestamp(row.created_at)),
+        skill_uris: row.skill_uris.clone(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod invoices;
 pub mod mapping;
 pub mod offerings;
 pub mod plans;
+pub mod skills;
 pub mod statement;
 pub mod trajectories;
 
@@ -22,7 +23,7 @@ use llo_chassis::{
     auth::Caller,
     db::PgPool,
     fields::check_id,
-    packs::{LearningThemes, Packs},
+    packs::{LearningThemes, Packs, Skills},
 };
 use llo_proto::trajectories::v1::{self as pb, trajectory_service_server::TrajectoryService};
 use uuid::Uuid;
@@ -89,16 +90,22 @@ fn visible(
     }
 }
 
-/// The learning themes a request about a participant's plan may name: those of the
-/// company's sector pack, or of every sector of the plan's region while trajectories has
-/// not heard of the company yet. `None` when the id is malformed or the plan is not
-/// there for the caller: the request is then refused by parsing or by the lookup after it.
-pub async fn plan_themes(
+/// What a request about a participant's plan may name: the learning themes and skills of
+/// the company's sector pack, or of every sector of the plan's region while trajectories
+/// has not heard of the company yet.
+pub struct PlanTerms {
+    pub themes: LearningThemes,
+    pub skills: Skills,
+}
+
+/// The plan's terms; `None` when the id is malformed or the plan is not there for the
+/// caller: the request is then refused by parsing or by the lookup after it.
+pub async fn plan_terms(
     ctx: &Context,
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     participant_id: &str,
-) -> Result<Option<LearningThemes>, ApiError> {
+) -> Result<Option<PlanTerms>, ApiError> {
     let Ok(participant_id) = check_id(participant_id) else {
         return Ok(None);
     };
@@ -110,8 +117,14 @@ pub async fn plan_themes(
     let organisation = trajectory_store::find_organisation(conn, plan.organisation_id).await?;
     let sector = organisation.and_then(|o| ctx.packs.sector(&o.sector).cloned());
     Ok(Some(match sector {
-        Some(sector) => LearningThemes::of([&*sector]),
-        None => LearningThemes::of_region(&ctx.packs, &plan.region).unwrap_or_default(),
+        Some(sector) => PlanTerms {
+            themes: LearningThemes::of([&*sector]),
+            skills: Skills::of(&ctx.packs, [&*sector]),
+        },
+        None => PlanTerms {
+            themes: LearningThemes::of_region(&ctx.packs, &plan.region).unwrap_or_default(),
+            skills: Skills::of_region(&ctx.packs, &plan.region).unwrap_or_default(),
+        },
     }))
 }
 
@@ -146,6 +159,7 @@ llo_chassis::grpc_service! {
         fn get_budget(pb::GetBudgetRequest) -> pb::GetBudgetResponse = funding::budget;
         fn publish_course_offering(pb::PublishCourseOfferingRequest) -> pb::PublishCourseOfferingResponse = offerings::publish;
         fn list_course_offerings(pb::ListCourseOfferingsRequest) -> pb::ListCourseOfferingsResponse = offerings::list;
+        fn search_skills(pb::SearchSkillsRequest) -> pb::SearchSkillsResponse = skills::search;
         download fn export_statement(pb::ExportStatementRequest) -> ExportStatementStream of pb::ExportStatementResponse = statement::export;
         upload fn import_course_offerings(pb::ImportCourseOfferingsRequest) -> pb::ImportCourseOfferingsResponse = offerings::import;
         fn register_catalogue_source(pb::RegisterCatalogueSourceRequest) -> pb::RegisterCatalogueSourceResponse = catalogue::register;

@@ -66,6 +66,7 @@ pub async fn list(
         store::ListFilter {
             regions,
             theme: non_empty(&request.theme),
+            skill_uri: non_empty(&request.skill_uri),
             provider: non_empty(&request.provider),
             start_after,
             after: page.after,

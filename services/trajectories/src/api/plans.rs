@@ -12,7 +12,7 @@ use llo_chassis::{
 use llo_proto::trajectories::v1 as pb;
 
 use super::{
-    Context, enrolments, mapping, parse_id, plan_themes, visible_plan, visible_plan_for_update,
+    Context, enrolments, mapping, parse_id, plan_terms, visible_plan, visible_plan_for_update,
 };
 use crate::{
     domain::{
@@ -63,20 +63,24 @@ pub async fn add_goal(
 ) -> Result<pb::AddLearningGoalResponse, ApiError> {
     let key = RequestKey::new(caller, "AddLearningGoal", &request.request_id, &request)?;
     let mut conn = ctx.pool.get().await?;
-    let themes = plan_themes(ctx, &mut conn, caller, &request.participant_id).await?;
-    let command = AddLearningGoal::parse(request, themes.as_ref())?;
+    let terms = plan_terms(ctx, &mut conn, caller, &request.participant_id).await?;
+    let command = AddLearningGoal::parse(request, terms.as_ref())?;
     let participant = command.participant_id;
     let key = key.map(|key| key.about(participant));
     conn.transaction::<_, ApiError, _>(async |conn| {
         idempotency::once(conn, key.as_ref(), async |conn| {
             let plan = visible_plan_for_update(conn, caller, participant).await?;
             rules::ensure_not_erased(plan.erased_at)?;
-            let goal =
-                store::insert_goal(conn, plan.id, &command.theme, &command.description, None)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::Unexpected(anyhow::anyhow!("the new goal was not stored"))
-                    })?;
+            let goal = store::insert_goal(
+                conn,
+                plan.id,
+                &command.theme,
+                &command.description,
+                None,
+                &command.skill_uris,
+            )
+            .await?
+            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the new goal was not stored")))?;
             Ok(pb::AddLearningGoalResponse {
                 goal: Some(mapping::goal(&goal)),
             })
@@ -98,7 +102,8 @@ pub async fn plan_activity(
         &request,
     )?;
     let mut conn = ctx.pool.get().await?;
-    let themes = plan_themes(ctx, &mut conn, caller, &request.participant_id).await?;
+    let terms = plan_terms(ctx, &mut conn, caller, &request.participant_id).await?;
+    let themes = terms.map(|t| t.themes);
     let command = PlanLearningActivity::parse(request, themes.as_ref())?;
     let participant = command.participant_id;
     let key = key.map(|key| key.about(participant));

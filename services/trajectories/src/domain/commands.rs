@@ -65,6 +65,8 @@ pub struct AddLearningGoal {
     pub participant_id: Uuid,
     pub theme: Theme,
     pub description: Prose,
+    /// ESCO skill URIs of the sector's skills list.
+    pub skill_uris: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

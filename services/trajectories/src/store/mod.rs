@@ -7,6 +7,7 @@ pub mod funding;
 pub mod offerings;
 pub mod plans;
 pub mod schema;
+pub mod skills;
 pub mod trajectories;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};

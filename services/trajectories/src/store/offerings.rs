@@ -160,6 +160,7 @@ pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<
 pub struct ListFilter<'a> {
     pub regions: Vec<&'a str>,
     pub theme: Option<&'a str>,
+    pub skill_uri: Option<&'a str>,
     pub provider: Option<&'a str>,
     pub start_after: Option<DateTime<Utc>>,
     pub after: Option<Uuid>,
@@ -180,6 +181,12 @@ pub async fn list(
         query = query.filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("themes ? ")
                 .bind::<diesel::sql_types::Text, _>(theme.to_owned()),
+        );
+    }
+    if let Some(uri) = filter.skill_uri {
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("esco_skill_uris ? ")
+                .bind::<diesel::sql_types::Text, _>(uri.to_owned()),
         );
     }
     if let Some(provider) = filter.provider {

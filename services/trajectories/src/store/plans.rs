@@ -110,6 +110,7 @@ pub struct GoalRow {
     pub description: String,
     pub need_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    pub skill_uris: Vec<String>,
 }
 
 /// A goal; `None` when the need already made one.
@@ -119,6 +120,7 @@ pub async fn insert_goal(
     theme: &str,
     description: &str,
     need_id: Option<Uuid>,
+    skill_uris: &[String],
 ) -> QueryResult<Option<GoalRow>> {
     diesel::insert_into(learning_goals::table)
         .values((
@@ -127,6 +129,7 @@ pub async fn insert_goal(
             learning_goals::theme.eq(theme),
             learning_goals::description.eq(description),
             learning_goals::need_id.eq(need_id),
+            learning_goals::skill_uris.eq(skill_uris),
         ))
         .on_conflict_do_nothing()
         .returning(GoalRow::as_returning())

@@ -68,6 +68,7 @@ diesel::table! {
         description -> Text,
         need_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        skill_uris -> Array<Text>,
     }
 }
 

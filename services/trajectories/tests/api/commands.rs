@@ -60,7 +60,9 @@ fn offering() -> pb::PublishCourseOfferingRequest {
         hours: 24,
         price_cents: 95_000,
         start_times: vec![at(1_800_000_000)],
-        esco_skill_uris: vec!["http://data.europa.eu/esco/skill/tig".into()],
+        esco_skill_uris: vec![
+            "http://data.europa.eu/esco/skill/a51adea8-bf02-488a-a0d8-b0961caca5b0".into(),
+        ],
         ..Default::default()
     }
 }
@@ -212,6 +214,7 @@ async fn a_plan_command_names_every_bad_field_at_once_and_changes_nothing() {
             participant_id: seeded.participant_id.clone(),
             theme: "lassen".into(),
             description: "d".repeat(2_001),
+            skill_uris: Vec::new(),
         })
         .await
         .unwrap_err();

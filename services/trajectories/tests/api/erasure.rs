@@ -33,6 +33,7 @@ async fn a_goal_written_while_the_purge_runs_does_not_survive_on_the_erased_plan
                 participant_id: participant.to_string(),
                 theme: "lassen".into(),
                 description: "TIG-lassen van RVS".into(),
+                skill_uris: Vec::new(),
             })
             .await
     });

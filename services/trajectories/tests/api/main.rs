@@ -12,3 +12,4 @@ mod helpers;
 mod offerings;
 mod ooapi;
 mod pack_data;
+mod skills;

@@ -20,7 +20,7 @@ struct PacksWithNewKind(PathBuf);
 impl PacksWithNewKind {
     fn new() -> PacksWithNewKind {
         let dir = std::env::temp_dir().join(format!("llo-packs-kind-{}", Uuid::new_v4()));
-        for folder in ["regions", "sectors"] {
+        for folder in ["regions", "sectors", "skills"] {
             std::fs::create_dir_all(dir.join(folder)).unwrap();
             for entry in std::fs::read_dir(packs_dir().join(folder)).unwrap() {
                 let path = entry.unwrap().path();
@@ -236,6 +236,7 @@ fn goal(participant: &str, theme: &str) -> pb::AddLearningGoalRequest {
         participant_id: participant.into(),
         theme: theme.into(),
         description: "Beter leren lassen".into(),
+        skill_uris: Vec::new(),
     }
 }
 

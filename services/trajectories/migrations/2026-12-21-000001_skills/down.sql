@@ -1,0 +1,2 @@
+DROP TEXT SEARCH CONFIGURATION llo_dutch;
+ALTER TABLE learning_goals DROP COLUMN skill_uris;
