@@ -112,6 +112,8 @@ pub struct NoticesSettings {
     pub poll_ms: u64,
     /// The deadline of each SMTP exchange, in seconds.
     pub timeout_seconds: u64,
+    /// How long before a booked workshop's start its people are reminded, in hours.
+    pub reminder_hours: u64,
 }
 
 impl Default for NoticesSettings {
@@ -129,6 +131,7 @@ impl Default for NoticesSettings {
             retry_base_seconds: 30,
             poll_ms: 1_000,
             timeout_seconds: 30,
+            reminder_hours: 48,
         }
     }
 }

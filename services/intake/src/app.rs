@@ -44,8 +44,8 @@ impl llo_chassis::host::Service for Intake {
         ))
     }
 
-    /// The credentials' public HTTP surface, when keys are set; the notices' sender, when
-    /// notices go somewhere.
+    /// The credentials' public HTTP surface, when keys are set; the notices' sender and
+    /// reminders, when notices go somewhere.
     fn workers(host: &ServiceHost, shutdown: CancellationToken) -> anyhow::Result<Vec<Worker>> {
         let mut workers = Vec::new();
         if let Some(issuer) = Issuer::from_settings(host.settings())? {
@@ -62,6 +62,16 @@ impl llo_chassis::host::Service for Intake {
             workers.push(Box::pin(crate::notices::mail::send_due_notices(
                 host.pool().clone(),
                 transport,
+                notices.clone(),
+                shutdown.clone(),
+            )));
+        }
+        if let Some(notifier) =
+            crate::notices::Notifier::from_settings(host.settings(), host.packs())?
+        {
+            workers.push(Box::pin(crate::notices::reminders::remind(
+                host.pool().clone(),
+                notifier,
                 notices.clone(),
                 shutdown,
             )));

@@ -1,6 +1,6 @@
 //! Intake's reactions to events: a completed learning activity with a credential becomes
-//! an Open Badges 3.0 credential; a workshop registration's change becomes an e-mail
-//! notice (`crate::notices`). Runs in the consumer's transaction with the inbox row
+//! an Open Badges 3.0 credential (its person told, with the link); a workshop's schedule,
+//! a registration's change and an attendance become e-mail notices (`crate::notices`). Runs in the consumer's transaction with the inbox row
 //! (a redelivered event is applied once), and is idempotent by activity id besides (an
 //! event published twice under two ids issues one credential).
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::{
     credentials::{Issuer, model, sign, status},
-    notices::Notifier,
+    notices::{About, Notifier, texts::Kind},
     store::{
         credentials::{self, NewCredential},
         organisations, participants,
@@ -38,7 +38,7 @@ pub fn subscriptions(
     packs: &Packs,
 ) -> anyhow::Result<Arc<dyn llo_chassis::bus::EventHandler>> {
     let issuer = Issuer::from_settings(settings)?;
-    let notifier = Notifier::from_settings(settings)?;
+    let notifier = Notifier::from_settings(settings, packs)?;
     let (credentials, notices) = (issuer.is_some(), notifier.is_some());
     let mut subscriptions = Subscriptions::new(Reactions {
         issuer,
@@ -65,6 +65,14 @@ pub fn subscriptions(
                 Box::pin(async move {
                     match &reactions.notifier {
                         Some(notifier) => notifier.registration_changed(conn, event).await,
+                        None => Ok(()),
+                    }
+                })
+            })
+            .on::<events::WorkshopAttended>(|reactions, conn, event| {
+                Box::pin(async move {
+                    match &reactions.notifier {
+                        Some(notifier) => notifier.workshop_attended(conn, event).await,
                         None => Ok(()),
                     }
                 })
@@ -175,6 +183,22 @@ impl Reactions {
         )
         .await?;
         tracing::info!(%credential_id, %activity_id, region, "credential issued");
+        if let Some(notifier) = &self.notifier {
+            notifier
+                .queue(
+                    conn,
+                    About {
+                        kind: Kind::CredentialIssued,
+                        source_key: format!("credential:{credential_id}"),
+                        participant_id,
+                        region,
+                        credential: achievement_name,
+                        link: &issuer.urls.credential(credential_id),
+                        ..About::default()
+                    },
+                )
+                .await?;
+        }
         Ok(())
     }
 }

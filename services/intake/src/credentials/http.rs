@@ -4,7 +4,9 @@
 //! - `/issuers/{region}`: the issuer's profile (the credentials' `iss`),
 //! - `/issuers/{region}/jwks.json`: the region's public keys (JWKS),
 //! - `/issuers/{region}/keys/{name}`: one key as a JWK (a credential's `kid`),
-//! - `/status/{region}`: the revocation status list, a signed VC-JWT.
+//! - `/status/{region}`: the revocation status list, a signed VC-JWT,
+//! - `/credentials/{id}`: one credential, the signed VC-JWT its holder is sent the link to
+//!   (the id is random; the credential names its holder by a salted hash only).
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
@@ -64,6 +66,7 @@ fn router(surface: Surface) -> Router {
         .route("/issuers/{region}/jwks.json", get(jwks))
         .route("/issuers/{region}/keys/{name}", get(key))
         .route("/status/{region}", get(status_list))
+        .route("/credentials/{id}", get(credential))
         .with_state(surface)
         .layer(axum::middleware::map_response(any_origin))
 }
@@ -121,6 +124,28 @@ async fn key(State(s): State<Surface>, Path((region, name)): Path<(String, Strin
         )
             .into_response(),
         None => not_found(),
+    }
+}
+
+/// The credential as issued; gone (404) once its holder is erased.
+async fn credential(State(s): State<Surface>, Path(id): Path<String>) -> Response {
+    let Ok(id) = uuid::Uuid::parse_str(&id) else {
+        return not_found();
+    };
+    let found = async {
+        let mut conn = s.pool.get().await?;
+        anyhow::Ok(store::find(&mut conn, id).await?)
+    };
+    match found.await {
+        Ok(Some(row)) => match row.jwt {
+            Some(jwt) => ([(header::CONTENT_TYPE, "application/vc+jwt")], jwt).into_response(),
+            None => not_found(),
+        },
+        Ok(None) => not_found(),
+        Err(error) => {
+            tracing::warn!(error = %format!("{error:#}"), "cannot read a credential");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }
 

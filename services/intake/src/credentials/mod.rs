@@ -49,6 +49,11 @@ impl Urls {
         format!("{}/keys/{name}", self.issuer(region))
     }
 
+    /// One credential, signed (`/credentials/{id}`): the link its holder is sent.
+    pub fn credential(&self, id: uuid::Uuid) -> String {
+        format!("{}/credentials/{id}", self.base)
+    }
+
     /// The region's revocation status list credential.
     pub fn status_list(&self, region: &str) -> String {
         format!("{}/status/{region}", self.base)

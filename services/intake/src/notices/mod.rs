@@ -1,39 +1,64 @@
 //! E-mail notices (docs/notices.md): intake holds names and addresses, so it composes and
-//! sends what the community's events mean for a person. A reaction writes the composed
-//! message to the `notices` outbox (one per source, recipient and kind: a redelivered or
-//! re-published event makes no second notice); `send` delivers due notices over SMTP or to
-//! a folder, retrying with back-off, and gives one up as `failed` after
-//! `notices.max_attempts`.
+//! sends what the community's events (and intake's own credentials) mean for a person. A
+//! reaction writes the composed message to the `notices` outbox (one per source, recipient
+//! and kind: a redelivered or re-published event makes no second notice); `mail` delivers
+//! due notices over SMTP or to a folder; `reminders` queues a reminder before a booked
+//! workshop starts.
 pub mod ics;
 pub mod mail;
+pub mod reminders;
 pub mod texts;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use llo_chassis::{Settings, bus::HandleError};
-use llo_proto::{common::v1::WorkshopRegistrationStatus as Status, events::v1 as events};
+use llo_chassis::{Settings, bus::HandleError, packs::Packs};
+use llo_proto::{
+    common::v1::{WorkshopAttendance, WorkshopRegistrationStatus as Status},
+    events::v1 as events,
+};
 use uuid::Uuid;
 
 use crate::store::{
-    notices::{self, NewNotice, WorkshopRow},
+    notices::{self, NewNotice, RegistrationRow, WorkshopRow},
     participants,
 };
 
 use self::texts::{Kind, Templates};
 
-/// What composing needs: the sender address (the invitation's organiser) and the texts.
+/// What composing needs: the sender address (the invitation's organiser), the texts and
+/// the region packs (a region's name).
 #[derive(Debug, Clone)]
 pub struct Notifier {
     from_address: String,
     templates: Arc<Templates>,
+    packs: Packs,
+}
+
+/// One notice to queue: what it is about and the values its text needs besides the
+/// person's name and the workshop.
+#[derive(Debug, Default)]
+pub struct About<'a> {
+    pub kind: Kind,
+    /// With `participant_id` and `kind`, what makes the notice once.
+    pub source_key: String,
+    pub participant_id: Uuid,
+    pub region: &'a str,
+    pub workshop: Option<&'a WorkshopRow>,
+    /// The invitation's `UID` is the registration's.
+    pub registration_id: Option<Uuid>,
+    pub position: i32,
+    pub reason: &'a str,
+    /// A credential's name and link.
+    pub credential: &'a str,
+    pub link: &'a str,
 }
 
 impl Notifier {
     /// `None` when notices go nowhere (neither `notices.smtp_host` nor `notices.mail_dir`);
     /// an error when a region's template in `notices.templates_dir` does not read.
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Notifier>> {
+    pub fn from_settings(settings: &Settings, packs: &Packs) -> anyhow::Result<Option<Notifier>> {
         let notices = &settings.notices;
         if notices.smtp_host.is_none() && notices.mail_dir.is_none() {
             return Ok(None);
@@ -47,10 +72,12 @@ impl Notifier {
         Ok(Some(Notifier {
             from_address,
             templates,
+            packs: packs.clone(),
         }))
     }
 
-    /// A workshop scheduled or changed: its title, times and region kept.
+    /// A workshop scheduled or changed: its title, times and region kept. A changed time
+    /// tells each person still booked, with the invitation updated (a higher `SEQUENCE`).
     pub async fn workshop_scheduled(
         &self,
         conn: &mut AsyncPgConnection,
@@ -62,7 +89,14 @@ impl Notifier {
                 "a scheduled workshop without its start or end".into(),
             ));
         };
-        notices::upsert_workshop(
+        let before = notices::workshop(conn, workshop_id).await?;
+        let unchanged = before.as_ref().is_some_and(|w| {
+            w.start_time == start && w.end_time == end && w.title == event.workshop_title
+        });
+        if unchanged {
+            return Ok(());
+        }
+        let workshop = notices::upsert_workshop(
             conn,
             &WorkshopRow {
                 workshop_id,
@@ -74,10 +108,33 @@ impl Notifier {
             },
         )
         .await?;
+        let moved = before.is_some_and(|w| w.start_time != start || w.end_time != end);
+        if !moved {
+            return Ok(());
+        }
+        for registration in notices::booked_registrations(conn, workshop_id).await? {
+            self.queue(
+                conn,
+                About {
+                    kind: Kind::Changed,
+                    source_key: format!(
+                        "registration:{}:sequence:{}",
+                        registration.registration_id, workshop.sequence
+                    ),
+                    participant_id: registration.participant_id,
+                    region: &registration.region,
+                    workshop: Some(&workshop),
+                    registration_id: Some(registration.registration_id),
+                    ..About::default()
+                },
+            )
+            .await?;
+        }
         Ok(())
     }
 
-    /// A registration booked, wait-listed, promoted or cancelled: its person told.
+    /// A registration booked, wait-listed, promoted or cancelled: its person told, and the
+    /// registration kept for its reminder.
     pub async fn registration_changed(
         &self,
         conn: &mut AsyncPgConnection,
@@ -85,6 +142,36 @@ impl Notifier {
     ) -> Result<(), HandleError> {
         let from = Status::try_from(event.from_status).unwrap_or(Status::Unspecified);
         let to = Status::try_from(event.to_status).unwrap_or(Status::Unspecified);
+        let registration_id = id("registration_id", &event.registration_id)?;
+        let participant_id = id("participant_id", &event.participant_id)?;
+        let workshop_id = id("workshop_id", &event.workshop_id)?;
+        if participants::find_for_update(conn, participant_id)
+            .await?
+            .is_none()
+        {
+            tracing::warn!(%participant_id, "a registration of a participant intake does not know: no notice");
+            return Ok(());
+        }
+        let status = match to {
+            Status::Booked => "booked",
+            Status::WaitListed => "wait_listed",
+            Status::Cancelled => "cancelled",
+            _ => "attended",
+        };
+        notices::record_registration(
+            conn,
+            &RegistrationRow {
+                registration_id,
+                workshop_id,
+                participant_id,
+                region: event.region.clone(),
+                status: status.into(),
+                booked_at: (to == Status::Booked)
+                    .then(|| time(event.occur_time).unwrap_or_else(Utc::now)),
+                reminded_at: None,
+            },
+        )
+        .await?;
         let kind = match (from, to) {
             (Status::WaitListed, Status::Booked) => Kind::Promoted,
             (_, Status::Booked) if from != Status::Booked => Kind::Booked,
@@ -95,24 +182,103 @@ impl Notifier {
                 Kind::WorkshopCancelled
             }
             (Status::Booked | Status::WaitListed, Status::Cancelled) => Kind::Cancelled,
-            // Attendance, or nothing a person needs to hear of.
+            // Attendance (its own event asks for feedback), or nothing to tell.
             _ => return Ok(()),
         };
+        let workshop = notices::workshop(conn, workshop_id).await?;
+        // A registration is booked once, wait-listed at one position, cancelled once.
+        let source_key = match kind {
+            Kind::WaitListed => format!(
+                "registration:{registration_id}:wait_listed:{}",
+                event.wait_list_position
+            ),
+            _ => format!("registration:{registration_id}"),
+        };
+        self.queue(
+            conn,
+            About {
+                kind,
+                source_key,
+                participant_id,
+                region: &event.region,
+                workshop: workshop.as_ref(),
+                registration_id: Some(registration_id),
+                position: event.wait_list_position,
+                reason: &event.cancel_reason,
+                ..About::default()
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Attended (fully or partly): asked how it was, once per registration. A no-show is
+    /// not asked.
+    pub async fn workshop_attended(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: events::WorkshopAttended,
+    ) -> Result<(), HandleError> {
+        let attendance = WorkshopAttendance::try_from(event.attendance)
+            .unwrap_or(WorkshopAttendance::Unspecified);
+        if !matches!(
+            attendance,
+            WorkshopAttendance::FullyAttended | WorkshopAttendance::PartiallyAttended
+        ) {
+            return Ok(());
+        }
         let registration_id = id("registration_id", &event.registration_id)?;
         let participant_id = id("participant_id", &event.participant_id)?;
         let workshop_id = id("workshop_id", &event.workshop_id)?;
+        // The event carries what the notice says, should intake not have the workshop.
+        let workshop = match notices::workshop(conn, workshop_id).await? {
+            Some(workshop) => Some(workshop),
+            None => time(event.workshop_start_time)
+                .zip(time(event.workshop_end_time))
+                .map(|(start_time, end_time)| WorkshopRow {
+                    workshop_id,
+                    region: event.region.clone(),
+                    title: event.workshop_title.clone(),
+                    start_time,
+                    end_time,
+                    sequence: 0,
+                }),
+        };
+        self.queue(
+            conn,
+            About {
+                kind: Kind::Feedback,
+                source_key: format!("registration:{registration_id}"),
+                participant_id,
+                region: &event.region,
+                workshop: workshop.as_ref(),
+                registration_id: Some(registration_id),
+                ..About::default()
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Composes the notice for its person and queues it, unless the person is erased, has
+    /// not given consent, or has no address; false when nothing was queued (also when the
+    /// same notice was queued before).
+    pub async fn queue(
+        &self,
+        conn: &mut AsyncPgConnection,
+        about: About<'_>,
+    ) -> Result<bool, HandleError> {
+        let participant_id = about.participant_id;
         // Locked: an erasure waits for the notice, or the notice sees the erasure.
         let Some(participant) = participants::find_for_update(conn, participant_id).await? else {
-            tracing::warn!(%participant_id, "a registration of a participant intake does not know: no notice");
-            return Ok(());
+            tracing::warn!(%participant_id, "a notice for a participant intake does not know: none");
+            return Ok(false);
         };
-        // Erased, without consent, or without an address: nothing is sent.
         let Some(email) = participant.email.as_deref().filter(|e| {
             participant.erased_at.is_none() && participant.consent_given && !e.trim().is_empty()
         }) else {
-            return Ok(());
+            return Ok(false);
         };
-        let workshop = notices::workshop(conn, workshop_id).await?;
         let name = [&participant.given_name, &participant.family_name]
             .into_iter()
             .flatten()
@@ -121,66 +287,69 @@ impl Notifier {
             .collect::<Vec<_>>()
             .join(" ");
         let name = if name.is_empty() { "deelnemer" } else { &name };
-        let title = workshop
-            .as_ref()
-            .map_or("de workshop", |w| w.title.as_str());
-        let when = workshop.as_ref().map_or_else(
+        // The region's name from its pack ("Achterhoek"), not its slug.
+        let region_name = self
+            .packs
+            .region(about.region)
+            .map_or(about.region, |pack| pack.name.as_str());
+        let workshop = about.workshop;
+        let title = workshop.map_or("de workshop", |w| w.title.as_str());
+        let when = workshop.map_or_else(
             || "zie de uitnodiging van je werkgever".to_owned(),
             |w| texts::when(w.start_time, w.end_time),
         );
-        let position = event.wait_list_position.to_string();
-        let reason = match event.cancel_reason.trim() {
+        let position = about.position.to_string();
+        let reason = match about.reason.trim() {
             "" => "niet opgegeven",
             reason => reason,
         };
         let composed = self.templates.compose(
-            &event.region,
-            kind,
+            about.region,
+            about.kind,
             &[
                 ("naam", name),
                 ("workshop", title),
                 ("wanneer", &when),
-                ("regio", &event.region),
+                ("regio", region_name),
                 ("positie", &position),
                 ("reden", reason),
+                ("bewijs", about.credential),
+                ("link", about.link),
             ],
         )?;
         let now = Utc::now();
-        let method = match kind {
-            Kind::Booked | Kind::Promoted => Some(ics::Method::Request),
+        let method = match about.kind {
+            Kind::Booked | Kind::Promoted | Kind::Changed => Some(ics::Method::Request),
             Kind::Cancelled | Kind::WorkshopCancelled => Some(ics::Method::Cancel),
-            Kind::WaitListed => None,
+            Kind::WaitListed | Kind::Reminder | Kind::Feedback | Kind::CredentialIssued => None,
         };
-        let ics = method.zip(workshop.as_ref()).map(|(method, w)| {
-            let uid = format!("{registration_id}@llo");
-            ics::calendar(
-                method,
-                &ics::Event {
-                    uid: &uid,
-                    // A cancellation outranks the invitation it withdraws.
-                    sequence: w.sequence + i32::from(method == ics::Method::Cancel),
-                    summary: &w.title,
-                    location: &w.region,
-                    start: w.start_time,
-                    end: w.end_time,
-                    organizer: &self.from_address,
-                    attendee: email,
-                    stamp: now,
-                },
-            )
-        });
-        // A registration is booked once, wait-listed at one position, cancelled once.
-        let source_key = match kind {
-            Kind::WaitListed => format!("registration:{registration_id}:wait_listed:{position}"),
-            _ => format!("registration:{registration_id}"),
-        };
+        let ics = method.zip(workshop).zip(about.registration_id).map(
+            |((method, w), registration_id)| {
+                let uid = format!("{registration_id}@llo");
+                ics::calendar(
+                    method,
+                    &ics::Event {
+                        uid: &uid,
+                        // A cancellation outranks the invitation it withdraws.
+                        sequence: w.sequence + i32::from(method == ics::Method::Cancel),
+                        summary: &w.title,
+                        location: region_name,
+                        start: w.start_time,
+                        end: w.end_time,
+                        organizer: &self.from_address,
+                        attendee: email,
+                        stamp: now,
+                    },
+                )
+            },
+        );
         let queued = notices::insert(
             conn,
             &NewNotice {
                 id: Uuid::now_v7(),
-                source_key: &source_key,
+                source_key: &about.source_key,
                 participant_id,
-                kind: kind.as_str(),
+                kind: about.kind.as_str(),
                 recipient: email,
                 subject: &composed.subject,
                 body_text: &composed.text,
@@ -192,9 +361,13 @@ impl Notifier {
         )
         .await?;
         if queued {
-            tracing::info!(%registration_id, kind = kind.as_str(), "notice queued");
+            tracing::info!(
+                source = about.source_key,
+                kind = about.kind.as_str(),
+                "notice queued"
+            );
         }
-        Ok(())
+        Ok(queued)
     }
 }
 

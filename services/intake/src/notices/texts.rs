@@ -7,23 +7,36 @@ use anyhow::Context as _;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
 
 /// What a notice is about; its name is its template's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Kind {
+    #[default]
     Booked,
     WaitListed,
     Promoted,
     Cancelled,
     /// Cancelled with its workshop.
     WorkshopCancelled,
+    /// A booked workshop starts soon (`notices.reminder_hours`).
+    Reminder,
+    /// A booked workshop's time changed: the invitation updated.
+    Changed,
+    /// Attended: how was it?
+    Feedback,
+    /// An Open Badges credential was issued to the person.
+    CredentialIssued,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Booked,
         Kind::WaitListed,
         Kind::Promoted,
         Kind::Cancelled,
         Kind::WorkshopCancelled,
+        Kind::Reminder,
+        Kind::Changed,
+        Kind::Feedback,
+        Kind::CredentialIssued,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,10 +46,14 @@ impl Kind {
             Kind::Promoted => "promoted",
             Kind::Cancelled => "cancelled",
             Kind::WorkshopCancelled => "workshop_cancelled",
+            Kind::Reminder => "reminder",
+            Kind::Changed => "changed",
+            Kind::Feedback => "feedback",
+            Kind::CredentialIssued => "credential_issued",
         }
     }
 
-    fn parse(name: &str) -> Option<Kind> {
+    pub fn parse(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 
@@ -49,12 +66,20 @@ impl Kind {
             Kind::WorkshopCancelled => {
                 include_str!("../../templates/notices/nl/workshop_cancelled.txt")
             }
+            Kind::Reminder => include_str!("../../templates/notices/nl/reminder.txt"),
+            Kind::Changed => include_str!("../../templates/notices/nl/changed.txt"),
+            Kind::Feedback => include_str!("../../templates/notices/nl/feedback.txt"),
+            Kind::CredentialIssued => {
+                include_str!("../../templates/notices/nl/credential_issued.txt")
+            }
         }
     }
 }
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 6] = ["naam", "workshop", "wanneer", "regio", "positie", "reden"];
+pub const PLACEHOLDERS: [&str; 8] = [
+    "naam", "workshop", "wanneer", "regio", "positie", "reden", "bewijs", "link",
+];
 
 /// A notice's texts.
 #[derive(Debug, Clone)]
@@ -192,13 +217,33 @@ fn render(template: &str, values: &[(&str, &str)]) -> Result<String, String> {
 fn html(subject: &str, text: &str) -> String {
     let paragraphs: Vec<String> = text
         .split("\n\n")
-        .map(|p| format!("<p>{}</p>", escape(p.trim()).replace('\n', "<br>\n")))
+        .map(|p| {
+            format!(
+                "<p>{}</p>",
+                links(&escape(p.trim())).replace('\n', "<br>\n")
+            )
+        })
         .collect();
     format!(
         "<!DOCTYPE html>\n<html lang=\"nl\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{}\n</body>\n</html>\n",
         escape(subject),
         paragraphs.join("\n")
     )
+}
+
+/// Each `http(s)://` word of escaped text made a link (a credential's, say).
+fn links(escaped: &str) -> String {
+    escaped
+        .split(' ')
+        .map(|word| {
+            if word.starts_with("https://") || word.starts_with("http://") {
+                format!("<a href=\"{word}\">{word}</a>")
+            } else {
+                word.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn escape(text: &str) -> String {
@@ -291,6 +336,8 @@ mod tests {
             ("regio", "achterhoek"),
             ("positie", "2"),
             ("reden", "te weinig aanmeldingen"),
+            ("bewijs", "Samen leren (bewijs)"),
+            ("link", "https://example.nl/credentials/1"),
         ]
     }
 
@@ -303,6 +350,14 @@ mod tests {
             assert!(composed.html.contains("Anna &lt;de&gt; Vries &amp; co"));
             assert!(!composed.html.contains("<de>"));
         }
+        let credential = compose(Kind::CredentialIssued, &values()).unwrap();
+        assert!(
+            credential
+                .html
+                .contains("<a href=\"https://example.nl/credentials/1\">"),
+            "{}",
+            credential.html
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use diesel::{prelude::*, upsert::excluded};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::schema::{notice_workshops, notices};
+use super::schema::{notice_registrations, notice_workshops, notices};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = notices)]
@@ -137,17 +137,17 @@ pub async fn mark_attempt_failed(
     }
 }
 
-/// The notice while the sender's claim on it holds.
-fn claimed(
-    id: Uuid,
-    token: Uuid,
-) -> diesel::dsl::Filter<
+/// A notice while a sender's claim on it holds.
+type Claimed = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Find<notices::table, Uuid>,
         diesel::dsl::Eq<notices::claim, Uuid>,
     >,
     diesel::dsl::Eq<notices::state, &'static str>,
-> {
+>;
+
+/// The notice while the sender's claim on it holds.
+fn claimed(id: Uuid, token: Uuid) -> Claimed {
     notices::table
         .find(id)
         .filter(notices::claim.eq(token))
@@ -159,6 +159,11 @@ pub async fn forget_participant(
     conn: &mut AsyncPgConnection,
     participant_id: Uuid,
 ) -> QueryResult<usize> {
+    diesel::delete(
+        notice_registrations::table.filter(notice_registrations::participant_id.eq(participant_id)),
+    )
+    .execute(conn)
+    .await?;
     diesel::delete(notices::table.filter(notices::participant_id.eq(participant_id)))
         .execute(conn)
         .await
@@ -176,7 +181,11 @@ pub struct WorkshopRow {
 }
 
 /// Keeps the workshop's title and times; a later change raises its invitation's sequence.
-pub async fn upsert_workshop(conn: &mut AsyncPgConnection, row: &WorkshopRow) -> QueryResult<()> {
+/// Returns the workshop as kept.
+pub async fn upsert_workshop(
+    conn: &mut AsyncPgConnection,
+    row: &WorkshopRow,
+) -> QueryResult<WorkshopRow> {
     diesel::insert_into(notice_workshops::table)
         .values(row)
         .on_conflict(notice_workshops::workshop_id)
@@ -187,9 +196,9 @@ pub async fn upsert_workshop(conn: &mut AsyncPgConnection, row: &WorkshopRow) ->
             notice_workshops::end_time.eq(excluded(notice_workshops::end_time)),
             notice_workshops::sequence.eq(notice_workshops::sequence + 1),
         ))
-        .execute(conn)
-        .await?;
-    Ok(())
+        .returning(WorkshopRow::as_select())
+        .get_result(conn)
+        .await
 }
 
 pub async fn workshop(
@@ -202,4 +211,88 @@ pub async fn workshop(
         .first(conn)
         .await
         .optional()
+}
+
+/// A workshop registration as intake last heard of it.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notice_registrations)]
+pub struct RegistrationRow {
+    pub registration_id: Uuid,
+    pub workshop_id: Uuid,
+    pub participant_id: Uuid,
+    pub region: String,
+    /// booked, wait_listed, cancelled, attended
+    pub status: String,
+    pub booked_at: Option<DateTime<Utc>>,
+    pub reminded_at: Option<DateTime<Utc>>,
+}
+
+/// Keeps the registration's status; its booking time is the latest booking's.
+pub async fn record_registration(
+    conn: &mut AsyncPgConnection,
+    row: &RegistrationRow,
+) -> QueryResult<()> {
+    diesel::insert_into(notice_registrations::table)
+        .values(row)
+        .on_conflict(notice_registrations::registration_id)
+        .do_update()
+        .set((
+            notice_registrations::status.eq(excluded(notice_registrations::status)),
+            notice_registrations::booked_at.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+            >(
+                "COALESCE(excluded.booked_at, notice_registrations.booked_at)",
+            )),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The workshop's registrations still booked.
+pub async fn booked_registrations(
+    conn: &mut AsyncPgConnection,
+    workshop_id: Uuid,
+) -> QueryResult<Vec<RegistrationRow>> {
+    notice_registrations::table
+        .filter(notice_registrations::workshop_id.eq(workshop_id))
+        .filter(notice_registrations::status.eq("booked"))
+        .select(RegistrationRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Booked registrations not yet reminded whose workshop starts after `now` and by
+/// `until`, with their workshop, both locked (another replica skips them).
+pub async fn due_reminders(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(RegistrationRow, WorkshopRow)>> {
+    notice_registrations::table
+        .inner_join(notice_workshops::table)
+        .filter(notice_registrations::status.eq("booked"))
+        .filter(notice_registrations::reminded_at.is_null())
+        .filter(notice_workshops::start_time.gt(now))
+        .filter(notice_workshops::start_time.le(until))
+        .order(notice_workshops::start_time.asc())
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .select((RegistrationRow::as_select(), WorkshopRow::as_select()))
+        .load(conn)
+        .await
+}
+
+/// The registration's reminder is done with (sent, or not due to anybody).
+pub async fn mark_reminded(
+    conn: &mut AsyncPgConnection,
+    registration_id: Uuid,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(notice_registrations::table.find(registration_id))
+        .set(notice_registrations::reminded_at.eq(Some(at)))
+        .execute(conn)
+        .await
 }

@@ -149,3 +149,18 @@ diesel::table! {
         sequence -> Int4,
     }
 }
+
+diesel::table! {
+    notice_registrations (registration_id) {
+        registration_id -> Uuid,
+        workshop_id -> Uuid,
+        participant_id -> Uuid,
+        region -> Text,
+        status -> Text,
+        booked_at -> Nullable<Timestamptz>,
+        reminded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(notice_registrations -> notice_workshops (workshop_id));
+diesel::allow_tables_to_appear_in_same_query!(notice_registrations, notice_workshops);

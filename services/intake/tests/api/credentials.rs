@@ -797,3 +797,56 @@ async fn a_learners_credentials_page_for_those_who_may_see_the_learner() {
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_learner_is_sent_the_link_to_a_credential_once() {
+    let mail_dir = std::env::temp_dir().join(format!("llo-mail-{}", Uuid::new_v4()));
+    let issuing = spawn_issuing_with(&[
+        ("notices.mail_dir", mail_dir.display().to_string()),
+        ("notices.poll_ms", "50".into()),
+    ])
+    .await;
+    let app = &issuing.app;
+    let mut client = app.coach().await;
+    let learner = learner(&mut client, "83000001").await;
+    let event = completed(&learner, true);
+    app.env.publish(&event).await;
+    app.env.publish(&event).await;
+    let credential = credentials(&client, &learner.participant.participant_id, 1)
+        .await
+        .remove(0);
+    let mail = eventually("the credential's notice as an .eml file", || async {
+        let file = std::fs::read_dir(&mail_dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|e| e.path().extension().is_some_and(|x| x == "eml"))?;
+        std::fs::read_to_string(file.path()).ok()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(std::fs::read_dir(&mail_dir).unwrap().count(), 1);
+    assert!(mail.contains("To: medewerker1@bedrijf.nl"), "{mail}");
+    assert!(
+        mail.contains("Subject: Je hebt een digitaal bewijs ontvangen: VCA Basis"),
+        "{mail}"
+    );
+    // The link serves the signed credential itself.
+    let link = format!("{}/credentials/{}", issuing.base, credential.credential_id);
+    // Quoted-printable: soft line breaks undone.
+    let unfolded = mail.replace("=\r\n", "").replace("=\n", "");
+    assert!(unfolded.contains(&link), "{mail}");
+    assert!(
+        unfolded.contains(&format!("<a href=3D\"{link}\">")),
+        "{mail}"
+    );
+    let served = get(&link).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.text().await.unwrap(), credential.jwt);
+    assert_eq!(
+        get(&format!("{}/credentials/{}", issuing.base, Uuid::new_v4()))
+            .await
+            .status(),
+        404
+    );
+    std::fs::remove_dir_all(&mail_dir).unwrap();
+}

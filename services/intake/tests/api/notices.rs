@@ -8,7 +8,9 @@ use std::{
 
 use llo_chassis::{auth::Role, testing::app::eventually};
 use llo_proto::{
-    IntegrationEvent as _, common::v1::WorkshopRegistrationStatus as Status, events::v1 as events,
+    IntegrationEvent as _,
+    common::v1::{WorkshopAttendance, WorkshopRegistrationStatus as Status},
+    events::v1 as events,
     intake::v1 as pb,
 };
 use tokio::{
@@ -148,29 +150,45 @@ fn at(seconds_from_now: i64) -> Option<prost_types::Timestamp> {
 
 /// A workshop scheduled, and intake holding its copy.
 async fn workshop(app: &TestApp) -> String {
+    workshop_starting(app, 7 * 86_400).await
+}
+
+/// A workshop of three hours from `start` seconds from now.
+fn scheduled(workshop_id: &str, start: i64) -> events::WorkshopScheduled {
+    events::WorkshopScheduled {
+        workshop_id: workshop_id.into(),
+        region: REGION.into(),
+        workshop_title: "Samen leren op de werkvloer".into(),
+        start_time: at(start),
+        end_time: at(start + 3 * 3600),
+        capacity: 1,
+        occur_time: at(0),
+        ..Default::default()
+    }
+}
+
+/// A workshop starting `start` seconds from now, and intake holding its copy.
+async fn workshop_starting(app: &TestApp, start: i64) -> String {
     let workshop_id = Uuid::now_v7().to_string();
-    app.env
-        .publish(&events::WorkshopScheduled {
-            workshop_id: workshop_id.clone(),
-            region: REGION.into(),
-            workshop_title: "Samen leren op de werkvloer".into(),
-            start_time: at(7 * 86_400),
-            end_time: at(7 * 86_400 + 3 * 3600),
-            capacity: 1,
-            occur_time: at(0),
-            ..Default::default()
-        })
-        .await;
+    kept(app, &scheduled(&workshop_id, start)).await;
+    workshop_id
+}
+
+/// The workshop published, and intake holding its copy as published.
+async fn kept(app: &TestApp, event: &events::WorkshopScheduled) {
+    app.env.publish(event).await;
+    let start = event.start_time.unwrap_or_default().seconds;
     eventually("the workshop kept", || async {
         (app.count(&format!(
-            "SELECT count(*) AS n FROM notice_workshops WHERE workshop_id = '{workshop_id}'"
+            "SELECT count(*) AS n FROM notice_workshops WHERE workshop_id = '{}' \
+             AND start_time = to_timestamp({start})",
+            event.workshop_id
         ))
         .await
             == 1)
             .then_some(())
     })
     .await;
-    workshop_id
 }
 
 fn changed(
@@ -241,6 +259,9 @@ async fn a_booking_is_told_once_with_a_calendar_invitation() {
         header(mail, "Subject"),
         "Je bent ingeschreven: Samen leren op de werkvloer"
     );
+    // The region's name from its pack, not its slug.
+    assert!(mail.data.contains("Regio: Achterhoek"), "{}", mail.data);
+    assert!(!mail.data.contains("Regio: achterhoek"));
     assert!(header(mail, "From").contains("noreply@llo.test"));
     assert!(mail.data.contains("text/plain"));
     assert!(mail.data.contains("text/html"));
@@ -563,4 +584,237 @@ async fn a_slow_mail_server_holds_no_lock_and_nothing_is_sent_twice() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(sink.received().len(), 1);
     assert_eq!(app.count("SELECT count(*) AS n FROM notices").await, 0);
+}
+
+/// The notices of a kind in the outbox: (recipient, subject, text).
+async fn notices_of(app: &TestApp, kind: &str) -> Vec<(String, String, String)> {
+    use diesel_async::RunQueryDsl as _;
+    let mut conn = app.database().await;
+    diesel::sql_query(format!(
+        "SELECT recipient, subject, body_text FROM notices WHERE kind = '{kind}' ORDER BY created_at"
+    ))
+    .load::<NoticeText>(&mut conn)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|n| (n.recipient, n.subject, n.body_text))
+    .collect()
+}
+
+#[derive(diesel::QueryableByName)]
+struct NoticeText {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    recipient: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    subject: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    body_text: String,
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_booked_person_is_reminded_once_before_the_start() {
+    let sink = Sink::start(0).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000009").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let bert = enrol(&mut client, &organisation.organisation_id, 2).await;
+    let carla = enrol(&mut client, &organisation.organisation_id, 3).await;
+    // Starts in a week: no reminder due yet.
+    let workshop_id = workshop(&app).await;
+    let three_days_ago = at(-3 * 86_400);
+    // Anna booked days ago: reminded. Bert booked just now: his booking said when.
+    // Carla booked days ago and cancelled: not reminded.
+    let anna_booked = events::WorkshopRegistrationChanged {
+        occur_time: three_days_ago,
+        ..new_booking(&workshop_id, &anna)
+    };
+    app.env.publish(&anna_booked).await;
+    app.env.publish(&new_booking(&workshop_id, &bert)).await;
+    let carla_registration = Uuid::now_v7().to_string();
+    app.env
+        .publish(&events::WorkshopRegistrationChanged {
+            occur_time: three_days_ago,
+            ..changed(
+                &workshop_id,
+                &carla_registration,
+                &carla,
+                Status::Unspecified,
+                Status::Booked,
+                0,
+            )
+        })
+        .await;
+    app.env
+        .publish(&changed(
+            &workshop_id,
+            &carla_registration,
+            &carla,
+            Status::Booked,
+            Status::Cancelled,
+            0,
+        ))
+        .await;
+    eventually("every registration kept", || async {
+        (app.count("SELECT count(*) AS n FROM notice_registrations WHERE status = 'cancelled'")
+            .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    sink.wait_for(4).await;
+    // The clock moved on: it starts in ten hours, inside the default lead of 48 hours.
+    app.execute(&format!(
+        "UPDATE notice_workshops SET start_time = now() + interval '10 hours', \
+         end_time = now() + interval '13 hours' WHERE workshop_id = '{workshop_id}'"
+    ))
+    .await;
+    eventually("every booked registration looked at", || async {
+        (app.count("SELECT count(*) AS n FROM notice_registrations WHERE reminded_at IS NOT NULL")
+            .await
+            == 2)
+            .then_some(())
+    })
+    .await;
+    let reminded = sink
+        .wait_for(5)
+        .await
+        .into_iter()
+        .filter(|m| header(m, "Subject").starts_with("Herinnering"))
+        .collect::<Vec<_>>();
+    assert_eq!(reminded.len(), 1, "{reminded:?}");
+    assert_eq!(
+        reminded[0].recipients,
+        vec!["medewerker1@bedrijf.nl".to_owned()]
+    );
+    assert_eq!(
+        header(&reminded[0], "Subject"),
+        "Herinnering: Samen leren op de werkvloer"
+    );
+    assert!(!reminded[0].data.contains("VCALENDAR"));
+
+    // As after a restart that lost the mark: the outbox's key still makes it one.
+    app.execute("UPDATE notice_registrations SET reminded_at = NULL")
+        .await;
+    eventually("looked at again", || async {
+        (app.count("SELECT count(*) AS n FROM notice_registrations WHERE reminded_at IS NULL AND status = 'booked'")
+            .await
+            == 0)
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(notices_of(&app, "reminder").await.len(), 1);
+    assert_eq!(sink.received().len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attendee_is_asked_for_feedback_once_and_a_no_show_is_not() {
+    let sink = Sink::start(0).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000010").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let bert = enrol(&mut client, &organisation.organisation_id, 2).await;
+    let workshop_id = workshop(&app).await;
+    let attended =
+        |person: &pb::Participant, attendance: WorkshopAttendance| events::WorkshopAttended {
+            registration_id: Uuid::now_v7().to_string(),
+            workshop_id: workshop_id.clone(),
+            participant_id: person.participant_id.clone(),
+            organisation_id: person.organisation_id.clone(),
+            region: REGION.into(),
+            workshop_title: "Samen leren op de werkvloer".into(),
+            attendance: attendance as i32,
+            hours_attended: 3.0,
+            occur_time: at(0),
+            ..Default::default()
+        };
+    let anna_attended = attended(&anna, WorkshopAttendance::FullyAttended);
+    app.env.publish(&anna_attended).await;
+    app.env
+        .publish(&attended(&bert, WorkshopAttendance::NoShow))
+        .await;
+    // Published again under a new id: still one.
+    app.env.publish(&anna_attended).await;
+    let mails = sink.wait_for(1).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.received().len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert_eq!(mail.recipients, vec!["medewerker1@bedrijf.nl".to_owned()]);
+    assert_eq!(
+        header(mail, "Subject"),
+        "Hoe was het? Samen leren op de werkvloer"
+    );
+    assert!(mail.data.contains("waardering"), "{}", mail.data);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_moved_workshop_updates_the_invitation_of_those_still_booked() {
+    let sink = Sink::start(0).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let organisation = register(&mut client, "82000011").await;
+    let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
+    let bert = enrol(&mut client, &organisation.organisation_id, 2).await;
+    let workshop_id = Uuid::now_v7().to_string();
+    let planned = scheduled(&workshop_id, 7 * 86_400);
+    kept(&app, &planned).await;
+    let registration = Uuid::now_v7().to_string();
+    app.env
+        .publish(&changed(
+            &workshop_id,
+            &registration,
+            &anna,
+            Status::Unspecified,
+            Status::Booked,
+            0,
+        ))
+        .await;
+    let bert_registration = Uuid::now_v7().to_string();
+    for (from, to) in [
+        (Status::Unspecified, Status::Booked),
+        (Status::Booked, Status::Cancelled),
+    ] {
+        app.env
+            .publish(&changed(
+                &workshop_id,
+                &bert_registration,
+                &bert,
+                from,
+                to,
+                0,
+            ))
+            .await;
+    }
+    sink.wait_for(3).await;
+    // The same schedule again changes nothing; a day later tells Anna, not Bert.
+    app.env.publish(&planned).await;
+    let day_later = |t: Option<prost_types::Timestamp>| {
+        t.map(|t| prost_types::Timestamp {
+            seconds: t.seconds + 86_400,
+            nanos: 0,
+        })
+    };
+    kept(
+        &app,
+        &events::WorkshopScheduled {
+            start_time: day_later(planned.start_time),
+            end_time: day_later(planned.end_time),
+            ..planned.clone()
+        },
+    )
+    .await;
+    let mails = sink.wait_for(4).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.received().len(), 4, "{mails:?}");
+    let moved = &mails[3];
+    assert_eq!(moved.recipients, vec!["medewerker1@bedrijf.nl".to_owned()]);
+    assert_eq!(
+        header(moved, "Subject"),
+        "Gewijzigd: Samen leren op de werkvloer"
+    );
+    assert!(moved.data.contains("METHOD:REQUEST"), "{}", moved.data);
+    assert!(moved.data.contains("SEQUENCE:1"), "{}", moved.data);
+    assert!(moved.data.contains(&format!("UID:{registration}@llo")));
 }
