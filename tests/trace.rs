@@ -38,7 +38,10 @@ use tonic::transport::Channel;
 struct SeenSpan {
     name: String,
     trace_id: Vec<u8>,
+    span_id: Vec<u8>,
     kind: i32,
+    /// Each link: the linked span's trace and span id, and the link's message id.
+    links: Vec<(Vec<u8>, Vec<u8>, String)>,
     /// Every attribute, its value as text.
     attributes: HashMap<String, String>,
     schema_url: String,
@@ -96,10 +99,25 @@ impl TraceService for Collector {
         for resource in request.into_inner().resource_spans {
             for scope in resource.scope_spans {
                 for span in scope.spans {
+                    let links = span
+                        .links
+                        .into_iter()
+                        .map(|link| {
+                            let id = link
+                                .attributes
+                                .into_iter()
+                                .find(|a| a.key == "messaging.message.id")
+                                .map(|a| text(a.value.and_then(|v| v.value)))
+                                .unwrap_or_default();
+                            (link.trace_id, link.span_id, id)
+                        })
+                        .collect();
                     seen.push(SeenSpan {
                         name: span.name,
                         trace_id: span.trace_id,
+                        span_id: span.span_id,
                         kind: span.kind,
+                        links,
                         attributes: span
                             .attributes
                             .into_iter()
@@ -124,8 +142,8 @@ async fn channel(port: u16) -> Channel {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
+/// A collector on a free port, and the telemetry exporting to it.
+async fn collector() -> (Collector, telemetry::TelemetryGuard) {
     let collector = Collector::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let collector_port = listener.local_addr().unwrap().port();
@@ -143,6 +161,12 @@ async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
         Some(format!("http://127.0.0.1:{collector_port}")),
     )
     .unwrap();
+    (collector, guard)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
+    let (collector, guard) = collector().await;
 
     let env = TestEnv::new();
     let shutdown = CancellationToken::new();
@@ -301,5 +325,174 @@ async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
         "{:?}",
         process.attributes
     );
+    shutdown.cancel();
+}
+
+/// Events that wait in the queue reach the consumer together and commit in one
+/// transaction: one `process` span for the batch, a root of its own, with a link to
+/// each message's creation context (the relay's `publish` span) naming the message id
+/// (messaging conventions, batch processing).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_has_one_process_span_linked_to_each_message() {
+    let (collector, guard) = collector().await;
+    let env = TestEnv::new();
+    let shutdown = CancellationToken::new();
+    // Trajectories' queue is declared (build), but nothing consumes it yet.
+    let trajectories_app =
+        llo_trajectories::Application::build(env.settings(ServiceName::Trajectories))
+            .await
+            .unwrap();
+    let intake_app = llo_intake::Application::build(env.settings(ServiceName::Intake))
+        .await
+        .unwrap();
+    let (intake_port, trajectories_port) = (intake_app.port(), trajectories_app.port());
+    tokio::spawn(intake_app.run(shutdown.clone()));
+    let token = ClientContext {
+        bearer_token: Some(env.token(Role::ProgrammeManager, "achterhoek", None)),
+    };
+    let mut intake_client =
+        IntakeServiceClient::with_interceptor(channel(intake_port).await, token.clone());
+    let organisation = intake_client
+        .register_organisation(intake::RegisterOrganisationRequest {
+            region: "achterhoek".into(),
+            sector: "techniek-metaal".into(),
+            name: "Bundel BV".into(),
+            kvk_number: "77777771".into(),
+            municipality: "Winterswijk".into(),
+            employee_count: 12,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap();
+    let mut participants = Vec::new();
+    for n in 0..6 {
+        let participant = intake_client
+            .enrol_participant(intake::EnrolParticipantRequest {
+                organisation_id: organisation.organisation_id.clone(),
+                given_name: format!("Bea{n}"),
+                family_name: "Bundel".into(),
+                email: format!("bea{n}@bundel.example"),
+                role: common::ParticipantRole::Employee as i32,
+                consent_given: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .participant
+            .unwrap();
+        participants.push(participant.participant_id);
+    }
+    // Every enrolment published (and waiting in the queue) before the consumer starts.
+    let enrolled = "intake.participant_enrolled.v1";
+    let publish_name = format!("publish {}:{enrolled}", env.exchange);
+    for _ in 0..100 {
+        guard.flush();
+        let published = collector
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.name == publish_name)
+            .count();
+        if published == participants.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::spawn(trajectories_app.run(shutdown.clone()));
+    let mut trajectories =
+        TrajectoryServiceClient::with_interceptor(channel(trajectories_port).await, token);
+    for participant in &participants {
+        for _ in 0..200 {
+            let plan = trajectories
+                .get_development_plan(pb::GetDevelopmentPlanRequest {
+                    participant_id: participant.clone(),
+                })
+                .await;
+            if plan.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    guard.flush();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let spans = collector.0.lock().unwrap().clone();
+    let publishes: Vec<&SeenSpan> = spans.iter().filter(|s| s.name == publish_name).collect();
+    assert_eq!(
+        publishes.len(),
+        participants.len(),
+        "one publish per enrolment"
+    );
+
+    let queue = format!("{}trajectories.events", env.queue_prefix());
+    let destination = format!("{}:{queue}", env.exchange);
+    let batches: Vec<&SeenSpan> = spans
+        .iter()
+        .filter(|s| s.name == format!("process {destination}"))
+        .collect();
+    let batch = batches
+        .iter()
+        .max_by_key(|s| s.links.len())
+        .unwrap_or_else(|| {
+            panic!(
+                "no batch span among {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        });
+    assert!(
+        batch.links.len() >= 2,
+        "the waiting events were applied together: {:?}",
+        batch.links
+    );
+    batch.assert_has(
+        SpanKind::Consumer,
+        &[
+            ("messaging.system", "rabbitmq"),
+            ("messaging.operation.type", "process"),
+            ("messaging.operation.name", "process"),
+            ("messaging.destination.name", &destination),
+            (
+                "messaging.batch.message_count",
+                &batch.links.len().to_string(),
+            ),
+            ("llo.applied", &batch.links.len().to_string()),
+        ],
+    );
+    // Each link is a message's creation context: its publish span, with its id.
+    let any_publish = format!("publish {}:", env.exchange);
+    for (trace_id, span_id, message_id) in &batch.links {
+        let publish = spans
+            .iter()
+            .filter(|s| s.name.starts_with(&any_publish))
+            .find(|p| &p.trace_id == trace_id && &p.span_id == span_id)
+            .unwrap_or_else(|| panic!("a link to no publish span: {message_id}"));
+        assert_eq!(
+            publish.attribute("messaging.message.id"),
+            Some(message_id.as_str())
+        );
+        assert_ne!(
+            &batch.trace_id, trace_id,
+            "the batch is a trace of its own, not a child of one producer"
+        );
+    }
+    // Every enrolment is linked from a batch or continued by a process span of its own.
+    for publish in &publishes {
+        let linked = batches
+            .iter()
+            .any(|b| b.links.iter().any(|(_, span, _)| *span == publish.span_id));
+        let continued = spans
+            .iter()
+            .any(|s| s.kind == SpanKind::Consumer as i32 && s.trace_id == publish.trace_id);
+        assert!(
+            linked || continued,
+            "{:?} was processed without a trace",
+            publish.name
+        );
+    }
     shutdown.cancel();
 }

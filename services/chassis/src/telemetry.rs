@@ -9,10 +9,10 @@
 use std::{collections::HashMap, sync::OnceLock};
 
 use opentelemetry::{
-    InstrumentationScope, global,
+    InstrumentationScope, KeyValue, global,
     metrics::{Counter, Gauge, Histogram, Meter},
     propagation::Injector,
-    trace::TracerProvider as _,
+    trace::{TraceContextExt as _, TracerProvider as _},
 };
 use opentelemetry_sdk::{
     Resource, metrics::SdkMeterProvider, propagation::TraceContextPropagator,
@@ -284,18 +284,38 @@ pub fn current_trace_headers() -> HashMap<String, String> {
     headers
 }
 
-/// Makes `span` a child of the trace in `headers`. Call before the span is entered.
-pub fn set_parent_from<'a>(span: &tracing::Span, headers: impl Fn(&str) -> Option<&'a str>) {
+/// The W3C trace context in `headers`, if they carry one.
+fn extract_from<'a>(headers: impl Fn(&str) -> Option<&'a str>) -> Option<opentelemetry::Context> {
     let carrier: HashMap<String, String> = ["traceparent", "tracestate"]
         .into_iter()
         .filter_map(|key| headers(key).map(|value| (key.to_owned(), value.to_owned())))
         .collect();
-    if carrier.is_empty() {
-        return;
+    (!carrier.is_empty())
+        .then(|| global::get_text_map_propagator(|propagator| propagator.extract(&carrier)))
+}
+
+/// Makes `span` a child of the trace in `headers`. Call before the span is entered.
+pub fn set_parent_from<'a>(span: &tracing::Span, headers: impl Fn(&str) -> Option<&'a str>) {
+    if let Some(parent) = extract_from(headers) {
+        // A span that was already entered keeps its parent; ours are fresh, so this holds.
+        let _ = span.set_parent(parent);
     }
-    let parent = global::get_text_map_propagator(|propagator| propagator.extract(&carrier));
-    // A span that was already entered keeps its parent; ours are fresh, so this holds.
-    let _ = span.set_parent(parent);
+}
+
+/// Links `span` to the trace context in `headers` (a message's creation context), the
+/// link naming the message id when there is one.
+pub fn add_link_from<'a>(
+    span: &tracing::Span,
+    message_id: Option<String>,
+    headers: impl Fn(&str) -> Option<&'a str>,
+) {
+    let Some(context) = extract_from(headers) else {
+        return;
+    };
+    let attributes = message_id
+        .map(|id| vec![KeyValue::new(semconv::attribute::MESSAGING_MESSAGE_ID, id)])
+        .unwrap_or_default();
+    span.add_link_with_attributes(context.span().span_context().clone(), attributes);
 }
 
 struct MapInjector<'a>(&'a mut HashMap<String, String>);

@@ -2,12 +2,15 @@
 //! chassis' `EventHandler` itself (not `Subscriptions`) because it keeps the raw
 //! envelope: each event is stored in reporting's own copy and applied to the read
 //! models, in the consumer's transaction together with the inbox row, so it is
-//! applied once; a redelivery of the same id is the inbox's duplicate.
+//! applied once; a redelivery of the same id is the inbox's duplicate. A batch is
+//! stored and applied with one statement per table (`receive_batch`).
+use std::borrow::Cow;
+
 use chrono::Utc;
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
 use llo_chassis::{
-    bus::{EventHandler, HandleError, IncomingEvent},
+    bus::{BatchError, EventHandler, HandleError, IncomingEvent},
     packs::Packs,
 };
 use llo_proto::{IntegrationEvent, events::v1 as ev};
@@ -15,7 +18,10 @@ use uuid::Uuid;
 
 use crate::{
     projection,
-    store::copy::{self, NewEvent},
+    store::{
+        copy::{self, NewEvent},
+        many::Rows,
+    },
 };
 
 pub struct Reactions {
@@ -36,6 +42,14 @@ impl EventHandler for Reactions {
         event: &'a IncomingEvent,
     ) -> BoxFuture<'a, Result<(), HandleError>> {
         Box::pin(receive(conn, event))
+    }
+
+    fn handle_batch<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a IncomingEvent],
+    ) -> BoxFuture<'a, Result<(), BatchError>> {
+        Box::pin(receive_batch(conn, events))
     }
 
     fn routing_keys(&self) -> Vec<String> {
@@ -89,6 +103,95 @@ pub async fn receive(
         scrub(conn, participant).await?;
     }
     projection::apply(conn, &decoded, occur_time).await
+}
+
+/// A batch as `receive` would store and apply it event by event, with one statement
+/// per table: the erasure check, the copy, and the read models of the frequent kinds
+/// (the others, rare, are applied one by one in the same transaction).
+pub async fn receive_batch(
+    conn: &mut AsyncPgConnection,
+    events: &[&IncomingEvent],
+) -> Result<(), BatchError> {
+    // An erasure changes how the events after it are stored: such a batch (rare) goes
+    // event by event.
+    if events
+        .iter()
+        .any(|e| e.routing_key == ev::ParticipantErased::ROUTING_KEY)
+    {
+        for (index, event) in events.iter().enumerate() {
+            receive(conn, event)
+                .await
+                .map_err(|error| BatchError::at(index, error))?;
+        }
+        return Ok(());
+    }
+    let decoded = events
+        .iter()
+        .enumerate()
+        .map(|(index, e)| {
+            projection::decode(&e.routing_key, &e.payload)
+                .map_err(|error| BatchError::at(index, error))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let metas: Vec<projection::Meta> = decoded.iter().map(projection::Meta::of).collect();
+    let participants: Vec<Uuid> = metas.iter().filter_map(|m| m.participant_id).collect();
+    let erased = copy::erased_among(conn, &participants).await?;
+    let arrival = Utc::now();
+    let occur: Vec<_> = metas
+        .iter()
+        .map(|m| m.occur_time.unwrap_or(arrival))
+        .collect();
+    let payloads: Vec<Cow<'_, [u8]>> = decoded
+        .iter()
+        .zip(&metas)
+        .zip(events)
+        .map(|((d, m), e)| {
+            match m
+                .participant_id
+                .filter(|p| erased.contains(p))
+                .and_then(|_| projection::without_free_text(d))
+            {
+                Some(scrubbed) => Cow::Owned(scrubbed),
+                None => Cow::Borrowed(e.payload.as_slice()),
+            }
+        })
+        .collect();
+    let copies: Vec<NewEvent<'_>> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| NewEvent {
+            id: e.id,
+            routing_key: &e.routing_key,
+            region: if metas[i].region.is_empty() {
+                e.region.as_deref().unwrap_or_default()
+            } else {
+                &metas[i].region
+            },
+            participant_id: metas[i].participant_id,
+            payload: &payloads[i],
+            occur_time: occur[i],
+        })
+        .collect();
+    let stored = copy::insert_many(conn, &copies).await?;
+    let mut rows = Rows::default();
+    let mut alone = Vec::new();
+    for (index, event) in decoded.iter().enumerate() {
+        if !stored.contains(&events[index].id) {
+            continue;
+        }
+        let collected = projection::collect(&mut rows, event, occur[index])
+            .map_err(|error| BatchError::at(index, error))?;
+        if !collected {
+            alone.push(index);
+        }
+    }
+    rows.write(conn).await?;
+    for index in alone {
+        projection::apply(conn, &decoded[index], occur[index])
+            .await
+            .map_err(|error| BatchError::at(index, error))?;
+    }
+    Ok(())
 }
 
 /// Re-encodes the participant's stored events without their free text.

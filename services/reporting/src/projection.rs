@@ -13,7 +13,10 @@ use uuid::Uuid;
 
 use crate::{
     domain::model::{Round, TrajectoryStatus},
-    store::write::{self, Registration},
+    store::{
+        many::{self, Rows},
+        write::{self, Registration},
+    },
 };
 
 /// What the copy records about an event besides its body.
@@ -101,35 +104,127 @@ pub async fn apply(
     event: &SuiteEvent,
     at: DateTime<Utc>,
 ) -> Result<(), HandleError> {
-    match event {
-        SuiteEvent::OrganisationRegistered(e) => {
-            let id = event_id("organisation_id", &e.organisation_id)?;
-            write::organisation(
-                conn,
-                id,
-                &e.region,
-                &e.sector,
-                &e.organisation_name,
-                e.employee_count,
-                at,
-            )
-            .await?;
+    let mut rows = Rows::default();
+    if collect(&mut rows, event, at)? {
+        return Ok(rows.write(conn).await?);
+    }
+    apply_alone(conn, event, at).await
+}
+
+/// The learning activity both its events name (their fields have the same names).
+macro_rules! activity {
+    ($e:ident) => {
+        write::Activity {
+            id: event_id("activity_id", &$e.activity_id)?,
+            participant_id: event_id("participant_id", &$e.participant_id)?,
+            organisation_id: event_id("organisation_id", &$e.organisation_id)?,
+            region: &$e.region,
+            kind: &$e.kind,
         }
-        SuiteEvent::ParticipantEnrolled(e) => {
-            let source = match common::ParticipantSource::try_from(e.source) {
+    };
+}
+
+/// The registration both its events name.
+macro_rules! registration {
+    ($e:ident) => {
+        Registration {
+            id: event_id("registration_id", &$e.registration_id)?,
+            workshop_id: event_id("workshop_id", &$e.workshop_id)?,
+            participant_id: optional_participant(&$e.participant_id),
+            organisation_id: event_id("organisation_id", &$e.organisation_id)?,
+            region: &$e.region,
+        }
+    };
+}
+
+/// Adds the rows of an event of the frequent kinds to a batch's `rows` (written with
+/// one statement per table); `false`: this kind is applied alone ([`apply_alone`]).
+pub fn collect<'a>(
+    rows: &mut Rows<'a>,
+    event: &'a SuiteEvent,
+    at: DateTime<Utc>,
+) -> Result<bool, HandleError> {
+    match event {
+        SuiteEvent::OrganisationRegistered(e) => rows.organisations.push(many::Organisation {
+            id: event_id("organisation_id", &e.organisation_id)?,
+            region: &e.region,
+            sector: &e.sector,
+            name: &e.organisation_name,
+            employee_count: e.employee_count,
+            at,
+        }),
+        SuiteEvent::ParticipantEnrolled(e) => rows.enrolments.push(many::Enrolment {
+            id: event_id("participant_id", &e.participant_id)?,
+            organisation_id: event_id("organisation_id", &e.organisation_id)?,
+            region: &e.region,
+            source: match common::ParticipantSource::try_from(e.source) {
                 Ok(common::ParticipantSource::UwvReferral) => "uwv_referral",
                 Ok(common::ParticipantSource::Company) => "company",
                 _ => "",
-            };
-            write::participant_enrolled(
-                conn,
-                event_id("participant_id", &e.participant_id)?,
-                event_id("organisation_id", &e.organisation_id)?,
-                &e.region,
-                source,
-            )
-            .await?;
+            },
+        }),
+        SuiteEvent::DevelopmentPlanCreated(e) => rows.plans.push(write::DevelopmentPlan {
+            id: event_id("plan_id", &e.plan_id)?,
+            participant_id: event_id("participant_id", &e.participant_id)?,
+            organisation_id: event_id("organisation_id", &e.organisation_id)?,
+            region: &e.region,
+        }),
+        SuiteEvent::LearningActivityPlanned(e) => rows.planned.push(many::Planned {
+            activity: activity!(e),
+            planned_hours: e.planned_hours,
+            cost_cents: e.cost_cents,
+        }),
+        SuiteEvent::LearningActivityCompleted(e) => rows.completed.push((
+            activity!(e),
+            write::Completion {
+                actual_hours: e.actual_hours,
+                credential: e.credential_awarded,
+                at,
+            },
+        )),
+        SuiteEvent::WorkshopScheduled(e) => rows.workshops.push(many::Workshop {
+            id: event_id("workshop_id", &e.workshop_id)?,
+            region: &e.region,
+            theme: &e.theme,
+            start: time(e.start_time.as_ref()),
+        }),
+        SuiteEvent::WorkshopRegistrationChanged(e) => {
+            let (status, rank) = registration_status(e.to_status);
+            rows.statuses.push(many::Status {
+                registration: registration!(e),
+                status,
+                rank,
+                at,
+            });
         }
+        SuiteEvent::WorkshopAttended(e) => rows.attended.push(many::Attended {
+            registration: registration!(e),
+            attendance: attendance(e.attendance)
+                .ok_or_else(|| HandleError::Malformed("attendance unspecified".into()))?,
+            hours: e.hours_attended,
+            at,
+        }),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Applies an event of the less frequent kinds, its own statements.
+async fn apply_alone(
+    conn: &mut AsyncPgConnection,
+    event: &SuiteEvent,
+    at: DateTime<Utc>,
+) -> Result<(), HandleError> {
+    match event {
+        // Collected into a batch's rows (`collect`).
+        SuiteEvent::OrganisationRegistered(_)
+        | SuiteEvent::ParticipantEnrolled(_)
+        | SuiteEvent::DevelopmentPlanCreated(_)
+        | SuiteEvent::LearningActivityPlanned(_)
+        | SuiteEvent::LearningActivityCompleted(_)
+        | SuiteEvent::WorkshopScheduled(_)
+        | SuiteEvent::WorkshopRegistrationChanged(_)
+        | SuiteEvent::WorkshopAttended(_) => {}
         SuiteEvent::NeedsAssessmentCompleted(e) => {
             let round = match common::AssessmentRound::try_from(e.round) {
                 Ok(common::AssessmentRound::Baseline) => Round::Baseline,
@@ -225,7 +320,7 @@ pub async fn apply(
                 dimension_id: &e.dimension_id,
                 planned_hours: e.planned_hours,
             };
-            write::intervention(conn, &row).await?;
+            write::intervention(conn, std::slice::from_ref(&row)).await?;
         }
         SuiteEvent::CoachingSessionHeld(e) => {
             let row = write::CoachingSession {
@@ -235,41 +330,7 @@ pub async fn apply(
                 region: &e.region,
                 duration_minutes: e.duration_minutes,
             };
-            write::coaching_session(conn, &row).await?;
-        }
-        SuiteEvent::DevelopmentPlanCreated(e) => {
-            let row = write::DevelopmentPlan {
-                id: event_id("plan_id", &e.plan_id)?,
-                participant_id: event_id("participant_id", &e.participant_id)?,
-                organisation_id: event_id("organisation_id", &e.organisation_id)?,
-                region: &e.region,
-            };
-            write::development_plan(conn, &row).await?;
-        }
-        SuiteEvent::LearningActivityPlanned(e) => {
-            let activity = write::Activity {
-                id: event_id("activity_id", &e.activity_id)?,
-                participant_id: event_id("participant_id", &e.participant_id)?,
-                organisation_id: event_id("organisation_id", &e.organisation_id)?,
-                region: &e.region,
-                kind: &e.kind,
-            };
-            write::activity_planned(conn, &activity, e.planned_hours, e.cost_cents).await?;
-        }
-        SuiteEvent::LearningActivityCompleted(e) => {
-            let activity = write::Activity {
-                id: event_id("activity_id", &e.activity_id)?,
-                participant_id: event_id("participant_id", &e.participant_id)?,
-                organisation_id: event_id("organisation_id", &e.organisation_id)?,
-                region: &e.region,
-                kind: &e.kind,
-            };
-            let completed = write::Completion {
-                actual_hours: e.actual_hours,
-                credential: e.credential_awarded,
-                at,
-            };
-            write::activity_completed(conn, &activity, &completed).await?;
+            write::coaching_session(conn, std::slice::from_ref(&row)).await?;
         }
         SuiteEvent::FundingAllocated(e) => {
             let row = write::Allocation {
@@ -281,46 +342,12 @@ pub async fn apply(
                 source: &e.source,
                 amount_cents: e.amount_cents,
             };
-            write::funding(conn, &row).await?;
+            write::funding(conn, std::slice::from_ref(&row)).await?;
         }
         // Partners are not figures of the programme; companies come from intake.
         SuiteEvent::MemberJoined(_) => {}
         // A school's answer on a place is not a figure; the completion it may bring is.
         SuiteEvent::SchoolEnrolmentChanged(_) => {}
-        SuiteEvent::WorkshopScheduled(e) => {
-            write::workshop_scheduled(
-                conn,
-                event_id("workshop_id", &e.workshop_id)?,
-                &e.region,
-                &e.theme,
-                time(e.start_time.as_ref()),
-            )
-            .await?;
-        }
-        SuiteEvent::WorkshopRegistrationChanged(e) => {
-            let (status, rank) = registration_status(e.to_status);
-            let registration = Registration {
-                id: event_id("registration_id", &e.registration_id)?,
-                workshop_id: event_id("workshop_id", &e.workshop_id)?,
-                participant_id: optional_participant(&e.participant_id),
-                organisation_id: event_id("organisation_id", &e.organisation_id)?,
-                region: &e.region,
-            };
-            write::registration_status(conn, &registration, status, rank, at).await?;
-        }
-        SuiteEvent::WorkshopAttended(e) => {
-            let registration = Registration {
-                id: event_id("registration_id", &e.registration_id)?,
-                workshop_id: event_id("workshop_id", &e.workshop_id)?,
-                participant_id: optional_participant(&e.participant_id),
-                organisation_id: event_id("organisation_id", &e.organisation_id)?,
-                region: &e.region,
-            };
-            let attendance = attendance(e.attendance)
-                .ok_or_else(|| HandleError::Malformed("attendance unspecified".into()))?;
-            write::registration_attended(conn, &registration, attendance, e.hours_attended, at)
-                .await?;
-        }
         SuiteEvent::WorkshopCancelled(e) => {
             write::workshop_cancelled(conn, event_id("workshop_id", &e.workshop_id)?, &e.region)
                 .await?;
@@ -331,7 +358,7 @@ pub async fn apply(
                 region: &e.region,
                 kind: &e.kind,
             };
-            write::knowledge_item(conn, &row).await?;
+            write::knowledge_item(conn, std::slice::from_ref(&row)).await?;
         }
         SuiteEvent::WorkshopFeedbackSubmitted(e) => {
             if !(1..=5).contains(&e.rating) {
@@ -342,7 +369,7 @@ pub async fn apply(
             }
             write::feedback(
                 conn,
-                &write::Feedback {
+                &[write::Feedback {
                     id: event_id("feedback_id", &e.feedback_id)?,
                     region: &e.region,
                     registration_id: event_id("registration_id", &e.registration_id)?,
@@ -350,7 +377,7 @@ pub async fn apply(
                     participant_id: optional_participant(&e.participant_id),
                     organisation_id: event_id("organisation_id", &e.organisation_id)?,
                     rating: e.rating,
-                },
+                }],
             )
             .await?;
         }
@@ -384,7 +411,7 @@ pub async fn apply(
             })?;
             write::project_cost(
                 conn,
-                &write::ProjectCost {
+                &[write::ProjectCost {
                     id: event_id("cost_id", &e.cost_id)?,
                     region: &e.region,
                     participant: &e.participant,
@@ -394,7 +421,7 @@ pub async fn apply(
                     hourly_rate_cents: e.hourly_rate_cents,
                     invoiced_cents: e.invoiced_cents,
                     cost_date,
-                },
+                }],
             )
             .await?;
         }

@@ -60,6 +60,21 @@ impl From<diesel::result::Error> for BatchFailure {
     }
 }
 
+/// What the batch's transactions did, on its span: how many were applied, found to be
+/// duplicates, or left to be tried alone.
+fn record_outcomes(span: &tracing::Span, outcomes: &[Together]) {
+    let count = |f: fn(&Together) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    span.record(
+        "llo.applied",
+        count(|o| matches!(o, Together::Done(Outcome::Applied))),
+    );
+    span.record(
+        "llo.duplicates",
+        count(|o| matches!(o, Together::Done(Outcome::Duplicate))),
+    );
+    span.record("llo.set_aside", count(|o| !matches!(o, Together::Done(_))));
+}
+
 /// A delivery the broker gave before: it may be the one that made the process fail (a
 /// crash mid-batch), so it is applied alone, where only its own count grows.
 fn delivered_before(delivery: &Delivery, headers: &lapin::types::FieldTable) -> bool {
@@ -101,15 +116,21 @@ impl Consumer {
             alone.extend(together.drain(..).map(|(delivery, _)| (delivery, 0)));
         }
         if !together.is_empty() {
-            // Each event its own `process` span, though they commit together.
-            let processings: Vec<Processing> =
-                together.iter().map(|(d, _)| self.processing(d)).collect();
-            let spans: Vec<tracing::Span> = processings.iter().map(|p| p.span.clone()).collect();
+            // One `process` span for the batch, linked to each message's creation
+            // context: events that commit together have no single parent (messaging
+            // conventions). Each delivery keeps its metrics and its ack.
+            let deliveries: Vec<&Delivery> = together.iter().map(|(d, _)| d).collect();
+            let span = self.batch_span(&deliveries);
+            let processings: Vec<Processing> = deliveries
+                .iter()
+                .map(|d| self.processing_in_batch(d))
+                .collect();
             let events: Vec<&IncomingEvent> = together.iter().map(|(_, e)| e).collect();
-            let outcomes = self
-                .apply_together(&events, &spans)
-                .await
-                .unwrap_or_else(|_| vec![Together::NotTried; events.len()]);
+            let outcomes =
+                tracing::Instrument::instrument(self.apply_together(&events), span.clone())
+                    .await
+                    .unwrap_or_else(|_| vec![Together::NotTried; events.len()]);
+            record_outcomes(&span, &outcomes);
             for (((delivery, _), outcome), processing) in
                 together.into_iter().zip(outcomes).zip(processings)
             {
@@ -122,8 +143,7 @@ impl Consumer {
                     Together::Malformed(reason) => {
                         let dead_letter =
                             self.dead_letter(channel, dead_letter_key, &delivery, &reason);
-                        tracing::Instrument::instrument(dead_letter, processing.span.clone())
-                            .await?;
+                        tracing::Instrument::instrument(dead_letter, span.clone()).await?;
                         finish(
                             &delivery,
                             Outcome::DeadLettered,
@@ -151,12 +171,11 @@ impl Consumer {
     async fn apply_together(
         &self,
         events: &[&IncomingEvent],
-        spans: &[tracing::Span],
     ) -> Result<Vec<Together>, HandleError> {
         let mut outcomes = vec![Together::NotTried; events.len()];
         let mut remaining: Vec<usize> = (0..events.len()).collect();
         while !remaining.is_empty() {
-            match self.apply_all_or_nothing(events, spans, &remaining).await {
+            match self.apply_all_or_nothing(events, &remaining).await {
                 Ok(applied) => {
                     for (index, outcome) in remaining.iter().zip(applied) {
                         outcomes[*index] = Together::Done(outcome);
@@ -179,10 +198,11 @@ impl Consumer {
         Ok(outcomes)
     }
 
+    /// One inbox statement for the batch, then the handler's batch (one statement per
+    /// table where the handler can), all in one transaction.
     async fn apply_all_or_nothing(
         &self,
         events: &[&IncomingEvent],
-        spans: &[tracing::Span],
         indices: &[usize],
     ) -> Result<Vec<Outcome>, BatchFailure> {
         let mut conn = self
@@ -190,18 +210,31 @@ impl Consumer {
             .get()
             .await
             .map_err(|e| BatchFailure::Transaction(HandleError::Unavailable(e.to_string())))?;
+        let chosen: Vec<&IncomingEvent> = indices.iter().map(|&i| events[i]).collect();
         conn.transaction::<_, BatchFailure, _>(async |conn| {
-            let mut applied = Vec::with_capacity(indices.len());
-            for &index in indices {
-                let outcome = tracing::Instrument::instrument(
-                    self.apply_in(conn, events[index]),
-                    spans[index].clone(),
-                )
-                .await
-                .map_err(|error| BatchFailure::Event(index, error))?;
-                applied.push(outcome);
+            let fresh = Consumer::claim(conn, &chosen).await?;
+            // Positions (in `indices`) of the events that are not duplicates.
+            let applying: Vec<usize> = (0..chosen.len()).filter(|&k| fresh[k]).collect();
+            let batch: Vec<&IncomingEvent> = applying.iter().map(|&k| chosen[k]).collect();
+            if !batch.is_empty() {
+                self.handler
+                    .handle_batch(conn, &batch)
+                    .await
+                    .map_err(|failure| match failure.index {
+                        Some(at) => BatchFailure::Event(indices[applying[at]], failure.error),
+                        None => BatchFailure::Transaction(failure.error),
+                    })?;
             }
-            Ok(applied)
+            Ok(fresh
+                .into_iter()
+                .map(|new| {
+                    if new {
+                        Outcome::Applied
+                    } else {
+                        Outcome::Duplicate
+                    }
+                })
+                .collect())
         })
         .await
     }

@@ -93,6 +93,51 @@ pub trait EventHandler: Send + Sync + 'static {
 
     /// The routing-key patterns this handler needs: the service queue's bindings.
     fn routing_keys(&self) -> Vec<String>;
+
+    /// Applies several events (none of them a duplicate) in the caller's transaction.
+    /// By default one after the other; a handler that writes one statement per table
+    /// for the whole batch overrides it (reporting). An error that names no event makes
+    /// the consumer apply each event of the batch alone, where the guilty one is found.
+    fn handle_batch<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a IncomingEvent],
+    ) -> BoxFuture<'a, Result<(), BatchError>> {
+        Box::pin(async move {
+            for (index, event) in events.iter().enumerate() {
+                self.handle(conn, event)
+                    .await
+                    .map_err(|error| BatchError::at(index, error))?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Why a batch of events was not applied, and at which event when that is known.
+#[derive(Debug)]
+pub struct BatchError {
+    pub index: Option<usize>,
+    pub error: HandleError,
+}
+
+impl BatchError {
+    pub fn at(index: usize, error: HandleError) -> BatchError {
+        BatchError {
+            index: Some(index),
+            error,
+        }
+    }
+}
+
+/// A statement of the whole batch failed: no one event is to blame.
+impl From<diesel::result::Error> for BatchError {
+    fn from(error: diesel::result::Error) -> Self {
+        BatchError {
+            index: None,
+            error: error.into(),
+        }
+    }
 }
 
 pub struct Consumer {
@@ -511,6 +556,54 @@ impl Consumer {
         }
     }
 
+    /// The `process` span of a batch (semantic conventions, messaging: kind CONSUMER,
+    /// `messaging.batch.message_count`), a root of its own with a link to the creation
+    /// context of each message (its `traceparent`), the link naming the message id.
+    pub(super) fn batch_span(&self, deliveries: &[&Delivery]) -> tracing::Span {
+        let queue = self.topology.queue.as_ref().map_or("", |q| q.name.as_str());
+        let exchange = deliveries.first().map_or("", |d| d.exchange.as_str());
+        let destination = consumer_destination(exchange, "", queue);
+        let span = tracing::info_span!(
+            parent: None,
+            "process",
+            otel.name = %format!("process {destination}"),
+            otel.kind = "consumer",
+            messaging.system = "rabbitmq",
+            messaging.operation.type = "process",
+            messaging.operation.name = "process",
+            messaging.destination.name = %destination,
+            messaging.batch.message_count = deliveries.len(),
+            server.address = tracing::field::Empty,
+            server.port = tracing::field::Empty,
+            llo.applied = tracing::field::Empty,
+            llo.duplicates = tracing::field::Empty,
+            llo.set_aside = tracing::field::Empty,
+        );
+        if let Some((address, port)) = super::broker_address(&self.amqp_url) {
+            span.record("server.address", address);
+            span.record("server.port", i64::from(port));
+        }
+        for delivery in deliveries {
+            let headers = delivery.properties.headers().clone().unwrap_or_default();
+            let id = delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|id| id.to_string());
+            telemetry::add_link_from(&span, id, |key| header_str(&headers, key));
+        }
+        span
+    }
+
+    /// A delivery processed in a batch: its metrics; its trace is the batch's span.
+    pub(super) fn processing_in_batch(&self, delivery: &Delivery) -> Processing {
+        Processing {
+            span: tracing::Span::none(),
+            started: Instant::now(),
+            attributes: self.attributes(&self.destination(delivery)),
+        }
+    }
+
     async fn apply(
         &self,
         channel: &Channel,
@@ -614,6 +707,37 @@ impl Consumer {
         }
         self.handler.handle(conn, event).await?;
         Ok(Outcome::Applied)
+    }
+
+    /// Records a batch's events in the inbox with one statement, in the caller's
+    /// transaction. `false`: a duplicate (in the inbox already, or earlier in the batch
+    /// — a message the relay published twice).
+    pub(super) async fn claim(
+        conn: &mut AsyncPgConnection,
+        events: &[&IncomingEvent],
+    ) -> diesel::QueryResult<Vec<bool>> {
+        let rows: Vec<_> = events
+            .iter()
+            .map(|e| {
+                (
+                    inbox::event_id.eq(e.id),
+                    inbox::routing_key.eq(e.routing_key.as_str()),
+                )
+            })
+            .collect();
+        let inserted: std::collections::HashSet<Uuid> = diesel::insert_into(inbox::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(inbox::event_id)
+            .get_results::<Uuid>(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        Ok(events
+            .iter()
+            .map(|e| inserted.contains(&e.id) && seen.insert(e.id))
+            .collect())
     }
 
     /// Publishes a copy to the dead-letter exchange with the reason, confirmed, before

@@ -17,7 +17,7 @@ use lapin::{
     options::BasicPublishOptions,
 };
 
-pub use consumer::{EventHandler, HandleError, IncomingEvent};
+pub use consumer::{BatchError, EventHandler, HandleError, IncomingEvent};
 pub use outbox::{OutboxEvent, record, record_all};
 pub use subscriptions::Subscriptions;
 pub use topology::Topology;

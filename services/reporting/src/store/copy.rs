@@ -1,8 +1,10 @@
 //! Reporting's own copy of the events it consumed.
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use diesel::{
     QueryableByName,
-    sql_types::{BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid},
+    sql_types::{Array, BigInt, Bytea, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use llo_proto::{IntegrationEvent, events::v1::ParticipantErased};
@@ -35,6 +37,60 @@ pub async fn insert(
     .execute(conn)
     .await?;
     Ok(inserted == 1)
+}
+
+/// Stores a batch's events with one statement; the ids of those that were not stored
+/// already.
+pub async fn insert_many(
+    conn: &mut AsyncPgConnection,
+    events: &[NewEvent<'_>],
+) -> diesel::QueryResult<HashSet<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = SqlUuid)]
+        event_id: Uuid,
+    }
+    let stored: Vec<Stored> = diesel::sql_query(
+        "INSERT INTO events (event_id, routing_key, region, participant_id, payload, occur_time) \
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::bytea[], \
+           $6::timestamptz[]) \
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+    )
+    .bind::<Array<SqlUuid>, _>(events.iter().map(|e| e.id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(events.iter().map(|e| e.routing_key).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(events.iter().map(|e| e.region).collect::<Vec<_>>())
+    .bind::<Array<Nullable<SqlUuid>>, _>(
+        events.iter().map(|e| e.participant_id).collect::<Vec<_>>(),
+    )
+    .bind::<Array<Bytea>, _>(events.iter().map(|e| e.payload).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(events.iter().map(|e| e.occur_time).collect::<Vec<_>>())
+    .load(conn)
+    .await?;
+    Ok(stored.into_iter().map(|s| s.event_id).collect())
+}
+
+/// Which of these participants are erased in the copy (one query for a batch).
+pub async fn erased_among(
+    conn: &mut AsyncPgConnection,
+    participants: &[Uuid],
+) -> diesel::QueryResult<HashSet<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Erased {
+        #[diesel(sql_type = SqlUuid)]
+        participant_id: Uuid,
+    }
+    if participants.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let erased: Vec<Erased> = diesel::sql_query(
+        "SELECT DISTINCT participant_id FROM events \
+         WHERE participant_id = ANY($1) AND routing_key = $2",
+    )
+    .bind::<Array<SqlUuid>, _>(participants)
+    .bind::<Text, _>(<ParticipantErased as IntegrationEvent>::ROUTING_KEY)
+    .load(conn)
+    .await?;
+    Ok(erased.into_iter().map(|e| e.participant_id).collect())
 }
 
 #[derive(Debug, Clone, QueryableByName)]

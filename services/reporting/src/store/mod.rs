@@ -1,6 +1,7 @@
 //! Reporting's PostgreSQL tables: its copy of the events (`events`), the read models
 //! (`rm_*`), the suppression memory and the releases. SQL only.
 pub mod copy;
+pub mod many;
 pub mod memory;
 pub mod read;
 pub mod releases;

@@ -2,11 +2,10 @@
 //! same facts in any order, any number of times, give the same row: immutable facts
 //! are inserted once, state is the last writer by occur time (ties broken by a fixed
 //! rank of the states), and facts that arrive from two events fill different columns.
+//! The most frequent kinds are in `many.rs`, one statement for a whole batch.
 use chrono::{DateTime, Utc};
 use diesel::Insertable;
-use diesel::sql_types::{
-    BigInt, Bool, Double, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
-};
+use diesel::sql_types::{Bool, Integer, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema;
@@ -14,56 +13,6 @@ use uuid::Uuid;
 
 type Conn = AsyncPgConnection;
 type R = diesel::QueryResult<()>;
-
-pub async fn organisation(
-    conn: &mut Conn,
-    id: Uuid,
-    region: &str,
-    sector: &str,
-    name: &str,
-    employee_count: i32,
-    at: DateTime<Utc>,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_organisations AS o (id, region, sector, name, employee_count, version_time) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
-         region = EXCLUDED.region, sector = EXCLUDED.sector, name = EXCLUDED.name, \
-         employee_count = EXCLUDED.employee_count, version_time = EXCLUDED.version_time \
-         WHERE (o.version_time, o.name, o.employee_count) \
-             < (EXCLUDED.version_time, EXCLUDED.name, EXCLUDED.employee_count)",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(region)
-    .bind::<Text, _>(sector)
-    .bind::<Text, _>(name)
-    .bind::<Integer, _>(employee_count)
-    .bind::<Timestamptz, _>(at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn participant_enrolled(
-    conn: &mut Conn,
-    id: Uuid,
-    organisation: Uuid,
-    region: &str,
-    source: &str,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_participants (id, organisation_id, region, source, enrolled) \
-         VALUES ($1, $2, $3, $4, true) ON CONFLICT (id) DO UPDATE SET \
-         organisation_id = EXCLUDED.organisation_id, region = EXCLUDED.region, \
-         source = EXCLUDED.source, enrolled = true",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<SqlUuid, _>(organisation)
-    .bind::<Text, _>(region)
-    .bind::<Text, _>(source)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
 
 pub async fn participant_erased(conn: &mut Conn, id: Uuid, organisation: Uuid, region: &str) -> R {
     diesel::sql_query(
@@ -172,74 +121,6 @@ pub struct Completion {
     pub at: DateTime<Utc>,
 }
 
-pub async fn activity_planned(
-    conn: &mut Conn,
-    a: &Activity<'_>,
-    planned_hours: i32,
-    cost_cents: i64,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_learning_activities (id, participant_id, organisation_id, region, kind, \
-           planned, planned_hours, cost_cents) VALUES ($1, $2, $3, $4, $5, true, $6, $7) \
-         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, planned = true, \
-         planned_hours = EXCLUDED.planned_hours, cost_cents = EXCLUDED.cost_cents",
-    )
-    .bind::<SqlUuid, _>(a.id)
-    .bind::<SqlUuid, _>(a.participant_id)
-    .bind::<SqlUuid, _>(a.organisation_id)
-    .bind::<Text, _>(a.region)
-    .bind::<Text, _>(a.kind)
-    .bind::<Integer, _>(planned_hours)
-    .bind::<BigInt, _>(cost_cents)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn activity_completed(conn: &mut Conn, a: &Activity<'_>, c: &Completion) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_learning_activities AS a (id, participant_id, organisation_id, region, kind, \
-           completed, actual_hours, credential_awarded, completed_time) \
-         VALUES ($1, $2, $3, $4, $5, true, $6, $7, $8) \
-         ON CONFLICT (id) DO UPDATE SET completed = true, actual_hours = EXCLUDED.actual_hours, \
-         credential_awarded = EXCLUDED.credential_awarded, completed_time = EXCLUDED.completed_time, \
-         kind = CASE WHEN a.kind = '' THEN EXCLUDED.kind ELSE a.kind END \
-         WHERE a.completed_time IS NULL OR (a.completed_time, a.actual_hours, a.credential_awarded) \
-             < (EXCLUDED.completed_time, EXCLUDED.actual_hours, EXCLUDED.credential_awarded)",
-    )
-    .bind::<SqlUuid, _>(a.id)
-    .bind::<SqlUuid, _>(a.participant_id)
-    .bind::<SqlUuid, _>(a.organisation_id)
-    .bind::<Text, _>(a.region)
-    .bind::<Text, _>(a.kind)
-    .bind::<Integer, _>(c.actual_hours)
-    .bind::<Bool, _>(c.credential)
-    .bind::<Timestamptz, _>(c.at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn workshop_scheduled(
-    conn: &mut Conn,
-    id: Uuid,
-    region: &str,
-    theme: &str,
-    start: Option<DateTime<Utc>>,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_workshops (id, region, theme, start_time, scheduled) VALUES ($1, $2, $3, $4, true) \
-         ON CONFLICT (id) DO UPDATE SET theme = EXCLUDED.theme, start_time = EXCLUDED.start_time, scheduled = true",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(region)
-    .bind::<Text, _>(theme)
-    .bind::<Nullable<Timestamptz>, _>(start)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn workshop_cancelled(conn: &mut Conn, id: Uuid, region: &str) -> R {
     diesel::sql_query(
         "INSERT INTO rm_workshops (id, region, cancelled) VALUES ($1, $2, true) \
@@ -258,62 +139,6 @@ pub struct Registration<'a> {
     pub participant_id: Option<Uuid>,
     pub organisation_id: Uuid,
     pub region: &'a str,
-}
-
-pub async fn registration_status(
-    conn: &mut Conn,
-    r: &Registration<'_>,
-    status: &str,
-    rank: i32,
-    at: DateTime<Utc>,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_registrations AS r (id, workshop_id, participant_id, organisation_id, region, \
-           status, status_rank, status_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank, \
-         status_time = EXCLUDED.status_time \
-         WHERE r.status_time IS NULL \
-            OR (r.status_time, r.status_rank) < (EXCLUDED.status_time, EXCLUDED.status_rank)",
-    )
-    .bind::<SqlUuid, _>(r.id)
-    .bind::<SqlUuid, _>(r.workshop_id)
-    .bind::<Nullable<SqlUuid>, _>(r.participant_id)
-    .bind::<SqlUuid, _>(r.organisation_id)
-    .bind::<Text, _>(r.region)
-    .bind::<Text, _>(status)
-    .bind::<Integer, _>(rank)
-    .bind::<Timestamptz, _>(at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn registration_attended(
-    conn: &mut Conn,
-    r: &Registration<'_>,
-    attendance: &str,
-    hours: f64,
-    at: DateTime<Utc>,
-) -> R {
-    diesel::sql_query(
-        "INSERT INTO rm_registrations AS r (id, workshop_id, participant_id, organisation_id, region, \
-           attendance, hours_attended, attended_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (id) DO UPDATE SET attendance = EXCLUDED.attendance, \
-         hours_attended = EXCLUDED.hours_attended, attended_time = EXCLUDED.attended_time \
-         WHERE r.attended_time IS NULL OR (r.attended_time, r.hours_attended, r.attendance) \
-             < (EXCLUDED.attended_time, EXCLUDED.hours_attended, EXCLUDED.attendance)",
-    )
-    .bind::<SqlUuid, _>(r.id)
-    .bind::<SqlUuid, _>(r.workshop_id)
-    .bind::<Nullable<SqlUuid>, _>(r.participant_id)
-    .bind::<SqlUuid, _>(r.organisation_id)
-    .bind::<Text, _>(r.region)
-    .bind::<Text, _>(attendance)
-    .bind::<Double, _>(hours)
-    .bind::<Timestamptz, _>(at)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// A project participant's plan; the latest by occur time replaces the earlier.
@@ -344,13 +169,13 @@ pub async fn project_participant(conn: &mut Conn, p: &ProjectParticipant<'_>) ->
     Ok(())
 }
 
-/// Inserts an immutable fact once: a redelivery or a rebuild leaves its row as it was.
+/// Inserts immutable facts (one statement for many) once: a redelivery or a rebuild leaves its row as it was.
 macro_rules! facts {
     ($($(#[$meta:meta])* $name:ident: $row:ident => $table:ident;)*) => {
         $($(#[$meta])*
-        pub async fn $name(conn: &mut Conn, row: &$row<'_>) -> R {
+        pub async fn $name(conn: &mut Conn, rows: &[$row<'_>]) -> R {
             diesel::insert_into(schema::$table::table)
-                .values(row)
+                .values(rows)
                 .on_conflict_do_nothing()
                 .execute(conn)
                 .await
@@ -362,7 +187,7 @@ macro_rules! facts {
 facts! {
     intervention: Intervention => rm_interventions;
     coaching_session: CoachingSession => rm_coaching_sessions;
-    development_plan: DevelopmentPlan => rm_development_plans;
+    development_plans: DevelopmentPlan => rm_development_plans;
     funding: Allocation => rm_funding_allocations;
     knowledge_item: KnowledgeItem => rm_knowledge_items;
     /// The comment never leaves community; the rating stays after an erasure.
