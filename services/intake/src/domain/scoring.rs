@@ -183,6 +183,7 @@ mod tests {
             learning_themes: vec![],
             themes: vec![],
             funding_rules: vec![],
+            skills: None,
         }
     }
 
