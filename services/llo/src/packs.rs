@@ -1,5 +1,6 @@
 //! `llo packs`: check region and sector packs before they are deployed, show one as the
-//! suite reads it, and write the packs' JSON Schema (generated from the pack types).
+//! suite reads it, write the packs' JSON Schema (generated from the pack types), and check
+//! a folder of regions' own notice texts.
 use std::path::PathBuf;
 
 use llo_chassis::packs::{self, PackKind, Packs, RegionPack, SectorPack, SkillsList};
@@ -24,6 +25,16 @@ enum Action {
         /// list id (e.g. esco-techniek-metaal).
         id: String,
         /// The packs folder (regions/ and sectors/).
+        #[arg(long, env = "LLO_PACKS__DIR", default_value = "infra/packs")]
+        dir: PathBuf,
+    },
+    /// Check a folder of regions' own notice texts (intake's `notices.templates_dir`,
+    /// `<region>/<kind>.txt`): every file a known kind with known placeholders, every
+    /// folder a region; shows which texts fall back to the shipped ones.
+    Notices {
+        /// The templates folder.
+        templates_dir: PathBuf,
+        /// The packs folder (its regions name the folders).
         #[arg(long, env = "LLO_PACKS__DIR", default_value = "infra/packs")]
         dir: PathBuf,
     },
@@ -68,6 +79,13 @@ pub fn run(args: PacksArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Action::Show { id, dir } => show(&id, &dir),
+        Action::Notices { templates_dir, dir } => {
+            if let Err(summary) = notices(&templates_dir, &dir) {
+                eprintln!("{summary}");
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Action::Schema { kind, write, dir } => schema(kind, write, &dir),
     }
 }
@@ -88,6 +106,42 @@ fn check(files: &[PathBuf]) -> anyhow::Result<()> {
             problems.len(),
             with_problems.len(),
             files.len()
+        )
+    }
+}
+
+/// Intake's own check of the texts (the one it runs at start), every problem listed.
+fn notices(templates_dir: &std::path::Path, dir: &std::path::Path) -> anyhow::Result<()> {
+    let packs = Packs::load(dir)?;
+    let mut regions: Vec<String> = packs.regions.keys().cloned().collect();
+    regions.sort();
+    let check = llo_intake::notices::texts::check_dir(templates_dir, &regions)?;
+    for (region, own, shipped) in &check.regions {
+        println!(
+            "{region}: own {}; shipped {}",
+            if own.is_empty() {
+                "none".to_owned()
+            } else {
+                own.join(", ")
+            },
+            if shipped.is_empty() {
+                "none".to_owned()
+            } else {
+                shipped.join(", ")
+            }
+        );
+    }
+    for problem in &check.problems {
+        println!("{problem}");
+    }
+    if check.problems.is_empty() {
+        println!("{} region folder(s): no problems", check.regions.len());
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} problem(s) in {}",
+            check.problems.len(),
+            templates_dir.display()
         )
     }
 }

@@ -1,7 +1,10 @@
 //! The notices' Dutch texts: one template per kind (`templates/notices/nl/<kind>.txt`, the
 //! first line the subject, then an empty line, then the body), `{placeholders}` filled in;
 //! the HTML part is the same text escaped, in paragraphs.
-use std::{collections::HashMap, path::Path};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
@@ -104,39 +107,12 @@ impl Templates {
         let Some(dir) = dir else {
             return Ok(templates);
         };
-        let regions = std::fs::read_dir(dir)
-            .with_context(|| format!("notices.templates_dir {}", dir.display()))?;
-        for region in regions {
-            let region = region?.path();
-            if !region.is_dir() {
-                continue;
-            }
-            let name = region
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_owned();
-            for file in std::fs::read_dir(&region)? {
-                let path = file?.path();
-                let stem = path
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or_default();
-                let kind = Kind::parse(stem)
-                    .filter(|_| path.extension().is_some_and(|e| e == "txt"))
-                    .ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "{}: not a notice template (one of {})",
-                            path.display(),
-                            Kind::ALL.map(|k| format!("{}.txt", k.as_str())).join(", ")
-                        )
-                    })?;
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("{}", path.display()))?;
-                fill(kind, &text, &sample()).with_context(|| format!("{}", path.display()))?;
+        for (region, files) in region_dirs(dir)? {
+            for path in files {
+                let (kind, text) = read_template(&path)?;
                 templates
                     .regions
-                    .insert((name.clone(), kind.as_str()), text);
+                    .insert((region.clone(), kind.as_str()), text);
             }
         }
         Ok(templates)
@@ -155,6 +131,91 @@ impl Templates {
             .map_or(kind.template(), String::as_str);
         fill(kind, template, values)
     }
+}
+
+/// The region folders of a templates folder (`<region>/`) and the files in each, sorted.
+fn region_dirs(dir: &Path) -> anyhow::Result<Vec<(String, Vec<PathBuf>)>> {
+    let mut regions = Vec::new();
+    for entry in std::fs::read_dir(dir)
+        .with_context(|| format!("notices.templates_dir {}", dir.display()))?
+    {
+        let path = entry?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let mut files = std::fs::read_dir(&path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<Vec<_>, _>>()?;
+        files.sort();
+        regions.push((name, files));
+    }
+    regions.sort();
+    Ok(regions)
+}
+
+/// One region template read and checked: a known kind's name, every placeholder known,
+/// a subject line.
+fn read_template(path: &Path) -> anyhow::Result<(Kind, String)> {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let kind = Kind::parse(stem)
+        .filter(|_| path.extension().is_some_and(|e| e == "txt"))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: not a notice template (one of {})",
+                path.display(),
+                Kind::ALL.map(|k| format!("{}.txt", k.as_str())).join(", ")
+            )
+        })?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+    fill(kind, &text, &sample()).with_context(|| format!("{}", path.display()))?;
+    Ok((kind, text))
+}
+
+/// What `llo packs notices` reports of a templates folder.
+#[derive(Debug, Default)]
+pub struct Check {
+    /// Every problem, its file named.
+    pub problems: Vec<String>,
+    /// Per region folder: its own templates, and the kinds that fall back to the shipped ones.
+    pub regions: Vec<(String, Vec<&'static str>, Vec<&'static str>)>,
+}
+
+/// Checks a templates folder as intake would load it, but reports every problem rather
+/// than the first; a folder named after no region in `regions` is one (its texts would
+/// never be used).
+pub fn check_dir(dir: &Path, regions: &[String]) -> anyhow::Result<Check> {
+    let mut check = Check::default();
+    for (region, files) in region_dirs(dir)? {
+        if !regions.contains(&region) {
+            check.problems.push(format!(
+                "{}: no region pack is called {region:?} (there are: {})",
+                dir.join(&region).display(),
+                regions.join(", ")
+            ));
+        }
+        let mut own = Vec::new();
+        for path in files {
+            match read_template(&path) {
+                Ok((kind, _)) => own.push(kind.as_str()),
+                Err(error) => check.problems.push(format!("{error:#}")),
+            }
+        }
+        let shipped = Kind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .filter(|k| !own.contains(k))
+            .collect();
+        check.regions.push((region, own, shipped));
+    }
+    Ok(check)
 }
 
 /// Values for every placeholder: what a template is checked with.
@@ -394,6 +455,29 @@ mod tests {
         std::fs::write(dir.join("twente/geboekt.txt"), "x\n\ny\n").unwrap();
         let error = format!("{:#}", Templates::load(Some(&dir)).unwrap_err());
         assert!(error.contains("geboekt.txt"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_templates_folder_check_lists_every_problem_and_what_falls_back() {
+        let dir = std::env::temp_dir().join(format!("llo-notice-check-{}", uuid::Uuid::new_v4()));
+        for region in ["twente", "twenthe"] {
+            std::fs::create_dir_all(dir.join(region)).unwrap();
+        }
+        std::fs::write(dir.join("twente/booked.txt"), "Hoi: {workshop}\n\n{naam}\n").unwrap();
+        std::fs::write(dir.join("twente/cancelled.txt"), "Weg: {werkshop}\n\nx\n").unwrap();
+        std::fs::write(dir.join("twente/geboekt.txt"), "x\n\ny\n").unwrap();
+        let regions = vec!["achterhoek".to_owned(), "twente".to_owned()];
+        let check = check_dir(&dir, &regions).unwrap();
+        let problems = check.problems.join("\n");
+        assert_eq!(check.problems.len(), 3, "{problems}");
+        assert!(problems.contains("cancelled.txt") && problems.contains("{werkshop}"));
+        assert!(problems.contains("geboekt.txt"));
+        assert!(problems.contains("twenthe"));
+        let (region, own, shipped) = &check.regions[0];
+        assert_eq!(region, "twente");
+        assert_eq!(own, &vec!["booked"]);
+        assert_eq!(shipped.len(), Kind::ALL.len() - 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
