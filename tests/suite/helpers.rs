@@ -29,6 +29,8 @@ pub struct Suite {
     pub community_port: u16,
     pub reporting_port: u16,
     pub trajectories_database: String,
+    /// Intake writes its e-mail notices here (`notices.mail_dir`), as `llo up` does.
+    pub mail_dir: std::path::PathBuf,
     shutdown: CancellationToken,
 }
 
@@ -75,8 +77,11 @@ impl Suite {
     pub async fn spawn() -> Suite {
         let env = TestEnv::new();
         let shutdown = CancellationToken::new();
+        let mail_dir = std::env::temp_dir().join(format!("llo-suite-mail-{}", env.id));
+        let mut intake_settings = credential_settings(&env.id);
+        intake_settings.push(("notices.mail_dir", mail_dir.display().to_string()));
         let intake = llo_intake::Application::build(
-            env.settings_with(ServiceName::Intake, &credential_settings(&env.id)),
+            env.settings_with(ServiceName::Intake, &intake_settings),
         )
         .await
         .unwrap();
@@ -107,6 +112,7 @@ impl Suite {
             trajectories_port,
             community_port,
             reporting_port,
+            mail_dir,
             shutdown,
         };
         suite.wait_until_serving().await;

@@ -37,6 +37,33 @@ async fn run_llo(args: Vec<String>) -> Output {
     .unwrap()
 }
 
+/// A mail's subject, its RFC 2047 words (`=?utf-8?b?…?=`, lettre's for non-ASCII) decoded.
+fn subject(mail: &str) -> String {
+    use base64::Engine as _;
+    let mut lines = mail.lines().skip_while(|l| !l.starts_with("Subject: "));
+    let mut value = lines.next().unwrap_or_default()["Subject: ".len()..].to_owned();
+    for more in lines.take_while(|l| l.starts_with(' ') || l.starts_with('\t')) {
+        value.push_str(more);
+    }
+    value
+        .split_whitespace()
+        .map(|word| {
+            let lower = word.to_ascii_lowercase();
+            lower
+                .starts_with("=?utf-8?b?")
+                .then(|| &word["=?utf-8?b?".len()..])
+                .and_then(|w| w.strip_suffix("?="))
+                .and_then(|w| base64::engine::general_purpose::STANDARD.decode(w).ok())
+                .map_or_else(
+                    || format!("{word} "),
+                    |bytes| String::from_utf8_lossy(&bytes).into_owned(),
+                )
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 async fn demo(suite: &Suite, report_dir: &std::path::Path, region: &str) -> Output {
     let url = |port: u16| format!("http://127.0.0.1:{port}");
     run_llo(vec![
@@ -53,6 +80,8 @@ async fn demo(suite: &Suite, report_dir: &std::path::Path, region: &str) -> Outp
         url(suite.reporting_port),
         "--report-dir".into(),
         report_dir.display().to_string(),
+        "--mail-dir".into(),
+        suite.mail_dir.display().to_string(),
     ])
     .await
 }
@@ -162,6 +191,35 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
             ),
             "run {run}:\n{stdout}"
         );
+        // Where the mails went, and the one that told the person moved up from the wait
+        // list (the same file on the second run: the promotion happened once).
+        assert!(
+            stdout.contains(&format!("are .eml files in {}", suite.mail_dir.display())),
+            "run {run}:\n{stdout}"
+        );
+        let promotion = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("The wait-list promotion mail to "))
+            .and_then(|l| l.split_once(": "))
+            .unwrap_or_else(|| panic!("run {run}: no promotion mail line:\n{stdout}"));
+        let mail = std::fs::read_to_string(promotion.1).unwrap();
+        assert!(
+            subject(&mail).starts_with("Er is een plek vrijgekomen: HR-netwerkcafé"),
+            "{mail}"
+        );
+        let to = mail
+            .lines()
+            .find_map(|l| l.strip_prefix("To: "))
+            .unwrap_or_default();
+        assert!(to.ends_with(".example") && to.contains('@'), "{mail}");
+        assert!(mail.contains("text/calendar") && mail.contains("METHOD:REQUEST"));
+        let text = mail.replace("=\r\n", "").replace("=\n", "");
+        assert!(
+            text.contains("Goed nieuws: er is een plek vrijgekomen")
+                && text.contains("Regio: Achterhoek")
+                && text.contains("Met vriendelijke groet"),
+            "{mail}"
+        );
     }
     let report = report_dir.join("llo-report-achterhoek.html");
     assert!(report.is_file(), "{}", report.display());
@@ -173,6 +231,7 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
         statement.display()
     );
     std::fs::remove_dir_all(&report_dir).unwrap();
+    std::fs::remove_dir_all(&suite.mail_dir).unwrap();
 }
 
 /// The second region and sector play their pilot from their demo file with the same

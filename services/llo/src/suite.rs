@@ -155,7 +155,16 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     println!("Stop with Ctrl-C.\n");
 
     if args.demo {
-        let outcome = crate::pilot::run_local(&ports, &args.demo_options).await;
+        let mut options = args.demo_options.clone();
+        if options.mail_dir.is_none() {
+            // Where intake writes its notices, for the pilot to say so.
+            let intake = settings(ServiceName::Intake, args.production)?;
+            options.mail_dir = intake
+                .notices
+                .mail_dir
+                .filter(|_| intake.notices.smtp_host.is_none());
+        }
+        let outcome = crate::pilot::run_local(&ports, &options).await;
         match &outcome {
             Ok(()) => println!("\nThe pilot demo finished."),
             Err(error) => eprintln!("\nThe pilot demo failed: {error:#}"),

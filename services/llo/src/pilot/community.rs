@@ -50,14 +50,21 @@ pub async fn client(url: &str, token: String) -> anyhow::Result<Community> {
 /// A registration for the held workshop, with whom it is for.
 type Booking<'a> = (pb::Registration, &'a Person, &'a Enrolled<'a>);
 
-/// Returns the participants recorded as fully or partially attended: each attendance
-/// becomes a completed workshop activity in the attendee's plan.
+/// What the community part leaves for the rest of the pilot.
+pub struct Outcome {
+    /// The participants recorded as fully or partially attended: each attendance becomes
+    /// a completed workshop activity in the attendee's plan.
+    pub attended: Vec<String>,
+    /// The name of the one moved up from the wait list (intake mails them), if any.
+    pub promoted: Option<String>,
+}
+
 pub async fn run(
     community: &mut Community,
     coach: &mut Trajectories,
     pilot: &Pilot,
     enrolled: &[Enrolled<'_>],
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Outcome> {
     let region = pilot.region.id.as_str();
     let data = &pilot.data;
     say!("\n== The learning community, {} ==", pilot.region.name);
@@ -157,7 +164,11 @@ pub async fn run(
     if let Some(person) = first_attendee {
         print_plan(coach, person).await?;
     }
-    Ok(attended)
+    let promoted = cancelled
+        .and_then(|(_, promoted)| promoted)
+        .and_then(|id| bookings.iter().find(|(r, ..)| r.registration_id == id))
+        .map(|(_, person, _)| person.name.clone());
+    Ok(Outcome { attended, promoted })
 }
 
 fn member_type(kind: &str) -> CommunityMemberType {

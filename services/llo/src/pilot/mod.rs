@@ -11,6 +11,7 @@ mod community;
 mod credentials;
 mod data;
 pub mod development;
+mod mail;
 mod needs;
 mod ooapi;
 mod reporting;
@@ -70,6 +71,10 @@ pub struct DemoOptions {
     /// Folder with a demo data file per region.
     #[arg(long, default_value = "infra/demo")]
     pub demo_data: PathBuf,
+    /// The folder intake writes its e-mail notices to (`notices.mail_dir`), to say where
+    /// they are; `llo up` fills it in.
+    #[arg(long)]
+    pub mail_dir: Option<PathBuf>,
 }
 
 pub struct Endpoints {
@@ -268,9 +273,9 @@ async fn run(
         develop(&mut clients, pilot, &enrolled, &mut expected, &bar).await?;
 
     bar.phase(3, "the learning community");
-    let attended =
+    let community =
         community::run(&mut clients.community, &mut clients.coach, pilot, &enrolled).await?;
-    expected.attended(&attended);
+    expected.attended(&community.attended);
 
     bar.phase(4, "follow-up scans, trajectories completed");
     say!("\n== Follow-up scans: baseline → follow-up, per company (mean, 1–5) ==");
@@ -329,6 +334,7 @@ async fn run(
             statement.display()
         );
     }
+    mail::print(options.mail_dir.as_deref(), community.promoted.as_deref()).await;
     say!("The pilot took {:.1} s.", took.as_secs_f64());
     Ok(())
 }
