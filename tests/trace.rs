@@ -134,6 +134,28 @@ impl TraceService for Collector {
     }
 }
 
+type Intake =
+    IntakeServiceClient<tonic::service::interceptor::InterceptedService<Channel, ClientContext>>;
+
+/// A company of twelve in the Achterhoek, registered.
+async fn register(intake_client: &mut Intake, name: &str, kvk: &str) -> intake::Organisation {
+    intake_client
+        .register_organisation(intake::RegisterOrganisationRequest {
+            region: "achterhoek".into(),
+            sector: "techniek-metaal".into(),
+            name: name.into(),
+            kvk_number: kvk.into(),
+            municipality: "Doetinchem".into(),
+            employee_count: 12,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap()
+}
+
 async fn channel(port: u16) -> Channel {
     Channel::from_shared(format!("http://127.0.0.1:{port}"))
         .unwrap()
@@ -189,21 +211,7 @@ async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
         IntakeServiceClient::with_interceptor(channel(intake_port).await, token.clone());
     let mut trajectories =
         TrajectoryServiceClient::with_interceptor(channel(trajectories_port).await, token);
-    let organisation = intake_client
-        .register_organisation(intake::RegisterOrganisationRequest {
-            region: "achterhoek".into(),
-            sector: "techniek-metaal".into(),
-            name: "Traceer BV".into(),
-            kvk_number: "77777770".into(),
-            municipality: "Lichtenvoorde".into(),
-            employee_count: 12,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .organisation
-        .unwrap();
+    let organisation = register(&mut intake_client, "Traceer BV", "77777770").await;
     let participant = intake_client
         .enrol_participant(intake::EnrolParticipantRequest {
             organisation_id: organisation.organisation_id.clone(),
@@ -352,21 +360,7 @@ async fn a_batch_has_one_process_span_linked_to_each_message() {
     };
     let mut intake_client =
         IntakeServiceClient::with_interceptor(channel(intake_port).await, token.clone());
-    let organisation = intake_client
-        .register_organisation(intake::RegisterOrganisationRequest {
-            region: "achterhoek".into(),
-            sector: "techniek-metaal".into(),
-            name: "Bundel BV".into(),
-            kvk_number: "77777771".into(),
-            municipality: "Winterswijk".into(),
-            employee_count: 12,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .organisation
-        .unwrap();
+    let organisation = register(&mut intake_client, "Bundel BV", "77777771").await;
     let mut participants = Vec::new();
     for n in 0..6 {
         let participant = intake_client
