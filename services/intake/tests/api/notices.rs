@@ -528,18 +528,19 @@ async fn without_a_server_each_notice_is_an_eml_file_in_the_mail_folder() {
     let anna = enrol(&mut client, &organisation.organisation_id, 1).await;
     let workshop_id = workshop(&app).await;
     app.env.publish(&new_booking(&workshop_id, &anna)).await;
-    let files = eventually("an .eml file", || async {
+    // Written whole: a file seen while it is being written is read again.
+    let (files, mail) = eventually("an .eml file", || async {
         let files: Vec<_> = std::fs::read_dir(&dir)
             .ok()?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "eml"))
             .collect();
-        (!files.is_empty()).then_some(files)
+        let mail = std::fs::read_to_string(files.first()?).ok()?;
+        mail.contains("END:VCALENDAR").then_some((files, mail))
     })
     .await;
     assert_eq!(files.len(), 1);
-    let mail = std::fs::read_to_string(&files[0]).unwrap();
     assert!(mail.contains("To: medewerker1@bedrijf.nl"), "{mail}");
     assert!(mail.contains("Subject: Je bent ingeschreven: Samen leren op de werkvloer"));
     assert!(mail.contains("BEGIN:VCALENDAR"));
