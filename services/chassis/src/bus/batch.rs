@@ -5,7 +5,7 @@
 //! (retries, dead letter): one bad event never holds back or takes down the others.
 use diesel_async::AsyncConnection as _;
 use futures_util::{FutureExt as _, StreamExt as _};
-use lapin::{Channel, message::Delivery};
+use lapin::{Channel, message::Delivery, options::BasicAckOptions};
 
 use super::{
     HandleError, IncomingEvent,
@@ -131,6 +131,34 @@ impl Consumer {
                     .await
                     .unwrap_or_else(|_| vec![Together::NotTried; events.len()]);
             record_outcomes(&span, &outcomes);
+            // The common case: every delivery committed and none waits to go alone. The
+            // batch's tags are then all the channel's unacknowledged ones up to the last
+            // (earlier batches are acknowledged, later deliveries have higher tags): one
+            // `basic.ack` with `multiple` acknowledges them, not one frame per delivery.
+            if alone.is_empty() && outcomes.iter().all(|o| matches!(o, Together::Done(_))) {
+                let mut done = Vec::with_capacity(together.len());
+                for (((delivery, _), outcome), processing) in
+                    together.into_iter().zip(outcomes).zip(processings)
+                {
+                    if let Together::Done(outcome) = outcome {
+                        super::consumer::record(&delivery, outcome, &processing);
+                        done.push((delivery, outcome));
+                    }
+                }
+                if let Some((last, _)) = done.last() {
+                    let all_up_to_here = BasicAckOptions { multiple: true };
+                    super::within(
+                        self.deadlines.operation,
+                        "the batch's ack",
+                        last.acker.ack(all_up_to_here),
+                    )
+                    .await?;
+                }
+                for (delivery, outcome) in &done {
+                    self.after(delivery, *outcome).await;
+                }
+                return Ok(());
+            }
             for (((delivery, _), outcome), processing) in
                 together.into_iter().zip(outcomes).zip(processings)
             {

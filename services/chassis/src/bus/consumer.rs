@@ -808,6 +808,18 @@ pub(super) async fn finish(
     processing: &Processing,
     deadline: Duration,
 ) -> anyhow::Result<()> {
+    record(delivery, outcome, processing);
+    super::within(
+        deadline,
+        "the ack",
+        delivery.acker.ack(BasicAckOptions::default()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records what became of a delivery: its span and metrics.
+pub(super) fn record(delivery: &Delivery, outcome: Outcome, processing: &Processing) {
     let span = &processing.span;
     span.record("llo.outcome", outcome.as_str());
     let mut attributes = processing.attributes.clone();
@@ -830,13 +842,6 @@ pub(super) async fn finish(
             KeyValue::new("routing_key", delivery.routing_key.to_string()),
         ],
     );
-    super::within(
-        deadline,
-        "the ack",
-        delivery.acker.ack(BasicAckOptions::default()),
-    )
-    .await?;
-    Ok(())
 }
 
 /// The pause before attempt `attempt + 1`: none before the first, then the base,
