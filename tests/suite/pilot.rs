@@ -223,6 +223,13 @@ async fn the_pilot_runs_on_a_region_that_holds_other_data_and_runs_twice() {
     }
     let report = report_dir.join("llo-report-achterhoek.html");
     assert!(report.is_file(), "{}", report.display());
+    // The evaluation's learning by skill, by the skills list's Dutch labels.
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains("<h2>Learning by skill</h2>") && html.contains(">MAG-lassen</a>"),
+        "{}",
+        report.display()
+    );
     let statement = report_dir.join("llo-statement-achterhoek-mkb-idee.html");
     let text = std::fs::read_to_string(&statement).unwrap();
     assert!(

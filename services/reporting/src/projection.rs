@@ -180,6 +180,7 @@ pub fn collect<'a>(
                 actual_hours: e.actual_hours,
                 credential: e.credential_awarded,
                 at,
+                skill_uris: e.esco_skill_uris.join(" "),
             },
         )),
         SuiteEvent::WorkshopScheduled(e) => rows.workshops.push(many::Workshop {

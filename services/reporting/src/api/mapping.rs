@@ -256,6 +256,16 @@ pub fn evaluation(
             activities_completed: fig(e.activities_completed),
             credentials_awarded: fig(e.credentials),
             hours_attended: fig(e.hours_attended),
+            by_skill: e
+                .by_skill
+                .iter()
+                .map(|k| pb::SkillLearning {
+                    skill_uri: k.skill_uri.clone(),
+                    label: k.label.clone(),
+                    participants: fig(k.participants),
+                    activities: fig(k.activities),
+                })
+                .collect(),
         }),
         behaviour: Some(pb::BehaviourLevel {
             companies_compared: e.companies_compared as i32,

@@ -14,13 +14,13 @@ use llo_chassis::{
     ApiError,
     auth::{Caller, Role},
     db::PgPool,
-    packs::Packs,
+    packs::{Packs, Skills},
 };
 use llo_proto::reporting::v1::{self as pb, reporting_service_server::ReportingService};
 
 use crate::{
     domain::{
-        model::{ProjectRules, SectorScan, Snapshot, Source, scan_dimensions},
+        model::{ProjectRules, SectorScan, SkillLabel, Snapshot, Source, scan_dimensions},
         suppression::Rule,
     },
     store,
@@ -83,6 +83,15 @@ impl Context {
             .collect();
         snapshot.dimensions = scan_dimensions(&scans, &taking_part);
         snapshot.sources = self.sources(region, &sectors);
+        snapshot.skills = Skills::of_region(&self.packs, region)
+            .unwrap_or_default()
+            .all()
+            .iter()
+            .map(|k| SkillLabel {
+                uri: k.skill.uri.clone(),
+                label: k.skill.nl.clone(),
+            })
+            .collect();
         snapshot.project = self.project(region);
         Ok(match sector {
             Some(sector) => self.view(snapshot, sector),

@@ -128,6 +128,15 @@ pub struct Activity {
     pub credential: bool,
     /// `YYYY-MM` of the completion.
     pub completed_month: Option<String>,
+    /// The ESCO skills of the course completed (its offering's).
+    pub skill_uris: Vec<String>,
+}
+
+/// A skill of the region's skills lists, by its ESCO URI, with its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillLabel {
+    pub uri: String,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -325,6 +334,8 @@ pub struct Snapshot {
     pub min_group_size: u32,
     pub dimensions: Vec<Dimension>,
     pub sources: Vec<Source>,
+    /// The labels of the region's skills lists (packs); a skill not in them shows its URI.
+    pub skills: Vec<SkillLabel>,
     pub organisations: Vec<Organisation>,
     pub participants: Vec<Participant>,
     pub scans: Vec<Scan>,
@@ -585,6 +596,7 @@ mod tests {
                 actual_hours: 0,
                 credential: false,
                 completed_month: None,
+                skill_uris: Vec::new(),
             });
             s.allocations.push(Allocation {
                 activity_id: activity,

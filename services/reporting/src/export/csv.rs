@@ -154,6 +154,11 @@ pub fn render(r: &Report) -> String {
     ] {
         rows.fig("kirkpatrick", &r.region, measure, f);
     }
+    for k in &e.by_skill {
+        let s = "learning_by_skill";
+        rows.fig(s, &k.skill_uri, "participants", k.participants);
+        rows.fig(s, &k.skill_uri, "activities_completed", k.activities);
+    }
     for h in &r.hours {
         let s = "learning_hours_per_company";
         rows.fig(s, &h.organisation_name, "participants", h.participants);

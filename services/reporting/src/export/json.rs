@@ -92,6 +92,12 @@ pub fn render(r: &Report) -> String {
                 "activities_completed": fig(e.activities_completed),
                 "credentials_awarded": fig(e.credentials),
                 "hours_attended": fig(e.hours_attended),
+                "by_skill": e.by_skill.iter().map(|k| json!({
+                    "skill_uri": k.skill_uri,
+                    "label": k.label,
+                    "participants": fig(k.participants),
+                    "activities": fig(k.activities),
+                })).collect::<Vec<_>>(),
             },
             "behaviour": {
                 "companies_compared": e.companies_compared,

@@ -186,15 +186,15 @@ async fn completed(conn: &mut Conn, rows: &[(Activity<'_>, Completion)]) -> R {
     for round in rounds(rows, |(a, _)| a.id) {
         diesel::sql_query(
             "INSERT INTO rm_learning_activities AS a (id, participant_id, organisation_id, region, \
-               kind, completed, actual_hours, credential_awarded, completed_time) \
+               kind, completed, actual_hours, credential_awarded, completed_time, skill_uris) \
              SELECT u.id, u.participant_id, u.organisation_id, u.region, u.kind, true, u.hours, \
-               u.credential, u.at \
+               u.credential, u.at, coalesce(string_to_array(nullif(u.skills, ''), ' '), '{}') \
              FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int4[], \
-               $7::bool[], $8::timestamptz[]) \
-               AS u(id, participant_id, organisation_id, region, kind, hours, credential, at) \
+               $7::bool[], $8::timestamptz[], $9::text[]) \
+               AS u(id, participant_id, organisation_id, region, kind, hours, credential, at, skills) \
              ON CONFLICT (id) DO UPDATE SET completed = true, actual_hours = EXCLUDED.actual_hours, \
              credential_awarded = EXCLUDED.credential_awarded, \
-             completed_time = EXCLUDED.completed_time, \
+             completed_time = EXCLUDED.completed_time, skill_uris = EXCLUDED.skill_uris, \
              kind = CASE WHEN a.kind = '' THEN EXCLUDED.kind ELSE a.kind END \
              WHERE a.completed_time IS NULL \
                 OR (a.completed_time, a.actual_hours, a.credential_awarded) \
@@ -208,6 +208,7 @@ async fn completed(conn: &mut Conn, rows: &[(Activity<'_>, Completion)]) -> R {
         .bind::<Array<Integer>, _>(column(&round, |(_, c)| c.actual_hours))
         .bind::<Array<Bool>, _>(column(&round, |(_, c)| c.credential))
         .bind::<Array<Timestamptz>, _>(column(&round, |(_, c)| c.at))
+        .bind::<Array<Text>, _>(column(&round, |(_, c)| c.skill_uris.clone()))
         .execute(conn)
         .await?;
     }

@@ -148,6 +148,8 @@ struct ActivityRow {
     credential_awarded: bool,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     completed_time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+    skill_uris: Vec<String>,
 }
 
 #[derive(QueryableByName)]
@@ -353,7 +355,7 @@ impl Table for PlanRow {
 impl Table for ActivityRow {
     type Model = Activity;
     const SQL: &'static str = "SELECT id, participant_id, organisation_id, planned, planned_hours, completed, actual_hours, \
-           credential_awarded, completed_time FROM rm_learning_activities WHERE region = $1 ORDER BY id";
+           credential_awarded, completed_time, skill_uris FROM rm_learning_activities WHERE region = $1 ORDER BY id";
     fn model(r: Self) -> Q<Activity> {
         Ok(Activity {
             id: r.id,
@@ -365,6 +367,7 @@ impl Table for ActivityRow {
             actual_hours: r.actual_hours,
             credential: r.credential_awarded,
             completed_month: month(r.completed_time),
+            skill_uris: r.skill_uris,
         })
     }
 }
@@ -538,6 +541,7 @@ pub async fn snapshot(conn: &mut Conn, region: &str) -> Q<Snapshot> {
         min_group_size: 0,
         dimensions: Vec::new(),
         sources: Vec::new(),
+        skills: Vec::new(),
         organisations,
         participants,
         scans,

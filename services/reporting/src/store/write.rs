@@ -119,6 +119,9 @@ pub struct Completion {
     pub actual_hours: i32,
     pub credential: bool,
     pub at: DateTime<Utc>,
+    /// The course's ESCO skill URIs, space-separated (a URI has no spaces): one text per
+    /// row for the batch's `unnest`, split back into an array there.
+    pub skill_uris: String,
 }
 
 pub async fn workshop_cancelled(conn: &mut Conn, id: Uuid, region: &str) -> R {

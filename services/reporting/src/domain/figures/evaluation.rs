@@ -41,6 +41,8 @@ pub struct Evaluation {
     pub activities_completed: Fig,
     pub credentials: Fig,
     pub hours_attended: Fig,
+    /// Learning by ESCO skill of the courses completed.
+    pub by_skill: Vec<SkillLearning>,
     pub companies_compared: u32,
     pub mean_change: Fig,
     pub dimensions_improved: u32,
@@ -206,6 +208,7 @@ fn evaluation_of(s: &Snapshot, rule: &Rule) -> Evaluation {
             learning_cell,
             &mut t,
         ),
+        by_skill: skills::by_skill(s, rule, learning_cell, &mut t),
         tally: t,
     }
 }

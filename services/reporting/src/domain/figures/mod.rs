@@ -12,6 +12,7 @@ mod progress;
 mod project;
 mod report;
 mod siblings;
+mod skills;
 #[cfg(test)]
 mod tests;
 
@@ -33,6 +34,7 @@ pub use progress::*;
 pub use project::*;
 pub use report::*;
 pub use siblings::hidden_keys;
+pub use skills::SkillLearning;
 
 /// A figure and whether it may be shown (its value is 0 when it may not).
 #[derive(Debug, Clone, Copy, PartialEq)]

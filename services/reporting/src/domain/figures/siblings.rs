@@ -184,6 +184,11 @@ impl Keyed for Evaluation {
         .into_iter()
         .map(|(key, fig)| (format!("evaluation/{key}"), fig))
         .collect();
+        for row in &mut self.by_skill {
+            let key = format!("skill/{}", row.skill_uri);
+            keyed.push((format!("{key}/participants"), &mut row.participants));
+            keyed.push((format!("{key}/activities"), &mut row.activities));
+        }
         for d in &mut self.dimensions {
             let key = format!(
                 "dimension/{}/{}",

@@ -50,6 +50,7 @@ fn activity(
         actual_hours: actual_hours.unwrap_or(0),
         credential,
         completed_month: month.map(str::to_owned),
+        skill_uris: Vec::new(),
     }
 }
 
@@ -1501,5 +1502,85 @@ fn an_amount_one_company_makes_up_most_of_is_hidden_with_a_partner() {
     assert_eq!(
         (f.totals_cell, f.cost_per_participant_cents.cell),
         (Dominance, Dominance)
+    );
+}
+
+/// Learning by skill: people and completed courses per ESCO skill, by the list's label;
+/// anonymised, a skill about fewer than three people is hidden and, being the only one,
+/// takes the smallest shown row with it (the total of completed learning is published).
+#[test]
+fn learning_by_skill_counts_people_per_skill_and_hides_small_rows_with_a_partner() {
+    let mut s = Snapshot {
+        region: "achterhoek".into(),
+        min_group_size: 3,
+        skills: vec![
+            SkillLabel {
+                uri: "esco/weld".into(),
+                label: "MAG-lassen".into(),
+            },
+            SkillLabel {
+                uri: "esco/cnc".into(),
+                label: "CNC-freesmachine bedienen".into(),
+            },
+        ],
+        ..Default::default()
+    };
+    let completed = |n: u128, person: u128, skills: &[&str]| Activity {
+        skill_uris: skills.iter().map(|k| (*k).to_owned()).collect(),
+        ..activity(n, person, A, Some(8), Some(8), true, Some("2027-03"))
+    };
+    // Welding: five people (one twice); CNC: three; drawings (no label): one.
+    for person in 1..=5 {
+        s.activities.push(completed(person, person, &["esco/weld"]));
+    }
+    s.activities
+        .push(completed(6, 1, &["esco/weld", "esco/cnc"]));
+    s.activities.push(completed(7, 2, &["esco/cnc"]));
+    s.activities
+        .push(completed(8, 3, &["esco/cnc", "esco/drawings"]));
+    // Planned, not completed: not counted.
+    s.activities
+        .push(activity(9, 4, A, Some(8), None, false, None));
+
+    type Row = (String, (f64, Cell), (f64, Cell));
+    let rows = |s: &Snapshot, rule: &Rule| -> Vec<Row> {
+        evaluation(s, rule)
+            .by_skill
+            .into_iter()
+            .map(|k| (k.label, v(k.participants), v(k.activities)))
+            .collect()
+    };
+    assert_eq!(
+        rows(&s, &full()),
+        [
+            (
+                "CNC-freesmachine bedienen".into(),
+                (3.0, Shown),
+                (3.0, Shown)
+            ),
+            ("esco/drawings".into(), (1.0, Shown), (1.0, Shown)),
+            ("MAG-lassen".into(), (5.0, Shown), (6.0, Shown)),
+        ]
+    );
+    assert_eq!(
+        rows(&s, &anonymised()),
+        [
+            (
+                "CNC-freesmachine bedienen".into(),
+                (0.0, Complementary),
+                (0.0, Complementary)
+            ),
+            ("esco/drawings".into(), (0.0, SmallGroup), (0.0, SmallGroup)),
+            ("MAG-lassen".into(), (5.0, Shown), (6.0, Shown)),
+        ]
+    );
+    // When the total of completed learning is itself a small group, so is every row.
+    s.activities.retain(|a| a.participant_id == id(1));
+    let hidden = rows(&s, &anonymised());
+    assert!(
+        hidden
+            .iter()
+            .all(|(_, p, a)| p.1 == SmallGroup && a.1 == SmallGroup),
+        "{hidden:?}"
     );
 }

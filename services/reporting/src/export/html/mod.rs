@@ -119,6 +119,7 @@ pub fn render(r: &Report) -> String {
     overview(r, &mut h);
     scan(r, &mut h);
     levels(r, &mut h);
+    skills(r, &mut h);
     hours(r, &mut h);
     funding(r, &mut h);
     project::costs(r, &mut h);
@@ -291,6 +292,35 @@ fn levels(r: &Report, h: &mut String) {
         e.dimensions_improved,
         e.dimensions_declined
     );
+}
+
+/// Learning by ESCO skill of the courses completed.
+fn skills(r: &Report, h: &mut String) {
+    let rows = &r.evaluation.by_skill;
+    h.push_str(
+        "<section id=\"skills\"><h2>Learning by skill</h2><p>The ESCO skills of the courses completed \
+         (the sector's skills list): how many participants completed a course teaching each, and \
+         how many such courses were completed. One course teaches several skills, so the rows \
+         overlap.</p>",
+    );
+    if rows.is_empty() {
+        h.push_str("<p>No completed course names a skill yet.</p></section>");
+        return;
+    }
+    h.push_str(
+        "<table><tr><th>Skill (ESCO)</th><th>Participants</th><th>Courses completed</th></tr>",
+    );
+    for row in rows {
+        let _ = write!(
+            h,
+            "<tr><td><a href=\"{}\">{}</a></td>{}{}</tr>",
+            esc(&row.skill_uri),
+            esc(&row.label),
+            td(row.participants),
+            td(row.activities)
+        );
+    }
+    h.push_str("</table></section>");
 }
 
 /// Learning hours per company.

@@ -1,0 +1,1 @@
+ALTER TABLE rm_learning_activities DROP COLUMN skill_uris;
