@@ -43,6 +43,8 @@ pub fn workshop_scheduled(row: &WorkshopRow) -> events::WorkshopScheduled {
         occur_time: Some(timestamp(row.created_at)),
         facilitator_ids: row.facilitator_ids.clone(),
         already_held: row.already_held,
+        location: row.location.clone().unwrap_or_default(),
+        online_url: row.online_url.clone().unwrap_or_default(),
     }
 }
 

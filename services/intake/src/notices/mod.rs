@@ -76,8 +76,9 @@ impl Notifier {
         }))
     }
 
-    /// A workshop scheduled or changed: its title, times and region kept. A changed time
-    /// tells each person still booked, with the invitation updated (a higher `SEQUENCE`).
+    /// A workshop scheduled or changed: its title, times, place and region kept. A changed
+    /// time or place tells each person still booked, with the invitation updated (a higher
+    /// `SEQUENCE`).
     pub async fn workshop_scheduled(
         &self,
         conn: &mut AsyncPgConnection,
@@ -91,7 +92,11 @@ impl Notifier {
         };
         let before = notices::workshop(conn, workshop_id).await?;
         let unchanged = before.as_ref().is_some_and(|w| {
-            w.start_time == start && w.end_time == end && w.title == event.workshop_title
+            w.start_time == start
+                && w.end_time == end
+                && w.title == event.workshop_title
+                && w.location == event.location
+                && w.online_url == event.online_url
         });
         if unchanged {
             return Ok(());
@@ -105,10 +110,17 @@ impl Notifier {
                 start_time: start,
                 end_time: end,
                 sequence: 0,
+                location: event.location,
+                online_url: event.online_url,
             },
         )
         .await?;
-        let moved = before.is_some_and(|w| w.start_time != start || w.end_time != end);
+        let moved = before.is_some_and(|w| {
+            w.start_time != start
+                || w.end_time != end
+                || w.location != workshop.location
+                || w.online_url != workshop.online_url
+        });
         if !moved {
             return Ok(());
         }
@@ -242,6 +254,8 @@ impl Notifier {
                     start_time,
                     end_time,
                     sequence: 0,
+                    location: String::new(),
+                    online_url: String::new(),
                 }),
         };
         self.queue(
@@ -298,6 +312,11 @@ impl Notifier {
             || "zie de uitnodiging van je werkgever".to_owned(),
             |w| texts::when(w.start_time, w.end_time),
         );
+        // Where: the venue, else the online link, else the region.
+        let place = workshop
+            .map(|w| [w.location.trim(), w.online_url.trim()])
+            .and_then(|places| places.into_iter().find(|p| !p.is_empty()))
+            .unwrap_or(region_name);
         let position = about.position.to_string();
         let reason = match about.reason.trim() {
             "" => "niet opgegeven",
@@ -311,6 +330,7 @@ impl Notifier {
                 ("workshop", title),
                 ("wanneer", &when),
                 ("regio", region_name),
+                ("waar", place),
                 ("positie", &position),
                 ("reden", reason),
                 ("bewijs", about.credential),
@@ -333,7 +353,7 @@ impl Notifier {
                         // A cancellation outranks the invitation it withdraws.
                         sequence: w.sequence + i32::from(method == ics::Method::Cancel),
                         summary: &w.title,
-                        location: region_name,
+                        location: place,
                         start: w.start_time,
                         end: w.end_time,
                         organizer: &self.from_address,

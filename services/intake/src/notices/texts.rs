@@ -80,8 +80,8 @@ impl Kind {
 }
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 8] = [
-    "naam", "workshop", "wanneer", "regio", "positie", "reden", "bewijs", "link",
+pub const PLACEHOLDERS: [&str; 9] = [
+    "naam", "workshop", "wanneer", "waar", "regio", "positie", "reden", "bewijs", "link",
 ];
 
 /// A notice's texts.
@@ -394,6 +394,7 @@ mod tests {
             ("naam", "Anna <de> Vries & co"),
             ("workshop", "Samen leren"),
             ("wanneer", "morgen"),
+            ("waar", "Bibliotheek Doetinchem"),
             ("regio", "achterhoek"),
             ("positie", "2"),
             ("reden", "te weinig aanmeldingen"),

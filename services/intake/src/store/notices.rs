@@ -178,9 +178,13 @@ pub struct WorkshopRow {
     pub start_time: DateTime<Utc>,
     pub end_time: DateTime<Utc>,
     pub sequence: i32,
+    /// Address or venue; empty if online only (or unknown).
+    pub location: String,
+    /// The link for online attendance; empty if on location only.
+    pub online_url: String,
 }
 
-/// Keeps the workshop's title and times; a later change raises its invitation's sequence.
+/// Keeps the workshop's title, times and place; a later change raises its invitation's sequence.
 /// Returns the workshop as kept.
 pub async fn upsert_workshop(
     conn: &mut AsyncPgConnection,
@@ -194,6 +198,8 @@ pub async fn upsert_workshop(
             notice_workshops::title.eq(excluded(notice_workshops::title)),
             notice_workshops::start_time.eq(excluded(notice_workshops::start_time)),
             notice_workshops::end_time.eq(excluded(notice_workshops::end_time)),
+            notice_workshops::location.eq(excluded(notice_workshops::location)),
+            notice_workshops::online_url.eq(excluded(notice_workshops::online_url)),
             notice_workshops::sequence.eq(notice_workshops::sequence + 1),
         ))
         .returning(WorkshopRow::as_select())

@@ -147,6 +147,8 @@ diesel::table! {
         start_time -> Timestamptz,
         end_time -> Timestamptz,
         sequence -> Int4,
+        location -> Text,
+        online_url -> Text,
     }
 }
 

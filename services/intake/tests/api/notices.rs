@@ -163,6 +163,7 @@ fn scheduled(workshop_id: &str, start: i64) -> events::WorkshopScheduled {
         end_time: at(start + 3 * 3600),
         capacity: 1,
         occur_time: at(0),
+        location: "Bibliotheek Doetinchem".into(),
         ..Default::default()
     }
 }
@@ -268,6 +269,8 @@ async fn a_booking_is_told_once_with_a_calendar_invitation() {
     assert!(mail.data.contains("method=REQUEST"), "{}", mail.data);
     assert!(mail.data.contains("BEGIN:VCALENDAR"));
     assert!(mail.data.contains(&format!("UID:{registration}@llo")));
+    assert!(mail.data.contains("LOCATION:Bibliotheek Doetinchem"));
+    assert!(mail.data.contains("Waar: Bibliotheek Doetinchem"));
 
     // Redelivered under the same message id, and published again under a new one.
     app.env
@@ -818,4 +821,28 @@ async fn a_moved_workshop_updates_the_invitation_of_those_still_booked() {
     assert!(moved.data.contains("METHOD:REQUEST"), "{}", moved.data);
     assert!(moved.data.contains("SEQUENCE:1"), "{}", moved.data);
     assert!(moved.data.contains(&format!("UID:{registration}@llo")));
+
+    // Another place: told again, the invitation's sequence raised once more.
+    app.env
+        .publish(&events::WorkshopScheduled {
+            start_time: day_later(planned.start_time),
+            end_time: day_later(planned.end_time),
+            location: "Het Stadhuis, Doetinchem".into(),
+            ..planned.clone()
+        })
+        .await;
+    let mails = sink.wait_for(5).await;
+    let elsewhere = &mails[4];
+    assert_eq!(
+        elsewhere.recipients,
+        vec!["medewerker1@bedrijf.nl".to_owned()]
+    );
+    assert!(elsewhere.data.contains("SEQUENCE:2"), "{}", elsewhere.data);
+    assert!(
+        elsewhere
+            .data
+            .contains("LOCATION:Het Stadhuis\\, Doetinchem"),
+        "{}",
+        elsewhere.data
+    );
 }

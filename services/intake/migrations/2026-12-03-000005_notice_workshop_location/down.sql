@@ -1,0 +1,2 @@
+ALTER TABLE notice_workshops DROP COLUMN online_url;
+ALTER TABLE notice_workshops DROP COLUMN location;
