@@ -55,6 +55,7 @@ pub async fn register_company(intake: &mut Intake) -> String {
                 kvk_number: "44000001".into(),
                 municipality: "Winterswijk".into(),
                 employee_count: 12_000,
+                ..Default::default()
             })
             .await;
         match answer {

@@ -242,6 +242,7 @@ pub async fn company(
             kvk_number: kvk.into(),
             municipality: "Aalten".into(),
             employee_count: employees,
+            ..Default::default()
         })
         .await
         .unwrap()

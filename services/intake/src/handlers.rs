@@ -1,6 +1,7 @@
 //! Intake's reactions to events: a completed learning activity with a credential becomes
 //! an Open Badges 3.0 credential (its person told, with the link); a workshop's schedule,
-//! a registration's change and an attendance become e-mail notices (`crate::notices`). Runs in the consumer's transaction with the inbox row
+//! a registration's change and an attendance become e-mail notices (`crate::notices`), and
+//! a coach assigned to a company's trajectory a notice to its HR contact. Runs in the consumer's transaction with the inbox row
 //! (a redelivered event is applied once), and is idempotent by activity id besides (an
 //! event published twice under two ids issues one credential).
 use std::sync::Arc;
@@ -31,7 +32,7 @@ pub struct Reactions {
 }
 
 /// What intake reacts to: completions, when it has keys to sign with
-/// (`credentials.keys_dir`); workshops and registrations, when notices go somewhere
+/// (`credentials.keys_dir`); workshops, registrations and coach assignments, when notices go somewhere
 /// (`notices.smtp_host` or `notices.mail_dir`). Neither: its queue binds nothing.
 pub fn subscriptions(
     settings: &Settings,
@@ -73,6 +74,14 @@ pub fn subscriptions(
                 Box::pin(async move {
                     match &reactions.notifier {
                         Some(notifier) => notifier.workshop_attended(conn, event).await,
+                        None => Ok(()),
+                    }
+                })
+            })
+            .on::<events::CoachAssigned>(|reactions, conn, event| {
+                Box::pin(async move {
+                    match &reactions.notifier {
+                        Some(notifier) => notifier.coach_assigned(conn, event).await,
                         None => Ok(()),
                     }
                 })

@@ -1,4 +1,5 @@
-//! Trajectories' integration events: routing keys and builders. Ids only.
+//! Trajectories' integration events: routing keys and builders. Ids only, besides a
+//! coach's name and organisation (the coach registry's, not a participant's data).
 use chrono::{DateTime, Utc};
 use llo_proto::events::v1 as events;
 
@@ -6,6 +7,7 @@ use crate::{
     api::mapping::timestamp,
     store::{
         books::{BudgetLineRow, EntryRow, InvoiceRow, ParticipantRow},
+        coaches::CoachRow,
         funding::AllocationRow,
         plans::{ActivityRow, PlanRow},
         trajectories::{InterventionRow, TrajectoryRow},
@@ -42,13 +44,19 @@ pub fn status_changed(t: &TrajectoryRow, from: &str) -> events::TrajectoryStatus
     }
 }
 
-pub fn coach_assigned(t: &TrajectoryRow) -> events::CoachAssigned {
+/// The coach's name and organisation from the coach registry, so that intake can tell the
+/// company's HR contact who their coach is.
+pub fn coach_assigned(t: &TrajectoryRow, coach: Option<&CoachRow>) -> events::CoachAssigned {
     events::CoachAssigned {
         trajectory_id: t.id.to_string(),
         organisation_id: t.organisation_id.to_string(),
         region: t.region.clone(),
         coach_id: t.coach_id.clone().unwrap_or_default(),
         occur_time: now(),
+        coach_name: coach.map(|c| c.name.clone()).unwrap_or_default(),
+        coach_organisation_name: coach
+            .map(|c| c.organisation_name.clone())
+            .unwrap_or_default(),
     }
 }
 

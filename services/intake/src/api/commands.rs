@@ -39,8 +39,31 @@ pub fn register_organisation(
             Err("must be at least 1".to_owned())
         },
     );
-    let ((region, sector), name, kvk_number, municipality, employee_count) =
-        f.finish((place, name, kvk_number, municipality, employee_count))?;
+    // Both optional: the HR contact is business contact data (docs/notices.md).
+    let hr_contact = f
+        .take(
+            "hr_contact_email",
+            match r.hr_contact_email.trim() {
+                "" => Ok(None),
+                email => Email::parse(email).map(Some),
+            },
+        )
+        .zip(f.take("hr_contact_name", Name::optional(&r.hr_contact_name)));
+    let (
+        (region, sector),
+        name,
+        kvk_number,
+        municipality,
+        employee_count,
+        (hr_contact_email, hr_contact_name),
+    ) = f.finish((
+        place,
+        name,
+        kvk_number,
+        municipality,
+        employee_count,
+        hr_contact,
+    ))?;
     Ok(RegisterOrganisation {
         region,
         sector,
@@ -48,6 +71,8 @@ pub fn register_organisation(
         kvk_number,
         municipality,
         employee_count,
+        hr_contact_email,
+        hr_contact_name: hr_contact_name.non_empty(),
     })
 }
 

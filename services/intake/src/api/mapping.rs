@@ -99,6 +99,8 @@ pub fn organisation(row: &OrganisationRow) -> pb::Organisation {
         municipality: row.municipality.clone(),
         employee_count: row.employee_count,
         create_time: Some(timestamp(row.created_at)),
+        hr_contact_email: row.hr_contact_email.clone().unwrap_or_default(),
+        hr_contact_name: row.hr_contact_name.clone().unwrap_or_default(),
     }
 }
 

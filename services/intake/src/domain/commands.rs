@@ -31,6 +31,9 @@ pub struct RegisterOrganisation {
     pub kvk_number: KvkNumber,
     pub municipality: Name,
     pub employee_count: i32,
+    /// The company's HR contact, if any (business contact data, not a participant's).
+    pub hr_contact_email: Option<Email>,
+    pub hr_contact_name: Option<Name>,
 }
 
 /// A person as enrolment or an import row describes them; consent is given (nobody

@@ -3,7 +3,8 @@
 //! reaction writes the composed message to the `notices` outbox (one per source, recipient
 //! and kind: a redelivered or re-published event makes no second notice); `mail` delivers
 //! due notices over SMTP or to a folder; `reminders` queues a reminder before a booked
-//! workshop starts.
+//! workshop starts. Trajectories' coach assignments are told to the company's HR contact
+//! (business contact data kept on the organisation).
 pub mod ics;
 pub mod mail;
 pub mod reminders;
@@ -22,7 +23,7 @@ use uuid::Uuid;
 
 use crate::store::{
     notices::{self, NewNotice, RegistrationRow, WorkshopRow},
-    participants,
+    organisations, participants,
 };
 
 use self::texts::{Kind, Templates};
@@ -335,13 +336,19 @@ impl Notifier {
                 ("reden", reason),
                 ("bewijs", about.credential),
                 ("link", about.link),
+                ("coach", ""),
+                ("bedrijf", ""),
             ],
         )?;
         let now = Utc::now();
         let method = match about.kind {
             Kind::Booked | Kind::Promoted | Kind::Changed => Some(ics::Method::Request),
             Kind::Cancelled | Kind::WorkshopCancelled => Some(ics::Method::Cancel),
-            Kind::WaitListed | Kind::Reminder | Kind::Feedback | Kind::CredentialIssued => None,
+            Kind::WaitListed
+            | Kind::Reminder
+            | Kind::Feedback
+            | Kind::CredentialIssued
+            | Kind::CoachAssigned => None,
         };
         let ics = method.zip(workshop).zip(about.registration_id).map(
             |((method, w), registration_id)| {
@@ -363,12 +370,13 @@ impl Notifier {
                 )
             },
         );
-        let queued = notices::insert(
+        insert(
             conn,
             &NewNotice {
                 id: Uuid::now_v7(),
                 source_key: &about.source_key,
-                participant_id,
+                participant_id: Some(participant_id),
+                organisation_id: None,
                 kind: about.kind.as_str(),
                 recipient: email,
                 subject: &composed.subject,
@@ -379,16 +387,109 @@ impl Notifier {
                 created_at: now,
             },
         )
-        .await?;
-        if queued {
-            tracing::info!(
-                source = about.source_key,
-                kind = about.kind.as_str(),
-                "notice queued"
-            );
-        }
-        Ok(queued)
+        .await
     }
+
+    /// A coach assigned to a company's trajectory: its HR contact told who, once per
+    /// assignment; nothing when the company has no HR contact.
+    pub async fn coach_assigned(
+        &self,
+        conn: &mut AsyncPgConnection,
+        event: events::CoachAssigned,
+    ) -> Result<(), HandleError> {
+        let trajectory_id = id("trajectory_id", &event.trajectory_id)?;
+        let organisation_id = id("organisation_id", &event.organisation_id)?;
+        let Some(organisation) = organisations::find(conn, organisation_id).await? else {
+            tracing::warn!(%organisation_id, "a coach for an organisation intake does not know: no notice");
+            return Ok(());
+        };
+        let Some(email) = organisation
+            .hr_contact_email
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+        else {
+            return Ok(());
+        };
+        let name = organisation
+            .hr_contact_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or("contactpersoon");
+        // Older events carry only the coach's id.
+        let coach = match (
+            event.coach_name.trim(),
+            event.coach_organisation_name.trim(),
+        ) {
+            ("", _) => event.coach_id.trim().to_owned(),
+            (coach, "") => coach.to_owned(),
+            (coach, of) => format!("{coach} ({of})"),
+        };
+        let region = organisation.region.as_str();
+        let region_name = self
+            .packs
+            .region(region)
+            .map_or(region, |pack| pack.name.as_str());
+        let composed = self.templates.compose(
+            region,
+            Kind::CoachAssigned,
+            &[
+                ("naam", name),
+                ("coach", &coach),
+                ("bedrijf", &organisation.name),
+                ("regio", region_name),
+                ("workshop", ""),
+                ("wanneer", ""),
+                ("waar", ""),
+                ("positie", ""),
+                ("reden", ""),
+                ("bewijs", ""),
+                ("link", ""),
+            ],
+        )?;
+        // Once per assignment: a redelivery or a second publication of it adds nothing, a
+        // later assignment (another coach, or the same one again) is told.
+        let assigned_at = time(event.occur_time).map_or_else(String::new, |t| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+        });
+        let source_key = format!(
+            "trajectory:{trajectory_id}:coach:{}:{assigned_at}",
+            event.coach_id
+        );
+        let now = Utc::now();
+        insert(
+            conn,
+            &NewNotice {
+                id: Uuid::now_v7(),
+                source_key: &source_key,
+                participant_id: None,
+                organisation_id: Some(organisation_id),
+                kind: Kind::CoachAssigned.as_str(),
+                recipient: email,
+                subject: &composed.subject,
+                body_text: &composed.text,
+                body_html: &composed.html,
+                ics: None,
+                next_attempt_at: now,
+                created_at: now,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Queues the notice; false when the same one was queued before.
+async fn insert(conn: &mut AsyncPgConnection, notice: &NewNotice<'_>) -> Result<bool, HandleError> {
+    let queued = notices::insert(conn, notice).await?;
+    if queued {
+        tracing::info!(
+            source = notice.source_key,
+            kind = notice.kind,
+            "notice queued"
+        );
+    }
+    Ok(queued)
 }
 
 fn time(at: Option<prost_types::Timestamp>) -> Option<DateTime<Utc>> {

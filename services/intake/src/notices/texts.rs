@@ -27,10 +27,12 @@ pub enum Kind {
     Feedback,
     /// An Open Badges credential was issued to the person.
     CredentialIssued,
+    /// A coach was assigned to the company's trajectory: told to its HR contact.
+    CoachAssigned,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Booked,
         Kind::WaitListed,
         Kind::Promoted,
@@ -40,6 +42,7 @@ impl Kind {
         Kind::Changed,
         Kind::Feedback,
         Kind::CredentialIssued,
+        Kind::CoachAssigned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Kind {
             Kind::Changed => "changed",
             Kind::Feedback => "feedback",
             Kind::CredentialIssued => "credential_issued",
+            Kind::CoachAssigned => "coach_assigned",
         }
     }
 
@@ -75,13 +79,15 @@ impl Kind {
             Kind::CredentialIssued => {
                 include_str!("../../templates/notices/nl/credential_issued.txt")
             }
+            Kind::CoachAssigned => include_str!("../../templates/notices/nl/coach_assigned.txt"),
         }
     }
 }
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 9] = [
-    "naam", "workshop", "wanneer", "waar", "regio", "positie", "reden", "bewijs", "link",
+pub const PLACEHOLDERS: [&str; 11] = [
+    "naam", "workshop", "wanneer", "waar", "regio", "positie", "reden", "bewijs", "link", "coach",
+    "bedrijf",
 ];
 
 /// A notice's texts.
@@ -400,6 +406,8 @@ mod tests {
             ("reden", "te weinig aanmeldingen"),
             ("bewijs", "Samen leren (bewijs)"),
             ("link", "https://example.nl/credentials/1"),
+            ("coach", "Anja Hulshof (Loopbaanhuis Achterhoek)"),
+            ("bedrijf", "Lensink Metaal"),
         ]
     }
 
@@ -407,7 +415,12 @@ mod tests {
     fn every_default_template_fills_in_and_escapes_its_html() {
         for kind in Kind::ALL {
             let composed = compose(kind, &values()).unwrap_or_else(|e| panic!("{e}"));
-            assert!(composed.subject.contains("Samen leren"), "{kind:?}");
+            // Each subject names what it is about: the workshop, credential or company.
+            let about = match kind {
+                Kind::CoachAssigned => "Lensink Metaal",
+                _ => "Samen leren",
+            };
+            assert!(composed.subject.contains(about), "{kind:?}");
             assert!(composed.text.contains("Anna <de> Vries & co"));
             assert!(composed.html.contains("Anna &lt;de&gt; Vries &amp; co"));
             assert!(!composed.html.contains("<de>"));

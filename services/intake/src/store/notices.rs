@@ -23,7 +23,9 @@ pub struct NoticeRow {
 pub struct NewNotice<'a> {
     pub id: Uuid,
     pub source_key: &'a str,
-    pub participant_id: Uuid,
+    /// The person told, or else the organisation whose HR contact is told.
+    pub participant_id: Option<Uuid>,
+    pub organisation_id: Option<Uuid>,
     pub kind: &'a str,
     pub recipient: &'a str,
     pub subject: &'a str,

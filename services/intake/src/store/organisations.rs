@@ -17,6 +17,9 @@ pub struct OrganisationRow {
     pub municipality: String,
     pub employee_count: i32,
     pub created_at: DateTime<Utc>,
+    /// The HR contact, told when a coach is assigned (business contact data).
+    pub hr_contact_email: Option<String>,
+    pub hr_contact_name: Option<String>,
 }
 
 pub async fn insert(
@@ -33,6 +36,8 @@ pub async fn insert(
             organisations::kvk_number.eq(draft.kvk_number.as_str()),
             organisations::municipality.eq(draft.municipality.as_str()),
             organisations::employee_count.eq(draft.employee_count),
+            organisations::hr_contact_email.eq(draft.hr_contact_email.as_ref().map(|e| e.as_str())),
+            organisations::hr_contact_name.eq(draft.hr_contact_name.as_ref().map(|n| n.as_str())),
         ))
         .returning(OrganisationRow::as_returning())
         .get_result(conn)

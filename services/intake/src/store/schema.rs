@@ -8,6 +8,8 @@ diesel::table! {
         municipality -> Text,
         employee_count -> Int4,
         created_at -> Timestamptz,
+        hr_contact_email -> Nullable<Text>,
+        hr_contact_name -> Nullable<Text>,
     }
 }
 
@@ -122,7 +124,7 @@ diesel::table! {
     notices (id) {
         id -> Uuid,
         source_key -> Text,
-        participant_id -> Uuid,
+        participant_id -> Nullable<Uuid>,
         kind -> Text,
         recipient -> Text,
         subject -> Text,
@@ -136,6 +138,7 @@ diesel::table! {
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         claim -> Nullable<Uuid>,
+        organisation_id -> Nullable<Uuid>,
     }
 }
 

@@ -55,12 +55,21 @@ pub fn organisation_request(kvk: &str, name: &str) -> pb::RegisterOrganisationRe
         kvk_number: kvk.into(),
         municipality: "Winterswijk".into(),
         employee_count: 40,
+        ..Default::default()
     }
 }
 
 pub async fn register(client: &mut Client, kvk: &str) -> pb::Organisation {
+    register_as(client, organisation_request(kvk, &format!("Bedrijf {kvk}"))).await
+}
+
+/// Registers the organisation the request describes.
+pub async fn register_as(
+    client: &mut Client,
+    request: pb::RegisterOrganisationRequest,
+) -> pb::Organisation {
     client
-        .register_organisation(organisation_request(kvk, &format!("Bedrijf {kvk}")))
+        .register_organisation(request)
         .await
         .expect("registers")
         .into_inner()

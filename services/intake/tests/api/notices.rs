@@ -1,6 +1,7 @@
 //! E-mail notices: a workshop registration's change told to its person once, over a real
 //! SMTP exchange with a small sink started here; retried while the server refuses; nothing
-//! for an erased person, and their queued notices deleted.
+//! for an erased person, and their queued notices deleted; a coach assignment told to the
+//! company's HR contact.
 use std::{
     sync::{Arc, Mutex},
     time::Duration,
@@ -19,7 +20,7 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use crate::helpers::{REGION, TestApp, enrol, register};
+use crate::helpers::{REGION, TestApp, enrol, organisation_request, register, register_as};
 
 /// One message as the sink received it.
 #[derive(Debug, Clone)]
@@ -844,5 +845,85 @@ async fn a_moved_workshop_updates_the_invitation_of_those_still_booked() {
             .contains("LOCATION:Het Stadhuis\\, Doetinchem"),
         "{}",
         elsewhere.data
+    );
+}
+
+/// Trajectories' event: Anja Hulshof coaches the organisation's trajectory.
+fn coach_assigned(organisation_id: &str) -> events::CoachAssigned {
+    events::CoachAssigned {
+        trajectory_id: Uuid::now_v7().to_string(),
+        organisation_id: organisation_id.into(),
+        region: REGION.into(),
+        coach_id: "coach-anja".into(),
+        occur_time: at(0),
+        coach_name: "Anja Hulshof".into(),
+        coach_organisation_name: "Loopbaanhuis Achterhoek".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hr_contact_is_told_once_which_coach_was_assigned_and_none_is_told_without_one() {
+    let sink = Sink::start(0).await;
+    let app = spawn(&sink).await;
+    let mut client = app.coach().await;
+    let with_contact = register_as(
+        &mut client,
+        pb::RegisterOrganisationRequest {
+            hr_contact_email: "HR@lensink.nl".into(),
+            hr_contact_name: "Petra Lensink".into(),
+            ..organisation_request("82000010", "Lensink Metaal")
+        },
+    )
+    .await;
+    let without_contact = register(&mut client, "82000011").await;
+
+    let assigned = coach_assigned(&with_contact.organisation_id);
+    let id = app.env.publish(&assigned).await;
+    let mails = sink.wait_for(1).await;
+    let mail = &mails[0];
+    assert_eq!(mail.recipients, vec!["hr@lensink.nl".to_owned()]);
+    assert_eq!(header(mail, "Subject"), "Coach toegewezen: Lensink Metaal");
+    assert!(mail.data.contains("Anja Hulshof"), "{}", mail.data);
+    assert!(mail.data.contains("text/plain") && mail.data.contains("text/html"));
+    assert!(!mail.data.contains("VCALENDAR"));
+    let [(recipient, _, text)] = &notices_of(&app, "coach_assigned").await[..] else {
+        panic!("one coach_assigned notice");
+    };
+    assert_eq!(recipient, "hr@lensink.nl");
+    assert!(text.starts_with("Beste Petra Lensink,"), "{text}");
+    assert!(
+        text.contains("Lensink Metaal:\nAnja Hulshof (Loopbaanhuis Achterhoek)."),
+        "{text}"
+    );
+    assert!(text.contains("Leven Lang Ontwikkelen Achterhoek"), "{text}");
+
+    // Redelivered under the same message id, published again under a new one, and a
+    // company without an HR contact gets its coach.
+    app.env
+        .publish_raw(
+            events::CoachAssigned::ROUTING_KEY,
+            id,
+            prost::Message::encode_to_vec(&assigned),
+        )
+        .await;
+    app.env.publish(&assigned).await;
+    app.env
+        .publish(&coach_assigned(&without_contact.organisation_id))
+        .await;
+    eventually("the three assignments handled", || async {
+        (app.count(
+            "SELECT count(*) AS n FROM inbox WHERE routing_key = 'trajectories.coach_assigned.v1'",
+        )
+        .await
+            == 3)
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.received().len(), 1, "{:?}", sink.received());
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM notices WHERE kind = 'coach_assigned'")
+            .await,
+        1
     );
 }

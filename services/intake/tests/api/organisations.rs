@@ -1,7 +1,21 @@
 use llo_proto::intake::v1 as pb;
 use tonic::Code;
 
-use crate::helpers::{TestApp, organisation_request, reason, register, violations};
+use crate::helpers::{
+    Client, TestApp, organisation_request, reason, register, register_as, violations,
+};
+
+async fn read_back(client: &mut Client, organisation: &pb::Organisation) -> pb::Organisation {
+    client
+        .get_organisation(pb::GetOrganisationRequest {
+            organisation_id: organisation.organisation_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organisation
+        .unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_registered_organisation_can_be_read_back() {
@@ -9,16 +23,7 @@ async fn a_registered_organisation_can_be_read_back() {
     let mut client = app.coach().await;
     let created = register(&mut client, "12345678").await;
     assert_eq!(created.region, "achterhoek");
-    let fetched = client
-        .get_organisation(pb::GetOrganisationRequest {
-            organisation_id: created.organisation_id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .organisation
-        .unwrap();
-    assert_eq!(fetched, created);
+    assert_eq!(read_back(&mut client, &created).await, created);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -39,6 +44,53 @@ async fn a_bad_kvk_number_is_refused_on_that_field_and_nothing_is_created() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_hr_contact_is_kept_and_a_malformed_one_is_refused_on_its_field() {
+    let app = TestApp::spawn().await;
+    let mut client = app.coach().await;
+    let status = client
+        .register_organisation(pb::RegisterOrganisationRequest {
+            hr_contact_email: "hr@@lensink".into(),
+            hr_contact_name: "Petra Lensink".into(),
+            ..organisation_request("45678901", "Lensink")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(violations(&status), ["hr_contact_email"]);
+    let too_long = format!("{}@lensink.nl", "p".repeat(250));
+    let status = client
+        .register_organisation(pb::RegisterOrganisationRequest {
+            hr_contact_email: too_long,
+            ..organisation_request("45678901", "Lensink")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&status), ["hr_contact_email"]);
+    let list = client
+        .list_organisations(pb::ListOrganisationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(list.organisations.is_empty(), "nothing stored");
+
+    let created = register_as(
+        &mut client,
+        pb::RegisterOrganisationRequest {
+            hr_contact_email: " P.Lensink@Lensink.NL ".into(),
+            hr_contact_name: " Petra Lensink ".into(),
+            ..organisation_request("45678901", "Lensink")
+        },
+    )
+    .await;
+    assert_eq!(created.hr_contact_email, "p.lensink@lensink.nl");
+    assert_eq!(created.hr_contact_name, "Petra Lensink");
+    assert_eq!(read_back(&mut client, &created).await, created);
+    // None given: none kept.
+    let without = register(&mut client, "45678902").await;
+    assert_eq!(without.hr_contact_email, "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn every_bad_field_gets_its_own_violation() {
     let app = TestApp::spawn().await;
     let mut client = app.coach().await;
@@ -50,6 +102,7 @@ async fn every_bad_field_gets_its_own_violation() {
         kvk_number: "abc".into(),
         municipality: String::new(),
         employee_count: 0,
+        ..Default::default()
     };
     let status = client.register_organisation(request).await.unwrap_err();
     let mut fields = violations(&status);

@@ -120,6 +120,7 @@ fn request(kvk: usize) -> pb::RegisterOrganisationRequest {
         kvk_number: format!("{kvk:08}"),
         municipality: "Doetinchem".into(),
         employee_count: 20,
+        ..Default::default()
     }
 }
 

@@ -58,6 +58,7 @@ async fn register(
             kvk_number: company.kvk.clone(),
             municipality: company.municipality.clone(),
             employee_count: company.employees,
+            ..Default::default()
         })
         .await?
         .into_inner()

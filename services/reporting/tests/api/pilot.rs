@@ -196,6 +196,7 @@ impl Pilot {
                     region: REGION.into(),
                     coach_id: "coach-1".into(),
                     occur_time: at,
+                    ..Default::default()
                 });
                 let at = p.at();
                 p.push(ev::InterventionPlanned {

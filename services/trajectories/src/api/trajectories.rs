@@ -190,7 +190,7 @@ pub async fn assign_coach(
                     &row.region,
                 )?;
                 let row = store::set_coach(conn, id, &command.coach_id).await?;
-                record(conn, &events::coach_assigned(&row)).await?;
+                record(conn, &events::coach_assigned(&row, coach.as_ref())).await?;
                 full(conn, &row).await
             })
             .await

@@ -1,7 +1,10 @@
 //! The coach registry: a programme manager registers the region's coaches, AssignCoach
 //! accepts no one else, and ListCoaches shows each coach's open trajectories.
+use std::time::Duration;
+
 use llo_chassis::auth::Role;
-use llo_proto::trajectories::v1 as pb;
+use llo_proto::{IntegrationEvent as _, events::v1 as events, trajectories::v1 as pb};
+use prost::Message as _;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
@@ -50,6 +53,7 @@ async fn coaches(client: &mut Client) -> Vec<pb::Coach> {
 #[tokio::test(flavor = "multi_thread")]
 async fn only_a_coach_registered_for_the_trajectorys_region_can_be_assigned() {
     let app = TestApp::spawn().await;
+    let mut probe = app.env.probe(events::CoachAssigned::ROUTING_KEY).await;
     let seeded = app.seed().await;
     let mut manager = app.manager().await;
 
@@ -101,6 +105,16 @@ async fn only_a_coach_registered_for_the_trajectorys_region_can_be_assigned() {
         .await
         .unwrap();
     assert_eq!(assigned.coach_id, "coach-anja");
+    // The event names the coach as the registry knows them (intake tells the company).
+    let delivery = probe
+        .next(Duration::from_secs(20))
+        .await
+        .expect("CoachAssigned published");
+    let event = events::CoachAssigned::decode(delivery.data.as_slice()).unwrap();
+    assert_eq!(event.trajectory_id, seeded.trajectory_id);
+    assert_eq!(event.coach_id, "coach-anja");
+    assert_eq!(event.coach_name, "Anja Hulshof");
+    assert_eq!(event.coach_organisation_name, "Loopbaanhuis Achterhoek");
 }
 
 #[tokio::test(flavor = "multi_thread")]
