@@ -110,6 +110,9 @@ async fn search_skills_finds_dutch_and_english_words_without_accents_and_on_part
         drawings.contains("technische tekeningen lezen"),
         "{drawings}"
     );
+    // Part of a compound word that no stem gives: only the word-part match finds it.
+    let arc = labels(&search(&mut client, REGION, "booglas").await).join("; ");
+    assert!(arc.contains("booglastechnieken toepassen"), "{arc}");
     let english = search(&mut client, REGION, "engineering drawings").await;
     assert_eq!(english[0].uri, skill(DRAWINGS));
     // Without the accent: "client" finds the care list's "cliënten" in Twente (two sectors),
@@ -117,6 +120,12 @@ async fn search_skills_finds_dutch_and_english_words_without_accents_and_on_part
     let clients = labels(&search(&mut client, "twente", "client").await).join("; ");
     assert!(clients.contains("cliënten"), "{clients}");
     assert!(search(&mut client, REGION, "cliënt").await.is_empty());
+    // A compound typed without its accent: the word-part match on unaccented labels.
+    let safety = labels(&search(&mut client, "twente", "clientveiligheid").await).join("; ");
+    assert!(
+        safety.contains("de veiligheid van cliënten waarborgen"),
+        "{safety}"
+    );
 
     // One sector of the region only; a sector the region has not; no words.
     let care = client
