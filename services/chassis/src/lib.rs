@@ -11,6 +11,7 @@ pub mod download;
 pub mod error;
 pub mod fields;
 pub mod host;
+pub mod html;
 pub mod idempotency;
 pub mod import;
 pub mod money;

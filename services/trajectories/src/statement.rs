@@ -2,6 +2,7 @@
 //! be fixed. Built from the realisation and the approved ledger; rendered as JSON, CSV
 //! or a Dutch HTML document. Exact figures, not suppressed: only the programme manager
 //! may export it.
+use llo_chassis::html::escape as esc;
 use llo_chassis::{csv, money::euros as euro};
 use serde::Serialize;
 
@@ -190,13 +191,6 @@ pub fn csv(s: &Statement) -> String {
         );
     }
     out
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn hours(minutes: i64) -> String {

@@ -14,20 +14,10 @@ pub fn html(marked: &str, query: &str) -> String {
     } else {
         mark_words(marked, query)
     };
-    let mut out = String::with_capacity(marked.len() + 16);
-    for c in marked.chars() {
-        match c {
-            START => out.push_str("<b>"),
-            STOP => out.push_str("</b>"),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    // The markers are control characters escaping leaves as they are.
+    llo_chassis::html::escape(&marked)
+        .replace(START, "<b>")
+        .replace(STOP, "</b>")
 }
 
 /// Marks every word of the text that holds a query word of three letters or more, or is

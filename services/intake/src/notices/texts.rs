@@ -1,6 +1,7 @@
 //! The notices' Dutch texts: one template per kind (`templates/notices/nl/<kind>.txt`, the
 //! first line the subject, then an empty line, then the body), `{placeholders}` filled in;
 //! the HTML part is the same text escaped, in paragraphs.
+use llo_chassis::html::escape;
 use std::{
     collections::HashMap,
     path::{Path, PathBuf},
@@ -311,21 +312,6 @@ fn links(escaped: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// When, in Dutch and Dutch time: `dinsdag 8 december 2026, 13:00 – 16:00`.

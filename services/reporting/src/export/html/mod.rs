@@ -2,6 +2,7 @@
 //! no external assets, so it opens anywhere and can be mailed on.
 mod project;
 
+use llo_chassis::html::escape as esc;
 use std::fmt::Write as _;
 
 use super::{SUPPRESSION_RULE, euro, mark, number, text};
@@ -16,14 +17,6 @@ svg{max-width:100%;height:auto}.release{color:#4a5968}.draft{background:#fff4e5;
 
 const BLUE: &str = "#9ec5e0";
 const DARK: &str = "#2a6f97";
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 fn td(f: Fig) -> String {
     if f.cell.is_shown() {
