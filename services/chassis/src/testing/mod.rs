@@ -421,8 +421,10 @@ impl TcpProxy {
                 }
                 counted.fetch_add(1, Ordering::SeqCst);
                 let mut cut = accept_generation.subscribe();
-                let (to_server, to_client) =
-                    (accept_flowing.subscribe(), accept_flowing.subscribe());
+                let (to_server, to_client) = (
+                    Flow::new(&accept_flowing, &accept_generation),
+                    Flow::new(&accept_flowing, &accept_generation),
+                );
                 tokio::spawn(async move {
                     let Ok(outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
                     else {
@@ -431,9 +433,10 @@ impl TcpProxy {
                     let (client_read, client_write) = inbound.into_split();
                     let (server_read, server_write) = outbound.into_split();
                     tokio::select! {
+                        biased;
+                        _ = cut.changed() => {}
                         () = forward(client_read, server_write, to_server) => {}
                         () = forward(server_read, client_write, to_client) => {}
-                        _ = cut.changed() => {}
                     }
                 });
             }
@@ -474,11 +477,45 @@ impl TcpProxy {
     }
 }
 
-/// Copies one direction of a proxied connection, holding bytes while not `flowing`.
+/// Whether one direction of a proxied connection may pass bytes on: while flowing, and
+/// never again once the connection was cut.
+struct Flow {
+    flowing: tokio::sync::watch::Receiver<bool>,
+    generation: tokio::sync::watch::Receiver<u64>,
+    born_in: u64,
+}
+
+impl Flow {
+    fn new(
+        flowing: &tokio::sync::watch::Sender<bool>,
+        generation: &tokio::sync::watch::Sender<u64>,
+    ) -> Flow {
+        let generation = generation.subscribe();
+        let born_in = *generation.borrow();
+        Flow {
+            flowing: flowing.subscribe(),
+            generation,
+            born_in,
+        }
+    }
+
+    /// Waits until bytes may flow; `false` when the connection was cut meanwhile.
+    async fn open(&mut self) -> bool {
+        if self.flowing.wait_for(|flowing| *flowing).await.is_err() {
+            return false;
+        }
+        // `down` then `up` (a dead client's connections cut): the bytes held while
+        // stalled die with the connection. Without this check a task woken after both
+        // could pass them on — a killed consumer's held acks reaching the broker.
+        *self.generation.borrow() == self.born_in
+    }
+}
+
+/// Copies one direction of a proxied connection, holding bytes while not flowing.
 async fn forward(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
-    mut flowing: tokio::sync::watch::Receiver<bool>,
+    mut flow: Flow,
 ) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut buffer = vec![0_u8; 16 * 1024];
@@ -487,11 +524,53 @@ async fn forward(
             Ok(0) | Err(_) => return,
             Ok(read) => read,
         };
-        if flowing.wait_for(|flowing| *flowing).await.is_err() {
+        if !flow.open().await {
             return;
         }
         if to.write_all(&buffer[..read]).await.is_err() {
             return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    use super::TcpProxy;
+
+    /// What a killed client wrote while its connection was stalled must not reach the
+    /// server when the test then cuts and reopens the proxy (the consumer-killed fault
+    /// test relies on held acknowledgements dying with the process).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bytes_held_by_a_stall_die_with_a_cut_connection() {
+        let server = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let target = server.local_addr().unwrap().port();
+        let proxy = TcpProxy::start_for(target).await;
+        for round in 0..20 {
+            let mut client = tokio::net::TcpStream::connect(("127.0.0.1", proxy.port))
+                .await
+                .unwrap();
+            let (mut upstream, _) = server.accept().await.unwrap();
+            proxy.stall();
+            client.write_all(b"ack").await.unwrap();
+            // Let the proxy read the bytes and hold them.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            drop(client);
+            proxy.down();
+            proxy.up();
+            let mut received = Vec::new();
+            let read =
+                tokio::time::timeout(Duration::from_secs(2), upstream.read_to_end(&mut received))
+                    .await
+                    .expect("the proxy closes the upstream connection");
+            assert!(read.is_ok());
+            assert!(
+                received.is_empty(),
+                "round {round}: held bytes {received:?} reached the server after the cut"
+            );
         }
     }
 }
