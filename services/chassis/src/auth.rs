@@ -406,7 +406,12 @@ impl Gate {
     /// or reflection. Telemetry names any other `_OTHER`, so that a caller cannot make
     /// up metric attributes.
     pub fn recognises(&self, path: &str) -> bool {
-        allowed_roles(self.policy, path).is_some() || SHARED_METHODS.contains(&path)
+        self.serves(path) || SHARED_METHODS.contains(&path)
+    }
+
+    /// Whether `path` is one of the service's own methods (not health or reflection).
+    pub fn serves(&self, path: &str) -> bool {
+        allowed_roles(self.policy, path).is_some()
     }
 
     pub fn admit(

@@ -13,6 +13,7 @@ use tonic::server::NamedService;
 
 use crate::{
     ServiceName, Settings,
+    admission::Admission,
     auth::{AccessPolicy, Authenticator, Gate},
     bus::{self, EventHandler, Topology, consumer::Consumer, relay::Relay},
     db::{self, PgPool},
@@ -288,16 +289,19 @@ impl ServiceHost {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, service = self.service.as_str(), "serving");
+        let (admission, sampler) = Admission::from_settings(&self.settings);
         let parts = ServeParts {
             listener: self.listener,
             routes,
             service_name: self.grpc_service_name,
             gate: self.gate,
+            admission,
             pool: self.pool,
             readiness: self.readiness,
             shutdown: shutdown.clone(),
         };
         let mut workers: Vec<Worker> = workers;
+        workers.push(Box::pin(sampler.run(shutdown.clone())));
         workers.push(Box::pin(self.relay.run(shutdown.clone())));
         if let Some(consumer) = self.consumer {
             workers.push(Box::pin(consumer.run(shutdown)) as _);

@@ -1,5 +1,6 @@
 //! What every LLO service shares: settings, telemetry, gRPC server defaults,
 //! database pool and migrations, the event bus, authentication, packs.
+pub mod admission;
 pub mod auth;
 #[cfg(feature = "testing")]
 pub mod auth_matrix;

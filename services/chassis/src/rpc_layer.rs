@@ -14,6 +14,7 @@ use opentelemetry::KeyValue;
 use tracing::Instrument as _;
 
 use crate::{
+    admission::Admission,
     auth::Gate,
     telemetry::{self, semconv},
 };
@@ -21,12 +22,14 @@ use crate::{
 #[derive(Clone)]
 pub struct RpcLayer {
     gate: Arc<Gate>,
+    admission: Admission,
 }
 
 impl RpcLayer {
-    pub fn new(gate: Gate) -> Self {
+    pub fn new(gate: Gate, admission: Admission) -> Self {
         Self {
             gate: Arc::new(gate),
+            admission,
         }
     }
 }
@@ -38,6 +41,7 @@ impl<S> tower::Layer<S> for RpcLayer {
         RpcService {
             inner,
             gate: self.gate.clone(),
+            admission: self.admission.clone(),
         }
     }
 }
@@ -46,6 +50,7 @@ impl<S> tower::Layer<S> for RpcLayer {
 pub struct RpcService<S> {
     inner: S,
     gate: Arc<Gate>,
+    admission: Admission,
 }
 
 impl<S, B> tower::Service<http::Request<B>> for RpcService<S>
@@ -113,8 +118,24 @@ where
                 return Box::pin(async move { Ok(status.into_http()) });
             }
         }
+        // A writing call of this service waits while the consumers are behind; reads,
+        // health and reflection never do.
+        let admission = (self.gate.serves(&path) && !Admission::only_reads(&path))
+            .then(|| self.admission.clone());
         Box::pin(
             async move {
+                if let Some(admission) = admission
+                    && let Err(refused) = admission.admit().await
+                {
+                    let status = tonic::Status::from(refused);
+                    record(
+                        &tracing::Span::current(),
+                        started,
+                        method,
+                        Some(status.code() as i32),
+                    );
+                    return Ok(status.into_http());
+                }
                 let response = match inner.call(request).await {
                     Ok(response) => response,
                     Err(error) => {

@@ -85,6 +85,8 @@ pub struct ServeParts {
     /// Full service name for health, e.g. `llo.intake.v1.IntakeService`.
     pub service_name: &'static str,
     pub gate: Gate,
+    /// Writing calls wait here while the suite's consumers are behind.
+    pub admission: crate::admission::Admission,
     pub pool: PgPool,
     pub readiness: Readiness,
     pub shutdown: CancellationToken,
@@ -189,7 +191,7 @@ pub async fn serve(settings: &Settings, parts: ServeParts) -> anyhow::Result<()>
             .await;
     };
     let server = builder
-        .layer(RpcLayer::new(parts.gate))
+        .layer(RpcLayer::new(parts.gate, parts.admission))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpIncoming::from(parts.listener), signal);
     tokio::pin!(server);

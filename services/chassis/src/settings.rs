@@ -70,6 +70,7 @@ pub struct Settings {
     pub grpc: GrpcSettings,
     pub database: DatabaseSettings,
     pub amqp: AmqpSettings,
+    pub admission: AdmissionSettings,
     pub auth: AuthSettings,
     #[serde(default)]
     pub tls: TlsSettings,
@@ -254,6 +255,32 @@ pub struct AmqpSettings {
     pub operator_user: String,
 }
 
+/// When writing calls wait for the suite's consumers (see `admission`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AdmissionSettings {
+    /// Ready events a consumer queue may hold before new writing calls wait; 0: never wait.
+    pub max_backlog: u32,
+    /// How long a writing call waits for room before it is refused (UNAVAILABLE, with
+    /// a RetryInfo).
+    pub max_wait_ms: u64,
+    /// How often the consumer queues are read while calls arrive.
+    pub sample_ms: u64,
+    /// The deadline of one reading of the queues (connecting included); a reading that
+    /// fails admits, and the next is tried 5 s later.
+    pub sample_timeout_ms: u64,
+}
+
+impl Default for AdmissionSettings {
+    fn default() -> Self {
+        Self {
+            max_backlog: 1_000,
+            max_wait_ms: 5_000,
+            sample_ms: 100,
+            sample_timeout_ms: 1_000,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct AuthSettings {
     pub issuer: String,
@@ -342,6 +369,7 @@ impl Settings {
                 publisher_users: String::new(),
                 operator_user: String::new(),
             },
+            admission: AdmissionSettings::default(),
             auth: AuthSettings {
                 issuer: "llo".into(),
                 audience: "llo-suite".into(),

@@ -194,6 +194,11 @@ pub struct Metrics {
     pub consumer_restarts: Counter<u64>,
     /// `llo.notices`: e-mail notices (intake), by `outcome`: `sent`, `retried`, `failed`.
     pub notices: Counter<u64>,
+    /// `llo.admission.wait`: how long a writing call waited for the consumers, by
+    /// `outcome` (`admitted`, `refused`); calls that did not wait are not recorded.
+    pub admission_wait: Histogram<f64>,
+    /// `llo.admission.backlog`: the deepest consumer queue as admission last read it.
+    pub admission_backlog: Gauge<u64>,
 }
 
 pub fn metrics() -> &'static Metrics {
@@ -269,6 +274,17 @@ pub fn metrics() -> &'static Metrics {
                 .u64_counter("llo.notices")
                 .with_unit("{notice}")
                 .with_description("E-mail notices by outcome: sent, retried (not sent, tried again), failed (given up)")
+                .build(),
+            admission_wait: meter
+                .f64_histogram("llo.admission.wait")
+                .with_unit("s")
+                .with_description("How long a writing call waited for the suite's consumers, by outcome")
+                .with_boundaries(RPC_DURATION_BUCKETS.to_vec())
+                .build(),
+            admission_backlog: meter
+                .u64_gauge("llo.admission.backlog")
+                .with_unit("{event}")
+                .with_description("Ready events in the deepest consumer queue, as admission last read it")
                 .build(),
         }
     })

@@ -485,7 +485,8 @@ async fn rpc_calls_are_measured_with_the_rpc_conventions_attributes() {
     };
     let bearer = format!("Bearer {}", env.token(Role::Coach, "achterhoek", None));
     let call = |status: i32, path: &'static str| {
-        let mut service = RpcLayer::new(gate()).layer(Answers(status));
+        let mut service =
+            RpcLayer::new(gate(), llo_chassis::admission::Admission::open()).layer(Answers(status));
         let request = http::Request::builder()
             .uri(path)
             .header("authorization", bearer.as_str())

@@ -35,7 +35,9 @@ pub fn subscriptions(packs: &Packs) -> Subscriptions<Reactions> {
     .on::<events::OrganisationRegistered>(|_, conn, event| {
         Box::pin(organisation_registered(conn, event))
     })
-    .on::<events::ParticipantEnrolled>(|_, conn, event| Box::pin(participant_enrolled(conn, event)))
+    .on_many::<events::ParticipantEnrolled>(|_, conn, events| {
+        Box::pin(participants_enrolled(conn, events))
+    })
     .on::<events::ParticipantErased>(|_, conn, event| Box::pin(participant_erased(conn, event)))
 }
 
@@ -62,13 +64,19 @@ async fn organisation_registered(
 }
 
 /// A participant community may register for workshops: id, company, region only.
-async fn participant_enrolled(
+async fn participants_enrolled(
     conn: &mut AsyncPgConnection,
-    event: events::ParticipantEnrolled,
+    events: Vec<events::ParticipantEnrolled>,
 ) -> Result<(), HandleError> {
-    let participant = event_id("participant_id", &event.participant_id)?;
-    let organisation = event_id("organisation_id", &event.organisation_id)?;
-    members::upsert_participant(conn, participant, organisation, &event.region).await?;
+    let mut enrolled = Vec::with_capacity(events.len());
+    for event in &events {
+        enrolled.push((
+            event_id("participant_id", &event.participant_id)?,
+            event_id("organisation_id", &event.organisation_id)?,
+            event.region.as_str(),
+        ));
+    }
+    members::upsert_participants(conn, &enrolled).await?;
     Ok(())
 }
 

@@ -35,7 +35,9 @@ pub fn subscriptions(packs: &Packs) -> Subscriptions<Reactions> {
     .on::<events::OrganisationRegistered>(|_, conn, event| {
         Box::pin(organisation_registered(conn, event))
     })
-    .on::<events::ParticipantEnrolled>(|_, conn, event| Box::pin(participant_enrolled(conn, event)))
+    .on_many::<events::ParticipantEnrolled>(|_, conn, events| {
+        Box::pin(participants_enrolled(conn, events))
+    })
     .on::<events::NeedsAssessmentCompleted>(|reactions, conn, event| {
         Box::pin(reactions.needs_assessment_completed(conn, event))
     })
@@ -213,14 +215,26 @@ async fn plan_for(
     Ok(plan)
 }
 
-/// Every enrolled participant gets an (empty) development plan.
-async fn participant_enrolled(
+/// Every enrolled participant gets an (empty) development plan: the enrolments that
+/// arrived together in two statements (the plans, their events).
+async fn participants_enrolled(
     conn: &mut AsyncPgConnection,
-    event: events::ParticipantEnrolled,
+    events: Vec<events::ParticipantEnrolled>,
 ) -> Result<(), HandleError> {
-    let participant = id("participant_id", &event.participant_id)?;
-    let organisation = id("organisation_id", &event.organisation_id)?;
-    plan_for(conn, participant, organisation, &event.region).await?;
+    let mut new = Vec::with_capacity(events.len());
+    for event in &events {
+        new.push(plans::NewPlan {
+            participant_id: id("participant_id", &event.participant_id)?,
+            organisation_id: id("organisation_id", &event.organisation_id)?,
+            region: &event.region,
+        });
+    }
+    let created = plans::create_missing(conn, &new).await?;
+    let messages: Vec<OutboxEvent> = created
+        .iter()
+        .map(|plan| OutboxEvent::of(&out::development_plan_created(plan)))
+        .collect();
+    record_all(conn, &messages).await?;
     Ok(())
 }
 

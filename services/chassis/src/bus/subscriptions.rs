@@ -1,12 +1,14 @@
 //! A consuming service's reactions, one typed handler per event type: the event type
 //! names its routing key (see `llo_proto::integration`), so a service never writes one.
+//! A reaction registered with `on_many` gets every event of a run of its type that
+//! arrived together at once (one multi-row statement instead of one per event).
 use std::collections::HashMap;
 
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
 use llo_proto::IntegrationEvent;
 
-use super::{EventHandler, HandleError, IncomingEvent};
+use super::{BatchError, EventHandler, HandleError, IncomingEvent};
 
 /// A reaction to one event type, run inside the consumer's transaction (with the
 /// inbox row), given the service's reaction state `S`.
@@ -23,10 +25,27 @@ type Dispatch<S> = Box<
         + Sync,
 >;
 
+/// A reaction to events of one type that arrived together, in their order (at least
+/// one), run inside the consumer's transaction. An error names no event: the consumer
+/// then applies each alone, through the same reaction, to find the guilty one.
+pub type ManyReaction<S, E> =
+    for<'a> fn(&'a S, &'a mut AsyncPgConnection, Vec<E>) -> BoxFuture<'a, Result<(), HandleError>>;
+
+type DispatchMany<S> = Box<
+    dyn for<'a> Fn(
+            &'a S,
+            &'a mut AsyncPgConnection,
+            &'a [&'a IncomingEvent],
+        ) -> BoxFuture<'a, Result<(), BatchError>>
+        + Send
+        + Sync,
+>;
+
 /// The list of what a service reacts to: `Subscriptions::new(state).on::<Event>(reaction)`.
 pub struct Subscriptions<S> {
     state: S,
     routes: HashMap<&'static str, Dispatch<S>>,
+    runs: HashMap<&'static str, DispatchMany<S>>,
 }
 
 impl<S: Send + Sync + 'static> Subscriptions<S> {
@@ -34,6 +53,7 @@ impl<S: Send + Sync + 'static> Subscriptions<S> {
         Self {
             state,
             routes: HashMap::new(),
+            runs: HashMap::new(),
         }
     }
 
@@ -45,6 +65,33 @@ impl<S: Send + Sync + 'static> Subscriptions<S> {
             Err(error) => Box::pin(async move { Err(error) }),
         });
         self.routes.insert(E::ROUTING_KEY, dispatch);
+        self
+    }
+
+    /// Reacts to `E` a run at a time: consecutive events of the type in one batch go to
+    /// `reaction` together; an event alone goes as a run of one.
+    pub fn on_many<E: IntegrationEvent>(mut self, reaction: ManyReaction<S, E>) -> Self {
+        let alone: Dispatch<S> = Box::new(move |state, conn, event| match event.decode::<E>() {
+            Ok(message) => reaction(state, conn, vec![message]),
+            Err(error) => Box::pin(async move { Err(error) }),
+        });
+        let run: DispatchMany<S> = Box::new(move |state, conn, events| {
+            Box::pin(async move {
+                let mut messages = Vec::with_capacity(events.len());
+                for (index, event) in events.iter().enumerate() {
+                    messages.push(
+                        event
+                            .decode::<E>()
+                            .map_err(|error| BatchError::at(index, error))?,
+                    );
+                }
+                reaction(state, conn, messages)
+                    .await
+                    .map_err(|error| BatchError { index: None, error })
+            })
+        });
+        self.routes.insert(E::ROUTING_KEY, alone);
+        self.runs.insert(E::ROUTING_KEY, run);
         self
     }
 
@@ -74,5 +121,44 @@ impl<S: Send + Sync + 'static> EventHandler for Subscriptions<S> {
 
     fn routing_keys(&self) -> Vec<String> {
         Subscriptions::routing_keys(self)
+    }
+
+    /// Runs of one event type go to their `on_many` reaction at once; everything else
+    /// event by event, in the order it arrived.
+    fn handle_batch<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a IncomingEvent],
+    ) -> BoxFuture<'a, Result<(), BatchError>> {
+        Box::pin(async move {
+            let mut start = 0;
+            while start < events.len() {
+                let key = events[start].routing_key.as_str();
+                let end = start
+                    + events[start..]
+                        .iter()
+                        .take_while(|e| e.routing_key == key)
+                        .count();
+                match self.runs.get(key) {
+                    Some(run) if end - start > 1 => {
+                        run(&self.state, conn, &events[start..end])
+                            .await
+                            .map_err(|failure| BatchError {
+                                index: failure.index.map(|i| start + i),
+                                error: failure.error,
+                            })?;
+                    }
+                    _ => {
+                        for (index, event) in events.iter().enumerate().take(end).skip(start) {
+                            self.handle(conn, event)
+                                .await
+                                .map_err(|error| BatchError::at(index, error))?;
+                        }
+                    }
+                }
+                start = end;
+            }
+            Ok(())
+        })
     }
 }

@@ -92,19 +92,24 @@ pub struct ParticipantRow {
     pub erased_at: Option<DateTime<Utc>>,
 }
 
-/// Records an enrolled participant (once; an erased one stays erased).
-pub async fn upsert_participant(
+/// Enrolled participants (id, organisation, region), in one statement; one known
+/// already (or erased: its tombstone) is left as it is.
+pub async fn upsert_participants(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
-    organisation_id: Uuid,
-    region: &str,
+    enrolled: &[(Uuid, Uuid, &str)],
 ) -> QueryResult<()> {
+    let rows: Vec<_> = enrolled
+        .iter()
+        .map(|(id, organisation_id, region)| {
+            (
+                participants::id.eq(*id),
+                participants::organisation_id.eq(*organisation_id),
+                participants::region.eq(*region),
+            )
+        })
+        .collect();
     diesel::insert_into(participants::table)
-        .values((
-            participants::id.eq(id),
-            participants::organisation_id.eq(organisation_id),
-            participants::region.eq(region),
-        ))
+        .values(rows)
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Intake through a real gRPC server on port 0, its own PostgreSQL database and its
 //! own RabbitMQ exchange and queues.
+mod admission;
 mod credentials;
 mod events;
 mod helpers;

@@ -56,6 +56,10 @@ pub struct PipelineArgs {
     /// Messages in the raw broker measurement.
     #[arg(long, default_value_t = 100_000)]
     pub broker_messages: usize,
+    /// The services' `admission.max_backlog`: ready events a consumer queue may hold
+    /// before writing calls wait (0: no admission; without it, the services' default).
+    #[arg(long)]
+    pub max_backlog: Option<u32>,
 }
 
 /// How long a phase may take to drain before the bench gives up.
@@ -66,7 +70,7 @@ pub async fn run(args: PipelineArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.seeds >= 20, "--seeds must be at least 20");
     let env = TestEnv::new();
     // Declared after `env`: dropped (killed) first, even on an error.
-    let suite = Suite::start(&env).await?;
+    let suite = Suite::start(&env, args.max_backlog).await?;
     let flow = Flow::open(&env).await?;
     let processes = cpu::Processes::new(&env, suite.pids());
     println!(
@@ -198,6 +202,7 @@ async fn phase(
             stop.cancel();
         })
     };
+    let depths = flow.watch_depths(stop.clone());
     let load = load::drive(&suite.endpoints, shared, args.clients, pacer, stop.clone()).await;
     stop.cancel();
     stopper.abort();
@@ -211,6 +216,11 @@ async fn phase(
         "load {:.1} s; the pipeline drained {:.1} s after the load stopped",
         calls.elapsed.as_secs_f64(),
         drain.elapsed().as_secs_f64()
+    );
+    println!(
+        "  deepest consumer queue while the load ran (read every {} ms): {}",
+        flow::DEPTH_EVERY.as_millis(),
+        depths.await?.describe()
     );
     let figures = flow.phase(started_at, ended_at).await?;
     Ok((calls, figures, spent))

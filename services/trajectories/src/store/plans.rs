@@ -16,6 +16,43 @@ pub struct PlanRow {
     pub erased_at: Option<DateTime<Utc>>,
 }
 
+/// A plan to create for an enrolled participant.
+pub struct NewPlan<'a> {
+    pub participant_id: Uuid,
+    pub organisation_id: Uuid,
+    pub region: &'a str,
+}
+
+/// Creates the plans that do not exist yet, in one statement; returns those created,
+/// in the order asked. A participant with a plan (or an erased one's tombstone) is left
+/// as it is, as is a second of the same participant.
+pub async fn create_missing(
+    conn: &mut AsyncPgConnection,
+    new: &[NewPlan<'_>],
+) -> QueryResult<Vec<PlanRow>> {
+    let rows: Vec<_> = new
+        .iter()
+        .map(|plan| {
+            (
+                development_plans::id.eq(Uuid::now_v7()),
+                development_plans::participant_id.eq(plan.participant_id),
+                development_plans::organisation_id.eq(plan.organisation_id),
+                development_plans::region.eq(plan.region),
+            )
+        })
+        .collect();
+    let mut created: Vec<PlanRow> = diesel::insert_into(development_plans::table)
+        .values(rows)
+        .on_conflict(development_plans::participant_id)
+        .do_nothing()
+        .returning(PlanRow::as_returning())
+        .get_results(conn)
+        .await?;
+    let position = |participant: Uuid| new.iter().position(|p| p.participant_id == participant);
+    created.sort_by_key(|plan| position(plan.participant_id));
+    Ok(created)
+}
+
 /// The participant's plan, created when missing; `true` when it was created now.
 pub async fn ensure(
     conn: &mut AsyncPgConnection,

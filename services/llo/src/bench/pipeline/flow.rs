@@ -75,7 +75,17 @@ impl Flow {
 
     /// Messages ready in the consumers' queues.
     async fn queued(&self) -> anyhow::Result<u64> {
-        let mut ready = 0;
+        Ok(self
+            .depths()
+            .await?
+            .iter()
+            .map(|(_, n)| u64::from(*n))
+            .sum())
+    }
+
+    /// Messages ready in each consumer queue.
+    async fn depths(&self) -> anyhow::Result<Vec<(String, u32)>> {
+        let mut depths = Vec::new();
         for name in &self.0.queues {
             let channel = self.0.amqp.create_channel().await?;
             let passive = QueueDeclareOptions {
@@ -85,10 +95,31 @@ impl Flow {
             let state = channel
                 .queue_declare(name.as_str().into(), passive, FieldTable::default())
                 .await?;
-            ready += u64::from(state.message_count());
+            depths.push((name.clone(), state.message_count()));
             let _ = channel.close(200, "ok".into()).await;
         }
-        Ok(ready)
+        Ok(depths)
+    }
+
+    /// Reads the consumer queues every `DEPTH_EVERY` until `stop`: what admission bounds.
+    pub fn watch_depths(
+        &self,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> tokio::task::JoinHandle<Depths> {
+        let flow = self.clone();
+        tokio::spawn(async move {
+            let mut seen = Depths::default();
+            while !stop.is_cancelled() {
+                if let Ok(depths) = flow.depths().await {
+                    seen.add(&depths);
+                }
+                tokio::select! {
+                    () = stop.cancelled() => {}
+                    () = tokio::time::sleep(DEPTH_EVERY) => {}
+                }
+            }
+            seen
+        })
     }
 
     /// Until every committed event is in reporting's copy and no queue holds a message,
@@ -223,6 +254,44 @@ impl Flow {
             )
             .await?;
         Ok(row.get::<_, i64>(0).max(1) as usize)
+    }
+}
+
+/// How often the bench reads the consumer queues while the load runs.
+pub const DEPTH_EVERY: Duration = Duration::from_millis(200);
+
+/// The deepest consumer queue seen while the load ran.
+#[derive(Default)]
+pub struct Depths {
+    readings: usize,
+    deepest: Option<(String, u32)>,
+    /// The deepest queue of each reading, for its median.
+    each: Vec<u32>,
+}
+
+impl Depths {
+    fn add(&mut self, depths: &[(String, u32)]) {
+        let Some((queue, ready)) = depths.iter().max_by_key(|(_, n)| *n) else {
+            return;
+        };
+        self.readings += 1;
+        self.each.push(*ready);
+        if self.deepest.as_ref().is_none_or(|(_, n)| ready > n) {
+            self.deepest = Some((queue.clone(), *ready));
+        }
+    }
+
+    pub fn describe(mut self) -> String {
+        let Some((queue, ready)) = self.deepest else {
+            return "no reading".into();
+        };
+        self.each.sort_unstable();
+        let median = self.each[self.each.len() / 2];
+        let service = queue.rsplit('.').nth(1).unwrap_or(&queue);
+        format!(
+            "max {ready} ready events ({service}), median {median}, over {} readings",
+            self.readings
+        )
     }
 }
 

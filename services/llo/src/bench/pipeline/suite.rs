@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use lapin::{options::QueueDeclareOptions, types::FieldTable};
 use llo_chassis::{
-    ServiceName,
+    ServiceName, Settings,
     auth::Role,
     telemetry::ClientContext,
     testing::{AMQP_URL, TestEnv},
@@ -46,13 +46,28 @@ pub struct Endpoints {
 }
 
 impl Suite {
-    pub async fn start(env: &TestEnv) -> anyhow::Result<Suite> {
-        let settings = [
+    /// `max_backlog`: the services' `admission.max_backlog` (`None`: their default).
+    pub async fn start(env: &TestEnv, max_backlog: Option<u32>) -> anyhow::Result<Suite> {
+        let mut settings = vec![
             ("database.max_connections", "16".to_owned()),
             ("amqp.relay_poll_interval_ms", "1000".to_owned()),
             ("amqp.retry_base_delay_ms", "200".to_owned()),
             ("telemetry.log_filter", "warn".to_owned()),
         ];
+        let bound = max_backlog.unwrap_or(
+            Settings::defaults(ServiceName::Intake)
+                .admission
+                .max_backlog,
+        );
+        println!(
+            "admission.max_backlog: {}",
+            if bound == 0 {
+                "0 (no admission)".to_owned()
+            } else {
+                bound.to_string()
+            }
+        );
+        settings.push(("admission.max_backlog", bound.to_string()));
         let mut processes = Vec::new();
         for service in CONSUMERS {
             processes.push((
