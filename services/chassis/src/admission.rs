@@ -6,8 +6,8 @@
 //! suite (`<prefix><service>.events`), read with passive declares by one task per
 //! service, only while calls arrive (an idle service asks the broker nothing). A writing
 //! call waits while the deepest queue holds more than `admission.max_backlog`, at most
-//! `admission.max_wait_ms`, then is refused with UNAVAILABLE and a `RetryInfo`. Reads
-//! never wait. What cannot be read (the broker away, a reading too old) admits: the
+//! `admission.max_wait_ms`, then is refused with UNAVAILABLE and a `RetryInfo`. Reads,
+//! health and reflection never wait; a streaming import waits once, before its first row. What cannot be read (the broker away, a reading too old) admits: the
 //! outbox keeps the events, and health reports the broker.
 use std::{collections::HashMap, sync::Arc, time::Duration};
 

@@ -228,6 +228,9 @@ pub struct AmqpSettings {
     pub retry_base_delay_ms: u64,
     pub relay_batch_size: i64,
     pub relay_poll_interval_ms: u64,
+    /// After a NOTIFY, how long the relay lets further commits gather before it reads the
+    /// outbox (a few ms: fewer, fuller batches under load).
+    pub relay_gather_ms: u64,
     /// How long the broker may take to confirm a relayed batch before the relay gives
     /// up on the connection (a broker under a resource alarm stops confirming).
     pub confirm_timeout_ms: u64,
@@ -273,7 +276,7 @@ pub struct AdmissionSettings {
 impl Default for AdmissionSettings {
     fn default() -> Self {
         Self {
-            max_backlog: 1_000,
+            max_backlog: 300,
             max_wait_ms: 5_000,
             sample_ms: 100,
             sample_timeout_ms: 1_000,
@@ -361,6 +364,7 @@ impl Settings {
                 retry_base_delay_ms: 200,
                 relay_batch_size: 200,
                 relay_poll_interval_ms: 1_000,
+                relay_gather_ms: 5,
                 confirm_timeout_ms: 30_000,
                 operation_timeout_ms: 10_000,
                 heartbeat_seconds: 10,

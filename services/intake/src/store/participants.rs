@@ -102,24 +102,6 @@ llo_chassis::find_by_id! {
     pub fn find_for_update(participants) -> ParticipantRow, locked
 }
 
-/// Is this e-mail address already enrolled (and not erased) in the organisation?
-pub async fn email_taken(
-    conn: &mut AsyncPgConnection,
-    organisation_id: Uuid,
-    email: &str,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        participants::table.filter(
-            participants::organisation_id
-                .eq(organisation_id)
-                .and(participants::email.eq(email))
-                .and(participants::erased_at.is_null()),
-        ),
-    ))
-    .get_result(conn)
-    .await
-}
-
 /// The participants this importer already brought in under these (organisation,
 /// reference) keys: (organisation, reference, participant). Filtered on every column of
 /// the import key, so the lookup stays an index scan however many rows the importer
