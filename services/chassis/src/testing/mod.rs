@@ -137,6 +137,10 @@ impl TestEnv {
             ("amqp.queue_prefix", self.queue_prefix()),
             ("amqp.relay_poll_interval_ms", "200".to_owned()),
             ("amqp.retry_base_delay_ms", "20".to_owned()),
+            // Writing calls still wait for the consumers (admission), but a debug build
+            // on a busy machine may take longer than production's 5 s to drain what a
+            // test's import made: waiting, not refusing, keeps tests about their subject.
+            ("admission.max_wait_ms", "30000".to_owned()),
             ("auth.allow_development_tokens", "true".to_owned()),
             ("packs.dir", packs_dir().display().to_string()),
         ];

@@ -12,4 +12,5 @@ mod helpers;
 mod offerings;
 mod ooapi;
 mod pack_data;
+mod plans_from_enrolments;
 mod skills;

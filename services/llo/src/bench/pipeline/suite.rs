@@ -54,11 +54,10 @@ impl Suite {
             ("amqp.retry_base_delay_ms", "200".to_owned()),
             ("telemetry.log_filter", "warn".to_owned()),
         ];
-        let bound = max_backlog.unwrap_or(
-            Settings::defaults(ServiceName::Intake)
-                .admission
-                .max_backlog,
-        );
+        let defaults = Settings::defaults(ServiceName::Intake).admission;
+        let bound = max_backlog.unwrap_or(defaults.max_backlog);
+        // Production's wait, not the tests' longer one.
+        settings.push(("admission.max_wait_ms", defaults.max_wait_ms.to_string()));
         println!(
             "admission.max_backlog: {}",
             if bound == 0 {
