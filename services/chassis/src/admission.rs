@@ -106,8 +106,9 @@ impl Admission {
         }
     }
 
-    /// The gate of a service and the sampler that feeds it (run it beside the server).
-    pub fn from_settings(settings: &Settings) -> (Admission, Sampler) {
+    /// The gate of a service and the sampler that feeds it (run it beside the server);
+    /// `service` names the sampler's broker connection (`<service>-admission`).
+    pub fn from_settings(settings: &Settings, service: ServiceName) -> (Admission, Sampler) {
         let own = &settings.admission;
         let every = Duration::from_millis(own.sample_ms.max(10));
         let deadline = Duration::from_millis(own.sample_timeout_ms);
@@ -122,6 +123,7 @@ impl Admission {
         let sampler = Sampler {
             admission: admission.clone(),
             amqp_url: settings.amqp.url.expose_secret().to_owned(),
+            connection_name: format!("{}-admission", service.as_str()),
             queues: consumer_queues(&settings.amqp.queue_prefix),
             every,
             deadline,
@@ -240,6 +242,7 @@ fn consumer_queues(prefix: &str) -> Vec<String> {
 pub struct Sampler {
     admission: Admission,
     amqp_url: String,
+    connection_name: String,
     queues: Vec<String>,
     every: Duration,
     /// The deadline of one whole reading (connect included).
@@ -313,7 +316,8 @@ impl Sampler {
     ) -> anyhow::Result<Option<Backlog>> {
         if broker.as_ref().is_none_or(|(c, _)| !c.status().connected()) {
             let connection =
-                bus::connect_within(&self.amqp_url, "admission", 1, self.deadlines).await?;
+                bus::connect_within(&self.amqp_url, &self.connection_name, 1, self.deadlines)
+                    .await?;
             let channel = connection.create_channel().await?;
             *broker = Some((connection, channel));
         }

@@ -289,7 +289,7 @@ impl ServiceHost {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         tracing::info!(port = self.port, service = self.service.as_str(), "serving");
-        let (admission, sampler) = Admission::from_settings(&self.settings);
+        let (admission, sampler) = Admission::from_settings(&self.settings, self.service);
         let parts = ServeParts {
             listener: self.listener,
             routes,
