@@ -257,8 +257,7 @@ impl Relay {
                 .await?;
                 if !leader {
                     // Another replica publishes; this one still reports what waits.
-                    record_outbox(&app_id, super::outbox::state(conn).await?);
-                    return Ok((0, None));
+                    return Ok((0, None, super::outbox::state(conn).await?));
                 }
                 let rows: Vec<PendingRow> = outbox::table
                     .filter(outbox::published_at.is_null())
@@ -279,8 +278,7 @@ impl Relay {
                     .await?;
                 if rows.is_empty() {
                     // The leader sees every unpublished row (no other relay locks them).
-                    record_outbox(&app_id, super::outbox::OutboxState::EMPTY);
-                    return Ok((0, None));
+                    return Ok((0, None, super::outbox::OutboxState::EMPTY));
                 }
                 // A broker that stops confirming (a resource alarm) must not hold the
                 // transaction and its row locks forever.
@@ -320,9 +318,8 @@ impl Relay {
                 } else {
                     super::outbox::state(conn).await?
                 };
-                record_outbox(&app_id, state);
                 // Commit what the broker confirmed, and the failure, together.
-                Ok((published.len(), failure.map(|(_, error)| error)))
+                Ok((published.len(), failure.map(|(_, error)| error), state))
             })
             .await
             // A query that failed (the database went away mid-batch) is not the broker's
@@ -331,9 +328,11 @@ impl Relay {
                 Ok(database) => DatabaseUnavailable(database.to_string()).into(),
                 Err(other) => other,
             })?;
+        // Reported once committed: the gauges never run ahead of the outbox.
+        record_outbox(&app_id, confirmed.2);
         match confirmed {
-            (_, Some(error)) => Err(anyhow::anyhow!(error)),
-            (count, None) => Ok(count),
+            (_, Some(error), _) => Err(anyhow::anyhow!(error)),
+            (count, None, _) => Ok(count),
         }
     }
 }
