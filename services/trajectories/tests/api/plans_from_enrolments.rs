@@ -4,7 +4,7 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use lapin::{BasicProperties, options::BasicPublishOptions, types::FieldTable};
-use llo_chassis::testing::{AMQP_URL, app::eventually};
+use llo_chassis::testing::{AMQP_URL, app::eventually_within};
 use llo_proto::{IntegrationEvent as _, common::v1 as common, events::v1 as events};
 use prost::Message as _;
 use uuid::Uuid;
@@ -66,7 +66,9 @@ async fn enrolments_that_arrive_together_get_one_plan_and_one_event_each() {
     // The same people twice (a second enrolment event of each, other event ids).
     publish_all(&app, &enrolments).await;
     publish_all(&app, &enrolments).await;
-    eventually("both rounds applied", || async {
+    // Beyond the consumer watchdog's 30 s: one CI run on a loaded machine saw these 120
+    // events not applied within 20 s (cause not found; see the stop-35 note).
+    eventually_within("both rounds applied", Duration::from_secs(60), || async {
         (app.count("SELECT count(*) AS n FROM inbox").await == 120).then_some(())
     })
     .await;
