@@ -35,25 +35,34 @@ pub async fn get(
 ) -> Result<pb::GetDevelopmentPlanResponse, ApiError> {
     let participant = parse_id("participant_id", &request.participant_id)?;
     let mut conn = ctx.pool.get().await?;
-    let plan = visible_plan(&mut conn, caller, participant).await?;
-    let goals = store::goals(&mut conn, plan.id).await?;
-    let activities = store::activities(&mut conn, plan.id).await?;
-    let ids: Vec<_> = activities.iter().map(|a| a.id).collect();
-    let funded: HashMap<_, _> = store::funded(&mut conn, &ids).await?.into_iter().collect();
-    let enrolled: HashMap<_, _> = enrolment_store::of_activities(&mut conn, &ids)
-        .await?
-        .into_iter()
-        .map(|e| (e.activity_id, e))
-        .collect();
-    Ok(pb::GetDevelopmentPlanResponse {
-        plan: Some(mapping::plan(
-            &plan,
-            &goals,
-            &activities,
-            &funded,
-            &enrolled,
-        )?),
-    })
+    // One snapshot for the five reads: a school's answer that completes an activity
+    // (one transaction) is seen whole or not at all, never its state without the
+    // completion.
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async |conn| {
+            let plan = visible_plan(conn, caller, participant).await?;
+            let goals = store::goals(conn, plan.id).await?;
+            let activities = store::activities(conn, plan.id).await?;
+            let ids: Vec<_> = activities.iter().map(|a| a.id).collect();
+            let funded: HashMap<_, _> = store::funded(conn, &ids).await?.into_iter().collect();
+            let enrolled: HashMap<_, _> = enrolment_store::of_activities(conn, &ids)
+                .await?
+                .into_iter()
+                .map(|e| (e.activity_id, e))
+                .collect();
+            Ok::<_, ApiError>(pb::GetDevelopmentPlanResponse {
+                plan: Some(mapping::plan(
+                    &plan,
+                    &goals,
+                    &activities,
+                    &funded,
+                    &enrolled,
+                )?),
+            })
+        })
+        .await
 }
 
 pub async fn add_goal(
