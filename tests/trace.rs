@@ -134,6 +134,29 @@ impl TraceService for Collector {
     }
 }
 
+/// Waits (at most 20 s) until trajectories' inbox holds `events` events.
+async fn trajectories_applied(env: &TestEnv, events: i64) {
+    let (client, connection) = tokio_postgres::connect(
+        &env.database_url(ServiceName::Trajectories),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    for _ in 0..400 {
+        let applied: i64 = client
+            .query_one("SELECT count(*) FROM inbox", &[])
+            .await
+            .unwrap()
+            .get(0);
+        if applied >= events {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("trajectories never applied {events} events");
+}
+
 type Intake =
     IntakeServiceClient<tonic::service::interceptor::InterceptedService<Channel, ClientContext>>;
 
@@ -212,6 +235,9 @@ async fn one_trace_runs_from_the_call_through_rabbitmq_to_the_consumer() {
     let mut trajectories =
         TrajectoryServiceClient::with_interceptor(channel(trajectories_port).await, token);
     let organisation = register(&mut intake_client, "Traceer BV", "77777770").await;
+    // The organisation's event applied first, so that the enrolment's arrives alone: two
+    // that arrive together get a process span of their own, linked to both (not a child).
+    trajectories_applied(&env, 1).await;
     let participant = intake_client
         .enrol_participant(intake::EnrolParticipantRequest {
             organisation_id: organisation.organisation_id.clone(),
