@@ -1556,16 +1556,27 @@ async fn a_publish_the_broker_returns_or_refuses_is_an_error() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connecting_gives_up_after_its_attempts_and_retries_until_then() {
-    // Nothing listens here: two attempts, one back-off of 200 ms between them.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // A listener that hangs up on every connection: two attempts, one back-off of 200 ms
+    // between them. (A port merely left closed may be taken by another test's listener
+    // meanwhile, or a connect to it may meet itself, and then an attempt hangs.)
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let refusing = listener.local_addr().unwrap().port();
+    let hung_up = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let hangs_up = tokio::spawn({
+        let hung_up = hung_up.clone();
+        async move {
+            while let Ok((connection, _)) = listener.accept().await {
+                // Counted before the hang-up, which is what ends the attempt.
+                hung_up.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(connection);
+            }
+        }
+    });
     let started = std::time::Instant::now();
     let outcome = tokio::time::timeout(
         Duration::from_secs(10),
         bus::connect(
-            &format!("amqp://guest:guest@127.0.0.1:{closed}/%2f"),
+            &format!("amqp://guest:guest@127.0.0.1:{refusing}/%2f"),
             "t",
             2,
         ),
@@ -1581,6 +1592,12 @@ async fn connecting_gives_up_after_its_attempts_and_retries_until_then() {
         started.elapsed() >= Duration::from_millis(200),
         "retried once"
     );
+    assert_eq!(
+        hung_up.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "two attempts, no more"
+    );
+    hangs_up.abort();
 
     // A listener that drops the first connection and forwards the rest to the broker:
     // a second attempt (or endless ones, with 0) gets through.

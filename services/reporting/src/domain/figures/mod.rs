@@ -6,6 +6,7 @@ mod attack;
 mod dimensions;
 mod evaluation;
 mod funding;
+mod months;
 mod overview;
 mod plans;
 mod progress;
@@ -28,6 +29,7 @@ use super::{
 pub use dimensions::*;
 pub use evaluation::*;
 pub use funding::*;
+pub use months::*;
 pub use overview::*;
 pub use plans::*;
 pub use progress::*;

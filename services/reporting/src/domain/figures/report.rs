@@ -1,8 +1,4 @@
 //! The shareable report's own figures: hours per company and month, and every table's tally.
-use std::collections::{BTreeMap, BTreeSet};
-
-use uuid::Uuid;
-
 use llo_chassis::packs::Calendar;
 
 use super::*;
@@ -18,17 +14,6 @@ pub struct CompanyHours {
     pub cell: Cell,
     pub participants: Fig,
     pub hours_planned: Fig,
-    pub hours_attended: Fig,
-}
-
-/// Learning per month (of completion): participation over time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MonthParticipation {
-    pub month: String,
-    /// The programme phase the month falls in (its first day), when the region has a
-    /// calendar.
-    pub phase: Option<String>,
-    pub active_participants: Fig,
     pub hours_attended: Fig,
 }
 
@@ -111,7 +96,7 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
         })
         .collect();
     // A month's row is hidden whole (its people and hours): counted once per row.
-    let months = siblings::held(s, &rule, months_of, &mut Tally::default());
+    let months = months(s, &rule);
     for month in &months {
         t.count(month.active_participants.cell);
     }
@@ -142,34 +127,6 @@ pub fn report(s: &Snapshot, region_name: &str, programme: &str) -> Report {
         tally,
         release: None,
     }
-}
-
-/// Learning per month of completion, the months a table whose total (the hours
-/// attended) is published.
-fn months_of(s: &Snapshot, rule: &Rule) -> Vec<MonthParticipation> {
-    let mut by_month: BTreeMap<String, (BTreeSet<Uuid>, f64)> = BTreeMap::new();
-    for a in s.activities.iter().filter(|a| a.completed) {
-        if let Some(month) = &a.completed_month {
-            let entry = by_month.entry(month.clone()).or_default();
-            entry.0.insert(a.participant_id);
-            entry.1 += f64::from(a.actual_hours);
-        }
-    }
-    let month_people: Vec<u64> = by_month.values().map(|v| v.0.len() as u64).collect();
-    let month_plan = rule.rows(&month_people);
-    by_month
-        .into_iter()
-        .zip(month_plan.rows)
-        .map(|((month, (active, hours)), cell)| {
-            let mut row = Tally::default();
-            MonthParticipation {
-                month,
-                phase: None,
-                active_participants: Fig::new(n(active.len()), cell, &mut row),
-                hours_attended: Fig::new(hours, cell, &mut row),
-            }
-        })
-        .collect()
 }
 
 /// Puts the report's timeline on the programme's calendar: its phases, and the phase of
