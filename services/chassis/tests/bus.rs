@@ -1593,7 +1593,7 @@ async fn connecting_gives_up_after_its_attempts_and_retries_until_then() {
         "retried once"
     );
     assert_eq!(
-        hung_up.load(std::sync::atomic::Ordering::SeqCst),
+        std::sync::atomic::AtomicU32::load(&hung_up, std::sync::atomic::Ordering::SeqCst),
         2,
         "two attempts, no more"
     );

@@ -136,10 +136,7 @@ mod tests {
     fn a_hidden_rectangle_of_cells_holds() {
         // The four inner cells hidden, the margins shown: a + b, c + d, a + c, b + d are
         // known, but not one of them alone.
-        assert_eq!(
-            two_by_two().disclosed(&hiding(&[0, 1, 2, 3])),
-            hiding(&[])
-        );
+        assert_eq!(two_by_two().disclosed(&hiding(&[0, 1, 2, 3])), hiding(&[]));
     }
 
     #[test]
@@ -168,6 +165,9 @@ mod tests {
         sums.sum(3, [0, 1]);
         sums.sum(4, [0, 1, 2]);
         let hidden = [true, true, true, false, false];
-        assert_eq!(sums.disclosed(&hidden), vec![false, false, true, false, false]);
+        assert_eq!(
+            sums.disclosed(&hidden),
+            vec![false, false, true, false, false]
+        );
     }
 }

@@ -120,10 +120,7 @@ impl Linked {
             let cut = whole.clone().restrict_to_sector(&sector);
             views.push(MonthsView::of(&cut, rule));
         }
-        let months: BTreeSet<String> = views
-            .iter()
-            .flat_map(|v| v.rows.keys().cloned())
-            .collect();
+        let months: BTreeSet<String> = views.iter().flat_map(|v| v.rows.keys().cloned()).collect();
         Linked {
             views,
             months: months.into_iter().collect(),
@@ -161,11 +158,8 @@ impl Linked {
     fn protection(&self) -> BTreeSet<(Option<String>, String)> {
         let sums = self.sums();
         let figures = self.views.len() * (self.months.len() + 1);
-        let (mut hidden, mut small, mut people) = (
-            vec![false; figures],
-            vec![false; figures],
-            vec![0; figures],
-        );
+        let (mut hidden, mut small, mut people) =
+            (vec![false; figures], vec![false; figures], vec![0; figures]);
         let mut rows = Vec::new();
         for (v, view) in self.views.iter().enumerate() {
             hidden[self.total(v)] = !view.total_shown;
@@ -197,11 +191,15 @@ impl Linked {
         let mendable: Vec<bool> = beyond.iter().map(|d| !d).collect();
         let mut added = BTreeSet::new();
         while leaks(&hidden, &mendable) > 0 {
-            let best = rows.iter().copied().filter(|i| !hidden[*i]).min_by_key(|i| {
-                let mut trial = hidden.clone();
-                trial[*i] = true;
-                (leaks(&trial, &mendable), people[*i], *i)
-            });
+            let best = rows
+                .iter()
+                .copied()
+                .filter(|i| !hidden[*i])
+                .min_by_key(|i| {
+                    let mut trial = hidden.clone();
+                    trial[*i] = true;
+                    (leaks(&trial, &mendable), people[*i], *i)
+                });
             let Some(i) = best else { break };
             hidden[i] = true;
             let (v, j) = (i / self.months.len(), i % self.months.len());
