@@ -11,7 +11,7 @@
 //! outbox keeps the events, and health reports the broker.
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use lapin::{Channel, Connection, options::QueueDeclareOptions, types::FieldTable};
+use lapin::{Channel, Connection};
 use opentelemetry::KeyValue;
 use secrecy::ExposeSecret as _;
 use tokio::{
@@ -89,17 +89,29 @@ const RETRY_AFTER: Duration = Duration::from_secs(1);
 impl Admission {
     /// A gate that admits everything (`admission.max_backlog = 0`).
     pub fn open() -> Admission {
-        Admission::with_limits(0, Duration::ZERO, Duration::from_millis(100))
+        Admission::with_limits(
+            0,
+            Duration::ZERO,
+            Duration::from_millis(100),
+            Duration::ZERO,
+        )
     }
 
-    fn with_limits(max_backlog: u32, max_wait: Duration, every: Duration) -> Admission {
+    /// `every`: how often the queues are read; `reading_wait`: how long a call waits for
+    /// a reading when none holds.
+    fn with_limits(
+        max_backlog: u32,
+        max_wait: Duration,
+        every: Duration,
+        reading_wait: Duration,
+    ) -> Admission {
         let (readings, _) = watch::channel(None);
         Admission {
             inner: Arc::new(Inner {
                 max_backlog,
                 max_wait,
                 fresh_for: every * 2,
-                reading_wait: Duration::from_secs(1),
+                reading_wait,
                 demand: Notify::new(),
                 readings,
             }),
@@ -112,14 +124,12 @@ impl Admission {
         let own = &settings.admission;
         let every = Duration::from_millis(own.sample_ms.max(10));
         let deadline = Duration::from_millis(own.sample_timeout_ms);
-        let mut admission = Admission::with_limits(
+        let admission = Admission::with_limits(
             own.max_backlog,
             Duration::from_millis(own.max_wait_ms),
             every,
+            deadline,
         );
-        if let Some(inner) = Arc::get_mut(&mut admission.inner) {
-            inner.reading_wait = deadline;
-        }
         let sampler = Sampler {
             admission: admission.clone(),
             amqp_url: settings.amqp.url.expose_secret().to_owned(),
@@ -332,17 +342,10 @@ impl Sampler {
             {
                 continue;
             }
-            let passive = QueueDeclareOptions {
-                passive: true,
-                ..QueueDeclareOptions::default()
-            };
-            match channel
-                .queue_declare(queue.as_str().into(), passive, FieldTable::default())
-                .await
-            {
-                Ok(state) => {
+            // The whole reading has its deadline (`run`); this one is the broker's own.
+            match bus::ready_messages(channel, queue, self.deadlines.operation).await {
+                Ok(ready) => {
                     missing.remove(queue);
-                    let ready = state.message_count();
                     if deepest.as_ref().is_none_or(|d| ready > d.ready) {
                         deepest = Some(Backlog {
                             queue: queue.clone(),
@@ -351,15 +354,17 @@ impl Sampler {
                     }
                 }
                 // A queue that is not there closes the channel (404): note it, go on
-                // on a new channel.
-                Err(_) if connection.status().connected() => {
+                // on a new channel. (A broker too slow to answer is not a missing queue.)
+                Err(error)
+                    if connection.status().connected() && !error.is::<bus::BrokerTimeout>() =>
+                {
                     let wait = missing.get(queue).map_or(MISSING_RECHECK, |(_, wait)| {
                         (*wait * 2).min(MISSING_RECHECK_MAX)
                     });
                     missing.insert(queue.clone(), (Instant::now() + wait, wait));
                     *channel = connection.create_channel().await?;
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(error),
             }
         }
         Ok(deepest)
@@ -402,7 +407,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_call_waits_while_a_queue_is_over_the_bound_and_passes_once_it_drains() {
-        let gate = Admission::with_limits(100, Duration::from_secs(5), Duration::from_secs(60));
+        let gate = Admission::with_limits(
+            100,
+            Duration::from_secs(5),
+            Duration::from_secs(60),
+            Duration::from_secs(1),
+        );
         gate.publish(backlog(250));
         let waiting = tokio::spawn({
             let gate = gate.clone();
@@ -416,7 +426,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_call_is_refused_after_the_longest_wait_with_the_queue_named() {
-        let gate = Admission::with_limits(100, Duration::from_secs(2), Duration::from_secs(60));
+        let gate = Admission::with_limits(
+            100,
+            Duration::from_secs(2),
+            Duration::from_secs(60),
+            Duration::from_secs(1),
+        );
         gate.publish(backlog(250));
         let refused = gate.admit().await.unwrap_err();
         assert_eq!(refused.backlog, backlog(250).unwrap());
@@ -432,7 +447,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_call_without_a_reading_that_holds_waits_for_the_next_one() {
-        let gate = Admission::with_limits(100, Duration::from_secs(5), Duration::from_millis(100));
+        let gate = Admission::with_limits(
+            100,
+            Duration::from_secs(5),
+            Duration::from_millis(100),
+            Duration::from_secs(1),
+        );
         gate.publish(backlog(250));
         tokio::time::sleep(Duration::from_secs(1)).await;
         // The reading of 250 no longer holds: the call waits for a new one.
@@ -451,7 +471,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn no_reading_within_its_wait_an_unknown_backlog_or_no_bound_admits() {
-        let gate = Admission::with_limits(100, Duration::from_secs(5), Duration::from_millis(100));
+        let gate = Admission::with_limits(
+            100,
+            Duration::from_secs(5),
+            Duration::from_millis(100),
+            Duration::from_secs(1),
+        );
         let started = Instant::now();
         assert_eq!(gate.admit().await, Ok(()), "no reading comes");
         assert!(started.elapsed() >= Duration::from_secs(1));

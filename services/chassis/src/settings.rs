@@ -228,8 +228,8 @@ pub struct AmqpSettings {
     pub retry_base_delay_ms: u64,
     pub relay_batch_size: i64,
     pub relay_poll_interval_ms: u64,
-    /// After a NOTIFY, how long the relay lets further commits gather before it reads the
-    /// outbox (a few ms: fewer, fuller batches under load).
+    /// After a NOTIFY close behind another, how long the relay lets further commits
+    /// gather before it reads the outbox (a few ms: fewer, fuller batches under load).
     pub relay_gather_ms: u64,
     /// How long the broker may take to confirm a relayed batch before the relay gives
     /// up on the connection (a broker under a resource alarm stops confirming).

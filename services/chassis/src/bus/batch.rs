@@ -9,9 +9,8 @@ use lapin::{Channel, message::Delivery, options::BasicAckOptions};
 
 use super::{
     HandleError, IncomingEvent,
-    consumer::{
-        Consumer, DELIVERY_COUNT_HEADER, Outcome, Processing, finish, header_count, parse_envelope,
-    },
+    consumer::{Consumer, Outcome, Processing, finish},
+    envelope::{DELIVERY_COUNT_HEADER, header_count, parse_envelope},
 };
 
 /// The first delivery and those already waiting behind it, up to `max`; the second

@@ -7,7 +7,7 @@ use lapin::{
 
 use super::{
     DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, Topology,
-    consumer::{DELIVERY_COUNT_HEADER, header_str},
+    envelope::{DELIVERY_COUNT_HEADER, header_str},
     within,
 };
 
@@ -221,11 +221,5 @@ async fn confirming(url: &str, name: &str) -> anyhow::Result<(lapin::Connection,
 /// How many messages `queue` holds now: a re-drive moves at most these, so one that
 /// fails again while it runs is not moved a second time.
 async fn waiting(channel: &lapin::Channel, queue: &str) -> anyhow::Result<usize> {
-    let passive = lapin::options::QueueDeclareOptions {
-        passive: true,
-        ..Default::default()
-    };
-    let declare = channel.queue_declare(queue.into(), passive, FieldTable::default());
-    let state = within(DEADLINE, "the queue's passive declare", declare).await?;
-    Ok(state.message_count() as usize)
+    Ok(super::ready_messages(channel, queue, DEADLINE).await? as usize)
 }

@@ -3,7 +3,9 @@
 mod batch;
 pub mod consumer;
 pub mod dead_letters;
+mod envelope;
 pub mod erasure;
+mod handler;
 pub mod outbox;
 pub mod relay;
 pub mod subscriptions;
@@ -14,10 +16,12 @@ use std::time::Duration;
 
 use lapin::{
     BasicProperties, Channel, Connection, ConnectionProperties, PublisherConfirm,
-    options::BasicPublishOptions,
+    options::{BasicPublishOptions, QueueDeclareOptions},
+    types::FieldTable,
 };
 
-pub use consumer::{BatchError, EventHandler, HandleError, IncomingEvent};
+pub use envelope::Publishers;
+pub use handler::{BatchError, EventHandler, HandleError, IncomingEvent};
 pub use outbox::{OutboxEvent, record, record_all};
 pub use subscriptions::Subscriptions;
 pub use topology::Topology;
@@ -249,6 +253,22 @@ where
         Ok(result) => result.map_err(|e| anyhow::anyhow!("{what}: {:#}", e.into())),
         Err(_) => Err(BrokerTimeout { what, deadline }.into()),
     }
+}
+
+/// Messages ready in `queue` now: a passive declare within `deadline`. A queue that does
+/// not exist is an error, and the broker closes the channel with it (404).
+pub async fn ready_messages(
+    channel: &Channel,
+    queue: &str,
+    deadline: Duration,
+) -> anyhow::Result<u32> {
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let declare = channel.queue_declare(queue.into(), passive, FieldTable::default());
+    let state = within(deadline, "the queue's passive declare", declare).await?;
+    Ok(state.message_count())
 }
 
 /// Connects, retrying with back-off until it works or `attempts` runs out (0 = forever),

@@ -2,7 +2,7 @@
 //! unpublished rows in order, in batches, `mandatory` with publisher confirms, and
 //! marks a row published only once the broker confirmed it. When the broker goes
 //! away it reconnects; rows wait in the outbox meanwhile, so nothing is lost.
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -42,8 +42,9 @@ pub struct Relay {
     pub app_id: String,
     pub batch_size: i64,
     pub poll_interval: Duration,
-    /// How long the relay lets commits gather after a NOTIFY woke it, so that under load
-    /// one batch (six round trips) carries several events instead of one or two.
+    /// How long the relay lets commits gather after a NOTIFY woke it close behind another
+    /// (`BUSY_WITHIN`), so that under load one batch (six round trips) carries several
+    /// events instead of one or two.
     pub gather: Duration,
     pub retention: Duration,
     /// How long the broker may take to confirm a batch.
@@ -93,6 +94,7 @@ impl Relay {
             shutdown.clone(),
         ));
         let mut backoff = Duration::from_millis(200);
+        let mut last_wake: Option<Instant> = None;
         while !shutdown.is_cancelled() {
             let channel = tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -111,11 +113,11 @@ impl Relay {
                 }
             };
             self.readiness.set_broker(true);
-            let mut last_prune = std::time::Instant::now();
+            let mut last_prune = Instant::now();
             loop {
                 if prune_due(last_prune.elapsed()) {
                     self.prune().await;
-                    last_prune = std::time::Instant::now();
+                    last_prune = Instant::now();
                 }
                 match self.publish_batch(&channel).await {
                     Ok(published) => {
@@ -153,9 +155,15 @@ impl Relay {
                         return;
                     }
                     _ = wake_rx.recv() => {
-                        tokio::select! {
-                            () = shutdown.cancelled() => {}
-                            () = tokio::time::sleep(self.gather) => {}
+                        // Commits coming close together: let the next ones join this batch.
+                        // A commit after a quiet spell leaves at once.
+                        let busy = last_wake.is_some_and(|at| at.elapsed() < BUSY_WITHIN);
+                        last_wake = Some(Instant::now());
+                        if busy {
+                            tokio::select! {
+                                () = shutdown.cancelled() => {}
+                                () = tokio::time::sleep(self.gather) => {}
+                            }
                         }
                     }
                     () = tokio::time::sleep(self.poll_interval) => {}
@@ -337,6 +345,10 @@ impl Relay {
     }
 }
 
+/// A NOTIFY within this of the previous one means commits are coming close together:
+/// the relay lets more of them gather (`gather`) before it reads the outbox.
+const BUSY_WITHIN: Duration = Duration::from_millis(50);
+
 /// How often a relay prunes published rows, counted from the moment its connection opened.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
@@ -433,7 +445,7 @@ async fn finish(
 struct Sending {
     span: tracing::Span,
     attributes: Vec<KeyValue>,
-    started: std::time::Instant,
+    started: Instant,
 }
 
 impl Sending {
@@ -469,7 +481,7 @@ impl Sending {
         Sending {
             span,
             attributes,
-            started: std::time::Instant::now(),
+            started: Instant::now(),
         }
     }
 

@@ -8,7 +8,7 @@ use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
 use llo_proto::IntegrationEvent;
 
-use super::{BatchError, EventHandler, HandleError, IncomingEvent};
+use super::{BatchError, EventHandler, HandleError, IncomingEvent, handler::one_by_one};
 
 /// A reaction to one event type, run inside the consumer's transaction (with the
 /// inbox row), given the service's reaction state `S`.
@@ -148,13 +148,7 @@ impl<S: Send + Sync + 'static> EventHandler for Subscriptions<S> {
                                 error: failure.error,
                             })?;
                     }
-                    _ => {
-                        for (index, event) in events.iter().enumerate().take(end).skip(start) {
-                            self.handle(conn, event)
-                                .await
-                                .map_err(|error| BatchError::at(index, error))?;
-                        }
-                    }
+                    _ => one_by_one(self, conn, &events[start..end], start).await?,
                 }
                 start = end;
             }

@@ -11,7 +11,6 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use lapin::{options::QueueDeclareOptions, types::FieldTable};
 use llo_chassis::{
     ServiceName,
     testing::{AMQP_URL, TestEnv},
@@ -19,6 +18,9 @@ use llo_chassis::{
 use tokio_postgres::{Client, NoTls};
 
 use super::suite::{CONSUMERS, queue};
+
+/// A queue's depth is read within this (the broker answers in milliseconds).
+const DEADLINE: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct Flow(Arc<Inner>);
@@ -88,14 +90,8 @@ impl Flow {
         let mut depths = Vec::new();
         for name in &self.0.queues {
             let channel = self.0.amqp.create_channel().await?;
-            let passive = QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            };
-            let state = channel
-                .queue_declare(name.as_str().into(), passive, FieldTable::default())
-                .await?;
-            depths.push((name.clone(), state.message_count()));
+            let ready = llo_chassis::bus::ready_messages(&channel, name, DEADLINE).await?;
+            depths.push((name.clone(), ready));
             let _ = channel.close(200, "ok".into()).await;
         }
         Ok(depths)

@@ -3,7 +3,6 @@
 //! clients that call them.
 use std::time::{Duration, Instant};
 
-use lapin::{options::QueueDeclareOptions, types::FieldTable};
 use llo_chassis::{
     ServiceName, Settings,
     auth::Role,
@@ -22,6 +21,9 @@ use llo_chassis::testing::process::ServiceProcess;
 pub type Intake = IntakeServiceClient<InterceptedService<Channel, ClientContext>>;
 pub type Trajectories = TrajectoryServiceClient<InterceptedService<Channel, ClientContext>>;
 pub type Community = CommunityServiceClient<InterceptedService<Channel, ClientContext>>;
+
+/// A passive declare is answered within this, or the try counts as failed.
+const QUEUE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// The services that consume events, whose queues must exist before the load.
 pub const CONSUMERS: [ServiceName; 3] = [
@@ -170,16 +172,9 @@ async fn wait_for_queues(env: &TestEnv) -> anyhow::Result<()> {
         loop {
             // A missing queue closes the channel: a new one per try.
             let channel = connection.create_channel().await?;
-            let passive = QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            };
             let name = queue(env, service);
-            if channel
-                .queue_declare(name.as_str().into(), passive, FieldTable::default())
-                .await
-                .is_ok()
-            {
+            let declared = llo_chassis::bus::ready_messages(&channel, &name, QUEUE_DEADLINE);
+            if declared.await.is_ok() {
                 let _ = channel.close(200, "ok".into()).await;
                 break;
             }

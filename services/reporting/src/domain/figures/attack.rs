@@ -3,8 +3,8 @@
 //! funding per source and company) and every company's progress — and who knows
 //! how they add up: a view's total is the sum of its companies' rows, of its months and
 //! of its sources; the region's figure is the sum of its sectors'. Starting from what is
-//! shown, the attacker solves every sum with one unknown part, again and again, until
-//! nothing new follows. On random small programmes no figure hidden as a small group
+//! shown, the attacker finds every figure the sums fix, by any combination of them
+//! (`audit::Sums`, exact), not only the sums with one unknown part. On random small programmes no figure hidden as a small group
 //! may be among what it recovers.
 //!
 //! Deterministic (a seeded xorshift, no new dependency): a failure names its seed.
@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 use super::*;
-use crate::domain::{release::held_back, suppression::Rule};
+use crate::domain::{audit::Sums, release::held_back, suppression::Rule};
 
 /// The seeds to try: `ATTACK_SEEDS` (`first-last`), or 1–400.
 fn seeds() -> std::ops::RangeInclusive<u64> {
@@ -189,9 +189,40 @@ impl Ledger {
         self.sums.push((total, parts));
     }
 
+    /// What follows from the shown figures by any combination of the sums (exactly, as
+    /// `audit::Sums` finds it), each with the sum it was solved from when one sum with
+    /// one unknown gives it, else "a combination of sums".
+    fn recovered(&self) -> BTreeMap<String, String> {
+        let mut known = self.solved_one_by_one();
+        let keys: Vec<&String> = (self.shown.iter())
+            .chain(&self.small)
+            .chain(
+                self.sums
+                    .iter()
+                    .flat_map(|(t, parts)| std::iter::once(t).chain(parts)),
+            )
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let index = |key: &String| keys.binary_search(&key).unwrap_or_default();
+        let mut sums = Sums::new(keys.len());
+        for (total, parts) in &self.sums {
+            sums.sum(index(total), parts.iter().map(index));
+        }
+        let hidden: Vec<bool> = keys.iter().map(|k| !self.shown.contains(*k)).collect();
+        for (key, disclosed) in keys.iter().zip(sums.disclosed(&hidden)) {
+            if disclosed {
+                known
+                    .entry((*key).clone())
+                    .or_insert_with(|| "a combination of sums".to_owned());
+            }
+        }
+        known
+    }
+
     /// What follows from the shown figures by solving sums with one unknown, each with
     /// the sum it was solved from.
-    fn recovered(&self) -> BTreeMap<String, String> {
+    fn solved_one_by_one(&self) -> BTreeMap<String, String> {
         let mut known: BTreeMap<String, String> = self
             .shown
             .iter()
