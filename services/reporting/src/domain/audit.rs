@@ -76,15 +76,26 @@ fn reduce(rows: &mut [Vec<i128>], columns: usize) -> Vec<(usize, usize)> {
         };
         rows.swap(next, found);
         let pivot_row = rows[next].clone();
+        // Sums are sparse: only the pivot row's non-zero entries change another row
+        // (beyond scaling it by the pivot, which a pivot of 1 spares).
+        let pivot_entries: Vec<(usize, i128)> = (pivot_row.iter().copied().enumerate())
+            .filter(|(_, x)| *x != 0)
+            .collect();
+        let p = pivot_row[c];
         for (r, row) in rows.iter_mut().enumerate() {
             if r == next || row[c] == 0 {
                 continue;
             }
-            let (p, x) = (pivot_row[c], row[c]);
-            for (entry, pivot_entry) in row.iter_mut().zip(&pivot_row) {
-                *entry = *entry * p - pivot_entry * x;
+            let x = row[c];
+            if p != 1 {
+                row.iter_mut().for_each(|entry| *entry *= p);
             }
-            normalise(row);
+            for (j, pivot_entry) in &pivot_entries {
+                row[*j] -= pivot_entry * x;
+            }
+            if p != 1 || x.abs() != 1 {
+                normalise(row);
+            }
         }
         pivots.push((next, c));
         next += 1;
