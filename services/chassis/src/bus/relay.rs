@@ -254,7 +254,7 @@ impl Relay {
         let broker = super::broker_address(&self.amqp_url);
         let url = self.amqp_url.clone();
         // Row locks (SKIP LOCKED) let several replicas relay without publishing twice.
-        let confirmed = conn
+        let (published, failure, state) = conn
             .transaction::<_, anyhow::Error, _>(async |conn| {
                 // One relay at a time per database (replicas wait their turn), so events
                 // leave in the order they were written.
@@ -337,10 +337,10 @@ impl Relay {
                 Err(other) => other,
             })?;
         // Reported once committed: the gauges never run ahead of the outbox.
-        record_outbox(&app_id, confirmed.2);
-        match confirmed {
-            (_, Some(error), _) => Err(anyhow::anyhow!(error)),
-            (count, None, _) => Ok(count),
+        record_outbox(&app_id, state);
+        match failure {
+            Some(error) => Err(anyhow::anyhow!(error)),
+            None => Ok(published),
         }
     }
 }
